@@ -1,0 +1,114 @@
+"""buurtgeo: where children and families live far from the services they need.
+
+The pipeline, one module per stage::
+
+    files ──io──▶ canonical tables ──reach──▶ reach per origin ──areas/gaps──▶ indicators per area
+                                                                   └──maps/report──▶ HTML map, fact sheets
+
+Quick start::
+
+    import buurtgeo as bg
+    sectors = bg.read_sectors("sectors.gpkg", municipality="Gent")
+    pop = bg.read_population("OPEN DATA_SECTOREN_2019.xlsx")
+    services = bg.read_services("kinderopvang.csv")
+    ...
+
+Public names are imported lazily (``import buurtgeo`` stays fast and the CLI starts
+quickly); ``dir(buurtgeo)`` and ``buurtgeo.__all__`` list them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from buurtgeo import _proj
+from buurtgeo.errors import (
+    BuurtgeoError,
+    ConfigError,
+    CRSError,
+    InputError,
+    MissingColumnError,
+    NetworkError,
+)
+from buurtgeo.options import get_option, options_snapshot, set_options
+from buurtgeo.schema import (
+    AGE_BANDS,
+    ServiceKind,
+    get_service_kind,
+    label,
+    register_service_kind,
+    require_metric_crs,
+    service_kinds,
+    validate_population,
+    validate_sectors,
+    validate_services,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first use)
+_LAZY: dict[str, str] = {
+    # io: loaders
+    "read_sectors": "buurtgeo.io.sectors",
+    "read_population": "buurtgeo.io.population",
+    "read_age_bands": "buurtgeo.io.population",
+    "join_population": "buurtgeo.io.population",
+    "read_services": "buurtgeo.io.services",
+    "read_osm_services": "buurtgeo.io.osm",
+    "read_network": "buurtgeo.io.network",
+    "read_areas": "buurtgeo.io.areas",
+    "download": "buurtgeo.io.download",
+    # network and reach
+    "Network": "buurtgeo.network",
+    "origins_from_sectors": "buurtgeo.origins",
+    "reach": "buurtgeo.reach",
+    "aggregate_reach": "buurtgeo.reach",
+    # areas and gaps
+    "propose_areas": "buurtgeo.areas",
+    "gaps": "buurtgeo.gaps",
+    # maps and reports
+    "reach_map": "buurtgeo.maps",
+    "save_map": "buurtgeo.maps",
+    # the whole job
+    "make_sample": "buurtgeo.sample",
+    "run_demo": "buurtgeo.pipeline",
+}
+
+__all__ = sorted(
+    [
+        "AGE_BANDS",
+        "BuurtgeoError",
+        "CRSError",
+        "ConfigError",
+        "InputError",
+        "MissingColumnError",
+        "NetworkError",
+        "ServiceKind",
+        "get_option",
+        "get_service_kind",
+        "label",
+        "options_snapshot",
+        "register_service_kind",
+        "require_metric_crs",
+        "service_kinds",
+        "set_options",
+        "validate_population",
+        "validate_sectors",
+        "validate_services",
+        *_LAZY,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'buurtgeo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
