@@ -1,0 +1,791 @@
+"""The street network as compressed sparse arrays: build, snap, shortest paths.
+
+A :class:`Network` is an undirected graph in a projected CRS in metres. Its edges
+are stored once per direction in a :class:`scipy.sparse.csr_array` (``graph``), so
+that scipy's and our own shortest-path kernels read the same three arrays
+(``indptr``, ``indices``, ``data``) without copying.
+
+Distances
+---------
+The distance from a point *p* to a service *s* over the network is
+
+    d(p, s) = offset(p) + D(node(p), node(s)) + offset(s)
+
+where ``node(.)`` is the nearest network node (:meth:`Network.snap`), ``offset(.)``
+the straight-line distance from the point to that node, and ``D`` the shortest-path
+length over the network (sum of edge lengths, metres), as in pandana and osmnx.
+
+Building
+--------
+:meth:`Network.from_edges` takes node pairs and lengths; :meth:`Network.from_lines`
+takes road-segment lines and nodes them at their end points. Both
+
+* merge the two end nodes of a zero-length edge (they are one place),
+* drop self loops, and keep the shortest of parallel edges,
+* keep only the largest connected part (``keep_largest=True``),
+
+and list every input edge they did not use in ``network.set_aside`` with a reason,
+so that ``edges read = edges used + len(set_aside)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from buurtgeo.errors import CRSError, InputError, NetworkError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import networkx as nx
+    import pyproj
+
+__all__ = ["Network", "grid_network"]
+
+# set-aside reasons (stable texts; tests and users may filter on them)
+REASON_BAD_LENGTH = "length is missing, negative or not finite"
+REASON_SELF_LOOP = "self loop: both ends at the same node"
+REASON_PARALLEL = "parallel edge: a shorter edge joins the same two nodes"
+REASON_DETACHED = "not connected to the largest part of the network"
+REASON_ZERO_MERGED = "zero length: its two end nodes were merged into one"
+
+_EDGE_COLUMNS = ("edge", "u", "v", "length_m", "reason")
+
+
+def _as_1d(name: str, values: Any, dtype: Any) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise InputError(f"{name} must be one-dimensional", found=f"shape {arr.shape}")
+    try:
+        return arr.astype(dtype, copy=False)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numeric", found=arr.dtype) from None
+
+
+def _projected_crs(crs: Any) -> pyproj.CRS:
+    from pyproj import CRS
+
+    if crs is None:
+        raise CRSError(
+            "a network needs a CRS", hint="Pass crs='EPSG:3812' (or the CRS of your coordinates)"
+        )
+    crs = CRS.from_user_input(crs)
+    if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
+        raise CRSError(
+            f"the network CRS {crs.to_string()} is not a projected CRS in metres",
+            hint="Reproject the coordinates first, e.g. to EPSG:3812",
+        )
+    return crs
+
+
+def _empty_edge_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "edge": pd.Series(dtype="int64"),
+            "u": pd.Series(dtype="int64"),
+            "v": pd.Series(dtype="int64"),
+            "length_m": pd.Series(dtype="float64"),
+            "reason": pd.Series(dtype="object"),
+        }
+    )
+
+
+class Network:
+    """Undirected street network as compressed sparse arrays, in a metric CRS.
+
+    Build one with :meth:`from_edges`, :meth:`from_lines` or
+    :func:`buurtgeo.read_network`; the constructor takes arrays that are already
+    clean (symmetric CSR, no self loops, no explicit zeros).
+
+    Attributes
+    ----------
+    node_x, node_y : ndarray of float64, shape (n_nodes,)
+        Node coordinates in metres in ``crs``.
+    graph : scipy.sparse.csr_array, shape (n_nodes, n_nodes)
+        Edge lengths in metres, float64, symmetric (both directions stored), no self
+        loops; where several edges join the same node pair the shortest counts.
+    crs : pyproj.CRS
+        Projected CRS in metres.
+    mode : str
+        ``'walk'``, ``'bike'`` or a user label.
+    set_aside : DataFrame
+        Input edges left out while building: columns ``edge`` (0-based position in
+        the input), ``u``, ``v`` (input node ids), ``length_m`` and ``reason``; loaders
+        add the source file's row and attributes.
+    node_id : ndarray of int64, shape (n_nodes,)
+        The input id of each node (position in the ``node_x`` given to
+        :meth:`from_edges`, OpenStreetMap node id for OSM files).
+    """
+
+    def __init__(
+        self,
+        node_x: np.ndarray,
+        node_y: np.ndarray,
+        graph: sp.csr_array,
+        *,
+        crs: Any,
+        mode: str = "walk",
+        set_aside: pd.DataFrame | None = None,
+        node_id: np.ndarray | None = None,
+    ) -> None:
+        self.node_x = np.ascontiguousarray(node_x, dtype=np.float64)
+        self.node_y = np.ascontiguousarray(node_y, dtype=np.float64)
+        graph = sp.csr_array(graph, dtype=np.float64)
+        n = len(self.node_x)
+        if graph.shape != (n, n) or len(self.node_y) != n:
+            raise NetworkError(
+                "graph shape does not match the number of node coordinates",
+                found=f"graph {graph.shape}, {n} x and {len(self.node_y)} y",
+            )
+        graph.sort_indices()
+        self.graph = graph
+        self.crs = _projected_crs(crs)
+        self.mode = str(mode)
+        self.set_aside = _empty_edge_table() if set_aside is None else set_aside
+        self.node_id = (
+            np.arange(n, dtype=np.int64) if node_id is None else np.asarray(node_id, dtype=np.int64)
+        )
+        self._tree = None
+
+    # ------------------------------------------------------------------ basics
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.graph.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges (each stored twice in ``graph``)."""
+        return int(self.graph.nnz // 2)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Network mode={self.mode!r} nodes={self.n_nodes:,} edges={self.n_edges:,} "
+            f"crs={self.crs.to_string()} set_aside={len(self.set_aside):,}>"
+        )
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_edges(
+        cls,
+        u: Sequence[int] | np.ndarray,
+        v: Sequence[int] | np.ndarray,
+        length_m: Sequence[float] | np.ndarray,
+        node_x: Sequence[float] | np.ndarray,
+        node_y: Sequence[float] | np.ndarray,
+        *,
+        crs: Any,
+        mode: str = "walk",
+        keep_largest: bool = True,
+        node_id: Sequence[int] | np.ndarray | None = None,
+    ) -> Network:
+        """Build a network from undirected edges between numbered nodes.
+
+        Parameters
+        ----------
+        u, v : array-like of int, shape (n_edges,)
+            End nodes of each edge: positions into ``node_x`` / ``node_y``.
+        length_m : array-like of float, shape (n_edges,)
+            Edge lengths in metres (>= 0). Edges with a missing, negative or infinite
+            length are set aside.
+        node_x, node_y : array-like of float, shape (n_nodes_in,)
+            Node coordinates in metres in ``crs``.
+        crs : CRS-like
+            A projected CRS in metres (e.g. ``'EPSG:3812'``).
+        mode : str, default 'walk'
+            Travel mode label.
+        keep_largest : bool, default True
+            Keep only the largest connected component (by number of nodes); edges of
+            the other components are set aside.
+        node_id : array-like of int, optional
+            Ids of the input nodes (default: their positions).
+
+        Returns
+        -------
+        Network
+            Nodes are renumbered ``0 .. n_nodes-1`` (only nodes that keep an edge stay);
+            ``network.node_id`` holds each node's input id. With ``w(e)`` the length of
+            edge ``e``, ``graph[i, j] = graph[j, i] = min{w(e) : e joins i and j}``.
+
+        Raises
+        ------
+        InputError
+            When arrays have different lengths, node numbers are out of range or
+            coordinates are not finite.
+        NetworkError
+            When no usable edge remains.
+        """
+        u = _as_1d("u", u, np.int64)
+        v = _as_1d("v", v, np.int64)
+        w = _as_1d("length_m", length_m, np.float64)
+        x = _as_1d("node_x", node_x, np.float64)
+        y = _as_1d("node_y", node_y, np.float64)
+        ids = (
+            np.arange(len(x), dtype=np.int64)
+            if node_id is None
+            else _as_1d("node_id", node_id, np.int64)
+        )
+        problems = []
+        if not (len(u) == len(v) == len(w)):
+            problems.append(f"u, v and length_m differ in length ({len(u)}, {len(v)}, {len(w)})")
+        if not (len(x) == len(y) == len(ids)):
+            problems.append(
+                f"node_x, node_y (and node_id) differ in length ({len(x)}, {len(y)}, {len(ids)})"
+            )
+        if problems:
+            raise InputError("; ".join(problems))
+        n_in = len(x)
+        bad_node = (u < 0) | (u >= n_in) | (v < 0) | (v >= n_in)
+        if bad_node.any():
+            first = int(np.flatnonzero(bad_node)[0])
+            raise InputError(
+                f"{int(bad_node.sum())} edge(s) refer to nodes that do not exist",
+                row=first,
+                column="u/v",
+                expected=f"node numbers 0..{n_in - 1}",
+                found=(int(u[first]), int(v[first])),
+            )
+        bad_xy = ~(np.isfinite(x) & np.isfinite(y))
+        if bad_xy.any():
+            first = int(np.flatnonzero(bad_xy)[0])
+            raise InputError(
+                f"{int(bad_xy.sum())} node coordinate(s) are missing or not finite",
+                row=first,
+                column="node_x/node_y",
+                found=(float(x[first]), float(y[first])),
+            )
+        crs = _projected_crs(crs)
+
+        m = len(u)
+        reason = np.full(m, None, dtype=object)
+        bad_w = ~np.isfinite(w) | (w < 0)
+        reason[bad_w] = REASON_BAD_LENGTH
+
+        # 1. merge the end nodes of zero-length edges (they are one place)
+        label = np.arange(n_in, dtype=np.int64)
+        zero = (w == 0) & (u != v) & ~bad_w
+        if zero.any():
+            zg = sp.coo_array(
+                (np.ones(int(zero.sum())), (u[zero], v[zero])), shape=(n_in, n_in)
+            ).tocsr()
+            _, comp = connected_components(zg, directed=False)
+            # representative = the lowest node number in each group
+            rep = np.full(comp.max() + 1, n_in, dtype=np.int64)
+            np.minimum.at(rep, comp, np.arange(n_in, dtype=np.int64))
+            label = rep[comp]
+            reason[zero] = REASON_ZERO_MERGED
+        uu, vv = label[u], label[v]
+        loop = (uu == vv) & (reason == None)  # noqa: E711 (object array comparison)
+        reason[loop] = REASON_SELF_LOOP
+
+        # 2. shortest of parallel edges: sort by (min node, max node, length, position)
+        ok = np.flatnonzero(reason == None)  # noqa: E711
+        a = np.minimum(uu[ok], vv[ok])
+        b = np.maximum(uu[ok], vv[ok])
+        order = np.lexsort((ok, w[ok], b, a))
+        a, b, idx = a[order], b[order], ok[order]
+        first = np.ones(len(idx), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        reason[idx[~first]] = REASON_PARALLEL
+        a, b, idx = a[first], b[first], idx[first]
+        if len(idx) == 0:
+            raise NetworkError(
+                "no usable edges", hint="Every edge was a self loop or had a bad length"
+            )
+
+        # 3. renumber the nodes that keep an edge, 0..k-1 (in input order)
+        used = np.unique(np.concatenate([a, b]))
+        a = np.searchsorted(used, a)
+        b = np.searchsorted(used, b)
+        k = len(used)
+        ww = w[idx]
+        graph = _symmetric_csr(a, b, ww, k)
+        if keep_largest:
+            n_comp, comp = connected_components(graph, directed=True, connection="weak")
+            if n_comp > 1:
+                sizes = np.bincount(comp)
+                big = int(np.argmax(sizes))  # ties: the lowest component label
+                keep_node = comp == big
+                keep_edge = keep_node[a]
+                reason[idx[~keep_edge]] = REASON_DETACHED
+                a, b, ww, idx = a[keep_edge], b[keep_edge], ww[keep_edge], idx[keep_edge]
+                new = np.cumsum(keep_node) - 1
+                a, b = new[a], new[b]
+                used = used[keep_node]
+                k = len(used)
+                graph = _symmetric_csr(a, b, ww, k)
+        out = np.flatnonzero(reason != None)  # noqa: E711
+        set_aside = pd.DataFrame(
+            {
+                "edge": out.astype(np.int64),
+                "u": ids[u[out]],
+                "v": ids[v[out]],
+                "length_m": w[out],
+                "reason": reason[out],
+            }
+        )
+        net = cls(
+            x[used], y[used], graph, crs=crs, mode=mode, set_aside=set_aside, node_id=ids[used]
+        )
+        net._edge_of_input = idx  # input edge position of each kept edge (a < b order)
+        return net
+
+    @classmethod
+    def from_lines(
+        cls,
+        lines: gpd.GeoDataFrame,
+        *,
+        mode: str = "walk",
+        snap_tolerance_m: float = 0.5,
+        keep_largest: bool = True,
+    ) -> Network:
+        """Build a network from road-segment lines, noded at their end points.
+
+        Each LineString (each part of a MultiLineString) becomes one edge between the
+        nodes at its two end points; its length is the line's length in metres. End
+        points closer than ``snap_tolerance_m`` are merged into one node (transitively:
+        chains of close end points become one node, placed at the end point of the
+        lowest-numbered line). Lines are not split where they cross without a shared
+        end point (bridges and tunnels stay apart).
+
+        Parameters
+        ----------
+        lines : GeoDataFrame
+            Line geometries in a projected CRS in metres (loaders reproject; this
+            function does not). Z values are ignored.
+        mode : str, default 'walk'
+            Travel mode label.
+        snap_tolerance_m : float, default 0.5
+            End points within this distance (metres) become one node.
+        keep_largest : bool, default True
+            Keep only the largest connected part.
+
+        Returns
+        -------
+        Network
+            ``set_aside`` has one row per left-out line part with ``row`` (0-based
+            position of the line in ``lines``) besides the columns of
+            :meth:`from_edges`; rows with an empty or non-line geometry are listed too.
+        """
+        import shapely
+
+        problems = []
+        if not (isinstance(snap_tolerance_m, int | float) and snap_tolerance_m >= 0):
+            problems.append(f"snap_tolerance_m must be a number >= 0, got {snap_tolerance_m!r}")
+        if not hasattr(lines, "geometry"):
+            problems.append("lines must be a GeoDataFrame or GeoSeries")
+        if problems:
+            raise InputError("; ".join(problems))
+        crs = _projected_crs(lines.crs)
+        geoms = np.asarray(lines.geometry.values, dtype=object)
+        n_rows = len(geoms)
+        gtype = shapely.get_type_id(geoms)
+        is_line = np.isin(gtype, (1, 5)) & ~shapely.is_empty(geoms)  # LineString, MultiLineString
+        parts, part_row = shapely.get_parts(geoms[is_line], return_index=True)
+        part_row = np.flatnonzero(is_line)[part_row]
+        parts = shapely.force_2d(parts)
+        ok_part = ~shapely.is_empty(parts) & (shapely.get_num_coordinates(parts) >= 2)
+        parts, part_row_ok = parts[ok_part], part_row[ok_part]
+        start = shapely.get_coordinates(shapely.get_point(parts, 0))
+        end = shapely.get_coordinates(shapely.get_point(parts, -1))
+        length = shapely.length(parts)
+        m = len(parts)
+        pts = np.vstack([start, end])  # end point of part i: i (start), m + i (end)
+        node_of_pt = _cluster_points(pts, float(snap_tolerance_m))
+        # node coordinates: the first end point of each cluster
+        n_in = int(node_of_pt.max()) + 1 if m else 0
+        first_pt = np.full(n_in, len(pts), dtype=np.int64)
+        np.minimum.at(first_pt, node_of_pt, np.arange(len(pts), dtype=np.int64))
+        nx_, ny_ = pts[first_pt, 0], pts[first_pt, 1]
+        bad_rows = np.flatnonzero(~is_line)
+        bad_parts = part_row[~ok_part]
+        extra = pd.DataFrame(
+            {
+                "row": np.concatenate([bad_rows, bad_parts]).astype(np.int64),
+                "edge": np.full(len(bad_rows) + len(bad_parts), -1, dtype=np.int64),
+                "reason": ["geometry is empty or not a line"] * len(bad_rows)
+                + ["line part has fewer than 2 points"] * len(bad_parts),
+            }
+        )
+        if m == 0:
+            raise NetworkError(
+                "no usable line geometries",
+                found=f"{n_rows} rows",
+                hint="Pass LineString or MultiLineString geometries",
+            )
+        net = cls.from_edges(
+            node_of_pt[:m],
+            node_of_pt[m:],
+            length,
+            nx_,
+            ny_,
+            crs=crs,
+            mode=mode,
+            keep_largest=keep_largest,
+        )
+        sa = net.set_aside
+        sa.insert(0, "row", part_row_ok[sa["edge"].to_numpy()].astype(np.int64))
+        if len(extra):
+            sa = pd.concat([extra.assign(u=-1, v=-1, length_m=np.nan), sa], ignore_index=True)
+            sa = sa.sort_values(["row", "edge"], kind="stable", ignore_index=True)
+        net.set_aside = sa[["row", *_EDGE_COLUMNS]]
+        net.node_id = np.arange(net.n_nodes, dtype=np.int64)
+        # the source row of every kept edge (i < j order of graph), for maps and ledgers
+        net._edge_row = part_row_ok[net._edge_of_input]
+        net._edge_geometry = parts[net._edge_of_input]
+        return net
+
+    # ------------------------------------------------------------------ snapping
+
+    def _kdtree(self):
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(np.column_stack([self.node_x, self.node_y]))
+        return self._tree
+
+    def snap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest node of each point, and the straight-line offset to it.
+
+        Parameters
+        ----------
+        x, y : array-like of float, shape (n,)
+            Point coordinates in metres, in the network's CRS.
+
+        Returns
+        -------
+        node : ndarray of int64, shape (n,)
+            Index of the nearest node.
+        offset_m : ndarray of float64, shape (n,)
+            Euclidean distance ``sqrt((x - node_x)^2 + (y - node_y)^2)`` in metres.
+
+        Notes
+        -----
+        The KD-tree (:class:`scipy.spatial.cKDTree`) is built on the first call and
+        kept on the object. Ties between equidistant nodes go to the one cKDTree
+        returns first.
+        """
+        x = _as_1d("x", x, np.float64)
+        y = _as_1d("y", y, np.float64)
+        if len(x) != len(y):
+            raise InputError("x and y differ in length", found=(len(x), len(y)))
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{int(bad.sum())} point(s) have missing or infinite coordinates",
+                row=first,
+                found=(float(x[first]), float(y[first])),
+            )
+        if len(x) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        dist, node = self._kdtree().query(np.column_stack([x, y]), k=1, workers=-1)
+        return np.asarray(node, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+
+    # ------------------------------------------------------------------ shortest paths
+
+    def _check_sources(
+        self, source_nodes: Any, source_offset_m: Any
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        nodes = _as_1d("source_nodes", source_nodes, np.int64)
+        problems = []
+        bad = (nodes < 0) | (nodes >= self.n_nodes)
+        if bad.any():
+            problems.append(
+                f"{int(bad.sum())} source node(s) out of range 0..{self.n_nodes - 1}"
+                f" (first: {int(nodes[bad][0])})"
+            )
+        off = None
+        if source_offset_m is not None:
+            off = (
+                np.broadcast_to(
+                    _as_1d("source_offset_m", np.atleast_1d(source_offset_m), np.float64),
+                    nodes.shape,
+                )
+                if np.ndim(source_offset_m) == 0
+                else _as_1d("source_offset_m", source_offset_m, np.float64)
+            )
+            if off.shape != nodes.shape:
+                problems.append(
+                    f"source_offset_m has {len(off)} values for {len(nodes)} source nodes"
+                )
+            elif not (np.isfinite(off) & (off >= 0)).all():
+                problems.append("source_offset_m must be finite and >= 0")
+            off = np.ascontiguousarray(off)
+        if problems:
+            raise InputError("; ".join(problems))
+        return nodes, off
+
+    def nearest(
+        self, source_nodes: Any, source_offset_m: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from every node to its closest source, in one shortest-path pass.
+
+        Parameters
+        ----------
+        source_nodes : array-like of int, shape (k,)
+            Node of each source (e.g. from :meth:`snap`). Repeats are allowed.
+        source_offset_m : array-like of float, shape (k,), optional
+            Straight-line offset of each source from its node, metres (>= 0).
+
+        Returns
+        -------
+        dist_m : ndarray of float64, shape (n_nodes,)
+            ``dist_m[j] = min_i (offset_i + D(source_i, j))``, metres; ``inf`` when no
+            source reaches node ``j``.
+        source : ndarray of int64, shape (n_nodes,)
+            Position in ``source_nodes`` of the minimising source ``i``; ``-1`` where
+            unreachable.
+        """
+        nodes, off = self._check_sources(source_nodes, source_offset_m)
+        n = self.n_nodes
+        if len(nodes) == 0:
+            return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        if off is None or not off.any():
+            # one source per node: the lowest position wins among repeats
+            uniq, first = np.unique(nodes, return_index=True)
+            dist, _, src_node = dijkstra(
+                self.graph, directed=True, indices=uniq, min_only=True, return_predecessors=True
+            )
+            src = np.full(n, -1, dtype=np.int64)
+            reach = src_node >= 0
+            src[reach] = first[np.searchsorted(uniq, src_node[reach])]
+            return dist, src
+        # offsets: one extra node per source, with a one-way edge (offset) to its node
+        k = len(nodes)
+        g = self.graph
+        tiny = np.nextafter(0.0, 1.0)  # stands in for a zero offset: explicit zeros may vanish
+        eps_off = np.where(off > 0, off, tiny)
+        rows = np.concatenate([np.repeat(np.arange(n), np.diff(g.indptr)), n + np.arange(k)])
+        cols = np.concatenate([g.indices, nodes])
+        data = np.concatenate([g.data, eps_off])
+        big = sp.csr_array((data, (rows, cols)), shape=(n + k, n + k))
+        dist, _, src_node = dijkstra(
+            big, directed=True, indices=n + np.arange(k), min_only=True, return_predecessors=True
+        )
+        dist = np.array(dist[:n])
+        dist[dist == tiny] = 0.0  # tiny + w == w for every edge length w > 0
+        src = np.where(src_node[:n] >= 0, src_node[:n] - n, -1).astype(np.int64)
+        return dist, src
+
+    def pairs_within(
+        self, source_nodes: Any, radius_m: Any, source_offset_m: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (source, node) pair within a network radius, exactly.
+
+        Parameters
+        ----------
+        source_nodes : array-like of int, shape (k,)
+            Node of each source.
+        radius_m : float or array-like of float, shape (k,)
+            Radius in metres (>= 0), one for all or one per source.
+        source_offset_m : array-like of float, shape (k,), optional
+            Straight-line offset of each source from its node, metres.
+
+        Returns
+        -------
+        source_index : ndarray of int64
+            Position in ``source_nodes``.
+        node : ndarray of int64
+            Node reached.
+        dist_m : ndarray of float64
+            ``offset_i + D(source_i, node)`` in metres; only pairs with
+            ``dist_m <= radius_i`` are returned, sorted by ``source_index`` then ``node``.
+        """
+        nodes, off = self._check_sources(source_nodes, source_offset_m)
+        radius = self._check_radius(radius_m, len(nodes))
+        k = len(nodes)
+        if off is None:
+            off = np.zeros(k)
+        out_s, out_n, out_d = [], [], []
+        block = max(1, int(2_000_000 // max(self.n_nodes, 1)))
+        for lo in range(0, k, block):
+            hi = min(k, lo + block)
+            lim = float(np.max(radius[lo:hi] - off[lo:hi])) if hi > lo else 0.0
+            if lim < 0:
+                continue
+            d = dijkstra(self.graph, directed=True, indices=nodes[lo:hi], limit=lim)
+            d = d + off[lo:hi, None]
+            si, ni = np.nonzero(d <= radius[lo:hi, None])
+            out_s.append(si + lo)
+            out_n.append(ni)
+            out_d.append(d[si, ni])
+        if not out_s:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+        return (
+            np.concatenate(out_s).astype(np.int64),
+            np.concatenate(out_n).astype(np.int64),
+            np.concatenate(out_d).astype(np.float64),
+        )
+
+    @staticmethod
+    def _check_radius(radius_m: Any, k: int) -> np.ndarray:
+        r = np.asarray(radius_m, dtype=np.float64)
+        if r.ndim == 0:
+            r = np.full(k, float(r))
+        if r.shape != (k,):
+            raise InputError(f"radius_m has {r.size} values for {k} source nodes")
+        if not (np.isfinite(r) & (r >= 0)).all():
+            raise InputError(
+                "radius_m must be finite and >= 0", found=r[~(np.isfinite(r) & (r >= 0))][:3]
+            )
+        return np.ascontiguousarray(r)
+
+    # ------------------------------------------------------------------ inspection
+
+    def _upper_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = self.graph
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(g.indptr))
+        cols = g.indices.astype(np.int64)
+        keep = rows < cols
+        return rows[keep], cols[keep], g.data[keep]
+
+    def to_networkx(self) -> nx.Graph:
+        """The network as a :class:`networkx.Graph` (edge attribute ``length``, metres;
+        node attributes ``x``, ``y``), for cross-checks."""
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(
+            (i, {"x": float(x), "y": float(y)})
+            for i, (x, y) in enumerate(zip(self.node_x, self.node_y, strict=True))
+        )
+        a, b, w = self._upper_edges()
+        g.add_weighted_edges_from(
+            zip(a.tolist(), b.tolist(), w.tolist(), strict=True), weight="length"
+        )
+        return g
+
+    def nodes(self) -> gpd.GeoDataFrame:
+        """Nodes as points: columns ``node_id``, ``x``, ``y`` (metres), ``degree``; index = node."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {
+                "node_id": self.node_id,
+                "x": self.node_x,
+                "y": self.node_y,
+                "degree": np.diff(self.graph.indptr).astype(np.int64),
+            },
+            geometry=gpd.points_from_xy(self.node_x, self.node_y),
+            crs=self.crs,
+        ).rename_axis("node")
+
+    def edges(self) -> gpd.GeoDataFrame:
+        """Edges once each: columns ``u`` < ``v`` (nodes), ``length_m``; the line geometry
+        (the source line when built from lines, else straight)."""
+        import geopandas as gpd
+        import shapely
+
+        a, b, w = self._upper_edges()
+        geom = getattr(self, "_edge_geometry", None)
+        if geom is None or len(geom) != len(a):
+            coords = np.stack(
+                [
+                    np.column_stack([self.node_x[a], self.node_y[a]]),
+                    np.column_stack([self.node_x[b], self.node_y[b]]),
+                ],
+                axis=1,
+            )
+            geom = shapely.linestrings(coords)
+        return gpd.GeoDataFrame(
+            {"u": a, "v": b, "length_m": w}, geometry=np.asarray(geom), crs=self.crs
+        ).rename_axis("edge")
+
+
+def _symmetric_csr(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
+    """CSR with both directions of each (already unique, a != b) edge; sorted indices."""
+    rows = np.concatenate([a, b])
+    cols = np.concatenate([b, a])
+    data = np.concatenate([w, w])
+    order = np.lexsort((cols, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    idx_dtype = np.int32 if n < 2**31 - 1 and len(cols) < 2**31 - 1 else np.int64
+    g = sp.csr_array(
+        (data.astype(np.float64), cols.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n, n)
+    )
+    g.has_sorted_indices = True
+    return g
+
+
+def _cluster_points(pts: np.ndarray, tol: float) -> np.ndarray:
+    """Label points so that points within ``tol`` (transitively) share a label 0..k-1,
+    numbered in order of their first point."""
+    n = len(pts)
+    if n == 0:
+        return np.empty(0, np.int64)
+    # exact duplicates first (cheap), then pairs within the tolerance
+    _, inv = np.unique(pts, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    if tol > 0:
+        from scipy.spatial import cKDTree
+
+        pairs = cKDTree(pts).query_pairs(tol, output_type="ndarray")
+        if len(pairs):
+            m = inv.max() + 1
+            g = sp.coo_array(
+                (np.ones(len(pairs)), (inv[pairs[:, 0]], inv[pairs[:, 1]])), shape=(m, m)
+            ).tocsr()
+            _, comp = connected_components(g, directed=False)
+            inv = comp[inv]
+    # renumber in order of first appearance
+    _, first = np.unique(inv, return_index=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    uniq_labels = np.unique(inv)
+    return rank[np.searchsorted(uniq_labels, inv)].astype(np.int64)
+
+
+def grid_network(
+    n_side: int,
+    *,
+    spacing_m: float = 100.0,
+    jitter: float = 0.3,
+    seed: int = 0,
+    crs: Any = "EPSG:3812",
+) -> Network:
+    """A jittered square-grid street network, for tests and benchmarks.
+
+    Nodes sit on an ``n_side`` x ``n_side`` grid with spacing ``spacing_m`` metres,
+    moved by up to ``jitter * spacing_m`` in x and y (uniform); each node joins its
+    right and upper neighbour. Edge length = straight-line distance between nodes,
+    ``sqrt(dx^2 + dy^2)``, so network distance >= straight-line distance.
+
+    Parameters
+    ----------
+    n_side : int
+        Nodes per side (``n_side**2`` nodes, ``2 n_side (n_side - 1)`` edges).
+    spacing_m : float, default 100
+        Grid spacing in metres.
+    jitter : float, default 0.3
+        Maximum displacement as a share of the spacing (< 0.5 keeps edges apart).
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`.
+    crs : CRS-like, default 'EPSG:3812'
+        Projected CRS of the coordinates (origin at 0, 0).
+
+    Returns
+    -------
+    Network
+    """
+    rng = np.random.default_rng(seed)
+    i, j = np.divmod(np.arange(n_side * n_side, dtype=np.int64), n_side)
+    x = j * spacing_m + rng.uniform(-jitter, jitter, i.shape) * spacing_m
+    y = i * spacing_m + rng.uniform(-jitter, jitter, i.shape) * spacing_m
+    node = i * n_side + j
+    right = j < n_side - 1
+    up = i < n_side - 1
+    u = np.concatenate([node[right], node[up]])
+    v = np.concatenate([node[right] + 1, node[up] + n_side])
+    length = np.hypot(x[u] - x[v], y[u] - y[v])
+    return Network.from_edges(u, v, length, x, y, crs=crs, keep_largest=False)

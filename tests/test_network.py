@@ -1,0 +1,173 @@
+"""Tests of buurtgeo.network: building, snapping and shortest paths.
+
+Small graphs are worked out by hand; bigger random graphs are cross-checked against
+networkx (an independent Dijkstra implementation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from buurtgeo.errors import CRSError, InputError, NetworkError
+from buurtgeo.network import (
+    REASON_DETACHED,
+    REASON_PARALLEL,
+    REASON_SELF_LOOP,
+    REASON_ZERO_MERGED,
+    Network,
+    grid_network,
+)
+
+nx = pytest.importorskip("networkx")
+
+CRS = "EPSG:3812"
+
+
+def tiny() -> Network:
+    """A path 0-1-2-3 on the x axis (10, 20, 30 m) with a shortcut 0-2 of 25 m,
+    a parallel 1-2 of 50 m (the 20 m one counts), a self loop on 3, and a detached
+    edge 4-5 of 1 m.
+
+    Hand-computed distances from node 0: 0:0, 1:10, 2:25 (shortcut, 10+20=30 longer),
+    3:55.
+    """
+    u = [0, 1, 2, 0, 1, 3, 4]
+    v = [1, 2, 3, 2, 2, 3, 5]
+    w = [10.0, 20.0, 30.0, 25.0, 50.0, 5.0, 1.0]
+    x = [0.0, 10.0, 30.0, 60.0, 500.0, 501.0]
+    y = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    return Network.from_edges(u, v, w, x, y, crs=CRS)
+
+
+def test_from_edges_hand_made():
+    net = tiny()
+    assert net.n_nodes == 4
+    assert net.n_edges == 4  # 0-1, 1-2 (20 m), 2-3, 0-2
+    g = net.graph
+    assert (g != g.T).nnz == 0
+    assert g[1, 2] == 20.0 and g[2, 1] == 20.0
+    assert g.diagonal().sum() == 0
+    sa = net.set_aside.set_index("edge")
+    assert sa.loc[4, "reason"] == REASON_PARALLEL
+    assert sa.loc[5, "reason"] == REASON_SELF_LOOP
+    assert sa.loc[6, "reason"] == REASON_DETACHED
+    # books balance: edges read = edges used + set aside
+    assert net.n_edges + len(sa) == 7
+    np.testing.assert_array_equal(net.node_id, [0, 1, 2, 3])
+
+
+def test_keep_largest_false_keeps_all_parts():
+    u, v, w = [0, 2], [1, 3], [1.0, 2.0]
+    net = Network.from_edges(u, v, w, [0, 1, 5, 7], [0, 0, 0, 0], crs=CRS, keep_largest=False)
+    assert net.n_nodes == 4 and net.n_edges == 2
+    d, s = net.nearest([0])
+    np.testing.assert_array_equal(d, [0.0, 1.0, np.inf, np.inf])
+    np.testing.assert_array_equal(s, [0, 0, -1, -1])
+
+
+def test_zero_length_edge_merges_nodes():
+    # 0 -(0 m)- 1 -(5 m)- 2: nodes 0 and 1 are one place
+    net = Network.from_edges([0, 1], [1, 2], [0.0, 5.0], [0, 0, 5], [0, 0, 0], crs=CRS)
+    assert net.n_nodes == 2
+    assert net.set_aside["reason"].tolist() == [REASON_ZERO_MERGED]
+    d, _ = net.nearest([0])
+    np.testing.assert_array_equal(d, [0.0, 5.0])
+
+
+def test_bad_input_is_reported():
+    with pytest.raises(InputError, match="do not exist"):
+        Network.from_edges([0], [7], [1.0], [0, 1], [0, 0], crs=CRS)
+    with pytest.raises(CRSError):
+        Network.from_edges([0], [1], [1.0], [0, 1], [0, 0], crs="EPSG:4326")
+    with pytest.raises(NetworkError):
+        Network.from_edges([0], [0], [1.0], [0, 1], [0, 0], crs=CRS)
+    net = Network.from_edges([0, 1], [1, 2], [1.0, np.nan], [0, 1, 2], [0, 0, 0], crs=CRS)
+    assert net.n_edges == 1 and len(net.set_aside) == 1
+
+
+def test_nearest_hand_made():
+    net = tiny()
+    d, s = net.nearest([0])
+    np.testing.assert_allclose(d, [0.0, 10.0, 25.0, 55.0])
+    # two sources: node 3 with offset 4 m, node 0 with offset 0
+    d, s = net.nearest([3, 0], [4.0, 0.0])
+    # node 2: min(0 + 25, 4 + 30) = 25 from source 1; node 3: min(55, 4) = 4 from source 0
+    np.testing.assert_allclose(d, [0.0, 10.0, 25.0, 4.0])
+    np.testing.assert_array_equal(s, [1, 1, 1, 0])
+
+
+def test_pairs_within_hand_made():
+    net = tiny()
+    si, ni, di = net.pairs_within([0, 3], [25.0, 31.0], [0.0, 1.0])
+    # source 0 (r 25): nodes 0 (0), 1 (10), 2 (25, on the boundary: included)
+    # source 1 at node 3, offset 1 (r 31): node 3 (1), node 2 (31)
+    np.testing.assert_array_equal(si, [0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(ni, [0, 1, 2, 2, 3])
+    np.testing.assert_allclose(di, [0.0, 10.0, 25.0, 31.0, 1.0])
+    # offset beyond the radius: nothing
+    si, ni, di = net.pairs_within([0], 5.0, [6.0])
+    assert len(si) == 0
+
+
+def test_snap_hand_made():
+    net = tiny()
+    node, off = net.snap([1.0, 58.0, 30.0], [0.0, 3.0, -4.0])
+    np.testing.assert_array_equal(node, [0, 3, 2])
+    np.testing.assert_allclose(off, [1.0, np.hypot(2, 3), 4.0])
+
+
+def random_network(seed: int, n: int = 2000) -> Network:
+    """A random planar-ish graph: points joined to their 3 nearest neighbours, with
+    lengths = distance times a random detour factor in [1, 1.5)."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 5000, size=(n, 2))
+    _, nbr = cKDTree(pts).query(pts, k=4)
+    u = np.repeat(np.arange(n), 3)
+    v = nbr[:, 1:].ravel()
+    w = np.hypot(*(pts[u] - pts[v]).T) * rng.uniform(1.0, 1.5, len(u))
+    return Network.from_edges(u, v, w, pts[:, 0], pts[:, 1], crs=CRS)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_nearest_matches_networkx(seed):
+    net = random_network(seed)
+    g = net.to_networkx()
+    rng = np.random.default_rng(seed)
+    src = rng.choice(net.n_nodes, 25, replace=False)
+    d, s = net.nearest(src)
+    ref = nx.multi_source_dijkstra_path_length(g, set(src.tolist()), weight="length")
+    expect = np.full(net.n_nodes, np.inf)
+    expect[list(ref)] = list(ref.values())
+    np.testing.assert_allclose(d, expect, rtol=1e-9)
+    # the named source really is at that distance
+    for j in rng.choice(net.n_nodes, 30, replace=False):
+        dj = nx.dijkstra_path_length(g, int(src[s[j]]), int(j), weight="length")
+        assert dj == pytest.approx(d[j], rel=1e-9)
+
+
+def test_pairs_within_matches_networkx():
+    net = random_network(3)
+    g = net.to_networkx()
+    rng = np.random.default_rng(3)
+    src = rng.choice(net.n_nodes, 20, replace=False)
+    off = rng.uniform(0, 50, len(src))
+    radius = rng.uniform(200, 800, len(src))
+    si, ni, di = net.pairs_within(src, radius, off)
+    assert np.all(np.diff(si) >= 0)
+    for i, s in enumerate(src):
+        ref = nx.single_source_dijkstra_path_length(
+            g, int(s), cutoff=radius[i] - off[i], weight="length"
+        )
+        mask = si == i
+        assert ni[mask].tolist() == sorted(ref)
+        np.testing.assert_allclose(di[mask], [off[i] + ref[k] for k in sorted(ref)], rtol=1e-9)
+
+
+def test_grid_network_shape():
+    net = grid_network(10, seed=0)
+    assert net.n_nodes == 100 and net.n_edges == 180
+    net.to_networkx()
+    assert len(net.edges()) == 180 and len(net.nodes()) == 100
