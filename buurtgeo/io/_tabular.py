@@ -1,0 +1,583 @@
+"""Read CSV/TXT and Excel tables as they are exported in Belgium, keeping every value as text.
+
+Belgian open-data tables come as ``;``-separated CSV with decimal commas written by a
+Dutch- or French-language Excel (cp1252), as UTF-8 with or without a byte-order mark
+(OpenDataSoft portals), as ``|``- or tab-separated TXT (Statbel), or as xlsx/xls
+workbooks. :func:`read_table` reads all of them the same way and keeps every value as
+text, so that codes keep their leading zeros and dashes (``'01001'``, ``'11001A00-'``);
+:func:`to_number` then turns the columns that hold numbers into floats, understanding
+``'1.234,5'``, ``'12,5'`` and ``'1 234'``, and says which values were not numbers so a
+loader can set those rows aside (:class:`buurtgeo.io._ledger.RowLedger`).
+
+Shared by the loaders in :mod:`buurtgeo.io` (services, population, areas).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from buurtgeo.errors import InputError
+
+__all__ = [
+    "TableInfo",
+    "ledger_for",
+    "row_of",
+    "read_table",
+    "to_number",
+    "detect_encoding",
+    "detect_delimiter",
+    "TEXT_SUFFIXES",
+    "EXCEL_SUFFIXES",
+]
+
+#: File name endings read as delimited text.
+TEXT_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", ".tab", ".dat")
+#: File name endings read as Excel workbooks (xlsx/xlsm via openpyxl, xls via xlrd).
+EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls")
+
+_DELIMITERS = (";", ",", "|", "\t")
+_SAMPLE_CHARS = 64 * 1024
+_SAMPLE_LINES = 50
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """How a table was read.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    format : {'csv', 'xlsx', 'xls'}
+        ``'csv'`` for every delimited text file.
+    encoding : str or None
+        ``'utf-8-sig'`` (UTF-8 with BOM), ``'utf-8'``, ``'utf-16'`` or ``'cp1252'``;
+        None for workbooks.
+    delimiter : str or None
+        ``';'``, ``','``, ``'|'`` or ``'\\t'``; None for workbooks.
+    rows : int
+        Number of records (header excluded, blank lines skipped).
+    sheet : str or None
+        The sheet read from a workbook.
+    first_row : int
+        Row number people see for the first record (2: the header is row 1).
+    row_numbers : tuple of int or None
+        Row number of each record when blank lines were skipped (None when the records
+        are simply ``first_row, first_row + 1, ...``).
+    """
+
+    path: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    rows: int
+    sheet: str | None = None
+    first_row: int = 2
+    row_numbers: tuple[int, ...] | None = None
+
+    def __getitem__(self, key: str) -> Any:  # info["encoding"] reads like info.encoding
+        return getattr(self, key)
+
+
+# --------------------------------------------------------------------------------------
+# Encoding and delimiter
+# --------------------------------------------------------------------------------------
+
+
+def detect_encoding(data: bytes) -> str:
+    """Return the encoding of a text file's bytes.
+
+    UTF-8 with a BOM → ``'utf-8-sig'``; a UTF-16 BOM (Excel's "Unicode text") →
+    ``'utf-16'``; bytes that decode as strict UTF-8 → ``'utf-8'``; anything else →
+    ``'cp1252'`` (Windows Western European, what Belgian Excel writes), or
+    ``'latin-1'`` when even cp1252 cannot decode a byte.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _field_counts(lines: list[str], delimiter: str) -> list[int]:
+    return [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+
+
+def detect_delimiter(sample: str) -> str:
+    """Return the delimiter of a delimited text sample: ``;``, ``,``, ``|`` or tab.
+
+    ``csv.Sniffer`` proposes one; a candidate is accepted when the header splits into
+    more than one field and every complete sample line has as many fields as the
+    header. Among accepted candidates the one giving the most header fields wins (a
+    decimal comma never splits the header), the sniffed one on a tie. When none
+    qualifies, the candidate occurring most often in the header line is used; a
+    one-column file gets ``';'``-style reading with a delimiter absent from the text.
+    """
+    lines = sample.splitlines()
+    # the last sample line may be cut off by the sample size
+    lines = [ln for ln in lines[:_SAMPLE_LINES] if ln.strip()]
+    if len(lines) > 1 and len(sample) >= _SAMPLE_CHARS:
+        lines = lines[:-1]
+    if not lines:
+        return ";"
+    try:
+        sniffed = csv.Sniffer().sniff("\n".join(lines), delimiters="".join(_DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    scored = []
+    for delim in _DELIMITERS:
+        try:
+            counts = _field_counts(lines, delim)
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        consistent = all(c == counts[0] for c in counts[1:])
+        if consistent:
+            scored.append((counts[0], delim == sniffed, delim))
+    if scored:
+        return max(scored)[2]
+    header = lines[0]
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: (counts[d], d == sniffed))
+    if counts[best] > 0:
+        return best
+    absent = [d for d in _DELIMITERS if d not in sample]
+    return absent[0] if absent else ";"
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------
+
+
+def _clean_header(names: list[Any]) -> list[str]:
+    """Strip names, name blank ones ``Unnamed: i`` and number duplicates ``X.1`` (as pandas)."""
+    out: list[str] = []
+    used: set[str] = set()
+    for i, name in enumerate(names):
+        text = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
+        text = text.strip().lstrip("\ufeff").strip()
+        if not text:
+            text = f"Unnamed: {i}"
+        base, k = text, 0
+        while text in used:
+            k += 1
+            text = f"{base}.{k}"
+        used.add(text)
+        out.append(text)
+    return out
+
+
+def _looks_like_data_row(names: list[str]) -> bool:
+    """True when every header cell parses as a number (a file without a header row)."""
+    values = pd.Series([n for n in names if not n.startswith("Unnamed: ")], dtype="object")
+    if values.empty:
+        return False
+    numbers, invalid = _parse_numbers(values.astype(str))
+    return bool(numbers.notna().all() and not invalid.any())
+
+
+def _to_frame(header: list[str], records: list[list[str]], columns_as_str: bool) -> pd.DataFrame:
+    data = {}
+    for j, name in enumerate(header):
+        col = pd.Series([r[j] for r in records], dtype="str")
+        col = col.str.strip()
+        col = col.where(col != "", pd.NA) if len(col) else col
+        data[name] = col
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+    if not columns_as_str:
+        frame = _infer_numbers(frame)
+    return frame
+
+
+def _infer_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for name in frame.columns:
+        values, invalid = _parse_numbers(frame[name])
+        if frame[name].notna().any() and not invalid.any():
+            out[name] = values
+    return out
+
+
+def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInfo]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError("the file is empty", path=path, expected="a header line and records")
+    encoding = detect_encoding(data)
+    text = data.decode(encoding, errors="strict")
+    if encoding == "utf-16":
+        text = text.lstrip("\ufeff")
+    if not text.strip("\ufeff \t\r\n"):
+        raise InputError("the file is empty", path=path, expected="a header line and records")
+    delimiter = detect_delimiter(text[:_SAMPLE_CHARS])
+
+    def parse(strict: bool) -> list[tuple[int, list[str]]]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+        rows = []
+        for fields in reader:
+            rows.append((reader.line_num, fields))
+        return rows
+
+    try:
+        parsed = parse(strict=True)
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError(
+                "the last line is cut off: a quoted value is never closed (truncated file?)",
+                path=path,
+                expected="a complete file",
+                hint="Download or export the file again",
+            ) from None
+        parsed = parse(strict=False)  # stray quotes inside values (e.g. 12" screen)
+
+    # spreadsheet row numbers: count records, skipping blank lines
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    record_no = 0
+    for _, fields in parsed:
+        record_no += 1
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        records.append(fields)
+        numbers.append(record_no)
+    if not records:
+        raise InputError("the file is empty", path=path, expected="a header line and records")
+    header_fields = records[0]
+    while len(header_fields) > 1 and not header_fields[-1].strip():
+        # a trailing delimiter after the last column name
+        if any(len(r) >= len(header_fields) and r[len(header_fields) - 1].strip() for r in records):
+            break
+        header_fields = header_fields[:-1]
+    header = _clean_header(header_fields)
+    if _looks_like_data_row(header):
+        raise InputError(
+            "the first line holds values, not column names (no header line)",
+            path=path,
+            row=numbers[0],
+            expected="a header line with column names",
+            found=delimiter.join(header_fields)[:80],
+            hint="Add a header line naming the columns",
+        )
+    width = len(header)
+    body = records[1:]
+    body_numbers = numbers[1:]
+    clean: list[list[str]] = []
+    ends_with_newline = text.endswith(("\n", "\r"))
+    for k, (fields, row_no) in enumerate(zip(body, body_numbers, strict=True)):
+        if len(fields) > width and not any(f.strip() for f in fields[width:]):
+            fields = fields[:width]  # trailing empty fields (a delimiter at line end)
+        if len(fields) == width:
+            clean.append(fields)
+            continue
+        last = k == len(body) - 1
+        if last and len(fields) < width and not ends_with_newline:
+            raise InputError(
+                "the last line is cut off (truncated file?)",
+                path=path,
+                row=row_no,
+                expected=f"{width} fields separated by {delimiter!r}",
+                found=f"{len(fields)} fields",
+                hint="Download or export the file again",
+            )
+        raise InputError(
+            "a line has a different number of fields than the header",
+            path=path,
+            row=row_no,
+            expected=f"{width} fields separated by {delimiter!r}",
+            found=f"{len(fields)} fields: {delimiter.join(fields)[:60]}",
+            hint="Check quoting: a value containing the delimiter must be in double quotes",
+        )
+    frame = _to_frame(header, clean, columns_as_str)
+    first = body_numbers[0] if body_numbers else 2
+    contiguous = body_numbers == list(range(first, first + len(body_numbers)))
+    info = TableInfo(
+        path=str(path),
+        format="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        rows=len(frame),
+        first_row=first,
+        row_numbers=None if contiguous else tuple(body_numbers),
+    )
+    return frame, info
+
+
+def _read_excel(path: Path, sheet: str | int | None, columns_as_str: bool):
+    suffix = path.suffix.lower()
+    engine = "xlrd" if suffix == ".xls" else "openpyxl"
+    fmt = "xls" if suffix == ".xls" else "xlsx"
+    try:
+        book = pd.ExcelFile(path, engine=engine)
+    except Exception as exc:  # corrupt or not a workbook: say so, with the library's words
+        raise InputError(
+            f"cannot open the workbook ({type(exc).__name__}: {exc})",
+            path=path,
+            expected=f"an {fmt} workbook",
+        ) from None
+    with book:
+        names = [str(n) for n in book.sheet_names]
+        if sheet is None:
+            chosen = names[0]
+        elif isinstance(sheet, int) and not isinstance(sheet, bool):
+            if not 0 <= sheet < len(names):
+                raise InputError(
+                    f"there is no sheet number {sheet}",
+                    path=path,
+                    expected=f"0..{len(names) - 1}",
+                    hint=f"Sheets: {names}",
+                )
+            chosen = names[sheet]
+        else:
+            if str(sheet) not in names:
+                raise InputError(
+                    f"there is no sheet {sheet!r}",
+                    path=path,
+                    expected=f"one of {names}",
+                )
+            chosen = str(sheet)
+        raw = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    if raw.empty:
+        raise InputError(f"sheet {chosen!r} is empty", path=path, expected="a header row and rows")
+    header_pos = raw.index[0]
+    header = _clean_header(list(raw.iloc[0]))
+    if _looks_like_data_row(header):
+        raise InputError(
+            "the first row holds values, not column names (no header row)",
+            path=path,
+            row=int(header_pos) + 1,
+            expected="a header row with column names",
+            hint=f"sheet {chosen!r}",
+        )
+    body = raw.iloc[1:]
+    row_numbers = tuple(int(i) + 1 for i in body.index)
+    records = [[_cell_text(v) for v in row] for row in body.itertuples(index=False, name=None)]
+    frame = _to_frame(header, records, columns_as_str)
+    first = row_numbers[0] if row_numbers else int(header_pos) + 2
+    contiguous = row_numbers == tuple(range(first, first + len(row_numbers)))
+    info = TableInfo(
+        path=str(path),
+        format=fmt,
+        encoding=None,
+        delimiter=None,
+        rows=len(frame),
+        sheet=chosen,
+        first_row=first,
+        row_numbers=None if contiguous else row_numbers,
+    )
+    return frame, info
+
+
+def _cell_text(value: Any) -> str:
+    """Text of a workbook cell: integers without '.0', floats in shortest repr, blanks ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if np.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def read_table(
+    path: str | PathLike[str], *, sheet: str | int | None = None, columns_as_str: bool = True
+) -> tuple[pd.DataFrame, TableInfo]:
+    """Read a CSV/TXT file or an Excel sheet as published, every value kept as text.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A delimited text file (``.csv``, ``.txt``, ``.tsv``; any other ending is read as
+        text too) or a workbook (``.xlsx``/``.xlsm`` via openpyxl, ``.xls`` via xlrd).
+    sheet : str or int, optional
+        Workbook sheet by name or 0-based number; default the first sheet.
+    columns_as_str : bool, default True
+        Keep every column as text (pandas ``str`` dtype; empty cells are NA). With False,
+        columns whose every non-empty value is a number (see :func:`to_number`) become
+        float64.
+
+    Returns
+    -------
+    frame : DataFrame
+        One row per record, in file order, on a ``RangeIndex``; column names stripped
+        (duplicates numbered ``X.1``, blanks named ``Unnamed: i``); values stripped of
+        surrounding blanks, empty → NA. Blank lines are skipped.
+    info : TableInfo
+        Encoding, delimiter, row count, sheet and the row number of each record as a
+        spreadsheet shows it (header = row 1).
+
+    Raises
+    ------
+    InputError
+        The file does not exist, is empty, has no header line, a quoted value or the
+        last line is cut off (truncated file), or a line has more/fewer fields than the
+        header (the message names the file and the row).
+
+    Notes
+    -----
+    Encoding: UTF-8 with BOM, UTF-16 with BOM, strict UTF-8, else cp1252 (see
+    :func:`detect_encoding`). Delimiter: ``;``, ``,``, ``|`` or tab (see
+    :func:`detect_delimiter`).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=path, hint="Check the path and the file name")
+    if path.is_dir():
+        raise InputError("this is a folder, not a file", path=path)
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _read_excel(path, sheet, columns_as_str)
+    return _read_text(path, columns_as_str)
+
+
+# --------------------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_COMMA_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_MANY_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")
+
+
+def _parse_numbers(text: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Vectorised core of :func:`to_number` (no error raising)."""
+    present = text.notna()
+    s = text.astype("str").where(present, "")
+    s = s.str.replace(_SPACES, "", regex=True).str.replace("\u2212", "-", regex=False)
+    present = present & (s != "")
+    if decimal is None:
+        # a column uses decimal commas when some value is 'digits,digits' (not 3-digit groups
+        # of an English thousands separator) or Belgian '1.234,5' style; else a dot decimal
+        comma_dec = s.str.match(_COMMA_DECIMAL) & ~s.str.match(_COMMA_GROUPS)
+        dot_groups = s.str.match(_DOT_GROUPS) & s.str.contains(",", regex=False)
+        english = s.str.match(_COMMA_GROUPS) & s.str.contains(".", regex=False)
+        decimal = "," if (comma_dec.any() or dot_groups.any()) and not english.any() else "."
+    if decimal == ",":
+        grouped = s.str.match(_DOT_GROUPS)
+        plain = s.where(~grouped, s.str.replace(".", "", regex=False))
+        plain = plain.str.replace(",", ".", regex=False)
+        # a lone dot with a decimal-comma column: '1.234' is 1234 (matched as groups above),
+        # '12.5' is ambiguous and not accepted
+        ok = plain.str.match(_PLAIN) & (grouped | ~s.str.contains(".", regex=False))
+    else:
+        grouped = s.str.match(_COMMA_GROUPS)
+        plain = s.where(~grouped, s.str.replace(",", "", regex=False))
+        # several dots can only be thousands groups: '1.234.567'
+        many_dots = s.str.match(_MANY_DOT_GROUPS)
+        plain = plain.where(~many_dots, s.str.replace(".", "", regex=False))
+        ok = plain.str.match(_PLAIN)
+    ok = ok.fillna(False).astype(bool) & present
+    values = pd.to_numeric(plain.where(ok, None), errors="coerce").astype("float64")
+    values = values.where(ok, np.nan)
+    invalid = present & ~ok
+    return values, invalid.astype(bool)
+
+
+def to_number(
+    series: pd.Series,
+    *,
+    path: str | PathLike[str] | None = None,
+    column: str | None = None,
+    first_row: int = 2,
+    decimal: str | None = None,
+    errors: str = "mask",
+) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers written the Belgian or the English way.
+
+    ``'12,5'`` → 12.5, ``'1.234,5'`` → 1234.5, ``'1 234'`` → 1234.0 (spaces, no-break
+    spaces and apostrophes are thousands separators), ``'1,234.5'`` → 1234.5,
+    ``'12.5'`` → 12.5, ``'−3'`` (Unicode minus) → -3.0, ``'1e3'`` → 1000.0.
+
+    The decimal mark is decided once for the whole column when ``decimal`` is None:
+    a comma when some value reads ``digits,digits`` (and none reads ``1,234.5``), else
+    a dot. In a decimal-comma column ``'1.234'`` is 1234 (thousands groups) while
+    ``'12.5'`` is flagged as not a number (ambiguous); in a dot column ``'1,234'`` is
+    1234.
+
+    Parameters
+    ----------
+    series : Series
+        Text (or numbers) on any index; NA and blank values are missing (NaN), not errors.
+    path, column : optional
+        File and column name used in the error when ``errors='raise'``.
+    first_row : int, default 2
+        Spreadsheet row number of the series' first position (header = row 1).
+    decimal : {',', '.'}, optional
+        Force the decimal mark instead of deciding per column.
+    errors : {'mask', 'raise'}, default 'mask'
+        ``'mask'``: return the mask of values that are not numbers; ``'raise'``: raise
+        :class:`~buurtgeo.errors.InputError` naming the first one (file, row, column).
+
+    Returns
+    -------
+    values : Series of float64
+        On ``series.index``; NaN where missing or not a number.
+    invalid : Series of bool
+        On ``series.index``; True where a non-blank value is not a number (for
+        :meth:`RowLedger.set_aside <buurtgeo.io._ledger.RowLedger.set_aside>`).
+    """
+    if decimal not in (None, ",", "."):
+        raise InputError("decimal must be ',' or '.'", found=decimal)
+    if errors not in ("mask", "raise"):
+        raise InputError("errors must be 'mask' or 'raise'", found=errors)
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+        return values, pd.Series(False, index=series.index)
+    values, invalid = _parse_numbers(series, decimal)
+    if errors == "raise" and invalid.any():
+        pos = int(np.flatnonzero(invalid.to_numpy())[0])
+        raise InputError(
+            "not a number",
+            path=path,
+            row=first_row + pos,
+            column=column,
+            expected="a number such as 12, 12,5 or 1.234,5",
+            found=series.iloc[pos],
+        )
+    return values, invalid
+
+
+def ledger_for(frame: pd.DataFrame, info: TableInfo):
+    """A :class:`~buurtgeo.io._ledger.RowLedger` over ``frame`` whose row numbers are the
+    spreadsheet rows of ``info`` (right even when blank lines were skipped)."""
+    from buurtgeo.io._ledger import RowLedger
+
+    ledger = RowLedger(frame, source=info.path, first_row=info.first_row)
+    if info.row_numbers is not None:
+        numbers = np.asarray(info.row_numbers, dtype="int64")
+        ledger.row_number = lambda position: numbers[position]  # type: ignore[method-assign]
+    return ledger
+
+
+def row_of(info: TableInfo, position: int) -> int:
+    """Spreadsheet row number of the record at 0-based ``position``."""
+    if info.row_numbers is not None:
+        return int(info.row_numbers[position])
+    return info.first_row + int(position)
