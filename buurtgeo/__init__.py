@@ -64,6 +64,9 @@ _LAZY: dict[str, str] = {
     "origins_from_sectors": "buurtgeo.origins",
     "reach": "buurtgeo.reach",
     "aggregate_reach": "buurtgeo.reach",
+    "reach_all": "buurtgeo.reach",
+    "services_near": "buurtgeo.reach",
+    "decay_weights": "buurtgeo.reach",
     # areas and gaps
     "propose_areas": "buurtgeo.areas",
     "gaps": "buurtgeo.gaps",

@@ -1,0 +1,1166 @@
+"""Per-origin reach: nearest service, services and places within a catchment, 2SFCA/E2SFCA.
+
+Stage 3 of the pipeline (``files -> tables -> reach per origin -> indicators per area``).
+Everything here works on *origins* (points where children live, with a population
+column; see :func:`buurtgeo.origins_from_sectors`) and *services* (points of one kind
+with a capacity), in one projected metric CRS. Nothing is reprojected here.
+
+Distances
+---------
+Without a network, the distance between an origin ``i`` and a service ``j`` is the
+straight line ``d_ij = |x_i - x_j|`` (metres). With a :class:`buurtgeo.Network` it is
+the shortest path over the streets, counting the straight-line snap offsets at both
+ends, as pandana and osmnx do::
+
+    d_ij = offset(i) + D(node(i), node(j)) + offset(j)
+
+Origins and services are snapped to the network once per call (once per
+:func:`reach_all` call for all kinds); shortest paths are computed from the service
+nodes (one multi-source pass for the nearest service, one bounded search per service
+for the catchment), at node level, and expanded to the origins of each node with
+vectorised numpy (``argsort`` + ``bincount`` + ``repeat``). Work is done in blocks of
+services so that memory stays bounded whatever the number of origins.
+
+Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
+------------------------------------------------------------------------
+``dist_nearest_m``   ``min_j d_ij`` (``inf`` when no service can be reached; never capped)
+``time_nearest_min`` ``dist_nearest_m / (1000 * speed_kmh / 60)``
+``services_within``  ``#{j : d_ij <= R}``
+``capacity_within``  ``sum_{j : d_ij <= R} S_j`` (services without capacity add nothing)
+``fca2``             two-step floating catchment (Luo & Wang 2003; enhanced with a
+                     distance decay as in Luo & Qi 2009 / Dai 2010)::
+
+                        R_j = S_j / sum_{i : d_ij <= R} w(d_ij) P_i
+                        A_i = sum_{j : d_ij <= R} w(d_ij) R_j
+
+                     in places per person of the demand population ``P``.
+``covered``          ``dist_nearest_m <= R``
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from buurtgeo import schema
+from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo.options import get_option
+
+__all__ = [
+    "AGGREGATE_COLUMNS",
+    "DECAYS",
+    "decay_weights",
+    "reach",
+    "reach_all",
+    "services_near",
+    "aggregate_reach",
+    "REACH_COLUMNS",
+]
+
+#: Columns of :func:`reach` (before the per-extra-catchment ones), in order.
+REACH_COLUMNS: tuple[str, ...] = (
+    "dist_nearest_m",
+    "time_nearest_min",
+    "services_within",
+    "capacity_within",
+    "fca2",
+    "covered",
+)
+
+# origin-level (origin, service) pairs handled at once: ~24 bytes each plus temporaries,
+# so a block costs a few hundred MB at most.
+_PAIR_BLOCK = 4_000_000
+# services per bounded network search call (node-level pairs stay small)
+_SOURCE_BLOCK = 1024
+# rows named in an error message
+_SHOW = 5
+
+# --------------------------------------------------------------------------------------
+# Distance decay (a registry: a new decay is a function and a line)
+# --------------------------------------------------------------------------------------
+
+_GAUSS_FLOOR = math.exp(-0.5)
+
+
+def _step(d: np.ndarray, r: float) -> np.ndarray:
+    """w(d) = 1."""
+    return np.ones_like(d)
+
+
+def _linear(d: np.ndarray, r: float) -> np.ndarray:
+    """w(d) = 1 - d / R."""
+    return 1.0 - d / r
+
+
+def _gaussian(d: np.ndarray, r: float) -> np.ndarray:
+    """w(d) = (exp(-1/2 (d/R)^2) - exp(-1/2)) / (1 - exp(-1/2))."""
+    return (np.exp(-0.5 * (d / r) ** 2) - _GAUSS_FLOOR) / (1.0 - _GAUSS_FLOOR)
+
+
+#: Named distance decays, each ``f(d, R) -> w`` for ``0 <= d <= R`` (read-only).
+DECAYS: Mapping[str, Callable[[np.ndarray, float], np.ndarray]] = MappingProxyType(
+    {"step": _step, "linear": _linear, "gaussian": _gaussian}
+)
+
+Decay = str | Callable[[np.ndarray], np.ndarray]
+
+
+def decay_weights(distance_m: Any, *, catchment_m: float, decay: Decay = "step") -> np.ndarray:
+    """Weights of a distance decay, zero beyond the catchment.
+
+    Parameters
+    ----------
+    distance_m : array-like of float
+        Distances in metres.
+    catchment_m : float
+        Catchment radius ``R`` in metres (> 0).
+    decay : {'step', 'linear', 'gaussian'} or callable
+        ``'step'``: ``w = 1``; ``'linear'``: ``w = 1 - d/R``; ``'gaussian'`` (the
+        E2SFCA Gaussian of Dai 2010, rescaled to reach 0 at the catchment edge):
+        ``w = (exp(-1/2 (d/R)^2) - exp(-1/2)) / (1 - exp(-1/2))``; a callable maps an
+        array of metres to an array of weights (>= 0, finite).
+
+    Returns
+    -------
+    ndarray of float64
+        ``w(d)`` where ``d <= R``, else 0 (dimensionless).
+    """
+    problems = _check_decay(decay) + _check_radius(catchment_m, "catchment_m")
+    if problems:
+        raise InputError("; ".join(problems))
+    d = np.asarray(distance_m, dtype=np.float64)
+    out = np.zeros_like(d)
+    inside = d <= catchment_m
+    out[inside] = _decay_function(decay, float(catchment_m))(d[inside])
+    return out
+
+
+def _decay_function(decay: Decay, r: float) -> Callable[[np.ndarray], np.ndarray]:
+    if callable(decay):
+
+        def user(d: np.ndarray) -> np.ndarray:
+            w = np.asarray(decay(d), dtype=np.float64)
+            if w.shape != d.shape:
+                raise InputError(
+                    "the decay function must return one weight per distance",
+                    expected=f"an array of shape {d.shape}",
+                    found=f"shape {w.shape}",
+                )
+            if not np.isfinite(w).all() or (w < 0).any():
+                raise InputError(
+                    "the decay function returned negative or non-finite weights",
+                    expected="finite weights >= 0",
+                    found=w[~(np.isfinite(w) & (w >= 0))][:_SHOW].tolist(),
+                )
+            return w
+
+        return user
+    base = DECAYS[decay]
+    return lambda d: base(d, r)
+
+
+def _check_decay(decay: Any) -> list[str]:
+    if callable(decay) or (isinstance(decay, str) and decay in DECAYS):
+        return []
+    return [f"decay must be one of {sorted(DECAYS)} or a function of metres, got {decay!r}"]
+
+
+def _check_radius(value: Any, name: str) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return [f"{name} must be a number of metres, got {value!r}"]
+    if not (math.isfinite(value) and value > 0):
+        return [f"{name} must be a finite number of metres > 0, got {value!r}"]
+    return []
+
+
+# --------------------------------------------------------------------------------------
+# Input checks (all problems collected, raised once)
+# --------------------------------------------------------------------------------------
+
+
+def _labels(index: pd.Index, mask: np.ndarray) -> str:
+    bad = index[np.asarray(mask, dtype=bool)]
+    shown = ", ".join(repr(v) for v in bad[:_SHOW].tolist())
+    more = f" and {len(bad) - _SHOW} more" if len(bad) > _SHOW else ""
+    return f"rows {shown}{more}"
+
+
+def _check_points(frame: Any, role: str, problems: list[str]) -> bool:
+    import geopandas as gpd
+
+    if not isinstance(frame, gpd.GeoDataFrame):
+        problems.append(f"{role} must be a GeoDataFrame of points, got {type(frame).__name__}")
+        return False
+    geom = frame.geometry.array
+    missing = np.asarray(geom.isna() | geom.is_empty)
+    if missing.any():
+        problems.append(f"{role} {_labels(frame.index, missing)} have no geometry")
+    wrong = ~missing & (np.asarray(geom.geom_type) != "Point")
+    if wrong.any():
+        kinds = sorted(set(np.asarray(geom.geom_type)[wrong].tolist()))
+        problems.append(
+            f"{role} must be points, but {_labels(frame.index, wrong)} are {', '.join(kinds)}"
+            " (use .representative_point() or buurtgeo.origins_from_sectors)"
+        )
+    return not (missing.any() or wrong.any())
+
+
+def _numeric(
+    frame: pd.DataFrame,
+    column: str,
+    role: str,
+    problems: list[str],
+    missing: list[tuple[str, str, pd.DataFrame]],
+    *,
+    allow_nan: bool,
+) -> np.ndarray | None:
+    if column not in frame.columns:
+        missing.append((column, role, frame))
+        problems.append(
+            f"{role} has no column {column!r} (columns found: "
+            f"{', '.join(repr(str(c)) for c in frame.columns[:20])})"
+        )
+        return None
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    text = np.asarray(values.isna() & raw.notna())
+    if text.any():
+        problems.append(
+            f"{role} column {column!r}: {_labels(frame.index, text)} are not numbers "
+            f"(found {raw[text].head(_SHOW).tolist()})"
+        )
+    arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    nan = np.isnan(arr) & ~text
+    if nan.any() and not allow_nan:
+        problems.append(f"{role} column {column!r}: {_labels(frame.index, nan)} are empty")
+    inf = np.isinf(arr)
+    neg = (arr < 0) | inf
+    if neg.any():
+        problems.append(
+            f"{role} column {column!r}: {_labels(frame.index, neg)} are negative or infinite "
+            f"(expected a count >= 0; found {arr[neg][:_SHOW].tolist()})"
+        )
+    return arr
+
+
+def _raise(problems: list[str], missing: list[tuple[str, str, pd.DataFrame]], what: str) -> None:
+    if not problems:
+        return
+    if len(problems) == 1 and len(missing) == 1:
+        column, role, frame = missing[0]
+        raise MissingColumnError(column, found_columns=[str(c) for c in frame.columns], role=role)
+    raise InputError(
+        f"{what}: {len(problems)} problem(s) with the inputs: " + "; ".join(problems),
+        hint="Fix them all and call again",
+    )
+
+
+def _check_crs(frames: list[Any], names: list[str], problems: list[str]) -> CRSError | None:
+    try:
+        schema.require_metric_crs(*frames, what=names)
+    except CRSError as exc:
+        problems.append(str(exc))
+        return exc
+    return None
+
+
+def _xy(frame: Any) -> tuple[np.ndarray, np.ndarray]:
+    import shapely
+
+    geom = np.asarray(frame.geometry.array)
+    return (
+        shapely.get_x(geom).astype(np.float64, copy=False),
+        shapely.get_y(geom).astype(np.float64, copy=False),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Distance engines: straight line and network, with the same three operations
+# --------------------------------------------------------------------------------------
+
+
+class _Points:
+    """Services prepared for an engine (coordinates, and nodes/offsets on a network)."""
+
+    __slots__ = ("x", "y", "node", "offset")
+
+    def __init__(self, x, y, node=None, offset=None) -> None:
+        self.x, self.y, self.node, self.offset = x, y, node, offset
+
+    def take(self, idx: np.ndarray) -> _Points:
+        return _Points(
+            self.x[idx],
+            self.y[idx],
+            None if self.node is None else self.node[idx],
+            None if self.offset is None else self.offset[idx],
+        )
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+class _Euclid:
+    """Straight-line distances with scipy KD-trees."""
+
+    kind = "euclidean"
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.n = len(x)
+        self.xy = np.column_stack([x, y])
+        self._tree: cKDTree | None = None
+
+    @property
+    def tree(self) -> cKDTree:
+        if self._tree is None:
+            self._tree = cKDTree(self.xy)
+        return self._tree
+
+    def prepare(self, x: np.ndarray, y: np.ndarray) -> _Points:
+        return _Points(x, y)
+
+    def nearest(self, s: _Points) -> np.ndarray:
+        if len(s) == 0 or self.n == 0:
+            return np.full(self.n, np.inf)
+        dist, _ = cKDTree(np.column_stack([s.x, s.y])).query(self.xy, k=1, workers=-1)
+        return np.asarray(dist, dtype=np.float64)
+
+    def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield ``(service, origin, d)`` with ``d <= radius``; each block holds whole services."""
+        if len(s) == 0 or self.n == 0:
+            return
+        sxy = np.column_stack([s.x, s.y])
+        counts = np.asarray(
+            self.tree.query_ball_point(sxy, r=radius, return_length=True, workers=-1)
+        )
+        for lo, hi in _blocks(counts, _PAIR_BLOCK):
+            rec = cKDTree(sxy[lo:hi]).sparse_distance_matrix(
+                self.tree, radius, output_type="ndarray"
+            )
+            yield (
+                rec["i"].astype(np.int64) + lo,
+                rec["j"].astype(np.int64),
+                rec["v"].astype(np.float64),
+            )
+
+
+class _OnNetwork:
+    """Shortest-path distances over a :class:`buurtgeo.Network` (origins snapped once)."""
+
+    kind = "network"
+
+    def __init__(self, network: Any, x: np.ndarray, y: np.ndarray) -> None:
+        self.network = network
+        self.n = len(x)
+        if self.n:
+            node, off = network.snap(x, y)
+        else:
+            node, off = np.zeros(0, np.int64), np.zeros(0)
+        self.node = np.asarray(node, dtype=np.int64)
+        self.offset = np.asarray(off, dtype=np.float64)
+        # origins grouped by node: origins of node k are order[starts[k]:starts[k] + counts[k]]
+        self.order = np.argsort(self.node, kind="stable")
+        self.counts = np.bincount(self.node, minlength=network.n_nodes)
+        self.starts = np.cumsum(self.counts) - self.counts
+
+    def prepare(self, x: np.ndarray, y: np.ndarray) -> _Points:
+        if len(x) == 0:
+            return _Points(x, y, np.zeros(0, np.int64), np.zeros(0))
+        node, off = self.network.snap(x, y)
+        return _Points(x, y, np.asarray(node, np.int64), np.asarray(off, np.float64))
+
+    def nearest(self, s: _Points) -> np.ndarray:
+        if len(s) == 0 or self.n == 0:
+            return np.full(self.n, np.inf)
+        dist, _ = self.network.nearest(s.node, s.offset)
+        return np.asarray(dist, dtype=np.float64)[self.node] + self.offset
+
+    def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield ``(service, origin, d)`` with ``d <= radius``; each block holds whole services."""
+        if len(s) == 0 or self.n == 0:
+            return
+        left = radius - s.offset  # what is left of the radius once at the service's node
+        sources = np.flatnonzero(left >= 0)
+        for lo in range(0, len(sources), _SOURCE_BLOCK):
+            src = sources[lo : lo + _SOURCE_BLOCK]
+            si, nodes, dn = self.network.pairs_within(s.node[src], left[src])
+            si = np.asarray(si, dtype=np.int64)
+            nodes = np.asarray(nodes, dtype=np.int64)
+            svc = src[si]
+            d_node = np.asarray(dn, dtype=np.float64) + s.offset[svc]
+            per_pair = self.counts[nodes]
+            # cut at service boundaries so every block holds all pairs of its services
+            first = np.flatnonzero(np.r_[True, svc[1:] != svc[:-1]])
+            per_service = np.add.reduceat(per_pair, first) if len(first) else per_pair[:0]
+            for a, b in _blocks(per_service, _PAIR_BLOCK):
+                p0 = first[a]
+                p1 = first[b] if b < len(first) else len(svc)
+                rep, origin = _expand(nodes[p0:p1], per_pair[p0:p1], self.starts, self.order)
+                d = d_node[p0:p1][rep] + self.offset[origin]
+                keep = d <= radius
+                yield svc[p0:p1][rep][keep], origin[keep], d[keep]
+
+
+def _expand(
+    nodes: np.ndarray, counts: np.ndarray, starts: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For node-level pairs, the pair index and origin of every origin at each pair's node."""
+    total = int(counts.sum())
+    rep = np.repeat(np.arange(len(nodes), dtype=np.int64), counts)
+    first = np.cumsum(counts) - counts
+    pos = starts[nodes][rep] + (np.arange(total, dtype=np.int64) - first[rep])
+    return rep, order[pos]
+
+
+def _blocks(sizes: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges ``[lo, hi)`` whose summed sizes stay <= limit (>= 1 item each)."""
+    n = len(sizes)
+    if n == 0:
+        return
+    cum = np.cumsum(np.asarray(sizes, dtype=np.int64))
+    lo = 0
+    while lo < n:
+        base = cum[lo - 1] if lo else 0
+        hi = int(np.searchsorted(cum, base + limit, side="right"))
+        hi = max(hi, lo + 1)
+        yield lo, hi
+        lo = hi
+
+
+def _engine(origins: Any, network: Any) -> _Euclid | _OnNetwork:
+    x, y = _xy(origins)
+    return _Euclid(x, y) if network is None else _OnNetwork(network, x, y)
+
+
+# --------------------------------------------------------------------------------------
+# The computation, on arrays
+# --------------------------------------------------------------------------------------
+
+
+def _radius_tag(r: float) -> str:
+    return f"{int(r)}m" if float(r).is_integer() else f"{r:g}m".replace(".", "_")
+
+
+def _compute(
+    engine: _Euclid | _OnNetwork,
+    services: _Points,
+    population: np.ndarray,
+    capacity: np.ndarray,
+    *,
+    catchment_m: float,
+    decay: Decay,
+    speed_kmh: float,
+    extra_catchments_m: Sequence[float],
+    outside_area: np.ndarray | None,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    n, n_s = engine.n, len(services)
+    r = float(catchment_m)
+    extras = [float(e) for e in extra_catchments_m]
+    weight = _decay_function(decay, r)
+    has_cap = ~np.isnan(capacity)
+    supply = np.where(has_cap, capacity, 0.0)
+
+    dist = engine.nearest(services)
+    within = np.zeros(n, dtype=np.int64)
+    cap_within = np.zeros(n)
+    access = np.zeros(n)
+    extra_within = {e: np.zeros(n, dtype=np.int64) for e in extras}
+    extra_cap = {e: np.zeros(n) for e in extras}
+    used = np.zeros(n_s, dtype=bool)
+    demand = np.zeros(n_s)
+
+    radius = max([r, *extras])
+    for svc, origin, d in engine.pair_blocks(services, radius):
+        for e in extras:
+            m = d <= e
+            extra_within[e] += np.bincount(origin[m], minlength=n)
+            extra_cap[e] += np.bincount(origin[m], weights=supply[svc[m]], minlength=n)
+        if radius > r:
+            m = d <= r
+            svc, origin, d = svc[m], origin[m], d[m]
+        if len(d) == 0:
+            continue
+        within += np.bincount(origin, minlength=n)
+        cap_within += np.bincount(origin, weights=supply[svc], minlength=n)
+        used[svc] = True
+        w = weight(d)
+        # step 1: demand on each service (whole services per block, so this is complete)
+        dem = np.bincount(svc, weights=w * population[origin], minlength=n_s)
+        demand += dem
+        ratio = np.divide(supply, dem, out=np.zeros(n_s), where=(dem > 0) & has_cap)
+        # step 2: sum of the ratios each origin reaches
+        access += np.bincount(origin, weights=w * ratio[svc], minlength=n)
+
+    no_capacity = n_s > 0 and not has_cap.any()
+    if no_capacity:  # nothing known about places: say so rather than report zero
+        cap_within[:] = np.nan
+        access[:] = np.nan
+        for e in extras:
+            extra_cap[e][:] = np.nan
+    metres_per_min = speed_kmh * 1000.0 / 60.0
+    cols: dict[str, np.ndarray] = {
+        "dist_nearest_m": dist,
+        "time_nearest_min": dist / metres_per_min,
+        "services_within": within,
+        "capacity_within": cap_within,
+        "fca2": access,
+        "covered": dist <= r,
+    }
+    for e in extras:
+        tag = _radius_tag(e)
+        cols[f"services_within_{tag}"] = extra_within[e]
+        cols[f"capacity_within_{tag}"] = extra_cap[e]
+    info: dict[str, Any] = {
+        "distance": engine.kind,
+        "catchment_m": r,
+        "decay": decay if isinstance(decay, str) else getattr(decay, "__name__", "callable"),
+        "speed_kmh": float(speed_kmh),
+        "services": int(n_s),
+        "services_used": int(used.sum()),
+        "services_without_capacity": int((~has_cap).sum()),
+        "services_without_demand": int((has_cap & (demand <= 0)).sum()),
+    }
+    if outside_area is not None:
+        info["services_outside_area"] = int(outside_area.sum())
+        info["services_outside_area_used"] = int((outside_area & used).sum())
+    return cols, info
+
+
+def _speed(speed_kmh: float | None, network: Any) -> float:
+    if speed_kmh is not None:
+        return float(speed_kmh)
+    if network is not None and getattr(network, "mode", "walk") == "bike":
+        return float(get_option("bike_speed_kmh"))
+    return float(get_option("walk_speed_kmh"))
+
+
+def _check_common(
+    origins: Any,
+    services: Any,
+    network: Any,
+    speed_kmh: Any,
+    extra_catchments_m: Any,
+    decay: Any,
+    problems: list[str],
+) -> CRSError | None:
+    ok_o = _check_points(origins, "origins", problems)
+    ok_s = _check_points(services, "services", problems)
+    problems += _check_decay(decay)
+    if speed_kmh is not None:
+        problems += _check_radius(speed_kmh, "speed_kmh")
+    try:
+        extras = list(extra_catchments_m)
+    except TypeError:
+        problems.append(
+            f"extra_catchments_m must be a sequence of metres, got {extra_catchments_m!r}"
+        )
+    else:
+        for e in extras:
+            problems += _check_radius(e, "each of extra_catchments_m")
+    if network is not None:
+        for attr in ("snap", "nearest", "pairs_within", "crs", "n_nodes"):
+            if not hasattr(network, attr):
+                problems.append(
+                    f"network must be a buurtgeo.Network (from buurtgeo.read_network), "
+                    f"got {type(network).__name__} without {attr!r}"
+                )
+                break
+    if ok_o and ok_s:
+        frames, names = [origins, services], ["origins", "services"]
+        if network is not None and hasattr(network, "crs"):
+            frames.append(network)
+            names.append("network")
+        return _check_crs(frames, names, problems)
+    return None
+
+
+def _outside(services: pd.DataFrame) -> np.ndarray | None:
+    if "outside_area" not in services.columns:
+        return None
+    return services["outside_area"].fillna(False).to_numpy(dtype=bool)
+
+
+# --------------------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------------------
+
+
+def reach(
+    origins: Any,
+    services: Any,
+    network: Any = None,
+    catchment_m: float = 1000.0,
+    decay: Decay = "step",
+    *,
+    population: str = "population",
+    capacity: str = "capacity",
+    speed_kmh: float | None = None,
+    extra_catchments_m: Sequence[float] = (),
+) -> pd.DataFrame:
+    """Reach of one kind of service from every origin: nearest, within a catchment, 2SFCA.
+
+    Parameters
+    ----------
+    origins : GeoDataFrame
+        Points where people live, with a ``population`` column (persons, >= 0; for a
+        service kind use its target group, e.g. ``children_0_2``). Any index.
+    services : GeoDataFrame
+        Points of ONE kind (a ``service_kind`` column, when present, must hold one
+        value) with a ``capacity`` column (places, >= 0; NaN = unknown, see Notes).
+        A boolean ``outside_area`` column (from :func:`services_near`) is reported on.
+    network : buurtgeo.Network, optional
+        Street network; None (default) measures straight lines.
+    catchment_m : float, default 1000
+        Catchment radius ``R`` in metres (pairs with ``d <= R`` count).
+    decay : {'step', 'linear', 'gaussian'} or callable, default 'step'
+        Distance decay ``w(d)`` applied in both steps of the 2SFCA, to pairs with
+        ``d <= R`` only: ``'step'`` ``w = 1`` (classic 2SFCA); ``'linear'``
+        ``w = 1 - d/R``; ``'gaussian'`` ``w = (exp(-1/2 (d/R)^2) - exp(-1/2)) /
+        (1 - exp(-1/2))`` (E2SFCA Gaussian of Dai 2010, 1 at the service, 0 at R); or a
+        function mapping an array of metres to weights (>= 0).
+    population : str, default 'population'
+        Demand column of ``origins``.
+    capacity : str, default 'capacity'
+        Supply column of ``services``.
+    speed_kmh : float, optional
+        Speed for ``time_nearest_min`` in km/h. Default: the ``bike_speed_kmh`` option
+        when ``network.mode == 'bike'``, else the ``walk_speed_kmh`` option (4.8 km/h).
+    extra_catchments_m : sequence of float, default ()
+        More radii (metres) for which ``services_within_{r}m`` and
+        ``capacity_within_{r}m`` are added (e.g. ``(500, 2000)``).
+
+    Returns
+    -------
+    DataFrame on ``origins.index``
+        ``dist_nearest_m`` (float, metres; ``inf`` where no service can be reached),
+        ``time_nearest_min`` (float, minutes ``= dist_nearest_m / (1000 speed_kmh / 60)``),
+        ``services_within`` (int, services with ``d <= R``), ``capacity_within`` (float,
+        places, ``sum S_j`` over ``d <= R``), ``fca2`` (float, places per person),
+        ``covered`` (bool, ``dist_nearest_m <= R``), then ``services_within_{r}m`` and
+        ``capacity_within_{r}m`` for each extra radius. ``attrs`` records the distance
+        kind, catchment, decay, speed and service counts (``services_used``: with an
+        origin within R; ``services_without_capacity``; ``services_without_demand``;
+        ``services_outside_area_used`` when ``services`` has ``outside_area``).
+
+    Notes
+    -----
+    2SFCA / E2SFCA (Luo & Wang 2003; Luo & Qi 2009), with ``P_i`` the population of
+    origin ``i``, ``S_j`` the capacity of service ``j`` and ``d_ij`` the distance::
+
+        R_j = S_j / sum_{i : d_ij <= R} w(d_ij) P_i        (places per person, at j)
+        A_i = sum_{j : d_ij <= R} w(d_ij) R_j              (fca2 of origin i)
+
+    When every service has demand in reach, ``sum_i P_i A_i = sum_j S_j``.
+    A service with NaN capacity counts in ``services_within`` and ``dist_nearest_m``
+    but adds nothing to ``capacity_within`` or ``fca2`` (its places are unknown); when
+    no service has a capacity, ``capacity_within`` and ``fca2`` are NaN. A service with
+    no demand in reach (``sum w P = 0``) adds nothing to ``fca2``.
+
+    Network distance: ``d_ij = offset(i) + D(node(i), node(j)) + offset(j)`` (snap
+    offsets count). Inputs must share one projected CRS in metres (the network's too);
+    nothing is reprojected.
+
+    Examples
+    --------
+    >>> res = bg.reach(origins, services[services.service_kind == "childcare_baby"],
+    ...                network=net, catchment_m=1000, decay="gaussian",
+    ...                population="children_0_2")  # doctest: +SKIP
+    """
+    problems: list[str] = []
+    missing: list[tuple[str, str, pd.DataFrame]] = []
+    problems += _check_radius(catchment_m, "catchment_m")
+    crs_error = _check_common(
+        origins, services, network, speed_kmh, extra_catchments_m, decay, problems
+    )
+    pop = cap = None
+    if isinstance(origins, pd.DataFrame):
+        pop = _numeric(origins, population, "origins", problems, missing, allow_nan=False)
+    if isinstance(services, pd.DataFrame):
+        cap = _numeric(services, capacity, "services", problems, missing, allow_nan=True)
+        if "service_kind" in services.columns:
+            kinds = services["service_kind"].dropna().unique().tolist()
+            if len(kinds) > 1:
+                problems.append(
+                    f"services must be of ONE kind, found {sorted(map(str, kinds))} "
+                    "(use buurtgeo.reach_all for several kinds, or select one)"
+                )
+    if crs_error is not None and problems == [str(crs_error)]:
+        raise crs_error
+    _raise(problems, missing, "reach")
+    assert pop is not None and cap is not None
+
+    engine = _engine(origins, network)
+    svc = engine.prepare(*_xy(services))
+    cols, info = _compute(
+        engine,
+        svc,
+        pop,
+        cap,
+        catchment_m=catchment_m,
+        decay=decay,
+        speed_kmh=_speed(speed_kmh, network),
+        extra_catchments_m=tuple(extra_catchments_m),
+        outside_area=_outside(services),
+    )
+    out = pd.DataFrame(cols, index=origins.index)
+    info["population"] = population
+    out.attrs.update(info)
+    return out
+
+
+def _target_column(
+    origins: pd.DataFrame, kind: str, targets: Mapping[str, Any] | None
+) -> tuple[list[str], str]:
+    if targets is not None and kind in targets:
+        spec = targets[kind]
+        cols = [spec] if isinstance(spec, str) else list(spec)
+    else:
+        cols = list(schema.get_service_kind(kind).target)
+    return cols, "+".join(cols)
+
+
+def reach_all(
+    origins: Any,
+    services: Any,
+    network: Any = None,
+    *,
+    catchments: float | Mapping[str, float] | None = None,
+    decay: Decay = "step",
+    targets: Mapping[str, str | Sequence[str]] | None = None,
+    kinds: Sequence[str] | None = None,
+    capacity: str = "capacity",
+    speed_kmh: float | None = None,
+    extra_catchments_m: Sequence[float] = (),
+) -> pd.DataFrame:
+    """Reach of several service kinds at once, snapping origins and services only once.
+
+    For each kind ``k`` this computes exactly what :func:`reach` computes with the
+    services of kind ``k``, catchment ``R_k`` and demand ``P_i^k`` = the kind's target
+    population (the sum of its ``target`` age-band columns on the origins, e.g.
+    ``children_3_5 + children_6_11`` for out-of-school care)::
+
+        R_j = S_j / sum_{i : d_ij <= R_k} w(d_ij) P_i^k ;   A_i^k = sum_{j : d_ij <= R_k} w(d_ij) R_j
+
+    Parameters
+    ----------
+    origins : GeoDataFrame
+        Points with the target-population columns of every kind computed (persons).
+    services : GeoDataFrame
+        Points with ``service_kind`` and ``capacity`` (places; NaN = unknown) columns.
+    network : buurtgeo.Network, optional
+        Street network; None measures straight lines.
+    catchments : float or mapping kind -> float, optional
+        Catchment radius per kind in metres; a number applies to every kind. Default:
+        each kind's ``catchment_m`` from :func:`buurtgeo.service_kinds`.
+    decay : {'step', 'linear', 'gaussian'} or callable, default 'step'
+        See :func:`reach`.
+    targets : mapping kind -> column or list of columns, optional
+        Demand columns per kind (summed), overriding the vocabulary's ``target``.
+    kinds : sequence of str, optional
+        Kinds to compute; default: every kind present in ``services`` (vocabulary order).
+    capacity : str, default 'capacity'
+        Supply column.
+    speed_kmh : float, optional
+        See :func:`reach`.
+    extra_catchments_m : sequence of float, default ()
+        See :func:`reach`.
+
+    Returns
+    -------
+    DataFrame on ``origins.index``
+        Wide: for each kind, the :func:`reach` columns suffixed ``__<kind>``, e.g.
+        ``dist_nearest_m__childcare_baby``, ``fca2__library``. ``attrs["kinds"]`` holds
+        per kind the settings and counts that :func:`reach` puts in its ``attrs``.
+    """
+    problems: list[str] = []
+    missing: list[tuple[str, str, pd.DataFrame]] = []
+    crs_error = _check_common(
+        origins, services, network, speed_kmh, extra_catchments_m, decay, problems
+    )
+    if isinstance(catchments, Mapping):
+        for k, v in catchments.items():
+            problems += _check_radius(v, f"catchments[{k!r}]")
+    elif catchments is not None:
+        problems += _check_radius(catchments, "catchments")
+    cap = None
+    wanted: list[str] = []
+    if isinstance(services, pd.DataFrame):
+        cap = _numeric(services, capacity, "services", problems, missing, allow_nan=True)
+        if "service_kind" not in services.columns:
+            missing.append(("service_kind", "services", services))
+            problems.append("services has no column 'service_kind'")
+        else:
+            present = set(services["service_kind"].dropna().astype(str))
+            if services["service_kind"].isna().any():
+                problems.append(
+                    f"services {_labels(services.index, services['service_kind'].isna().to_numpy())}"
+                    " have no service_kind"
+                )
+            vocab = list(schema.service_kinds())
+            if kinds is None:
+                wanted = [k for k in vocab if k in present] + sorted(present - set(vocab))
+            else:
+                wanted = list(kinds)
+            for k in wanted:
+                if k not in vocab and not (targets and k in targets):
+                    problems.append(
+                        f"unknown service kind {k!r}: give its demand in targets= "
+                        f"(known kinds: {', '.join(vocab)})"
+                    )
+                elif k not in vocab and not (
+                    isinstance(catchments, int | float)
+                    or (isinstance(catchments, Mapping) and k in catchments)
+                ):
+                    problems.append(
+                        f"service kind {k!r} is not in the vocabulary: give its catchment in catchments="
+                    )
+    demand: dict[str, np.ndarray] = {}
+    if isinstance(origins, pd.DataFrame):
+        for k in wanted:
+            try:
+                cols, _ = _target_column(origins, k, targets)
+            except InputError:
+                continue
+            total = None
+            for c in cols:
+                arr = _numeric(origins, c, "origins", problems, missing, allow_nan=False)
+                if arr is not None and c not in [m[0] for m in missing]:
+                    total = arr.copy() if total is None else total + arr
+            if total is not None:
+                demand[k] = total
+    # the same column missing for several kinds is one problem
+    problems = list(dict.fromkeys(problems))
+    missing = list({(m[0], m[1]): m for m in missing}.values())
+    if crs_error is not None and problems == [str(crs_error)]:
+        raise crs_error
+    _raise(problems, missing, "reach_all")
+    assert cap is not None
+
+    engine = _engine(origins, network)
+    all_svc = engine.prepare(*_xy(services))
+    kind_col = services["service_kind"].astype(str).to_numpy()
+    outside = _outside(services)
+    speed = _speed(speed_kmh, network)
+    frames = {}
+    info_all: dict[str, Any] = {}
+    for k in wanted:
+        idx = np.flatnonzero(kind_col == k)
+        if isinstance(catchments, Mapping) and k in catchments:
+            r = float(catchments[k])
+        elif catchments is not None and not isinstance(catchments, Mapping):
+            r = float(catchments)
+        else:
+            r = float(schema.get_service_kind(k).catchment_m)
+        cols, info = _compute(
+            engine,
+            all_svc.take(idx),
+            demand[k],
+            cap[idx],
+            catchment_m=r,
+            decay=decay,
+            speed_kmh=speed,
+            extra_catchments_m=tuple(extra_catchments_m),
+            outside_area=None if outside is None else outside[idx],
+        )
+        info["population"] = _target_column(origins, k, targets)[1]
+        info_all[k] = info
+        for name, values in cols.items():
+            frames[f"{name}__{k}"] = values
+    out = pd.DataFrame(frames, index=origins.index)
+    out.attrs["kinds"] = info_all
+    out.attrs["distance"] = engine.kind
+    return out
+
+
+def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
+    """Services within ``catchment_m`` (straight line) of a study area, across its border too.
+
+    Families near a municipal border use services on the other side: select services
+    with this before :func:`reach`, so that they count. A network distance is never
+    shorter than the straight line, so no service that can be reached within
+    ``catchment_m`` over the network is left out.
+
+    Parameters
+    ----------
+    services : GeoDataFrame
+        Service points (metric CRS).
+    area : GeoDataFrame, GeoSeries or shapely geometry
+        The study area (all its polygons, dissolved); a bare geometry is taken to be in
+        the services' CRS.
+    catchment_m : float
+        Largest catchment radius you will use, metres (> 0).
+
+    Returns
+    -------
+    GeoDataFrame
+        The services whose straight-line distance to the area is <= ``catchment_m``,
+        in input order, with a boolean ``outside_area`` column (True: not inside or on
+        the boundary of the area). :func:`reach` reports how many of these it used in
+        ``attrs["services_outside_area_used"]``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    problems = _check_radius(catchment_m, "catchment_m")
+    if not isinstance(services, gpd.GeoDataFrame):
+        problems.append(f"services must be a GeoDataFrame, got {type(services).__name__}")
+    if isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
+        geoms = np.asarray(
+            area.geometry.array if isinstance(area, gpd.GeoDataFrame) else area.array
+        )
+        if isinstance(services, gpd.GeoDataFrame):
+            _check_crs([services, area], ["services", "area"], problems)
+    elif isinstance(area, shapely.Geometry):
+        geoms = np.asarray([area])
+        if isinstance(services, gpd.GeoDataFrame):
+            _check_crs([services], ["services"], problems)
+    else:
+        geoms = None
+        problems.append(
+            f"area must be a GeoDataFrame, GeoSeries or shapely geometry, got {type(area).__name__}"
+        )
+    if geoms is not None and (len(geoms) == 0 or shapely.union_all(geoms).is_empty):
+        problems.append("area is empty")
+    _raise(problems, [], "services_near")
+    region = shapely.union_all(geoms)
+    shapely.prepare(region)
+    pts = np.asarray(services.geometry.array)
+    near = np.asarray(shapely.dwithin(pts, region, float(catchment_m)), dtype=bool)
+    out = services.loc[near].copy()
+    out["outside_area"] = ~np.asarray(shapely.intersects(pts[near], region), dtype=bool)
+    out.attrs["services_near"] = {
+        "catchment_m": float(catchment_m),
+        "services_in": int(len(services)),
+        "kept": int(near.sum()),
+        "outside_area": int(out["outside_area"].sum()),
+    }
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Aggregation to sectors / areas
+# --------------------------------------------------------------------------------------
+
+#: Per-group columns of :func:`aggregate_reach` and how each is aggregated.
+AGGREGATE_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        "n_origins": "extensive: number of origins (count)",
+        "target_pop": "extensive: sum of the weight (persons)",
+        "mean_dist_m": "intensive: weighted mean of dist_nearest_m over reachable origins (m)",
+        "median_dist_m": "intensive: weighted lower median of dist_nearest_m over reachable origins (m)",
+        "share_unreachable": "intensive: weighted share with dist_nearest_m = inf (0-1)",
+        "mean_time_min": "intensive: weighted mean of time_nearest_min over reachable origins (min)",
+        "share_covered": "intensive: weighted share covered (0-1)",
+        "services_within": "intensive: weighted mean of services_within (services)",
+        "capacity_within": "intensive: weighted mean of capacity_within (places)",
+        "fca2": "intensive: weighted mean of fca2 (places per person)",
+        "places_per_100": "intensive: 100 x weighted mean of fca2 (places per 100 persons)",
+    }
+)
+
+
+def _group_codes(by: Any, origins: pd.DataFrame, problems: list[str]) -> tuple[Any, str]:
+    if isinstance(by, str):
+        if by not in origins.columns:
+            problems.append(
+                f"origins has no column {by!r} to group by (columns found: "
+                f"{', '.join(repr(str(c)) for c in origins.columns[:20])})"
+            )
+            return None, by
+        return origins[by], by
+    if isinstance(by, pd.Series):
+        name = str(by.name) if by.name is not None else "group"
+        if by.index.equals(origins.index):
+            return by, name
+        key = by.index.name
+        if key is not None and key in origins.columns:
+            return origins[key].map(by), name
+        problems.append(
+            "by is a Series that is neither on the origins' index nor indexed by a column of "
+            f"origins (its index is named {key!r})"
+        )
+        return None, name
+    arr = np.asarray(by)
+    if arr.shape != (len(origins),):
+        problems.append(f"by must be a column name, a Series or {len(origins)} labels")
+        return None, "group"
+    return pd.Series(arr, index=origins.index), "group"
+
+
+def _weight_array(
+    weight: Any, origins: pd.DataFrame, suffix: str, attrs: Mapping[str, Any], problems: list[str]
+) -> np.ndarray | None:
+    missing: list[tuple[str, str, pd.DataFrame]] = []
+    kind = suffix[2:]
+    if weight is None:
+        return np.ones(len(origins))
+    if isinstance(weight, str) and weight == "target":
+        spec = None
+        if kind and "kinds" in attrs and kind in attrs["kinds"]:
+            spec = attrs["kinds"][kind].get("population")
+        elif not kind:
+            spec = attrs.get("population")
+        if spec is None and kind:
+            spec = "+".join(schema.get_service_kind(kind).target)
+        if spec is None:
+            problems.append("weight='target' needs a result of reach/reach_all (attrs lost)")
+            return None
+        cols = spec.split("+")
+    elif isinstance(weight, Mapping):
+        if kind not in weight:
+            problems.append(f"weight has no entry for kind {kind!r}")
+            return None
+        spec = weight[kind]
+        cols = [spec] if isinstance(spec, str) else list(spec)
+    elif isinstance(weight, str):
+        cols = [weight]
+    else:
+        arr = np.asarray(
+            weight.reindex(origins.index) if isinstance(weight, pd.Series) else weight,
+            dtype=np.float64,
+        )
+        if arr.shape != (len(origins),) or not np.isfinite(arr).all() or (arr < 0).any():
+            problems.append(f"weight must hold {len(origins)} finite values >= 0")
+            return None
+        return arr
+    total = np.zeros(len(origins))
+    for c in cols:
+        arr = _numeric(origins, c, "origins", problems, missing, allow_nan=False)
+        if arr is None:
+            return None
+        total += arr
+    return total
+
+
+def _weighted_median(
+    codes: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Lower weighted median per group: smallest v with cumulative weight >= half the total."""
+    out = np.full(n_groups, np.nan)
+    sel = (weights > 0) & np.isfinite(values)
+    c, v, w = codes[sel], values[sel], weights[sel]
+    if len(c) == 0:
+        return out
+    order = np.lexsort((v, c))
+    c, v, w = c[order], v[order], w[order]
+    total = np.bincount(c, weights=w, minlength=n_groups)
+    base = np.cumsum(total) - total
+    within = np.cumsum(w) - base[c]
+    hit = np.flatnonzero(within >= 0.5 * total[c] * (1.0 - 1e-12))
+    groups, first = np.unique(c[hit], return_index=True)
+    out[groups] = v[hit[first]]
+    return out
+
+
+def aggregate_reach(
+    result: pd.DataFrame,
+    origins: pd.DataFrame,
+    *,
+    by: str | pd.Series = "sector_id",
+    weight: str | Mapping[str, str] | pd.Series | None = "children_0_2",
+    catchment_m: float | None = None,
+) -> pd.DataFrame:
+    """Reach per sector or area: population-weighted summaries of :func:`reach` results.
+
+    Parameters
+    ----------
+    result : DataFrame
+        Output of :func:`reach` or :func:`reach_all` (wide ``<indicator>__<kind>``
+        columns), on ``origins.index``.
+    origins : DataFrame
+        The origins the result was computed for (weights and group labels).
+    by : str or Series, default 'sector_id'
+        Group of each origin: a column of ``origins``; a Series on ``origins.index``; or
+        a Series indexed by a column of ``origins`` (e.g. ``area_id`` indexed by
+        ``sector_id``: sector -> area). Origins without a group are left out and
+        counted in ``attrs["origins_without_group"]``.
+    weight : str, mapping kind -> column, Series, 'target' or None, default 'children_0_2'
+        Weight ``w_i`` of each origin (persons): a column of ``origins``; per kind a
+        column; ``'target'`` for each kind's own target population (as used by
+        :func:`reach_all`); a Series; None for 1 per origin.
+    catchment_m : float, optional
+        When given, ``share_covered`` uses ``dist_nearest_m <= catchment_m`` instead of
+        the result's ``covered`` column.
+
+    Returns
+    -------
+    DataFrame, one row per group (sorted)
+        With ``w_i`` the weight and ``g`` a group: extensive (summed) ``n_origins`` and
+        ``target_pop = sum_{i in g} w_i``; intensive (weighted means
+        ``sum w_i x_i / sum w_i``) ``share_covered``, ``services_within``,
+        ``capacity_within``, ``fca2`` and ``places_per_100 = 100 * fca2``;
+        ``share_unreachable = sum_{d_i = inf} w_i / sum w_i``; ``mean_dist_m`` and
+        ``mean_time_min`` are weighted means over reachable origins only (finite
+        distance), ``median_dist_m`` the lower weighted median over them. A group with
+        zero weight gets NaN for the intensive columns. For a :func:`reach_all` result
+        every column carries the ``__<kind>`` suffix. See :data:`AGGREGATE_COLUMNS`.
+    """
+    problems: list[str] = []
+    if not isinstance(result, pd.DataFrame) or not isinstance(origins, pd.DataFrame):
+        raise InputError("result and origins must be DataFrames")
+    if not result.index.equals(origins.index):
+        problems.append(
+            "result is not on the origins' index (pass the origins reach was computed for)"
+        )
+    if catchment_m is not None:
+        problems += _check_radius(catchment_m, "catchment_m")
+    suffixes = [
+        str(c)[len("dist_nearest_m") :]
+        for c in result.columns
+        if str(c) == "dist_nearest_m" or str(c).startswith("dist_nearest_m__")
+    ]
+    if not suffixes:
+        problems.append("result has no dist_nearest_m column: pass the output of reach/reach_all")
+    groups, name = _group_codes(by, origins, problems)
+    weights = {s: _weight_array(weight, origins, s, result.attrs, problems) for s in suffixes}
+    _raise(list(dict.fromkeys(problems)), [], "aggregate_reach")
+
+    codes, uniques = pd.factorize(groups, sort=True, use_na_sentinel=True)
+    has = codes >= 0
+    g = len(uniques)
+    codes_h = codes[has]
+    cols: dict[str, np.ndarray] = {}
+
+    def wsum(x: np.ndarray) -> np.ndarray:
+        return np.bincount(codes_h, weights=x[has], minlength=g)
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        return np.divide(num, den, out=np.full(g, np.nan), where=den > 0)
+
+    for s in suffixes:
+        w = weights[s]
+        d = result[f"dist_nearest_m{s}"].to_numpy(dtype=np.float64)
+        finite = np.isfinite(d)
+        total = wsum(w)
+        reach_w = wsum(w * finite)
+        cols[f"n_origins{s}"] = np.bincount(codes_h, minlength=g)
+        cols[f"target_pop{s}"] = total
+        cols[f"mean_dist_m{s}"] = ratio(wsum(w * np.where(finite, d, 0.0)), reach_w)
+        cols[f"median_dist_m{s}"] = _weighted_median(codes_h, d[has], w[has], g)
+        cols[f"share_unreachable{s}"] = ratio(wsum(w * ~finite), total)
+        if f"time_nearest_min{s}" in result.columns:
+            t = result[f"time_nearest_min{s}"].to_numpy(dtype=np.float64)
+            cols[f"mean_time_min{s}"] = ratio(wsum(w * np.where(finite, t, 0.0)), reach_w)
+        if catchment_m is not None:
+            cov = d <= catchment_m
+        elif f"covered{s}" in result.columns:
+            cov = result[f"covered{s}"].to_numpy(dtype=bool)
+        else:
+            cov = None
+        if cov is not None:
+            cols[f"share_covered{s}"] = ratio(wsum(w * cov), total)
+        for col in ("services_within", "capacity_within", "fca2"):
+            if f"{col}{s}" in result.columns:
+                x = result[f"{col}{s}"].to_numpy(dtype=np.float64)
+                cols[f"{col}{s}"] = ratio(wsum(w * x), total)
+        if f"fca2{s}" in cols:
+            cols[f"places_per_100{s}"] = 100.0 * cols[f"fca2{s}"]
+    out = pd.DataFrame(cols, index=pd.Index(uniques, name=name))
+    out.attrs["origins_without_group"] = int((~has).sum())
+    out.attrs["weight"] = weight if isinstance(weight, str) or weight is None else "custom"
+    return out

@@ -1,0 +1,303 @@
+"""Tests of buurtgeo.reach: hand-computed cases, cross-checks against PySAL access and networkx."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo.reach import aggregate_reach, decay_weights, reach, reach_all, services_near
+
+CRS = "EPSG:3812"
+
+
+def points(xs, ys=None, crs=CRS, **columns):
+    ys = [0.0] * len(xs) if ys is None else ys
+    return gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(xs, ys), crs=crs)
+
+
+@pytest.fixture
+def line():
+    """Three origins and two services on the x axis (metres).
+
+    origins x = 0, 100, 250 (population 10, 20, 30); services x = 50 (5 places), 300 (7).
+    Distances: o0: 50, 300; o1: 50, 200; o2: 200, 50.
+    """
+    origins = points([0, 100, 250], population=[10, 20, 30])
+    origins.index = pd.Index(["o0", "o1", "o2"], name="origin_id")
+    services = points([50, 300], capacity=[5.0, 7.0])
+    return origins, services
+
+
+# --------------------------------------------------------------------------------------
+# hand-computed cases
+# --------------------------------------------------------------------------------------
+
+
+def test_step_by_hand(line):
+    origins, services = line
+    res = reach(origins, services, catchment_m=200.0)
+    assert list(res.index) == ["o0", "o1", "o2"]
+    np.testing.assert_array_equal(res["dist_nearest_m"], [50, 50, 50])
+    np.testing.assert_array_equal(res["services_within"], [1, 2, 2])
+    np.testing.assert_array_equal(res["capacity_within"], [5, 12, 12])
+    assert res["covered"].tolist() == [True, True, True]
+    # R_0 = 5 / (10 + 20 + 30); R_1 = 7 / (20 + 30) (d = 200 counts: d <= R)
+    r0, r1 = 5 / 60, 7 / 50
+    np.testing.assert_allclose(res["fca2"], [r0, r0 + r1, r0 + r1], rtol=1e-12)
+    # walking time at the default 4.8 km/h = 80 m/min
+    np.testing.assert_allclose(res["time_nearest_min"], [50 / 80] * 3)
+
+
+def test_linear_by_hand(line):
+    origins, services = line
+    res = reach(origins, services, catchment_m=200.0, decay="linear")
+    # w = 1 - d/200: o0-s0 .75, o1-s0 .75, o2-s0 0, o1-s1 0, o2-s1 .75
+    r0 = 5 / (0.75 * 10 + 0.75 * 20)
+    r1 = 7 / (0.75 * 30)
+    np.testing.assert_allclose(res["fca2"], [0.75 * r0, 0.75 * r0, 0.75 * r1], rtol=1e-12)
+    np.testing.assert_array_equal(res["services_within"], [1, 2, 2])  # counts ignore decay
+
+
+def test_gaussian_by_hand(line):
+    origins, services = line
+    res = reach(origins, services, catchment_m=200.0, decay="gaussian")
+    floor = math.exp(-0.5)
+    w50 = (math.exp(-0.5 * 0.25**2) - floor) / (1 - floor)  # d = 50, R = 200
+    # d = 200 = R gives weight 0
+    r0 = 5 / (w50 * 10 + w50 * 20)
+    r1 = 7 / (w50 * 30)
+    np.testing.assert_allclose(res["fca2"], [w50 * r0, w50 * r0, w50 * r1], rtol=1e-12)
+
+
+def test_decay_weights_values():
+    d = np.array([0.0, 500.0, 1000.0, 1500.0])
+    np.testing.assert_allclose(decay_weights(d, catchment_m=1000), [1, 1, 1, 0])
+    np.testing.assert_allclose(decay_weights(d, catchment_m=1000, decay="linear"), [1, 0.5, 0, 0])
+    g = decay_weights(d, catchment_m=1000, decay="gaussian")
+    assert g[0] == pytest.approx(1.0) and g[2] == pytest.approx(0.0, abs=1e-15)
+    assert g[1] == pytest.approx((math.exp(-0.125) - math.exp(-0.5)) / (1 - math.exp(-0.5)))
+    np.testing.assert_allclose(
+        decay_weights(d, catchment_m=1000, decay=lambda m: 2.0 - m / 1000), [2, 1.5, 1, 0]
+    )
+
+
+def test_callable_decay_and_extra_catchments(line):
+    origins, services = line
+    res = reach(
+        origins,
+        services,
+        catchment_m=200.0,
+        decay=lambda d: np.where(d < 100, 1.0, 0.5),
+        extra_catchments_m=(60, 1000),
+    )
+    # weights: o0-s0 1, o1-s0 1, o2-s0 .5, o1-s1 .5, o2-s1 1
+    r0 = 5 / (10 + 20 + 0.5 * 30)
+    r1 = 7 / (0.5 * 20 + 30)
+    np.testing.assert_allclose(res["fca2"], [r0, r0 + 0.5 * r1, 0.5 * r0 + r1], rtol=1e-12)
+    np.testing.assert_array_equal(res["services_within_60m"], [1, 1, 1])
+    np.testing.assert_array_equal(res["capacity_within_60m"], [5, 5, 7])
+    np.testing.assert_array_equal(res["services_within_1000m"], [2, 2, 2])
+
+
+def test_nan_capacity_counts_but_adds_no_places(line):
+    origins, services = line
+    services = services.assign(capacity=[5.0, np.nan])
+    res = reach(origins, services, catchment_m=200.0)
+    np.testing.assert_array_equal(res["services_within"], [1, 2, 2])
+    np.testing.assert_array_equal(res["capacity_within"], [5, 5, 5])
+    np.testing.assert_allclose(res["fca2"], [5 / 60] * 3)
+    assert res.attrs["services_without_capacity"] == 1
+    none = reach(origins, services.assign(capacity=np.nan), catchment_m=200.0)
+    assert none["fca2"].isna().all() and none["capacity_within"].isna().all()
+
+
+def test_unreachable_is_inf_and_empty_services(line):
+    origins, services = line
+    res = reach(origins, services.iloc[:0], catchment_m=200.0)
+    assert np.isinf(res["dist_nearest_m"]).all()
+    assert (res["services_within"] == 0).all() and (res["fca2"] == 0).all()
+    assert not res["covered"].any()
+    far = reach(origins, points([10_000], capacity=[3.0]), catchment_m=200.0)
+    np.testing.assert_allclose(far["dist_nearest_m"], [10_000, 9_900, 9_750])  # never capped
+    assert (far["fca2"] == 0).all() and far.attrs["services_without_demand"] == 1
+
+
+def test_identity_total_access_equals_total_supply():
+    rng = np.random.default_rng(4)
+    o = points(
+        rng.uniform(0, 3000, 400), rng.uniform(0, 3000, 400), population=rng.integers(0, 50, 400)
+    )
+    s = points(
+        rng.uniform(500, 2500, 30), rng.uniform(500, 2500, 30), capacity=rng.uniform(1, 40, 30)
+    )
+    for decay in ("step", "linear", "gaussian"):
+        res = reach(o, s, catchment_m=800.0, decay=decay)
+        assert res.attrs["services_without_demand"] == 0
+        total = float((o["population"] * res["fca2"]).sum())
+        assert total == pytest.approx(s["capacity"].sum(), rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# cross-check against PySAL access
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+@pytest.mark.parametrize("decay", ["step", "linear", "gaussian"])
+def test_fca2_equals_pysal_access(decay):
+    from access import Access
+
+    rng = np.random.default_rng(11)
+    n_o, n_s, r = 120, 25, 700.0
+    o = points(
+        rng.uniform(0, 3000, n_o), rng.uniform(0, 3000, n_o), population=rng.integers(1, 60, n_o)
+    )
+    s = points(
+        rng.uniform(0, 3000, n_s), rng.uniform(0, 3000, n_s), capacity=rng.uniform(1, 30, n_s)
+    )
+    ox, oy = o.geometry.x.to_numpy(), o.geometry.y.to_numpy()
+    sx, sy = s.geometry.x.to_numpy(), s.geometry.y.to_numpy()
+    d = np.hypot(ox[:, None] - sx[None, :], oy[:, None] - sy[None, :])
+    ii, jj = np.meshgrid(np.arange(n_o), np.arange(n_s), indexing="ij")
+    cost = pd.DataFrame({"origin": ii.ravel(), "dest": jj.ravel(), "cost": d.ravel()})
+    demand = pd.DataFrame({"geoid": np.arange(n_o), "pop": o["population"].astype(float)})
+    supply = pd.DataFrame({"geoid": np.arange(n_s), "cap": s["capacity"]})
+    if decay == "step":
+        weight_fn = None
+    elif decay == "linear":
+        weight_fn = lambda c: 1.0 - c / r  # noqa: E731
+    else:
+        floor = math.exp(-0.5)
+        weight_fn = lambda c: (math.exp(-0.5 * (c / r) ** 2) - floor) / (1 - floor)  # noqa: E731
+    acc = Access(
+        demand_df=demand,
+        demand_index="geoid",
+        demand_value="pop",
+        supply_df=supply,
+        supply_index="geoid",
+        supply_value="cap",
+        cost_df=cost,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="cost",
+    )
+    theirs = acc.two_stage_fca(name="x", max_cost=r, weight_fn=weight_fn, normalize=False)
+    theirs = theirs["x_cap"].reindex(np.arange(n_o)).fillna(0.0).to_numpy()
+    ours = reach(o, s, catchment_m=r, decay=decay)
+    # every service with demand in reach (else access divides by zero)
+    assert ours.attrs["services_used"] == n_s and ours.attrs["services_without_demand"] == 0
+    np.testing.assert_allclose(ours["fca2"].to_numpy(), theirs, rtol=1e-9, atol=0)
+
+
+# --------------------------------------------------------------------------------------
+# validation and CRS
+# --------------------------------------------------------------------------------------
+
+
+def test_all_problems_reported_at_once(line):
+    origins, services = line
+    bad_o = origins.assign(population=[10, -1, 30])
+    bad_s = services.assign(capacity=[5.0, -2.0], service_kind=["library", "playground"])
+    with pytest.raises(InputError) as err:
+        reach(bad_o, bad_s, catchment_m=-5, decay="cubic")
+    text = str(err.value)
+    for part in ("catchment_m", "decay", "population", "'o1'", "capacity", "ONE kind"):
+        assert part in text
+
+
+def test_missing_column_and_non_points(line):
+    origins, services = line
+    with pytest.raises(MissingColumnError, match="population"):
+        reach(origins.drop(columns="population"), services)
+    poly = origins.copy()
+    poly.geometry = poly.buffer(5)
+    with pytest.raises(InputError, match="must be points"):
+        reach(poly, services)
+
+
+def test_crs_refused(line):
+    origins, services = line
+    with pytest.raises(CRSError, match="not a projected CRS"):
+        reach(origins.to_crs(4326), services.to_crs(4326))
+    with pytest.raises(CRSError):
+        reach(origins, services.to_crs(31370))
+
+
+# --------------------------------------------------------------------------------------
+# several kinds, services near an area, aggregation
+# --------------------------------------------------------------------------------------
+
+
+def test_reach_all_equals_reach_per_kind(line):
+    origins, services = line
+    origins = origins.assign(children_0_2=[1.0, 2.0, 3.0], children_0_17=[5.0, 5.0, 5.0])
+    services = points(
+        [50, 300, 120],
+        capacity=[5.0, 7.0, 3.0],
+        service_kind=["childcare_baby", "childcare_baby", "library"],
+    )
+    wide = reach_all(origins, services, catchments={"childcare_baby": 200.0}, decay="linear")
+    one = reach(
+        origins, services.iloc[:2], catchment_m=200.0, decay="linear", population="children_0_2"
+    )
+    lib = reach(
+        origins, services.iloc[2:], catchment_m=1200.0, decay="linear", population="children_0_17"
+    )
+    for col in one.columns:
+        np.testing.assert_array_equal(wide[f"{col}__childcare_baby"], one[col])
+        np.testing.assert_array_equal(wide[f"{col}__library"], lib[col])
+    assert wide.attrs["kinds"]["library"]["catchment_m"] == 1200.0
+
+
+def test_reach_all_missing_target_band(line):
+    origins, services = line
+    services = services.assign(service_kind=["playground", "library"])
+    with pytest.raises(InputError) as err:
+        reach_all(origins, services)
+    assert "children_3_5" in str(err.value) and "children_0_17" in str(err.value)
+
+
+def test_services_near_keeps_services_across_the_border():
+    area = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1000, 1000)], crs=CRS)
+    s = points([500, 1500, 1900, 1000, -400], [500, 500, 500, 1000, 1200], capacity=[1.0] * 5)
+    near = services_near(s, area, catchment_m=500.0)
+    assert list(near.index) == [0, 1, 3, 4]  # 1900 is 900 m away; (-400, 1200) is 447 m away
+    assert near["outside_area"].tolist() == [False, True, False, True]
+    origins = points([990], [500], population=[10])
+    res = reach(origins, near, catchment_m=600.0)
+    assert res.attrs["services_outside_area_used"] == 1  # (1500, 500) at 510 m
+
+
+def test_aggregate_by_hand(line):
+    origins, services = line
+    origins = origins.assign(sector_id=["A", "A", "B"], children_0_2=[1.0, 3.0, 2.0])
+    far = points([10_000, 20_000, 100], population=[1, 1, 1])
+    res = reach(origins, services, catchment_m=200.0)
+    agg = aggregate_reach(res, origins)
+    r0, r1 = 5 / 60, 7 / 50
+    assert agg.index.tolist() == ["A", "B"]
+    np.testing.assert_allclose(agg["target_pop"], [4, 2])
+    np.testing.assert_allclose(agg["fca2"], [(1 * r0 + 3 * (r0 + r1)) / 4, r0 + r1])
+    np.testing.assert_allclose(agg["places_per_100"], 100 * agg["fca2"])
+    np.testing.assert_allclose(agg["services_within"], [(1 + 3 * 2) / 4, 2])
+    # distance aggregation with an unreachable origin (inf) and a sector -> area map
+    o2 = far.assign(sector_id=["A", "A", "B"], children_0_2=[1.0, 3.0, 2.0])
+    o2.geometry = gpd.points_from_xy([0, 0, 0], [0, 0, 0])
+    res2 = pd.DataFrame(
+        {"dist_nearest_m": [100.0, np.inf, 300.0], "covered": [True, False, False]},
+        index=o2.index,
+    )
+    to_area = pd.Series({"A": "north", "B": "north"}, name="area_id").rename_axis("sector_id")
+    agg2 = aggregate_reach(res2, o2, by=to_area)
+    assert agg2.index.tolist() == ["north"] and agg2.index.name == "area_id"
+    row = agg2.loc["north"]
+    assert row["share_unreachable"] == pytest.approx(3 / 6)
+    assert row["mean_dist_m"] == pytest.approx((1 * 100 + 2 * 300) / 3)
+    assert row["median_dist_m"] == 300.0  # weights 1 at 100, 2 at 300: half (1.5) reached at 300
+    assert row["share_covered"] == pytest.approx(1 / 6)
