@@ -1,0 +1,1087 @@
+"""Service locations from official open-data tables: CSV/Excel, OpenDataSoft exports, vector files.
+
+:func:`read_services` turns a published table of service locations (childcare,
+consultatiebureaus, schools, libraries, ...) into the canonical *services* table of
+:mod:`buurtgeo.schema`: index ``service_id``, columns ``name``, ``service_kind``,
+``capacity``, ``income_related`` and a Point ``geometry`` in the working CRS. Rows it
+cannot use are returned as ``attrs["set_aside"]`` with a reason each.
+
+Recognised layouts (:data:`LAYOUTS`), tried in order, without any column mapping:
+
+* :data:`ODS_LAYOUT` — the OpenDataSoft export that Belgian city portals publish
+  (opendata.brussels.be, data.stad.gent, ...): ``;``, UTF-8 with BOM, a ``Geo Point``
+  column with ``"lat, lon"`` text and a ``Geo Shape`` column with GeoJSON.
+* :data:`OPGROEIEN_CHILDCARE_LAYOUT` — childcare locations in the Flemish open-data
+  style (see the constant's documentation: a *documented model*, not a copy of a
+  published file).
+* :data:`GENERIC_LAYOUT` — common column names in Dutch, French and English
+  (``Naam``/``Nom``/``name``, ``Capaciteit``/``aantal plaatsen``, ``X``/``Y``,
+  ``Latitude``/``Longitude``, ``geo_point_2d``, ...).
+
+A ``columns={canonical: source}`` mapping overrides any of them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo.io._tabular import EXCEL_SUFFIXES, ledger_for, read_table, to_number
+from buurtgeo.schema import SERVICE_ID, service_kinds, working_crs
+
+__all__ = [
+    "ServiceLayout",
+    "ODS_LAYOUT",
+    "OPGROEIEN_CHILDCARE_LAYOUT",
+    "GENERIC_LAYOUT",
+    "LAYOUTS",
+    "COLUMN_ROLES",
+    "EXTRA_KIND_ALIASES",
+    "INCOME_RELATED_TRUE",
+    "INCOME_RELATED_FALSE",
+    "read_services",
+    "resolve_service_kinds",
+    "parse_income_related",
+]
+
+#: Canonical roles a ``columns`` mapping may name (``crs`` takes a CRS, not a column).
+COLUMN_ROLES: tuple[str, ...] = (
+    "service_id",
+    "name",
+    "service_kind",
+    "capacity",
+    "income_related",
+    "x",
+    "y",
+    "lat",
+    "lon",
+    "point",
+    "shape",
+    "crs",
+)
+
+_VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".sqlite", ".fgb")
+
+
+@dataclass(frozen=True)
+class ServiceLayout:
+    """A published table layout of service locations that :func:`read_services` recognises.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier (shown in ``attrs["layout"]``).
+    description : str
+        Where the layout comes from and what its columns hold.
+    signature : tuple of str
+        Source columns that must all be present for the layout to be recognised
+        (compared without case, accents, spaces/underscores). Empty: always matches.
+    columns : mapping of str to tuple of str
+        For each canonical role (:data:`COLUMN_ROLES`), the source column names that may
+        hold it, in order of preference; the first present is used.
+    crs : str, optional
+        CRS of the ``x``/``y`` columns of this layout (``lat``/``lon``/``point`` are
+        always WGS84 lon/lat, EPSG:4326).
+    """
+
+    name: str
+    description: str
+    signature: tuple[str, ...]
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    crs: str | None = None
+
+
+#: OpenDataSoft export as published by Belgian city portals (e.g. opendata.brussels.be
+#: ``milieux-accueil-petite-enfance-one-kindengezin-vbx``): ``;``-separated, UTF-8 with BOM,
+#: bilingual columns (``Nom``/``Naam``), ``Geo Point`` = ``"50.8302931453, 4.3601838544"``
+#: (lat, lon) and ``Geo Shape`` = ``{"coordinates": [lon, lat], "type": "Point"}``.
+#: Kinds from ``Soort opvang`` (Crèche, Groepsopvang, Gezinsopvang, ...) or ``Categorie``
+#: (CHILDREN, PRENATAL); income-related tariff from ``Soort tarifering`` (inkomenstarief /
+#: vrije prijs) or ``Type de tarification``. No capacity column: capacity is NaN.
+ODS_LAYOUT = ServiceLayout(
+    name="opendatasoft",
+    description="OpenDataSoft export of a Belgian city portal: 'Geo Point' (lat, lon text)"
+    " and 'Geo Shape' (GeoJSON) columns, ';'-separated, UTF-8 with BOM",
+    signature=("Geo Point",),
+    columns=MappingProxyType(
+        {
+            "service_id": ("service_id", "id", "identifiant", "identificator"),
+            "name": ("Naam", "Nom", "Name", "nom_fr", "naam_nl"),
+            "service_kind": (
+                "Soort opvang",
+                "Type d'accueil",
+                "Soort voorziening",
+                "Categorie",
+                "Catégorie",
+                "Category",
+            ),
+            "capacity": ("Capaciteit", "Capacité", "Aantal plaatsen", "Nombre de places"),
+            "income_related": ("Soort tarifering", "Type de tarification", "Inkomenstarief"),
+            "point": ("Geo Point",),
+            "shape": ("Geo Shape",),
+        }
+    ),
+    crs="EPSG:4326",
+)
+
+#: Childcare locations in the Flemish open-data style of Opgroeien (formerly Kind en Gezin).
+#:
+#: **A documented model, not a copy of a published file.** The real column names of
+#: Opgroeien's "kinderopvanglocaties" export could not be looked up from here (no copy in
+#: the stored documentation or code); this layout is modelled on Flemish open-data CSVs:
+#: ``;``-separated, UTF-8 (with or without BOM) or cp1252, decimal commas, Belgian Lambert
+#: 72 coordinates (EPSG:31370) in ``X``/``Y``. Columns::
+#:
+#:     Dossiernummer;Naam opvanglocatie;Opvangvorm;Vergunde plaatsen;Inkomenstarief;
+#:     Straat;Huisnummer;Postcode;Gemeente;X;Y
+#:
+#: ``Opvangvorm``: ``Groepsopvang`` | ``Gezinsopvang`` (→ ``childcare_baby``) |
+#: ``Buitenschoolse opvang`` (→ ``out_of_school_care``); ``Vergunde plaatsen``: licensed
+#: places (a whole number); ``Inkomenstarief``: ``ja`` | ``nee``. The sample data in
+#: ``data/`` is written in exactly this layout. When the real export differs, pass
+#: ``columns=`` or add a layout here.
+OPGROEIEN_CHILDCARE_LAYOUT = ServiceLayout(
+    name="opgroeien_kinderopvang",
+    description="Flemish childcare locations (modelled on Opgroeien open data): ';',"
+    " Lambert 72 X/Y, 'Vergunde plaatsen', 'Opvangvorm', 'Inkomenstarief'",
+    signature=("Naam opvanglocatie", "Opvangvorm", "X", "Y"),
+    columns=MappingProxyType(
+        {
+            "service_id": ("Dossiernummer",),
+            "name": ("Naam opvanglocatie",),
+            "service_kind": ("Opvangvorm",),
+            "capacity": ("Vergunde plaatsen",),
+            "income_related": ("Inkomenstarief",),
+            "x": ("X",),
+            "y": ("Y",),
+        }
+    ),
+    crs="EPSG:31370",
+)
+
+#: Common column names in Dutch, French and English, recognised when unambiguous.
+GENERIC_LAYOUT = ServiceLayout(
+    name="generic",
+    description="common column names (Naam/Nom/name, Capaciteit/capacity/aantal plaatsen,"
+    " X/Y, Latitude/Longitude/lat/lon, geo_point_2d, ...)",
+    signature=(),
+    columns=MappingProxyType(
+        {
+            "service_id": (
+                "service_id",
+                "id",
+                "Dossiernummer",
+                "identificator",
+                "identifiant",
+                "objectid",
+            ),
+            "name": ("name", "naam", "nom", "naam opvanglocatie", "naam voorziening", "benaming"),
+            "service_kind": (
+                "service_kind",
+                "soort voorziening",
+                "soort opvang",
+                "opvangvorm",
+                "type opvang",
+                "type voorziening",
+                "categorie",
+                "category",
+                "soort",
+                "type",
+            ),
+            "capacity": (
+                "capacity",
+                "capaciteit",
+                "aantal plaatsen",
+                "vergunde plaatsen",
+                "aantal vergunde plaatsen",
+                "plaatsen",
+                "kindplaatsen",
+                "places",
+                "nombre de places",
+                "capacite",
+            ),
+            "income_related": (
+                "income_related",
+                "inkomenstarief",
+                "inkomensgerelateerd",
+                "ikt",
+                "soort tarifering",
+                "type de tarification",
+            ),
+            "x": (
+                "x",
+                "x lambert",
+                "x lambert72",
+                "x lambert 72",
+                "lambert x",
+                "x l72",
+                "x coord",
+                "coord x",
+                "x coordinaat",
+                "x lambert 2008",
+                "x lambert2008",
+            ),
+            "y": (
+                "y",
+                "y lambert",
+                "y lambert72",
+                "y lambert 72",
+                "lambert y",
+                "y l72",
+                "y coord",
+                "coord y",
+                "y coordinaat",
+                "y lambert 2008",
+                "y lambert2008",
+            ),
+            "lat": ("lat", "latitude", "breedtegraad", "wgs84 lat", "lat wgs84"),
+            "lon": ("lon", "lng", "long", "longitude", "lengtegraad", "wgs84 lon", "lon wgs84"),
+            "point": ("geo point", "geo point 2d", "geopoint", "geo_point_2d"),
+            "shape": ("geo shape", "geo_shape", "geoshape"),
+        }
+    ),
+)
+
+#: Layouts tried in order by :func:`read_services`; the first whose signature is present wins
+#: (the generic names fill any role the recognised layout leaves open).
+LAYOUTS: tuple[ServiceLayout, ...] = (ODS_LAYOUT, OPGROEIEN_CHILDCARE_LAYOUT, GENERIC_LAYOUT)
+
+#: Source words for service kinds beyond the aliases of :func:`buurtgeo.schema.service_kinds`
+#: (the French labels of the Brussels ONE/Kind & Gezin export and a few Flemish ones).
+EXTRA_KIND_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "occasionele opvang": "childcare_baby",
+        "halte-accueil": "childcare_baby",
+        "accueil en groupe": "childcare_baby",
+        "accueil familial": "childcare_baby",
+        "accueillant.e subventionne.e": "childcare_baby",
+        "accueillante": "childcare_baby",
+        "gesubsidieerde onthaalouder": "childcare_baby",
+        "kinderdagverblijf": "childcare_baby",
+        "childcare": "childcare_baby",
+        "buitenschoolse kinderopvang": "out_of_school_care",
+        "consultation": "consultatiebureau",
+        "consultatie": "consultatiebureau",
+        "school": "primary_school",
+        "playground": "playground",
+        "library": "library",
+    }
+)
+
+#: Kind values set aside by default, with the reason (override with ``kind_map``).
+_SET_ASIDE_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "prenatal": "prenatal consultation (for expectant parents, not a service for children);"
+        " pass kind_map={'PRENATAL': 'consultatiebureau'} to keep it",
+        "prenatale": "prenatal consultation (for expectant parents, not a service for children);"
+        " pass kind_map={'PRENATAL': 'consultatiebureau'} to keep it",
+    }
+)
+
+#: Flag values meaning an income-related tariff (compared without case and accents).
+INCOME_RELATED_TRUE: frozenset[str] = frozenset(
+    {
+        "inkomenstarief",
+        "inkomensgerelateerd",
+        "inkomensgerelateerd tarief",
+        "ikt",
+        "ja",
+        "yes",
+        "oui",
+        "y",
+        "j",
+        "1",
+        "true",
+        "waar",
+        "vrai",
+        "x",
+        "tarification liee au revenu",
+        "tarif lie aux revenus",
+        "income related",
+        "income-related",
+    }
+)
+#: Flag values meaning no income-related tariff.
+INCOME_RELATED_FALSE: frozenset[str] = frozenset(
+    {
+        "vrije prijs",
+        "nee",
+        "neen",
+        "no",
+        "non",
+        "n",
+        "0",
+        "false",
+        "onwaar",
+        "faux",
+        "tarification libre",
+        "prix libre",
+        "free price",
+    }
+)
+
+# Coordinate ranges of Belgium in each CRS (x_min, y_min, x_max, y_max); they do not overlap.
+_CRS_RANGES: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
+    ("EPSG:31370", (10_000.0, 10_000.0, 320_000.0, 270_000.0)),
+    ("EPSG:3812", (480_000.0, 480_000.0, 840_000.0, 780_000.0)),
+    ("EPSG:4326", (2.5, 49.4, 6.5, 51.6)),
+)
+_SWAPPED = (49.4, 2.5, 51.6, 6.5)  # latitude written as x, longitude as y
+#: Belgium, generously, in degrees (lon_min, lat_min, lon_max, lat_max).
+BELGIUM_LONLAT_BOUNDS: tuple[float, float, float, float] = (2.0, 49.0, 7.0, 52.0)
+
+_POINT_TEXT = re.compile(
+    r"^\s*\(?\s*([+-]?\d+(?:\.\d+)?)\s*[,;\s]\s*([+-]?\d+(?:\.\d+)?)\s*\)?\s*$"
+)
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+
+def _norm(text: Any) -> str:
+    """Lower-case, accents removed, runs of spaces/underscores/dashes/dots → one space."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().replace("\ufeff", "")
+    text = re.sub(r"[\s_\-./]+", " ", text)
+    return text.strip()
+
+
+def _find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None:
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(_norm(col), col)
+    for cand in candidates:
+        hit = by_norm.get(_norm(cand))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _recognise(columns: Sequence[str]) -> ServiceLayout:
+    present = {_norm(c) for c in columns}
+    for layout in LAYOUTS:
+        if all(_norm(s) in present for s in layout.signature):
+            return layout
+    return GENERIC_LAYOUT
+
+
+def _resolve_columns(
+    columns: Sequence[str], layout: ServiceLayout, mapping: Mapping[str, str], path: Path
+) -> dict[str, str]:
+    """Role → source column: the user's mapping first, then the layout, then generic names."""
+    found: dict[str, str] = {}
+    listing = [str(c) for c in columns]
+    for role, source in mapping.items():
+        if role == "crs":
+            continue
+        hit = source if source in columns else _find_column(columns, [source])
+        if hit is None:
+            raise MissingColumnError(
+                source,
+                path=path,
+                found_columns=listing,
+                role=f"mapped to {role!r} in columns=",
+            )
+        found[role] = hit
+    taken = set(found.values())
+    for role in COLUMN_ROLES:
+        if role in found or role == "crs":
+            continue
+        candidates = tuple(layout.columns.get(role, ())) + tuple(
+            GENERIC_LAYOUT.columns.get(role, ())
+        )
+        hit = _find_column([c for c in columns if c not in taken], candidates)
+        if hit is not None:
+            found[role] = hit
+            taken.add(hit)
+    return found
+
+
+# --------------------------------------------------------------------------------------
+# Kinds and flags
+# --------------------------------------------------------------------------------------
+
+
+def _alias_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for key, kind in service_kinds().items():
+        for word in (key, kind.label_nl, kind.label_en, *kind.aliases):
+            table.setdefault(_norm(word), key)
+    for word, key in EXTRA_KIND_ALIASES.items():
+        if key in service_kinds():
+            table.setdefault(_norm(word), key)
+    return table
+
+
+def resolve_service_kinds(
+    values: pd.Series, *, kind_map: Mapping[str, str | None] | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Map source words to service-kind keys.
+
+    Matching ignores case, accents and punctuation. Order: (1) ``kind_map`` (exact);
+    (2) a kind's key, Dutch or English label or alias (:func:`buurtgeo.schema.service_kinds`,
+    plus :data:`EXTRA_KIND_ALIASES`), exact; (3) prenatal consultations are set aside;
+    (4) a value *containing* aliases of exactly one kind as whole words (e.g.
+    ``'Gesubsidieerde Franstalige crèche of onthaalouder'`` → ``childcare_baby``).
+
+    Parameters
+    ----------
+    values : Series of str
+        Source values (e.g. the ``Soort opvang`` column).
+    kind_map : mapping, optional
+        ``{source value: kind key}``; a value of None sets those rows aside on purpose.
+
+    Returns
+    -------
+    kinds : Series of str
+        Kind key per row, NA where unresolved.
+    reasons : Series of str
+        Why a row is unresolved (NA where resolved).
+    """
+    user = {_norm(k): v for k, v in (kind_map or {}).items()}
+    table = _alias_table()
+    words = sorted(table, key=len, reverse=True)
+    resolved: dict[Any, tuple[str | None, str | None]] = {}
+    for value in pd.unique(values.dropna()):
+        key = _norm(value)
+        if key in user:
+            target = user[key]
+            resolved[value] = (
+                (target, None) if target else (None, f"excluded by kind_map ({value!r})")
+            )
+            continue
+        if key in table:
+            resolved[value] = (table[key], None)
+            continue
+        if key in _SET_ASIDE_KINDS or any(w in key.split() for w in _SET_ASIDE_KINDS):
+            resolved[value] = (None, _SET_ASIDE_KINDS.get(key, _SET_ASIDE_KINDS["prenatal"]))
+            continue
+        padded = f" {key} "
+        kinds = {table[w] for w in words if f" {w} " in padded}
+        if len(kinds) == 1:
+            resolved[value] = (kinds.pop(), None)
+        elif kinds:
+            resolved[value] = (None, f"ambiguous service kind {value!r}: {sorted(kinds)}")
+        else:
+            resolved[value] = (
+                None,
+                f"unknown service kind {value!r}; map it with kind_map={{{value!r}: '<kind>'}}",
+            )
+    kinds = values.map(lambda v: resolved.get(v, (None, None))[0], na_action="ignore")
+    reasons = values.map(lambda v: resolved.get(v, (None, None))[1], na_action="ignore")
+    reasons = reasons.where(values.notna(), "service kind is empty")
+    return kinds.astype("object"), reasons.astype("object")
+
+
+def parse_income_related(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse income-related tariff flags.
+
+    ``'inkomenstarief'``, ``'inkomensgerelateerd'``, ``'IKT'``, ``'ja'``, ``'yes'``,
+    ``'1'``, True, ``'tarification liée au revenu'`` → True; ``'vrije prijs'``, ``'nee'``,
+    ``'0'``, False, ``'tarification libre'`` → False (see :data:`INCOME_RELATED_TRUE`,
+    :data:`INCOME_RELATED_FALSE`); empty → NA.
+
+    Returns
+    -------
+    flags : Series of pandas ``boolean``
+        NA where empty or not recognised.
+    unknown : Series of bool
+        True where a non-empty value was not recognised.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean"), pd.Series(False, index=values.index)
+    text = values.map(_norm, na_action="ignore")
+    text = text.where(text != "", None)
+    is_true = text.isin(INCOME_RELATED_TRUE)
+    is_false = text.isin(INCOME_RELATED_FALSE)
+    flags = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    flags[is_true.to_numpy()] = True
+    flags[is_false.to_numpy()] = False
+    unknown = text.notna() & ~is_true & ~is_false
+    return flags, unknown.astype(bool)
+
+
+# --------------------------------------------------------------------------------------
+# Coordinates
+# --------------------------------------------------------------------------------------
+
+
+def _inside(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (x >= box[0]) & (y >= box[1]) & (x <= box[2]) & (y <= box[3])
+
+
+def _guess_crs(x: np.ndarray, y: np.ndarray, path: Path) -> str:
+    """CRS of x/y from the Belgian coordinate ranges, by majority of the rows."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    counts = {crs: int((_inside(x, y, box) & finite).sum()) for crs, box in _CRS_RANGES}
+    counts["EPSG:4326"] += int((_inside(x, y, _SWAPPED) & finite).sum())
+    best = max(counts, key=lambda c: counts[c])
+    if counts[best] == 0:
+        example = [float(x[finite][0]), float(y[finite][0])] if finite.any() else "no coordinates"
+        raise CRSError(
+            "the coordinates match none of the Belgian coordinate systems",
+            path=path,
+            expected="Lambert 72 (x 10-320 km, y 10-270 km), Lambert 2008 (x 480-840 km,"
+            " y 480-780 km) or lon/lat (2.5-6.5, 49.4-51.6)",
+            found=f"x, y = {example}",
+            hint="Pass crs=... if you know the CRS, or check_belgium=False outside Belgium",
+        )
+    return best
+
+
+def _point_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """'lat, lon' text → (lat, lon, bad) arrays."""
+    parts = values.astype("str").str.extract(_POINT_TEXT)
+    a = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
+    b = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
+    bad = values.notna().to_numpy() & ~(np.isfinite(a) & np.isfinite(b))
+    return a, b, bad
+
+
+def _shape_xy(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GeoJSON or WKT text → a point inside each geometry (x, y, bad)."""
+    n = len(values)
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    present = values.notna().to_numpy()
+    if not present.any():
+        return x, y, bad
+    text = values[present].astype("str").str.strip()
+    is_json = text.str.startswith("{").to_numpy(dtype=bool)
+    text = text.to_numpy(dtype=object)
+    geoms = np.empty(len(text), dtype=object)
+    if is_json.any():
+        geoms[is_json] = shapely.from_geojson(text[is_json], on_invalid="ignore")
+    if (~is_json).any():
+        geoms[~is_json] = shapely.from_wkt(text[~is_json], on_invalid="ignore")
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    pts = np.full(len(geoms), None, dtype=object)
+    pts[ok] = shapely.point_on_surface(geoms[ok])
+    px = np.full(len(geoms), np.nan)
+    py = np.full(len(geoms), np.nan)
+    px[ok] = shapely.get_x(pts[ok])
+    py[ok] = shapely.get_y(pts[ok])
+    x[present], y[present] = px, py
+    bad[present] = ~ok
+    return x, y, bad
+
+
+@dataclass
+class _Coords:
+    x: np.ndarray
+    y: np.ndarray
+    crs: Any  # pyproj CRS
+    column: str
+
+
+def _locate(
+    coords: _Coords, ledger, path: Path, *, check_belgium: bool, notes: list[str]
+) -> np.ndarray:
+    """Check coordinates, set bad rows aside, return Points in the working CRS (all rows)."""
+    from pyproj import CRS, Transformer
+
+    x, y = coords.x.astype(float).copy(), coords.y.astype(float).copy()
+    crs = CRS.from_user_input(coords.crs)
+    missing = ~(np.isfinite(x) & np.isfinite(y))
+    ledger.set_aside(missing & ledger.kept, "no coordinates", column=coords.column)
+    live = ledger.kept & ~missing
+    if crs.is_geographic and check_belgium:
+        swapped = live & _inside(x, y, _SWAPPED) & ~_inside(x, y, _CRS_RANGES[2][1])
+        if swapped.any():
+            x[swapped], y[swapped] = y[swapped].copy(), x[swapped].copy()
+            first = int(ledger.row_number(int(np.flatnonzero(swapped)[0])))
+            message = (
+                f"{int(swapped.sum())} row(s) have latitude and longitude swapped"
+                f" (e.g. row {first}); swapped them back"
+            )
+            notes.append(message)
+            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)
+    if check_belgium and live.any():
+        to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        with np.errstate(invalid="ignore"):
+            lon, lat = to_lonlat.transform(x, y)
+        inside = np.isfinite(lon) & np.isfinite(lat) & _inside(lon, lat, BELGIUM_LONLAT_BOUNDS)
+        outside = live & ~inside
+        if outside.all() and live.sum() == outside.sum():
+            first = int(np.flatnonzero(outside)[0])
+            raise CRSError(
+                f"none of the {int(live.sum())} locations is in Belgium in {crs.to_string()}",
+                path=path,
+                row=int(ledger.row_number(first)),
+                column=coords.column,
+                expected="coordinates inside Belgium (lon 2-7, lat 49-52)",
+                found=f"x, y = {x[first]!r}, {y[first]!r}",
+                hint="Check the CRS (crs=...) or the coordinate columns (columns=...);"
+                " use check_belgium=False for data outside Belgium",
+            )
+        reasons = np.array(
+            [f"outside Belgium (lon {a:.4f}, lat {b:.4f})" for a, b in zip(lon, lat, strict=True)],
+            dtype=object,
+        )
+        ledger.set_aside(outside, reasons, column=coords.column)
+    target = working_crs()
+    if not crs.equals(target, ignore_axis_order=True):
+        to_target = Transformer.from_crs(crs, target, always_xy=True)
+        with np.errstate(invalid="ignore"):
+            x, y = to_target.transform(x, y)
+    bad = ledger.kept & ~(np.isfinite(x) & np.isfinite(y))
+    ledger.set_aside(
+        bad, f"coordinates cannot be transformed to {target.to_string()}", column=coords.column
+    )
+    return shapely.points(np.where(np.isfinite(x), x, 0.0), np.where(np.isfinite(y), y, 0.0))
+
+
+def _table_coords(
+    raw: pd.DataFrame,
+    roles: dict[str, str],
+    crs: Any,
+    layout: ServiceLayout,
+    ledger,
+    path: Path,
+    check_belgium: bool,
+) -> _Coords:
+    """Find the coordinates of a table: 'lat, lon' text, lat/lon, x/y or a shape column."""
+    n = len(raw)
+    found = [str(c) for c in raw.columns]
+    have = set(roles)
+    if "point" in have:
+        lat, lon, bad = _point_text(raw[roles["point"]])
+        coords = _Coords(lon, lat, "EPSG:4326", roles["point"])
+        fallback_bad = bad
+    elif {"lat", "lon"} <= have:
+        lat, bad_lat = to_number(raw[roles["lat"]], decimal=None)
+        lon, bad_lon = to_number(raw[roles["lon"]], decimal=None)
+        ledger.set_aside(bad_lat.to_numpy(), "latitude is not a number", column=roles["lat"])
+        ledger.set_aside(bad_lon.to_numpy(), "longitude is not a number", column=roles["lon"])
+        coords = _Coords(lon.to_numpy(), lat.to_numpy(), "EPSG:4326", roles["lat"])
+        fallback_bad = np.zeros(n, dtype=bool)
+    elif {"x", "y"} <= have:
+        xs, bad_x = to_number(raw[roles["x"]])
+        ys, bad_y = to_number(raw[roles["y"]])
+        ledger.set_aside(bad_x.to_numpy(), "x is not a number", column=roles["x"])
+        ledger.set_aside(bad_y.to_numpy(), "y is not a number", column=roles["y"])
+        x, y = xs.to_numpy(), ys.to_numpy()
+        if crs is None:
+            # the ranges decide (robust to a layout's claim); outside Belgium the layout's CRS
+            crs = _guess_crs(x, y, path) if check_belgium else layout.crs
+            if crs is None:
+                raise CRSError(
+                    "the CRS of the x/y columns is unknown",
+                    path=path,
+                    column=roles["x"],
+                    hint="Pass crs=... (e.g. 'EPSG:31370')",
+                )
+        coords = _Coords(x, y, crs, roles["x"])
+        fallback_bad = np.zeros(n, dtype=bool)
+    elif "shape" in have:
+        x, y, bad = _shape_xy(raw[roles["shape"]])
+        coords = _Coords(x, y, crs or "EPSG:4326", roles["shape"])
+        ledger.set_aside(bad, "geometry text is not valid GeoJSON or WKT", column=roles["shape"])
+        return coords
+    else:
+        partial = sorted(have & {"x", "y", "lat", "lon"})
+        raise MissingColumnError(
+            "coordinates",
+            path=path,
+            found_columns=found,
+            role="no coordinate columns found" + (f"; only {partial}" if partial else ""),
+            hint="Name them with columns={'lat': ..., 'lon': ...}, {'x': ..., 'y': ..., 'crs': ...}"
+            " or {'point': ...} for a 'lat, lon' text column",
+        )
+    # rows without primary coordinates fall back to a GeoJSON/WKT shape column
+    if "shape" in have:
+        empty = ~(np.isfinite(coords.x) & np.isfinite(coords.y))
+        if empty.any() and str(coords.crs) == "EPSG:4326":
+            sx, sy, _ = _shape_xy(raw[roles["shape"]])
+            coords.x = np.where(empty, sx, coords.x)
+            coords.y = np.where(empty, sy, coords.y)
+            fallback_bad = fallback_bad & ~(np.isfinite(sx) & np.isfinite(sy))
+    if "point" in have:
+        ledger.set_aside(
+            fallback_bad,
+            "Geo Point is not 'lat, lon' text",
+            column=roles["point"],
+        )
+    return coords
+
+
+# --------------------------------------------------------------------------------------
+# The loader
+# --------------------------------------------------------------------------------------
+
+
+def _validate(
+    path: Path,
+    kind: str | None,
+    columns: Mapping[str, str] | None,
+    crs: Any,
+    layer: str | None,
+    sheet: str | int | None,
+    kind_map: Mapping[str, str | None] | None,
+) -> Any:
+    """Check every argument at once; return the CRS to use for x/y (or None)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
+
+    problems: list[str] = []
+    if kind is not None:
+        if kind not in service_kinds():
+            problems.append(
+                f"kind={kind!r} is not a known service kind (known: {', '.join(sorted(service_kinds()))})"
+            )
+    if columns is not None:
+        if not isinstance(columns, Mapping):
+            problems.append(
+                f"columns must be a dict {{canonical: source column}}, got {type(columns).__name__}"
+            )
+        else:
+            unknown = [r for r in columns if r not in COLUMN_ROLES]
+            if unknown:
+                problems.append(
+                    f"columns= has unknown canonical names {unknown} (known: {', '.join(COLUMN_ROLES)})"
+                )
+            if kind is not None and "service_kind" in columns:
+                problems.append(
+                    "pass either kind= (one kind for the file) or columns={'service_kind': ...}"
+                )
+            if "crs" in columns and crs is not None:
+                problems.append("pass the CRS either as crs= or as columns['crs'], not both")
+            if ("x" in columns) != ("y" in columns):
+                problems.append("columns= must name both 'x' and 'y'")
+            if ("lat" in columns) != ("lon" in columns):
+                problems.append("columns= must name both 'lat' and 'lon'")
+            crs = columns.get("crs", crs)
+    if kind_map is not None:
+        if not isinstance(kind_map, Mapping):
+            problems.append("kind_map must be a dict {source value: kind key or None}")
+        else:
+            bad = {k: v for k, v in kind_map.items() if v is not None and v not in service_kinds()}
+            if bad:
+                problems.append(
+                    f"kind_map maps to unknown kinds {bad} (known: {', '.join(sorted(service_kinds()))})"
+                )
+    suffix = path.suffix.lower()
+    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+        problems.append(f"sheet= is only for Excel workbooks, not {suffix or 'this file'}")
+    if layer is not None and suffix not in _VECTOR_SUFFIXES:
+        problems.append(
+            f"layer= is only for vector files (GeoPackage, zip), not {suffix or 'this file'}"
+        )
+    parsed = None
+    if crs is not None:
+        try:
+            parsed = CRS.from_user_input(crs)
+        except (ProjCRSError, TypeError, ValueError):
+            problems.append(f"crs={crs!r} is not a CRS pyproj knows (e.g. 'EPSG:31370')")
+    if problems:
+        raise InputError("; ".join(problems), path=path)
+    return parsed
+
+
+def read_services(
+    path: str | PathLike[str],
+    *,
+    kind: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    crs: Any = None,
+    layer: str | None = None,
+    sheet: str | int | None = None,
+    kind_map: Mapping[str, str | None] | None = None,
+    check_belgium: bool = True,
+    keep_columns: Sequence[str] = (),
+) -> gpd.GeoDataFrame:
+    """Read service locations (childcare, consultatiebureaus, schools, ...) as published.
+
+    Parameters
+    ----------
+    path : str or path-like
+        CSV/TXT (``;``, ``,``, ``|`` or tab; UTF-8 with/without BOM or cp1252; decimal
+        commas) or Excel (xlsx, xls) with coordinate columns; or a vector file (GeoJSON,
+        GeoPackage, Shapefile, also zipped) with point (or polygon) features.
+    kind : str, optional
+        Service kind of every row (a key of :func:`buurtgeo.service_kinds`, e.g.
+        ``'childcare_baby'``). Default: read from a kind column (``Soort opvang``,
+        ``Opvangvorm``, ``Categorie``, ... or ``columns['service_kind']``).
+    columns : dict, optional
+        ``{canonical: source column}`` for the roles of :data:`COLUMN_ROLES`: ``name``,
+        ``service_kind``, ``capacity`` (places), ``income_related``, ``service_id``; and
+        coordinates as ``lat``/``lon`` (degrees WGS84), ``x``/``y`` (+ ``'crs':
+        'EPSG:31370'``, metres), ``point`` (``"lat, lon"`` text) or ``shape`` (GeoJSON/WKT
+        text). Roles not named are found by :data:`LAYOUTS`.
+    crs : str or pyproj.CRS, optional
+        CRS of ``x``/``y`` columns (or of a vector file that declares none). Default:
+        recognised from the Belgian coordinate ranges (Lambert 72 x 10–320 km;
+        Lambert 2008 x 480–840 km; degrees).
+    layer : str, optional
+        Layer of a GeoPackage (or file inside a zip).
+    sheet : str or int, optional
+        Sheet of an Excel workbook (default the first).
+    kind_map : dict, optional
+        ``{source value: kind key}`` applied before the vocabulary (case/accent
+        insensitive); a value of None sets those rows aside on purpose.
+    check_belgium : bool, default True
+        Set aside rows outside Belgium (lon 2–7, lat 49–52) and raise when no row is in
+        Belgium. False for data elsewhere (then pass ``crs=`` for x/y columns).
+    keep_columns : sequence of str
+        Source columns to carry into the result unchanged (e.g. an address for maps).
+
+    Returns
+    -------
+    GeoDataFrame
+        Index ``service_id`` (str: the source id column when there is one, else
+        ``'<file stem>-<row>'`` with the spreadsheet row / feature number); columns
+        ``name`` (str), ``service_kind`` (str), ``capacity`` (float, places; NaN when
+        empty or when the source has no capacity column), ``income_related`` (pandas
+        ``boolean``, NA when unknown), ``geometry`` (Point, working CRS). ``attrs``:
+        ``set_aside`` (rows not used, with ``source, row, column, reason``), ``rows_in``,
+        ``source``, ``layout`` (name of the recognised layout), ``columns_used``
+        (role → source column), ``crs_source`` and ``notes`` (what the loader assumed).
+
+    Raises
+    ------
+    InputError
+        Bad arguments (all listed at once), unreadable file, or no kind column and no
+        ``kind=``.
+    MissingColumnError
+        No coordinate columns, or a column named in ``columns=`` is absent (lists the
+        columns found).
+    CRSError
+        Coordinates match no Belgian CRS, or none of them is in Belgium.
+
+    Notes
+    -----
+    Row rules (each set-aside row gets one reason): no or unparseable coordinates;
+    outside Belgium; capacity not a number; capacity < 0; service kind empty, unknown or
+    ambiguous; prenatal consultations (``'PRENATAL'``: for expectant parents, kept only
+    with ``kind_map``); duplicate ``service_id`` (the later rows). Latitude/longitude
+    written the wrong way round (Belgium's ranges do not overlap) are swapped back with a
+    warning. Capacity is parsed with :func:`buurtgeo.io._tabular.to_number`:
+    ``'12,5'`` → 12.5, ``'1.234'`` → 1234.
+    """
+    path = Path(path)
+    crs_arg = _validate(path, kind, columns, crs, layer, sheet, kind_map)
+    mapping = {k: v for k, v in (columns or {}).items() if k != "crs"}
+    suffix = path.suffix.lower()
+    notes: list[str] = []
+    if suffix in _VECTOR_SUFFIXES:
+        raw, ledger, coords, roles, layout = _from_vector(
+            path, layer, mapping, crs_arg, check_belgium
+        )
+    else:
+        raw, info = read_table(path, sheet=sheet)
+        ledger = ledger_for(raw, info)
+        layout = _recognise([str(c) for c in raw.columns])
+        roles = _resolve_columns([str(c) for c in raw.columns], layout, mapping, path)
+        coords = _table_coords(raw, roles, crs_arg, layout, ledger, path, check_belgium)
+    missing_keep = [c for c in keep_columns if c not in raw.columns]
+    if missing_keep:
+        raise MissingColumnError(
+            missing_keep[0],
+            path=path,
+            found_columns=[str(c) for c in raw.columns],
+            role="keep_columns",
+        )
+    n = len(raw)
+
+    # --- service kind
+    if kind is not None:
+        kinds = pd.Series(kind, index=raw.index, dtype="object")
+    elif "service_kind" in roles:
+        source = (
+            raw[roles["service_kind"]].astype("str").where(raw[roles["service_kind"]].notna(), None)
+        )
+        kinds, reasons = resolve_service_kinds(source, kind_map=kind_map)
+        if n and kinds.isna().all() and "service_kind" not in mapping and source.notna().any():
+            examples = sorted({str(v) for v in source.dropna().unique()})[:5]
+            raise InputError(
+                "no value of the kind column is a known service kind",
+                path=path,
+                column=roles["service_kind"],
+                found=examples,
+                hint="Pass kind='childcare_baby' (for the whole file), columns={'service_kind': ...}"
+                " or kind_map={...}",
+            )
+        ledger.set_aside(
+            kinds.isna().to_numpy(), reasons.fillna("").to_numpy(), column=roles["service_kind"]
+        )
+    else:
+        raise InputError(
+            "the service kind is unknown: no kind column found",
+            path=path,
+            hint=f"Pass kind= (one of {', '.join(sorted(service_kinds()))}) or"
+            f" columns={{'service_kind': <column>}}. Columns found: {[str(c) for c in raw.columns][:30]}",
+        )
+
+    # --- capacity
+    if "capacity" in roles:
+        col = roles["capacity"]
+        capacity, not_number = to_number(raw[col])
+        ledger.set_aside(not_number.to_numpy(), "capacity is not a number", column=col)
+        negative = (capacity < 0).to_numpy()
+        ledger.set_aside(negative, "capacity is negative", column=col)
+        capacity = capacity.to_numpy(dtype=float)
+    else:
+        capacity = np.full(n, np.nan)
+        notes.append("no capacity column: capacity is NaN (unknown) for every service")
+        warnings.warn(
+            f"{path}: no capacity column found; capacity is NaN (unknown). Name it with"
+            " columns={'capacity': ...} if the file has one",
+            UserWarning,
+            stacklevel=2,
+        )
+
+    # --- income-related tariff
+    if "income_related" in roles:
+        flags, unknown = parse_income_related(raw[roles["income_related"]])
+        if unknown.any():
+            examples = sorted(
+                {str(v) for v in raw.loc[unknown.to_numpy(), roles["income_related"]]}
+            )[:5]
+            message = (
+                f"{int(unknown.sum())} value(s) of {roles['income_related']!r} are not a yes/no"
+                f" flag ({examples}); income_related is NA there"
+            )
+            notes.append(message)
+            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=2)
+    else:
+        flags = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+
+    # --- coordinates (after the other checks so each row gets its first reason)
+    geoms = _locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
+
+    # --- ids
+    positions = np.arange(n)
+    auto = np.array(
+        [f"{path.stem}-{r}" for r in np.asarray(ledger.row_number(positions))], dtype=object
+    )
+    if "service_id" in roles:
+        ids = raw[roles["service_id"]].astype("str").str.strip()
+        ids = np.where(ids.notna() & (ids != ""), ids.to_numpy(dtype=object), auto)
+    else:
+        ids = auto
+    ids = pd.Series(ids, dtype="object")
+    kept = ledger.kept
+    dup = np.zeros(n, dtype=bool)
+    dup[kept] = ids[kept].duplicated(keep="first").to_numpy()
+    if dup.any():
+        first_row = {}
+        for pos in np.flatnonzero(kept & ~dup):
+            first_row.setdefault(ids.iloc[pos], int(ledger.row_number(int(pos))))
+        reasons = np.array(
+            [f"duplicate service_id {v!r} (first at row {first_row.get(v)})" for v in ids],
+            dtype=object,
+        )
+        ledger.set_aside(dup, reasons, column=roles.get("service_id", SERVICE_ID))
+
+    kept = ledger.kept
+    names = _names(raw, roles, layout, mapping)
+    result = gpd.GeoDataFrame(
+        {
+            "name": pd.Series(names[kept], dtype="str"),
+            "service_kind": pd.Series(np.asarray(kinds, dtype=object)[kept], dtype="str"),
+            "capacity": pd.Series(capacity[kept], dtype="float64"),
+            "income_related": pd.Series(flags.to_numpy()[kept], dtype="boolean"),
+        },
+        geometry=gpd.GeoSeries(geoms[kept], crs=working_crs()),
+    )
+    result.index = pd.Index(ids.to_numpy(dtype=object)[kept], name=SERVICE_ID, dtype="str")
+    for column in keep_columns:
+        result[column] = raw[column].to_numpy()[kept]
+    if "name" not in roles:
+        notes.append("no name column: name is empty")
+    result = ledger.attach(result)
+    result.attrs["layout"] = layout.name
+    result.attrs["columns_used"] = dict(roles)
+    from pyproj import CRS
+
+    result.attrs["crs_source"] = CRS.from_user_input(coords.crs).to_string()
+    result.attrs["notes"] = notes
+    return result
+
+
+def _names(
+    raw: pd.DataFrame, roles: dict[str, str], layout: ServiceLayout, mapping: Mapping[str, str]
+) -> np.ndarray:
+    """Names: the name column; when found automatically, empty cells are filled from the
+    other name columns of the layout (e.g. ``Naam`` empty → ``Nom``)."""
+    if "name" not in roles:
+        return np.full(len(raw), None, dtype=object)
+    names = raw[roles["name"]].astype("str")
+    if "name" not in mapping:
+        columns = [str(c) for c in raw.columns]
+        candidates = tuple(layout.columns.get("name", ())) + tuple(
+            GENERIC_LAYOUT.columns.get("name", ())
+        )
+        for cand in candidates:
+            other = _find_column(columns, [cand])
+            if other is not None and other != roles["name"]:
+                names = names.fillna(raw[other].astype("str"))
+    return names.to_numpy(dtype=object)
+
+
+def _from_vector(path: Path, layer, mapping, crs_arg, check_belgium):
+    """Read a vector file: attribute roles, and one point per feature in its own CRS."""
+    from buurtgeo.io._geo import read_vector
+    from buurtgeo.io._ledger import RowLedger
+
+    gdf = read_vector(path, layer=layer)
+    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    raw = gdf
+    ledger = RowLedger(raw, source=path, first_row=1)
+    columns = [str(c) for c in attrs.columns]
+    layout = _recognise(columns)
+    roles = _resolve_columns(columns, layout, mapping, path)
+    for role in ("x", "y", "lat", "lon", "point", "shape"):
+        roles.pop(role, None)
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    missing = shapely.is_missing(geoms)
+    empty = missing.copy()
+    empty[~missing] = shapely.is_empty(geoms[~missing])
+    ledger.set_aside(empty, "empty or missing geometry", column="geometry")
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    ok = ~empty
+    if ok.any():
+        g = shapely.force_2d(geoms[ok])
+        not_point = shapely.get_type_id(g) != 0
+        if not_point.any():
+            g = np.where(not_point, shapely.point_on_surface(g), g)
+            warnings.warn(
+                f"{path}: {int(not_point.sum())} feature(s) are not points; using a point inside"
+                " each (shapely.point_on_surface)",
+                UserWarning,
+                stacklevel=3,
+            )
+        x[ok] = shapely.get_x(g)
+        y[ok] = shapely.get_y(g)
+    crs = gdf.crs if gdf.crs is not None else crs_arg
+    if crs is None:
+        if not check_belgium:
+            raise CRSError("the file declares no CRS", path=path, hint="Pass crs=...")
+        crs = _guess_crs(x, y, path)
+        warnings.warn(
+            f"{path}: no CRS declared; the coordinates look like {crs}, assuming it",
+            UserWarning,
+            stacklevel=3,
+        )
+    coords = _Coords(x, y, crs, "geometry")
+    return raw, ledger, coords, roles, layout
