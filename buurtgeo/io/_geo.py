@@ -26,6 +26,7 @@ import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo.errors import CRSError, InputError
+from buurtgeo.io._ledger import RowLedger
 from buurtgeo.schema import working_crs
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "to_working_crs",
     "repair_geometries",
     "detect_crs",
+    "LabelLedger",
 ]
 
 #: File name endings read by :func:`read_vector` (inside a zip too).
@@ -263,6 +265,12 @@ def detect_crs(gdf: gpd.GeoDataFrame) -> str | None:
     return None
 
 
+def _row_label(index: pd.Index, position: int, first_row: int) -> int:
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return int(index[position]) + first_row
+    return position + first_row
+
+
 def _swap_xy(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: xy[:, ::-1])
 
@@ -272,6 +280,7 @@ def to_working_crs(
     *,
     source: str | PathLike[str],
     assume_crs: str | int | None = None,
+    first_row: int = 1,
 ) -> gpd.GeoDataFrame:
     """Bring a frame to the working CRS: 2D, CRS known and plausible for Belgium, reprojected.
 
@@ -291,6 +300,11 @@ def to_working_crs(
         File name used in warnings and errors.
     assume_crs : str or int, optional
         CRS to use when the file declares none (e.g. ``'EPSG:31370'`` or ``31370``).
+    first_row : int, default 1
+        Row number people see for index label 0 when the index is an integer index (as
+        from :func:`read_vector`, possibly a subset of it): row = label + ``first_row``.
+        Use 2 for a CSV/Excel table with one header line. With another index, rows are
+        numbered by position from ``first_row``.
 
     Returns
     -------
@@ -339,6 +353,19 @@ def to_working_crs(
             crs = CRS.from_user_input(guess)
         out = out.set_crs(crs, allow_override=True)
     crs = CRS.from_user_input(crs)
+    if crs.is_geographic:
+        # GeoJSON without a "crs" member is read as lon/lat (the RFC 7946 default), but
+        # many Belgian GeoJSON files hold Lambert coordinates: recognise them.
+        guess = detect_crs(out)
+        if guess in ("EPSG:31370", "EPSG:3812"):
+            warnings.warn(
+                f"{source}: the file says lon/lat ({crs.to_string()}) but the coordinates are"
+                f" metres like {guess}; using {guess}",
+                UserWarning,
+                stacklevel=2,
+            )
+            crs = CRS.from_user_input(guess)
+            out = out.set_crs(crs, allow_override=True)
 
     bounds, usable = _bounds(out)
     if crs.is_geographic and usable.any():
@@ -347,7 +374,7 @@ def to_working_crs(
             geoms = np.asarray(out.geometry.array, dtype=object).copy()
             geoms[swapped] = _swap_xy(geoms[swapped])
             out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=crs), crs=crs)
-            first = int(np.flatnonzero(swapped)[0]) + 1
+            first = _row_label(out.index, int(np.flatnonzero(swapped)[0]), first_row)
             warnings.warn(
                 f"{source}: {int(swapped.sum())} row(s) have latitude and longitude swapped"
                 f" (e.g. row {first}); swapped them back",
@@ -370,7 +397,7 @@ def to_working_crs(
                 f"{int(bad.sum())} geometr{'y' if bad.sum() == 1 else 'ies'} cannot be in"
                 f" Belgium in the declared CRS {crs.to_string()}",
                 path=source,
-                row=first + 1,
+                row=_row_label(out.index, first, first_row),
                 expected="coordinates inside Belgium (lon 2-7, lat 49-52 once transformed)",
                 found=f"bounds {np.round(bounds[first], 3).tolist()}",
                 hint="Check the CRS the file declares (or pass assume_crs=...)",
@@ -469,3 +496,16 @@ def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
             flat.extend(shapely.get_parts(p) if shapely.get_type_id(p) == 6 else [p])
         out[i] = shapely.MultiPolygon(flat) if flat else shapely.MultiPolygon()
     return out
+
+
+class LabelLedger(RowLedger):
+    """A :class:`~buurtgeo.io._ledger.RowLedger` for a subset of a table as read.
+
+    Row numbers are the raw index labels plus ``first_row`` instead of positions, so a
+    ledger over the rows of one municipality still names the feature numbers of the file.
+    ``raw`` must carry an integer index (as :func:`read_vector` gives, then subset).
+    """
+
+    def row_number(self, position):
+        """Row number people see for a raw row position: index label + ``first_row``."""
+        return np.asarray(self.raw.index)[position] + self.first_row
