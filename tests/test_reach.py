@@ -301,3 +301,117 @@ def test_aggregate_by_hand(line):
     assert row["mean_dist_m"] == pytest.approx((1 * 100 + 2 * 300) / 3)
     assert row["median_dist_m"] == 300.0  # weights 1 at 100, 2 at 300: half (1.5) reached at 300
     assert row["share_covered"] == pytest.approx(1 / 6)
+
+
+# --------------------------------------------------------------------------------------
+# over a street network: cross-check with networkx Dijkstra and a dense reference
+# --------------------------------------------------------------------------------------
+
+
+def _street_graph(seed=3, n_side=14, spacing=80.0):
+    """Jittered grid with ~15 % of edges removed, plus a far-away 2-node island."""
+    rng = np.random.default_rng(seed)
+    i, j = np.divmod(np.arange(n_side * n_side), n_side)
+    x = j * spacing + rng.uniform(-20, 20, i.size)
+    y = i * spacing + rng.uniform(-20, 20, i.size)
+    node = i * n_side + j
+    u = np.concatenate([node[j < n_side - 1], node[i < n_side - 1]])
+    v = np.concatenate([node[j < n_side - 1] + 1, node[i < n_side - 1] + n_side])
+    keep = rng.uniform(size=u.size) > 0.15
+    u, v = u[keep], v[keep]
+    isl = n_side * n_side
+    x = np.r_[x, 5000.0, 5060.0]
+    y = np.r_[y, 5000.0, 5000.0]
+    u, v = np.r_[u, isl], np.r_[v, isl + 1]
+    length = np.hypot(x[u] - x[v], y[u] - y[v]) * rng.uniform(1.0, 1.3, u.size)  # curvy streets
+    return u, v, length, x, y
+
+
+def _dense_reference(u, v, length, x, y, origins, services, r, decay):
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(range(len(x)))
+    for a, b, w in zip(u, v, length, strict=True):
+        g.add_edge(int(a), int(b), length=float(w))
+    xy = np.column_stack([x, y])
+
+    def snap(frame):
+        p = np.column_stack([frame.geometry.x, frame.geometry.y])
+        d = np.hypot(p[:, None, 0] - xy[None, :, 0], p[:, None, 1] - xy[None, :, 1])
+        k = d.argmin(axis=1)
+        return k, d[np.arange(len(p)), k]
+
+    no, oo = snap(origins)
+    ns, os_ = snap(services)
+    dist = np.full((len(origins), len(services)), np.inf)
+    for j in range(len(services)):
+        lengths = nx.single_source_dijkstra_path_length(g, int(ns[j]), weight="length")
+        net = np.array([lengths.get(int(k), np.inf) for k in no])
+        dist[:, j] = oo + net + os_[j]
+    within = dist <= r
+    w = np.where(within, decay_weights(np.where(within, dist, 0.0), catchment_m=r, decay=decay), 0)
+    pop = origins["population"].to_numpy(float)
+    cap = services["capacity"].to_numpy(float)
+    demand = w.T @ pop
+    ratio = np.divide(cap, demand, out=np.zeros_like(cap), where=demand > 0)
+    return {
+        "dist_nearest_m": dist.min(axis=1),
+        "services_within": within.sum(axis=1),
+        "capacity_within": (within * cap).sum(axis=1),
+        "fca2": w @ ratio,
+    }
+
+
+@pytest.fixture
+def street():
+    from buurtgeo.network import Network
+
+    u, v, length, x, y = _street_graph()
+    net = Network.from_edges(u, v, length, x, y, crs=CRS, keep_largest=False)
+    rng = np.random.default_rng(8)
+    n_o = 300
+    ox = np.r_[rng.uniform(-50, 1100, n_o - 3), 5010.0, 5050.0, 5100.0]
+    oy = np.r_[rng.uniform(-50, 1100, n_o - 3), 5005.0, 4990.0, 5000.0]
+    origins = points(ox, oy, population=rng.integers(0, 30, n_o))
+    services = points(
+        rng.uniform(0, 1040, 20), rng.uniform(0, 1040, 20), capacity=rng.uniform(1, 20, 20)
+    )
+    return (u, v, length, x, y), net, origins, services
+
+
+@pytest.mark.parametrize("decay", ["step", "gaussian"])
+def test_network_reach_equals_networkx(street, decay, monkeypatch):
+    import buurtgeo.reach as reach_mod
+
+    arrays, net, origins, services = street
+    ref = _dense_reference(*arrays, origins, services, 400.0, decay)
+    res = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
+    np.testing.assert_allclose(res["dist_nearest_m"], ref["dist_nearest_m"], rtol=1e-9)
+    assert np.isinf(res["dist_nearest_m"].to_numpy()[-3:]).all()  # the island: unreachable
+    np.testing.assert_array_equal(res["services_within"], ref["services_within"])
+    np.testing.assert_allclose(res["capacity_within"], ref["capacity_within"], rtol=1e-9)
+    np.testing.assert_allclose(res["fca2"], ref["fca2"], rtol=1e-9, atol=1e-15)
+    # tiny blocks give the very same numbers (whole services per block)
+    monkeypatch.setattr(reach_mod, "_PAIR_BLOCK", 40)
+    monkeypatch.setattr(reach_mod, "_SOURCE_BLOCK", 3)
+    small = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
+    pd.testing.assert_frame_equal(small, res, check_exact=False, rtol=1e-12)
+
+
+def test_network_reach_all_and_bike_speed(street):
+    arrays, net, origins, services = street
+    origins = origins.assign(children_0_2=origins["population"], children_0_17=1.0)
+    services = services.assign(service_kind=["childcare_baby"] * 12 + ["library"] * 8)
+    wide = reach_all(origins, services, network=net, catchments={"library": 300.0})
+    lib = reach(
+        origins, services.iloc[12:], network=net, catchment_m=300.0, population="children_0_17"
+    )
+    for col in lib.columns:
+        np.testing.assert_allclose(wide[f"{col}__library"], lib[col], rtol=1e-12)
+    net.mode = "bike"
+    bike = reach(origins, services.iloc[12:], network=net, catchment_m=300.0)
+    finite = np.isfinite(bike["dist_nearest_m"])
+    np.testing.assert_allclose(
+        bike["time_nearest_min"][finite], bike["dist_nearest_m"][finite] / (15_000 / 60)
+    )
