@@ -15,10 +15,12 @@ file                        mimics
 ``age_bands``               a per-sector table of children 0-2 / 3-5 / 6-11 / 0-17 (Statbel
                             publishes age per sector on request; cities get it from their
                             population register)
-``services``                a Flemish open-data export of locations (``;``-separated, UTF-8 with
-                            BOM, decimal commas, Lambert 72 X/Y): childcare with capacity and an
-                            income-related tariff flag, consultatiebureaus, Huis van het Kind,
-                            schools, out-of-school care, playgrounds, libraries
+``childcare``               Opgroeien's childcare locations as Flemish open data (``;``-separated,
+                            cp1252, decimal commas, Lambert 72 X/Y, licensed places, income-related
+                            tariff ``ja``/``nee``; the layout ``buurtgeo.io.services`` recognises)
+``services``                a city's list of other services (``;``, UTF-8 with BOM, Lambert 72
+                            X/Y): consultatiebureaus, Huis van het Kind, schools, playgrounds,
+                            libraries
 ``network``                 an OpenStreetMap XML extract (``.osm``) of the walking network:
                             residential, tertiary, secondary, primary, footway, path, service and
                             a motorway that walkers cannot use
@@ -57,6 +59,7 @@ SAMPLE_FILES: dict[str, str] = {
     "sectors": "sh_statbel_statistical_sectors_3812_20230101.geojson.zip",
     "population": "OPEN DATA_SECTOREN_2023.xlsx",
     "age_bands": "leeftijdsgroepen_sectoren_2023.csv",
+    "childcare": "kinderopvanglocaties.csv",
     "services": "voorzieningen_kinderen_gezinnen.csv",
     "network": "lindevoorde_hazelbeke_walk.osm",
     "areas": "statsec_wijken.csv",
@@ -620,7 +623,7 @@ _CHILDCARE_NAMES = (
     "De Boomhut",
     "Kriebel",
     "Sofie",
-    "Marleen",
+    "Hélène",
     "Inge",
     "Nadia",
     "Griet",
@@ -732,44 +735,70 @@ def _services(rng: np.random.Generator, records: Sequence[_SectorRecord], bounda
     return rows
 
 
-def _services_csv(rows) -> bytes:
+_POSTCODES = {"Lindevoorde": "9189", "Hazelbeke": "9196", "Waasbeke": "9197"}
+_OPVANGVORM = {
+    "Groepsopvang baby's en peuters": "Groepsopvang",
+    "Gezinsopvang baby's en peuters": "Gezinsopvang",
+    "Buitenschoolse opvang": "Buitenschoolse opvang",
+}
+
+
+def _services_csv(rows) -> tuple[bytes, bytes]:
+    """Two exports: Opgroeien-style childcare locations (cp1252) and the city's list (UTF-8 BOM).
+
+    The childcare file follows ``buurtgeo.io.services.OPGROEIEN_CHILDCARE_LAYOUT``; the
+    city's list uses common Dutch column names (``Naam``, ``Type voorziening``,
+    ``Capaciteit``, ``X``, ``Y``).
+    """
     from pyproj import Transformer
 
     from buurtgeo import _proj  # noqa: F401  (PROJ offline before the first transform)
 
     to_lambert72 = Transformer.from_crs("EPSG:3812", "EPSG:31370", always_xy=True)
-    header = [
-        "ID",
-        "Naam",
-        "Type voorziening",
-        "Adres",
-        "Gemeente",
-        "Capaciteit",
-        "Inkomenstarief",
-        "X",
-        "Y",
-    ]
-    out = []
-    for sid, _kind, type_text, name, street, town, x, y, capacity, income in rows:
+    childcare, city = [], []
+    for sid, kind, type_text, name, street, town, x, y, capacity, income in rows:
         if x is None:
             xs = ys = ""
         else:
             lx, ly = to_lambert72.transform(x, y)
             xs, ys = _decimal_comma(lx, 2), _decimal_comma(ly, 2)
-        out.append(
-            [
-                sid,
-                name,
-                type_text,
-                street,
-                town,
-                "" if capacity is None else capacity,
-                income or "",
-                xs,
-                ys,
-            ]
-        )
-    return _csv_bytes(header, out, sep=";")
+        cap = "" if capacity is None else capacity
+        if kind in ("childcare_baby", "out_of_school_care"):
+            street_name, _, number = street.rpartition(" ")
+            childcare.append(
+                [
+                    f"KO-{sid[2:]}",
+                    name,
+                    _OPVANGVORM[type_text],
+                    cap,
+                    income or "nee",
+                    street_name,
+                    number,
+                    _POSTCODES[town],
+                    town,
+                    xs,
+                    ys,
+                ]
+            )
+        else:
+            city.append([sid, name, type_text, street, town, cap, xs, ys])
+    childcare_header = [
+        "Dossiernummer",
+        "Naam opvanglocatie",
+        "Opvangvorm",
+        "Vergunde plaatsen",
+        "Inkomenstarief",
+        "Straat",
+        "Huisnummer",
+        "Postcode",
+        "Gemeente",
+        "X",
+        "Y",
+    ]
+    city_header = ["ID", "Naam", "Type voorziening", "Adres", "Gemeente", "Capaciteit", "X", "Y"]
+    childcare_bytes = _csv_bytes(childcare_header, childcare, sep=";")
+    childcare_bytes = childcare_bytes.decode("utf-8").removeprefix("\ufeff").encode("cp1252")
+    return childcare_bytes, _csv_bytes(city_header, city, sep=";")
 
 
 def _network_osm(rng: np.random.Generator, boundary: Polygon) -> bytes:
@@ -962,7 +991,9 @@ def make_sample(out_dir: str | PathLike[str], *, seed: int = DEFAULT_SEED) -> di
     _write_zip(paths["sectors"], [(inner, _sectors_geojson(records))])
     _write_bytes(paths["population"], _population_xlsx(records))
     _write_bytes(paths["age_bands"], _age_bands_csv(records))
-    _write_bytes(paths["services"], _services_csv(_services(rng, records, boundary)))
+    childcare, city = _services_csv(_services(rng, records, boundary))
+    _write_bytes(paths["childcare"], childcare)
+    _write_bytes(paths["services"], city)
     _write_bytes(paths["network"], _network_osm(rng, boundary))
     _write_bytes(paths["areas"], _areas_csv(rng, records))
     return paths

@@ -120,14 +120,36 @@ def test_age_bands_add_up(sample):
     assert (joined["children_0_17"] < joined["TOTAL"]).all()
 
 
-def test_services_csv_is_a_belgian_export(sample):
+def test_childcare_csv_is_a_flemish_cp1252_export(sample):
+    data = sample["childcare"].read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    assert "Hélène".encode("cp1252") in data  # cp1252, not UTF-8
+    table = pd.read_csv(io.BytesIO(data), sep=";", encoding="cp1252", dtype=str)
+    assert list(table.columns[:5]) == [
+        "Dossiernummer",
+        "Naam opvanglocatie",
+        "Opvangvorm",
+        "Vergunde plaatsen",
+        "Inkomenstarief",
+    ]
+    assert table["X"].dropna().str.fullmatch(r"\d{6},\d{2}").all()  # Lambert 72, decimal comma
+    assert table["X"].isna().sum() == 1  # the not-yet-geocoded location
+    assert set(table["Inkomenstarief"]) == {"ja", "nee"}
+    assert set(table["Opvangvorm"]) == {"Groepsopvang", "Gezinsopvang", "Buitenschoolse opvang"}
+
+
+def test_city_services_csv_is_utf8_with_bom(sample):
     data = sample["services"].read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     table = pd.read_csv(io.BytesIO(data), sep=";", encoding="utf-8-sig", dtype=str)
-    assert {"Naam", "X", "Y", "Capaciteit", "Inkomenstarief"} <= set(table)
-    assert table["X"].dropna().str.fullmatch(r"\d{6},\d{2}").all()  # Lambert 72, decimal comma
-    assert table["X"].isna().sum() == 1  # the not-yet-geocoded location
-    assert table["Type voorziening"].nunique() >= 6
+    assert {"Naam", "Type voorziening", "X", "Y"} <= set(table)
+    assert set(table["Type voorziening"]) == {
+        "Consultatiebureau",
+        "Huis van het Kind",
+        "Basisschool",
+        "Speeltuin",
+        "Bibliotheek",
+    }
 
 
 def test_network_is_osm_xml_with_walk_tags(sample):
