@@ -14,6 +14,8 @@ Recognised layouts (:data:`LAYOUTS`), tried in order, without any column mapping
 * :data:`OPGROEIEN_CHILDCARE_LAYOUT` — childcare locations in the Flemish open-data
   style (see the constant's documentation: a *documented model*, not a copy of a
   published file).
+* :data:`FLEMISH_SERVICES_LAYOUT` — service locations of all kinds in a Flemish
+  open-data export (``ID;Naam;Type voorziening;...;X;Y``), the layout of the sample data.
 * :data:`GENERIC_LAYOUT` — common column names in Dutch, French and English
   (``Naam``/``Nom``/``name``, ``Capaciteit``/``aantal plaatsen``, ``X``/``Y``,
   ``Latitude``/``Longitude``, ``geo_point_2d``, ...).
@@ -47,6 +49,7 @@ __all__ = [
     "ServiceLayout",
     "ODS_LAYOUT",
     "OPGROEIEN_CHILDCARE_LAYOUT",
+    "FLEMISH_SERVICES_LAYOUT",
     "GENERIC_LAYOUT",
     "LAYOUTS",
     "COLUMN_ROLES",
@@ -173,6 +176,36 @@ OPGROEIEN_CHILDCARE_LAYOUT = ServiceLayout(
     crs="EPSG:31370",
 )
 
+#: Locations of services for children and families in a Flemish open-data export, as the
+#: sample data in ``data/sample/voorzieningen_kinderen_gezinnen.csv`` writes them (modelled on
+#: Flemish city POI exports; not a copy of a specific published file): ``;``-separated,
+#: UTF-8 with BOM, decimal commas, Lambert 72 ``X``/``Y``. Columns::
+#:
+#:     ID;Naam;Type voorziening;Adres;Gemeente;Capaciteit;Inkomenstarief;X;Y
+#:
+#: ``Type voorziening``: e.g. ``Groepsopvang baby's en peuters``, ``Buitenschoolse opvang``,
+#: ``Consultatiebureau``, ``Huis van het Kind``, ``Basisschool``, ``Speeltuin``,
+#: ``Bibliotheek``; ``Capaciteit``: places (empty when not applicable);
+#: ``Inkomenstarief``: ``ja``/``nee`` (childcare only).
+FLEMISH_SERVICES_LAYOUT = ServiceLayout(
+    name="flemish_services",
+    description="Flemish open-data export of service locations: ';', Lambert 72 X/Y,"
+    " 'Type voorziening', 'Capaciteit', 'Inkomenstarief'",
+    signature=("Naam", "Type voorziening", "X", "Y"),
+    columns=MappingProxyType(
+        {
+            "service_id": ("ID",),
+            "name": ("Naam",),
+            "service_kind": ("Type voorziening",),
+            "capacity": ("Capaciteit",),
+            "income_related": ("Inkomenstarief",),
+            "x": ("X",),
+            "y": ("Y",),
+        }
+    ),
+    crs="EPSG:31370",
+)
+
 #: Common column names in Dutch, French and English, recognised when unambiguous.
 GENERIC_LAYOUT = ServiceLayout(
     name="generic",
@@ -258,7 +291,12 @@ GENERIC_LAYOUT = ServiceLayout(
 
 #: Layouts tried in order by :func:`read_services`; the first whose signature is present wins
 #: (the generic names fill any role the recognised layout leaves open).
-LAYOUTS: tuple[ServiceLayout, ...] = (ODS_LAYOUT, OPGROEIEN_CHILDCARE_LAYOUT, GENERIC_LAYOUT)
+LAYOUTS: tuple[ServiceLayout, ...] = (
+    ODS_LAYOUT,
+    OPGROEIEN_CHILDCARE_LAYOUT,
+    FLEMISH_SERVICES_LAYOUT,
+    GENERIC_LAYOUT,
+)
 
 #: Source words for service kinds beyond the aliases of :func:`buurtgeo.schema.service_kinds`
 #: (the French labels of the Brussels ONE/Kind & Gezin export and a few Flemish ones).
