@@ -150,7 +150,13 @@ class Network:
         self.node_id = (
             np.arange(n, dtype=np.int64) if node_id is None else np.asarray(node_id, dtype=np.int64)
         )
+        self.stats: dict[str, Any] = {}
         self._tree = None
+        # set by the builders: input edge / source row / geometry of each kept edge, in
+        # the (u < v) order of :meth:`edges`
+        self._edge_of_input: np.ndarray | None = None
+        self._edge_row: np.ndarray | None = None
+        self._edge_geometry: np.ndarray | None = None
 
     # ------------------------------------------------------------------ basics
 
@@ -375,6 +381,7 @@ class Network:
             :meth:`from_edges`; rows with an empty or non-line geometry are listed too.
         """
         import shapely
+        import shapely.ops
 
         problems = []
         if not (isinstance(snap_tolerance_m, int | float) and snap_tolerance_m >= 0):
@@ -393,6 +400,12 @@ class Network:
         parts = shapely.force_2d(parts)
         ok_part = ~shapely.is_empty(parts) & (shapely.get_num_coordinates(parts) >= 2)
         parts, part_row_ok = parts[ok_part], part_row[ok_part]
+        if len(parts) == 0:
+            raise NetworkError(
+                "no usable line geometries",
+                found=f"{n_rows} rows",
+                hint="Pass LineString or MultiLineString geometries",
+            )
         start = shapely.get_coordinates(shapely.get_point(parts, 0))
         end = shapely.get_coordinates(shapely.get_point(parts, -1))
         length = shapely.length(parts)
@@ -400,46 +413,82 @@ class Network:
         pts = np.vstack([start, end])  # end point of part i: i (start), m + i (end)
         node_of_pt = _cluster_points(pts, float(snap_tolerance_m))
         # node coordinates: the first end point of each cluster
-        n_in = int(node_of_pt.max()) + 1 if m else 0
+        n_in = int(node_of_pt.max()) + 1
         first_pt = np.full(n_in, len(pts), dtype=np.int64)
         np.minimum.at(first_pt, node_of_pt, np.arange(len(pts), dtype=np.int64))
-        nx_, ny_ = pts[first_pt, 0], pts[first_pt, 1]
-        bad_rows = np.flatnonzero(~is_line)
-        bad_parts = part_row[~ok_part]
-        extra = pd.DataFrame(
-            {
-                "row": np.concatenate([bad_rows, bad_parts]).astype(np.int64),
-                "edge": np.full(len(bad_rows) + len(bad_parts), -1, dtype=np.int64),
-                "reason": ["geometry is empty or not a line"] * len(bad_rows)
-                + ["line part has fewer than 2 points"] * len(bad_parts),
-            }
+        px, py = pts[first_pt, 0], pts[first_pt, 1]
+        a, b = node_of_pt[:m], node_of_pt[m:]
+
+        # all but the shortest of parallel lines get a node at their middle (two edges of
+        # half the length), loops (both ends at one node) two nodes at 1/3 and 2/3: no
+        # road is lost, and no new parallel edges arise
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        order = np.lexsort((np.arange(m), length, hi, lo))
+        dup = np.zeros(m, dtype=bool)
+        dup[order[1:]] = (lo[order][1:] == lo[order][:-1]) & (hi[order][1:] == hi[order][:-1])
+        pieces = np.where(length > 0, np.where(a == b, 3, np.where(dup, 2, 1)), 1)
+        edge_part = np.repeat(np.arange(m), pieces)
+        piece = np.arange(len(edge_part)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        k = pieces[edge_part]
+        # inner nodes: one per piece boundary, numbered after the end-point nodes
+        inner = piece > 0
+        inner_part = edge_part[inner]
+        frac = piece[inner] / k[inner]
+        inner_xy = shapely.get_coordinates(
+            shapely.line_interpolate_point(parts[inner_part], frac, normalized=True)
         )
-        if m == 0:
-            raise NetworkError(
-                "no usable line geometries",
-                found=f"{n_rows} rows",
-                hint="Pass LineString or MultiLineString geometries",
-            )
+        inner_node = np.full(len(edge_part), -1, dtype=np.int64)
+        inner_node[inner] = n_in + np.arange(int(inner.sum()), dtype=np.int64)
+        # edge from the node before the piece to the node after it
+        u = np.where(inner, inner_node, a[edge_part])
+        nxt = np.r_[inner_node[1:], -1]  # the next piece's first node
+        v = np.where(piece == k - 1, b[edge_part], nxt)
+        w = length[edge_part] / k
+        edge_lo = piece / k
+        edge_hi = (piece + 1) / k
         net = cls.from_edges(
-            node_of_pt[:m],
-            node_of_pt[m:],
-            length,
-            nx_,
-            ny_,
+            u,
+            v,
+            w,
+            np.concatenate([px, inner_xy[:, 0]]),
+            np.concatenate([py, inner_xy[:, 1]]),
             crs=crs,
             mode=mode,
             keep_largest=keep_largest,
         )
         sa = net.set_aside
-        sa.insert(0, "row", part_row_ok[sa["edge"].to_numpy()].astype(np.int64))
-        if len(extra):
-            sa = pd.concat([extra.assign(u=-1, v=-1, length_m=np.nan), sa], ignore_index=True)
-            sa = sa.sort_values(["row", "edge"], kind="stable", ignore_index=True)
-        net.set_aside = sa[["row", *_EDGE_COLUMNS]]
+        e = sa["edge"].to_numpy()
+        sa = pd.DataFrame(
+            {
+                "row": part_row_ok[edge_part[e]].astype(np.int64),
+                "part": edge_part[e].astype(np.int64),
+                "length_m": sa["length_m"].to_numpy(),
+                "reason": sa["reason"].to_numpy(dtype=object),
+            }
+        )
+        bad_rows = np.flatnonzero(~is_line)
+        bad_parts = part_row[~ok_part]
+        if len(bad_rows) or len(bad_parts):
+            extra = pd.DataFrame(
+                {
+                    "row": np.concatenate([bad_rows, bad_parts]).astype(np.int64),
+                    "part": np.full(len(bad_rows) + len(bad_parts), -1, dtype=np.int64),
+                    "length_m": np.nan,
+                    "reason": ["geometry is empty or not a line"] * len(bad_rows)
+                    + ["line part has fewer than 2 points"] * len(bad_parts),
+                }
+            )
+            sa = pd.concat([extra, sa], ignore_index=True)
+        net.set_aside = sa.sort_values(["row", "part"], kind="stable", ignore_index=True)
         net.node_id = np.arange(net.n_nodes, dtype=np.int64)
-        # the source row of every kept edge (i < j order of graph), for maps and ledgers
-        net._edge_row = part_row_ok[net._edge_of_input]
-        net._edge_geometry = parts[net._edge_of_input]
+        # the source row and geometry of every kept edge (u < v order of :meth:`edges`)
+        kept_e = net._edge_of_input
+        net._edge_row = part_row_ok[edge_part[kept_e]]
+        geom = parts[edge_part[kept_e]].copy()
+        for i in np.flatnonzero(k[kept_e] > 1):  # loops and parallels: a few per thousand
+            e = kept_e[i]
+            geom[i] = shapely.ops.substring(geom[i], edge_lo[e], edge_hi[e], normalized=True)
+        net._edge_geometry = geom
         return net
 
     # ------------------------------------------------------------------ snapping
