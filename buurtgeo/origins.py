@@ -1,0 +1,371 @@
+"""Origins: the points where the children of each sector are taken to live.
+
+Reach is measured from points. Statistical sectors give population per polygon, so
+this module places each sector's counts on points, three ways:
+
+``"point"``
+    one origin per sector, at its representative point (always inside the polygon);
+``"grid"``
+    the sector's counts spread evenly over the centres of a regular grid
+    (``spacing_m``, aligned on multiples of ``spacing_m`` in the working CRS) that fall
+    inside the sector; sectors that hold no cell centre get their representative point;
+``"points"``
+    the counts spread over user-supplied address points (e.g. CRAB/Adressenregister
+    addresses or building centroids) in proportion to an optional weight (e.g.
+    dwellings); sectors without address points get their representative point.
+
+In every method the sum of each count column over a sector's origins equals the
+sector's count (to floating-point rounding):
+``sum_{k in sector s} c_k = C_s`` with ``c_k = C_s * w_k / sum_{k' in s} w_{k'}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from buurtgeo import schema
+from buurtgeo.errors import CRSError, InputError, MissingColumnError
+
+__all__ = ["origins_from_sectors", "ORIGIN_METHODS"]
+
+#: Ways of placing a sector's population on points.
+ORIGIN_METHODS: tuple[str, ...] = ("point", "grid", "points")
+
+_SHOW = 5
+
+
+def _shown(values: Sequence[Any]) -> str:
+    head = ", ".join(repr(v) for v in list(values)[:_SHOW])
+    return head + (f" and {len(values) - _SHOW} more" if len(values) > _SHOW else "")
+
+
+def _sector_ids(sectors: Any) -> np.ndarray:
+    if schema.SECTOR_ID in getattr(sectors, "columns", ()):
+        return sectors[schema.SECTOR_ID].to_numpy()
+    return sectors.index.to_numpy()
+
+
+def _counts_table(
+    population: pd.DataFrame, problems: list[str], missing: list[tuple[str, pd.DataFrame]]
+) -> pd.DataFrame | None:
+    table = population
+    if schema.SECTOR_ID in table.columns:
+        table = table.set_index(schema.SECTOR_ID)
+    if table.index.has_duplicates:
+        dup = table.index[table.index.duplicated()].unique().tolist()
+        problems.append(f"population has duplicate sector ids: {_shown(dup)}")
+        return None
+    return table
+
+
+def origins_from_sectors(
+    sectors: Any,
+    population: pd.DataFrame | None = None,
+    *,
+    method: str = "point",
+    spacing_m: float = 100.0,
+    columns: Sequence[str] | None = None,
+    address_points: Any = None,
+    address_weight: str | None = None,
+) -> Any:
+    """Place every sector's population on points (origins for :func:`buurtgeo.reach`).
+
+    Parameters
+    ----------
+    sectors : GeoDataFrame
+        Sector polygons in a projected metric CRS, identified by a ``sector_id`` column
+        or by the index (as :func:`buurtgeo.read_sectors` returns them).
+    population : DataFrame, optional
+        Counts per sector, indexed by ``sector_id`` (or with a ``sector_id`` column).
+        Default: the count columns of ``sectors`` itself. Sectors missing from it get
+        0 (counted in ``attrs["sectors_without_population"]``); its rows whose sector is
+        not in ``sectors`` are listed in ``attrs["population_without_sector"]``; empty
+        (NaN) counts are taken as 0 and counted in ``attrs["empty_counts"]``.
+    method : {'point', 'grid', 'points'}, default 'point'
+        How to place the counts (see the module docstring).
+    spacing_m : float, default 100
+        Grid spacing in metres (``method='grid'``); cell centres sit at
+        ``((i + 1/2) spacing_m, (j + 1/2) spacing_m)``.
+    columns : sequence of str, optional
+        Count columns to spread (persons). Default: those of ``population``,
+        ``children_0_2``, ``children_3_5``, ``children_6_11``, ``children_0_17`` found.
+    address_points : GeoDataFrame, optional
+        Points for ``method='points'`` (same CRS as ``sectors``). A point on a border
+        between sectors goes to the first of them (in ``sectors`` order); points in no
+        sector are counted in ``attrs["address_points_outside"]``.
+    address_weight : str, optional
+        Column of ``address_points`` with a weight >= 0 per point (e.g. dwellings);
+        default equal weights. A sector whose points all weigh 0 spreads equally.
+
+    Returns
+    -------
+    GeoDataFrame, index ``origin_id`` (0, 1, ... in sector order, then grid rows
+    south to north and west to east, or address order)
+        ``sector_id``, the count columns (float, persons; per origin
+        ``c_k = C_s w_k / sum_s w``, with ``w = 1`` for grid cells), ``placement``
+        ('point', 'grid', 'address' or 'representative_point' for a fallback) and the
+        point geometry, in the sectors' CRS.
+
+    Examples
+    --------
+    >>> origins = bg.origins_from_sectors(sectors, pop, method="grid", spacing_m=100)  # doctest: +SKIP
+    """
+    import geopandas as gpd
+    import shapely
+
+    problems: list[str] = []
+    missing: list[tuple[str, pd.DataFrame]] = []
+    if method not in ORIGIN_METHODS:
+        problems.append(f"method must be one of {list(ORIGIN_METHODS)}, got {method!r}")
+    if (
+        isinstance(spacing_m, bool)
+        or not isinstance(spacing_m, int | float)
+        or not (np.isfinite(spacing_m) and spacing_m > 0)
+    ):
+        problems.append(f"spacing_m must be a number of metres > 0, got {spacing_m!r}")
+    if not isinstance(sectors, gpd.GeoDataFrame):
+        raise InputError("sectors must be a GeoDataFrame", found=type(sectors).__name__)
+    crs_error = None
+    try:
+        schema.require_metric_crs(sectors, what=["sectors"])
+    except CRSError as exc:
+        crs_error = exc
+        problems.append(str(exc))
+    geoms = np.asarray(sectors.geometry.array)
+    ids = _sector_ids(sectors)
+    bad = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if bad.any():
+        problems.append(f"sectors {_shown(ids[bad].tolist())} have no geometry")
+    types = np.asarray(shapely.get_type_id(geoms))
+    not_poly = ~bad & ~np.isin(types, (3, 6))  # Polygon, MultiPolygon
+    if not_poly.any():
+        problems.append(f"sectors {_shown(ids[not_poly].tolist())} are not polygons")
+    if pd.Index(ids).has_duplicates:
+        problems.append(
+            f"duplicate sector ids: {_shown(pd.Index(ids)[pd.Index(ids).duplicated()].tolist())}"
+        )
+
+    table = sectors if population is None else None
+    if population is not None:
+        if not isinstance(population, pd.DataFrame):
+            problems.append(f"population must be a DataFrame, got {type(population).__name__}")
+        else:
+            table = _counts_table(population, problems, missing)
+    if table is not None:
+        if columns is None:
+            columns = [c for c in schema.POPULATION_COLUMNS if c in table.columns]
+            if not columns:
+                problems.append(
+                    f"no count columns found (looked for {list(schema.POPULATION_COLUMNS)}); "
+                    "name them with columns="
+                )
+        else:
+            columns = list(columns)
+            for c in columns:
+                if c not in table.columns:
+                    missing.append((c, table))
+                    problems.append(f"population has no column {c!r}")
+    if method == "points":
+        if not isinstance(address_points, gpd.GeoDataFrame):
+            problems.append("method='points' needs address_points, a GeoDataFrame of points")
+        else:
+            atype = np.asarray(shapely.get_type_id(np.asarray(address_points.geometry.array)))
+            if (atype != 0).any():
+                problems.append("address_points must all be points")
+            if crs_error is None:
+                try:
+                    schema.require_metric_crs(
+                        sectors, address_points, what=["sectors", "address_points"]
+                    )
+                except CRSError as exc:
+                    problems.append(str(exc))
+            if address_weight is not None and address_weight not in address_points.columns:
+                missing.append((address_weight, address_points))
+                problems.append(f"address_points has no column {address_weight!r}")
+    counts = None
+    info: dict[str, Any] = {}
+    if table is not None and columns and not any(m[1] is table for m in missing):
+        raw = table[list(columns)]
+        values = raw.apply(pd.to_numeric, errors="coerce")
+        text = values.isna() & raw.notna()
+        if text.to_numpy().any():
+            col = text.any().idxmax()
+            problems.append(
+                f"population column {col!r}: sectors {_shown(raw.index[text[col]].tolist())}"
+                " are not numbers"
+            )
+        neg = (values < 0).to_numpy().any(axis=1) | np.isinf(values.to_numpy()).any(axis=1)
+        if neg.any():
+            problems.append(
+                f"negative or infinite counts for sectors {_shown(raw.index[neg].tolist())}"
+            )
+        if population is not None:
+            known = pd.Index(ids)
+            extra = ~raw.index.isin(known)
+            # plain values only in attrs (pandas compares attrs when combining frames)
+            info["population_without_sector"] = raw.index[extra].tolist()
+            info["population_without_sector_total"] = {
+                c: float(v) for c, v in values.loc[extra].sum().items()
+            }
+            info["sectors_without_population"] = int((~known.isin(raw.index)).sum())
+            values = values.reindex(known)
+            info["empty_counts"] = {
+                c: int(n) for c, n in values.isna().sum().items() if n and c in columns
+            }
+            values = values.fillna(0.0)
+        else:
+            info["empty_counts"] = {c: int(n) for c, n in values.isna().sum().items() if n}
+            values = values.fillna(0.0)
+        counts = values.to_numpy(dtype=np.float64)
+    if crs_error is not None and problems == [str(crs_error)]:
+        raise crs_error
+    if problems:
+        if len(problems) == 1 and len(missing) == 1:
+            col, frame = missing[0]
+            raise MissingColumnError(col, found_columns=[str(c) for c in frame.columns])
+        raise InputError(
+            f"origins_from_sectors: {len(problems)} problem(s): " + "; ".join(problems)
+        )
+    assert counts is not None and columns is not None
+
+    n = len(geoms)
+    if method == "point":
+        owner = np.arange(n)
+        share = np.ones(n)
+        pts = shapely.point_on_surface(geoms)
+        placement = np.full(n, "point", dtype=object)
+    elif method == "grid":
+        owner, pts = _grid(geoms, float(spacing_m))
+        owner, pts, placement = _with_fallback(owner, pts, geoms, "grid")
+        share = 1.0 / np.bincount(owner, minlength=n)[owner]
+    else:
+        owner, pts, weight, outside = _addresses(geoms, address_points, address_weight)
+        info["address_points_outside"] = outside
+        total = np.bincount(owner, weights=weight, minlength=n)
+        npts = np.bincount(owner, minlength=n)
+        # all-zero weights in a sector: equal shares
+        weight = np.where(total[owner] > 0, weight, 1.0)
+        total = np.where(total > 0, total, npts)
+        owner, pts, placement, weight = _with_fallback(owner, pts, geoms, "address", weight)
+        total = np.bincount(owner, weights=weight, minlength=n)
+        share = weight / total[owner]
+    data = {schema.SECTOR_ID: ids[owner]}
+    for k, c in enumerate(columns):
+        data[c] = counts[owner, k] * share
+    data["placement"] = placement
+    out = gpd.GeoDataFrame(
+        data,
+        geometry=np.asarray(pts),
+        crs=sectors.crs,
+        index=pd.RangeIndex(len(owner), name="origin_id"),
+    )
+    out["placement"] = out["placement"].astype("str")
+    out.attrs.update(info)
+    out.attrs["method"] = method
+    return out
+
+
+def _grid(geoms: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres inside each polygon: (owner sector position, points), vectorised."""
+    import shapely
+
+    bounds = shapely.bounds(geoms)
+    # centres (k + 1/2) * s with minx <= centre <= maxx
+    ix0 = np.ceil(bounds[:, 0] / spacing - 0.5).astype(np.int64)
+    ix1 = np.floor(bounds[:, 2] / spacing - 0.5).astype(np.int64)
+    iy0 = np.ceil(bounds[:, 1] / spacing - 0.5).astype(np.int64)
+    iy1 = np.floor(bounds[:, 3] / spacing - 0.5).astype(np.int64)
+    nx = np.maximum(ix1 - ix0 + 1, 0)
+    ny = np.maximum(iy1 - iy0 + 1, 0)
+    per = nx * ny
+    owner_parts, x_parts, y_parts = [], [], []
+    shapely.prepare(geoms)
+    # blocks of sectors keep the candidate arrays small
+    cum = np.cumsum(per)
+    lo = 0
+    while lo < len(geoms):
+        base = cum[lo - 1] if lo else 0
+        hi = max(int(np.searchsorted(cum, base + 4_000_000, side="right")), lo + 1)
+        sl = slice(lo, hi)
+        p = per[sl]
+        total = int(p.sum())
+        rep = np.repeat(np.arange(lo, hi), p)
+        k = np.arange(total, dtype=np.int64) - (np.cumsum(p) - p)[rep - lo]
+        x = (ix0[rep] + k % nx[rep] + 0.5) * spacing
+        y = (iy0[rep] + k // nx[rep] + 0.5) * spacing
+        inside = shapely.contains_xy(geoms[rep], x, y)
+        owner_parts.append(rep[inside])
+        x_parts.append(x[inside])
+        y_parts.append(y[inside])
+        lo = hi
+    owner = np.concatenate(owner_parts) if owner_parts else np.zeros(0, np.int64)
+    x = np.concatenate(x_parts) if x_parts else np.zeros(0)
+    y = np.concatenate(y_parts) if y_parts else np.zeros(0)
+    return owner, shapely.points(np.column_stack([x, y]))
+
+
+def _addresses(
+    geoms: np.ndarray, address_points: Any, weight_column: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Assign address points to sectors (first sector wins on borders)."""
+    import shapely
+
+    pts = np.asarray(address_points.geometry.array)
+    tree = shapely.STRtree(geoms)
+    pt_idx, sec_idx = tree.query(pts, predicate="intersects")
+    order = np.lexsort((sec_idx, pt_idx))
+    pt_idx, sec_idx = pt_idx[order], sec_idx[order]
+    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
+    pt_idx, sec_idx = pt_idx[first], sec_idx[first]
+    if weight_column is None:
+        weight = np.ones(len(pt_idx))
+    else:
+        w = pd.to_numeric(address_points[weight_column], errors="coerce").to_numpy(np.float64)
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            raise InputError(
+                f"address_points column {weight_column!r}: rows "
+                f"{_shown(address_points.index[bad].tolist())} are not weights >= 0",
+                column=weight_column,
+                expected="a number >= 0",
+                found=address_points[weight_column][bad].head(_SHOW).tolist(),
+            )
+        weight = w[pt_idx]
+    # sector order, then address order
+    order = np.lexsort((pt_idx, sec_idx))
+    outside = int(len(pts) - len(pt_idx))
+    return sec_idx[order].astype(np.int64), pts[pt_idx[order]], weight[order], outside
+
+
+def _with_fallback(
+    owner: np.ndarray,
+    pts: np.ndarray,
+    geoms: np.ndarray,
+    label: str,
+    weight: np.ndarray | None = None,
+):
+    """Add the representative point of every sector that got no point, keep sector order."""
+    import shapely
+
+    n = len(geoms)
+    empty = np.flatnonzero(np.bincount(owner, minlength=n) == 0)
+    placement = np.full(len(owner), label, dtype=object)
+    if len(empty):
+        owner = np.concatenate([owner, empty])
+        pts = np.concatenate([np.asarray(pts), shapely.point_on_surface(geoms[empty])])
+        placement = np.concatenate(
+            [placement, np.full(len(empty), "representative_point", dtype=object)]
+        )
+        if weight is not None:
+            weight = np.concatenate([weight, np.ones(len(empty))])
+        order = np.argsort(owner, kind="stable")
+        owner, pts, placement = owner[order], pts[order], placement[order]
+        if weight is not None:
+            weight = weight[order]
+    if weight is None:
+        return owner, pts, placement
+    return owner, pts, placement, weight
