@@ -1,0 +1,707 @@
+"""Population per statistical sector, as Statbel and others publish it, and children by age.
+
+Three public functions:
+
+* :func:`read_population` reads a population-per-sector table as published and returns
+  the canonical population table (index ``sector_id``, ``population``, and the age
+  bands of :data:`buurtgeo.schema.AGE_BANDS` when the source has them);
+* :func:`read_age_bands` reads children per age band from a separate table (band
+  columns, single-year ages, or an estimate from a share such as "% aged 0–15");
+* :func:`join_population` joins both to the sectors and reports what does not match.
+
+Layouts recognised by :func:`read_population` (column names case-insensitive):
+
+==========================================  =====================  ======================
+source                                      sector code            count
+==========================================  =====================  ======================
+Statbel ``OPEN DATA_SECTOREN_2019.xlsx``    ``CD_SECTOR``          ``POPULATION``
+Statbel ``OPENDATA_SECTOREN_2020+`` (xlsx,  ``CD_SECTOR``          ``TOTAL``
+``.txt`` ``|``-separated, UTF-8 with BOM)
+BIMD 2011 ``population_2011`` (tsv)         ``CD_RES_SECTOR``      ``POPULATION``
+healthiar ``sector_brussels.gpkg``          ``SECTOR``             ``POP``
+IBSA/ULB ``ACP_BXL.xls``                    ``SS``                 ``POP_2018``
+==========================================  =====================  ======================
+
+The Statbel tables also carry ``CD_REFNIS``, ``DT_STRT_SECTOR``, ``DT_STOP_SECTOR``
+(9999-12-31 while active), ``OPPERVLAKKTE IN HM²`` (2019, with the upstream typo) or
+``OPPERVLAKTE IN HM²``, ``TX_DESCR_SECTOR_NL/FR`` and ``TX_DESCR_NL/FR``. Rows whose code
+ends in ``ZZZZ`` hold residents whose sector is unknown; they and sectors no longer
+active on the reference date are set aside with a reason (never dropped silently).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from buurtgeo.errors import InputError, MissingColumnError
+from buurtgeo.io._ledger import RowLedger
+from buurtgeo.io._tabular import ledger_for, read_table, to_number
+from buurtgeo.io.sectors import normalize_sector_codes
+from buurtgeo.schema import AGE_BANDS, SECTOR_ID
+
+__all__ = [
+    "POPULATION_COLUMN_ALIASES",
+    "read_population",
+    "read_age_bands",
+    "join_population",
+]
+
+_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".sqlite", ".zip", ".fgb")
+
+#: Source columns recognised for each role (case-insensitive, first match wins; ``yyyy``
+#: is any year, the latest year present wins for ``POP_yyyy``).
+POPULATION_COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
+    SECTOR_ID: (
+        "CD_SECTOR",
+        "CD_RES_SECTOR",
+        "CD_REFNIS_SECTOR",
+        "SECTOR",
+        "SS",
+        "nis9_code",
+        "statsec",
+        "sector_id",
+        "Secteur statistique",
+    ),
+    "population": (
+        "POPULATION",
+        "TOTAL",
+        "MS_POPULATION",
+        "POP",
+        "POP_yyyy",
+        "TOTAAL",
+        "inwoners",
+        "bevolking",
+        "population",
+    ),
+    "age": ("CD_AGE", "AGE", "age", "leeftijd", "âge", "AGE_YEARS"),
+    "year": ("CD_YEAR", "YEAR", "jaar", "année"),
+    "start": ("DT_STRT_SECTOR",),
+    "stop": ("DT_STOP_SECTOR",),
+}
+
+_UNKNOWN_REASON = "unknown sector (code ends in ZZZZ: residents whose sector is not known)"
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+
+def _match(columns: list[str], aliases: tuple[str, ...]) -> str | None:
+    lowered = {c.lower(): c for c in reversed(columns)}  # first occurrence wins
+    for alias in aliases:
+        if "yyyy" in alias:
+            pattern = re.compile(
+                "^" + re.escape(alias.lower()).replace("yyyy", r"((?:19|20)\d\d)") + "$"
+            )
+            hits = [(m.group(1), c) for c in columns if (m := pattern.match(c.lower()))]
+            if hits:
+                return max(hits)[1]
+        elif alias.lower() in lowered:
+            return lowered[alias.lower()]
+    return None
+
+
+def _roles(
+    columns: list[str], overrides: Mapping[str, str] | None, path: str, roles: tuple[str, ...]
+) -> dict[str, str]:
+    overrides = dict(overrides or {})
+    known = set(POPULATION_COLUMN_ALIASES) | set(AGE_BANDS)
+    problems = []
+    unknown = [k for k in overrides if k not in known]
+    if unknown:
+        problems.append(f"unknown role(s) {unknown} (known: {sorted(known)})")
+    missing = [v for v in overrides.values() if v not in columns]
+    if missing:
+        problems.append(f"column(s) {missing} not in the file")
+    if problems:
+        raise InputError(
+            "columns= is not valid: " + "; ".join(problems),
+            path=path,
+            hint=f"Columns found: {columns}",
+        )
+    found = dict(overrides)
+    for role in roles:
+        if role not in found:
+            hit = _match(columns, POPULATION_COLUMN_ALIASES[role])
+            if hit is not None:
+                found[role] = hit
+    return found
+
+
+def _read_any(path: str | PathLike[str], sheet: str | int | None) -> tuple[pd.DataFrame, RowLedger]:
+    """Read a table (CSV/TXT/Excel via _tabular, or a vector file without its geometry)."""
+    p = Path(path)
+    if p.suffix.lower() in _VECTOR_SUFFIXES:
+        from buurtgeo.io._geo import read_vector
+
+        gdf = read_vector(p)
+        frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        return frame, RowLedger(frame, source=str(p), first_row=1)
+    frame, info = read_table(p, sheet=sheet)
+    return frame, ledger_for(frame, info)
+
+
+def _band_columns(columns: list[str]) -> dict[str, str]:
+    """Band columns present under their canonical names, or as '0-2', '3-5 jaar' …"""
+    found: dict[str, str] = {}
+    for band, (lo, hi) in AGE_BANDS.items():
+        pattern = re.compile(
+            rf"^(?:{band}|(?:children_|kinderen_|age_|leeftijd_)?{lo}\s*[-_–]\s*{hi}"
+            r"(?:\s*(?:jaar|j|ans|years|y))?)$",
+            re.IGNORECASE,
+        )
+        for column in columns:
+            if pattern.match(column.strip()):
+                found[band] = column
+                break
+    return found
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
+    """Dates as yyyymmdd integers (works for 9999-12-31); NaN when not a date.
+
+    Accepts ``2019-01-01``, ``2019-01-01 00:00:00``, ``01/01/2019`` and ``01-01-2019``.
+    """
+    text = values.astype("str").str.strip()
+    iso = text.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+    eu = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+    year = pd.to_numeric(iso[0].fillna(eu[2]), errors="coerce")
+    month = pd.to_numeric(iso[1].fillna(eu[1]), errors="coerce")
+    day = pd.to_numeric(iso[2].fillna(eu[0]), errors="coerce")
+    return year * 10_000 + month * 100 + day
+
+
+def _year_from_name(path: str) -> int | None:
+    years = re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", Path(path).name)
+    return int(years[-1]) if years else None
+
+
+def _counts(
+    raw: pd.DataFrame, ledger: RowLedger, column: str, what: str, *, whole: bool
+) -> pd.Series:
+    """Parse a count column; set aside missing, non-numeric, negative (and fractional)."""
+    values, invalid = to_number(raw[column])
+    if whole and not pd.api.types.is_numeric_dtype(raw[column]):
+        # a head count written '2.345' is two thousand three hundred and forty-five (the
+        # Belgian thousands dot), not 2.345 persons
+        text = raw[column].astype("str").str.strip()
+        grouped = text.str.fullmatch(r"\d{1,3}(\.\d{3})+").fillna(False).astype(bool)
+        values = values.where(~grouped, pd.to_numeric(text.str.replace(".", ""), errors="coerce"))
+    ledger.set_aside(invalid.to_numpy(), f"{what} is not a number", column=column)
+    ledger.set_aside(values.isna().to_numpy(), f"{what} is missing", column=column)
+    ledger.set_aside((values < 0).fillna(False).to_numpy(), f"{what} is negative", column=column)
+    if whole:
+        frac = (values % 1 != 0) & values.notna()
+        ledger.set_aside(frac.to_numpy(), f"{what} is not a whole number", column=column)
+    return values
+
+
+def _codes(raw: pd.DataFrame, ledger: RowLedger, column: str) -> pd.Series:
+    codes = normalize_sector_codes(raw[column])
+    ledger.set_aside(codes.isna().to_numpy(), "sector code is missing", column=column)
+    ledger.set_aside(
+        codes.str.endswith("ZZZZ").fillna(False).to_numpy(dtype=bool),
+        _UNKNOWN_REASON,
+        column=column,
+    )
+    valid = codes.str.fullmatch(r"[0-9]{5}[A-Z0-9]{3}[A-Z0-9-]").fillna(False).astype(bool)
+    ledger.set_aside(
+        (~valid).to_numpy(),
+        "not a 9-character Statbel sector code (NIS5 + 4 characters)",
+        column=column,
+    )
+    return codes
+
+
+def _duplicates(codes: pd.Series, ledger: RowLedger, column: str) -> None:
+    kept = pd.Series(ledger.kept, index=codes.index)
+    live = codes[kept]
+    dup = live.duplicated(keep="first")
+    if not dup.any():
+        return
+    rows = pd.Series(ledger.row_number(np.arange(len(codes))), index=codes.index)[kept]
+    first = rows.groupby(live.to_numpy()).transform("first")
+    reasons = pd.Series(None, index=codes.index, dtype=object)
+    idx = dup[dup].index
+    reasons[idx] = [
+        f"duplicate sector id {c} (first at row {r})"
+        for c, r in zip(live[idx], first[idx], strict=True)
+    ]
+    ledger.set_aside(
+        dup.reindex(codes.index, fill_value=False).to_numpy(dtype=bool),
+        reasons.to_numpy(),
+        column=column,
+    )
+
+
+def _select_year(raw: pd.DataFrame, column: str, year: int, path: str) -> pd.DataFrame:
+    years = pd.to_numeric(raw[column], errors="coerce")
+    mask = (years == year).to_numpy()
+    if not mask.any():
+        raise InputError(
+            f"no rows for year {year}",
+            path=path,
+            column=column,
+            expected=f"one of {sorted(int(y) for y in years.dropna().unique())[:20]}",
+        )
+    return raw.loc[mask]
+
+
+def _sum_into_bands(ages: pd.Series, counts: pd.Series, codes: pd.Series) -> pd.DataFrame:
+    """Sum single-year counts per sector into AGE_BANDS: band = Σ count for lo <= age <= hi."""
+    frame = pd.DataFrame({"code": codes.to_numpy(), "age": ages.to_numpy(), "n": counts.to_numpy()})
+    out = {}
+    for band, (lo, hi) in AGE_BANDS.items():
+        inside = frame["age"].between(lo, hi)
+        out[band] = frame["n"].where(inside, 0.0).groupby(frame["code"]).sum()
+    table = pd.DataFrame(out).astype("float64")
+    table.index.name = SECTOR_ID
+    return table
+
+
+def _parse_ages(raw: pd.DataFrame, ledger: RowLedger, column: str) -> pd.Series:
+    """Ages as numbers: '7' → 7, '95+' → 95, '100 en ouder' → 100; others set aside."""
+    text = raw[column].astype("str").str.strip()
+    lead = text.str.extract(r"^(\d{1,3})\s*(?:\+|jaar|ans|years|en ouder|et plus)?", expand=False)
+    ages = pd.to_numeric(lead, errors="coerce")
+    ledger.set_aside(ages.isna().to_numpy(), "age is not a number of years", column=column)
+    return ages
+
+
+def _long_result(
+    ledger: RowLedger, codes: pd.Series, ages: pd.Series, counts: pd.Series, with_total: bool
+) -> pd.DataFrame:
+    """Aggregate a long table (one row per sector and age, maybe per sex …)."""
+    kept = ledger.kept
+    bands = _sum_into_bands(ages[kept], counts[kept], codes[kept])
+    if with_total:
+        total = counts[kept].groupby(codes[kept].to_numpy()).sum()
+        bands.insert(0, "population", total.reindex(bands.index).round().astype("int64"))
+    bands.attrs["set_aside"] = ledger.table()
+    bands.attrs["rows_in"] = ledger.rows_in
+    bands.attrs["rows_used"] = int(kept.sum())
+    bands.attrs["source"] = ledger.source
+    return bands
+
+
+# --------------------------------------------------------------------------------------
+# read_population
+# --------------------------------------------------------------------------------------
+
+
+def read_population(
+    path: str | PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    year: int | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read a population-per-sector table as published (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.xlsx``/``.xls`` workbook, ``.txt``/``.csv``/``.tsv`` text (delimiter ``|``,
+        ``;``, ``,`` or tab; UTF-8 with or without BOM, or cp1252 — detected), or a
+        vector file (GeoPackage …) whose geometry is ignored.
+    sheet : str or int, optional
+        Workbook sheet; default the first.
+    year : int, optional
+        Reference year. Rows whose ``DT_STOP_SECTOR`` is before 1 January of ``year`` are
+        set aside (sector no longer active); in a table with a year column (``CD_YEAR``)
+        only that year's rows are read. Default: the last 4-digit year in the file name
+        (``OPEN DATA_SECTOREN_2019.xlsx`` → 2019); without one, no date check is made
+        (with a warning).
+    columns : mapping, optional
+        ``{role: source_column}`` for layouts not recognised; roles are
+        ``'sector_id'``, ``'population'``, ``'age'`` (single-year ages, one row per
+        sector and age), ``'year'``, ``'start'``, ``'stop'`` and the age-band names.
+
+    Returns
+    -------
+    DataFrame
+        Index ``sector_id`` (9-character str, as published); ``population`` (int64,
+        residents on the reference date); plus ``children_0_2``, ``children_3_5``,
+        ``children_6_11``, ``children_0_17`` (float64, residents of those ages) when the
+        source has band columns, or single-year ages (one row per sector and age: then
+        ``band = Σ count over lo <= age <= hi`` and ``population = Σ count``).
+
+        ``attrs``: ``set_aside`` (rows not used, each with file row, column and reason:
+        unknown sector ``…ZZZZ``, sector no longer active, count missing / not a number /
+        negative / not whole, bad or duplicate code), ``rows_in``, ``source``,
+        ``reference_date`` (``'2019-01-01'`` or None), ``columns`` (role → source
+        column). For a wide table ``len(result) + len(set_aside) == rows_in``; for a long
+        table (one row per sector and age) ``rows_used + len(set_aside) == rows_in``.
+
+    Raises
+    ------
+    InputError
+        Missing/unreadable file; :class:`MissingColumnError` (listing the columns found)
+        when no sector-code or count column is recognised.
+    """
+    path_text = str(path)
+    raw, ledger = _read_any(path, sheet)
+    names = [str(c) for c in raw.columns]
+    roles = _roles(names, columns, path_text, tuple(POPULATION_COLUMN_ALIASES))
+    for role, example in ((SECTOR_ID, "CD_SECTOR"), ("population", "POPULATION or TOTAL")):
+        if role not in roles:
+            raise MissingColumnError(
+                example,
+                path=path_text,
+                found_columns=names,
+                role="sector code" if role == SECTOR_ID else "population count",
+                hint=f"Pass columns={{'{role}': '<column>'}}",
+            )
+    ref_year = year if year is not None else _year_from_name(path_text)
+    if "year" in roles and year is not None:
+        raw = _select_year(raw, roles["year"], year, path_text)
+        ledger = _subset_ledger(ledger, raw)
+
+    codes = _codes(raw, ledger, roles[SECTOR_ID])
+    reference = None
+    if "stop" in roles:
+        if ref_year is None:
+            warnings.warn(
+                f"{path_text}: cannot tell the reference date (no year in the file name);"
+                " sectors that stopped are not checked. Pass year=…",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            reference = f"{ref_year:04d}-01-01"
+            stop = _parse_dates(raw[roles["stop"]])
+            ended = (stop < ref_year * 10_000 + 101).fillna(False).to_numpy(dtype=bool)
+            reasons = (
+                "sector no longer active on "
+                + reference
+                + " (DT_STOP_SECTOR "
+                + raw[roles["stop"]].astype("str").str[:10]
+                + ")"
+            )
+            ledger.set_aside(ended, reasons.to_numpy(dtype=object), column=roles["stop"])
+
+    if "age" in roles:
+        ages = _parse_ages(raw, ledger, roles["age"])
+        counts = _counts(raw, ledger, roles["population"], "population", whole=True)
+        out = _long_result(ledger, codes, ages, counts, with_total=True)
+    else:
+        counts = _counts(raw, ledger, roles["population"], "population", whole=True)
+        bands = {band: col for band, col in _band_columns(names).items() if band not in roles}
+        bands.update({k: v for k, v in roles.items() if k in AGE_BANDS})
+        band_values = {
+            band: _counts(raw, ledger, col, band, whole=False) for band, col in bands.items()
+        }
+        _duplicates(codes, ledger, roles[SECTOR_ID])
+        kept = ledger.kept
+        data = {"population": counts[kept].round().astype("int64")}
+        for band in AGE_BANDS:
+            if band in band_values:
+                data[band] = band_values[band][kept].astype("float64")
+                roles[band] = bands[band]
+        out = pd.DataFrame(data)
+        out.index = pd.Index(codes[kept].to_numpy(), name=SECTOR_ID, dtype="str")
+        out = ledger.attach(out)
+    out.attrs["reference_date"] = reference
+    out.attrs["columns"] = roles
+    return out
+
+
+def _subset_ledger(ledger: RowLedger, raw: pd.DataFrame) -> RowLedger:
+    """A ledger over a row subset that keeps the file's row numbers."""
+    numbers = np.asarray(ledger.row_number(np.arange(ledger.rows_in)), dtype="int64")
+    positions = ledger.raw.index.get_indexer(raw.index)
+    sub = RowLedger(raw, source=ledger.source, first_row=ledger.first_row)
+    sub_numbers = numbers[positions]
+    sub.row_number = lambda position: sub_numbers[position]  # type: ignore[method-assign]
+    return sub
+
+
+# --------------------------------------------------------------------------------------
+# read_age_bands
+# --------------------------------------------------------------------------------------
+
+
+def read_age_bands(
+    path: str | PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    columns: Mapping[str, str] | None = None,
+    share_column: str | None = None,
+    total_column: str | None = None,
+    share_ages: tuple[int, int] = (0, 15),
+    missing_values: tuple[float, ...] = (-999.0,),
+) -> pd.DataFrame:
+    """Read children per age band from a table separate from the population file.
+
+    Three layouts are accepted (column names case-insensitive):
+
+    1. **band columns**, one row per sector: a sector-code column (``CD_SECTOR``,
+       ``SS``, ``sector_id`` …) and any of ``children_0_2``, ``children_3_5``,
+       ``children_6_11``, ``children_0_17`` — or the same bands written ``0-2``,
+       ``3-5 jaar``, ``6_11``, ``0–17 ans``;
+    2. **single-year ages**, one row per sector and age (and maybe sex, nationality …):
+       a sector-code column, an age column (``CD_AGE``, ``AGE``, ``age``, ``leeftijd``;
+       ``'95+'`` reads as 95) and a count column (``MS_POPULATION``, ``POPULATION``,
+       ``count`` …); the counts are summed: ``band = Σ count over lo <= age <= hi``;
+    3. **an estimate from a share** (``share_column=`` and ``total_column=``): e.g. the
+       Brussels ``ACP_BXL.xls`` with ``PAG0015`` (% of residents aged 0–15) and
+       ``POP_2018``. Children aged ``a..b`` (``share_ages``) are ``total × share / 100``
+       (``share`` in percent; a column whose values are all <= 1 is read as a fraction),
+       and the bands assume the same number of children in each year of age (a sector
+       with ``total == 0`` has no children, whatever its share says)::
+
+           per_year = total × share / 100 / (b - a + 1)
+           band[lo..hi] = per_year × (hi - lo + 1)     (for every band, 0–17 included)
+
+       so with 0–15: ``children_0_2 = 3/16``, ``children_6_11 = 6/16`` and
+       ``children_0_17 = 18/16`` of the 0–15 count (the last one extrapolated beyond
+       the share's ages). These bands are **estimates**; ``attrs["estimated"]`` says so.
+
+    Parameters
+    ----------
+    path : str or path-like
+        CSV/TXT/Excel table (or a vector file whose geometry is ignored).
+    sheet : str or int, optional
+        Workbook sheet; default the first.
+    columns : mapping, optional
+        ``{role: source_column}``: ``'sector_id'``, ``'age'``, ``'population'`` (the
+        count of a long table) or a band name.
+    share_column, total_column : str, optional
+        Layout 3: the share of residents of ages ``share_ages`` and the total residents.
+    share_ages : (int, int), default (0, 15)
+        Inclusive ages the share covers.
+    missing_values : tuple of float, default (-999.0,)
+        Codes meaning "no value" (set aside with that reason).
+
+    Returns
+    -------
+    DataFrame
+        Index ``sector_id``; float64 columns among ``children_0_2``, ``children_3_5``,
+        ``children_6_11``, ``children_0_17`` (residents of those ages; for layout 3 all
+        four, estimated). ``attrs``: ``set_aside``, ``rows_in``, ``source``, ``layout``
+        (``'bands'``, ``'single_year_ages'`` or ``'share_estimate'``), ``estimated``
+        (list of estimated band columns; empty when counted), ``columns``.
+
+    Raises
+    ------
+    InputError
+        No sector-code column, no recognisable layout, or inconsistent share arguments.
+    """
+    path_text = str(path)
+    problems = []
+    if (share_column is None) != (total_column is None):
+        problems.append("share_column and total_column go together")
+    lo_s, hi_s = share_ages
+    if not (0 <= lo_s <= hi_s):
+        problems.append(f"share_ages must be (low, high) with 0 <= low <= high, got {share_ages}")
+    if problems:
+        raise InputError("; ".join(problems))
+    raw, ledger = _read_any(path, sheet)
+    names = [str(c) for c in raw.columns]
+    roles = _roles(names, columns, path_text, (SECTOR_ID, "age", "population"))
+    if SECTOR_ID not in roles:
+        raise MissingColumnError(
+            "CD_SECTOR",
+            path=path_text,
+            found_columns=names,
+            role="sector code",
+            hint="Pass columns={'sector_id': '<column>'}",
+        )
+    codes = _codes(raw, ledger, roles[SECTOR_ID])
+
+    if share_column is not None:
+        for column in (share_column, total_column):
+            if column not in names:
+                raise MissingColumnError(column, path=path_text, found_columns=names)
+        for column in (share_column, total_column):
+            values, _ = to_number(raw[column])
+            ledger.set_aside(
+                values.isin(missing_values).to_numpy(),
+                f"no value (missing-value code {', '.join(str(v) for v in missing_values)})",
+                column=column,
+            )
+        # no residents: the share is undefined (often left empty), the children are 0
+        total_values, _ = to_number(raw[total_column])
+        share_text = raw[share_column].where(~(total_values == 0).to_numpy(), "0")
+        raw = raw.assign(**{share_column: share_text})
+        share = _counts(raw, ledger, share_column, "share", whole=False)
+        total = _counts(raw, ledger, total_column, "total", whole=False)
+        kept = ledger.kept
+        fraction = bool((share[kept] <= 1).all()) and bool(share[kept].gt(0).any())
+        too_big = (share > (1 if fraction else 100)).fillna(False).to_numpy()
+        ledger.set_aside(
+            too_big, f"share is above {'1' if fraction else '100 %'}", column=share_column
+        )
+        _duplicates(codes, ledger, roles[SECTOR_ID])
+        kept = ledger.kept
+        scale = 1.0 if fraction else 100.0
+        per_year = total[kept] * share[kept] / scale / (hi_s - lo_s + 1)
+        out = pd.DataFrame(
+            {
+                band: (per_year * (hi - lo + 1)).astype("float64")
+                for band, (lo, hi) in AGE_BANDS.items()
+            }
+        )
+        out.index = pd.Index(codes[kept].to_numpy(), name=SECTOR_ID, dtype="str")
+        out = ledger.attach(out)
+        out.attrs.update(
+            layout="share_estimate",
+            estimated=list(AGE_BANDS),
+            columns={**roles, "share": share_column, "total": total_column},
+        )
+        return out
+
+    if "age" in roles:
+        count_col = roles.get("population") or _match(names, ("count", "n", "aantal", "nombre"))
+        if count_col is None:
+            raise MissingColumnError(
+                "MS_POPULATION", path=path_text, found_columns=names, role="count per age"
+            )
+        ages = _parse_ages(raw, ledger, roles["age"])
+        counts = _counts(raw, ledger, count_col, "count", whole=False)
+        out = _long_result(ledger, codes, ages, counts, with_total=False)
+        out.attrs.update(
+            layout="single_year_ages",
+            estimated=[],
+            columns={SECTOR_ID: roles[SECTOR_ID], "age": roles["age"], "count": count_col},
+        )
+        return out
+
+    bands = _band_columns(names)
+    bands.update({k: v for k, v in roles.items() if k in AGE_BANDS})
+    if not bands:
+        raise InputError(
+            "no age-band columns, no age column and no share given",
+            path=path_text,
+            expected="children_0_2 … columns, an age + count column, or share_column=/total_column=",
+            hint=f"Columns found: {names}",
+        )
+    values = {band: _counts(raw, ledger, col, band, whole=False) for band, col in bands.items()}
+    _duplicates(codes, ledger, roles[SECTOR_ID])
+    kept = ledger.kept
+    out = pd.DataFrame({b: values[b][kept].astype("float64") for b in AGE_BANDS if b in values})
+    out.index = pd.Index(codes[kept].to_numpy(), name=SECTOR_ID, dtype="str")
+    out = ledger.attach(out)
+    out.attrs.update(layout="bands", estimated=[], columns={**roles, **bands})
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# join_population
+# --------------------------------------------------------------------------------------
+
+
+def join_population(sectors, population: pd.DataFrame, *, age_bands: pd.DataFrame | None = None):
+    """Join population (and age bands) to the sectors, reporting everything that does not match.
+
+    Parameters
+    ----------
+    sectors : GeoDataFrame
+        Canonical sectors (index ``sector_id``), e.g. from :func:`buurtgeo.read_sectors`.
+    population : DataFrame
+        Index ``sector_id`` with ``population`` (and maybe age bands), e.g. from
+        :func:`read_population`.
+    age_bands : DataFrame, optional
+        Index ``sector_id`` with age-band columns, e.g. from :func:`read_age_bands`; its
+        bands replace those of ``population`` (with a warning when both have them).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``sectors`` (same index, order, columns and ``attrs``) plus ``population``
+        (nullable Int64: ``<NA>`` for sectors without population) and the age bands
+        present (float64, NaN where unknown). ``attrs["unmatched"]`` is a DataFrame with
+        columns ``sector_id``, ``table`` (``'sectors'``, ``'population'`` or
+        ``'age_bands'``: where the id is) and ``problem`` (``'no population'``, ``'no age
+        bands'``, ``'no sector'``), one row per unmatched id; ids of the population and
+        age tables in municipalities that have no sector in ``sectors`` (a national table
+        joined to one city) are not listed but counted in ``attrs["outside_sectors"]``.
+        A ``UserWarning`` summarises the unmatched ids.
+
+    Raises
+    ------
+    InputError
+        When an input is not indexed by ``sector_id`` or has duplicate ids, or
+        ``population`` has no ``population`` column.
+    """
+    problems = []
+    for name, table in (("sectors", sectors), ("population", population), ("age_bands", age_bands)):
+        if table is None:
+            continue
+        if not isinstance(table, pd.DataFrame):
+            problems.append(f"{name} must be a (Geo)DataFrame, got {type(table).__name__}")
+            continue
+        if table.index.name != SECTOR_ID:
+            problems.append(f"{name} must be indexed by {SECTOR_ID!r} (found {table.index.name!r})")
+        if table.index.has_duplicates:
+            dup = table.index[table.index.duplicated()].unique()[:5].tolist()
+            problems.append(f"{name} has duplicate sector ids, e.g. {dup}")
+    if isinstance(population, pd.DataFrame) and "population" not in population.columns:
+        problems.append(f"population has no 'population' column (found {list(population.columns)})")
+    if problems:
+        raise InputError("cannot join population to sectors: " + "; ".join(problems))
+
+    pop_cols = ["population"] + [b for b in AGE_BANDS if b in population.columns]
+    pop = population[pop_cols]
+    if age_bands is not None:
+        band_cols = [b for b in AGE_BANDS if b in age_bands.columns]
+        both = [b for b in band_cols if b in pop.columns]
+        if both:
+            warnings.warn(
+                f"age bands {both} are in both population and age_bands; using age_bands",
+                UserWarning,
+                stacklevel=2,
+            )
+            pop = pop.drop(columns=both)
+
+    out = sectors.drop(columns=[c for c in pop_cols if c in sectors.columns]).copy()
+    out["population"] = pop["population"].reindex(out.index).astype("Int64")
+    for band in AGE_BANDS:
+        if band in pop.columns:
+            out[band] = pop[band].reindex(out.index).astype("float64")
+    if age_bands is not None:
+        for band in band_cols:
+            out[band] = age_bands[band].reindex(out.index).astype("float64")
+    out.attrs = dict(sectors.attrs)
+
+    municipalities = set(out.index.str[:5])
+    if "municipality_nis" in out.columns:
+        municipalities |= set(out["municipality_nis"].dropna())
+    rows = []
+    outside = {}
+    no_pop = out.index[out["population"].isna()]
+    rows += [(s, "sectors", "no population") for s in no_pop]
+    if age_bands is not None:
+        no_bands = out.index[out[band_cols].isna().all(axis=1)] if band_cols else out.index
+        rows += [(s, "sectors", "no age bands") for s in no_bands]
+    for name, table in (("population", population), ("age_bands", age_bands)):
+        if table is None:
+            continue
+        extra = table.index.difference(out.index)
+        inside = extra[extra.str[:5].isin(municipalities)]
+        outside[name] = int(len(extra) - len(inside))
+        rows += [(s, name, "no sector") for s in inside]
+    unmatched = pd.DataFrame(rows, columns=[SECTOR_ID, "table", "problem"])
+    out.attrs["unmatched"] = unmatched
+    out.attrs["outside_sectors"] = outside
+    if len(unmatched):
+        summary = unmatched.groupby(["table", "problem"]).size()
+        parts = [
+            f"{n} {'sector(s) with' if t == 'sectors' else f'{t} row(s) with'} {p}"
+            f" (e.g. {unmatched[(unmatched.table == t) & (unmatched.problem == p)][SECTOR_ID].iloc[0]})"
+            for (t, p), n in summary.items()
+        ]
+        warnings.warn(
+            "join_population: " + "; ".join(parts) + "; see attrs['unmatched']",
+            UserWarning,
+            stacklevel=2,
+        )
+    return out
