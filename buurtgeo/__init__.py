@@ -73,9 +73,17 @@ _LAZY: dict[str, str] = {
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",
+    "bivariate_map": "buurtgeo.maps",
+    "scenario_map": "buurtgeo.maps",
+    "static_map": "buurtgeo.maps",
+    "map_html": "buurtgeo.maps",
     # the whole job
     "make_sample": "buurtgeo.sample",
     "run_demo": "buurtgeo.pipeline",
+    "run_config": "buurtgeo.pipeline",
+    "load_config": "buurtgeo.pipeline",
+    "Analysis": "buurtgeo.pipeline",
+    "fact_sheets": "buurtgeo.report",
 }
 
 __all__ = sorted(

@@ -244,7 +244,9 @@ class AnalysisConfig:
 def _unknown(key: str, known: Sequence[str], where: str) -> str:
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown key {where}{key!r}{hint}"
+    if where == "section ":
+        return f"unknown section [{key}]{hint}"
+    return f"unknown key {where}{key}{hint}"
 
 
 def parse_config(
@@ -300,7 +302,8 @@ def parse_config(
 
     def check_kind(kind: Any, where: str) -> None:
         if isinstance(kind, str) and kind not in kinds:
-            close = difflib.get_close_matches(kind, list(kinds), n=1)
+            by_alias = [k.key for k in kinds.values() if kind.lower() in k.aliases]
+            close = by_alias or difflib.get_close_matches(kind, list(kinds), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(f"{where}: unknown service kind {kind!r}{hint}")
 
@@ -641,8 +644,16 @@ class Analysis:
 
 def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
     wanted = []
+    bases = (
+        ("share_covered", "places_per_100", "mean_dist_m")
+        if len(kinds) == 1
+        else (
+            "share_covered",
+            "places_per_100",
+        )
+    )
     for kind in kinds:
-        for base in ("share_covered", "places_per_100", "mean_dist_m"):
+        for base in bases:
             column = f"{base}__{kind}"
             if column in table.columns and table[column].notna().any():
                 wanted.append(column)

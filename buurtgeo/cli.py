@@ -1,0 +1,332 @@
+"""The ``buurtgeo`` command: ``demo``, ``run CONFIG.toml``, ``template``, ``sample``, ``download``.
+
+Errors are one line on standard error (``buurtgeo: error: …``), never a traceback,
+unless ``--debug`` is given. Exit codes: 0 success; 1 unexpected failure (a bug: run
+again with ``--debug`` and report it); 2 wrong command line or configuration; 3 input
+data that cannot be used (file, row and column named); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_BUG", "EXIT_USAGE", "EXIT_INPUT"]
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_INTERRUPTED = 130
+
+_EPILOG = """\
+exit codes: 0 ok; 1 unexpected failure (run again with --debug and report it);
+2 wrong command line or configuration; 3 input data that cannot be used; 130 interrupted.
+
+examples:
+  buurtgeo demo --out demo-output          # the fictional sample, end to end
+  buurtgeo template > analysis.toml        # a commented configuration to fill in
+  buurtgeo run analysis.toml               # your own files
+  buurtgeo run analysis.toml --check       # only validate the configuration
+"""
+
+_OUTPUTS = """\
+outputs (in the output folder):
+  indicators.csv         per statistical sector; ';' separated, decimal comma, UTF-8 with BOM
+                         (opens in Belgian Excel by double-click; pandas: sep=';', decimal=',')
+  indicators_areas.csv   per area (buurt), same format
+  indicators.xlsx        both tables + a 'legenda' sheet explaining every column
+  indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas)
+  map.html               interactive map; self-contained, works offline by double-click
+  set_aside.csv          every input row that was not used, with file, row and reason
+  buurtfiches/           one HTML fact sheet per area, and index.html
+"""
+
+
+def _para(text: str) -> str:
+    return textwrap.fill(text, width=96)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32, width=100)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``buurtgeo`` command (every subcommand has ``--help``)."""
+    from buurtgeo import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="buurtgeo",
+        description=_para(
+            "Where do children and families live far from the services they need? "
+            "Reach and gap indicators per statistical sector and per buurt."
+        ),
+        epilog=_EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"buurtgeo {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", help="show the full traceback when something fails"
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors (no summary)"
+    )
+    bars = common.add_mutually_exclusive_group()
+    bars.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=None,
+        help="always show progress bars (default: only on a terminal)",
+    )
+    bars.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="never show progress bars"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="run the analysis on the embedded fictional sample",
+        description=_para(
+            "Run the whole analysis on the embedded FICTIONAL sample study area "
+            "(two municipalities, 48 sectors, walking network, childcare and other services) "
+            "and write the output files."
+        ),
+        epilog=_OUTPUTS,
+        formatter_class=_Formatter,
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        metavar="DIR",
+        help="output folder (default: %(default)s)",
+    )
+    demo.add_argument(
+        "--language",
+        choices=("nl", "en"),
+        default=None,
+        help="language of labels, map and fact sheets (default: nl)",
+    )
+
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="run the analysis a TOML configuration file describes",
+        description=_para(
+            "Run the analysis described by a TOML configuration file: inputs "
+            "(sectors, population, age bands, services, network, areas), service kinds, "
+            "age bands, catchments and outputs. Paths in the file are relative to it. "
+            "'buurtgeo template' prints a commented example."
+        ),
+        epilog=_OUTPUTS,
+        formatter_class=_Formatter,
+    )
+    run.add_argument("config", type=Path, metavar="CONFIG.toml", help="the configuration file")
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: outputs.dir of the configuration)",
+    )
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="only validate the configuration (keys, types, kinds, files) and exit",
+    )
+
+    template = sub.add_parser(
+        "template",
+        parents=[common],
+        help="print a commented configuration file to start from",
+        description=_para(
+            "Print a complete, commented analysis configuration (TOML) to standard "
+            "output, or write it to a file with --out."
+        ),
+        formatter_class=_Formatter,
+    )
+    template.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write to this file instead of standard output (refuses to overwrite)",
+    )
+
+    sample = sub.add_parser(
+        "sample",
+        parents=[common],
+        help="write the fictional sample input files to a folder",
+        description=_para(
+            "Write the FICTIONAL sample study area in the publishers' own formats "
+            "(Statbel sectors and population, age bands, Flemish services CSVs, OSM network, "
+            "sector → wijk table) to a folder; the same seed gives identical files."
+        ),
+        formatter_class=_Formatter,
+    )
+    sample.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    sample.add_argument(
+        "--seed", type=int, default=None, help="random seed (default: the embedded sample's)"
+    )
+
+    download = sub.add_parser(
+        "download",
+        parents=[common],
+        help="download an official open-data file into the local cache (opt-in)",
+        description=_para(
+            "Download an official open-data file (by its registered name, or a URL) "
+            "into the local cache and print its path. Never runs implicitly."
+        ),
+        formatter_class=_Formatter,
+    )
+    download.add_argument("name", nargs="?", help="registered name or URL (omit with --list)")
+    download.add_argument("--list", action="store_true", help="list the registered names")
+    download.add_argument(
+        "--cache-dir", type=Path, default=None, metavar="DIR", help="cache folder"
+    )
+    download.add_argument("--force", action="store_true", help="download again even when cached")
+    return parser
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from buurtgeo.pipeline import demo_config, run_config
+
+    cfg = demo_config(args.out)
+    if args.language:
+        cfg = replace(cfg, language=args.language)
+    run_config(cfg, out_dir=args.out, quiet=args.quiet)
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from buurtgeo.pipeline import load_config, run_config
+
+    cfg = load_config(args.config)
+    if args.check:
+        if not args.quiet:
+            print(f"{args.config}: configuration OK")
+        return EXIT_OK
+    run_config(cfg, out_dir=args.out, quiet=args.quiet)
+    return EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from buurtgeo.errors import InputError
+    from buurtgeo.pipeline import CONFIG_TEMPLATE
+
+    if args.out is None:
+        sys.stdout.write(CONFIG_TEMPLATE)
+        return EXIT_OK
+    if args.out.exists():
+        raise InputError("file exists already; not overwriting it", path=args.out)
+    args.out.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    if not args.quiet:
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from buurtgeo.sample import DEFAULT_SEED, make_sample
+
+    paths = make_sample(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed)
+    if not args.quiet:
+        for role, path in paths.items():
+            print(f"{role:10s} {path}")
+    return EXIT_OK
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from buurtgeo.errors import ConfigError
+
+    try:
+        from buurtgeo.io import download as module
+    except ImportError:
+        raise ConfigError(
+            "downloading is not available in this version (buurtgeo.io.download is missing)",
+            hint="Download the files from the publisher's site and name them in your configuration",
+        ) from None
+    if args.list:
+        registry = getattr(module, "REGISTRY", None) or getattr(module, "SOURCES", None) or {}
+        for name in sorted(registry):
+            print(name)
+        return EXIT_OK
+    if not args.name:
+        raise ConfigError("name a file to download (or use --list)")
+    kwargs = {"force": args.force}
+    if args.cache_dir is not None:
+        kwargs["cache_dir"] = args.cache_dir
+    path = module.download(args.name, **kwargs)
+    print(path)
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "run": _cmd_run,
+    "template": _cmd_template,
+    "sample": _cmd_sample,
+    "download": _cmd_download,
+}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``buurtgeo`` command; returns the exit code (see the module docstring)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from buurtgeo.errors import BuurtgeoError, ConfigError
+    from buurtgeo.options import set_options
+
+    try:
+        with set_options(progress=False if args.quiet else args.progress):
+            return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("buurtgeo: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BuurtgeoError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"buurtgeo: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_INPUT
+    except (OSError, MemoryError) as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"buurtgeo: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # a bug: one line, and how to get the traceback
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"buurtgeo: unexpected error ({type(exc).__name__}): {_one_line(exc)}"
+            + ("" if args.debug else " — run again with --debug for the traceback"),
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _entry() -> None:  # pragma: no cover - console script wrapper
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

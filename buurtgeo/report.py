@@ -1,0 +1,606 @@
+"""Per-area fact sheets (*buurtfiches*): one self-contained HTML page per area.
+
+Each page shows the area on a small map (inline SVG: the area, its sectors, the
+neighbouring areas and the services in and near it; no scripts, works offline and
+prints well), its residents and children, every indicator of every service kind
+beside the same indicator for its municipality and for the whole study area, the
+gap columns when the analysis has them, and the services in the area and within
+each kind's catchment of it. Every text that comes from data (names of areas,
+sectors, services) is HTML-escaped. Pages contain no timestamps: the same analysis
+gives the same bytes.
+
+    sheets = bg.fact_sheets(analysis)          # {area_id: html}
+    write_fact_sheets(analysis, "out/buurtfiches")
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from html import escape
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from buurtgeo.errors import InputError
+from buurtgeo.schema import label, service_kinds
+
+__all__ = ["fact_sheets", "fact_sheet", "write_fact_sheets", "REPORT_INDICATORS"]
+
+#: Indicators shown per kind, in this order (those present in the analysis).
+REPORT_INDICATORS: tuple[str, ...] = (
+    "target_pop",
+    "share_covered",
+    "mean_dist_m",
+    "median_dist_m",
+    "mean_time_min",
+    "services_within",
+    "capacity_within",
+    "places_per_100",
+)
+
+_WORDS = {
+    "nl": {
+        "title": "Buurtfiche",
+        "municipality": "Gemeente",
+        "region": "Studiegebied",
+        "area": "Buurt",
+        "indicator": "Indicator",
+        "residents": "Inwoners en kinderen",
+        "services": "Voorzieningen in en nabij de buurt",
+        "service": "Voorziening",
+        "kind": "Soort",
+        "capacity": "Plaatsen",
+        "income": "Inkomenstarief",
+        "where": "Ligging",
+        "inside": "in de buurt",
+        "near": "op {d} m",
+        "none": "geen",
+        "gaps": "Hiaten",
+        "sectors": "Statistische sectoren",
+        "about": "Over deze cijfers",
+        "yes": "ja",
+        "no": "nee",
+        "unknown": "onbekend",
+        "unreachable": "onbereikbaar",
+        "nodata": "geen gegevens",
+        "index": "Buurtfiches",
+        "catchment": "bereik {m} m",
+        "back": "alle buurten",
+        "made": "Gemaakt met buurtgeo. Afstanden: {how}.",
+        "network": "over het {mode}netwerk",
+        "straight": "in rechte lijn",
+        "sources": "Bronnen",
+    },
+    "en": {
+        "title": "Area fact sheet",
+        "municipality": "Municipality",
+        "region": "Study area",
+        "area": "Area",
+        "indicator": "Indicator",
+        "residents": "Residents and children",
+        "services": "Services in and near the area",
+        "service": "Service",
+        "kind": "Kind",
+        "capacity": "Places",
+        "income": "Income-related tariff",
+        "where": "Where",
+        "inside": "in the area",
+        "near": "{d} m away",
+        "none": "none",
+        "gaps": "Gaps",
+        "sectors": "Statistical sectors",
+        "about": "About these figures",
+        "yes": "yes",
+        "no": "no",
+        "unknown": "unknown",
+        "unreachable": "unreachable",
+        "nodata": "no data",
+        "index": "Area fact sheets",
+        "catchment": "catchment {m} m",
+        "back": "all areas",
+        "made": "Made with buurtgeo. Distances: {how}.",
+        "network": "over the {mode} network",
+        "straight": "as the crow flies",
+        "sources": "Sources",
+    },
+}
+
+_KIND_COLOURS = (
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#a6761d",
+    "#666666",
+    "#1f78b4",
+)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:60em;
+color:#222;line-height:1.4;padding:0 1em}
+h1{margin-bottom:.1em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}
+.sub{color:#555;margin-top:0}
+table{border-collapse:collapse;margin:.5em 0;width:100%}
+th,td{padding:.25em .6em;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.kind th{background:#f3f3f3}
+.worse{color:#b30000;font-weight:600}
+.legend span{display:inline-block;margin-right:1em;font-size:.9em}
+.dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.3em}
+svg{border:1px solid #ddd;background:#fafafa;max-width:100%;height:auto}
+footer{margin-top:2em;color:#666;font-size:.85em}
+@media print{body{margin:0}a{color:inherit}}
+"""
+
+
+# --------------------------------------------------------------------------------------
+# Formatting
+# --------------------------------------------------------------------------------------
+
+
+def _number(value: Any, digits: int, language: str) -> str:
+    text = f"{value:,.{digits}f}"
+    if language == "nl":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text
+
+
+def _format(indicator: str, value: Any, language: str) -> str:
+    words = _WORDS[language]
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return words["nodata"]
+    value = float(value)
+    if math.isinf(value):
+        return words["unreachable"]
+    if indicator.startswith("share") or indicator.startswith("pct"):
+        return _number(100 * value, 0, language) + " %"
+    if indicator.endswith("_m"):
+        return _number(value, 0, language) + " m"
+    if indicator.endswith("_min"):
+        return _number(value, 1, language) + " min"
+    if indicator in ("target_pop", "population") or indicator.startswith("children"):
+        return _number(value, 0, language)
+    if indicator == "fca2":
+        return _number(value, 3, language)
+    return _number(value, 1, language)
+
+
+def _worse(indicator: str, area: Any, reference: Any) -> bool:
+    """True when the area does clearly worse than the reference (for highlighting)."""
+    try:
+        a, r = float(area), float(reference)
+    except (TypeError, ValueError):
+        return False
+    if math.isnan(a) or math.isnan(r):
+        return False
+    if indicator.endswith("_m") or indicator.endswith("_min"):
+        return a > 1.25 * r
+    if indicator in ("share_covered", "places_per_100", "fca2", "capacity_within"):
+        return a < 0.8 * r
+    return False
+
+
+def _safe_name(area_id: Any) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(area_id)).strip("._") or "area"
+
+
+# --------------------------------------------------------------------------------------
+# The small map (inline SVG)
+# --------------------------------------------------------------------------------------
+
+
+def _svg_path(geom: Any, transform) -> str:
+    import shapely
+
+    parts = []
+    for polygon in shapely.get_parts(geom):
+        if polygon.geom_type != "Polygon":
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            xy = transform(np.asarray(ring.coords))
+            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in xy) + "Z")
+    return "".join(parts)
+
+
+def _small_map(
+    area_geom: Any,
+    sectors: Any,
+    neighbours: Any,
+    services: Any,
+    colours: Mapping[str, str],
+    *,
+    width: int = 560,
+) -> str:
+    """An SVG map of the area (metric CRS) with its sectors, neighbours and services."""
+    minx, miny, maxx, maxy = area_geom.buffer(max(area_geom.length * 0.05, 150.0)).bounds
+    if len(services):
+        sx, sy = services.geometry.x.to_numpy(), services.geometry.y.to_numpy()
+        minx, maxx = min(minx, sx.min() - 60), max(maxx, sx.max() + 60)
+        miny, maxy = min(miny, sy.min() - 60), max(maxy, sy.max() + 60)
+    scale = width / max(maxx - minx, 1.0)
+    height = int(round((maxy - miny) * scale))
+
+    def transform(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack([(xy[:, 0] - minx) * scale, (maxy - xy[:, 1]) * scale])
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">'
+    ]
+    for geom in neighbours.geometry:
+        out.append(f'<path d="{_svg_path(geom, transform)}" fill="#eeeeee" stroke="#aaaaaa"/>')
+    out.append(
+        f'<path d="{_svg_path(area_geom, transform)}" fill="#fde9c8" stroke="#c05800" '
+        'stroke-width="2.5"/>'
+    )
+    for geom in sectors.geometry:
+        out.append(
+            f'<path d="{_svg_path(geom, transform)}" fill="none" stroke="#c05800" '
+            'stroke-width="0.8" stroke-dasharray="3,2"/>'
+        )
+    if len(services):
+        xy = transform(np.column_stack([services.geometry.x, services.geometry.y]))
+        for (x, y), kind, name in zip(
+            xy, services["service_kind"], services["name"].astype(str), strict=True
+        ):
+            out.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colours.get(kind, "#333")}" '
+                f'stroke="white" stroke-width="1"><title>{escape(name)}</title></circle>'
+            )
+    # scale bar
+    bar_m = _nice_length((maxx - minx) / 5)
+    bar_px = bar_m * scale
+    out.append(
+        f'<g font-size="11" fill="#333"><rect x="10" y="{height - 18}" width="{bar_px:.1f}" '
+        f'height="4" fill="#333"/><text x="{bar_px + 16:.1f}" y="{height - 12}">'
+        f"{int(bar_m)} m</text></g>"
+    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _nice_length(target: float) -> float:
+    for candidate in (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000):
+        if candidate >= target:
+            return float(candidate)
+    return 10000.0
+
+
+# --------------------------------------------------------------------------------------
+# Context: municipality and study-area references, services near each area
+# --------------------------------------------------------------------------------------
+
+
+def _references(analysis: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """Indicators per municipality and for the whole study area (children-weighted)."""
+    from buurtgeo.reach import aggregate_reach
+
+    weights = {k: f"target__{k}" for k in analysis.kinds}
+    municipality_of = analysis.sectors["municipality_nis"].astype(str)
+    per_municipality = aggregate_reach(
+        analysis.reach, analysis.origins, by=municipality_of, weight=weights
+    )
+    counts = [
+        c
+        for c in ("population", "children_0_2", "children_3_5", "children_6_11", "children_0_17")
+        if c in analysis.sectors.columns
+    ]
+    sums = pd.DataFrame(analysis.sectors[counts]).groupby(municipality_of).sum()
+    per_municipality = per_municipality.join(sums)
+    region = analysis.region.iloc[0].copy()
+    for c in counts:
+        region[c] = float(analysis.sectors[c].sum())
+    return per_municipality, region
+
+
+def _services_near(analysis: Any, area_geom: Any) -> pd.DataFrame:
+    services = analysis.services
+    if not len(services):
+        return services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
+    distance = services.geometry.distance(area_geom)
+    catchment = services["service_kind"].map(analysis.catchments_m).astype(float)
+    near = services[distance <= catchment].copy()
+    near["distance_m"] = distance[near.index]
+    order = {k: i for i, k in enumerate(analysis.kinds)}
+    near["_order"] = near["service_kind"].map(order)
+    return near.sort_values(["_order", "distance_m", "name"]).drop(columns="_order")
+
+
+# --------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------
+
+
+def _page(title: str, body: str, language: str) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n"
+        "</body>\n</html>\n"
+    )
+
+
+def _kind_colours(kinds: Sequence[str]) -> dict[str, str]:
+    return {k: _KIND_COLOURS[i % len(_KIND_COLOURS)] for i, k in enumerate(kinds)}
+
+
+def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: pd.Series) -> str:
+    language = analysis.config.language
+    words = _WORDS[language]
+    areas = analysis.area_indicators
+    if area_id not in areas.index:
+        raise InputError(
+            f"unknown area {area_id!r}",
+            expected=f"one of {', '.join(map(str, areas.index[:10]))}"
+            + (" …" if len(areas) > 10 else ""),
+        )
+    row = areas.loc[area_id]
+    name = str(row.get("area_name", area_id))
+    nis = str(row.get("municipality_nis", ""))
+    municipality = per_municipality.loc[nis] if nis in per_municipality.index else pd.Series()
+    municipality_name = str(row.get("municipality_name_nl", nis))
+    sector_area = analysis.areas.attrs["sector_area"]
+    sector_ids = sector_area.index[sector_area == area_id]
+    sectors = analysis.sectors.loc[analysis.sectors.index.intersection(sector_ids)]
+    area_geom = areas.geometry.loc[area_id]
+    neighbours = areas[
+        areas.geometry.touches(area_geom) | areas.geometry.intersects(area_geom.buffer(200.0))
+    ]
+    neighbours = neighbours.drop(index=area_id, errors="ignore")
+    near = _services_near(analysis, area_geom)
+    colours = _kind_colours(analysis.kinds)
+
+    parts = [
+        f"<p><a href='index.html'>← {escape(words['back'])}</a></p>",
+        f"<h1>{escape(name)}</h1>",
+        f"<p class='sub'>{escape(words['title'])} · {escape(words['area'])} "
+        f"{escape(str(area_id))} · {escape(words['municipality'])} {escape(municipality_name)}"
+        f" ({escape(nis)})</p>",
+        _small_map(area_geom, sectors, neighbours, near, colours),
+        "<div class='legend'>"
+        + "".join(
+            f"<span><i class='dot' style='background:{colours[k]}'></i>"
+            f"{escape(service_kinds()[k].label(language))}</span>"
+            for k in analysis.kinds
+        )
+        + "</div>",
+    ]
+    # residents
+    head = (
+        f"<tr><th>{escape(words['indicator'])}</th><th class='n'>{escape(name)}</th>"
+        f"<th class='n'>{escape(municipality_name)}</th>"
+        f"<th class='n'>{escape(words['region'])}</th></tr>"
+    )
+    rows = []
+    for column in ("population", "children_0_2", "children_3_5", "children_6_11", "children_0_17"):
+        if column in areas.columns:
+            rows.append(
+                f"<tr><td>{escape(label(column, language))}</td>"
+                f"<td class='n'>{_format(column, row[column], language)}</td>"
+                f"<td class='n'>{_format(column, municipality.get(column), language)}</td>"
+                f"<td class='n'>{_format(column, region.get(column), language)}</td></tr>"
+            )
+    parts += [f"<h2>{escape(words['residents'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
+
+    # indicators per kind
+    rows = []
+    for kind in analysis.kinds:
+        catchment = words["catchment"].format(m=int(analysis.catchments_m[kind]))
+        rows.append(
+            f"<tr class='kind'><th colspan='4'>{escape(service_kinds()[kind].label(language))}"
+            f" <small>({escape(catchment)})</small></th></tr>"
+        )
+        for base in REPORT_INDICATORS:
+            column = f"{base}__{kind}"
+            if column not in areas.columns:
+                continue
+            value, ref_m, ref_r = row[column], municipality.get(column), region.get(column)
+            cls = "n worse" if _worse(base, value, ref_m) else "n"
+            rows.append(
+                f"<tr><td>{escape(label(base, language))}</td>"
+                f"<td class='{cls}'>{_format(base, value, language)}</td>"
+                f"<td class='n'>{_format(base, ref_m, language)}</td>"
+                f"<td class='n'>{_format(base, ref_r, language)}</td></tr>"
+            )
+    parts += [f"<h2>{escape(words['indicator'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
+
+    # gaps (columns added by buurtgeo.gaps, when present)
+    gap_columns = [
+        c
+        for c in areas.columns
+        if c not in ("geometry",)
+        and (
+            "gap" in c
+            or "missing" in c
+            or c.startswith("class")
+            or c.startswith("rank")
+            or "need" in c
+        )
+    ]
+    if gap_columns:
+        rows = "".join(
+            f"<tr><td>{escape(label(c, language))}</td><td class='n'>"
+            f"{escape(_format(c, row[c], language) if _is_number(row[c]) else str(row[c]))}"
+            "</td></tr>"
+            for c in gap_columns
+        )
+        parts += [f"<h2>{escape(words['gaps'])}</h2>", f"<table>{rows}</table>"]
+
+    # services in and near
+    if len(near):
+        head_s = (
+            f"<tr><th>{escape(words['service'])}</th><th>{escape(words['kind'])}</th>"
+            f"<th class='n'>{escape(words['capacity'])}</th><th>{escape(words['income'])}</th>"
+            f"<th class='n'>{escape(words['where'])}</th></tr>"
+        )
+        rows = []
+        for _, s in near.iterrows():
+            capacity = s.get("capacity")
+            capacity_text = "–" if capacity is None or pd.isna(capacity) else f"{capacity:.0f}"
+            income = s.get("income_related")
+            income_text = (
+                words["unknown"]
+                if income is None or pd.isna(income)
+                else words["yes"]
+                if bool(income)
+                else words["no"]
+            )
+            where = (
+                words["inside"]
+                if s["distance_m"] <= 0
+                else words["near"].format(d=_number(s["distance_m"], 0, language))
+            )
+            rows.append(
+                f"<tr><td>{escape(str(s['name']))}</td>"
+                f"<td>{escape(service_kinds()[s['service_kind']].label(language))}</td>"
+                f"<td class='n'>{capacity_text}</td><td>{escape(income_text)}</td>"
+                f"<td class='n'>{escape(where)}</td></tr>"
+            )
+        table = f"<table>{head_s}{''.join(rows)}</table>"
+    else:
+        table = f"<p>{escape(words['none'])}</p>"
+    parts += [f"<h2>{escape(words['services'])}</h2>", table]
+
+    # sectors
+    sector_rows = "".join(
+        f"<tr><td>{escape(str(sid))}</td><td>{escape(str(s.get('sector_name_nl', '')))}</td>"
+        f"<td class='n'>{_format('population', s.get('population'), language)}</td></tr>"
+        for sid, s in sectors.iterrows()
+    )
+    parts += [f"<h2>{escape(words['sectors'])}</h2>", f"<table>{sector_rows}</table>"]
+    parts.append(_footer(analysis))
+    return _page(f"{words['title']} {name}", "\n".join(parts), language)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def _footer(analysis: Any) -> str:
+    language = analysis.config.language
+    words = _WORDS[language]
+    if analysis.network is not None:
+        modes = {
+            "nl": {"walk": "wandel", "bike": "fiets"},
+            "en": {"walk": "walking", "bike": "cycling"},
+        }
+        mode = analysis.network.mode
+        how = words["network"].format(mode=modes[language].get(mode, mode))
+    else:
+        how = words["straight"]
+    about = (
+        "share_covered = Σ P·[d ≤ R] / Σ P; mean_dist_m = Σ P·d / Σ P (reachable); "
+        "2SFCA: R_j = S_j / Σ_{i: d_ij ≤ R} P_i, A_i = Σ_{j: d_ij ≤ R} R_j; "
+        "places_per_100 = 100 · Σ P_i A_i / Σ P_i. P = children of the kind's age bands, "
+        "d = distance to the nearest service, R = catchment, S = places."
+    )
+    cfg = analysis.config
+    sources = [cfg.sectors.name, cfg.population.name, *(s.path.name for s in cfg.services)]
+    if cfg.network is not None:
+        sources.append(cfg.network.name)
+    return (
+        f"<footer><p><strong>{escape(words['about'])}.</strong> {escape(about)}</p>"
+        f"<p>{escape(words['sources'])}: {escape(', '.join(sources))}.</p>"
+        f"<p>{escape(words['made'].format(how=how))}</p></footer>"
+    )
+
+
+def fact_sheets(analysis: Any) -> dict[Any, str]:
+    """Every area's fact sheet as HTML text, by ``area_id``.
+
+    Parameters
+    ----------
+    analysis : buurtgeo.Analysis
+        From :func:`buurtgeo.run_config` / :func:`buurtgeo.run_demo`.
+
+    Returns
+    -------
+    dict
+        ``{area_id: html}``; each page is self-contained (inline CSS and SVG, no
+        scripts). Indicators per area, municipality and study area are children-weighted
+        means over origins (``Σ P_i x_i / Σ P_i``, ``P_i`` the kind's target children);
+        distances in metres, shares in %, places per 100 children.
+    """
+    per_municipality, region = _references(analysis)
+    return {
+        area_id: _sheet(analysis, area_id, per_municipality, region)
+        for area_id in analysis.area_indicators.index
+    }
+
+
+def fact_sheet(analysis: Any, area_id: Any) -> str:
+    """One area's fact sheet as HTML text (see :func:`fact_sheets`)."""
+    per_municipality, region = _references(analysis)
+    return _sheet(analysis, area_id, per_municipality, region)
+
+
+def _index_page(analysis: Any, files: Mapping[Any, str]) -> str:
+    language = analysis.config.language
+    words = _WORDS[language]
+    areas = analysis.area_indicators
+    first_kind = analysis.kinds[0] if analysis.kinds else None
+    column = f"share_covered__{first_kind}" if first_kind else None
+    rows = []
+    for area_id, file_name in files.items():
+        row = areas.loc[area_id]
+        value = ""
+        if column and column in areas.columns:
+            value = _format("share_covered", row[column], language)
+        rows.append(
+            f"<tr><td><a href='{escape(file_name)}'>{escape(str(row.get('area_name', area_id)))}"
+            f"</a></td><td>{escape(str(area_id))}</td>"
+            f"<td>{escape(str(row.get('municipality_name_nl', '')))}</td>"
+            f"<td class='n'>{_format('children_0_17', row.get('children_0_17'), language)}</td>"
+            f"<td class='n'>{value}</td></tr>"
+        )
+    covered = label(column, language) if column else ""
+    head = (
+        f"<tr><th>{escape(words['area'])}</th><th>id</th><th>{escape(words['municipality'])}</th>"
+        f"<th class='n'>{escape(label('children_0_17', language))}</th>"
+        f"<th class='n'>{escape(covered)}</th></tr>"
+    )
+    body = f"<h1>{escape(words['index'])}</h1><table>{head}{''.join(rows)}</table>"
+    return _page(words["index"], body + _footer(analysis), language)
+
+
+def write_fact_sheets(analysis: Any, out_dir: str | PathLike[str]) -> Path:
+    """Write one HTML page per area and an ``index.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    analysis : buurtgeo.Analysis
+    out_dir : path-like
+        Folder (created). Pages are named after the area id (unsafe characters → ``_``).
+
+    Returns
+    -------
+    pathlib.Path
+        The ``index.html`` path.
+    """
+    import os
+
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    sheets = fact_sheets(analysis)
+    files: dict[Any, str] = {}
+    used: set[str] = set()
+    for area_id in sheets:
+        stem = _safe_name(area_id)
+        while stem in used:
+            stem += "_"
+        used.add(stem)
+        files[area_id] = f"{stem}.html"
+    pages = {files[a]: html for a, html in sheets.items()}
+    pages["index.html"] = _index_page(analysis, files)
+    for file_name, html in pages.items():
+        tmp = folder / f".{file_name}.tmp"
+        tmp.write_text(html, encoding="utf-8", newline="\n")
+        os.replace(tmp, folder / file_name)
+    return folder / "index.html"
