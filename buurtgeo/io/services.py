@@ -671,10 +671,11 @@ def _locate(
                 hint="Check the CRS (crs=...) or the coordinate columns (columns=...);"
                 " use check_belgium=False for data outside Belgium",
             )
-        reasons = np.array(
-            [f"outside Belgium (lon {a:.4f}, lat {b:.4f})" for a, b in zip(lon, lat, strict=True)],
-            dtype=object,
-        )
+        reasons = np.full(len(x), None, dtype=object)
+        reasons[outside] = [  # only the (few) rows outside get a text
+            f"outside Belgium (lon {a:.4f}, lat {b:.4f})"
+            for a, b in zip(lon[outside], lat[outside], strict=True)
+        ]
         ledger.set_aside(outside, reasons, column=coords.column)
     target = working_crs()
     if not crs.equals(target, ignore_axis_order=True):
@@ -1007,10 +1008,8 @@ def read_services(
     geoms = _locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
 
     # --- ids
-    positions = np.arange(n)
-    auto = np.array(
-        [f"{path.stem}-{r}" for r in np.asarray(ledger.row_number(positions))], dtype=object
-    )
+    numbers = pd.Series(np.asarray(ledger.row_number(np.arange(n)), dtype="int64"))
+    auto = (f"{path.stem}-" + numbers.astype("str")).to_numpy(dtype=object)
     if "service_id" in roles:
         ids = raw[roles["service_id"]].astype("str").str.strip()
         ids = np.where(ids.notna() & (ids != ""), ids.to_numpy(dtype=object), auto)
@@ -1021,13 +1020,13 @@ def read_services(
     dup = np.zeros(n, dtype=bool)
     dup[kept] = ids[kept].duplicated(keep="first").to_numpy()
     if dup.any():
-        first_row = {}
-        for pos in np.flatnonzero(kept & ~dup):
-            first_row.setdefault(ids.iloc[pos], int(ledger.row_number(int(pos))))
-        reasons = np.array(
-            [f"duplicate service_id {v!r} (first at row {first_row.get(v)})" for v in ids],
-            dtype=object,
-        )
+        # row of the first occurrence of each duplicated id (among the kept rows)
+        firsts = ids[kept & ~dup]
+        first_row = pd.Series(numbers[kept & ~dup].to_numpy(), index=firsts.to_numpy())
+        reasons = np.full(n, None, dtype=object)
+        reasons[dup] = [
+            f"duplicate service_id {v!r} (first at row {first_row[v]})" for v in ids[dup]
+        ]
         ledger.set_aside(dup, reasons, column=roles.get("service_id", SERVICE_ID))
 
     kept = ledger.kept
