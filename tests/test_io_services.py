@@ -393,3 +393,22 @@ def test_vector_polygons_use_inner_point(tmp_path):
     with pytest.warns(UserWarning, match="not points"):
         services = read_services(path, kind="playground")
     assert services.geometry.iloc[0].within(square)
+
+
+def test_whole_file_outside_belgium_despite_empty_rows(tmp_path):
+    text = "naam;lat;lon\nLeeg;;\nParijs;48.8566;2.3522\n"
+    with pytest.raises(CRSError, match="none of the 1 locations"):
+        quiet_read(write(tmp_path, "fr3.csv", text), kind="library")
+
+
+def test_mapped_coordinates_win_over_geo_point(tmp_path):
+    (lon0, lat0), _ = LON_LAT
+    (x, y), _ = to_crs(LON_LAT, "EPSG:31370")
+    text = f"Naam;Geo Point;X;Y\nA;0, 0;{x:.3f};{y:.3f}\n"
+    services = quiet_read(
+        write(tmp_path, "both.csv", text),
+        kind="library",
+        columns={"x": "X", "y": "Y", "crs": "EPSG:31370"},
+    )
+    assert services.attrs["columns_used"].get("point") is None
+    np.testing.assert_allclose(xy(services), working_xy(LON_LAT)[:1], atol=0.5)

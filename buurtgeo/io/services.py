@@ -77,6 +77,7 @@ COLUMN_ROLES: tuple[str, ...] = (
     "crs",
 )
 
+_COORD_ROLES = frozenset({"x", "y", "lat", "lon", "point", "shape"})
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".sqlite", ".fgb")
 
 
@@ -439,8 +440,10 @@ def _resolve_columns(
             )
         found[role] = hit
     taken = set(found.values())
+    # coordinates named by the user are the only ones used (no 'Geo Point' sneaking in)
+    user_coords = bool(_COORD_ROLES & set(mapping))
     for role in COLUMN_ROLES:
-        if role in found or role == "crs":
+        if role in found or role == "crs" or (user_coords and role in _COORD_ROLES):
             continue
         candidates = tuple(layout.columns.get(role, ())) + tuple(
             GENERIC_LAYOUT.columns.get(role, ())
@@ -659,7 +662,7 @@ def _locate(
             lon, lat = to_lonlat.transform(x, y)
         inside = np.isfinite(lon) & np.isfinite(lat) & _inside(lon, lat, BELGIUM_LONLAT_BOUNDS)
         outside = live & ~inside
-        if outside.all() and live.sum() == outside.sum():
+        if outside.sum() == live.sum():  # not one location in Belgium: a wrong CRS or columns
             first = int(np.flatnonzero(outside)[0])
             raise CRSError(
                 f"none of the {int(live.sum())} locations is in Belgium in {crs.to_string()}",
