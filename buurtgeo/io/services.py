@@ -42,6 +42,7 @@ import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo.io import _geo
 from buurtgeo.io._tabular import EXCEL_SUFFIXES, ledger_for, read_table, to_number
 from buurtgeo.schema import SERVICE_ID, service_kinds, working_crs
 
@@ -373,15 +374,11 @@ INCOME_RELATED_FALSE: frozenset[str] = frozenset(
     }
 )
 
-# Coordinate ranges of Belgium in each CRS (x_min, y_min, x_max, y_max); they do not overlap.
-_CRS_RANGES: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
-    ("EPSG:31370", (10_000.0, 10_000.0, 320_000.0, 270_000.0)),
-    ("EPSG:3812", (480_000.0, 480_000.0, 840_000.0, 780_000.0)),
-    ("EPSG:4326", (2.5, 49.4, 6.5, 51.6)),
-)
-_SWAPPED = (49.4, 2.5, 51.6, 6.5)  # latitude written as x, longitude as y
-#: Belgium, generously, in degrees (lon_min, lat_min, lon_max, lat_max).
-BELGIUM_LONLAT_BOUNDS: tuple[float, float, float, float] = (2.0, 49.0, 7.0, 52.0)
+# Coordinate ranges of Belgium per CRS, the swapped lat/lon box and Belgium's lon/lat bounds
+# are shared with the vector loaders (one definition, in io._geo).
+_CRS_RANGES = _geo._CRS_RANGES
+_SWAPPED = _geo._SWAPPED_LONLAT  # latitude written as x, longitude as y
+BELGIUM_LONLAT_BOUNDS = _geo.BELGIUM_LONLAT_BOUNDS
 
 _POINT_TEXT = re.compile(
     r"^\s*\(?\s*([+-]?\d+(?:\.\d+)?)\s*[,;\s]\s*([+-]?\d+(?:\.\d+)?)\s*\)?\s*$"
@@ -646,7 +643,7 @@ def _locate(
     ledger.set_aside(missing & ledger.kept, "no coordinates", column=coords.column)
     live = ledger.kept & ~missing
     if crs.is_geographic and check_belgium:
-        swapped = live & _inside(x, y, _SWAPPED) & ~_inside(x, y, _CRS_RANGES[2][1])
+        swapped = live & _inside(x, y, _SWAPPED) & ~_inside(x, y, dict(_CRS_RANGES)["EPSG:4326"])
         if swapped.any():
             x[swapped], y[swapped] = y[swapped].copy(), x[swapped].copy()
             first = int(ledger.row_number(int(np.flatnonzero(swapped)[0])))
