@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from buurtgeo.errors import InputError
 from buurtgeo.io._tabular import (
@@ -237,3 +239,21 @@ def test_real_ods_export_sniffed(real):
     assert (info.encoding, info.delimiter, info.rows) == ("utf-8-sig", ";", 92)
     assert frame.shape == (92, 26)
     assert frame.columns[0] == "Institution"
+
+
+# ------------------------------------------------------------------ property: formatted → parsed
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.decimals(min_value=-(10**9), max_value=10**9, places=2), min_size=1, max_size=8))
+def test_to_number_roundtrip_of_formatted_values(numbers):
+    """Python's own formatting (',' thousands, '.' decimals) rewritten the Belgian way,
+    the English way and with spaces must parse back to the same numbers."""
+    english = [f"{n:,.2f}" for n in numbers]
+    belgian = [t.replace(",", "_").replace(".", ",").replace("_", ".") for t in english]
+    spaced = [t.replace(",", " ") for t in english]
+    expected = [float(n) for n in numbers]
+    for texts in (english, belgian, spaced):
+        values, invalid = to_number(pd.Series(texts, dtype="str"))
+        assert not invalid.any(), texts
+        assert values.tolist() == pytest.approx(expected, abs=1e-9), texts
