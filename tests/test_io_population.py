@@ -397,3 +397,25 @@ def test_real_brussels_children_estimate(real):
     first = bands.index[0]
     expected = raw.loc[first, "POP_2018"] * raw.loc[first, "PAG0015"] / 100 * 3 / 16
     assert bands.loc[first, "children_0_2"] == pytest.approx(expected)
+
+
+def test_zipped_statbel_txt(tmp_path):
+    """Statbel ships OPENDATA_SECTOREN_2022 as a zip holding one '|'-separated txt."""
+    import zipfile
+
+    text = "CD_REFNIS|CD_SECTOR|TOTAL|DT_STOP_SECTOR\n44021|44021A00-|1234|31/12/9999\n44021|44021A01-|x|31/12/9999\n"
+    path = tmp_path / "OPENDATA_SECTOREN_2022.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("OPENDATA_SECTOREN_2022.txt", text.encode("utf-8"))
+    out = bg.read_population(path)
+    assert out["population"].to_dict() == {"44021A00-": 1234}
+    assert out.attrs["reference_date"] == "2022-01-01"
+    aside = out.attrs["set_aside"]
+    assert aside["source"].iloc[0] == f"{path}!OPENDATA_SECTOREN_2022.txt"
+    assert aside["row"].tolist() == [3]
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.writestr("a.txt", text)
+        archive.writestr("b.txt", text)
+    with pytest.raises(InputError, match="exactly one table"):
+        bg.read_population(two)

@@ -237,10 +237,22 @@ def test_municipality_selection(tmp_path, which):
 def test_unknown_municipality_lists_close_matches(tmp_path):
     path = tmp_path / "s.gpkg"
     _open_data_2023().to_file(path)
-    with pytest.raises(InputError, match="Close matches.*Anderlecht"):
+    with pytest.raises(InputError, match="close matches: \\['Anderlecht'\\]"):
         bg.read_sectors(path, municipality="Anderlekt")
     with pytest.raises(InputError, match="not in this file"):
         bg.read_sectors(path, municipality=44021)
+    # every problem at once
+    with pytest.raises(InputError, match="'Anderlekt'.*44021 is not in this file"):
+        bg.read_sectors(path, municipality=["Anderlekt", 44021, "Brussel"])
+    with pytest.raises(InputError, match="must be a NIS code or a name"):
+        bg.read_sectors(path, municipality=[True])
+
+
+def test_several_municipalities(tmp_path):
+    path = tmp_path / "s.gpkg"
+    _open_data_2023().to_file(path)
+    out = bg.read_sectors(path, municipality=["Anderlecht", 21004])
+    assert out.index.tolist() == CODES
 
 
 def test_row_numbers_refer_to_the_file_after_selection(tmp_path):

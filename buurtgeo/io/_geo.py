@@ -37,6 +37,8 @@ __all__ = [
     "repair_geometries",
     "detect_crs",
     "LabelLedger",
+    "set_aside_duplicates",
+    "is_unsafe_zip_member",
 ]
 
 #: File name endings read by :func:`read_vector` (inside a zip too).
@@ -70,7 +72,8 @@ def _short(message: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _unsafe_member(name: str) -> bool:
+def is_unsafe_zip_member(name: str) -> bool:
+    """True when a zip member's path is absolute or climbs out of its folder (``..``)."""
     pure = PurePosixPath(name.replace("\\", "/"))
     return pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":")
 
@@ -82,7 +85,7 @@ def _zip_member(path: Path, layer: str | None) -> tuple[str, str | None]:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError("cannot open the zip file", path=path, found=_short(str(exc))) from None
-    unsafe = [n for n in names if _unsafe_member(n)]
+    unsafe = [n for n in names if is_unsafe_zip_member(n)]
     if unsafe:
         raise InputError(
             "the zip holds a member whose path leaves its folder; refusing to read it",
@@ -509,3 +512,40 @@ class LabelLedger(RowLedger):
     def row_number(self, position):
         """Row number people see for a raw row position: index label + ``first_row``."""
         return np.asarray(self.raw.index)[position] + self.first_row
+
+
+def set_aside_duplicates(keys: pd.Series, ledger: RowLedger, *, column: str, what: str) -> int:
+    """Set aside every repeat of a key among the rows still kept (the first one stays).
+
+    Parameters
+    ----------
+    keys : Series
+        One key per raw row of ``ledger`` (same index as ``ledger.raw``), e.g. sector codes.
+    ledger : RowLedger
+        The ledger of the raw table.
+    column : str
+        Source column of the key, named in the set-aside table.
+    what : str
+        What the key is, for the reason: ``'sector id'`` gives
+        ``'duplicate sector id 21004A00- (first at row 2)'``.
+
+    Returns
+    -------
+    int
+        Number of rows set aside.
+    """
+    kept = pd.Series(ledger.kept, index=keys.index)
+    live = keys[kept]
+    dup = live.duplicated(keep="first")
+    if not dup.any():
+        return 0
+    rows = pd.Series(ledger.row_number(np.arange(len(keys))), index=keys.index)[kept]
+    first = rows.groupby(live.to_numpy()).transform("first")
+    idx = dup[dup].index
+    reasons = pd.Series(None, index=keys.index, dtype=object)
+    reasons[idx] = [
+        f"duplicate {what} {k} (first at row {r})"
+        for k, r in zip(live[idx], first[idx], strict=True)
+    ]
+    mask = dup.reindex(keys.index, fill_value=False).to_numpy(dtype=bool)
+    return ledger.set_aside(mask, reasons.to_numpy(), column=column)

@@ -28,7 +28,12 @@ import pandas as pd
 import shapely
 
 from buurtgeo.errors import InputError, MissingColumnError
-from buurtgeo.io._geo import read_vector, repair_geometries, to_working_crs
+from buurtgeo.io._geo import (
+    read_vector,
+    repair_geometries,
+    set_aside_duplicates,
+    to_working_crs,
+)
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io.sectors import normalize_sector_codes
 from buurtgeo.schema import AREA_ID, SECTOR_ID, require_metric_crs
@@ -275,7 +280,7 @@ def _from_polygons(raw, source, sectors, id_column, name_column, min_share, tole
     if not gdf.crs.equals(sectors.crs):
         gdf = gdf.to_crs(sectors.crs)
     gdf = repair_geometries(gdf.loc[ledger.kept], ledger)
-    _set_aside_duplicates(ids, ledger, id_col)
+    set_aside_duplicates(ids, ledger, column=id_col, what="area id")
 
     kept = np.flatnonzero(ledger.kept)
     area_geoms = np.asarray(gdf.geometry.reindex(raw.index[kept]).array, dtype=object)
@@ -408,27 +413,6 @@ def _majority_municipality(sectors, sector_area: pd.Series, area_ids: pd.Index) 
     sums = sums.sort_values(["area", "w", "nis"], ascending=[True, False, True], kind="stable")
     top = sums.groupby("area").head(1).set_index("area")["nis"]
     return top.reindex(area_ids).to_numpy(dtype=object)
-
-
-def _set_aside_duplicates(ids: pd.Series, ledger: RowLedger, column: str) -> None:
-    kept = pd.Series(ledger.kept, index=ids.index)
-    live = ids[kept]
-    dup = live.duplicated(keep="first")
-    if not dup.any():
-        return
-    rows = pd.Series(ledger.row_number(np.arange(len(ids))), index=ids.index)[kept]
-    first = rows.groupby(live.to_numpy()).transform("first")
-    reasons = pd.Series(None, index=ids.index, dtype=object)
-    idx = dup[dup].index
-    reasons[idx] = [
-        f"duplicate area id {i} (first at row {r})"
-        for i, r in zip(live[idx], first[idx], strict=True)
-    ]
-    ledger.set_aside(
-        dup.reindex(ids.index, fill_value=False).to_numpy(dtype=bool),
-        reasons.to_numpy(),
-        column=column,
-    )
 
 
 def _finish(out, sector_area, checks, mode, repaired=None):

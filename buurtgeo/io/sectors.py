@@ -25,7 +25,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from os import PathLike
 
 import geopandas as gpd
@@ -33,7 +33,13 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo.errors import InputError, MissingColumnError
-from buurtgeo.io._geo import LabelLedger, read_vector, repair_geometries, to_working_crs
+from buurtgeo.io._geo import (
+    LabelLedger,
+    read_vector,
+    repair_geometries,
+    set_aside_duplicates,
+    to_working_crs,
+)
 from buurtgeo.schema import SECTOR_COLUMNS, SECTOR_ID
 
 __all__ = [
@@ -282,65 +288,85 @@ def _fold(text: str) -> str:
 
 
 def _select_municipality(
-    municipality: str | int,
+    municipality: str | int | Sequence[str | int],
     nis: pd.Series,
     names: list[pd.Series],
     path: str,
 ) -> np.ndarray:
-    """Boolean mask of rows in the municipality given by NIS code or name (NL/FR/DE)."""
-    if isinstance(municipality, bool) or not isinstance(municipality, (str, int, np.integer)):
+    """Boolean mask of rows in the municipalities given by NIS code or name (NL/FR/DE).
+
+    Every value is checked and all unknown ones are reported in one error.
+    """
+    wanted = (
+        list(municipality)
+        if isinstance(municipality, Sequence) and not isinstance(municipality, str)
+        else [municipality]
+    )
+    bad_type = [
+        m for m in wanted if isinstance(m, bool) or not isinstance(m, str | int | np.integer)
+    ]
+    if bad_type or not wanted:
         raise InputError(
-            "municipality= must be a NIS code or a name",
-            found=municipality,
-            expected="e.g. 21004, '21004', 'Brussel' or 'Bruxelles'",
+            "municipality= must be a NIS code or a name, or a list of them",
+            found=bad_type or municipality,
+            expected="e.g. 21004, '21004', 'Brussel', 'Bruxelles' or ['Gent', 44084]",
         )
-    text = str(municipality).strip()
-    if re.fullmatch(r"\d{1,5}", text):
-        code = text.zfill(5)
-        mask = (nis == code).fillna(False).to_numpy(dtype=bool)
-        if mask.any():
-            return mask
-        known = sorted(nis.dropna().unique())
-        raise InputError(
-            f"municipality {code} is not in this file",
-            path=path,
-            found=code,
-            expected=f"one of the {len(known)} NIS codes in the file, e.g. {known[:10]}",
-        )
-    key = _fold(text)
-    mask = np.zeros(len(nis), dtype=bool)
+    # fold each distinct name once: case-, accent- and punctuation-insensitive keys
+    folded_names = []
     labels: dict[str, str] = {}
     for series in names:
-        folded = series.map(lambda v: _fold(v) if isinstance(v, str) else "")
-        mask |= (folded == key).to_numpy(dtype=bool)
-        for value in series.dropna().unique():
-            labels.setdefault(_fold(value), str(value))
-    if mask.any():
-        return mask
-    if not labels:
+        uniques = pd.unique(series.dropna())
+        keys = {value: _fold(value) for value in uniques}
+        folded_names.append(series.map(keys))
+        for value, key in keys.items():
+            labels.setdefault(key, str(value))
+    mask = np.zeros(len(nis), dtype=bool)
+    problems = []
+    for value in wanted:
+        text = str(value).strip()
+        if re.fullmatch(r"\d{1,5}", text):
+            hit = (nis == text.zfill(5)).fillna(False).to_numpy(dtype=bool)
+            if not hit.any():
+                known = sorted(nis.dropna().unique())
+                problems.append(
+                    f"municipality {text.zfill(5)} is not in this file"
+                    f" (NIS codes in the file include {known[:10]})"
+                )
+        elif not labels:
+            problems.append(
+                f"cannot select municipality {text!r} by name: this file has no municipality"
+                " names; select by NIS code instead, e.g. municipality=44021 for Gent"
+            )
+            continue
+        else:
+            key = _fold(text)
+            hit = np.zeros(len(nis), dtype=bool)
+            for folded in folded_names:
+                hit |= (folded == key).fillna(False).to_numpy(dtype=bool)
+            if not hit.any():
+                close = difflib.get_close_matches(key, list(labels), n=5, cutoff=0.6)
+                problems.append(
+                    f"unknown municipality {text!r}"
+                    + (
+                        f" (close matches: {[labels[c] for c in close]})"
+                        if close
+                        else f" (names in the file include {sorted(labels.values())[:10]})"
+                    )
+                )
+        mask |= hit
+    if problems:
         raise InputError(
-            f"cannot select municipality {text!r} by name: this file has no municipality names",
+            "; ".join(problems),
             path=path,
-            hint="Select by NIS code instead, e.g. municipality=44021 for Gent",
+            expected="NIS codes or Dutch/French/German names of municipalities in the file",
         )
-    close = difflib.get_close_matches(key, list(labels), n=5, cutoff=0.6)
-    raise InputError(
-        f"unknown municipality {text!r}",
-        path=path,
-        found=text,
-        expected="a NIS code or a Dutch/French name in the file",
-        hint=(
-            f"Close matches: {[labels[c] for c in close]}"
-            if close
-            else f"Names in the file include {sorted(labels.values())[:10]}"
-        ),
-    )
+    return mask
 
 
 def read_sectors(
     path: str | PathLike[str],
     *,
-    municipality: str | int | None = None,
+    municipality: str | int | Sequence[str | int] | None = None,
     layer: str | None = None,
     columns: Mapping[str, str] | None = None,
     assume_crs: str | int | None = None,
@@ -353,10 +379,11 @@ def read_sectors(
         GeoJSON, GeoPackage, Shapefile or SpatiaLite file, or a ``.zip`` holding one; in
         any column layout listed in this module's docstring, in EPSG:31370, EPSG:3812 or
         EPSG:4326 (a file without a CRS is recognised from its coordinates, with a warning).
-    municipality : str or int, optional
-        Keep only the sectors of one municipality: its NIS code (``21004`` or ``'21004'``)
-        or its Dutch, French or German name, case-, accent- and punctuation-insensitive
-        (``'Brussel'``, ``'bruxelles'``). Default: every sector in the file.
+    municipality : str, int or list of them, optional
+        Keep only the sectors of one municipality (or several): its NIS code (``21004`` or
+        ``'21004'``) or its Dutch, French or German name, case-, accent- and
+        punctuation-insensitive (``'Brussel'``, ``'bruxelles'``); unknown values are all
+        reported at once, with close matches. Default: every sector in the file.
     layer : str, optional
         Layer of a GeoPackage/SpatiaLite file, or data file inside a zip.
     columns : mapping, optional
@@ -438,23 +465,7 @@ def read_sectors(
         "not a 9-character Statbel sector code (NIS5 + 4 characters)",
         column=mapping[SECTOR_ID],
     )
-    kept = pd.Series(ledger.kept, index=raw.index)
-    first_row_of = (
-        pd.Series(ledger.row_number(np.arange(len(raw))), index=raw.index)[kept]
-        .groupby(codes[kept].to_numpy())
-        .transform("first")
-    )
-    dup = codes[kept].duplicated(keep="first")
-    reasons = pd.Series(None, index=raw.index, dtype=object)
-    reasons[dup[dup].index] = [
-        f"duplicate sector id {c} (first at row {r})"
-        for c, r in zip(codes[dup[dup].index], first_row_of[dup[dup].index], strict=True)
-    ]
-    ledger.set_aside(
-        dup.reindex(raw.index, fill_value=False).to_numpy(dtype=bool),
-        reasons.to_numpy(),
-        column=mapping[SECTOR_ID],
-    )
+    set_aside_duplicates(codes, ledger, column=mapping[SECTOR_ID], what="sector id")
 
     keep = pd.Series(ledger.kept, index=raw.index)
     index = keep[keep].index
