@@ -1,0 +1,437 @@
+"""Tests of buurtgeo.maps and buurtgeo._offline without a browser (see test_maps_browser.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+import buurtgeo as bg
+from buurtgeo import maps
+from buurtgeo._offline import inline_assets, remote_resources
+from buurtgeo.errors import CRSError, InputError
+
+XSS = "<script>alert(1)</script>"
+
+
+def make_areas() -> gpd.GeoDataFrame:
+    """3 × 3 squares of 500 m in Belgian Lambert 2008 with hand-picked indicators."""
+    geoms = [
+        box(650000 + i * 500, 670000 + j * 500, 650500 + i * 500, 670500 + j * 500)
+        for i in range(3)
+        for j in range(3)
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "area_name": [f"Buurt {i}" for i in range(8)] + [XSS],
+            "dist_nearest_m": [100, 450, 700, 900, 1300, np.inf, np.nan, 250, 820],
+            "fca2": [0.1, 0.3, 0.5, 0.2, 0.0, 0.0, np.nan, 0.4, 0.25],
+            "children_0_2": [10, 20, 30, 40, 50, 60, 70, 80, 90],
+        },
+        geometry=geoms,
+        crs="EPSG:3812",
+    )
+    frame.index = [f"A{i}" for i in range(9)]
+    frame.index.name = "area_id"
+    return frame
+
+
+def make_services() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "name": [XSS, "Kribbe `x` ${1}", "Bib"],
+            "service_kind": ["childcare_baby", "childcare_baby", "library"],
+            "capacity": [20.0, 80.0, np.nan],
+        },
+        geometry=[Point(650300, 670300), Point(650800, 671200), Point(651200, 670700)],
+        crs="EPSG:3812",
+    )
+
+
+def layer_colours(page: str) -> list[list[str]]:
+    """Fill colours per choropleth layer, in page order, read from the page's JavaScript."""
+    return [json.loads(m) for m in re.findall(r"var bg_layer_bg\d+_c = (\[[^\]]*\]);", page)]
+
+
+# --------------------------------------------------------------------------------------
+# classify
+# --------------------------------------------------------------------------------------
+
+
+def test_classify_fixed_thresholds_by_hand():
+    values = [100, 500, 501, 800, 1200, 1201, np.inf, np.nan]
+    c = maps.classify(values, column="dist_nearest_m", thresholds=[500, 800, 1200])
+    # right-closed classes: y <= 500 | 500 < y <= 800 | 800 < y <= 1200 | y > 1200
+    assert c.codes.tolist() == [0, 0, 1, 1, 2, 3, -2, -1]
+    assert c.labels == ("tot 500 m", "500 – 800 m", "800 – 1.200 m", "meer dan 1.200 m")
+    assert c.counts == (2, 2, 1, 1)
+    assert c.scheme == "thresholds"
+    en = maps.classify(values, column="dist_nearest_m", thresholds=[500, 800, 1200], language="en")
+    assert en.labels == ("up to 500 m", "500 – 800 m", "800 – 1,200 m", "more than 1,200 m")
+
+
+def test_classify_thresholds_keep_empty_classes():
+    c = maps.classify([10.0, 20.0], column="dist_nearest_m", thresholds=[500, 800])
+    assert c.codes.tolist() == [0, 0]
+    assert c.counts == (2, 0, 0)  # the legend of a fixed scheme does not depend on the data
+
+
+def test_classify_quantiles_match_numpy():
+    values = np.arange(1.0, 11.0)
+    c = maps.classify(values, column="dist_nearest_m", scheme="quantiles", k=5)
+    # independent: numpy's linear quantiles at 20 %, 40 %, … give 2.8, 4.6, 6.4, 8.2, 10
+    np.testing.assert_allclose(c.bins, np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0]))
+    assert c.codes.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert c.counts == (2, 2, 2, 2, 2)
+    assert c.labels[0] == "1 – 3 m"  # lower bound = minimum; metres without decimals
+
+
+def test_classify_natural_breaks_finds_the_obvious_groups():
+    values = [1, 2, 3, 10, 11, 12, 30, 31]
+    c = maps.classify(values, column="children_0_2", scheme="natural_breaks", k=3)
+    assert c.codes.tolist() == [0, 0, 0, 1, 1, 1, 2, 2]
+    assert c.bins.tolist() == [3, 12, 31]
+
+
+def test_classify_fewer_distinct_values_than_k():
+    assert maps.classify([5, 5, 5], column="fca2", k=5).codes.tolist() == [0, 0, 0]
+    c = maps.classify([1.0, 1.0, 2.0], column="fca2", k=5)
+    assert len(c.bins) == 2 and c.codes.tolist() == [0, 0, 1]
+    empty = maps.classify([np.nan, np.inf], column="fca2")
+    assert empty.codes.tolist() == [-1, -2] and empty.labels == ()
+
+
+def test_classify_rejects_bad_arguments_all_at_once():
+    with pytest.raises(InputError) as err:
+        maps.classify([1, 2], column="fca2", scheme="nope", k=1)
+    assert "nope" in str(err.value) and "k must" in str(err.value)
+    with pytest.raises(InputError, match="strictly increasing"):
+        maps.classify([1, 2], column="fca2", thresholds=[800, 500])
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_dark_means_worse():
+    far = maps.classify(np.arange(10.0), column="dist_nearest_m__childcare_baby")
+    lum = [_luminance(c) for c in far.colours]
+    assert lum == sorted(lum, reverse=True)  # longer distance → darker
+    places = maps.classify(np.arange(10.0), column="fca2")
+    lum = [_luminance(c) for c in places.colours]
+    assert lum == sorted(lum)  # fewer places per child → darker
+
+
+def test_number_format_per_language_and_unit():
+    assert maps._value_text(1234.4, maps._format_for("dist_nearest_m"), "nl") == "1.234 m"
+    assert maps._value_text(1234.4, maps._format_for("dist_nearest_m"), "en") == "1,234 m"
+    assert maps._value_text(0.456, maps._format_for("share_covered"), "nl") == "46 %"
+    assert maps._value_text(0.3333, maps._format_for("fca2__childcare_baby"), "nl") == "0,33"
+    assert maps._value_text(np.inf, maps._format_for("dist_nearest_m"), "nl") == "onbereikbaar"
+    assert maps._value_text(np.nan, maps._format_for("fca2"), "en") == "no data"
+
+
+def test_radius_is_proportional_to_sqrt_capacity():
+    radii, hollow = maps._radii(np.array([100.0, 25.0, 1.0, np.nan]))
+    # r = max(3, 14 * sqrt(c / 100)): 14, 7, max(3, 1.4) = 3; unknown → 5 px, hollow
+    assert radii == [14.0, 7.0, 3.0, 5.0]
+    assert hollow == [False, False, False, True]
+
+
+# --------------------------------------------------------------------------------------
+# reach_map and the offline page
+# --------------------------------------------------------------------------------------
+
+
+def test_reach_map_page_is_offline_deterministic_and_escaped():
+    def build():
+        m = bg.reach_map(
+            make_areas(),
+            indicators=["dist_nearest_m", "fca2"],
+            services=make_services(),
+            catchments=True,
+            thresholds={"dist_nearest_m": [500, 800, 1200]},
+            title="Test",
+        )
+        return bg.map_html(m)
+
+    page = build()
+    assert page == build()  # same inputs → same bytes (no random ids)
+    assert remote_resources(page) == []  # nothing is loaded from the web
+    assert not re.search(r"[0-9a-f]{32}", page)  # no uuid4 hex ids left
+    assert 't.version="1.9.3"' in page  # Leaflet inlined from xstatic-leaflet
+    assert "MarkerCluster" not in page or "L.MarkerClusterGroup" in page
+    # the dangerous name never reaches the page as markup, in any layer
+    assert XSS not in page
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
+    # a backtick from the data only ever sits inside a JSON string, never in JS code
+    assert all(
+        page[i - 6 : i] == "\\u003e" for i in (m.start() for m in re.finditer("Kribbe", page))
+    )
+    # tile URL template present (online basemap) but not as a loaded resource
+    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+
+
+def test_reach_map_colours_follow_the_classes():
+    page = bg.map_html(
+        bg.reach_map(
+            make_areas(),
+            indicators="dist_nearest_m",
+            thresholds=[500, 800, 1200],
+            tiles=False,
+        )
+    )
+    (colours,) = layer_colours(page)
+    classes = maps.classify(
+        make_areas()["dist_nearest_m"], column="dist_nearest_m", thresholds=[500, 800, 1200]
+    )
+    pal = classes.colours
+    # by hand: 100, 450 → ≤500; 700 → 500-800; 900 → 800-1200; 1300 → >1200; inf; nan;
+    # 250 → ≤500; 820 → 800-1200
+    expected = [pal[0], pal[0], pal[1], pal[2], pal[3], "#4d4d4d", "#d9d9d9", pal[0], pal[2]]
+    assert colours == expected
+    assert "onbereikbaar" in page and "geen gegevens" in page
+    assert "tile.openstreetmap.org" not in page  # tiles=False
+
+
+def test_reach_map_english_labels():
+    page = bg.map_html(
+        bg.reach_map(make_areas(), indicators="fca2", language="en", services=make_services())
+    )
+    assert "Places per child (2SFCA)" in page
+    assert "Childcare for babies and toddlers" in page
+    assert "Plaatsen per kind" not in page
+
+
+def test_reach_map_reports_every_problem_at_once():
+    with pytest.raises(InputError) as err:
+        bg.reach_map(
+            make_areas(),
+            indicators=["no_such_column", "area_name"],
+            scheme="nope",
+            k=12,
+            language="fr",
+        )
+    text = str(err.value)
+    for part in ("no_such_column", "must be numeric", "nope", "k must", "language"):
+        assert part in text
+
+
+def test_reach_map_refuses_degrees_and_mixed_crs():
+    with pytest.raises(CRSError, match="not a projected CRS"):
+        bg.reach_map(make_areas().to_crs("EPSG:4326"), indicators="fca2")
+    with pytest.raises(CRSError, match="services"):
+        bg.reach_map(make_areas(), indicators="fca2", services=make_services().to_crs("EPSG:31370"))
+
+
+def test_reach_map_refuses_rows_without_geometry():
+    areas = make_areas()
+    areas.loc["A3", "geometry"] = None
+    with pytest.raises(InputError, match="A3"):
+        bg.reach_map(areas, indicators="fca2")
+
+
+def test_catchment_layers_named_per_kind():
+    page = bg.map_html(
+        bg.reach_map(make_areas(), indicators="fca2", services=make_services(), catchments=True)
+    )
+    assert "Binnen 1.000 m in vogelvlucht: Kinderopvang baby" in page  # kind's default 1000 m
+    assert "Binnen 1.200 m in vogelvlucht: Bibliotheek" in page
+    polygons = gpd.GeoDataFrame(
+        {"service_kind": ["library"]}, geometry=[box(651000, 670500, 651400, 670900)], crs=3812
+    )
+    page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", catchments=polygons))
+    assert "Bereik te voet: Bibliotheek" in page
+
+
+def test_clustering_when_dense():
+    rng = np.random.default_rng(0)
+    pts = rng.uniform([650000, 670000], [651500, 671500], size=(60, 2))
+    services = gpd.GeoDataFrame(
+        {"service_kind": ["playground"] * 60, "capacity": np.nan},
+        geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]),
+        crs=3812,
+    )
+    page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
+    assert "L.markerClusterGroup" in page
+    assert '"maxZoom": 19' in page  # a max zoom is set when clustering without tiles
+    assert remote_resources(page) == []
+
+
+# --------------------------------------------------------------------------------------
+# bivariate and scenario
+# --------------------------------------------------------------------------------------
+
+
+def test_bivariate_colours_by_hand():
+    areas = make_areas()
+    page = bg.map_html(
+        bg.bivariate_map(
+            areas,
+            need="children_0_2",
+            reach="dist_nearest_m",
+            need_thresholds=[35, 65],
+            reach_thresholds=[500, 1000],
+        )
+    )
+    (colours,) = layer_colours(page)
+    p = maps._BIVARIATE  # P[reach class: 0 good … 2 poor][need class: 0 low … 2 high]
+    # need 10,20,30 low | 40,50,60 mid | 70,80,90 high;
+    # reach 100,450,250 good | 700,900,820 mid | 1300, inf poor | nan no data
+    expected = [
+        p[0][0],  # 10, 100 m
+        p[0][0],  # 20, 450 m
+        p[1][0],  # 30, 700 m
+        p[1][1],  # 40, 900 m
+        p[2][1],  # 50, 1300 m
+        p[2][1],  # 60, unreachable → poor
+        "#d9d9d9",  # 70, no distance
+        p[0][2],  # 80, 250 m
+        p[1][2],  # 90, 820 m
+    ]
+    assert colours == expected
+    assert "meer nood" in page and "slechter bereik" in page
+
+
+def test_bivariate_turns_higher_is_better_around():
+    areas = make_areas()
+    page = bg.map_html(
+        bg.bivariate_map(
+            areas,
+            need="children_0_2",
+            reach="fca2",
+            need_thresholds=[35, 65],
+            reach_thresholds=[0.15, 0.35],
+        )
+    )
+    (colours,) = layer_colours(page)
+    p = maps._BIVARIATE
+    assert colours[0] == p[2][0]  # 0.1 places per child: poor reach, low need
+    assert colours[2] == p[0][0]  # 0.5 places per child: good reach
+
+
+def test_difference_classes_by_hand():
+    before = np.array([1000.0, 800.0, 500.0, 300.0, np.inf, 700.0, np.nan, 400.0])
+    after = np.array([400.0, 700.0, 500.0, 500.0, 600.0, np.inf, 100.0, 1000.0])
+    codes, colours, labels = maps._difference_classes(before, after, "dist_nearest_m", "nl")
+    # gains (distance: lower is better): 600, 100, 0, -200, new, lost, n/a, -600
+    # t = median |gain| over changed finite = median(600, 100, 200, 600) = 400
+    assert codes.tolist() == [0, 1, 2, 3, 5, 6, -1, 4]
+    assert labels[0] == "sterk verbeterd (meer dan 400 m)"
+    assert labels[5] == "nu bereikbaar"
+
+
+def test_scenario_map_layers_and_shared_classes():
+    before = make_areas()
+    after = before.copy()
+    after["dist_nearest_m"] = [100, 300, 700, 500, 1300, 800, np.nan, 250, 1500]
+    page = bg.map_html(
+        bg.scenario_map(
+            before,
+            after,
+            indicator="dist_nearest_m",
+            thresholds=[500, 800, 1200],
+            added_services=make_services().iloc[:1],
+        )
+    )
+    for name in ("Vóór: Afstand", "Na: Afstand", "Verschil (na − vóór)", "Nieuwe voorzieningen"):
+        assert json.dumps(name)[1:-1] in page  # non-ASCII text travels JSON-escaped
+    before_c, after_c, diff_c = layer_colours(page)
+    assert before_c[0] == after_c[0]  # 100 m in both: same class, same colour
+    assert diff_c[5] == maps._NOW_REACHABLE_COLOUR  # inf → 800 m
+    assert diff_c[0] == maps._DIFF_COLOURS[2]  # unchanged
+
+
+def test_scenario_map_needs_the_same_areas():
+    before = make_areas().iloc[:5]
+    with pytest.raises(InputError, match="same areas"):
+        bg.scenario_map(before, make_areas(), indicator="fca2")
+
+
+# --------------------------------------------------------------------------------------
+# save_map, inlining, static export
+# --------------------------------------------------------------------------------------
+
+
+def test_save_map_writes_atomically(tmp_path):
+    m = bg.reach_map(make_areas(), indicators="fca2")
+    out = bg.save_map(m, tmp_path / "sub" / "kaart.html")
+    first = out.read_bytes()
+    bg.save_map(bg.reach_map(make_areas(), indicators="fca2"), out)
+    assert out.read_bytes() == first
+    assert [p.name for p in out.parent.iterdir()] == ["kaart.html"]  # no temp files left
+    with pytest.raises(InputError, match=r"\.html"):
+        bg.save_map(m, tmp_path / "kaart.png")
+
+
+def test_branca_colormap_d3_is_inlined():
+    import branca.colormap as cm
+    import folium
+
+    m = folium.Map(location=[51, 4], zoom_start=12, tiles=None)
+    cm.LinearColormap(["#ffffff", "#000000"], vmin=0, vmax=1, caption="x").add_to(m)
+    page = bg.map_html(m)
+    assert remote_resources(page) == []
+    assert 'version: "3.5.16"' in page  # d3 from xstatic-d3
+
+
+def test_inliner_refuses_unknown_remote_scripts_and_awesome_markers():
+    page = '<html><head><script src="https://cdn.example.org/plugin.js"></script></head></html>'
+    with pytest.raises(InputError, match="plugin.js"):
+        inline_assets(page)
+    import folium
+
+    m = folium.Map(location=[51, 4], tiles=None)
+    folium.Marker([51, 4], icon=folium.Icon(color="red")).add_to(m)
+    with pytest.raises(InputError, match="AwesomeMarkers"):
+        bg.map_html(m)
+
+
+def test_leaflet_css_images_become_data_uris():
+    page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", tiles=False))
+    assert "url(images/" not in page
+    assert 'url("data:image/png;base64,' in page
+
+
+def test_static_map_png_and_pdf_are_deterministic(tmp_path):
+    areas, services = make_areas(), make_services()
+    for suffix in ("png", "pdf", "svg"):
+        a = tmp_path / f"a.{suffix}"
+        b = tmp_path / f"b.{suffix}"
+        fig = bg.static_map(
+            areas,
+            indicator="dist_nearest_m",
+            services=services,
+            thresholds=[500, 800, 1200],
+            path=a,
+        )
+        bg.static_map(
+            areas,
+            indicator="dist_nearest_m",
+            services=services,
+            thresholds=[500, 800, 1200],
+            path=b,
+        )
+        assert a.read_bytes() == b.read_bytes(), suffix
+    assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "a.pdf").read_bytes()[:5] == b"%PDF-"
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts[:6] == [
+        "tot 500 m (3)",
+        "500 – 800 m (1)",
+        "800 – 1.200 m (2)",
+        "meer dan 1.200 m (1)",
+        "onbereikbaar (1)",
+        "geen gegevens (1)",
+    ]
+    with pytest.raises(InputError, match="png"):
+        bg.static_map(areas, indicator="fca2", path=tmp_path / "x.jpg")
+
+
+def test_nice_scale_bar_lengths():
+    assert [maps._nice_length(x) for x in (7, 130, 240, 999, 4900)] == [5, 100, 200, 500, 2000]

@@ -1,0 +1,222 @@
+"""The saved maps in a real browser: headless Debian Chromium via Playwright, offline, file://.
+
+Every request that is not ``file:`` is aborted, so the page must bring everything it
+needs. Skipped when /usr/bin/chromium is absent, except under CI=1, where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import buurtgeo as bg
+from tests.test_maps import XSS, make_areas, make_services
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+AREAS_PANE = ".leaflet-bgAreas-pane path.leaflet-interactive"
+SERVICES_PANE = ".leaflet-bgServices-pane path.leaflet-interactive"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI (.ci/run installs it)")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Opened:
+    """A page opened from file:// with the network cut, and what it reported."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.context = browser.new_context(viewport={"width": 1200, "height": 800})
+        self.page = self.context.new_page()
+        self.console: list = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        self.page.on("console", lambda m: self.console.append(m))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.route("**/*", self._route)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector(AREAS_PANE, state="attached", timeout=10_000)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def console_errors(self) -> list:
+        return [m for m in self.console if m.type == "error"]
+
+    def hover_centre(self, locator) -> None:
+        box = locator.bounding_box()
+        assert box is not None
+        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def reach_page(browser, tmp_path_factory):
+    path = tmp_path_factory.mktemp("maps") / "bereik.html"
+    bg.save_map(
+        bg.reach_map(
+            make_areas(),
+            indicators=["dist_nearest_m", "fca2"],
+            services=make_services(),
+            catchments=True,
+            thresholds={"dist_nearest_m": [500, 800, 1200]},
+            title="Kinderopvang in de buurt",
+        ),
+        path,
+    )
+    opened = Opened(browser, path)
+    yield opened
+    opened.close()
+
+
+def test_opens_offline_and_draws_everything(reach_page, tmp_path_factory):
+    page = reach_page.page
+    assert reach_page.errors == []
+    assert reach_page.dialogs == []
+    # only the OpenStreetMap background may try the network; its tiles fail quietly
+    assert reach_page.blocked and all(
+        u.startswith("https://tile.openstreetmap.org/") for u in reach_page.blocked
+    )
+    for message in reach_page.console_errors():
+        assert message.text.startswith("Failed to load resource")
+        assert message.location["url"].startswith("https://tile.openstreetmap.org/")
+    assert page.locator(AREAS_PANE).count() == 9
+    assert page.locator(SERVICES_PANE).count() == 3
+    legend = page.locator("#bg-legend")
+    assert legend.is_visible()
+    assert legend.get_by_text("800 – 1.200 m").is_visible()
+    assert legend.get_by_text("onbereikbaar").is_visible()
+    assert page.get_by_text("Buurt 4", exact=True).is_visible()  # area labels, no tiles needed
+    shot = tmp_path_factory.getbasetemp() / "reach_map.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_tooltip_on_hover_with_name_and_units(reach_page):
+    page = reach_page.page
+    reach_page.hover_centre(page.locator(AREAS_PANE).nth(4))  # Buurt 4: 1300 m
+    tip = page.locator(".leaflet-tooltip.bg-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert "Buurt 4" in tip.inner_text()
+    assert "1.300 m" in tip.inner_text()
+    page.mouse.move(5, 400)
+
+
+def test_xss_name_is_text(reach_page):
+    page = reach_page.page
+    reach_page.hover_centre(page.locator(AREAS_PANE).nth(8))
+    tip = page.locator(".leaflet-tooltip.bg-tip", has_text="820 m")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert XSS in tip.inner_text()  # shown literally
+    page.mouse.move(5, 400)
+    reach_page.hover_centre(page.locator(SERVICES_PANE).nth(0))
+    tip = page.locator(".leaflet-tooltip.bg-tip", has_text="20 plaatsen")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert XSS in tip.inner_text()
+    page.mouse.move(5, 400)
+    # the label on the map is text too, and nothing ran
+    assert page.get_by_text(XSS, exact=True).first.is_visible()
+    assert reach_page.dialogs == [] and reach_page.errors == []
+    assert page.evaluate("document.querySelectorAll('.leaflet-container script').length") == 0
+
+
+def test_layers_toggle_in_the_layer_control(reach_page):
+    page = reach_page.page
+    control = page.locator(".leaflet-control-layers")
+    childcare = control.get_by_text("Kinderopvang baby's en peuters (2)")
+    childcare.click()
+    assert page.locator(SERVICES_PANE).count() == 1
+    childcare.click()
+    assert page.locator(SERVICES_PANE).count() == 3
+    # switch the indicator: the legend follows the active layer
+    legend = page.locator("#bg-legend")
+    control.get_by_text("Plaatsen per kind (2SFCA)").click()
+    assert legend.get_by_text("Plaatsen per kind (2SFCA)").is_visible()
+    assert not legend.get_by_text("800 – 1.200 m").is_visible()
+    assert page.locator(AREAS_PANE).count() == 9
+    control.get_by_text("Afstand tot dichtstbijzijnde (m)").click()
+    assert legend.get_by_text("800 – 1.200 m").is_visible()
+
+
+def test_without_tiles_not_a_single_request_or_console_error(browser, tmp_path):
+    path = tmp_path / "zonder_tegels.html"
+    bg.save_map(
+        bg.reach_map(make_areas(), indicators="fca2", services=make_services(), tiles=False),
+        path,
+    )
+    opened = Opened(browser, path)
+    try:
+        opened.page.wait_for_timeout(300)
+        assert opened.blocked == []
+        assert opened.console_errors() == []
+        assert opened.errors == []
+        assert opened.page.locator(AREAS_PANE).count() == 9
+    finally:
+        opened.close()
+
+
+def test_bivariate_and_scenario_maps_open(browser, tmp_path):
+    areas = make_areas()
+    after = areas.copy()
+    after["dist_nearest_m"] = [100, 300, 700, 500, 1300, 800, np.nan, 250, 1500]
+    pages = {
+        "bivariaat.html": bg.bivariate_map(
+            areas, need="children_0_2", reach="dist_nearest_m", tiles=False
+        ),
+        "scenario.html": bg.scenario_map(
+            areas,
+            after,
+            indicator="dist_nearest_m",
+            added_services=make_services().iloc[:1],
+            tiles=False,
+        ),
+    }
+    for name, m in pages.items():
+        opened = Opened(browser, bg.save_map(m, tmp_path / name))
+        try:
+            assert opened.errors == [] and opened.console_errors() == []
+            assert opened.page.locator(AREAS_PANE).count() == 9
+            assert opened.page.locator("#bg-legend").is_visible()
+            if name == "bivariaat.html":
+                assert opened.page.locator(".bg-bi .bg-cell").count() == 9
+            else:
+                control = opened.page.locator(".leaflet-control-layers")
+                control.get_by_text("Na: Afstand tot dichtstbijzijnde (m)").click()
+                assert opened.page.locator("#bg-legend").get_by_text("Na: Afstand").is_visible()
+        finally:
+            opened.close()
