@@ -30,6 +30,7 @@ so that ``edges read = edges used + len(set_aside)``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,7 @@ REASON_DETACHED = "not connected to the largest part of the network"
 REASON_ZERO_MERGED = "zero length: its two end nodes were merged into one"
 
 _EDGE_COLUMNS = ("edge", "u", "v", "length_m", "reason")
+_PAIRS_BLOCK = 512  # most sources per call of the compiled pairs kernel
 
 
 def _as_1d(name: str, values: Any, dtype: Any) -> np.ndarray:
@@ -594,6 +596,17 @@ class Network:
             unreachable.
         """
         nodes, off = self._check_sources(source_nodes, source_offset_m)
+        if off is None:
+            off = np.zeros(len(nodes))
+        g = self.graph
+        return _multi_source_kernel(g.indptr, g.indices, g.data, nodes, off, self.n_nodes)
+
+    def _nearest_scipy(
+        self, source_nodes: Any, source_offset_m: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`nearest` with scipy's Dijkstra (a reference for tests and benchmarks;
+        ties between sources may be broken differently)."""
+        nodes, off = self._check_sources(source_nodes, source_offset_m)
         n = self.n_nodes
         if len(nodes) == 0:
             return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
@@ -653,11 +666,58 @@ class Network:
         k = len(nodes)
         if off is None:
             off = np.zeros(k)
+        g = self.graph
+        indptr, indices, data = g.indptr, g.indices, g.data
+        n = self.n_nodes
+        workers = max(1, min(os.cpu_count() or 1, 8, -(-k // 64)))
+        # each worker takes a contiguous share of the sources and walks it in blocks of
+        # _PAIRS_BLOCK, reusing one distance workspace over the nodes
+        bounds = np.linspace(0, k, workers + 1).astype(np.int64)
+
+        def run(w: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+            work = np.full(n, np.inf)
+            out = []
+            for lo in range(int(bounds[w]), int(bounds[w + 1]), _PAIRS_BLOCK):
+                hi = min(int(bounds[w + 1]), lo + _PAIRS_BLOCK)
+                counts, node, dist, m = _pairs_kernel(
+                    indptr, indices, data, nodes[lo:hi], off[lo:hi], radius[lo:hi], work
+                )
+                src = np.repeat(np.arange(lo, hi, dtype=np.int64), counts)
+                # sources come grouped in order: sort by node within each source
+                order = np.argsort((src - lo) * n + node[:m], kind="stable")
+                out.append((src[order], node[:m][order], dist[:m][order]))
+            return out
+
+        if workers == 1:
+            parts = run(0)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers) as pool:  # the kernel frees the GIL
+                parts = [p for chunk in pool.map(run, range(workers)) for p in chunk]
+        if not parts:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+        return (
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
+
+    def _pairs_within_scipy(
+        self, source_nodes: Any, radius_m: Any, source_offset_m: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`pairs_within` with scipy's Dijkstra and ``limit=`` (slow: dense rows;
+        a reference for tests and benchmarks)."""
+        nodes, off = self._check_sources(source_nodes, source_offset_m)
+        radius = self._check_radius(radius_m, len(nodes))
+        k = len(nodes)
+        if off is None:
+            off = np.zeros(k)
         out_s, out_n, out_d = [], [], []
         block = max(1, int(2_000_000 // max(self.n_nodes, 1)))
         for lo in range(0, k, block):
             hi = min(k, lo + block)
-            lim = float(np.max(radius[lo:hi] - off[lo:hi])) if hi > lo else 0.0
+            lim = float(np.max(radius[lo:hi] - off[lo:hi]))
             if lim < 0:
                 continue
             d = dijkstra(self.graph, directed=True, indices=nodes[lo:hi], limit=lim)
@@ -838,3 +898,165 @@ def grid_network(
     v = np.concatenate([node[right] + 1, node[up] + n_side])
     length = np.hypot(x[u] - x[v], y[u] - y[v])
     return Network.from_edges(u, v, length, x, y, crs=crs, keep_largest=False)
+
+
+# ------------------------------------------------------------------------------------------
+# Compiled kernels (numba, cached on disk): Dijkstra with a binary heap over the CSR arrays
+# ------------------------------------------------------------------------------------------
+
+from numba import njit  # noqa: E402  (kept next to the kernels that need it)
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(keys, vals, size, key, val):
+    """Push (key, val) on a binary min-heap stored in keys/vals[:size]; return new size."""
+    i = size
+    keys[i] = key
+    vals[i] = val
+    while i > 0:
+        parent = (i - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[i] = keys[parent]
+        vals[i] = vals[parent]
+        i = parent
+    keys[i] = key
+    vals[i] = val
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(keys, vals, size):
+    """Remove the minimum of the heap (keys/vals[:size]); return (key, val, new size)."""
+    top_key = keys[0]
+    top_val = vals[0]
+    size -= 1
+    key = keys[size]
+    val = vals[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and keys[child + 1] < keys[child]:
+            child += 1
+        if keys[child] >= key:
+            break
+        keys[i] = keys[child]
+        vals[i] = vals[child]
+        i = child
+    keys[i] = key
+    vals[i] = val
+    return top_key, top_val, size
+
+
+@njit(cache=True, nogil=True)
+def _grow_int(a):
+    """A copy of ``a`` (int64) with twice the room (an explicit loop compiles fast)."""
+    b = np.empty(2 * a.shape[0], dtype=np.int64)
+    for j in range(a.shape[0]):
+        b[j] = a[j]
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _grow_float(a):
+    """A copy of ``a`` (float64) with twice the room."""
+    b = np.empty(2 * a.shape[0], dtype=np.float64)
+    for j in range(a.shape[0]):
+        b[j] = a[j]
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _multi_source_kernel(indptr, indices, data, src_nodes, src_off, n):
+    """Multi-source Dijkstra: dist[j] = min_i off_i + D(src_i, j); ties to the lowest i.
+
+    Keys pushed for a node strictly decrease, so a popped entry is current exactly when
+    its key equals ``dist``; no settled flags are needed. The heap holds one entry per
+    successful relaxation: at most one per stored edge plus one per source, so it is
+    allocated once at that size."""
+    dist = np.full(n, np.inf)
+    label = np.full(n, -1, dtype=np.int64)
+    keys = np.empty(len(data) + len(src_nodes) + 1, dtype=np.float64)
+    vals = np.empty(keys.shape[0], dtype=np.int64)
+    size = 0
+    for i in range(len(src_nodes)):
+        s = src_nodes[i]
+        d = src_off[i]
+        if d < dist[s] or (d == dist[s] and i < label[s]):
+            dist[s] = d
+            label[s] = i
+            size = _heap_push(keys, vals, size, d, s)
+    while size > 0:
+        d, u, size = _heap_pop(keys, vals, size)
+        if d > dist[u]:
+            continue  # a stale entry: u was pushed again with a smaller key
+        lu = label[u]
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + data[e]
+            if nd < dist[v]:
+                dist[v] = nd
+                label[v] = lu
+                size = _heap_push(keys, vals, size, nd, v)
+            elif nd == dist[v] and lu < label[v]:
+                label[v] = lu  # a tie: v is still in the heap (u pops first), relabel only
+    return dist, label
+
+
+@njit(cache=True, nogil=True)
+def _pairs_kernel(indptr, indices, data, src_nodes, src_off, radius, dist):
+    """Bounded Dijkstra from each source in turn.
+
+    Returns ``counts`` (pairs per source), ``node``, ``dist`` (grouped by source, in
+    the order settled) and the number of pairs ``m`` (``node[:m]``, ``dist[:m]`` are
+    valid): every node with ``off_i + D(src_i, node) <= radius_i``. ``dist`` is a
+    workspace over all nodes, all ``inf`` on entry and again on return (reset through
+    the list of touched nodes, so each source costs only what its search touches)."""
+    touched = np.empty(1024, dtype=np.int64)
+    keys = np.empty(1024, dtype=np.float64)
+    vals = np.empty(1024, dtype=np.int64)
+    out_n = np.empty(4096, dtype=np.int64)
+    out_d = np.empty(4096, dtype=np.float64)
+    counts = np.zeros(len(src_nodes), dtype=np.int64)
+    count = 0
+    for i in range(len(src_nodes)):
+        r = radius[i]
+        s = src_nodes[i]
+        d0 = src_off[i]
+        if not d0 <= r:
+            continue
+        n_touched = 1
+        touched[0] = s
+        dist[s] = d0
+        size = _heap_push(keys, vals, 0, d0, s)
+        start = count
+        while size > 0:
+            d, u, size = _heap_pop(keys, vals, size)
+            if d > dist[u]:
+                continue  # stale entry
+            if count == out_n.shape[0]:
+                out_n = _grow_int(out_n)
+                out_d = _grow_float(out_d)
+            out_n[count] = u
+            out_d[count] = d
+            count += 1
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                nd = d + data[e]
+                if nd <= r and nd < dist[v]:
+                    if dist[v] == np.inf:
+                        if n_touched == touched.shape[0]:
+                            touched = _grow_int(touched)
+                        touched[n_touched] = v
+                        n_touched += 1
+                    dist[v] = nd
+                    if size == keys.shape[0]:
+                        keys = _grow_float(keys)
+                        vals = _grow_int(vals)
+                    size = _heap_push(keys, vals, size, nd, v)
+        counts[i] = count - start
+        for t in range(n_touched):
+            dist[touched[t]] = np.inf
+    return counts, out_n, out_d, count
