@@ -40,12 +40,15 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 from __future__ import annotations
 
 import math
+import sys
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from scipy.spatial import cKDTree
 
 from buurtgeo import schema
@@ -76,8 +79,10 @@ REACH_COLUMNS: tuple[str, ...] = (
 # origin-level (origin, service) pairs handled at once: ~24 bytes each plus temporaries,
 # so a block costs a few hundred MB at most.
 _PAIR_BLOCK = 4_000_000
-# services per bounded network search call (node-level pairs stay small)
-_SOURCE_BLOCK = 1024
+# services per bounded network search call, at most; fewer when the catchment holds many
+# nodes, so that a block has about _NODE_PAIR_BLOCK (service, node) pairs
+_SOURCE_BLOCK = 4096
+_NODE_PAIR_BLOCK = 8_000_000
 # rows named in an error message
 _SHOW = 5
 
@@ -363,8 +368,9 @@ class _OnNetwork:
             node, off = np.zeros(0, np.int64), np.zeros(0)
         self.node = np.asarray(node, dtype=np.int64)
         self.offset = np.asarray(off, dtype=np.float64)
-        # origins grouped by node: origins of node k are order[starts[k]:starts[k] + counts[k]]
-        self.order = np.argsort(self.node, kind="stable")
+        # origins grouped by node, nearest first: origins of node k are
+        # order[starts[k]:starts[k] + counts[k]], by increasing offset
+        self.order = np.lexsort((self.offset, self.node))
         self.counts = np.bincount(self.node, minlength=network.n_nodes)
         self.starts = np.cumsum(self.counts) - self.counts
 
@@ -380,19 +386,30 @@ class _OnNetwork:
         dist, _ = self.network.nearest(s.node, s.offset)
         return np.asarray(dist, dtype=np.float64)[self.node] + self.offset
 
-    def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
-        """Yield ``(service, origin, d)`` with ``d <= radius``; each block holds whole services."""
+    def _source_block(self, radius: float) -> int:
+        """Services per search so that a block holds about _NODE_PAIR_BLOCK node pairs."""
+        net = self.network
+        area = max(float(np.ptp(net.node_x)) * float(np.ptp(net.node_y)), 1.0)
+        per_source = max(net.n_nodes / area * math.pi * radius * radius, 1.0)
+        return int(max(1, min(_SOURCE_BLOCK, _NODE_PAIR_BLOCK // per_source)))
+
+    def node_pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield ``(service, node, d)`` with ``d = offset(service) + D <= radius``, whole services."""
         if len(s) == 0 or self.n == 0:
             return
         left = radius - s.offset  # what is left of the radius once at the service's node
         sources = np.flatnonzero(left >= 0)
-        for lo in range(0, len(sources), _SOURCE_BLOCK):
-            src = sources[lo : lo + _SOURCE_BLOCK]
+        step = self._source_block(radius)
+        for lo in range(0, len(sources), step):
+            src = sources[lo : lo + step]
             si, nodes, dn = self.network.pairs_within(s.node[src], left[src])
-            si = np.asarray(si, dtype=np.int64)
-            nodes = np.asarray(nodes, dtype=np.int64)
-            svc = src[si]
+            svc = src[np.asarray(si, dtype=np.int64)]
             d_node = np.asarray(dn, dtype=np.float64) + s.offset[svc]
+            yield svc, np.asarray(nodes, dtype=np.int64), d_node
+
+    def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield ``(service, origin, d)`` with ``d <= radius``; each block holds whole services."""
+        for svc, nodes, d_node in self.node_pair_blocks(s, radius):
             per_pair = self.counts[nodes]
             # cut at service boundaries so every block holds all pairs of its services
             first = np.flatnonzero(np.r_[True, svc[1:] != svc[:-1]])
@@ -400,21 +417,137 @@ class _OnNetwork:
             for a, b in _blocks(per_service, _PAIR_BLOCK):
                 p0 = first[a]
                 p1 = first[b] if b < len(first) else len(svc)
-                rep, origin = _expand(nodes[p0:p1], per_pair[p0:p1], self.starts, self.order)
-                d = d_node[p0:p1][rep] + self.offset[origin]
+                c = per_pair[p0:p1]
+                origin = self.order[_expand(nodes[p0:p1], c, self.starts)]
+                d = np.repeat(d_node[p0:p1], c) + self.offset[origin]
                 keep = d <= radius
-                yield svc[p0:p1][rep][keep], origin[keep], d[keep]
+                yield np.repeat(svc[p0:p1], c)[keep], origin[keep], d[keep]
+
+    def accumulate(
+        self,
+        s: _Points,
+        population: np.ndarray,
+        supply: np.ndarray,
+        has_cap: np.ndarray,
+        r: float,
+        decay: str,
+        extras: Sequence[float],
+    ) -> tuple[np.ndarray, ...]:
+        """Counts, capacity and 2SFCA in two compiled passes over node-level pairs.
+
+        No origin-level pair is ever stored: for each (service, node) pair the kernels walk
+        the node's origins (nearest first) and stop at the radius.
+        """
+        n, n_s = self.n, len(s)
+        ex = np.asarray(extras, dtype=np.float64)
+        within = np.zeros(n, dtype=np.int64)
+        cap_within = np.zeros(n)
+        access = np.zeros(n)
+        ex_within = np.zeros((len(ex), n), dtype=np.int64)
+        ex_cap = np.zeros((len(ex), n))
+        used = np.zeros(n_s, dtype=np.bool_)
+        demand = np.zeros(n_s)
+        code = _DECAY_CODES[decay]
+        pop = np.ascontiguousarray(population, dtype=np.float64)
+        supply = np.ascontiguousarray(supply, dtype=np.float64)
+        radius = max([r, *extras])
+        for svc, nodes, d_node in self.node_pair_blocks(s, radius):
+            args = (svc, nodes, d_node, self.starts, self.counts, self.order, self.offset)
+            _pass_demand(
+                *args, pop, supply, r, code, ex, demand, within, cap_within, ex_within, ex_cap, used
+            )
+            # demand of this block's services is complete: all their pairs were seen
+            ratio = np.divide(supply, demand, out=np.zeros(n_s), where=(demand > 0) & has_cap)
+            _pass_access(*args, r, code, ratio, access)
+        return within, cap_within, access, ex_within, ex_cap, used, demand
 
 
-def _expand(
-    nodes: np.ndarray, counts: np.ndarray, starts: np.ndarray, order: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For node-level pairs, the pair index and origin of every origin at each pair's node."""
+# --------------------------------------------------------------------------------------
+# Compiled kernels (numba, cached on disk) for the network path with a named decay
+# --------------------------------------------------------------------------------------
+
+_DECAY_CODES: Mapping[str, int] = MappingProxyType({"step": 0, "linear": 1, "gaussian": 2})
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _w(d: float, r: float, code: int) -> float:  # pragma: no cover - compiled
+    # the formulas of _step, _linear and _gaussian above
+    if code == 0:
+        return 1.0
+    if code == 1:
+        return 1.0 - d / r
+    return (math.exp(-0.5 * (d / r) ** 2) - _GAUSS_FLOOR) / (1.0 - _GAUSS_FLOOR)
+
+
+@njit(cache=True, nogil=True)
+def _pass_demand(
+    svc,
+    nodes,
+    d_node,
+    starts,
+    counts,
+    order,
+    offset,
+    pop,
+    supply,
+    r,
+    code,
+    extras,
+    demand,
+    within,
+    cap_within,
+    ex_within,
+    ex_cap,
+    used,
+):  # pragma: no cover - compiled
+    """Step 1: demand per service; also counts and capacity within R (and extra radii)."""
+    radius = r
+    for e in range(extras.shape[0]):
+        radius = max(radius, extras[e])
+    for p in range(svc.shape[0]):
+        j = svc[p]
+        k = nodes[p]
+        base = d_node[p]
+        for q in range(starts[k], starts[k] + counts[k]):
+            i = order[q]
+            d = base + offset[i]
+            if d > radius:
+                break  # origins of a node come nearest first
+            for e in range(extras.shape[0]):
+                if d <= extras[e]:
+                    ex_within[e, i] += 1
+                    ex_cap[e, i] += supply[j]
+            if d <= r:
+                demand[j] += _w(d, r, code) * pop[i]
+                within[i] += 1
+                cap_within[i] += supply[j]
+                used[j] = True
+
+
+@njit(cache=True, nogil=True)
+def _pass_access(
+    svc, nodes, d_node, starts, counts, order, offset, r, code, ratio, access
+):  # pragma: no cover - compiled
+    """Step 2: A_i += w(d_ij) R_j."""
+    for p in range(svc.shape[0]):
+        j = svc[p]
+        if ratio[j] == 0.0:
+            continue
+        k = nodes[p]
+        base = d_node[p]
+        for q in range(starts[k], starts[k] + counts[k]):
+            i = order[q]
+            d = base + offset[i]
+            if d > r:
+                break
+            access[i] += _w(d, r, code) * ratio[j]
+
+
+def _expand(nodes: np.ndarray, counts: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Positions (into the node-sorted origin order) of every origin at each pair's node."""
     total = int(counts.sum())
-    rep = np.repeat(np.arange(len(nodes), dtype=np.int64), counts)
     first = np.cumsum(counts) - counts
-    pos = starts[nodes][rep] + (np.arange(total, dtype=np.int64) - first[rep])
-    return rep, order[pos]
+    return np.repeat(starts[nodes] - first, counts) + np.arange(total, dtype=np.int64)
 
 
 def _blocks(sizes: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
@@ -475,7 +608,16 @@ def _compute(
     demand = np.zeros(n_s)
 
     radius = max([r, *extras])
-    for svc, origin, d in engine.pair_blocks(services, radius):
+    if isinstance(engine, _OnNetwork) and isinstance(decay, str):
+        within, cap_within, access, ex_w, ex_c, used, demand = engine.accumulate(
+            services, population, supply, has_cap, r, decay, extras
+        )
+        extra_within = {e: ex_w[k] for k, e in enumerate(extras)}
+        extra_cap = {e: ex_c[k] for k, e in enumerate(extras)}
+        blocks: Iterator[tuple[np.ndarray, ...]] = iter(())
+    else:
+        blocks = engine.pair_blocks(services, radius)
+    for svc, origin, d in blocks:
         for e in extras:
             m = d <= e
             extra_within[e] += np.bincount(origin[m], minlength=n)
@@ -1164,3 +1306,20 @@ def aggregate_reach(
     out.attrs["origins_without_group"] = int((~has).sum())
     out.attrs["weight"] = weight if isinstance(weight, str) or weight is None else "custom"
     return out
+
+
+# --------------------------------------------------------------------------------------
+# ``buurtgeo.reach`` is both this module and the function :func:`reach`. When another
+# module runs ``from buurtgeo.reach import ...`` before anyone touches ``bg.reach``,
+# Python binds the package attribute ``reach`` to this module, and ``bg.reach(...)``
+# would fail. Making the module callable keeps ``bg.reach(origins, services, ...)``
+# working either way.
+# --------------------------------------------------------------------------------------
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return reach(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -397,6 +397,13 @@ def test_network_reach_equals_networkx(street, decay, monkeypatch):
     monkeypatch.setattr(reach_mod, "_SOURCE_BLOCK", 3)
     small = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
     pd.testing.assert_frame_equal(small, res, check_exact=False, rtol=1e-12)
+    # the vectorised numpy path (taken for a callable decay) agrees with the compiled one
+    named = {
+        "step": lambda d: np.ones_like(d),
+        "gaussian": lambda d: decay_weights(d, catchment_m=400.0, decay="gaussian"),
+    }
+    numpy_path = reach(origins, services, network=net, catchment_m=400.0, decay=named[decay])
+    pd.testing.assert_frame_equal(numpy_path, res, check_exact=False, rtol=1e-12)
 
 
 def test_network_reach_all_and_bike_speed(street):
@@ -415,3 +422,15 @@ def test_network_reach_all_and_bike_speed(street):
     np.testing.assert_allclose(
         bike["time_nearest_min"][finite], bike["dist_nearest_m"][finite] / (15_000 / 60)
     )
+
+
+def test_bg_reach_stays_callable_after_submodule_import(line, monkeypatch):
+    import sys
+
+    import buurtgeo as bg
+
+    origins, services = line
+    # what ``from buurtgeo.reach import reach_all`` does to the package when it runs first
+    monkeypatch.setattr(bg, "reach", sys.modules["buurtgeo.reach"], raising=False)
+    res = bg.reach(origins, services, catchment_m=200.0)
+    np.testing.assert_array_equal(res["dist_nearest_m"], [50, 50, 50])
