@@ -58,19 +58,23 @@ __all__ = [
 #: A complete, commented configuration file (``buurtgeo run --template`` prints it).
 CONFIG_TEMPLATE = """\
 # buurtgeo analysis — paths are relative to this file.
+# The file names below are those of the embedded sample (buurtgeo sample --out DIR).
 
 [inputs]
 sectors = "sh_statbel_statistical_sectors_3812_20230101.geojson.zip"  # Statbel sectors
 population = "OPEN DATA_SECTOREN_2023.xlsx"     # Statbel population per sector
 age_bands = "leeftijdsgroepen_sectoren_2023.csv" # optional: children per age band and sector
-network = "walk.osm"                             # optional: OSM .osm/.pbf or road lines; without: straight lines
+network = "lindevoorde_hazelbeke_walk.osm"       # optional: OSM .osm/.pbf or road lines; without: straight lines
 network_mode = "walk"                            # walk | bike
 areas = "statsec_wijken.csv"                     # optional: areas (polygons or sector → area table); without: proposed
-# areas_id_column = "wijk"                       # optional, when the areas file is not recognised
+# areas_id_column = "wijknr"                     # optional, when the areas file is not recognised
 # areas_name_column = "wijknaam"
 # municipality = ["46091", "46092"]              # optional: NIS codes or names to keep
 
 [[inputs.services]]                              # one block per services file
+path = "kinderopvanglocaties.csv"
+
+[[inputs.services]]
 path = "voorzieningen_kinderen_gezinnen.csv"
 # kind = "childcare_baby"                        # optional: one kind for the whole file
 # columns = { name = "Naam", capacity = "Capaciteit", x = "X", y = "Y", crs = "EPSG:31370" }
@@ -478,9 +482,7 @@ def demo_config(
             "age_bands": str(paths["age_bands"]),
             "network": str(paths["network"]),
             "areas": str(paths["areas"]),
-            "areas_id_column": "wijk",
-            "areas_name_column": "wijknaam",
-            "services": [{"path": str(paths["services"])}],
+            "services": [{"path": str(paths["childcare"])}, {"path": str(paths["services"])}],
         },
         "outputs": {"dir": str(out_dir)},
     }
@@ -726,15 +728,19 @@ def analyse(cfg: AnalysisConfig) -> Analysis:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         analysis = _analyse(cfg, notes, set_aside)
-    seen = set()
-    for w in caught:
-        text = str(w.message)
-        if issubclass(w.category, UserWarning) and text not in seen:
-            seen.add(text)
-            analysis.notes.append(text)
-        elif not issubclass(w.category, UserWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    _notes_from_warnings(analysis.notes, caught)
     return analysis
+
+
+def _notes_from_warnings(notes: list[str], caught: Sequence[warnings.WarningMessage]) -> None:
+    """Keep the stages' user warnings as notes (shown in the summary), once each."""
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if issubclass(w.category, UserWarning) and not issubclass(w.category, FutureWarning):
+            if text not in notes:
+                notes.append(text)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame]) -> Analysis:
@@ -1333,7 +1339,10 @@ def run_config(
         cfg = load_config(config)
     analysis = analyse(cfg)
     if write:
-        analysis.write(out_dir)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            analysis.write(out_dir)
+        _notes_from_warnings(analysis.notes, caught)
     if not quiet:
         print(analysis.summary())
         if write:

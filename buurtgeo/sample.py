@@ -600,12 +600,12 @@ _SERVICE_PLAN: tuple[tuple[str, int, str, str, tuple[int, ...] | None], ...] = (
         (14, 18, 21, 28, 35, 42, 56),
     ),
     ("childcare_baby", 8, "Gezinsopvang baby's en peuters", "Gezinsopvang", (4, 6, 8, 8)),
-    ("out_of_school_care", 3, "Buitenschoolse opvang", "IBO", (40, 60, 84)),
+    ("out_of_school_care", 5, "Buitenschoolse opvang", "IBO", (40, 60, 84)),
     ("consultatiebureau", 3, "Consultatiebureau", "Consultatiebureau", None),
     ("huis_van_het_kind", 2, "Huis van het Kind", "Huis van het Kind", None),
-    ("primary_school", 8, "Basisschool", "Basisschool", None),
-    ("playground", 14, "Speeltuin", "Speeltuin", None),
-    ("library", 2, "Bibliotheek", "Bibliotheek", None),
+    ("primary_school", 15, "Basisschool", "Basisschool", None),
+    ("playground", 24, "Speeltuin", "Speeltuin", None),
+    ("library", 3, "Bibliotheek", "Bibliotheek", None),
 )
 
 _CHILDCARE_NAMES = (
@@ -944,10 +944,20 @@ def _areas_csv(rng: np.random.Generator, records: Sequence[_SectorRecord]) -> by
         )
         rank = np.empty(k, dtype=int)
         rank[order] = np.arange(k)
+        # each wijk is named after its most populous sector ("Lindevoorde-Centrum" → "Centrum")
+        names = {}
+        for c in range(k):
+            biggest = max(
+                (r for r, lab in zip(members, labels, strict=True) if lab == c),
+                key=lambda r: r.population,
+            )
+            names[c] = biggest.name.replace(
+                f"{biggest.village}-Centrum", f"{biggest.village} Centrum"
+            )
         for r, lab in zip(members, labels, strict=True):
             wijk = f"{m.nis}W{rank[lab] + 1:02d}"
-            rows.append([r.code, wijk, f"{m.name} wijk {rank[lab] + 1}"])
-    return _csv_bytes(["statsec", "wijk", "wijknaam"], rows, sep=";")
+            rows.append([r.code, wijk, names[lab]])
+    return _csv_bytes(["statsec", "wijknr", "wijknaam"], rows, sep=";")
 
 
 def make_sample(out_dir: str | PathLike[str], *, seed: int = DEFAULT_SEED) -> dict[str, Path]:

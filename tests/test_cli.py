@@ -1,0 +1,133 @@
+"""The ``buurtgeo`` command: help, one-line errors, exit codes, template, sample."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from buurtgeo.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from buurtgeo.pipeline import CONFIG_TEMPLATE
+from buurtgeo.sample import SAMPLE_FILES, make_sample
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return make_sample(tmp_path_factory.mktemp("sample"))
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real entry point in a fresh interpreter (as a user types it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "buurtgeo.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ((), ("demo", "run", "template", "sample", "download", "exit codes")),
+        (("demo",), ("--out", "FICTIONAL", "indicators.csv", "map.html", "set_aside.csv")),
+        (("run",), ("CONFIG.toml", "--check", "--out", "--debug", "indicators.gpkg")),
+        (("template",), ("--out", "commented")),
+        (("sample",), ("--seed", "--out")),
+        (("download",), ("--list", "--cache-dir", "--force")),
+    ],
+)
+def test_help_is_complete(command, words, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for word in words:
+        assert word in out, word
+
+
+def test_missing_config_is_one_line_without_traceback():
+    result = _run("run", "does-not-exist.toml")
+    assert result.returncode == EXIT_USAGE
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["buurtgeo: error: does-not-exist.toml: configuration file not found"]
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    code = main(["run", str(tmp_path / "nope.toml"), "--debug"])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert "Traceback (most recent call last)" in err
+    assert err.strip().splitlines()[-1].startswith("buurtgeo: error: ")
+
+
+def test_bad_config_lists_every_problem_on_one_line(tmp_path, capsys):
+    path = tmp_path / "analysis.toml"
+    path.write_text(
+        '[inputs]\nsectors = "missing.zip"\n[analysis]\ndecay = "exp"\nfoo = 1\n',
+        encoding="utf-8",
+    )
+    code = main(["run", str(path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == EXIT_USAGE
+    assert len(err) == 1
+    for part in (
+        "missing.zip",
+        "inputs.population is required",
+        "inputs.services is required",
+        "analysis.decay",
+        "unknown key analysis.foo",
+    ):
+        assert part in err[0], part
+
+
+def test_unusable_input_is_exit_code_3(sample, tmp_path, capsys):
+    bad = tmp_path / "services.csv"
+    bad.write_text("Naam;Capaciteit\nDe Rakkers;12\n", encoding="utf-8")
+    config = tmp_path / "analysis.toml"
+    config.write_text(
+        f'[inputs]\nsectors = "{sample["sectors"].as_posix()}"\n'
+        f'population = "{sample["population"].as_posix()}"\n'
+        f'[[inputs.services]]\npath = "{bad.as_posix()}"\n[outputs]\ndir = "out"\n',
+        encoding="utf-8",
+    )
+    code = main(["run", str(config), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == EXIT_INPUT
+    assert len(err) == 1 and "services.csv" in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_prints_the_config_and_check_accepts_it(sample, tmp_path, capsys):
+    assert main(["template"]) == EXIT_OK
+    assert capsys.readouterr().out == CONFIG_TEMPLATE
+    for path in sample.values():
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "analysis.toml"
+    assert main(["template", "--out", str(target)]) == EXIT_OK
+    assert main(["template", "--out", str(target)]) == EXIT_INPUT  # never overwrites
+    capsys.readouterr()
+    assert main(["run", str(target), "--check"]) == EXIT_OK
+    assert "configuration OK" in capsys.readouterr().out
+
+
+def test_sample_command_writes_the_files(tmp_path, capsys):
+    assert main(["sample", "--out", str(tmp_path), "--quiet"]) == EXIT_OK
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(SAMPLE_FILES.values())
+    assert capsys.readouterr().out == ""
+
+
+def test_download_needs_a_name(capsys):
+    assert main(["download"]) == EXIT_USAGE
+    assert "name a file to download" in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == EXIT_USAGE
+    assert "invalid choice" in capsys.readouterr().err

@@ -1,0 +1,357 @@
+"""The whole job: config validation, the demo end to end, indicators cross-checked by hand."""
+
+from __future__ import annotations
+
+import filecmp
+import io
+import shutil
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import cdist
+
+import buurtgeo as bg
+from buurtgeo.errors import ConfigError, InputError
+from buurtgeo.pipeline import CONFIG_TEMPLATE, load_config, parse_config, run_config
+from buurtgeo.sample import make_sample
+
+OUTPUTS = (
+    "indicators.csv",
+    "indicators_areas.csv",
+    "indicators.xlsx",
+    "indicators.gpkg",
+    "map.html",
+    "set_aside.csv",
+    "buurtfiches/index.html",
+)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return make_sample(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    analysis = bg.run_demo(out, quiet=True)
+    return analysis, out
+
+
+def _straight_config(sample, **analysis):
+    return {
+        "inputs": {
+            "sectors": str(sample["sectors"]),
+            "population": str(sample["population"]),
+            "age_bands": str(sample["age_bands"]),
+            "areas": str(sample["areas"]),
+            "services": [{"path": str(sample["childcare"])}, {"path": str(sample["services"])}],
+        },
+        "analysis": {"origins": "point", **analysis},
+    }
+
+
+@pytest.fixture(scope="module")
+def straight(sample):
+    """Straight-line distances from one point per sector: small enough to check by hand."""
+    return run_config(_straight_config(sample), write=False, quiet=True)
+
+
+# --------------------------------------------------------------------------------------
+# configuration
+# --------------------------------------------------------------------------------------
+
+
+def test_template_is_valid_toml_for_the_sample_files(sample, tmp_path):
+    for path in sample.values():
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "analysis.toml").write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    cfg = load_config(tmp_path / "analysis.toml")
+    assert cfg.sectors == tmp_path / sample["sectors"].name
+    assert len(cfg.services) == 2
+    assert cfg.out_dir == tmp_path / "buurtgeo-output"
+    assert cfg.network is not None and cfg.areas is not None
+
+
+def test_config_reports_every_problem_at_once(sample, tmp_path):
+    data = {
+        "inputs": {
+            "sectors": str(sample["sectors"]),
+            "populaton": "x.xlsx",
+            "network": "missing.osm",
+            "services": [{"path": str(sample["services"]), "kind": "creche", "colums": {}}],
+        },
+        "analysis": {
+            "decay": "exponential",
+            "grid_spacing_m": -1,
+            "age_bands": {"library": ["kids"]},
+        },
+        "output": {},
+    }
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, base_dir=tmp_path, source="analysis.toml")
+    message = str(info.value)
+    assert "\n" not in message
+    for part in (
+        "analysis.toml",
+        "unknown section [output] (did you mean 'outputs'?)",
+        "unknown key inputs.populaton (did you mean 'population'?)",
+        "inputs.population is required",
+        "file not found",
+        "missing.osm",
+        "unknown service kind 'creche' (did you mean 'childcare_baby'?)",
+        "unknown key inputs.services[1].colums",
+        "analysis.decay must be",
+        "analysis.grid_spacing_m must be a positive number",
+        "unknown age band(s) ['kids']",
+    ):
+        assert part in message, part
+    assert message.startswith("analysis.toml: 9 problem(s)")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("outputs", "csv", "yes", "outputs.csv must be true or false"),
+        ("outputs", "language", "fr", "outputs.language must be 'nl' or 'en'"),
+        ("analysis", "kinds", "library", "analysis.kinds must be a list"),
+        ("analysis", "catchments_m", {"library": 0}, "analysis.catchments_m must be"),
+        ("areas", "n_areas", 2.5, "areas.n_areas must be a positive whole number"),
+    ],
+)
+def test_config_wrong_types(sample, section, key, value, expected):
+    data = _straight_config(sample)
+    data.setdefault(section, {})[key] = value
+    with pytest.raises(ConfigError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        parse_config(data)
+
+
+def test_bad_toml_names_the_line(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text("[inputs\nsectors = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"a\.toml: not valid TOML.*line 1"):
+        load_config(path)
+
+
+def test_relative_paths_resolve_against_the_config_file(sample, tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    for path in sample.values():
+        shutil.copy(path, folder / path.name)
+    text = CONFIG_TEMPLATE.replace('dir = "buurtgeo-output"', 'dir = "out"')
+    (folder / "a.toml").write_text(text, encoding="utf-8")
+    cfg = load_config(folder / "a.toml")
+    assert cfg.out_dir == folder / "out"
+    assert tomllib.loads(text)["outputs"]["dir"] == "out"
+
+
+# --------------------------------------------------------------------------------------
+# the demo, end to end
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_demo_writes_every_output(demo):
+    _analysis, out = demo
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+        assert (out / name).stat().st_size > 0
+    assert not list(out.glob(".*tmp*")), "temporary files left behind"
+
+
+@pytest.mark.slow
+def test_demo_tables_have_one_row_per_sector_and_area(demo, sample):
+    import geopandas as gpd
+    import pyogrio
+
+    analysis, out = demo
+    raw_sectors = gpd.read_file(sample["sectors"])
+    wijken = pd.read_csv(sample["areas"], sep=";", encoding="utf-8-sig")
+    table = pd.read_csv(out / "indicators.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    areas = pd.read_csv(out / "indicators_areas.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(table) == len(raw_sectors) == 48
+    assert set(table["sector_id"]) == set(raw_sectors["cd_sector"])
+    assert len(areas) == wijken["wijknr"].nunique() == 7
+    layers = dict(pyogrio.list_layers(out / "indicators.gpkg"))
+    assert set(layers) == {"sectors", "areas", "services"}
+    gpkg_sectors = gpd.read_file(out / "indicators.gpkg", layer="sectors")
+    assert len(gpkg_sectors) == 48 and gpkg_sectors.crs.to_epsg() == 3812
+    assert set(analysis.kinds) == {
+        "childcare_baby",
+        "out_of_school_care",
+        "consultatiebureau",
+        "huis_van_het_kind",
+        "primary_school",
+        "library",
+        "playground",
+    }
+
+
+@pytest.mark.slow
+def test_demo_indicators_are_sane(demo, sample):
+    analysis, out = demo
+    table = pd.read_csv(out / "indicators.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    for kind in analysis.kinds:
+        share = table[f"share_covered__{kind}"].dropna()
+        assert share.between(0, 1).all(), kind
+        assert (table[f"mean_dist_m__{kind}"].dropna() >= 0).all()
+    assert (table["places_per_100__childcare_baby"].dropna() >= 0).all()
+    # services without any capacity get no capacity-based indicators
+    assert "places_per_100__playground" not in table.columns
+    # the target children of childcare are the 0-2 year olds of the age-band file
+    bands = pd.read_csv(sample["age_bands"], sep=";", encoding="utf-8-sig")
+    areas = analysis.indicators("area")
+    assert areas["target_pop__childcare_baby"].sum() == pytest.approx(bands["children_0_2"].sum())
+    playground = bands["children_3_5"].sum() + bands["children_6_11"].sum()
+    assert areas["target_pop__playground"].sum() == pytest.approx(playground)
+
+
+@pytest.mark.slow
+def test_demo_set_aside_lists_every_unused_row(demo, sample):
+    _analysis, out = demo
+    table = pd.read_csv(out / "set_aside.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert list(table.columns) == ["stage", "source", "row", "column", "reason", "values"]
+    # the two 'ZZZZ' rows of the population file
+    population = table[table["stage"] == "population"]
+    assert population["values"].str.contains("ZZZZ").sum() == 2
+    # the childcare location without coordinates: the last line of its file
+    lines = sample["childcare"].read_bytes().decode("cp1252").splitlines()
+    services = table[table["stage"] == "services"]
+    assert len(services) == 1
+    assert int(services["row"].iloc[0]) == len(lines)
+    assert "Nog Te Plaatsen" in services["values"].iloc[0]
+    # the motorway is not walkable
+    assert table["values"].str.contains("highway=motorway").any()
+
+
+@pytest.mark.slow
+def test_demo_csv_opens_in_belgian_excel(demo):
+    _analysis, out = demo
+    data = (out / "indicators.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, first = data.decode("utf-8-sig").split("\r\n")[:2]
+    assert header.startswith("sector_id;sector_name_nl;")
+    assert "," in first and "." not in first.split(";", 3)[3]  # decimal commas only
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
+    assert pd.api.types.is_float_dtype(back["share_covered__childcare_baby"])
+
+
+@pytest.mark.slow
+def test_writing_twice_gives_the_same_bytes(demo, tmp_path):
+    analysis, out = demo
+    analysis.write(tmp_path)
+    for name in OUTPUTS:
+        assert filecmp.cmp(out / name, tmp_path / name, shallow=False), name
+
+
+@pytest.mark.slow
+def test_demo_summary_and_html(demo):
+    analysis, _out = demo
+    text = analysis.summary()
+    assert "48 statistische sectoren" in text and "7 buurten" in text
+    assert "Kinderopvang baby's en peuters" in text
+    html = analysis._repr_html_()
+    assert html.count("<tr>") == 1 + len(analysis.kinds)
+    assert "buurtgeo Analysis" in html
+
+
+# --------------------------------------------------------------------------------------
+# indicators against an independent dense computation (straight lines, one point per sector)
+# --------------------------------------------------------------------------------------
+
+
+def _dense_2sfca(analysis, kind):
+    origins = analysis.origins
+    services = analysis.services[analysis.services["service_kind"] == kind]
+    radius = analysis.catchments_m[kind]
+    d = cdist(
+        np.column_stack([origins.geometry.x, origins.geometry.y]),
+        np.column_stack([services.geometry.x, services.geometry.y]),
+    )
+    pop = origins[list(analysis.targets[kind])].sum(axis=1).to_numpy()
+    within = d <= radius
+    supply = services["capacity"].fillna(0.0).to_numpy()
+    demand = within.T.astype(float) @ pop
+    ratio = np.divide(supply, demand, out=np.zeros_like(supply), where=demand > 0)
+    access = within.astype(float) @ ratio
+    covered = d.min(axis=1) <= radius
+    frame = (
+        pd.DataFrame(
+            {"sector_id": origins["sector_id"], "p": pop, "pa": pop * access, "pc": pop * covered}
+        )
+        .groupby("sector_id")[["p", "pa", "pc"]]
+        .sum()
+    )
+    return frame["pa"] / frame["p"], frame["pc"] / frame["p"], d.min(axis=1)
+
+
+@pytest.mark.parametrize("kind", ["childcare_baby", "out_of_school_care", "playground"])
+def test_sector_indicators_match_a_dense_computation(straight, kind):
+    fca2, share, nearest = _dense_2sfca(straight, kind)
+    table = straight.indicators("sector", kind=kind)
+    populated = fca2.dropna().index
+    assert np.allclose(table.loc[populated, "share_covered"], share[populated], rtol=1e-9)
+    if "fca2" in table.columns:
+        assert np.allclose(table.loc[populated, "fca2"], fca2[populated], rtol=1e-9)
+    # one origin per sector: the sector's mean distance is that origin's distance
+    by_sector = pd.Series(nearest, index=straight.origins["sector_id"])
+    assert np.allclose(table.loc[populated, "mean_dist_m"], by_sector[populated], rtol=1e-9)
+
+
+def test_places_per_child_add_up_to_the_places(straight):
+    # 2SFCA identity: Σ_i P_i A_i = Σ_j S_j over the services that have demand in reach
+    kind = "childcare_baby"
+    services = straight.services[straight.services["service_kind"] == kind]
+    origins = straight.origins
+    d = cdist(
+        np.column_stack([origins.geometry.x, origins.geometry.y]),
+        np.column_stack([services.geometry.x, services.geometry.y]),
+    )
+    demand = origins["children_0_2"].to_numpy() @ (d <= straight.catchments_m[kind])
+    places = services["capacity"].to_numpy()[demand > 0].sum()
+    table = straight.indicators("sector", kind=kind)
+    total = (table["target_pop"] * table["fca2"]).sum()
+    assert total == pytest.approx(places, rel=1e-9)
+
+
+def test_area_and_region_are_weighted_means_of_sectors(straight):
+    kind = "childcare_baby"
+    sectors = straight.indicators("sector", kind=kind)
+    areas = straight.indicators("area", kind=kind)
+    ok = sectors["target_pop"] > 0
+    weighted = (sectors["share_covered"] * sectors["target_pop"])[ok].groupby(
+        sectors.loc[ok, "area_id"]
+    ).sum() / sectors.loc[ok].groupby("area_id")["target_pop"].sum()
+    assert np.allclose(areas.loc[weighted.index, "share_covered"], weighted, rtol=1e-9)
+    region = straight.region.iloc[0]
+    expected = (sectors["share_covered"] * sectors["target_pop"])[ok].sum() / sectors.loc[
+        ok, "target_pop"
+    ].sum()
+    assert region[f"share_covered__{kind}"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_kinds_and_catchments_from_config(sample):
+    analysis = run_config(
+        _straight_config(
+            sample, kinds=["library", "childcare_baby"], catchments_m={"childcare_baby": 500.0}
+        ),
+        write=False,
+        quiet=True,
+    )
+    assert analysis.kinds == ("library", "childcare_baby")
+    assert analysis.catchments_m == {"library": 1200.0, "childcare_baby": 500.0}
+    assert set(analysis.services["service_kind"]) == {"library", "childcare_baby"}
+
+
+def test_unknown_kind_and_level_are_clear_errors(straight):
+    with pytest.raises(InputError, match="was not analysed"):
+        straight.indicators("sector", kind="social_services")
+    with pytest.raises(InputError, match="level must be"):
+        straight.indicators("wijk")
+
+
+def test_labels_for_people(straight):
+    table = straight.indicators("area", kind="childcare_baby", labels=True)
+    assert "Aandeel kinderen binnen bereik" in table.columns
