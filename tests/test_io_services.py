@@ -131,7 +131,8 @@ def test_semicolon_decimal_comma_cp1252_lambert72(tmp_path):
 def test_utf8_bom_lat_lon(tmp_path):
     rows = "".join(f"K{i};{lat};{lon};kinderopvang\n" for i, (lon, lat) in enumerate(LON_LAT))
     path = write(tmp_path, "bom.csv", "\ufeffNom;Latitude;Longitude;Type\n" + rows)
-    services = read_services(path)
+    with pytest.warns(UserWarning, match="no capacity column"):
+        services = read_services(path)
     assert services["name"].tolist() == ["K0", "K1"]
     np.testing.assert_allclose(xy(services), working_xy(LON_LAT), atol=0.05)
 
@@ -139,7 +140,7 @@ def test_utf8_bom_lat_lon(tmp_path):
 def test_comma_dot_decimals_and_mapping(tmp_path):
     rows = "".join(f's{i},Lib {i},{lat},{lon},"1,200"\n' for i, (lon, lat) in enumerate(LON_LAT))
     path = write(tmp_path, "libs.csv", "code,title,breedte,lengte,m2\n" + rows)
-    services = read_services(
+    services = quiet_read(
         path,
         kind="library",
         columns={"service_id": "code", "name": "title", "lat": "breedte", "lon": "lengte"},
@@ -390,8 +391,9 @@ def test_vector_polygons_use_inner_point(tmp_path):
     square = shapely.box(x - 50, y - 50, x + 50, y + 50)
     path = tmp_path / "parks.gpkg"
     gpd.GeoDataFrame({"name": ["park"]}, geometry=[square], crs="EPSG:3812").to_file(path)
-    with pytest.warns(UserWarning, match="not points"):
+    with pytest.warns(UserWarning) as record:
         services = read_services(path, kind="playground")
+    assert any("not points" in str(w.message) for w in record)
     assert services.geometry.iloc[0].within(square)
 
 
@@ -412,3 +414,16 @@ def test_mapped_coordinates_win_over_geo_point(tmp_path):
     )
     assert services.attrs["columns_used"].get("point") is None
     np.testing.assert_allclose(xy(services), working_xy(LON_LAT)[:1], atol=0.5)
+
+
+def test_ods_v21_geo_point_2d_column(tmp_path):
+    # OpenDataSoft v2.1 exports name the point column geo_point_2d
+    rows = "".join(
+        f"{i};Bib {i};bibliotheek;{lat}, {lon}\n" for i, (lon, lat) in enumerate(LON_LAT)
+    )
+    path = write(tmp_path, "bibs.csv", "objectid;name;type;geo_point_2d\n" + rows)
+    services = quiet_read(path)
+    assert services.attrs["columns_used"]["point"] == "geo_point_2d"
+    assert services.index.tolist() == ["0", "1"]
+    assert (services["service_kind"] == "library").all()
+    np.testing.assert_allclose(xy(services), working_xy(LON_LAT), atol=0.05)
