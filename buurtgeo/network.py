@@ -54,6 +54,14 @@ REASON_SELF_LOOP = "self loop: both ends at the same node"
 REASON_PARALLEL = "parallel edge: a shorter edge joins the same two nodes"
 REASON_DETACHED = "not connected to the largest part of the network"
 REASON_ZERO_MERGED = "zero length: its two end nodes were merged into one"
+_REASONS = (
+    None,
+    REASON_BAD_LENGTH,
+    REASON_ZERO_MERGED,
+    REASON_SELF_LOOP,
+    REASON_PARALLEL,
+    REASON_DETACHED,
+)
 
 _EDGE_COLUMNS = ("edge", "u", "v", "length_m", "reason")
 _PAIRS_BLOCK = 512  # most sources per call of the compiled pairs kernel
@@ -272,9 +280,10 @@ class Network:
         crs = _projected_crs(crs)
 
         m = len(u)
-        reason = np.full(m, None, dtype=object)
+        # reason codes (0: used) index _REASONS; int8 keeps this fast at millions of edges
+        reason = np.zeros(m, dtype=np.int8)
         bad_w = ~np.isfinite(w) | (w < 0)
-        reason[bad_w] = REASON_BAD_LENGTH
+        reason[bad_w] = 1
 
         # 1. merge the end nodes of zero-length edges (they are one place)
         label = np.arange(n_in, dtype=np.int64)
@@ -288,30 +297,42 @@ class Network:
             rep = np.full(comp.max() + 1, n_in, dtype=np.int64)
             np.minimum.at(rep, comp, np.arange(n_in, dtype=np.int64))
             label = rep[comp]
-            reason[zero] = REASON_ZERO_MERGED
+            reason[zero] = 2
         uu, vv = label[u], label[v]
-        loop = (uu == vv) & (reason == None)  # noqa: E711 (object array comparison)
-        reason[loop] = REASON_SELF_LOOP
+        reason[(uu == vv) & (reason == 0)] = 3
 
-        # 2. shortest of parallel edges: sort by (min node, max node, length, position)
-        ok = np.flatnonzero(reason == None)  # noqa: E711
-        a = np.minimum(uu[ok], vv[ok])
-        b = np.maximum(uu[ok], vv[ok])
-        order = np.lexsort((ok, w[ok], b, a))
-        a, b, idx = a[order], b[order], ok[order]
-        first = np.ones(len(idx), dtype=bool)
-        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-        reason[idx[~first]] = REASON_PARALLEL
-        a, b, idx = a[first], b[first], idx[first]
-        if len(idx) == 0:
+        # 2. shortest of parallel edges (ties: the first in input order). Sort on the key
+        # a * n + b (a < b); the stable sort keeps input order within a node pair.
+        ok = np.flatnonzero(reason == 0)
+        if len(ok) == 0:
             raise NetworkError(
                 "no usable edges", hint="Every edge was a self loop or had a bad length"
             )
+        a = np.minimum(uu[ok], vv[ok])
+        b = np.maximum(uu[ok], vv[ok])
+        order = np.argsort(a * n_in + b, kind="stable")
+        a, b, idx = a[order], b[order], ok[order]
+        start = np.ones(len(idx), dtype=bool)
+        start[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        if not start.all():
+            group = np.cumsum(start) - 1
+            ws = w[idx]
+            shortest = np.minimum.reduceat(ws, np.flatnonzero(start))
+            cand = np.flatnonzero(ws == shortest[group])
+            first = np.ones(len(cand), dtype=bool)
+            first[1:] = group[cand[1:]] != group[cand[:-1]]
+            keep = np.zeros(len(idx), dtype=bool)
+            keep[cand[first]] = True
+            reason[idx[~keep]] = 4
+            a, b, idx = a[keep], b[keep], idx[keep]
 
         # 3. renumber the nodes that keep an edge, 0..k-1 (in input order)
-        used = np.unique(np.concatenate([a, b]))
-        a = np.searchsorted(used, a)
-        b = np.searchsorted(used, b)
+        used_mask = np.zeros(n_in, dtype=bool)
+        used_mask[a] = True
+        used_mask[b] = True
+        new = np.cumsum(used_mask) - 1
+        a, b = new[a], new[b]
+        used = np.flatnonzero(used_mask)
         k = len(used)
         ww = w[idx]
         graph = _symmetric_csr(a, b, ww, k)
@@ -322,21 +343,21 @@ class Network:
                 big = int(np.argmax(sizes))  # ties: the lowest component label
                 keep_node = comp == big
                 keep_edge = keep_node[a]
-                reason[idx[~keep_edge]] = REASON_DETACHED
+                reason[idx[~keep_edge]] = 5
                 a, b, ww, idx = a[keep_edge], b[keep_edge], ww[keep_edge], idx[keep_edge]
                 new = np.cumsum(keep_node) - 1
                 a, b = new[a], new[b]
                 used = used[keep_node]
                 k = len(used)
                 graph = _symmetric_csr(a, b, ww, k)
-        out = np.flatnonzero(reason != None)  # noqa: E711
+        out = np.flatnonzero(reason)
         set_aside = pd.DataFrame(
             {
                 "edge": out.astype(np.int64),
                 "u": ids[u[out]],
                 "v": ids[v[out]],
                 "length_m": w[out],
-                "reason": reason[out],
+                "reason": np.asarray(_REASONS, dtype=object)[reason[out]],
             }
         )
         net = cls(
@@ -363,6 +384,13 @@ class Network:
         lowest-numbered line). Lines are not split where they cross without a shared
         end point (bridges and tunnels stay apart).
 
+        A line whose two ends fall on one node (a loop) is cut into three edges of a
+        third of its length each, at new nodes placed on the line at 1/3 and 2/3 of its
+        length; of several lines joining the same two nodes, all but the shortest are
+        cut in two halves at their middle. So no road is lost, and the graph needs no
+        parallel edges or self loops: with ``L`` the line length and ``k`` the number of
+        pieces, each piece is an edge of length ``L / k``.
+
         Parameters
         ----------
         lines : GeoDataFrame
@@ -378,9 +406,11 @@ class Network:
         Returns
         -------
         Network
-            ``set_aside`` has one row per left-out line part with ``row`` (0-based
-            position of the line in ``lines``) besides the columns of
-            :meth:`from_edges`; rows with an empty or non-line geometry are listed too.
+            ``set_aside`` has one row per left-out edge: ``row`` (0-based position of
+            the line in ``lines``), ``part`` (0-based position among all line parts;
+            -1 for a row without a usable part), ``length_m`` and ``reason``; rows with
+            an empty or non-line geometry are listed too. :meth:`edges` returns the
+            source geometry (or its piece) of each edge.
         """
         import shapely
         import shapely.ops
@@ -810,19 +840,16 @@ class Network:
 
 
 def _symmetric_csr(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
-    """CSR with both directions of each (already unique, a != b) edge; sorted indices."""
-    rows = np.concatenate([a, b])
-    cols = np.concatenate([b, a])
-    data = np.concatenate([w, w])
-    order = np.lexsort((cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    idx_dtype = np.int32 if n < 2**31 - 1 and len(cols) < 2**31 - 1 else np.int64
-    g = sp.csr_array(
-        (data.astype(np.float64), cols.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n, n)
-    )
-    g.has_sorted_indices = True
+    """CSR with both directions of each edge (pairs unique, a != b); sorted indices.
+
+    Rows are bucketed by a counting pass (scipy's COO to CSR), then each row's few
+    columns are sorted: linear in the number of edges, unlike a global lexsort."""
+    idx_dtype = np.int32 if n < 2**31 - 1 and 2 * len(a) < 2**31 - 1 else np.int64
+    rows = np.concatenate([a, b]).astype(idx_dtype)
+    cols = np.concatenate([b, a]).astype(idx_dtype)
+    data = np.concatenate([w, w]).astype(np.float64)
+    g = sp.csr_array(sp.coo_array((data, (rows, cols)), shape=(n, n)))
+    g.sort_indices()
     return g
 
 
