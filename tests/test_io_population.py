@@ -419,3 +419,24 @@ def test_zipped_statbel_txt(tmp_path):
         archive.writestr("b.txt", text)
     with pytest.raises(InputError, match="exactly one table"):
         bg.read_population(two)
+
+
+def test_year_column_selects_rows_and_keeps_file_row_numbers(tmp_path):
+    path = tmp_path / "pop.csv"
+    path.write_text(
+        "CD_YEAR;CD_SECTOR;MS_POPULATION\n"
+        "2022;21004A00-;5\n"
+        "2023;21004A00-;6\n"
+        "2023;21004A011;-1\n"
+        "2022;21004A011;7\n"
+    )
+    out = bg.read_population(path, year=2023)
+    assert out["population"].to_dict() == {"21004A00-": 6}
+    aside = out.attrs["set_aside"]
+    assert aside["row"].tolist() == [4] and aside["reason"].tolist() == ["population is negative"]
+    assert out.attrs["rows_in"] == 2  # the rows of 2023
+    latest, messages = _quiet(bg.read_population, path)
+    assert latest["population"].to_dict() == {"21004A00-": 6}
+    assert any("holds 2 years; reading 2023" in m for m in messages)
+    with pytest.raises(InputError, match="no rows for year 2021"):
+        bg.read_population(path, year=2021)

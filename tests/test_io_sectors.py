@@ -165,6 +165,9 @@ def test_every_format_and_crs_gives_the_same_sectors(tmp_path, suffix, driver, c
     for source in (path, zpath):
         out = bg.read_sectors(source)
         assert out.index.tolist() == CODES
+        # a shapefile cuts the names to 'tx_sector_' and 'cd_munty_r': still recognised
+        assert out["sector_name_nl"].tolist() == ["GROTE MARKT", "STATION", "WAYEZ"]
+        assert out["municipality_nis"].tolist() == ["21004", "21004", "21001"]
         assert out.crs.to_epsg() == 3812
         # the same squares within 1 mm (4326 round trips included)
         assert shapely.hausdorff_distance(out.geometry.to_numpy(), expected).max() < 1e-3
@@ -253,6 +256,14 @@ def test_several_municipalities(tmp_path):
     _open_data_2023().to_file(path)
     out = bg.read_sectors(path, municipality=["Anderlecht", 21004])
     assert out.index.tolist() == CODES
+
+
+def test_selection_by_name_needs_names(tmp_path):
+    path = tmp_path / "gent.geojson"
+    _frame({"nis9_code": CODES, "sectornaam": list("abc")}).to_file(path)
+    with pytest.raises(InputError, match="no municipality names.*NIS code"):
+        bg.read_sectors(path, municipality="Gent")
+    assert bg.read_sectors(path, municipality="21001").index.tolist() == ["21001A02-"]
 
 
 def test_row_numbers_refer_to_the_file_after_selection(tmp_path):

@@ -39,6 +39,7 @@ __all__ = [
     "LabelLedger",
     "set_aside_duplicates",
     "is_unsafe_zip_member",
+    "warn_user",
 ]
 
 #: File name endings read by :func:`read_vector` (inside a zip too).
@@ -65,6 +66,25 @@ _CRS_RANGES: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
     ("EPSG:4326", (2.5, 49.4, 6.5, 51.6)),  # lon/lat
 )
 _SWAPPED_LONLAT = (49.4, 2.5, 51.6, 6.5)  # lat/lon written as x/y
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+
+
+def warn_user(message: str) -> None:
+    """Issue a ``UserWarning`` that points at the first caller outside buurtgeo.
+
+    Loaders warn from deep inside the package; the user should see the line of their own
+    script or notebook cell that called the loader.
+    """
+    import sys
+
+    level = 2  # 1 would be this function, 2 its caller
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _short(message: str, limit: int = 200) -> str:
@@ -348,11 +368,7 @@ def to_working_crs(
                     found=f"bounds {example}",
                     hint="Pass assume_crs=... if you know the CRS",
                 )
-            warnings.warn(
-                f"{source}: no CRS declared; the coordinates look like {guess}, assuming it",
-                UserWarning,
-                stacklevel=2,
-            )
+            warn_user(f"{source}: no CRS declared; the coordinates look like {guess}, assuming it")
             crs = CRS.from_user_input(guess)
         out = out.set_crs(crs, allow_override=True)
     crs = CRS.from_user_input(crs)
@@ -361,11 +377,9 @@ def to_working_crs(
         # many Belgian GeoJSON files hold Lambert coordinates: recognise them.
         guess = detect_crs(out)
         if guess in ("EPSG:31370", "EPSG:3812"):
-            warnings.warn(
+            warn_user(
                 f"{source}: the file says lon/lat ({crs.to_string()}) but the coordinates are"
-                f" metres like {guess}; using {guess}",
-                UserWarning,
-                stacklevel=2,
+                f" metres like {guess}; using {guess}"
             )
             crs = CRS.from_user_input(guess)
             out = out.set_crs(crs, allow_override=True)
@@ -378,11 +392,9 @@ def to_working_crs(
             geoms[swapped] = _swap_xy(geoms[swapped])
             out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=crs), crs=crs)
             first = _row_label(out.index, int(np.flatnonzero(swapped)[0]), first_row)
-            warnings.warn(
+            warn_user(
                 f"{source}: {int(swapped.sum())} row(s) have latitude and longitude swapped"
-                f" (e.g. row {first}); swapped them back",
-                UserWarning,
-                stacklevel=2,
+                f" (e.g. row {first}); swapped them back"
             )
             bounds, usable = _bounds(out)
 
@@ -474,12 +486,10 @@ def repair_geometries(gdf: gpd.GeoDataFrame, ledger) -> gpd.GeoDataFrame:
     out.attrs.update(attrs)
     out.attrs["repaired"] = repaired
     if len(repaired):
-        warnings.warn(
+        warn_user(
             f"{ledger.source}: repaired {len(repaired)} invalid geometr"
             f"{'y' if len(repaired) == 1 else 'ies'} (e.g. row {int(repaired['row'].iloc[0])}:"
-            f" {repaired['reason'].iloc[0]}); see attrs['repaired']",
-            UserWarning,
-            stacklevel=2,
+            f" {repaired['reason'].iloc[0]}); see attrs['repaired']"
         )
     return out
 

@@ -16,7 +16,6 @@ sectors listed in two areas, areas with no sector, areas that overlap.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
@@ -33,6 +32,7 @@ from buurtgeo.io._geo import (
     repair_geometries,
     set_aside_duplicates,
     to_working_crs,
+    warn_user,
 )
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io.sectors import normalize_sector_codes
@@ -426,12 +426,10 @@ def _finish(out, sector_area, checks, mode, repaired=None):
         parts = [f"{kind}: {n}" for kind, n in counts.items()]
         first = checks.iloc[0]
         example = first[SECTOR_ID] if isinstance(first[SECTOR_ID], str) else first[AREA_ID]
-        warnings.warn(
+        warn_user(
             f"{out.attrs.get('source', mode)}: "
             + ", ".join(parts)
-            + f" (e.g. {example}); see attrs['checks']",
-            UserWarning,
-            stacklevel=4,
+            + f" (e.g. {example}); see attrs['checks']"
         )
     return out
 

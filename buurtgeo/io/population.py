@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Mapping
 from os import PathLike
@@ -48,6 +47,7 @@ from buurtgeo.io._geo import (
     is_unsafe_zip_member,
     read_vector,
     set_aside_duplicates,
+    warn_user,
 )
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._tabular import ledger_for, read_table, to_number
@@ -366,9 +366,10 @@ def read_population(
     year : int, optional
         Reference year. Rows whose ``DT_STOP_SECTOR`` is before 1 January of ``year`` are
         set aside (sector no longer active); in a table with a year column (``CD_YEAR``)
-        only that year's rows are read. Default: the last 4-digit year in the file name
-        (``OPEN DATA_SECTOREN_2019.xlsx`` → 2019); without one, no date check is made
-        (with a warning).
+        only that year's rows are read (``rows_in`` counts those). Default: the latest
+        year of the year column (with a warning when there are several), else the last
+        4-digit year in the file name (``OPEN DATA_SECTOREN_2019.xlsx`` → 2019); without
+        either, no date check is made (with a warning).
     columns : mapping, optional
         ``{role: source_column}`` for layouts not recognised; roles are
         ``'sector_id'``, ``'population'``, ``'age'`` (single-year ages, one row per
@@ -409,6 +410,15 @@ def read_population(
                 role="sector code" if role == SECTOR_ID else "population count",
                 hint=f"Pass columns={{'{role}': '<column>'}}",
             )
+    if "year" in roles and year is None:
+        years = pd.to_numeric(raw[roles["year"]], errors="coerce").dropna().unique()
+        if len(years):
+            year = int(max(years))
+            if len(years) > 1:
+                warn_user(
+                    f"{path_text}: the table holds {len(years)} years; reading {year}"
+                    " (pass year=… for another)"
+                )
     ref_year = year if year is not None else _year_from_name(path_text)
     if "year" in roles and year is not None:
         raw = _select_year(raw, roles["year"], year, path_text)
@@ -418,11 +428,9 @@ def read_population(
     reference = None
     if "stop" in roles:
         if ref_year is None:
-            warnings.warn(
+            warn_user(
                 f"{path_text}: cannot tell the reference date (no year in the file name);"
-                " sectors that stopped are not checked. Pass year=…",
-                UserWarning,
-                stacklevel=2,
+                " sectors that stopped are not checked. Pass year=…"
             )
         else:
             reference = f"{ref_year:04d}-01-01"
@@ -704,11 +712,7 @@ def join_population(sectors, population: pd.DataFrame, *, age_bands: pd.DataFram
         band_cols = [b for b in AGE_BANDS if b in age_bands.columns]
         both = [b for b in band_cols if b in pop.columns]
         if both:
-            warnings.warn(
-                f"age bands {both} are in both population and age_bands; using age_bands",
-                UserWarning,
-                stacklevel=2,
-            )
+            warn_user(f"age bands {both} are in both population and age_bands; using age_bands")
             pop = pop.drop(columns=both)
 
     out = sectors.drop(columns=[c for c in pop_cols if c in sectors.columns]).copy()
@@ -748,9 +752,5 @@ def join_population(sectors, population: pd.DataFrame, *, age_bands: pd.DataFram
             f" (e.g. {unmatched[(unmatched.table == t) & (unmatched.problem == p)][SECTOR_ID].iloc[0]})"
             for (t, p), n in summary.items()
         ]
-        warnings.warn(
-            "join_population: " + "; ".join(parts) + "; see attrs['unmatched']",
-            UserWarning,
-            stacklevel=2,
-        )
+        warn_user("join_population: " + "; ".join(parts) + "; see attrs['unmatched']")
     return out

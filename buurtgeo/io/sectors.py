@@ -209,10 +209,20 @@ def _find_columns(
             continue
         for alias in aliases:
             pattern = _alias_pattern(alias)
-            hits = [c for c in columns if pattern.match(c)]
+            hits = [c for c in columns if pattern.match(c) and c not in found.values()]
             if hits:
                 found[canonical] = hits[0]
                 break
+    # Shapefiles cut field names at 10 characters ('tx_sector_descr_nl' → 'tx_sector_',
+    # 'cd_munty_refnis' → 'cd_munty_r'): match what is left, Dutch before French (the
+    # order Statbel writes them), never one column twice.
+    for canonical, aliases in SECTOR_COLUMN_ALIASES.items():
+        if canonical in found:
+            continue
+        cut = {a[:10].lower() for a in aliases if len(a) > 10 and "yyyy" not in a}
+        hits = [c for c in columns if c.lower() in cut and c not in found.values()]
+        if hits:
+            found[canonical] = hits[0]
     return found
 
 
