@@ -1,0 +1,609 @@
+"""Sector → area: proposed *dicht-bij-huis* areas and extensive/intensive aggregation.
+
+A *buurt* that residents experience as close to home is usually a handful of
+statistical sectors. This module
+
+* proposes such areas (:func:`propose_areas`): contiguous groups of sectors of a
+  target size, never crossing a municipality border, using PySAL ``spopt``
+  regionalisation on a contiguity graph built per municipality;
+* aggregates any sector (or origin) table to areas (:func:`aggregate_to_areas`),
+  summing extensive variables (counts) and taking weighted means of intensive ones
+  (rates, shares, distances).
+
+Areas the user supplies are read by :func:`buurtgeo.read_areas`; proposed areas have
+the same shape: a GeoDataFrame indexed by ``area_id`` with ``area_name``,
+``municipality_nis`` and ``geometry``, and the sector → area table in
+``attrs["sector_area"]`` (a Series ``area_id`` on ``sector_id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from buurtgeo.errors import InputError, MissingColumnError
+from buurtgeo.schema import AREA_ID, SECTOR_ID, register_label, require_metric_crs
+
+__all__ = ["propose_areas", "aggregate_to_areas", "sector_area_of", "contiguity_graph"]
+
+_METHODS = ("auto", "maxp", "kmeans")
+
+register_label("n_sectors", "Aantal sectoren", "Number of sectors")
+
+
+# --------------------------------------------------------------------------------------
+# Contiguity
+# --------------------------------------------------------------------------------------
+
+
+def contiguity_graph(sectors: Any):
+    """Queen contiguity of polygons as a sparse adjacency matrix.
+
+    Two sectors are neighbours when their polygons share at least one point (an edge
+    or a corner: *Queen* contiguity), found with a shapely ``STRtree`` query with the
+    ``intersects`` predicate.
+
+    Parameters
+    ----------
+    sectors : GeoDataFrame or GeoSeries
+        Polygons, one per sector, in any CRS.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Symmetric boolean ``n × n`` matrix in the row order of ``sectors``; the
+        diagonal is empty.
+    """
+    import scipy.sparse as sp
+    import shapely
+
+    geoms = np.asarray(sectors.geometry.values if hasattr(sectors, "geometry") else sectors)
+    n = len(geoms)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left != right
+    left, right = left[keep], right[keep]
+    adj = sp.coo_matrix((np.ones(len(left), dtype=bool), (left, right)), shape=(n, n)).tocsr()
+    return (adj + adj.T).astype(bool).tocsr()
+
+
+def _link_components(geoms: np.ndarray, adj) -> tuple[Any, list[tuple[int, int, float]]]:
+    """Join the connected components of ``adj`` by their shortest gaps.
+
+    The components are linked along a minimum spanning tree of the component-to-
+    component distances (metres), each tree edge becoming one link between the two
+    closest sectors. Returns the connected adjacency and the links added
+    ``(position_a, position_b, distance_m)``.
+    """
+    import scipy.sparse as sp
+    import shapely
+    from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+    n_comp, comp = connected_components(adj, directed=False)
+    if n_comp == 1:
+        return adj, []
+    members = [np.flatnonzero(comp == c) for c in range(n_comp)]
+    hulls = np.array([shapely.union_all(geoms[m]) for m in members])
+    dist = shapely.distance(hulls[:, None], hulls[None, :])
+    # zero gaps (touching only through slivers) still need an edge: add a tiny epsilon
+    dense = np.where(np.eye(n_comp, dtype=bool), 0.0, dist + 1e-9)
+    tree = minimum_spanning_tree(dense).tocoo()
+    links = []
+    rows, cols = [], []
+    for a, b in sorted(zip(tree.row.tolist(), tree.col.tolist(), strict=True)):
+        ma, mb = members[a], members[b]
+        str_b = shapely.STRtree(geoms[mb])
+        (ia, ib), d = str_b.query_nearest(geoms[ma], return_distance=True, all_matches=False)
+        best = int(np.argmin(d))
+        pa, pb = int(ma[ia[best]]), int(mb[ib[best]])
+        links.append((pa, pb, float(d[best])))
+        rows += [pa, pb]
+        cols += [pb, pa]
+    extra = sp.coo_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=adj.shape)
+    return (adj + extra).astype(bool).tocsr(), links
+
+
+# --------------------------------------------------------------------------------------
+# Proposed areas
+# --------------------------------------------------------------------------------------
+
+
+def _apportion(totals: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+    """Split ``k`` areas over groups in proportion to ``totals`` (largest remainder).
+
+    Every group gets at least one area and at most as many as it has sectors.
+    """
+    weights = totals.astype(float)
+    if weights.sum() <= 0:
+        weights = counts.astype(float)
+    quota = k * weights / weights.sum()
+    alloc = np.minimum(np.maximum(np.floor(quota).astype(int), 1), counts)
+    while alloc.sum() < k:
+        deficit = np.where(alloc < counts, quota - alloc, -np.inf)
+        alloc[int(np.argmax(deficit))] += 1
+    while alloc.sum() > k:
+        surplus = np.where(alloc > 1, alloc - quota, -np.inf)
+        alloc[int(np.argmax(surplus))] -= 1
+    return alloc
+
+
+def _regions_for_group(
+    xy: np.ndarray,
+    target: np.ndarray,
+    adj,
+    *,
+    method: str,
+    target_size: float | None,
+    n_areas: int,
+    seed: int,
+    max_iterations: int,
+) -> np.ndarray:
+    """Labels 0..p-1 for one connected group of sectors."""
+    import libpysal
+    from spopt.region import RegionKMeansHeuristic
+
+    n = len(xy)
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    coo = adj.tocoo()
+    neighbours = {i: [] for i in range(n)}
+    for i, j in zip(coo.row.tolist(), coo.col.tolist(), strict=True):
+        neighbours[i].append(j)
+    w = libpysal.weights.W({i: sorted(v) for i, v in neighbours.items()}, silence_warnings=True)
+    # spopt draws from numpy's global generator: seed it, then restore the caller's state
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(seed)  # noqa: NPY002
+    try:
+        if method == "maxp":
+            if target.sum() < 2 * target_size:
+                return np.zeros(n, dtype=int)
+            labels = _maxp_construction(xy, target, w, float(target_size), max_iterations)
+        else:
+            if n_areas <= 1:
+                return np.zeros(n, dtype=int)
+            # the graph is connected here; drop_islands=True also keeps libpysal's
+            # adjacency list integer (with False it turns float and spopt fails)
+            model = RegionKMeansHeuristic(xy, int(n_areas), w, drop_islands=True, seed=seed)
+            model.solve()
+            labels = np.asarray(model.labels_, dtype=int)
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels
+
+
+def _maxp_construction(
+    xy: np.ndarray, target: np.ndarray, w, threshold: float, iterations: int
+) -> np.ndarray:
+    """Max-p regions by spopt's construction phase; the most compact of the solutions.
+
+    spopt 0.7's ``MaxPHeuristic`` follows the construction with a simulated-annealing
+    phase that loops forever when no movable sector borders another region (e.g. a
+    group that ends up as one region); it is therefore not run. Among the
+    constructions reaching the maximal number of regions ``p``, the one with the
+    smallest total within-region city-block distance between centroids wins.
+    """
+    from scipy.spatial.distance import pdist, squareform
+    from spopt.region import maxp as spopt_maxp
+
+    distance = squareform(pdist(xy, metric="cityblock"))
+    max_p, solutions = spopt_maxp._construction_phase(
+        np.arange(len(xy)), xy, target, distance, w, threshold, 2, max(1, int(iterations))
+    )
+    if max_p <= 1 or not solutions:
+        return np.zeros(len(xy), dtype=int)
+    costs = [
+        spopt_maxp._calculate_within_region_distance(regions, distance)
+        for _, regions, _ in solutions
+    ]
+    return np.asarray(solutions[int(np.argmin(costs))][0], dtype=int)
+
+
+def _validate_propose(
+    sectors, population, target_column, target_size, n_areas, within, method, progress
+) -> None:
+    import geopandas as gpd
+
+    problems: list[str] = []
+    if not isinstance(sectors, gpd.GeoDataFrame):
+        raise InputError("sectors must be a GeoDataFrame", found=type(sectors).__name__)
+    if not isinstance(population, pd.DataFrame):
+        raise InputError("population must be a DataFrame", found=type(population).__name__)
+    if sectors.index.has_duplicates:
+        problems.append("sectors has duplicate sector ids")
+    if population.index.has_duplicates:
+        problems.append("population has duplicate sector ids")
+    if target_column not in population.columns:
+        problems.append(
+            f"target_column {target_column!r} is not a population column"
+            f" (found {[str(c) for c in population.columns]})"
+        )
+    if within is not None and within not in sectors.columns:
+        problems.append(
+            f"within={within!r} is not a sectors column (found {[str(c) for c in sectors.columns]})"
+        )
+    if (target_size is None) == (n_areas is None):
+        problems.append("give exactly one of target_size (children per area) or n_areas")
+    if target_size is not None and not (
+        isinstance(target_size, int | float) and np.isfinite(target_size) and target_size > 0
+    ):
+        problems.append(f"target_size must be a number > 0, got {target_size!r}")
+    if n_areas is not None:
+        if not isinstance(n_areas, int | np.integer) or n_areas < 1:
+            problems.append(f"n_areas must be an integer >= 1, got {n_areas!r}")
+        elif n_areas > len(sectors):
+            problems.append(f"n_areas={n_areas} is more than the {len(sectors)} sectors")
+        elif within is not None and within in sectors.columns:
+            groups = sectors[within].nunique(dropna=False)
+            if n_areas < groups:
+                problems.append(
+                    f"n_areas={n_areas} is fewer than the {groups} groups in {within!r};"
+                    " areas never cross those borders"
+                )
+    if method not in _METHODS:
+        problems.append(f"method must be one of {_METHODS}, got {method!r}")
+    elif method == "maxp" and target_size is None:
+        problems.append("method='maxp' needs target_size")
+    elif method == "kmeans" and n_areas is None:
+        problems.append("method='kmeans' needs n_areas")
+    if progress is not None and not callable(progress):
+        problems.append("progress must be a callable progress(done, total, message) or None")
+    if problems:
+        raise InputError("cannot propose areas: " + "; ".join(problems))
+    if sectors.geometry.isna().any() or sectors.geometry.is_empty.any():
+        bad = sectors.index[sectors.geometry.isna() | sectors.geometry.is_empty][:5].tolist()
+        raise InputError("some sectors have no geometry", column="geometry", found=bad)
+    require_metric_crs(sectors, what=["sectors"])
+
+
+def propose_areas(
+    sectors: Any,
+    population: pd.DataFrame,
+    *,
+    target_column: str = "children_0_17",
+    target_size: float | None = None,
+    n_areas: int | None = None,
+    within: str | None = "municipality_nis",
+    method: str = "auto",
+    seed: int = 0,
+    max_iterations: int = 30,
+    progress: Callable[[int, int, str], Any] | None = None,
+):
+    """Group contiguous sectors into *dicht-bij-huis* areas of a target size.
+
+    Each group of sectors sharing a value of ``within`` (a municipality by default)
+    is regionalised on its own, so that areas never cross those borders:
+
+    * ``target_size=N`` (method ``'maxp'``): the construction phase of PySAL
+      ``spopt.region.MaxPHeuristic`` finds as many contiguous areas as possible with
+      at least ``N`` children (``Σ target_column ≥ N``) each; of ``max_iterations``
+      random constructions reaching that number, the most compact wins (smallest
+      ``Σ_areas Σ_{i<j in area} |x_i − x_j| + |y_i − y_j|`` over sector centroids,
+      in metres). spopt's simulated-annealing phase is not run: in spopt 0.7 it can
+      loop forever (see :func:`_maxp_construction`).
+      A group holding fewer than ``2 N`` children becomes one area.
+    * ``n_areas=K`` (method ``'kmeans'``): the ``K`` areas are shared over the groups
+      in proportion to their children (largest remainder, at least one per group);
+      within a group ``spopt.region.RegionKMeansHeuristic`` makes ``k_g`` contiguous
+      areas that are compact (k-means on sector centroids). Sizes are not balanced.
+
+    Contiguity is *Queen* contiguity (:func:`contiguity_graph`). A group whose
+    sectors do not form one connected piece (islands, enclaves) is connected first
+    by the shortest links between its pieces (a minimum spanning tree over the gaps);
+    those links are listed in ``attrs["added_links"]``.
+
+    The result is deterministic: groups and sectors are processed in sorted order and
+    spopt's random draws are seeded with ``seed`` (numpy's global random state is
+    restored afterwards).
+
+    Parameters
+    ----------
+    sectors : GeoDataFrame
+        Index ``sector_id``; polygons in a projected CRS in metres; the ``within``
+        column; optionally ``sector_name_nl`` and ``municipality_name_nl`` (names).
+    population : DataFrame
+        Index ``sector_id``; ``target_column`` (children, persons). Sectors without a
+        population row count 0 children and are listed in
+        ``attrs["sectors_without_population"]``; population rows without a sector
+        are ignored and listed in ``attrs["population_without_sector"]``.
+    target_column : str, default ``'children_0_17'``
+        The count that sizes the areas (persons).
+    target_size : float, optional
+        Minimum children per area (persons). Give this or ``n_areas``.
+    n_areas : int, optional
+        Total number of areas. Give this or ``target_size``.
+    within : str or None, default ``'municipality_nis'``
+        Sector column whose borders areas never cross; ``None`` for no border.
+    method : {'auto', 'maxp', 'kmeans'}
+        ``'auto'``: ``'maxp'`` with ``target_size``, ``'kmeans'`` with ``n_areas``.
+    seed : int, default 0
+        Seed for spopt's heuristics.
+    max_iterations : int, default 30
+        Random constructions tried by the max-p heuristic (more is slower and
+        sometimes more compact).
+    progress : callable, optional
+        Called as ``progress(done, total, message)`` after each group.
+
+    Returns
+    -------
+    GeoDataFrame
+        Index ``area_id`` (``'<within value>-A01'``, numbered west → east by the mean
+        x of the area's sector centroids), columns ``area_name`` (the name of the
+        area's most populous sector, else ``'<municipality> <nn>'``),
+        ``municipality_nis`` (the ``within`` value), ``n_sectors``, ``target_column``
+        (children in the area, persons), ``geometry`` (union of the sectors).
+        ``attrs["sector_area"]``: Series ``area_id`` on ``sector_id``, one row per
+        sector. ``attrs["added_links"]``: DataFrame ``sector_a, sector_b,
+        distance_m`` of links added between unconnected pieces.
+
+    Raises
+    ------
+    InputError
+        Listing every problem with the arguments at once.
+    CRSError
+        When the sectors are not in a projected CRS in metres.
+    """
+    import geopandas as gpd
+    import shapely
+
+    _validate_propose(
+        sectors, population, target_column, target_size, n_areas, within, method, progress
+    )
+    if method == "auto":
+        method = "maxp" if target_size is not None else "kmeans"
+
+    sectors = sectors.sort_index(kind="stable")
+    pop = pd.to_numeric(population[target_column], errors="coerce")
+    bad = pop.index[pop.isna() & population[target_column].notna()]
+    if len(bad) or (pop < 0).any():
+        first = bad[0] if len(bad) else pop.index[pop < 0][0]
+        raise InputError(
+            "population counts must be numbers >= 0",
+            column=target_column,
+            found=f"sector {first}: {population.loc[first, target_column]!r}",
+        )
+    target = pop.reindex(sectors.index).fillna(0.0).to_numpy(dtype=float)
+    missing = sectors.index.difference(pop.index)
+    extra = pop.index.difference(sectors.index)
+
+    geoms = np.asarray(sectors.geometry.values)
+    centroids = shapely.centroid(geoms)
+    xy = np.column_stack([shapely.get_x(centroids), shapely.get_y(centroids)])
+    if within is None:
+        group_keys = np.zeros(len(sectors), dtype=int)
+        group_names = [""]
+    else:
+        codes, uniques = pd.factorize(sectors[within].astype(str), sort=True)
+        group_keys, group_names = codes, [str(u) for u in uniques]
+    n_groups = len(group_names)
+    members = [np.flatnonzero(group_keys == g) for g in range(n_groups)]
+    if n_areas is not None:
+        totals = np.array([target[m].sum() for m in members])
+        alloc = _apportion(totals, np.array([len(m) for m in members]), int(n_areas))
+    else:
+        alloc = np.ones(n_groups, dtype=int)
+
+    sector_area = np.empty(len(sectors), dtype=object)
+    links: list[tuple[str, str, float]] = []
+    index = sectors.index.to_numpy()
+    names_nl = sectors["sector_name_nl"] if "sector_name_nl" in sectors.columns else None
+    muni_names = (
+        sectors["municipality_name_nl"] if "municipality_name_nl" in sectors.columns else None
+    )
+    rows = []
+    for g, m in enumerate(members):
+        adj = contiguity_graph(geoms[m])
+        adj, added = _link_components(geoms[m], adj)
+        links += [(index[m[a]], index[m[b]], d) for a, b, d in added]
+        labels = _regions_for_group(
+            xy[m],
+            target[m],
+            adj,
+            method=method,
+            target_size=target_size,
+            n_areas=int(alloc[g]),
+            seed=seed,
+            max_iterations=max_iterations,
+        )
+        n_lab = int(labels.max()) + 1
+        mean_x = np.bincount(labels, weights=xy[m, 0], minlength=n_lab) / np.bincount(
+            labels, minlength=n_lab
+        )
+        first_pos = np.array([np.flatnonzero(labels == lab)[0] for lab in range(n_lab)])
+        order = np.lexsort((first_pos, mean_x))
+        number = np.empty(n_lab, dtype=int)
+        number[order] = np.arange(1, n_lab + 1)
+        width = max(2, len(str(n_lab)))
+        prefix = f"{group_names[g]}-" if within is not None else ""
+        ids = [f"{prefix}A{num:0{width}d}" for num in number]
+        sector_area[m] = np.asarray(ids, dtype=object)[labels]
+        for lab in range(n_lab):
+            pos = m[labels == lab]
+            best = pos[int(np.argmax(target[pos]))]
+            name = None
+            if names_nl is not None and pd.notna(names_nl.iloc[best]):
+                name = str(names_nl.iloc[best])
+            if name is None:
+                base = (
+                    str(muni_names.iloc[best])
+                    if muni_names is not None and pd.notna(muni_names.iloc[best])
+                    else group_names[g] or "Buurt"
+                )
+                name = f"{base} {number[lab]:0{width}d}"
+            rows.append(
+                {
+                    AREA_ID: ids[lab],
+                    "area_name": name,
+                    "municipality_nis": group_names[g] if within is not None else None,
+                    "n_sectors": len(pos),
+                    target_column: float(target[pos].sum()),
+                    "geometry": shapely.union_all(geoms[pos]),
+                }
+            )
+        if progress is not None:
+            progress(g + 1, n_groups, f"{group_names[g] or 'all'}: {n_lab} areas")
+
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=sectors.crs).set_index(AREA_ID)
+    out = out.sort_index()
+    # make duplicate names readable: add the area number
+    dup = out["area_name"].duplicated(keep=False)
+    if dup.any():
+        out.loc[dup, "area_name"] = [
+            f"{name} ({aid})"
+            for name, aid in zip(out["area_name"][dup], out.index[dup], strict=True)
+        ]
+    out["area_name"] = out["area_name"].astype("str")
+    mapping = pd.Series(sector_area, index=sectors.index.rename(SECTOR_ID), name=AREA_ID)
+    out.attrs["sector_area"] = mapping.astype("str")
+    out.attrs["added_links"] = pd.DataFrame(
+        links, columns=["sector_a", "sector_b", "distance_m"]
+    ).astype({"distance_m": float})
+    out.attrs["sectors_without_population"] = [str(s) for s in missing]
+    out.attrs["population_without_sector"] = [str(s) for s in extra]
+    out.attrs["method"] = method
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Aggregation
+# --------------------------------------------------------------------------------------
+
+
+def sector_area_of(areas_or_mapping: Any) -> pd.Series:
+    """Return the sector → area Series from an areas table or a mapping.
+
+    Parameters
+    ----------
+    areas_or_mapping : GeoDataFrame, Series, DataFrame or dict
+        An areas table with ``attrs["sector_area"]`` (from :func:`propose_areas` or
+        :func:`buurtgeo.read_areas`), a Series ``area_id`` on ``sector_id``, a
+        DataFrame with ``sector_id`` and ``area_id`` columns, or a dict.
+
+    Returns
+    -------
+    Series
+        ``area_id`` on ``sector_id``.
+    """
+    obj = areas_or_mapping
+    if isinstance(obj, pd.DataFrame) and "sector_area" in obj.attrs:
+        obj = obj.attrs["sector_area"]
+    elif isinstance(obj, pd.DataFrame):
+        if SECTOR_ID in obj.columns and AREA_ID in obj.columns:
+            obj = obj.set_index(SECTOR_ID)[AREA_ID]
+        else:
+            raise InputError(
+                "cannot find a sector → area table",
+                expected=f"attrs['sector_area'] or columns {SECTOR_ID!r} and {AREA_ID!r}",
+                found=[str(c) for c in obj.columns],
+                hint="Pass the areas from propose_areas/read_areas or a Series area_id on sector_id",
+            )
+    elif isinstance(obj, Mapping):
+        obj = pd.Series(dict(obj), name=AREA_ID)
+    if not isinstance(obj, pd.Series):
+        raise InputError(
+            "sector_area must be an areas table, a Series, a DataFrame or a dict",
+            found=type(obj).__name__,
+        )
+    if obj.index.has_duplicates:
+        dup = obj.index[obj.index.duplicated()][:5].tolist()
+        raise InputError("a sector appears in more than one area", column=SECTOR_ID, found=dup)
+    return obj
+
+
+def aggregate_to_areas(
+    table: pd.DataFrame,
+    sector_area: Any,
+    *,
+    extensive: Iterable[str] = (),
+    intensive: Mapping[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """Aggregate a sector (or origin) table to areas.
+
+    Extensive variables (counts: children, places, services) are summed; intensive
+    variables (rates, shares, distances) are weighted means::
+
+        extensive:  X_a = Σ_{i ∈ a} x_i
+        intensive:  Y_a = Σ_{i ∈ a} w_i y_i / Σ_{i ∈ a} w_i
+
+    where the sums run over the rows of area ``a`` whose value (and weight) are known.
+    An area whose values are all missing gets NaN; an intensive value whose weights
+    sum to 0 gets NaN. Infinite values (e.g. an unreachable distance) make the mean
+    infinite: filter them first when that is not wanted.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per sector (index ``sector_id``) or per origin; when the index is not
+        the sector id, a ``sector_id`` or ``area_id`` column says where each row goes.
+    sector_area : Series, DataFrame, dict or areas table
+        ``area_id`` on ``sector_id`` (see :func:`sector_area_of`); with an ``area_id``
+        column in ``table`` it may be ``None``.
+    extensive : iterable of str
+        Columns to sum (their units are kept).
+    intensive : dict of {column: weight column or None}
+        Columns to average, each with its weight column (``None``: unweighted mean).
+
+    Returns
+    -------
+    DataFrame
+        Index ``area_id`` (every area of ``sector_area``, sorted); the extensive and
+        intensive columns.
+
+    Raises
+    ------
+    MissingColumnError
+        When a named column is not in ``table``.
+    InputError
+        When rows of ``table`` belong to no area (they are listed).
+    """
+    intensive = dict(intensive or {})
+    extensive = list(extensive)
+    needed = extensive + list(intensive) + [w for w in intensive.values() if w is not None]
+    for column in needed:
+        if column not in table.columns:
+            raise MissingColumnError(
+                column, found_columns=[str(c) for c in table.columns], role="aggregate_to_areas"
+            )
+    if AREA_ID in table.columns:
+        area = table[AREA_ID]
+        all_areas = pd.Index(area.dropna().unique())
+        if sector_area is not None:
+            all_areas = all_areas.union(pd.Index(sector_area_of(sector_area).unique()))
+    else:
+        mapping = sector_area_of(sector_area)
+        keys = table[SECTOR_ID] if SECTOR_ID in table.columns else table.index.to_series()
+        area = pd.Series(keys.map(mapping).to_numpy(), index=table.index)
+        all_areas = pd.Index(mapping.unique())
+    if area.isna().any():
+        lost = table.index[area.isna().to_numpy()][:5].tolist()
+        raise InputError(
+            f"{int(area.isna().sum())} row(s) belong to no area",
+            found=lost,
+            hint="Give every sector an area, or drop those rows on purpose first",
+        )
+    codes, uniques = pd.factorize(area, sort=True)
+    n = len(uniques)
+    out = pd.DataFrame(index=pd.Index(uniques, name=AREA_ID))
+    for column in extensive:
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        ok = ~np.isnan(values)
+        total = np.bincount(codes[ok], weights=values[ok], minlength=n)
+        known = np.bincount(codes[ok], minlength=n)
+        out[column] = np.where(known > 0, total, np.nan)
+    for column, weight in intensive.items():
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        if weight is None:
+            w = np.ones(len(values))
+        else:
+            w = pd.to_numeric(table[weight], errors="coerce").to_numpy(dtype=float)
+        ok = ~np.isnan(values) & ~np.isnan(w)
+        wsum = np.bincount(codes[ok], weights=w[ok], minlength=n)
+        with np.errstate(invalid="ignore"):
+            prod = np.where(w[ok] == 0, 0.0, w[ok] * values[ok])
+        num = np.bincount(codes[ok], weights=prod, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[column] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan)
+    return out.reindex(all_areas.sort_values()).rename_axis(AREA_ID)
