@@ -69,6 +69,7 @@ _LAZY: dict[str, str] = {
     "decay_weights": "buurtgeo.reach",
     # areas and gaps
     "propose_areas": "buurtgeo.areas",
+    "aggregate_to_areas": "buurtgeo.areas",
     "gaps": "buurtgeo.gaps",
     # maps and reports
     "reach_map": "buurtgeo.maps",
