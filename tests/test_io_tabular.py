@@ -257,3 +257,18 @@ def test_to_number_roundtrip_of_formatted_values(numbers):
         values, invalid = to_number(pd.Series(texts, dtype="str"))
         assert not invalid.any(), texts
         assert values.tolist() == pytest.approx(expected, abs=1e-9), texts
+
+
+def test_binary_and_unsupported_files(tmp_path):
+    from openpyxl import Workbook
+
+    book = tmp_path / "book.xlsx"
+    Workbook().save(book)
+    disguised = tmp_path / "book.csv"
+    disguised.write_bytes(book.read_bytes())
+    with pytest.raises(InputError, match="binary"):
+        read_table(disguised)
+    ods = tmp_path / "sheet.ods"
+    ods.write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputError, match="xlsx or CSV"):
+        read_table(ods)

@@ -227,6 +227,13 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
         text = text.lstrip("\ufeff")
     if not text.strip("\ufeff \t\r\n"):
         raise InputError("the file is empty", path=path, expected="a header line and records")
+    if "\x00" in text[:_SAMPLE_CHARS]:
+        raise InputError(
+            "this is not a text table (it holds binary data)",
+            path=path,
+            expected="a CSV/TXT file",
+            hint="A workbook renamed to .csv? Give it its real extension (.xlsx)",
+        )
     delimiter = detect_delimiter(text[:_SAMPLE_CHARS])
 
     def parse(strict: bool) -> list[tuple[int, list[str]]]:
@@ -450,6 +457,13 @@ def read_table(
         raise InputError("this is a folder, not a file", path=path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return _read_excel(path, sheet, columns_as_str)
+    if path.suffix.lower() in (".ods", ".xlsb", ".numbers", ".zip", ".gz"):
+        raise InputError(
+            f"{path.suffix} files cannot be read as a table here",
+            path=path,
+            expected="CSV/TXT, xlsx or xls",
+            hint="Save the sheet as xlsx or CSV (or unzip the file first)",
+        )
     return _read_text(path, columns_as_str)
 
 
