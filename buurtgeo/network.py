@@ -31,6 +31,7 @@ so that ``edges read = edges used + len(set_aside)``.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -162,11 +163,23 @@ class Network:
         )
         self.stats: dict[str, Any] = {}
         self._tree = None
+        self._ws_free: list[np.ndarray] = []  # reusable pairs_within workspaces
+        self._ws_lock = threading.Lock()
         # set by the builders: input edge / source row / geometry of each kept edge, in
         # the (u < v) order of :meth:`edges`
         self._edge_of_input: np.ndarray | None = None
         self._edge_row: np.ndarray | None = None
         self._edge_geometry: np.ndarray | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # caches (KD-tree, workspaces, lock) are rebuilt on demand after unpickling
+        state = dict(self.__dict__)
+        state.update(_tree=None, _ws_free=[], _ws_lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._ws_lock = threading.Lock()
 
     # ------------------------------------------------------------------ basics
 
@@ -705,7 +718,7 @@ class Network:
         bounds = np.linspace(0, k, workers + 1).astype(np.int64)
 
         def run(w: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-            work = np.full(n, np.inf)
+            work = self._take_workspace()
             out = []
             for lo in range(int(bounds[w]), int(bounds[w + 1]), _PAIRS_BLOCK):
                 hi = min(int(bounds[w + 1]), lo + _PAIRS_BLOCK)
@@ -716,6 +729,7 @@ class Network:
                 # sources come grouped in order: sort by node within each source
                 order = np.argsort((src - lo) * n + node[:m], kind="stable")
                 out.append((src[order], node[:m][order], dist[:m][order]))
+            self._give_workspace(work)  # all inf again (not returned if the kernel raised)
             return out
 
         if workers == 1:
@@ -732,6 +746,19 @@ class Network:
             np.concatenate([p[1] for p in parts]),
             np.concatenate([p[2] for p in parts]),
         )
+
+    def _take_workspace(self) -> np.ndarray:
+        """A distance workspace over the nodes, all ``inf`` (reused between calls: filling
+        a fresh one costs as much as a small search)."""
+        with self._ws_lock:
+            if self._ws_free:
+                return self._ws_free.pop()
+        return np.full(self.n_nodes, np.inf)
+
+    def _give_workspace(self, work: np.ndarray) -> None:
+        with self._ws_lock:
+            if len(self._ws_free) < 8:
+                self._ws_free.append(work)
 
     def _pairs_within_scipy(
         self, source_nodes: Any, radius_m: Any, source_offset_m: Any = None

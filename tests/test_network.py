@@ -171,3 +171,134 @@ def test_grid_network_shape():
     assert net.n_nodes == 100 and net.n_edges == 180
     net.to_networkx()
     assert len(net.edges()) == 180 and len(net.nodes()) == 100
+
+
+def test_compiled_kernels_match_scipy():
+    """The compiled kernels against scipy.sparse.csgraph.dijkstra (independent C code)."""
+    net = random_network(4, n=3000)
+    rng = np.random.default_rng(4)
+    src = rng.choice(net.n_nodes, 60, replace=False)
+    off = rng.uniform(0, 40, len(src))
+    for offsets in (None, off):
+        d, s = net.nearest(src, offsets)
+        d_ref, s_ref = net._nearest_scipy(src, offsets)
+        np.testing.assert_allclose(d, d_ref, rtol=1e-12)
+        np.testing.assert_array_equal(s, s_ref)  # no ties in random lengths
+    radius = rng.uniform(100, 600, len(src))
+    got = net.pairs_within(src, radius, off)
+    ref = net._pairs_within_scipy(src, radius, off)
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+    np.testing.assert_allclose(got[2], ref[2], rtol=1e-12)
+
+
+def test_many_sources_use_threads_and_blocks():
+    # more sources than one block and one worker: results must be identical to one by one
+    net = grid_network(40, seed=3)
+    src = np.arange(0, net.n_nodes, 2)  # 800 sources
+    si, ni, di = net.pairs_within(src, 250.0)
+    assert np.all(np.diff(si) >= 0)
+    for i in (0, 399, 799):
+        s1, n1, d1 = net.pairs_within(src[i : i + 1], 250.0)
+        np.testing.assert_array_equal(ni[si == i], n1)
+        np.testing.assert_array_equal(di[si == i], d1)
+    # nodes sorted within each source
+    key = si * net.n_nodes + ni
+    assert np.all(np.diff(key) > 0)
+
+
+def test_nearest_ties_go_to_the_lowest_source():
+    net = tiny()
+    # the same node twice: every node goes to the first of the two
+    d, s = net.nearest([2, 2], [0.0, 0.0])
+    np.testing.assert_array_equal(s, [0, 0, 0, 0])
+    # node 1: 10 m from source 2 (node 0) beats 20 m from node 2; node 3: 30 m from node 2
+    d, s = net.nearest([2, 2, 0])
+    np.testing.assert_array_equal(s, [2, 2, 0, 0])
+    np.testing.assert_array_equal(d, [0.0, 10.0, 0.0, 30.0])
+    d, s = net.nearest([0, 2], [25.0, 0.0])
+    assert d[0] == 25.0 and s[0] == 0  # tie at node 0: 25 either way, lowest index wins
+
+
+def test_empty_and_degenerate_queries():
+    net = tiny()
+    d, s = net.nearest([])
+    assert np.isinf(d).all() and (s == -1).all()
+    si, ni, di = net.pairs_within([], 100.0)
+    assert len(si) == len(ni) == len(di) == 0
+    si, ni, di = net.pairs_within([1], 0.0)
+    np.testing.assert_array_equal(ni, [1])
+    assert di.tolist() == [0.0]
+    node, off = net.snap([], [])
+    assert node.dtype == np.int64 and len(off) == 0
+    with pytest.raises(InputError):
+        net.nearest([99])
+    with pytest.raises(InputError):
+        net.pairs_within([0, 1], [1.0, 2.0, 3.0])
+    with pytest.raises(InputError):
+        net.pairs_within([0], -1.0)
+    with pytest.raises(InputError):
+        net.nearest([0], [-1.0])
+    with pytest.raises(InputError):
+        net.snap([0.0, np.nan], [0.0, 1.0])
+
+
+def test_from_lines_hand_made():
+    gpd = pytest.importorskip("geopandas")
+    import shapely
+
+    lines = gpd.GeoDataFrame(
+        geometry=[
+            shapely.LineString([(0, 0), (30, 40)]),  # 50 m
+            shapely.LineString([(30.2, 40), (30, 100)]),  # starts 0.2 m from the first's end
+            shapely.LineString([(0, 0), (30, 0), (30, 40)]),  # 70 m, parallel to the first
+            shapely.LineString([(500, 500), (510, 500)]),  # detached
+        ],
+        crs=CRS,
+    )
+    net = Network.from_lines(lines, snap_tolerance_m=0.5)
+    # nodes: (0,0), (30,40), (30,100), and the middle of the parallel line
+    assert net.n_nodes == 4 and net.n_edges == 4
+    assert net.set_aside["row"].tolist() == [3]
+    assert net.set_aside["reason"].tolist() == [REASON_DETACHED]
+    start, _ = net.snap([0.0], [0.0])
+    end, _ = net.snap([30.0], [100.0])
+    d, _ = net.nearest(start)
+    assert d[end[0]] == pytest.approx(50.0 + np.hypot(0.2, 60.0))
+    assert sorted(net.edges()["length_m"].round(6).tolist()) == sorted(
+        [50.0, round(np.hypot(0.2, 60), 6), 35.0, 35.0]
+    )
+    # with no snapping the second line stays apart (0.2 m gap): it is set aside
+    net0 = Network.from_lines(lines, snap_tolerance_m=0.0)
+    assert 1 in net0.set_aside["row"].tolist()
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    r1=st.floats(0, 800),
+    extra=st.floats(0, 800),
+)
+def test_pairs_within_is_monotone_and_consistent(seed, r1, extra):
+    """pairs_within(r) is a subset of pairs_within(r') for r <= r', with the same
+    distances; and the nearest distance of every node is the smallest pair distance."""
+    net = random_network(seed % 50, n=300)
+    rng = np.random.default_rng(seed)
+    src = rng.choice(net.n_nodes, 5, replace=False)
+    off = rng.uniform(0, 20, 5)
+    small = net.pairs_within(src, r1, off)
+    big = net.pairs_within(src, r1 + extra, off)
+    key_small = small[0] * net.n_nodes + small[1]
+    key_big = big[0] * net.n_nodes + big[1]
+    assert np.isin(key_small, key_big).all()
+    np.testing.assert_array_equal(big[2][np.isin(key_big, key_small)], small[2])
+    d, s = net.nearest(src, off)
+    inside = d <= r1
+    best = np.full(net.n_nodes, np.inf)
+    np.minimum.at(best, small[1], small[2])
+    np.testing.assert_array_equal(best[inside], d[inside])
