@@ -245,6 +245,35 @@ def test_read_age_bands_band_columns(tmp_path):
     assert out.attrs["set_aside"]["reason"].tolist() == ["children_3_5 is not a number"]
 
 
+def test_read_age_bands_from_five_year_groups(tmp_path):
+    """[0-4]=50, [5-9]=100, [10-14]=25, [15-19]=10, spread evenly over each group's years."""
+    path = tmp_path / "groups.csv"
+    path.write_text("CD_SECTOR;0-4;5-9;10-14;15-19;20+\n21004A00-;50;100;25;10;999\n")
+    out = bg.read_age_bands(path)
+    assert out.loc["21004A00-"].to_dict() == pytest.approx(
+        {
+            "children_0_2": 30.0,  # 3/5 x 50
+            "children_3_5": 40.0,  # 2/5 x 50 + 1/5 x 100
+            "children_6_11": 90.0,  # 4/5 x 100 + 2/5 x 25
+            "children_0_17": 181.0,  # 50 + 100 + 25 + 3/5 x 10
+        }
+    )
+    assert out.attrs["estimated"] == list(bg.AGE_BANDS)
+
+
+def test_kind_en_gezin_groups_are_exact(tmp_path):
+    path = tmp_path / "groups.csv"
+    path.write_text("CD_SECTOR;0-2 jaar;3-5 jaar;6-11 jaar;12-17 jaar\n21004A00-;1;2;4;8\n")
+    out = bg.read_age_bands(path)
+    assert out.loc["21004A00-"].to_dict() == {
+        "children_0_2": 1.0,
+        "children_3_5": 2.0,
+        "children_6_11": 4.0,
+        "children_0_17": 15.0,  # 1 + 2 + 4 + 8
+    }
+    assert out.attrs["estimated"] == []
+
+
 def test_read_age_bands_share_estimate(tmp_path):
     """1600 residents, 16 % aged 0-15 → 256 children 0-15 → 16 per year of age."""
     path = tmp_path / "acp.csv"

@@ -215,20 +215,92 @@ def _read_zipped_table(path: Path, member: str, sheet: str | int | None):
     return frame, ledger
 
 
-def _band_columns(columns: list[str]) -> dict[str, str]:
-    """Band columns present under their canonical names, or as '0-2', '3-5 jaar' …"""
-    found: dict[str, str] = {}
+_GROUP = re.compile(
+    r"^(?:children_|kinderen_|enfants_|age_|leeftijd_|pop_|bev_)?(\d{1,3})\s*"
+    r"(?:[-_–]\s*(\d{1,3})|(\+|\s*en ouder|\s*et plus|\s*and over))"
+    r"(?:\s*(?:jaar|j|ans|years|y))?$",
+    re.IGNORECASE,
+)
+
+
+def _age_groups(columns: list[str]) -> list[tuple[str, int, int]]:
+    """Columns that hold an age group: '0-2', '3-5 jaar', 'leeftijd_6_11', '95+' …"""
+    groups = []
+    for column in columns:
+        match = _GROUP.match(column.strip())
+        if match:
+            lo = int(match.group(1))
+            hi = int(match.group(2)) if match.group(2) else 150
+            if lo <= hi:
+                groups.append((column, lo, hi))
+    return groups
+
+
+def _band_values(
+    raw: pd.DataFrame, ledger: RowLedger, names: list[str], roles: dict[str, str]
+) -> tuple[dict[str, pd.Series], list[str], dict[str, str]]:
+    """Children per band from band or age-group columns.
+
+    A band is read directly from a column named after it (``children_0_2``) or after its
+    ages (``0-2``); otherwise it is summed from the finest non-overlapping age-group
+    columns that cover it, a group partly inside the band counting for the share of its
+    years inside (``count × overlap_years / group_years``: an estimate, listed in the
+    second return value).
+    """
+    exact: dict[str, str] = {b: roles[b] for b in AGE_BANDS if b in roles}
+    lowered = {c.lower(): c for c in names}
+    for band in AGE_BANDS:
+        if band not in exact and band in lowered:
+            exact[band] = lowered[band]
+    groups = [g for g in _age_groups(names) if g[0] not in exact.values()]
     for band, (lo, hi) in AGE_BANDS.items():
-        pattern = re.compile(
-            rf"^(?:{band}|(?:children_|kinderen_|age_|leeftijd_)?{lo}\s*[-_–]\s*{hi}"
-            r"(?:\s*(?:jaar|j|ans|years|y))?)$",
-            re.IGNORECASE,
+        if band not in exact:
+            same = [c for c, a, b in groups if (a, b) == (lo, hi)]
+            if same:
+                exact[band] = same[0]
+    # the finest groups: those that contain no other group
+    finest = [
+        g
+        for g in groups
+        if not any(
+            o is not g and g[1] <= o[1] and o[2] <= g[2] and (o[1], o[2]) != (g[1], g[2])
+            for o in groups
         )
-        for column in columns:
-            if pattern.match(column.strip()):
-                found[band] = column
-                break
-    return found
+    ]
+    finest = sorted({(a, b): (c, a, b) for c, a, b in finest}.values(), key=lambda g: g[1])
+    if any(finest[i][2] >= finest[i + 1][1] for i in range(len(finest) - 1)):
+        finest = []  # overlapping groups: do not guess
+    values: dict[str, pd.Series] = {}
+    used: dict[str, str] = {}
+    estimated: list[str] = []
+    parsed: dict[str, pd.Series] = {}
+
+    def counts(column: str) -> pd.Series:
+        if column not in parsed:
+            parsed[column] = _counts(raw, ledger, column, column, whole=False)
+        return parsed[column]
+
+    for band, (lo, hi) in AGE_BANDS.items():
+        if band in exact:
+            values[band] = counts(exact[band])
+            used[band] = exact[band]
+            continue
+        inside = [(c, a, b) for c, a, b in finest if a <= hi and b >= lo]
+        covered = sum(min(b, hi) - max(a, lo) + 1 for _, a, b in inside)
+        if not inside or covered != hi - lo + 1:
+            continue
+        total = pd.Series(0.0, index=raw.index)
+        partial = False
+        for c, a, b in inside:
+            overlap = min(b, hi) - max(a, lo) + 1
+            width = b - a + 1
+            partial |= overlap < width
+            total = total + counts(c) * (overlap / width)
+        values[band] = total
+        used[band] = " + ".join(c for c, _, _ in inside)
+        if partial:
+            estimated.append(band)
+    return values, estimated, used
 
 
 def _parse_dates(values: pd.Series) -> pd.Series:
@@ -381,8 +453,11 @@ def read_population(
         Index ``sector_id`` (9-character str, as published); ``population`` (int64,
         residents on the reference date); plus ``children_0_2``, ``children_3_5``,
         ``children_6_11``, ``children_0_17`` (float64, residents of those ages) when the
-        source has band columns, or single-year ages (one row per sector and age: then
-        ``band = Σ count over lo <= age <= hi`` and ``population = Σ count``).
+        source has them: band columns (``children_0_2`` or ``0-2``), age-group columns
+        that cover a band (``0-4``, ``5-9`` …: see :func:`read_age_bands`; bands built from
+        groups only partly inside them are estimates, listed in ``attrs["estimated"]``),
+        or single-year ages (one row per sector and age: then ``band = Σ count over
+        lo <= age <= hi`` and ``population = Σ count``).
 
         ``attrs``: ``set_aside`` (rows not used, each with file row, column and reason:
         unknown sector ``…ZZZZ``, sector no longer active, count missing / not a number /
@@ -451,21 +526,18 @@ def read_population(
         out = _long_result(ledger, codes, ages, counts, with_total=True)
     else:
         counts = _counts(raw, ledger, roles["population"], "population", whole=True)
-        bands = {band: col for band, col in _band_columns(names).items() if band not in roles}
-        bands.update({k: v for k, v in roles.items() if k in AGE_BANDS})
-        band_values = {
-            band: _counts(raw, ledger, col, band, whole=False) for band, col in bands.items()
-        }
+        band_values, estimated, used = _band_values(raw, ledger, names, roles)
         _duplicates(codes, ledger, roles[SECTOR_ID])
         kept = ledger.kept
         data = {"population": counts[kept].round().astype("int64")}
         for band in AGE_BANDS:
             if band in band_values:
                 data[band] = band_values[band][kept].astype("float64")
-                roles[band] = bands[band]
+                roles[band] = used[band]
         out = pd.DataFrame(data)
         out.index = pd.Index(codes[kept].to_numpy(), name=SECTOR_ID, dtype="str")
         out = ledger.attach(out)
+        out.attrs["estimated"] = estimated
     out.attrs["reference_date"] = reference
     out.attrs["columns"] = roles
     return out
@@ -500,10 +572,18 @@ def read_age_bands(
 
     Three layouts are accepted (column names case-insensitive):
 
-    1. **band columns**, one row per sector: a sector-code column (``CD_SECTOR``,
-       ``SS``, ``sector_id`` …) and any of ``children_0_2``, ``children_3_5``,
-       ``children_6_11``, ``children_0_17`` — or the same bands written ``0-2``,
-       ``3-5 jaar``, ``6_11``, ``0–17 ans``;
+    1. **band or age-group columns**, one row per sector: a sector-code column
+       (``CD_SECTOR``, ``SS``, ``sector_id`` …) and any of ``children_0_2``,
+       ``children_3_5``, ``children_6_11``, ``children_0_17`` — or the same bands written
+       ``0-2``, ``3-5 jaar``, ``6_11``, ``0–17 ans`` — or other age groups (``0-4``,
+       ``5-9``, ``10-14``, ``15-19``, ``95+``). A band without its own column is summed
+       from the finest non-overlapping groups that cover it; a group only partly inside
+       the band counts for the share of its years inside::
+
+           band = Σ_groups count_g × |ages_g ∩ band| / |ages_g|
+
+       (exact when the groups align with the band, an estimate — listed in
+       ``attrs["estimated"]`` — when they do not, e.g. ``children_0_2 = 3/5 × [0-4]``);
     2. **single-year ages**, one row per sector and age (and maybe sex, nationality …):
        a sector-code column, an age column (``CD_AGE``, ``AGE``, ``age``, ``leeftijd``;
        ``'95+'`` reads as 95) and a count column (``MS_POPULATION``, ``POPULATION``,
@@ -632,22 +712,22 @@ def read_age_bands(
         )
         return out
 
-    bands = _band_columns(names)
-    bands.update({k: v for k, v in roles.items() if k in AGE_BANDS})
-    if not bands:
+    values, estimated, used = _band_values(raw, ledger, names, roles)
+    if not values:
         raise InputError(
-            "no age-band columns, no age column and no share given",
+            "no age-band columns, no age-group columns covering a band, no age column and"
+            " no share given",
             path=path_text,
-            expected="children_0_2 … columns, an age + count column, or share_column=/total_column=",
+            expected="children_0_2 … or 0-2 … columns, an age + count column, or"
+            " share_column=/total_column=",
             hint=f"Columns found: {names}",
         )
-    values = {band: _counts(raw, ledger, col, band, whole=False) for band, col in bands.items()}
     _duplicates(codes, ledger, roles[SECTOR_ID])
     kept = ledger.kept
     out = pd.DataFrame({b: values[b][kept].astype("float64") for b in AGE_BANDS if b in values})
     out.index = pd.Index(codes[kept].to_numpy(), name=SECTOR_ID, dtype="str")
     out = ledger.attach(out)
-    out.attrs.update(layout="bands", estimated=[], columns={**roles, **bands})
+    out.attrs.update(layout="bands", estimated=estimated, columns={**roles, **used})
     return out
 
 
