@@ -68,7 +68,9 @@ def small_osm(tmp_path):
                 ],
             ),
             node_xml(101, [("amenity", "school"), ("leisure", "playground"), ("name", "Combi")]),
-            node_xml(102, [("amenity", "childcare"), ("capacity", "lots")]),
+            node_xml(
+                102, [("amenity", "childcare"), ("capacity", "lots"), ("name:fr", "Crèche Lune")]
+            ),
             node_xml(103, [("shop", "bakery"), ("name", "not a service")]),
             # an L-shaped school ground (closed way): its centroid lies outside it
             '<way id="200" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>'
@@ -116,6 +118,7 @@ def test_small_osm_file(small_osm):
     assert np.isnan(services.loc["osm-node-102", "capacity"])  # 'lots' is not a number
     assert "'lots'" in services.attrs["notes"][0]
     assert services.loc["osm-way-200", "name"] == "Basisschool L"
+    assert services.loc["osm-node-102", "name"] == "Crèche Lune"  # from name:fr
     assert services["income_related"].isna().all()
     # node location, exactly
     x, y = to_3812(*POI_LONLAT)

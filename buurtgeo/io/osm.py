@@ -37,6 +37,7 @@ from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform
 from buurtgeo.errors import InputError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._tabular import to_number
+from buurtgeo.options import get_option
 from buurtgeo.schema import SERVICE_ID, service_kinds, working_crs
 
 __all__ = ["read_osm_services", "osm_tag_kinds", "OSM_SUFFIXES"]
@@ -98,6 +99,10 @@ def _scan(path: Path, tag_kinds: dict[tuple[str, str], list[str]]):
     import osmium
 
     tags = list(tag_kinds)
+    # 'name', else the name in the label language, else Dutch, French, English
+    name_keys = list(
+        dict.fromkeys(["name", f"name:{get_option('language')}", "name:nl", "name:fr", "name:en"])
+    )
     wkb = osmium.geom.WKBFactory()
     objects: list[dict] = []
     areas: dict[tuple[str, int], str] = {}
@@ -124,7 +129,7 @@ def _scan(path: Path, tag_kinds: dict[tuple[str, str], list[str]]):
                 "osm_type": osm_type,
                 "osm_id": obj.id,
                 "kinds": matched,
-                "name": obj.tags.get("name"),
+                "name": next((obj.tags[k] for k in name_keys if k in obj.tags), None),
                 "capacity": obj.tags.get("capacity"),
                 "tags": ";".join(
                     f"{k}={v}" for k, v in sorted(obj.tags) if k in {t[0] for t in tags}
@@ -185,7 +190,8 @@ def read_osm_services(
     GeoDataFrame
         Index ``service_id``: ``'osm-node-<id>'``, ``'osm-way-<id>'`` or
         ``'osm-relation-<id>'`` (with ``'-<kind>'`` appended when one object matches
-        several kinds, one row per kind); columns ``name`` (the ``name`` tag),
+        several kinds, one row per kind); columns ``name`` (the ``name`` tag; when absent
+        ``name:<language option>``, ``name:nl``, ``name:fr`` or ``name:en``),
         ``service_kind``, ``capacity`` (the ``capacity`` tag when it is a number, else NaN;
         places), ``income_related`` (NA: OSM does not say), ``osm_type``, ``osm_id``,
         ``geometry`` (Point in the working CRS). ``attrs["set_aside"]`` lists the
