@@ -223,6 +223,22 @@ def test_real_gent_stadswijken_match_gents_own_assignment(real, gent):
 
 
 @pytest.mark.realdata
+def test_real_largest_overlap_matches_geopandas_overlay(real, gent):
+    """Independent implementation: geopandas.overlay, then the largest piece per sector."""
+    path = real / "gent_sectors_wijken/stadswijken-gent.geojson"
+    out, _ = _quiet(bg.read_areas, path, sectors=gent)
+    wijken = gpd.read_file(path).to_crs(gent.crs)
+    wijken["wijk_id"] = wijken["wijknr"].astype(str)
+    wijken["geometry"] = wijken.geometry.make_valid()
+    pieces = gpd.overlay(
+        gent.reset_index()[["sector_id", "geometry"]], wijken[["wijk_id", "geometry"]]
+    )
+    pieces["m2"] = pieces.geometry.area
+    best = pieces.sort_values("m2").groupby("sector_id").last()["wijk_id"]
+    assert out.attrs["sector_area"].sort_index().to_dict() == best.sort_index().to_dict()
+
+
+@pytest.mark.realdata
 @pytest.mark.slow
 def test_real_ggw7_polygons_and_table_agree(real, gent):
     folder = real / "flanders_wijken_ggw7"

@@ -469,3 +469,31 @@ def test_year_column_selects_rows_and_keeps_file_row_numbers(tmp_path):
     assert any("holds 2 years; reading 2023" in m for m in messages)
     with pytest.raises(InputError, match="no rows for year 2021"):
         bg.read_population(path, year=2021)
+
+
+def test_codes_survive_csv_and_xlsx(tmp_path):
+    """Property: any 9-character sector code (digits, letters, trailing '-') comes back
+    unchanged, leading zeros and dashes included, from CSV and from Excel."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXY"
+    code = st.builds(
+        lambda nis, mid, last: nis + mid + last,
+        st.text("0123456789", min_size=5, max_size=5),
+        st.text(alnum, min_size=3, max_size=3),
+        st.sampled_from(list(alnum) + ["-"]),
+    ).filter(lambda c: not c.endswith("ZZZZ"))
+
+    @settings(max_examples=12, deadline=None)
+    @given(st.lists(code, min_size=1, max_size=6, unique=True))
+    def check(codes):
+        frame = pd.DataFrame({"CD_SECTOR": codes, "POPULATION": range(len(codes))})
+        csv = tmp_path / "p.csv"
+        frame.to_csv(csv, sep=";", index=False)
+        assert bg.read_population(csv).index.tolist() == codes
+        xlsx = tmp_path / "p.xlsx"
+        frame.to_excel(xlsx, index=False)
+        assert bg.read_population(xlsx).index.tolist() == codes
+
+    check()
