@@ -223,10 +223,15 @@ def test_to_number_mask_and_raise():
     assert "twaalf" in str(err.value)
 
 
-def test_to_number_ambiguous_dot_in_comma_column():
-    values, invalid = to_number(pd.Series(["12,5", "12.5"], dtype="str"))
-    assert values.iloc[0] == 12.5
-    assert invalid.tolist() == [False, True]
+def test_to_number_lone_dot_in_comma_column():
+    # '1.234' is a Belgian thousands group; '12.5' and '146132.91' cannot be (not 3 digits)
+    series = pd.Series(["12,5", "12.5", "1.234", "146132.91"], dtype="str")
+    values, invalid = to_number(series)
+    assert values.tolist() == [12.5, 12.5, 1234.0, 146132.91]
+    assert not invalid.any()
+    # told that commas are decimal marks, a decimal dot is refused
+    values, invalid = to_number(series, decimal=",")
+    assert invalid.tolist() == [False, True, False, True]
     values, invalid = to_number(pd.Series(["12,5", "12.5"], dtype="str"), decimal=".")
     assert invalid.tolist() == [True, False]
 

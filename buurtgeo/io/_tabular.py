@@ -480,6 +480,7 @@ _MANY_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")
 
 
 _COMMA_MODE = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_LONE_DOT = re.compile(r"^[+-]?\d+\.(\d{1,2}|\d{4,})$")
 _SPACE_CHARS = re.compile(r"[\s\u00a0\u202f\u2009'\u2212]")
 
 
@@ -526,12 +527,15 @@ def _parse_numbers(text: pd.Series, decimal: str | None = None) -> tuple[pd.Seri
     values = _fast_numbers(s.where(present, ""))
     fast_ok = present & values.notna().to_numpy()
     rest = present & ~fast_ok
-    if decimal is None:
+    auto = decimal is None
+    if auto:
         decimal = _decide_decimal(s[rest]) if rest.any() else "."
     ok = fast_ok.copy()
     out = values.to_numpy(dtype="float64", copy=True)
     if decimal == ",":
-        # a dot is only a thousands separator here: '1.234' is 1234, '12.5' is ambiguous
+        # a dot is a thousands separator here: '1.234' is 1234. Deciding by itself (auto), a
+        # lone dot followed by other than 3 digits ('146132.91', as Excel writes a number
+        # cell) cannot be a thousands separator and is read as a decimal point.
         dotted = fast_ok & s.str.contains(".", regex=False).to_numpy(dtype=bool)
         todo = rest | dotted
         t = s[todo]
@@ -540,6 +544,10 @@ def _parse_numbers(text: pd.Series, decimal: str | None = None) -> tuple[pd.Seri
             t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         ).to_numpy()
         good = valid & np.isfinite(parsed)
+        if auto:
+            lone = ~valid & t.str.fullmatch(_LONE_DOT).to_numpy(dtype=bool)
+            parsed = np.where(lone, values.to_numpy()[todo], parsed)
+            good |= lone & np.isfinite(parsed)
         idx = np.flatnonzero(todo)
         out[idx] = np.where(good, parsed, np.nan)
         ok[idx] = good
@@ -576,9 +584,10 @@ def to_number(
 
     The decimal mark is decided once for the whole column when ``decimal`` is None:
     a comma when some value reads ``digits,digits`` (and none reads ``1,234.5``), else
-    a dot. In a decimal-comma column ``'1.234'`` is 1234 (thousands groups) while
-    ``'12.5'`` is flagged as not a number (ambiguous); in a dot column ``'1,234'`` is
-    1234.
+    a dot. In a decimal-comma column ``'1.234'`` is 1234 (a thousands group) while
+    ``'12.5'`` and ``'146132.91'`` (Excel number cells among text cells) are decimals,
+    since a thousands group has exactly 3 digits; with ``decimal=','`` given, they are
+    flagged as not numbers. In a dot column ``'1,234'`` is 1234.
 
     Parameters
     ----------
