@@ -71,9 +71,12 @@ class Source:
     page : str
         The web page that lists the file (to find it again when the URL moves).
     as_published : str
-        Date (YYYY-MM) on which the URL was recorded as published.
+        The version (YYYY-MM: the file's reference date) the URL was published for.
     sha256 : str, optional
         Expected SHA-256 of the file; when given, a different download is refused.
+    note : str
+        How far the URL is known to be right (none of them could be fetched from the
+        machine this registry was written on: no internet there).
     """
 
     name: str
@@ -84,7 +87,14 @@ class Source:
     page: str = ""
     as_published: str = ""
     sha256: str | None = None
+    note: str = ""
 
+
+_SEEN = "URL as used in public scripts that download it; not fetched when this entry was written"
+_PATTERN = (
+    "URL built on the portal's OpenDataSoft v2.1 export API from the dataset id; not fetched"
+    " when this entry was written"
+)
 
 _STATBEL = "https://statbel.fgov.be/sites/default/files/files/opendata"
 _ODS_BXL = "https://opendata.brussels.be/api/explore/v2.1/catalog/datasets"
@@ -104,8 +114,9 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Statistical sectors of Belgium on 1 January 2023, GeoJSON in EPSG:3812"
                 " (read_sectors)",
                 "Statbel; Statbel open-data licence (free re-use with attribution)",
-                "https://statbel.fgov.be/en/open-data/statistical-sectors-2023",
+                "https://statbel.fgov.be/en/open-data",
                 "2023-01",
+                note=_SEEN,
             ),
             Source(
                 "statbel_sectors_2024",
@@ -114,8 +125,9 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Statistical sectors of Belgium on 1 January 2024, GeoJSON in EPSG:31370"
                 " (read_sectors)",
                 "Statbel; Statbel open-data licence (free re-use with attribution)",
-                "https://statbel.fgov.be/en/open-data/statistical-sectors-2024",
+                "https://statbel.fgov.be/en/open-data",
                 "2024-01",
+                note=_SEEN,
             ),
             Source(
                 "statbel_population_2019",
@@ -125,6 +137,7 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Statbel; Statbel open-data licence (free re-use with attribution)",
                 "https://statbel.fgov.be/en/open-data/population-statistical-sector-7",
                 "2019-01",
+                note=_SEEN,
             ),
             Source(
                 "statbel_population_2022",
@@ -135,6 +148,7 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Statbel; Statbel open-data licence (free re-use with attribution)",
                 "https://statbel.fgov.be/en/open-data/population-statistical-sector-10",
                 "2022-01",
+                note=_SEEN,
             ),
             Source(
                 "statbel_population_2024",
@@ -142,8 +156,9 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "OPENDATA_SECTOREN_2024.xlsx",
                 "Population per statistical sector on 1 January 2024, xlsx (read_population)",
                 "Statbel; Statbel open-data licence (free re-use with attribution)",
-                "https://statbel.fgov.be/en/open-data/population-statistical-sector-12",
+                "https://statbel.fgov.be/en/open-data",
                 "2024-01",
+                note=_SEEN,
             ),
             Source(
                 "brussels_childcare",
@@ -154,6 +169,7 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Ville de Bruxelles / Stad Brussel; open-data licence of the City of Brussels",
                 "https://opendata.brussels.be/explore/dataset/milieux-accueil-petite-enfance-one-kindengezin-vbx/",
                 "2025-12",
+                note=_PATTERN,
             ),
             Source(
                 "brussels_consultations",
@@ -164,6 +180,7 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Ville de Bruxelles / Stad Brussel; open-data licence of the City of Brussels",
                 "https://opendata.brussels.be/explore/dataset/consultations-pour-enfants-one-vbx/",
                 "2026-01",
+                note=_PATTERN,
             ),
             Source(
                 "gent_sectors",
@@ -173,6 +190,7 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Stad Gent; Modellicentie Gratis Hergebruik Vlaanderen v1.0",
                 "https://data.stad.gent/explore/dataset/statistische-sectoren-gent/",
                 "2025-01",
+                note=_PATTERN,
             ),
             Source(
                 "gent_stadswijken",
@@ -182,6 +200,7 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 "Stad Gent; Modellicentie Gratis Hergebruik Vlaanderen v1.0",
                 "https://data.stad.gent/explore/dataset/stadswijken-gent/",
                 "2025-01",
+                note=_PATTERN,
             ),
             Source(
                 "gent_wegsegmenten",
@@ -193,6 +212,7 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType(
                 " Hergebruik Vlaanderen v1.0",
                 "https://data.stad.gent/explore/dataset/wegsegmenten-gent/",
                 "2025-01",
+                note=_PATTERN,
             ),
         )
     }
