@@ -28,6 +28,7 @@ import html
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,12 @@ _NEED = {"population", *schema.AGE_BANDS}
 
 def _base(column: str) -> str:
     return column.partition("__")[0]
+
+
+def _kind_of(column: str) -> str | None:
+    """The service kind of a wide indicator name ``'<indicator>__<kind>'``, else None."""
+    kind = column.partition("__")[2]
+    return kind or None
 
 
 def _direction(column: str) -> str:
@@ -390,7 +397,10 @@ def classify(
             codes[finite] = 0
         else:
             kk = int(min(k, n_unique))
-            classifier = getattr(mapclassify, SCHEMES[scheme])(yf, k=kk)
+            with warnings.catch_warnings():
+                # ties: mapclassify lowers k itself and says so; the legend shows the classes
+                warnings.filterwarnings("ignore", message="Not enough unique values")
+                classifier = getattr(mapclassify, SCHEMES[scheme])(yf, k=kk)
             bins = np.asarray(classifier.bins, dtype=float)
             # drop empty duplicate bounds (ties at quantiles) and renumber
             bins = np.unique(bins)
@@ -576,7 +586,7 @@ _CSS = """
  box-shadow:0 1px 5px rgba(0,0,0,.4);font:13px/1.35 "Helvetica Neue",Arial,Helvetica,sans-serif;color:#222}
 .bg-title{font-size:15px;font-weight:bold;max-width:340px}
 .bg-title .bg-sub{font-size:12px;font-weight:normal;color:#444}
-.bg-legend{max-width:300px;max-height:60vh;overflow:auto}
+.bg-legend{width:310px;max-height:45vh;overflow:auto}
 .bg-legend h4{margin:0 0 3px;font-size:13px}
 .bg-legend .bg-note{font-size:11px;color:#555;margin-bottom:3px}
 .bg-legend .bg-row{display:flex;align-items:center;margin:1px 0;white-space:nowrap}
@@ -585,7 +595,7 @@ _CSS = """
  box-shadow:0 0 0 1px #555;flex:none}
 .bg-legend .bg-n{color:#666;margin-left:4px;font-size:11px}
 .bg-legend .bg-block{margin-top:7px;border-top:1px solid #ddd;padding-top:5px}
-.bg-legend .bg-block.bg-first{margin-top:0;border-top:0;padding-top:0}
+.bg-legend .bg-block.bg-first,.bg-legend .bg-block.bg-tight{margin-top:0;border-top:0;padding-top:0}
 .bg-bi{display:grid;grid-template-columns:18px repeat(3,22px);grid-template-rows:repeat(3,22px) 18px;
  gap:1px;align-items:center;justify-items:center;font-size:11px}
 .bg-bi .bg-cell{width:22px;height:22px}
@@ -594,7 +604,8 @@ _CSS = """
 .leaflet-tooltip.bg-label{background:transparent;border:0;box-shadow:none;font:bold 11px Arial,sans-serif;color:#111;
  text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;padding:0}
 .leaflet-tooltip.bg-label:before{display:none}
-.leaflet-control-layers{font-size:13px}.leaflet-control-layers label{margin:1px 0}
+.leaflet-control-layers{font-size:12px;max-width:330px}
+.leaflet-control-layers label{white-space:normal}.leaflet-control-layers label{margin:1px 0}
 .bg-tip b{font-size:13px}
 .bg-pop table{border-collapse:collapse;font-size:12px}
 .bg-pop td{padding:1px 6px 1px 0;vertical-align:top}
@@ -618,9 +629,15 @@ class _MapBuilder:
         self.m = folium.Map(
             location=None, tiles=None, max_zoom=19, zoom_control=True, control_scale=False
         )
-        self.m.fit_bounds(_bounds_latlon(areas))
+        # leave room for the control column on the right (layers, then legend)
+        self.m.fit_bounds(
+            _bounds_latlon(areas), padding_top_left=(20, 20), padding_bottom_right=(350, 20)
+        )
         self.m.get_root().header.add_child(Element(f"<style>{_CSS}</style>"), name="bg_style")
-        self.legend_blocks: list[tuple[Any, str]] = []  # (layer element or None, html)
+        # legend blocks: (layer the block belongs to or None, html, tight: no separator)
+        self.legend_blocks: list[tuple[Any, str, bool]] = []
+        self.kind_links: list[tuple[Any, str | None]] = []  # indicator layer → its kind
+        self.kind_deps: list[tuple[Any, str]] = []  # service/catchment layer → its kind
         self._n_data = 0
         self.add_script(
             """
@@ -680,7 +697,8 @@ class _MapBuilder:
         tooltips: list[str],
         show: bool,
         legend: str,
-    ) -> None:
+        kind: str | None = None,
+    ) -> Any:
         layer = self.JsLayer(
             """L.geoJson({{ this.ctx.data.get_name() }}, {
                 pane: "bgAreas",
@@ -704,7 +722,9 @@ class _MapBuilder:
             tooltips=tooltips,
         )
         self.m.add_child(layer)
-        self.legend_blocks.append((layer, legend))
+        self.legend_blocks.append((layer, legend, False))
+        self.kind_links.append((layer, kind))
+        return layer
 
     def labels(self, areas: Any, names: list[str], show: bool) -> None:
         import shapely
@@ -729,7 +749,9 @@ class _MapBuilder:
         )
         self.m.add_child(layer)
 
-    def polygons_overlay(self, geoms: Any, *, name: str, colour: str, show: bool) -> str:
+    def polygons_overlay(
+        self, geoms: Any, *, name: str, colour: str, show: bool, kind: str | None = None
+    ) -> Any:
         data = _to_geojson(geoms, crs=self.crs, simplify_m=1.0)
         layer = self.JsLayer(
             """L.geoJson({{ this.ctx.data|tojson }}, {pane: "bgCatchments", interactive: false,
@@ -742,7 +764,9 @@ class _MapBuilder:
             colour=colour,
         )
         self.m.add_child(layer)
-        return layer.get_name()
+        if kind is not None:
+            self.kind_deps.append((layer, kind))
+        return layer
 
     def points(
         self,
@@ -756,7 +780,8 @@ class _MapBuilder:
         popups: list[str],
         cluster: bool,
         show: bool = True,
-    ) -> str:
+        kind: str | None = None,
+    ) -> Any:
         from folium.plugins import MarkerCluster
 
         data = _to_geojson(geoms, crs=self.crs, simplify_m=0.0)
@@ -785,7 +810,9 @@ class _MapBuilder:
         if not cluster:
             layer = self.JsLayer(expression, name=html.escape(name), overlay=True, show=show, **ctx)
             self.m.add_child(layer)
-            return layer.get_name()
+            if kind is not None:
+                self.kind_deps.append((layer, kind))
+            return layer
         icon = (
             "function (cluster) { var n = cluster.getChildCount();"
             " var s = n < 10 ? 26 : n < 100 ? 32 : 38;"
@@ -812,25 +839,28 @@ class _MapBuilder:
             **ctx,
         )
         group.add_child(inner)
-        return group.get_name()
+        if kind is not None:
+            self.kind_deps.append((group, kind))
+        return group
 
     def finish(self) -> Any:
         import folium
 
-        blocks = [{"layer": layer, "html": block} for layer, block in self.legend_blocks if block]
+        folium.LayerControl(position="topright", collapsed=False).add_to(self.m)
+        blocks = [(layer, block, tight) for layer, block, tight in self.legend_blocks if block]
         self.add_script(
             """
             (function () {
               var m = {{ this._parent.get_name() }};
               var blocks = {{ this.ctx.blocks|tojson }};
-              var c = L.control({position: "bottomright"});
+              var c = L.control({position: "topright"});
               c.onAdd = function () {
                 var d = L.DomUtil.create("div", "bg-box bg-legend");
                 d.id = "bg-legend";
                 L.DomEvent.disableClickPropagation(d);
                 L.DomEvent.disableScrollPropagation(d);
                 for (var i = 0; i < blocks.length; i++) {
-                  var b = L.DomUtil.create("div", "bg-block", d);
+                  var b = L.DomUtil.create("div", blocks[i].tight ? "bg-block bg-tight" : "bg-block", d);
                   b.innerHTML = blocks[i].html;
                   blocks[i].el = b;
                 }
@@ -847,14 +877,32 @@ class _MapBuilder:
                   if (on) { first = false; }
                 }
               }
-              m.on("baselayerchange overlayadd overlayremove", update);
+              // choosing an indicator of one service kind shows that kind's services
+              var ind = [{% for l, k in this.ctx.links %}[{{ l.get_name() }}, {{ k|tojson }}], {% endfor %}];
+              var dep = [{% for l, k in this.ctx.deps %}[{{ l.get_name() }}, {{ k|tojson }}], {% endfor %}];
+              m.on("baselayerchange", function (e) {
+                var kind = null;
+                for (var i = 0; i < ind.length; i++) { if (ind[i][0] === e.layer) { kind = ind[i][1]; } }
+                if (kind !== null && dep.some(function (d) { return d[1] === kind; })) {
+                  // after the layer control has finished its own click (it then redraws)
+                  setTimeout(function () {
+                    for (var j = 0; j < dep.length; j++) {
+                      if (dep[j][1] === kind) { m.addLayer(dep[j][0]); } else { m.removeLayer(dep[j][0]); }
+                    }
+                    update();
+                  }, 0);
+                }
+                update();
+              });
+              m.on("overlayadd overlayremove", update);
               update();
             })();
             """,
-            blocks=[{"html": b["html"]} for b in blocks],
-            layers=[b["layer"] for b in blocks],
+            blocks=[{"html": block, "tight": tight} for _, block, tight in blocks],
+            layers=[layer for layer, _, _ in blocks],
+            links=[(layer, kind) for layer, kind in self.kind_links],
+            deps=self.kind_deps,
         )
-        folium.LayerControl(position="topright", collapsed=False).add_to(self.m)
         return self.m
 
 
@@ -964,8 +1012,13 @@ def _add_services(
     cluster: bool | str,
     prefix: str | None = None,
     colour: str | None = None,
-) -> list[str]:
-    """One overlay per kind (named ``prefix: kind`` when a prefix is given); returns legend rows."""
+    active_kind: str | None = None,
+    heading: bool = True,
+) -> None:
+    """One overlay per kind (named ``prefix: kind`` when a prefix is given), with legend rows.
+
+    When ``active_kind`` is one of the kinds, only that kind is shown at first.
+    """
     language = b.language
     kinds = sorted(pd.unique(services["service_kind"].astype(str)))
     capacity = (
@@ -981,7 +1034,9 @@ def _add_services(
         else [html.escape(str(v)) for v in services.index]
     )
     cap_fmt = _Format(0, " " + _word("places", language))
-    legend_rows = []
+    if heading:
+        b.legend_blocks.append((None, f"<h4>{_word('services', language)}</h4>", False))
+    show_all = active_kind is None or active_kind not in kinds
     kind_of = services["service_kind"].astype(str).to_numpy()
     for kind in kinds:
         idx = np.flatnonzero(kind_of == kind)
@@ -1010,7 +1065,7 @@ def _add_services(
             for i, t in zip(idx, cap_texts, strict=True)
         ]
         use_cluster = cluster is True or (cluster == "auto" and len(idx) > 40)
-        b.points(
+        layer = b.points(
             services.geometry.values[idx],
             name=f"{kind_text} ({len(idx)})",
             colour=c,
@@ -1019,11 +1074,18 @@ def _add_services(
             tooltips=tooltips,
             popups=popups,
             cluster=use_cluster,
+            show=show_all or kind == active_kind,
+            kind=None if prefix else kind,
         )
-        legend_rows.append(
-            f'<div class="bg-row"><span class="bg-dot" style="background:{c};width:12px;'
-            f'height:12px"></span>{html.escape(kind_text)}</div>'
+        b.legend_blocks.append(
+            (
+                layer,
+                f'<div class="bg-row"><span class="bg-dot" style="background:{c};width:12px;'
+                f'height:12px"></span>{html.escape(kind_text)}</div>',
+                True,
+            )
         )
+    notes = []
     finite = capacity[np.isfinite(capacity) & (capacity > 0)]
     if finite.size:
         big = float(finite.max())
@@ -1035,17 +1097,20 @@ def _add_services(
                 (big / 4, max(_MIN_RADIUS_PX, _MAX_RADIUS_PX / 2)),
             )
         )
-        legend_rows.append(f'<div class="bg-row">{sizes}</div>')
-        legend_rows.append(f'<div class="bg-note">{_word("size_note", language)}</div>')
+        notes.append(f'<div class="bg-row">{sizes}</div>')
+        notes.append(f'<div class="bg-note">{_word("size_note", language)}</div>')
     if hollow_arr.any():
-        legend_rows.append(
+        notes.append(
             f'<div class="bg-note">{_word("unknown_capacity", language)}: '
             f"{'gestippelde rand' if language == 'nl' else 'dashed outline'}</div>"
         )
-    return legend_rows
+    if notes:
+        b.legend_blocks.append((None, "".join(notes), True))
 
 
-def _add_catchments(b: _MapBuilder, services: Any, catchments: Any) -> None:
+def _add_catchments(
+    b: _MapBuilder, services: Any, catchments: Any, active_kind: str | None = None
+) -> None:
     import shapely
 
     language = b.language
@@ -1058,7 +1123,11 @@ def _add_catchments(b: _MapBuilder, services: Any, catchments: Any) -> None:
             ]
         else:
             groups = [(None, frame.geometry.values)]
-        order = [k for k, _ in groups if k is not None]
+        order = sorted(
+            {k for k, _ in groups if k is not None}
+            | (set(services["service_kind"].astype(str)) if services is not None else set())
+        )
+        linked = active_kind is not None and any(k == active_kind for k, _ in groups)
         for kind, geoms in groups:
             union = shapely.union_all(np.asarray(geoms))
             kind_text = _kind_label(kind, language) if kind else ""
@@ -1067,10 +1136,12 @@ def _add_catchments(b: _MapBuilder, services: Any, catchments: Any) -> None:
                 [union],
                 name=name,
                 colour=_kind_colour(kind, order) if kind else "#333333",
-                show=True,
+                show=not linked or kind == active_kind,
+                kind=kind,
             )
         return
     kinds = sorted(pd.unique(services["service_kind"].astype(str)))
+    linked = active_kind in kinds
     known = schema.service_kinds()
     for kind in kinds:
         if isinstance(catchments, bool):
@@ -1083,7 +1154,13 @@ def _add_catchments(b: _MapBuilder, services: Any, catchments: Any) -> None:
         union = shapely.union_all(shapely.buffer(pts, radius, quad_segs=16))
         dist = _number(radius, 0, language) + " m"
         name = _word("straight", language).format(d=dist) + ": " + _kind_label(kind, language)
-        b.polygons_overlay([union], name=name, colour=_kind_colour(kind, kinds), show=True)
+        b.polygons_overlay(
+            [union],
+            name=name,
+            colour=_kind_colour(kind, kinds),
+            show=not linked or kind == active_kind,
+            kind=kind,
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -1255,12 +1332,13 @@ def reach_map(
             legend=_legend_html(
                 title_ind, classes, language, _scheme_note(classes.scheme, language)
             ),
+            kind=_kind_of(ind),
         )
+    active = _kind_of(indicators[0])
     if catchments is not None:
-        _add_catchments(b, services, catchments)
+        _add_catchments(b, services, catchments, active_kind=active)
     if services is not None and len(services):
-        rows = _add_services(b, services, cluster=cluster)
-        b.legend_blocks.append((None, f"<h4>{_word('services', language)}</h4>" + "".join(rows)))
+        _add_services(b, services, cluster=cluster, active_kind=active)
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
     return b.finish()
 
@@ -1398,8 +1476,7 @@ def bivariate_map(
         legend=_bivariate_legend(need_label, reach_label, nc, rc, reach, language, ~ok),
     )
     if services is not None and len(services):
-        rows = _add_services(b, services, cluster=cluster)
-        b.legend_blocks.append((None, f"<h4>{_word('services', language)}</h4>" + "".join(rows)))
+        _add_services(b, services, cluster=cluster, active_kind=_kind_of(reach))
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
     return b.finish()
 
@@ -1702,20 +1779,17 @@ def scenario_map(
         show=True,
         legend="".join(rows),
     )
-    legend_rows: list[str] = []
-    if services is not None and len(services):
-        legend_rows += _add_services(b, services, cluster=cluster)
+    has_services = services is not None and len(services) > 0
+    if has_services:
+        _add_services(b, services, cluster=cluster, active_kind=_kind_of(indicator))
     if added_services is not None and len(added_services):
-        legend_rows += _add_services(
+        _add_services(
             b,
             added_services,
             cluster=False,
             prefix=_word("new_services", language),
             colour="#e7298a",
-        )
-    if legend_rows:
-        b.legend_blocks.append(
-            (None, f"<h4>{_word('services', language)}</h4>" + "".join(legend_rows))
+            heading=not has_services,
         )
     b.labels(after, names, show=labels is True or (labels == "auto" and len(after) <= 60))
     return b.finish()

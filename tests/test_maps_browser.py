@@ -15,6 +15,12 @@ import pytest
 import buurtgeo as bg
 from tests.test_maps import XSS, make_areas, make_services
 
+if os.environ.get("CI"):
+    from playwright.sync_api import expect, sync_playwright  # must be there in CI
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect, sync_playwright = sync_api.expect, sync_api.sync_playwright
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,8 +43,6 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing in CI (.ci/run installs it)")
         pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
@@ -160,17 +164,17 @@ def test_layers_toggle_in_the_layer_control(reach_page):
     control = page.locator(".leaflet-control-layers")
     childcare = control.get_by_text("Kinderopvang baby's en peuters (2)")
     childcare.click()
-    assert page.locator(SERVICES_PANE).count() == 1
+    expect(page.locator(SERVICES_PANE)).to_have_count(1)
     childcare.click()
-    assert page.locator(SERVICES_PANE).count() == 3
+    expect(page.locator(SERVICES_PANE)).to_have_count(3)
     # switch the indicator: the legend follows the active layer
     legend = page.locator("#bg-legend")
     control.get_by_text("Plaatsen per kind (2SFCA)").click()
-    assert legend.get_by_text("Plaatsen per kind (2SFCA)").is_visible()
-    assert not legend.get_by_text("800 – 1.200 m").is_visible()
-    assert page.locator(AREAS_PANE).count() == 9
+    expect(legend.get_by_text("Plaatsen per kind (2SFCA)")).to_be_visible()
+    expect(legend.get_by_text("800 – 1.200 m")).to_be_hidden()
+    expect(page.locator(AREAS_PANE)).to_have_count(9)
     control.get_by_text("Afstand tot dichtstbijzijnde (m)").click()
-    assert legend.get_by_text("800 – 1.200 m").is_visible()
+    expect(legend.get_by_text("800 – 1.200 m")).to_be_visible()
 
 
 def test_without_tiles_not_a_single_request_or_console_error(browser, tmp_path):
@@ -217,6 +221,34 @@ def test_bivariate_and_scenario_maps_open(browser, tmp_path):
             else:
                 control = opened.page.locator(".leaflet-control-layers")
                 control.get_by_text("Na: Afstand tot dichtstbijzijnde (m)").click()
-                assert opened.page.locator("#bg-legend").get_by_text("Na: Afstand").is_visible()
+                expect(opened.page.locator("#bg-legend").get_by_text("Na: Afstand")).to_be_visible()
         finally:
             opened.close()
+
+
+def test_choosing_an_indicator_shows_its_kind_of_services(browser, tmp_path):
+    areas = make_areas().rename(columns={"dist_nearest_m": "dist_nearest_m__childcare_baby"})
+    areas["dist_nearest_m__library"] = np.linspace(100, 2000, 9)
+    m = bg.reach_map(
+        areas,
+        indicators=["dist_nearest_m__childcare_baby", "dist_nearest_m__library"],
+        services=make_services(),
+        catchments=True,
+        tiles=False,
+    )
+    opened = Opened(browser, bg.save_map(m, tmp_path / "soorten.html"))
+    try:
+        page = opened.page
+        assert page.locator(SERVICES_PANE).count() == 2  # the two childcare places
+        assert page.locator(".leaflet-bgCatchments-pane path").count() == 1
+        control = page.locator(".leaflet-control-layers")
+        control.get_by_text("Afstand tot dichtstbijzijnde (m): Bibliotheek").click()
+        expect(page.locator(SERVICES_PANE)).to_have_count(1)  # now the library only
+        expect(control.get_by_label("Bibliotheek (1)")).to_be_checked()
+        expect(control.get_by_label("Kinderopvang baby's en peuters (2)")).not_to_be_checked()
+        legend = page.locator("#bg-legend")
+        expect(legend.get_by_text("Bibliotheek", exact=True)).to_be_visible()
+        expect(legend.get_by_text("Kinderopvang baby's en peuters", exact=True)).to_be_hidden()
+        assert opened.errors == [] and opened.console_errors() == []
+    finally:
+        opened.close()
