@@ -1,0 +1,315 @@
+"""Tests of buurtgeo.gaps: hand-computed gaps, equity, scenarios, site suggestions, suppression."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+import buurtgeo as bg
+from buurtgeo.errors import InputError
+from buurtgeo.gaps import (
+    Scenario,
+    concentration_index,
+    equity,
+    gaps,
+    gini,
+    need_score,
+    scenario,
+    suggest_sites,
+    suppress_small,
+)
+
+CRS = "EPSG:3812"
+
+
+@pytest.fixture
+def town():
+    """Three one-sector areas on a line; see the module docstring of the test for the sums."""
+    areas = gpd.GeoDataFrame(
+        {
+            "area_name": ["West", "Midden", "Oost"],
+            "municipality_nis": ["11001"] * 3,
+        },
+        geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(4000, 0, 6000, 1000)],
+        index=pd.Index(["11001-A01", "11001-A02", "11001-A03"], name="area_id"),
+        crs=CRS,
+    )
+    areas.attrs["sector_area"] = pd.Series(
+        {"s1": "11001-A01", "s2": "11001-A02", "s3": "11001-A03"}, name="area_id"
+    ).rename_axis("sector_id")
+    origins = gpd.GeoDataFrame(
+        {"sector_id": ["s1", "s1", "s2", "s3"], "children_0_2": [20.0, 10.0, 10.0, 40.0]},
+        geometry=[Point(200, 500), Point(800, 500), Point(1700, 500), Point(5000, 500)],
+        index=pd.Index([0, 1, 2, 3], name="origin_id"),
+        crs=CRS,
+    )
+    services = gpd.GeoDataFrame(
+        {
+            "name": ["Kribbe", "Crèche"],
+            "service_kind": ["childcare_baby"] * 2,
+            "capacity": [9.0, 4.0],
+            "income_related": pd.array([True, False], dtype="boolean"),
+        },
+        geometry=[Point(500, 500), Point(1900, 500)],
+        index=pd.Index(["c1", "c2"], name="service_id"),
+        crs=CRS,
+    )
+    return areas, origins, services
+
+
+def test_gaps_hand_computed(town):
+    # R_c1 = 9 / (20 + 10) = 0.3 (o1, o2 at 300 m); R_c2 = 4 / 10 = 0.4 (o3 at 200 m;
+    # o2 at 1100 m and o4 at 3100 m are beyond 1000 m). fca2 = 0.3, 0.3, 0.4, 0.
+    areas, origins, services = town
+    res = bg.reach_all(origins, services, kinds=["childcare_baby"])
+    dep = pd.Series({"s1": 0.5, "s2": 0.0, "s3": 0.5})
+    out = gaps(areas, origins, res, services, norm=33, deprivation=dep)
+    g = out.xs("childcare_baby", level="service_kind")
+    assert list(g.index) == ["11001-A01", "11001-A02", "11001-A03"]
+    assert g["children"].tolist() == [30.0, 10.0, 40.0]
+    assert g["places"].tolist() == [9.0, 4.0, 0.0]
+    assert g["n_services"].tolist() == [1, 1, 0]
+    np.testing.assert_allclose(g["places_per_100"], [30.0, 40.0, 0.0])
+    np.testing.assert_allclose(g["places_per_100_2sfca"], [30.0, 40.0, 0.0])
+    np.testing.assert_allclose(g["missing_places"], [0.9, 0.0, 13.2])
+    np.testing.assert_allclose(g["missing_places_2sfca"], [0.9, 0.0, 13.2])
+    np.testing.assert_allclose(g["share_beyond_catchment"], [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(g["mean_dist_m"], [300.0, 200.0, 3100.0])
+    np.testing.assert_allclose(g["share_income_related"], [1.0, 0.0, np.nan])
+    np.testing.assert_allclose(g["need"], [45.0, 10.0, 60.0])
+    np.testing.assert_allclose(g["shortfall"], [3 / 33, 0.0, 1.0])
+    np.testing.assert_allclose(g["gap_score"], [45 * 3 / 33, 0.0, 60.0])
+    assert g["rank"].tolist() == [2, 3, 1]
+    # need 45, 10, 60 -> classes 2, 1, 3; reach 30, 40, 0 -> 2, 3, 1
+    assert g["bivariate_class"].tolist() == ["2-2", "1-3", "3-1"]
+    assert g.loc["11001-A03", "class_label"] == "hoge nood / laag bereik"
+    assert g["high_need_low_reach"].tolist() == [False, False, True]
+    en = gaps(areas, origins, res, services, deprivation=dep, language="en")
+    assert en.loc[("11001-A03", "childcare_baby"), "class_label"] == "high need / low reach"
+
+
+def test_gaps_single_reach_and_norm_50(town):
+    areas, origins, services = town
+    res = bg.reach(origins, services, catchment_m=1000, population="children_0_2")
+    g = gaps(areas, origins, res, services, kinds=["childcare_baby"], norm=50)
+    g = g.xs("childcare_baby", level="service_kind")
+    np.testing.assert_allclose(g["missing_places"], [6.0, 1.0, 20.0])  # 15-9, 5-4, 20-0
+    np.testing.assert_allclose(g["need"], g["children"])
+    with pytest.raises(InputError, match="kinds="):
+        gaps(areas, origins, res, services)
+
+
+def test_gaps_bad_arguments(town):
+    areas, origins, services = town
+    res = bg.reach_all(origins, services, kinds=["childcare_baby"])
+    with pytest.raises(InputError) as err:
+        gaps(areas, origins.iloc[:3], res, services, norm=-1)
+    assert "index" in str(err.value) and "norm" in str(err.value)
+
+
+def test_need_score_formula():
+    c = pd.Series({"a": 10.0, "b": 20.0, "c": 5.0})
+    assert need_score(c).tolist() == [10.0, 20.0, 5.0]
+    out = need_score(c, pd.Series({"a": 0.2, "b": 1.0}), alpha=0.5)
+    np.testing.assert_allclose(out, [10 * 1.1, 20 * 1.5, 5.0])
+    assert out.attrs["deprivation_missing"] == ["c"]
+    # BIMD-like score, min-max rescaled: 2 -> 0, 4 -> 0.5, 6 -> 1
+    out = need_score(c, pd.Series({"a": 2.0, "b": 4.0, "c": 6.0}), deprivation_scale="minmax")
+    np.testing.assert_allclose(out, [10.0, 30.0, 10.0])
+    with pytest.raises(InputError, match="between 0 and 1"):
+        need_score(c, pd.Series({"a": 3.0}))
+
+
+def _gini_brute(x, w):
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    mu = (w * x).sum() / w.sum()
+    return (w[:, None] * w[None, :] * np.abs(x[:, None] - x[None, :])).sum() / (
+        2 * w.sum() ** 2 * mu
+    )
+
+
+def test_gini_hand_and_brute_force():
+    assert gini([0.0, 10.0]) == pytest.approx(0.5)
+    assert gini([3.0, 3.0, 3.0]) == pytest.approx(0.0)
+    # weights act as repeated people
+    assert gini([1.0, 4.0], [2, 1]) == pytest.approx(gini([1.0, 1.0, 4.0]))
+    rng = np.random.default_rng(0)
+    x, w = rng.gamma(2.0, 10.0, 60), rng.integers(1, 30, 60)
+    x[:5] = x[5]  # ties
+    assert gini(x, w) == pytest.approx(_gini_brute(x, w), rel=1e-12)
+
+
+def test_concentration_index_hand():
+    # ranked most deprived first: R = 1/6, 1/2, 5/6; mu = 1
+    # CI = 2/3 * [(-1)(-1/3) + (-1)(0) + (2)(1/3)] = 2/3
+    assert concentration_index([0.0, 0.0, 3.0], [3.0, 2.0, 1.0]) == pytest.approx(2 / 3)
+    assert concentration_index([3.0, 0.0, 0.0], [3.0, 2.0, 1.0]) == pytest.approx(-2 / 3)
+    # equal deprivation shares one rank: no concentration
+    assert concentration_index([0.0, 5.0], [1.0, 1.0]) == pytest.approx(0.0)
+
+
+def test_equity_table():
+    t = pd.DataFrame(
+        {
+            "access": [0.0, 0.0, 3.0],
+            "kids": [1.0, 1.0, 1.0],
+            "dep": [3.0, 2.0, 1.0],
+            "muni": ["x", "x", "y"],
+        }
+    )
+    e = equity(t, access="access", weight="kids", deprivation="dep", norm=1.0)
+    row = e.loc["all"]
+    assert row["people"] == 3.0 and row["mean_access"] == pytest.approx(1.0)
+    assert row["share_below_norm"] == pytest.approx(2 / 3)
+    assert row["concentration_index"] == pytest.approx(2 / 3)
+    assert row["mean_access_deprived"] == 0.0 and row["mean_access_rest"] == pytest.approx(1.5)
+    assert row["ratio_deprived_rest"] == 0.0
+    assert row["gini"] == pytest.approx(_gini_brute([0, 0, 3], [1, 1, 1]))
+    by = equity(t, access="access", weight="kids", by="muni")
+    assert list(by.index) == ["x", "y"] and by.loc["y", "gini"] == 0.0
+
+
+def _random_town(seed: int, n_origins: int = 80, n_services: int = 10):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 3000, (n_origins, 2))
+    origins = gpd.GeoDataFrame(
+        {
+            "population": rng.integers(0, 40, n_origins).astype(float),
+            "sector_id": [f"s{i % 6}" for i in range(n_origins)],
+        },
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=CRS,
+    )
+    sxy = rng.uniform(0, 3000, (n_services, 2))
+    services = gpd.GeoDataFrame(
+        {"capacity": rng.integers(5, 50, n_services).astype(float)},
+        geometry=gpd.points_from_xy(sxy[:, 0], sxy[:, 1]),
+        index=pd.Index([f"k{j}" for j in range(n_services)], name="service_id"),
+        crs=CRS,
+    )
+    new = gpd.GeoDataFrame(
+        {"capacity": [30.0, 12.0]},
+        geometry=[Point(1500, 1500), Point(100, 2900)],
+        index=pd.Index(["new1", "new2"], name="service_id"),
+        crs=CRS,
+    )
+    return origins, services, new
+
+
+@pytest.mark.parametrize("decay", ["step", "gaussian"])
+def test_scenario_incremental_equals_full(decay):
+    origins, services, new = _random_town(3)
+    model = Scenario(origins, services, catchment_m=800, decay=decay)
+    close, resize = ["k1", "k4"], {"k2": 0.0, "k7": 99.0}
+    after = model.apply(open=new, close=close, resize=resize)
+    changed = services.drop(index=close).copy()
+    changed.loc["k2", "capacity"] = 0.0
+    changed.loc["k7", "capacity"] = 99.0
+    full = bg.reach(origins, pd.concat([changed, new]), catchment_m=800, decay=decay)
+    np.testing.assert_array_equal(after["dist_nearest_m"], full["dist_nearest_m"])
+    np.testing.assert_array_equal(after["covered"], full["covered"])
+    np.testing.assert_array_equal(after["services_within"], full["services_within"])
+    np.testing.assert_allclose(after["capacity_within"], full["capacity_within"], atol=1e-9)
+    np.testing.assert_allclose(after["fca2"], full["fca2"], rtol=1e-9, atol=1e-12)
+    assert 0 < after.attrs["origins_changed"] < len(origins)
+
+
+def test_scenario_close_everything_and_compare():
+    origins, services, _ = _random_town(5, n_services=3)
+    by = pd.Series({f"s{i}": f"a{i % 2}" for i in range(6)}, name="area_id").rename_axis(
+        "sector_id"
+    )
+    out = scenario(origins, services, by=by, catchment_m=1000, close=list(services.index))
+    assert (out["places_per_100_after"] == 0).all()
+    assert (out["share_covered_after"] == 0).all()
+    np.testing.assert_allclose(out["places_per_100_diff"], -out["places_per_100_before"], atol=1e-9)
+    full = bg.aggregate_reach(
+        bg.reach(origins, services, catchment_m=1000), origins, by=by, weight="population"
+    )
+    np.testing.assert_allclose(out["places_per_100_before"], full["places_per_100"])
+    with pytest.raises(InputError, match="unknown service ids"):
+        Scenario(origins, services).apply(close=["nope"])
+
+
+def _line(xs, **cols):
+    """Points on the x axis (metres) with the given columns."""
+    return gpd.GeoDataFrame(cols, geometry=[Point(x, 0) for x in xs], crs=CRS)
+
+
+def test_sites_mclp_equals_greedy_when_greedy_is_optimal():
+    # demand A 0, B 100, C 200 (10 each), D 1000 (25); radius 150
+    demand = _line([0, 100, 200, 1000], need=[10.0, 10.0, 10.0, 25.0])
+    cands = _line([100, 1000, 0]).set_index(pd.Index(["c1", "c2", "c3"]))
+    exact = suggest_sites(demand, cands, k=2, radius_m=150, method="mclp")
+    greedy = suggest_sites(demand, cands, k=2, radius_m=150, method="greedy")
+    for res in (exact, greedy):
+        assert list(res.index) == ["c1", "c2"]
+        assert res["added"].tolist() == [30.0, 25.0]
+        assert res["cumulative"].tolist() == [30.0, 55.0]
+        assert res["share_of_uncovered"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_sites_mclp_beats_greedy_hand_case():
+    # L1 0 (4), L2 200 (6), R1 400 (6), R2 600 (4); radius 150.
+    # L at 100 covers L1+L2 = 10, R at 500 covers R1+R2 = 10, M at 300 covers L2+R1 = 12.
+    # Greedy: M then L (adds 4) = 16. Optimum: L + R = 20.
+    demand = _line([0, 200, 400, 600], need=[4.0, 6.0, 6.0, 4.0])
+    cands = _line([100, 300, 500]).set_index(pd.Index(["L", "M", "R"]))
+    greedy = suggest_sites(demand, cands, k=2, radius_m=150, method="greedy")
+    assert list(greedy.index) == ["M", "L"] and greedy["cumulative"].iloc[-1] == 16.0
+    exact = suggest_sites(demand, cands, k=2, radius_m=150, method="mclp")
+    assert set(exact.index) == {"L", "R"} and exact["cumulative"].iloc[-1] == 20.0
+    assert exact["covers_alone"].tolist() == [10.0, 10.0]
+    # already covered demand weighs nothing: with L1, L2 covered, R is the best single site
+    cov = pd.Series([True, True, False, False], index=demand.index)
+    one = suggest_sites(demand, cands, k=1, radius_m=150, covered=cov)
+    assert list(one.index) == ["R"] and one.attrs["uncovered_total"] == 10.0
+
+
+def test_sites_default_candidates_are_demand_points():
+    demand = _line([0, 50, 5000], need=[1.0, 2.0, 5.0])
+    res = suggest_sites(demand, k=1, radius_m=100)
+    assert list(res.index) == [2] and res["added"].iloc[0] == 5.0
+    with pytest.raises(InputError):
+        suggest_sites(demand, k=0, radius_m=-1)
+
+
+def test_suppress_small_hand():
+    t = pd.DataFrame(
+        {
+            "children": [3.0, 0.0, 12.0],
+            "places": [10.0, 2.0, 4.0],
+            "places_per_100": [333.3, np.inf, 33.3],
+            "mean_dist_m": [100.0, np.nan, 250.0],
+            "area_name": ["a", "b", "c"],
+        }
+    )
+    out = suppress_small(t, threshold=5)
+    assert np.isnan(out.loc[0, "children"]) and np.isnan(out.loc[0, "places_per_100"])
+    assert np.isnan(out.loc[0, "mean_dist_m"]) and out.loc[0, "places"] == 10.0
+    assert out.loc[1, "children"] == 0.0 and np.isnan(out.loc[1, "places"])
+    assert out.loc[2, "places"] != out.loc[2, "places"]  # 4 places hidden
+    assert out.loc[2, "children"] == 12.0 and out.loc[2, "places_per_100"] == 33.3
+    assert out["suppressed"].tolist() == [
+        "children,places_per_100,mean_dist_m",
+        "places",
+        "places",
+    ]
+    assert t.loc[0, "children"] == 3.0  # input untouched
+    out0 = suppress_small(t, threshold=5, hide_zero=True, columns=["children"])
+    assert np.isnan(out0.loc[1, "children"])
+
+
+def test_gaps_suppressed_for_publication(town):
+    areas, origins, services = town
+    res = bg.reach_all(origins, services, kinds=["childcare_baby"])
+    g = gaps(areas, origins, res, services, suppress_below=20)
+    g = g.xs("childcare_baby", level="service_kind")
+    # Midden has 10 children: its count and every rate on it are hidden
+    assert pd.isna(g.loc["11001-A02", "children"])
+    assert pd.isna(g.loc["11001-A02", "places_per_100_2sfca"])
+    assert "children" in g.loc["11001-A02", "suppressed"]
+    assert g.loc["11001-A03", "children"] == 40.0
