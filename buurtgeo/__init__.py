@@ -71,6 +71,12 @@ _LAZY: dict[str, str] = {
     "propose_areas": "buurtgeo.areas",
     "aggregate_to_areas": "buurtgeo.areas",
     "gaps": "buurtgeo.gaps",
+    "need_score": "buurtgeo.gaps",
+    "equity": "buurtgeo.gaps",
+    "Scenario": "buurtgeo.gaps",
+    "scenario": "buurtgeo.gaps",
+    "suggest_sites": "buurtgeo.gaps",
+    "suppress_small": "buurtgeo.gaps",
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",
