@@ -64,11 +64,14 @@ CONFIG_TEMPLATE = """\
 sectors = "sh_statbel_statistical_sectors_3812_20230101.geojson.zip"  # Statbel sectors
 population = "OPEN DATA_SECTOREN_2023.xlsx"     # Statbel population per sector
 age_bands = "leeftijdsgroepen_sectoren_2023.csv" # optional: children per age band and sector
+# age_bands = { path = "ACP_BXL.xls", share_column = "PAG0015", total_column = "POP_2018" }
+#                                                # … or estimated from a share of 0-15 year olds
 network = "lindevoorde_hazelbeke_walk.osm"       # optional: OSM .osm/.pbf or road lines; without: straight lines
 network_mode = "walk"                            # walk | bike
 areas = "statsec_wijken.csv"                     # optional: areas (polygons or sector → area table); without: proposed
 # areas_id_column = "wijknr"                     # optional, when the areas file is not recognised
 # areas_name_column = "wijknaam"
+# areas_names = "wijken.geojson"                 # optional: area names from another file
 # municipality = ["46091", "46092"]              # optional: NIS codes or names to keep
 
 [[inputs.services]]                              # one block per services file
@@ -149,12 +152,16 @@ _SPEC: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
     "inputs": {
         "sectors": (_is_str, "a file path"),
         "population": (_is_str, "a file path"),
-        "age_bands": (_is_str, "a file path"),
+        "age_bands": (
+            lambda v: _is_str(v) or isinstance(v, dict),
+            "a file path or a table {path, sheet, share_column, total_column}",
+        ),
         "network": (_is_str, "a file path"),
         "network_mode": (lambda v: v in ("walk", "bike"), "'walk' or 'bike'"),
         "areas": (_is_str, "a file path"),
         "areas_id_column": (_is_str, "a column name"),
         "areas_name_column": (_is_str, "a column name"),
+        "areas_names": (_is_str, "a file path (table or polygons with area id and name)"),
         "municipality": (_is_municipality, "a NIS code or name, or a list of them"),
         "services": (lambda v: isinstance(v, list), "a list of [[inputs.services]] tables"),
     },
@@ -197,6 +204,13 @@ _SERVICE_SPEC: dict[str, tuple[Callable[[Any], bool], str]] = {
     "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
     "layer": (_is_str, "a layer name"),
 }
+_AGE_BANDS_SPEC: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "path": (_is_str, "a file path"),
+    "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
+    "share_column": (_is_str, "a column name"),
+    "total_column": (_is_str, "a column name"),
+    "columns": (_is_str_map, "a table {role = source column}"),
+}
 _REQUIRED = (("inputs", "sectors"), ("inputs", "population"), ("inputs", "services"))
 
 
@@ -219,11 +233,13 @@ class AnalysisConfig:
     population: Path
     services: tuple[ServicesInput, ...]
     age_bands: Path | None = None
+    age_bands_options: Mapping[str, Any] = field(default_factory=dict)
     network: Path | None = None
     network_mode: str = "walk"
     areas: Path | None = None
     areas_id_column: str | None = None
     areas_name_column: str | None = None
+    areas_names: Path | None = None
     municipality: tuple[str | int, ...] | None = None
     kinds: tuple[str, ...] | None = None
     decay: str = "step"
@@ -323,8 +339,22 @@ def parse_config(
     inputs = sections["inputs"]
     paths = {
         key: existing(inputs.get(key), f"inputs.{key}")
-        for key in ("sectors", "population", "age_bands", "network", "areas")
+        for key in ("sectors", "population", "age_bands", "network", "areas", "areas_names")
     }
+    age_options: dict[str, Any] = {}
+    if isinstance(inputs.get("age_bands"), dict):
+        table = inputs["age_bands"]
+        for key, value in table.items():
+            if key not in _AGE_BANDS_SPEC:
+                problems.append(_unknown(key, list(_AGE_BANDS_SPEC), "inputs.age_bands."))
+            elif not _AGE_BANDS_SPEC[key][0](value):
+                problems.append(
+                    f"inputs.age_bands.{key} must be {_AGE_BANDS_SPEC[key][1]}, found {value!r}"
+                )
+        if "path" not in table:
+            problems.append("inputs.age_bands.path is required")
+        paths["age_bands"] = existing(table.get("path"), "inputs.age_bands.path")
+        age_options = {k: v for k, v in table.items() if k != "path" and k in _AGE_BANDS_SPEC}
     services: list[ServicesInput] = []
     raw_services = inputs.get("services", [])
     if isinstance(raw_services, list):
@@ -395,11 +425,13 @@ def parse_config(
         population=paths["population"],  # type: ignore[arg-type]
         services=tuple(services),
         age_bands=paths["age_bands"],
+        age_bands_options=age_options,
         network=paths["network"],
         network_mode=inputs.get("network_mode", "walk"),
         areas=paths["areas"],
         areas_id_column=inputs.get("areas_id_column"),
         areas_name_column=inputs.get("areas_name_column"),
+        areas_names=paths["areas_names"],
         municipality=tuple(municipality) if municipality else None,
         kinds=tuple(analysis["kinds"]) if "kinds" in analysis else None,
         decay=analysis.get("decay", "step"),
@@ -747,6 +779,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
     import buurtgeo as bg
     from buurtgeo._progress import steps
 
+    _register_labels()
     with steps(total=8, desc="buurtgeo") as bar:
         bar.step("sectoren en bevolking")
         sectors = _read_sectors(cfg)
@@ -755,7 +788,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         set_aside.append(_flatten_set_aside(_set_aside_of(population), "population"))
         age_bands = None
         if cfg.age_bands is not None:
-            age_bands = bg.read_age_bands(cfg.age_bands)
+            age_bands = bg.read_age_bands(cfg.age_bands, **dict(cfg.age_bands_options))
             set_aside.append(_flatten_set_aside(_set_aside_of(age_bands), "age_bands"))
         joined = bg.join_population(sectors, population, age_bands=age_bands)
         unmatched = joined.attrs.get("unmatched")
@@ -813,6 +846,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             spacing_m=cfg.grid_spacing_m,
             columns=counts,
         )
+        _check_targets(targets, counts, cfg)
         target_columns = {}
         for kind, bands in targets.items():
             column = f"target__{kind}"
@@ -847,10 +881,11 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         area_table = _area_table(areas, joined, sector_area, per_area, kinds, no_capacity)
 
         bar.step("hiaten")
-        gaps = _gaps(cfg, area_table, services, kinds, targets, notes)
+        gaps = _gaps(cfg, areas, origins, reach, services, kinds, notes)
         if gaps is not None:
-            extra = [c for c in gaps.columns if c not in area_table.columns]
-            area_table = area_table.join(gaps[extra])
+            wide = _wide_gaps(gaps, kinds)
+            wide = wide.drop(columns=[c for c in wide.columns if c in area_table.columns])
+            area_table = area_table.join(wide)
 
     return Analysis(
         config=cfg,
@@ -869,6 +904,25 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         region=_drop_capacity(region, no_capacity),
         notes=notes,
         gaps=gaps,
+    )
+
+
+def _check_targets(
+    targets: Mapping[str, Sequence[str]], counts: Sequence[str], cfg: AnalysisConfig
+) -> None:
+    """Every kind's target age bands must be in the population: one error listing all gaps."""
+    missing = {k: [b for b in bands if b not in counts] for k, bands in targets.items()}
+    missing = {k: bands for k, bands in missing.items() if bands}
+    if not missing:
+        return
+    listing = "; ".join(f"{kind} needs {', '.join(bands)}" for kind, bands in missing.items())
+    raise InputError(
+        f"the population has no age bands for some service kinds: {listing}",
+        path=cfg.population,
+        expected="age-band columns " + ", ".join(AGE_BANDS),
+        found=list(counts),
+        hint="Name an age-band table in inputs.age_bands, or count everyone for those kinds"
+        " with analysis.age_bands = { kind = ['population'] }",
     )
 
 
@@ -928,6 +982,8 @@ def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
             kwargs["id_column"] = cfg.areas_id_column
         if cfg.areas_name_column:
             kwargs["name_column"] = cfg.areas_name_column
+        if cfg.areas_names is not None:
+            kwargs["names"] = cfg.areas_names
         return bg.read_areas(cfg.areas, sectors=sectors, **kwargs)
     population = pd.DataFrame(sectors[[c for c in _COUNTS if c in sectors.columns]])
     notes.append("areas proposed from contiguous sectors (no areas file given)")
@@ -979,20 +1035,78 @@ def _area_table(areas, sectors, sector_area, per_area, kinds, no_capacity):
     if "municipality_name_nl" not in table.columns and "municipality_nis" in table.columns:
         names = sectors.drop_duplicates("municipality_nis").set_index("municipality_nis")
         table["municipality_name_nl"] = table["municipality_nis"].map(names["municipality_name_nl"])
+    first = [c for c in ("area_name", "municipality_nis", "municipality_name_nl") if c in table]
+    table = table[first + [c for c in table.columns if c not in first]]
     indicators = _drop_capacity(per_area[_kind_columns(per_area, kinds)], no_capacity)
     table = table.join(indicators)
     return gpd.GeoDataFrame(table, geometry=areas.geometry, crs=areas.crs)
 
 
-def _gaps(cfg, area_table, services, kinds, targets, notes):
-    """Gap indicators per area from :func:`buurtgeo.gaps` (when the stage is available)."""
+#: Columns taken from :func:`buurtgeo.gaps` into the area table (renamed where the name
+#: means something else here: its same-area ``places_per_100`` is the official ratio).
+GAP_COLUMNS_KEPT: dict[str, str] = {
+    "need": "need",
+    "n_services": "n_services",
+    "places": "places",
+    "places_per_100": "places_per_100_in_area",
+    "missing_places": "missing_places",
+    "missing_places_2sfca": "missing_places_2sfca",
+    "share_income_related": "share_income_related",
+    "gap_score": "gap_score",
+    "rank": "gap_rank",
+    "bivariate_class": "bivariate_class",
+    "class_label": "class_label",
+    "high_need_low_reach": "high_need_low_reach",
+}
+
+
+def _register_labels() -> None:
+    from buurtgeo.schema import register_label
+
+    register_label(
+        "places_per_100_in_area",
+        "Plaatsen per 100 kinderen in de buurt zelf",
+        "Places per 100 children in the area itself",
+    )
+    register_label("gap_rank", "Rang (1 = grootste hiaat)", "Rank (1 = largest gap)")
+    register_label("n_sectors", "Aantal sectoren", "Number of sectors")
+    register_label("target_pop", "Kinderen in de doelgroep", "Children in the target group")
+    register_label(
+        "share_unreachable",
+        "Aandeel kinderen zonder bereikbare voorziening",
+        "Share of children with no reachable service",
+    )
+    register_label("mean_time_min", "Gemiddelde wandeltijd (min)", "Mean walking time (min)")
+
+
+def _gaps(cfg, areas, origins, reach, services, kinds, notes):
+    """Gap indicators per area and kind from :func:`buurtgeo.gaps` (long table), or None."""
     try:
         from buurtgeo.gaps import gaps as gaps_function
     except ImportError:
         notes.append("gap indicators skipped: buurtgeo.gaps is not available")
         return None
-    del gaps_function
-    return None
+    return gaps_function(
+        areas,
+        origins,
+        reach,
+        services,
+        kinds=list(kinds),
+        norm=cfg.norm_places_per_100,
+        language=cfg.language,
+    )
+
+
+def _wide_gaps(gaps: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
+    """``(area_id, service_kind)`` rows → one row per area, ``<column>__<kind>`` columns."""
+    keep = [c for c in GAP_COLUMNS_KEPT if c in gaps.columns]
+    parts = []
+    for kind in kinds:
+        if kind not in gaps.index.get_level_values("service_kind"):
+            continue
+        part = gaps.xs(kind, level="service_kind")[keep].rename(columns=GAP_COLUMNS_KEPT)
+        parts.append(part.add_suffix(f"__{kind}"))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
 
 
 # --------------------------------------------------------------------------------------
@@ -1014,7 +1128,7 @@ _WORDS = {
         "places": "plaatsen/100",
         "dist": "gem. afstand",
         "outside": "waarvan {n} over de grens",
-        "set_aside": "{n} invoerrij(en) niet gebruikt (zie set_aside.csv)",
+        "set_aside": "{n} invoerrij(en) niet gebruikt ({parts}; zie set_aside.csv)",
         "mode_walk": "wandel",
         "mode_bike": "fiets",
     },
@@ -1032,7 +1146,7 @@ _WORDS = {
         "places": "places/100",
         "dist": "mean dist.",
         "outside": "{n} across the border",
-        "set_aside": "{n} input row(s) not used (see set_aside.csv)",
+        "set_aside": "{n} input row(s) not used ({parts}; see set_aside.csv)",
         "mode_walk": "walking",
         "mode_bike": "cycling",
     },
@@ -1100,6 +1214,13 @@ def _summary_head(analysis: Analysis) -> list[str]:
     return lines
 
 
+def _set_aside_line(analysis: Analysis) -> str:
+    words = _WORDS[analysis.config.language]
+    counts = analysis.set_aside["stage"].value_counts(sort=False)
+    parts = ", ".join(f"{stage} {n}" for stage, n in counts.items())
+    return words["set_aside"].format(n=len(analysis.set_aside), parts=parts)
+
+
 def _summary_text(analysis: Analysis) -> str:
     words = _WORDS[analysis.config.language]
     header = [
@@ -1120,9 +1241,8 @@ def _summary_text(analysis: Analysis) -> str:
 
     out = ["buurtgeo — " + _summary_head(analysis)[0], *_summary_head(analysis)[1:], ""]
     out += [line(header), *(line(r) for r in rows)]
-    n_set_aside = len(analysis.set_aside)
-    if n_set_aside:
-        out += ["", words["set_aside"].format(n=n_set_aside)]
+    if len(analysis.set_aside):
+        out += ["", _set_aside_line(analysis)]
     out += [f"· {note}" for note in analysis.notes]
     return "\n".join(out)
 
@@ -1147,7 +1267,7 @@ def _summary_html(analysis: Analysis) -> str:
     lines = "".join(f"<div>{escape(x)}</div>" for x in _summary_head(analysis))
     notes = "".join(f"<li>{escape(n)}</li>" for n in analysis.notes)
     if len(analysis.set_aside):
-        notes += f"<li>{escape(words['set_aside'].format(n=len(analysis.set_aside)))}</li>"
+        notes += f"<li>{escape(_set_aside_line(analysis))}</li>"
     accessors = (
         "<code>.indicators('sector'|'area', kind=…)</code>, <code>.map()</code>, "
         "<code>.fact_sheet(area_id)</code>, <code>.write(dir)</code>, <code>.sectors</code>, "

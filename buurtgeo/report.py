@@ -187,6 +187,13 @@ def _worse(indicator: str, area: Any, reference: Any) -> bool:
     return False
 
 
+def _text(value: Any) -> str:
+    """Text of a cell for people: '' for missing values (pandas' str dtype keeps NaN)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
 def _safe_name(area_id: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(area_id)).strip("._") or "area"
 
@@ -248,7 +255,7 @@ def _small_map(
     if len(services):
         xy = transform(np.column_stack([services.geometry.x, services.geometry.y]))
         for (x, y), kind, name in zip(
-            xy, services["service_kind"], services["name"].astype(str), strict=True
+            xy, services["service_kind"], services["name"].map(_text), strict=True
         ):
             out.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colours.get(kind, "#333")}" '
@@ -342,10 +349,10 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
             + (" …" if len(areas) > 10 else ""),
         )
     row = areas.loc[area_id]
-    name = str(row.get("area_name", area_id))
+    name = _text(row.get("area_name")) or str(area_id)
     nis = str(row.get("municipality_nis", ""))
     municipality = per_municipality.loc[nis] if nis in per_municipality.index else pd.Series()
-    municipality_name = str(row.get("municipality_name_nl", nis))
+    municipality_name = _text(row.get("municipality_name_nl")) or nis
     sector_area = analysis.areas.attrs["sector_area"]
     sector_ids = sector_area.index[sector_area == area_id]
     sectors = analysis.sectors.loc[analysis.sectors.index.intersection(sector_ids)]
@@ -458,7 +465,7 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
                 else words["near"].format(d=_number(s["distance_m"], 0, language))
             )
             rows.append(
-                f"<tr><td>{escape(str(s['name']))}</td>"
+                f"<tr><td>{escape(_text(s['name']))}</td>"
                 f"<td>{escape(service_kinds()[s['service_kind']].label(language))}</td>"
                 f"<td class='n'>{capacity_text}</td><td>{escape(income_text)}</td>"
                 f"<td class='n'>{escape(where)}</td></tr>"
@@ -470,7 +477,7 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
 
     # sectors
     sector_rows = "".join(
-        f"<tr><td>{escape(str(sid))}</td><td>{escape(str(s.get('sector_name_nl', '')))}</td>"
+        f"<tr><td>{escape(str(sid))}</td><td>{escape(_text(s.get('sector_name_nl')))}</td>"
         f"<td class='n'>{_format('population', s.get('population'), language)}</td></tr>"
         for sid, s in sectors.iterrows()
     )
@@ -554,9 +561,9 @@ def _index_page(analysis: Any, files: Mapping[Any, str]) -> str:
         if column and column in areas.columns:
             value = _format("share_covered", row[column], language)
         rows.append(
-            f"<tr><td><a href='{escape(file_name)}'>{escape(str(row.get('area_name', area_id)))}"
+            f"<tr><td><a href='{escape(file_name)}'>{escape(_text(row.get('area_name')) or str(area_id))}"
             f"</a></td><td>{escape(str(area_id))}</td>"
-            f"<td>{escape(str(row.get('municipality_name_nl', '')))}</td>"
+            f"<td>{escape(_text(row.get('municipality_name_nl')))}</td>"
             f"<td class='n'>{_format('children_0_17', row.get('children_0_17'), language)}</td>"
             f"<td class='n'>{value}</td></tr>"
         )
