@@ -112,6 +112,21 @@ def test_polygons_gaps_overlaps_and_bad_rows():
     }
 
 
+def test_small_area_inside_a_sector_and_equal_shapes():
+    areas = gpd.GeoDataFrame(
+        {"id": ["tiny", "same"]},
+        geometry=[_box(10, 10, 20, 20), _box(100, 0, 200, 100)],  # inside A; equal to B
+        crs=3812,
+    )
+    out, _ = _quiet(bg.read_areas, areas, sectors=_sectors())
+    # A is only 1 % in 'tiny': in no area; B is 100 % in 'same'; C in none
+    assert out.attrs["sector_area"].to_dict() == {"21004A011": "same"}
+    checks = out.attrs["checks"]
+    row = checks[(checks["kind"] == "sector_in_no_area") & (checks["sector_id"] == "21004A00-")]
+    assert row["area_id"].tolist() == ["tiny"]
+    assert row["share"].tolist() == pytest.approx([0.01])
+
+
 def test_min_share_and_argument_validation():
     areas = gpd.GeoDataFrame({"id": ["a"]}, geometry=[_box(0, 0, 130, 100)], crs=3812)
     # B lies 30 % in 'a': below min_share 0.5 → in no area; at min_share 0.3 it joins

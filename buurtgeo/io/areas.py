@@ -288,8 +288,23 @@ def _from_polygons(raw, source, sectors, id_column, name_column, min_share, tole
     sec_area = shapely.area(sec_geoms)
     # every (sector, area) pair that intersects, with the intersection's area (m²)
     tree = shapely.STRtree(area_geoms)
-    s_idx, a_idx = tree.query(sec_geoms, predicate="intersects")
-    inter = shapely.area(shapely.intersection(sec_geoms[s_idx], area_geoms[a_idx]))
+    # pairs whose interiors meet: a sector inside an area (the usual case: no
+    # intersection to compute) or overlapping it partly (intersection computed);
+    # pairs that only touch along a boundary are skipped
+    s_in, a_in = tree.query(sec_geoms, predicate="covered_by")
+    s_big, a_big = tree.query(sec_geoms, predicate="covers")  # a small area inside a sector
+    s_part, a_part = tree.query(sec_geoms, predicate="overlaps")
+    s_idx = np.concatenate([s_in, s_big, s_part])
+    a_idx = np.concatenate([a_in, a_big, a_part])
+    inter = np.concatenate(
+        [
+            sec_area[s_in],
+            shapely.area(area_geoms[a_big]),
+            shapely.area(shapely.intersection(sec_geoms[s_part], area_geoms[a_part])),
+        ]
+    )
+    unique = ~pd.DataFrame({"s": s_idx, "a": a_idx}).duplicated().to_numpy()  # equal shapes
+    s_idx, a_idx, inter = s_idx[unique], a_idx[unique], inter[unique]
     pairs = pd.DataFrame({"s": s_idx, "a": a_idx, "m2": inter})
     pairs = pairs[pairs["m2"] > 0]
 
