@@ -427,3 +427,24 @@ def test_ods_v21_geo_point_2d_column(tmp_path):
     assert services.index.tolist() == ["0", "1"]
     assert (services["service_kind"] == "library").all()
     np.testing.assert_allclose(xy(services), working_xy(LON_LAT), atol=0.05)
+
+
+def test_zipped_csv_and_zipped_shapefile(tmp_path):
+    import zipfile
+
+    (lon, lat), _ = LON_LAT
+    path = tmp_path / "bibs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("bibs.csv", f"naam;lat;lon\nA;{lat};{lon}\n")
+    services = quiet_read(path, kind="library")
+    assert services["name"].tolist() == ["A"]
+    assert services.attrs["source"].endswith("bibs.zip!bibs.csv")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    vector_frame().to_file(folder / "vz.shp")
+    zipped = tmp_path / "vz.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for part in folder.iterdir():
+            archive.write(part, part.name)
+    services = quiet_read(zipped)
+    assert services["name"].tolist() == ["A", "B"]

@@ -277,3 +277,32 @@ def test_binary_and_unsupported_files(tmp_path):
     ods.write_bytes(b"PK\x03\x04")
     with pytest.raises(InputError, match="xlsx or CSV"):
         read_table(ods)
+
+
+def test_zip_with_one_table(tmp_path):
+    import zipfile
+
+    path = tmp_path / "OPENDATA_SECTOREN_2022.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("OPENDATA_SECTOREN_2022.txt", "CD_SECTOR|TOTAL\n11001A00-|2477\n")
+    frame, info = read_table(path)
+    assert frame.iloc[0].tolist() == ["11001A00-", "2477"]
+    assert info.path.endswith("OPENDATA_SECTOREN_2022.zip!OPENDATA_SECTOREN_2022.txt")
+    assert info.delimiter == "|"
+    cut = tmp_path / "cut.zip"
+    with zipfile.ZipFile(cut, "w") as archive:
+        archive.writestr("t.csv", "a;b;c\n1;2")
+    with pytest.raises(InputError, match="cut off") as err:
+        read_table(cut)
+    assert err.value.path.endswith("cut.zip!t.csv")
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.writestr("a.csv", "a\n1\n")
+        archive.writestr("b.csv", "b\n2\n")
+    with pytest.raises(InputError, match="several tables"):
+        read_table(two)
+    bad = tmp_path / "evil.zip"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("../evil.csv", "a\n1\n")
+    with pytest.raises(InputError, match="leaves its folder"):
+        read_table(bad)

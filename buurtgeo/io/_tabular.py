@@ -15,11 +15,14 @@ Shared by the loaders in :mod:`buurtgeo.io` (services, population, areas).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from os import PathLike
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,7 @@ __all__ = [
     "TableInfo",
     "ledger_for",
     "row_of",
+    "zip_table_member",
     "read_table",
     "to_number",
     "detect_encoding",
@@ -419,7 +423,9 @@ def read_table(
     ----------
     path : str or path-like
         A delimited text file (``.csv``, ``.txt``, ``.tsv``; any other ending is read as
-        text too) or a workbook (``.xlsx``/``.xlsm`` via openpyxl, ``.xls`` via xlrd).
+        text too), a workbook (``.xlsx``/``.xlsm`` via openpyxl, ``.xls`` via xlrd), or a
+        ``.zip`` holding exactly one of those (as Statbel ships ``OPENDATA_SECTOREN_2022.zip``;
+        ``info.path`` is then ``'<zip>!<member>'``).
     sheet : str or int, optional
         Workbook sheet by name or 0-based number; default the first sheet.
     columns_as_str : bool, default True
@@ -457,7 +463,9 @@ def read_table(
         raise InputError("this is a folder, not a file", path=path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return _read_excel(path, sheet, columns_as_str)
-    if path.suffix.lower() in (".ods", ".xlsb", ".numbers", ".zip", ".gz"):
+    if path.suffix.lower() == ".zip":
+        return _read_zipped(path, sheet, columns_as_str)
+    if path.suffix.lower() in (".ods", ".xlsb", ".numbers", ".gz"):
         raise InputError(
             f"{path.suffix} files cannot be read as a table here",
             path=path,
@@ -465,6 +473,75 @@ def read_table(
             hint="Save the sheet as xlsx or CSV (or unzip the file first)",
         )
     return _read_text(path, columns_as_str)
+
+
+def zip_table_member(path: str | PathLike[str]) -> str | None:
+    """The one table (csv/txt/tsv/xlsx/xls) inside a zip, or None when the zip holds none.
+
+    Raises
+    ------
+    InputError
+        The zip cannot be opened, a member path leaves its folder (``..``, absolute), or
+        it holds several tables.
+    """
+    from buurtgeo.io._geo import is_unsafe_zip_member
+
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError("cannot open the zip file", path=path, found=str(exc)) from None
+    unsafe = [n for n in names if is_unsafe_zip_member(n)]
+    if unsafe:
+        raise InputError(
+            "the zip holds a member whose path leaves its folder; refusing to read it",
+            path=path,
+            found=unsafe[0],
+        )
+    tables = [
+        n
+        for n in names
+        if n.lower().endswith(TEXT_SUFFIXES + EXCEL_SUFFIXES)
+        and not PurePosixPath(n).name.startswith((".", "__MACOSX"))
+        and "__MACOSX" not in n
+    ]
+    if len(tables) > 1:
+        raise InputError(
+            "the zip holds several tables",
+            path=path,
+            found=tables[:10],
+            hint="Unzip it and pass the table you mean",
+        )
+    return tables[0] if tables else None
+
+
+def _read_zipped(path: Path, sheet: str | int | None, columns_as_str: bool):
+    member = zip_table_member(path)
+    if member is None:
+        raise InputError(
+            "the zip holds no table (csv, txt, tsv, xlsx or xls)",
+            path=path,
+            hint="A zip of vector data is read by the vector loaders",
+        )
+    display = f"{path}!{member}"
+    with tempfile.TemporaryDirectory(prefix="buurtgeo-") as folder:
+        target = Path(folder) / PurePosixPath(member).name
+        with zipfile.ZipFile(path) as archive, archive.open(member) as src:
+            target.write_bytes(src.read())
+        try:
+            frame, info = read_table(target, sheet=sheet, columns_as_str=columns_as_str)
+        except InputError as exc:  # name the zip member, not the temporary copy
+            raise InputError(
+                exc.message,
+                path=display,
+                row=exc.row,
+                column=exc.column,
+                expected=exc.expected,
+                found=exc.found,
+                hint=exc.hint,
+            ) from None
+    return frame, dataclasses.replace(info, path=display)
 
 
 # --------------------------------------------------------------------------------------

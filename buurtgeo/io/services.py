@@ -43,7 +43,13 @@ import shapely
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
 from buurtgeo.io import _geo
-from buurtgeo.io._tabular import EXCEL_SUFFIXES, ledger_for, read_table, to_number
+from buurtgeo.io._tabular import (
+    EXCEL_SUFFIXES,
+    ledger_for,
+    read_table,
+    to_number,
+    zip_table_member,
+)
 from buurtgeo.schema import SERVICE_ID, service_kinds, working_crs
 
 __all__ = [
@@ -819,7 +825,7 @@ def _validate(
                     f"kind_map maps to unknown kinds {bad} (known: {', '.join(sorted(service_kinds()))})"
                 )
     suffix = path.suffix.lower()
-    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+    if sheet is not None and suffix not in (*EXCEL_SUFFIXES, ".zip"):
         problems.append(f"sheet= is only for Excel workbooks, not {suffix or 'this file'}")
     if layer is not None and suffix not in _VECTOR_SUFFIXES:
         problems.append(
@@ -855,7 +861,8 @@ def read_services(
     path : str or path-like
         CSV/TXT (``;``, ``,``, ``|`` or tab; UTF-8 with/without BOM or cp1252; decimal
         commas) or Excel (xlsx, xls) with coordinate columns; or a vector file (GeoJSON,
-        GeoPackage, Shapefile, also zipped) with point (or polygon) features.
+        GeoPackage, Shapefile, also zipped) with point (or polygon) features; a ``.zip``
+        holding one CSV/Excel table is read as that table.
     kind : str, optional
         Service kind of every row (a key of :func:`buurtgeo.service_kinds`, e.g.
         ``'childcare_baby'``). Default: read from a kind column (``Soort opvang``,
@@ -921,7 +928,8 @@ def read_services(
     mapping = {k: v for k, v in (columns or {}).items() if k != "crs"}
     suffix = path.suffix.lower()
     notes: list[str] = []
-    if suffix in _VECTOR_SUFFIXES:
+    zipped_table = suffix == ".zip" and path.is_file() and zip_table_member(path) is not None
+    if suffix in _VECTOR_SUFFIXES and not zipped_table:
         raw, ledger, coords, roles, layout = _from_vector(
             path, layer, mapping, crs_arg, check_belgium
         )
