@@ -208,3 +208,15 @@ def test_repair_geometries_makes_valid_and_sets_aside_empty():
         5: "geometry has no area after repair",
     }
     assert ledger.attach(out) is out
+
+
+def test_statbel_zip_layout_folder_named_like_the_file(tmp_path):
+    """Statbel's sh_statbel_statistical_sectors_3812_20230101.geojson.zip holds a folder
+    named like the file, with the GeoJSON inside it."""
+    name = "sh_statbel_statistical_sectors_3812_20230101.geojson"
+    _squares("EPSG:3812", (649_000.0, 670_000.0)).to_file(tmp_path / name)
+    zpath = tmp_path / f"{name}.zip"
+    with zipfile.ZipFile(zpath, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(f"{name}/"), b"")
+        archive.write(tmp_path / name, f"{name}/{name}")
+    assert len(read_vector(zpath)) == 3

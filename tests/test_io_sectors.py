@@ -326,3 +326,8 @@ def test_real_healthiar_derivative(real):
     out = bg.read_sectors(real / "statbel_sectors_brussels_2020/sector_brussels_pop2020.gpkg")
     assert len(out) == 724 and out.attrs["vintage"] == "healthiar"
     assert out["sector_name_nl"].isna().all()
+
+
+def test_labels_for_people():
+    assert bg.label("area_m2") == "Oppervlakte (m²)"
+    assert bg.label("municipality_name_nl", "en") == "Municipality"
