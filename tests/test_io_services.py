@@ -244,10 +244,24 @@ def test_kinds_vocabulary_kind_map_and_unknown(tmp_path):
 
 
 def test_resolve_service_kinds_direct():
-    values = pd.Series(["Gesubsidieerde Franstalige crèche of onthaalouder", "CHILDREN", None])
+    values = pd.Series(
+        [
+            "Gesubsidieerde Franstalige crèche of onthaalouder",
+            "CHILDREN",
+            None,
+            "Initiatief Buitenschoolse Kinderopvang De Pret",
+            "Secundaire school",
+            "School",
+            "Kinderopvang en speeltuin",
+        ]
+    )
     kinds, reasons = resolve_service_kinds(values)
     assert kinds.tolist()[:2] == ["childcare_baby", "consultatiebureau"]
     assert reasons.tolist()[2] == "service kind is empty"
+    assert kinds.iloc[3] == "out_of_school_care"  # the longer phrase wins
+    assert pd.isna(kinds.iloc[4]) and "unknown" in reasons.iloc[4]  # not a primary school
+    assert kinds.iloc[5] == "primary_school"
+    assert pd.isna(kinds.iloc[6]) and "ambiguous" in reasons.iloc[6]
 
 
 def test_income_related_flags():

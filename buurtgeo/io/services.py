@@ -328,6 +328,10 @@ EXTRA_KIND_ALIASES: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# Generic words that name a kind only when they are the whole value ('School', 'CHILDREN'),
+# never inside a longer one ('Secundaire school', 'Childcare for children').
+_EXACT_ONLY = frozenset({"school", "children", "consultation", "consultatie"})
+
 #: Kind values set aside by default, with the reason (override with ``kind_map``).
 _SET_ASIDE_KINDS: Mapping[str, str] = MappingProxyType(
     {
@@ -483,7 +487,10 @@ def resolve_service_kinds(
     (2) a kind's key, Dutch or English label or alias (:func:`buurtgeo.schema.service_kinds`,
     plus :data:`EXTRA_KIND_ALIASES`), exact; (3) prenatal consultations are set aside;
     (4) a value *containing* aliases of exactly one kind as whole words (e.g.
-    ``'Gesubsidieerde Franstalige crèche of onthaalouder'`` → ``childcare_baby``).
+    ``'Gesubsidieerde Franstalige crèche of onthaalouder'`` → ``childcare_baby``); a
+    longer alias subsumes the shorter ones inside it (``'IBO Buitenschoolse kinderopvang
+    De Pret'`` → ``out_of_school_care``, not also ``kinderopvang``); generic words
+    (``school``, ``children``, ``consultation``) count only as the whole value.
 
     Parameters
     ----------
@@ -518,7 +525,10 @@ def resolve_service_kinds(
             resolved[value] = (None, _SET_ASIDE_KINDS.get(key, _SET_ASIDE_KINDS["prenatal"]))
             continue
         padded = f" {key} "
-        kinds = {table[w] for w in words if f" {w} " in padded}
+        found = [w for w in words if w not in _EXACT_ONLY and f" {w} " in padded]
+        # the longest phrases win: 'buitenschoolse kinderopvang' subsumes 'kinderopvang'
+        found = [w for w in found if not any(w != o and f" {w} " in f" {o} " for o in found)]
+        kinds = {table[w] for w in found}
         if len(kinds) == 1:
             resolved[value] = (kinds.pop(), None)
         elif kinds:
