@@ -306,3 +306,12 @@ def test_zip_with_one_table(tmp_path):
         archive.writestr("../evil.csv", "a\n1\n")
     with pytest.raises(InputError, match="leaves its folder"):
         read_table(bad)
+
+
+@pytest.mark.realdata
+def test_real_legacy_xls(real):
+    frame, info = read_table(real / "brussels_quartiers_ibsa" / "ACP_BXL_sectors.xls")
+    assert (info.format, info.rows, info.sheet) == ("xls", 724, "Feuil1")
+    assert frame.columns[0] == "SS"
+    # sector codes stay 9-character text (with the trailing dash)
+    assert frame["SS"].str.len().eq(9).all() and frame["SS"].iloc[0] == "21001A00-"
