@@ -327,3 +327,39 @@ def test_helsinki_pbf():
     lon2, lat2 = to_ll.transform(walk.node_x[e["v"]], walk.node_y[e["v"]])
     geo = Geod(ellps="GRS80").inv(lon1, lat1, lon2, lat2)[2]
     np.testing.assert_allclose(e["length_m"], geo, rtol=1e-3, atol=1e-3)
+
+
+def test_line_file_bbox_and_columns(tmp_path):
+    frame = _lines_frame()
+    path = tmp_path / "wegen.gpkg"
+    frame.to_file(path, driver="GPKG")
+    net = read_network(path, "walk")
+    sa = net.set_aside.set_index("wegsegid")
+    assert sa.loc["D", "column"] == "morfologie"
+    assert sa.loc["H", "column"] == "geometry"
+    # a box (given as a frame in Lambert 72) around the detached segment G only
+    box = gpd.GeoDataFrame(geometry=[shapely.box(100990, 200990, 101020, 201010)], crs=31370)
+    only_g = read_network(path, "walk", bbox=box)
+    assert only_g.n_nodes == 2 and only_g.stats["segments_read"] == 1
+    assert only_g.graph.data[0] == pytest.approx(10.0, abs=1e-3)
+    # mode 'all' keeps the motorway: 'ne' is then 141 m from 'sw'
+    net_all = read_network(path, "all")
+    corner = _corner_nodes(net_all)
+    d, _ = net_all.nearest([corner["sw"]])
+    assert d[corner["ne"]] == pytest.approx(np.hypot(100, 100), abs=0.02)
+
+
+def test_unusable_files(tmp_path):
+    only_motorway = _lines_frame().iloc[[3]]
+    path = tmp_path / "snelweg.gpkg"
+    only_motorway.to_file(path, driver="GPKG")
+    with pytest.raises(NetworkError, match="snelweg.gpkg"):
+        read_network(path, "walk")
+    garbage = tmp_path / "kapot.osm.pbf"
+    garbage.write_bytes(b"this is not a protocol buffer")
+    with pytest.raises(InputError, match="kapot.osm.pbf"):
+        read_network(garbage)
+    text = tmp_path / "notes.gpkg"
+    text.write_text("not a geopackage", encoding="utf-8")
+    with pytest.raises(InputError, match="notes.gpkg"):
+        read_network(text)

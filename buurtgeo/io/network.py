@@ -171,33 +171,43 @@ def read_network(
 # ------------------------------------------------------------------------------ OSM
 
 
-def _osm_way_reason(tags: pd.DataFrame, mode: str) -> np.ndarray:
-    """Reason to leave each way out for ``mode`` (None: usable), from its tags."""
+def _osm_way_reason(tags: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Reason to leave each way out for ``mode`` (None: usable) and the deciding tag."""
     hw = tags["highway"].fillna("").to_numpy(dtype=object)
     foot = tags["foot"].fillna("").to_numpy(dtype=object)
     bike = tags["bicycle"].fillna("").to_numpy(dtype=object)
     access = tags["access"].fillna("").to_numpy(dtype=object)
     reason = np.full(len(hw), None, dtype=object)
+    column = np.full(len(hw), None, dtype=object)
 
-    def mark(mask: np.ndarray, text: str) -> None:
-        reason[mask & (reason == None)] = text  # noqa: E711
+    def mark(mask: np.ndarray, text: str, tag: str = "highway") -> None:
+        new = mask & (reason == None)  # noqa: E711
+        reason[new] = text
+        column[new] = tag
 
     mark(np.isin(hw, _NOT_BUILT), "highway not built or not in use")
     if mode == "all":
-        return reason
+        return reason, column
     mark(hw == "raceway", "raceway")
     mark(np.isin(hw, _MOTOR), f"motorway or trunk road (not for mode {mode!r})")
+    mark(hw == "bus_guideway", "bus guideway")
     if mode == "walk":
-        mark(hw == "bus_guideway", "bus guideway")
-        mark(foot == "no", "foot=no")
-        mark(np.isin(access, ("private", "no")) & ~np.isin(foot, _ALLOWED), "access=private/no")
+        mark(foot == "no", "foot=no", "foot")
+        mark(
+            np.isin(access, ("private", "no")) & ~np.isin(foot, _ALLOWED),
+            "access=private/no",
+            "access",
+        )
     else:
         foot_only = np.isin(hw, ("footway", "steps", "pedestrian", "bridleway", "corridor"))
         mark(foot_only & ~np.isin(bike, _ALLOWED), "footway/steps/pedestrian without bicycle=yes")
-        mark(hw == "bus_guideway", "bus guideway")
-        mark(bike == "no", "bicycle=no")
-        mark(np.isin(access, ("private", "no")) & ~np.isin(bike, _ALLOWED), "access=private/no")
-    return reason
+        mark(bike == "no", "bicycle=no", "bicycle")
+        mark(
+            np.isin(access, ("private", "no")) & ~np.isin(bike, _ALLOWED),
+            "access=private/no",
+            "access",
+        )
+    return reason, column
 
 
 def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
@@ -264,8 +274,7 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
         raw.index = pd.RangeIndex(len(raw))
 
     ledger = _IndexedLedger(raw, source=path, first_row=1)
-    reason = _osm_way_reason(raw, mode)
-    ledger.set_aside(reason != None, reason, column="highway")  # noqa: E711
+    _set_aside_by_column(ledger, *_osm_way_reason(raw, mode))
 
     # edges between consecutive way nodes of usable ways, both with a location
     same_way = way_of_node[1:] == way_of_node[:-1]
@@ -346,12 +355,20 @@ def _col(frame: pd.DataFrame, *names: str) -> pd.Series | None:
     return None
 
 
-def _line_reason(frame: pd.DataFrame, mode: str) -> np.ndarray:
-    """Reason to leave each road segment out for ``mode`` (None: usable)."""
+def _set_aside_by_column(ledger: RowLedger, reason: np.ndarray, column: np.ndarray) -> None:
+    """Set aside the rows with a reason, naming the deciding column of each."""
+    for col in dict.fromkeys(column[reason != None]):  # noqa: E711
+        ledger.set_aside((reason != None) & (column == col), reason, column=col)  # noqa: E711
+
+
+def _line_reason(frame: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Reason to leave each road segment out for ``mode`` (None: usable) and the
+    deciding source column."""
     n = len(frame)
     reason = np.full(n, None, dtype=object)
+    column = np.full(n, None, dtype=object)
     if mode == "all":
-        return reason
+        return reason, column
 
     def text(s: pd.Series | None) -> np.ndarray:
         if s is None:
@@ -365,24 +382,33 @@ def _line_reason(frame: pd.DataFrame, mode: str) -> np.ndarray:
             .to_numpy(dtype=object)
         )
 
-    def mark(mask: np.ndarray, why: str) -> None:
-        reason[mask & (reason == None)] = why  # noqa: E711
+    def mark(mask: np.ndarray, why: str, col: pd.Series | None) -> None:
+        new = mask & (reason == None)  # noqa: E711
+        reason[new] = why
+        column[new] = None if col is None else str(col.name)
 
-    status = text(_col(frame, "lblstatus"))
+    status_col = _col(frame, "lblstatus")
+    status = text(status_col)
     mark(
         np.isin(status, ("gepland", "vergund", "in opbouw", "buiten gebruik")),
         "not in use (lblstatus)",
+        status_col,
     )
-    morf = text(_col(frame, "morfologie", "lblmorf", "morf"))
-    mark(np.char.find(morf.astype(str), "autosnelweg") >= 0, "motorway (morfologie: autosnelweg)")
-    mark(morf == "101", "motorway (morfologie code 101)")
-    mark(np.char.startswith(morf.astype(str), "tramweg"), "tram track (morfologie: tramweg)")
-    frc = text(_col(frame, "functional_roadclass", "frc"))
-    mark(frc == "0", "motorway (functional_roadclass 0)")
-    kenmerk = text(_col(frame, "kenmerk"))
+    morf_col = _col(frame, "morfologie", "lblmorf", "morf")
+    morf = text(morf_col).astype(str)
+    mark(np.char.find(morf, "autosnelweg") >= 0, "motorway (morfologie: autosnelweg)", morf_col)
+    mark(morf == "101", "motorway (morfologie code 101)", morf_col)
+    mark(np.char.startswith(morf, "tramweg"), "tram track (morfologie: tramweg)", morf_col)
+    frc_col = _col(frame, "functional_roadclass", "frc")
+    mark(text(frc_col) == "0", "motorway (functional_roadclass 0)", frc_col)
+    kenmerk_col = _col(frame, "kenmerk")
     street = text(_col(frame, "straatnaam", "lstrnm"))
-    mark((kenmerk == "snelweg") & (street == ""), "motorway (kenmerk Snelweg, no street name)")
-    return reason
+    mark(
+        (text(kenmerk_col) == "snelweg") & (street == ""),
+        "motorway (kenmerk Snelweg, no street name)",
+        kenmerk_col,
+    )
+    return reason, column
 
 
 def _read_lines(
@@ -412,8 +438,7 @@ def _read_lines(
     ledger.set_aside(missing, "empty or missing geometry", column="geometry")
     not_line = ~missing & ~np.isin(shapely.get_type_id(geoms), (1, 5))
     ledger.set_aside(not_line, "not a (multi)line geometry", column="geometry")
-    reason = _line_reason(pd.DataFrame(raw.drop(columns="geometry")), mode)
-    ledger.set_aside(reason != None, reason)  # noqa: E711
+    _set_aside_by_column(ledger, *_line_reason(pd.DataFrame(raw.drop(columns="geometry")), mode))
     keep = ledger.kept
     if not keep.any():
         raise NetworkError(
