@@ -497,3 +497,16 @@ def test_codes_survive_csv_and_xlsx(tmp_path):
         assert bg.read_population(xlsx).index.tolist() == codes
 
     check()
+
+
+def test_stop_dates_in_every_written_form():
+    from buurtgeo.io.population import _parse_dates
+
+    # Excel serials count days from 1899-12-30: 43466 is 2019-01-01, 2958465 is 9999-12-31
+    values = pd.Series(
+        ["2958465", "43466", "20190101", "9999-12-31 00:00:00", "31/12/2018", None, "x"],
+        dtype="str",
+    )
+    got = _parse_dates(values).tolist()
+    assert got[:5] == [99991231, 20190101, 20190101, 99991231, 20181231]
+    assert np.isnan(got[5]) and np.isnan(got[6])

@@ -306,9 +306,19 @@ def _band_values(
 def _parse_dates(values: pd.Series) -> pd.Series:
     """Dates as yyyymmdd integers (works for 9999-12-31); NaN when not a date.
 
-    Accepts ``2019-01-01``, ``2019-01-01 00:00:00``, ``01/01/2019`` and ``01-01-2019``.
+    Accepts ``2019-01-01``, ``2019-01-01 00:00:00``, ``01/01/2019``, ``01-01-2019``,
+    ``20190101`` and Excel serial day numbers (``43466`` = 2019-01-01, ``2958465`` =
+    9999-12-31: days since 1899-12-30).
     """
     text = values.astype("str").str.strip()
+    compact = text.str.fullmatch(r"(?:19|20|99)\d{6}").fillna(False).astype(bool)
+    text = text.where(~compact, text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:8])
+    serial = text.str.fullmatch(r"\d{1,7}(?:\.0+)?").fillna(False).astype(bool)
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce").astype("int64").to_numpy()
+        iso_days = (np.datetime64("1899-12-30", "D") + days.astype("timedelta64[D]")).astype(str)
+        text = text.copy()
+        text[serial] = iso_days
     iso = text.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
     eu = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
     year = pd.to_numeric(iso[0].fillna(eu[2]), errors="coerce")
