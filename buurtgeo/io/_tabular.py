@@ -19,6 +19,7 @@ import dataclasses
 import io
 import re
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from os import PathLike
@@ -331,12 +332,24 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
     return frame, info
 
 
+def _excel_engine(suffix: str) -> str:
+    """python-calamine when installed (several times faster), else openpyxl / xlrd."""
+    import importlib.util
+
+    if importlib.util.find_spec("python_calamine") is not None:
+        return "calamine"
+    return "xlrd" if suffix == ".xls" else "openpyxl"
+
+
 def _read_excel(path: Path, sheet: str | int | None, columns_as_str: bool):
     suffix = path.suffix.lower()
-    engine = "xlrd" if suffix == ".xls" else "openpyxl"
     fmt = "xls" if suffix == ".xls" else "xlsx"
+    engine = _excel_engine(suffix)
     try:
-        book = pd.ExcelFile(path, engine=engine)
+        with warnings.catch_warnings():
+            # pandas 3 announces the end of its xlrd engine; xlrd still reads .xls here
+            warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
+            book = pd.ExcelFile(path, engine=engine)
     except Exception as exc:  # corrupt or not a workbook: say so, with the library's words
         raise InputError(
             f"cannot open the workbook ({type(exc).__name__}: {exc})",
