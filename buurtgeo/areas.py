@@ -333,7 +333,8 @@ def propose_areas(
         Index ``area_id`` (``'<within value>-A01'``, numbered west → east by the mean
         x of the area's sector centroids), columns ``area_name`` (the name of the
         area's most populous sector, else ``'<municipality> <nn>'``),
-        ``municipality_nis`` (the ``within`` value), ``n_sectors``, ``target_column``
+        ``municipality_nis`` (the ``within`` value), ``municipality_name_nl`` (when the
+        sectors have it), ``n_sectors``, ``target_column``
         (children in the area, persons), ``geometry`` (union of the sectors).
         ``attrs["sector_area"]``: Series ``area_id`` on ``sector_id``, one row per
         sector. ``attrs["added_links"]``: DataFrame ``sector_a, sector_b,
@@ -438,6 +439,9 @@ def propose_areas(
                     AREA_ID: ids[lab],
                     "area_name": name,
                     "municipality_nis": group_names[g] if within is not None else None,
+                    "municipality_name_nl": None
+                    if muni_names is None or pd.isna(muni_names.iloc[best])
+                    else str(muni_names.iloc[best]),
                     "n_sectors": len(pos),
                     target_column: float(target[pos].sum()),
                     "geometry": shapely.union_all(geoms[pos]),
@@ -448,6 +452,8 @@ def propose_areas(
 
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=sectors.crs).set_index(AREA_ID)
     out = out.sort_index()
+    if muni_names is None:
+        out = out.drop(columns="municipality_name_nl")
     # make duplicate names readable: add the area number
     dup = out["area_name"].duplicated(keep=False)
     if dup.any():

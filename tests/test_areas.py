@@ -26,6 +26,7 @@ def _grid(nx_: int, ny: int, size: float = 100.0, split_at: int | None = None):
                     "sector_id": f"{muni}A{i}{j}-",
                     "municipality_nis": muni,
                     "sector_name_nl": f"Sector {i}{j}",
+                    "municipality_name_nl": "Aalst" if muni == "11001" else "Berchem",
                     "geometry": box(i * size, j * size, (i + 1) * size, (j + 1) * size),
                 }
             )
@@ -63,6 +64,9 @@ def test_strip_maxp_hand_computed():
     }
     assert areas["children_0_17"].tolist() == [20.0, 20.0]
     assert areas["n_sectors"].tolist() == [2, 2]
+    # readable names: the most populous sector (the first on ties)
+    assert areas["area_name"].tolist() == ["Sector 00", "Sector 20"]
+    assert areas["municipality_name_nl"].tolist() == ["Aalst", "Aalst"]
     assert areas.loc["11001-A01", "geometry"].area == pytest.approx(20000.0)
 
 

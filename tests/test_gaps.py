@@ -313,3 +313,11 @@ def test_gaps_suppressed_for_publication(town):
     assert pd.isna(g.loc["11001-A02", "places_per_100_2sfca"])
     assert "children" in g.loc["11001-A02", "suppressed"]
     assert g.loc["11001-A03", "children"] == 40.0
+
+
+def test_sites_existing_services_cover_demand():
+    demand = _line([0, 200, 400, 600], need=[4.0, 6.0, 6.0, 4.0])
+    cands = _line([100, 300, 500]).set_index(pd.Index(["L", "M", "R"]))
+    existing = _line([50])  # covers L1 (50 m) and L2 (150 m)
+    one = suggest_sites(demand, cands, k=1, radius_m=150, existing=existing)
+    assert list(one.index) == ["R"] and one["added"].iloc[0] == 10.0
