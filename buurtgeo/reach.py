@@ -370,7 +370,10 @@ class _OnNetwork:
         self.offset = np.asarray(off, dtype=np.float64)
         # origins grouped by node, nearest first: origins of node k are
         # order[starts[k]:starts[k] + counts[k]], by increasing offset
-        self.order = np.lexsort((self.offset, self.node))
+        # (= np.lexsort((offset, node)), faster: a float sort then a stable radix sort)
+        by_offset = np.argsort(self.offset, kind="stable")
+        self.order = by_offset[np.argsort(self.node[by_offset], kind="stable")]
+        self.offset_sorted = self.offset[self.order]
         self.counts = np.bincount(self.node, minlength=network.n_nodes)
         self.starts = np.cumsum(self.counts) - self.counts
 
@@ -440,6 +443,8 @@ class _OnNetwork:
         """
         n, n_s = self.n, len(s)
         ex = np.asarray(extras, dtype=np.float64)
+        # per-origin arrays in node order (position q = rank in self.order): the kernels
+        # then read and write contiguous memory for each node
         within = np.zeros(n, dtype=np.int64)
         cap_within = np.zeros(n)
         access = np.zeros(n)
@@ -448,18 +453,28 @@ class _OnNetwork:
         used = np.zeros(n_s, dtype=np.bool_)
         demand = np.zeros(n_s)
         code = _DECAY_CODES[decay]
-        pop = np.ascontiguousarray(population, dtype=np.float64)
+        pop = np.ascontiguousarray(np.asarray(population, dtype=np.float64)[self.order])
         supply = np.ascontiguousarray(supply, dtype=np.float64)
         radius = max([r, *extras])
         for svc, nodes, d_node in self.node_pair_blocks(s, radius):
-            args = (svc, nodes, d_node, self.starts, self.counts, self.order, self.offset)
+            args = (svc, nodes, d_node, self.starts, self.counts, self.offset_sorted)
             _pass_demand(
                 *args, pop, supply, r, code, ex, demand, within, cap_within, ex_within, ex_cap, used
             )
             # demand of this block's services is complete: all their pairs were seen
             ratio = np.divide(supply, demand, out=np.zeros(n_s), where=(demand > 0) & has_cap)
             _pass_access(*args, r, code, ratio, access)
-        return within, cap_within, access, ex_within, ex_cap, used, demand
+        back = np.empty_like(self.order)  # node order -> input order
+        back[self.order] = np.arange(n, dtype=back.dtype)
+        return (
+            within[back],
+            cap_within[back],
+            access[back],
+            ex_within[:, back],
+            ex_cap[:, back],
+            used,
+            demand,
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -486,7 +501,6 @@ def _pass_demand(
     d_node,
     starts,
     counts,
-    order,
     offset,
     pop,
     supply,
@@ -508,8 +522,7 @@ def _pass_demand(
         j = svc[p]
         k = nodes[p]
         base = d_node[p]
-        for q in range(starts[k], starts[k] + counts[k]):
-            i = order[q]
+        for i in range(starts[k], starts[k] + counts[k]):
             d = base + offset[i]
             if d > radius:
                 break  # origins of a node come nearest first
@@ -526,7 +539,7 @@ def _pass_demand(
 
 @njit(cache=True, nogil=True)
 def _pass_access(
-    svc, nodes, d_node, starts, counts, order, offset, r, code, ratio, access
+    svc, nodes, d_node, starts, counts, offset, r, code, ratio, access
 ):  # pragma: no cover - compiled
     """Step 2: A_i += w(d_ij) R_j."""
     for p in range(svc.shape[0]):
@@ -535,8 +548,7 @@ def _pass_access(
             continue
         k = nodes[p]
         base = d_node[p]
-        for q in range(starts[k], starts[k] + counts[k]):
-            i = order[q]
+        for i in range(starts[k], starts[k] + counts[k]):
             d = base + offset[i]
             if d > r:
                 break
