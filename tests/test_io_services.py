@@ -462,3 +462,12 @@ def test_zipped_csv_and_zipped_shapefile(tmp_path):
             archive.write(part, part.name)
     services = quiet_read(zipped)
     assert services["name"].tolist() == ["A", "B"]
+
+
+def test_header_only_and_no_coordinates_at_all(tmp_path):
+    empty = quiet_read(write(tmp_path, "h.csv", "Naam;X;Y\n"), kind="library")
+    assert len(empty) == 0 and empty.attrs["rows_in"] == 0
+    assert empty.crs.to_epsg() == 3812
+    none = quiet_read(write(tmp_path, "n.csv", "Naam;X;Y\nA;;\nB;;\n"), kind="library")
+    assert len(none) == 0
+    assert none.attrs["set_aside"]["reason"].tolist() == ["no coordinates", "no coordinates"]

@@ -737,7 +737,12 @@ def _table_coords(
         x, y = xs.to_numpy(), ys.to_numpy()
         if crs is None:
             # the ranges decide (robust to a layout's claim); outside Belgium the layout's CRS
-            crs = _guess_crs(x, y, path) if check_belgium else layout.crs
+            if not (np.isfinite(x) & np.isfinite(y)).any():
+                # nothing to recognise (no rows, or none with coordinates): every row is
+                # set aside as 'no coordinates'; the CRS does not matter
+                crs = layout.crs or working_crs()
+            else:
+                crs = _guess_crs(x, y, path) if check_belgium else layout.crs
             if crs is None:
                 raise CRSError(
                     "the CRS of the x/y columns is unknown",
