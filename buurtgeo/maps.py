@@ -24,6 +24,7 @@ every value travels to the page as JSON, so a service called
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -516,7 +517,7 @@ def _to_geojson(geoms: Any, *, crs: Any, simplify_m: float) -> dict:
     import geopandas as gpd
     import shapely
 
-    series = gpd.GeoSeries(np.asarray(geoms), crs=crs)
+    series = gpd.GeoSeries(shapely.force_2d(np.asarray(geoms)), crs=crs)
     if simplify_m > 0:
         series = series.simplify(simplify_m, preserve_topology=True)
     series = series.to_crs("EPSG:4326")
@@ -544,8 +545,9 @@ def _bounds_latlon(frame: Any) -> list[list[float]]:
 # --------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _elements():
-    """Build the element classes lazily (folium is imported only when a map is made)."""
+    """Build the element classes once, lazily (folium is imported only when a map is made)."""
     from branca.element import MacroElement
     from folium.map import Layer
     from folium.template import Template
@@ -911,27 +913,33 @@ class _MapBuilder:
 # --------------------------------------------------------------------------------------
 
 
+def _swatch_row(colour: str, text: str, count: int) -> str:
+    """One legend line: colour swatch, escaped text, number of areas."""
+    return (
+        f'<div class="bg-row"><span class="bg-sw" style="background:{colour}"></span>'
+        f'{html.escape(text)}<span class="bg-n">({count})</span></div>'
+    )
+
+
+def _missing_rows(codes: np.ndarray, language: str, *, unreachable: bool = True) -> list[str]:
+    """Legend lines for unreachable (code -2) and no-data (code -1) areas, when there are any."""
+    rows = []
+    n_inf = int(np.sum(codes == -2))
+    if unreachable and n_inf:
+        rows.append(_swatch_row(_UNREACHABLE_COLOUR, _word("unreachable", language), n_inf))
+    n_nan = int(np.sum(codes == -1))
+    if n_nan:
+        rows.append(_swatch_row(_NO_DATA_COLOUR, _word("no_data", language), n_nan))
+    return rows
+
+
 def _legend_html(title: str, classes: Classes, language: str, note: str | None = None) -> str:
     rows = [f"<h4>{html.escape(title)}</h4>"]
     if note:
         rows.append(f'<div class="bg-note">{html.escape(note)}</div>')
     for colour, text, count in zip(classes.colours, classes.labels, classes.counts, strict=True):
-        rows.append(
-            f'<div class="bg-row"><span class="bg-sw" style="background:{colour}"></span>'
-            f'{html.escape(text)}<span class="bg-n">({count})</span></div>'
-        )
-    n_nan = int(np.sum(classes.codes == -1))
-    n_inf = int(np.sum(classes.codes == -2))
-    if n_inf:
-        rows.append(
-            f'<div class="bg-row"><span class="bg-sw" style="background:{_UNREACHABLE_COLOUR}">'
-            f'</span>{_word("unreachable", language)}<span class="bg-n">({n_inf})</span></div>'
-        )
-    if n_nan:
-        rows.append(
-            f'<div class="bg-row"><span class="bg-sw" style="background:{_NO_DATA_COLOUR}">'
-            f'</span>{_word("no_data", language)}<span class="bg-n">({n_nan})</span></div>'
-        )
+        rows.append(_swatch_row(colour, text, count))
+    rows += _missing_rows(classes.codes, language)
     return "".join(rows)
 
 
@@ -1538,13 +1546,7 @@ def _bivariate_legend(
     ]
     if np.any(rc.codes == -2):
         notes.append(f"{_word('unreachable', language)} → {_word('poor', language)}")
-    extra = ""
-    if no_data.any():
-        extra = (
-            f'<div class="bg-row"><span class="bg-sw" style="background:{_NO_DATA_COLOUR}">'
-            f'</span>{_word("no_data", language)}<span class="bg-n">({int(no_data.sum())})'
-            "</span></div>"
-        )
+    extra = "".join(_missing_rows(np.where(no_data, -1, 0), language))
     title = f"{_word('need', language).capitalize()} × {_word('reach', language)}"
     return (
         f"<h4>{html.escape(title)}</h4>{grid}"
@@ -1761,16 +1763,8 @@ def scenario_map(
     for j, (c, text) in enumerate(zip(colours, labels_diff, strict=True)):
         count = int(np.sum(codes == j))
         if count or j < 5:
-            rows.append(
-                f'<div class="bg-row"><span class="bg-sw" style="background:{c}"></span>'
-                f'{html.escape(text)}<span class="bg-n">({count})</span></div>'
-            )
-    if np.any(codes == -1):
-        rows.append(
-            f'<div class="bg-row"><span class="bg-sw" style="background:{_NO_DATA_COLOUR}">'
-            f'</span>{_word("no_data", language)}<span class="bg-n">'
-            f"({int(np.sum(codes == -1))})</span></div>"
-        )
+            rows.append(_swatch_row(c, text, count))
+    rows += _missing_rows(codes, language)
     b.choropleth(
         data,
         name=diff_name,

@@ -398,6 +398,7 @@ def test_leaflet_css_images_become_data_uris():
     assert 'url("data:image/png;base64,' in page
 
 
+@pytest.mark.slow
 def test_static_map_png_and_pdf_are_deterministic(tmp_path):
     areas, services = make_areas(), make_services()
     for suffix in ("png", "pdf", "svg"):
@@ -435,3 +436,48 @@ def test_static_map_png_and_pdf_are_deterministic(tmp_path):
 
 def test_nice_scale_bar_lengths():
     assert [maps._nice_length(x) for x in (7, 130, 240, 999, 4900)] == [5, 100, 200, 500, 2000]
+
+
+# --------------------------------------------------------------------------------------
+# Real data: the 724 Brussels statistical sectors (Statbel 2020)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_brussels_sectors_map_lands_in_brussels(real, tmp_path):
+    src = real / "statbel_sectors_brussels_2020" / "sector_brussels_pop2020.gpkg"
+    sectors = gpd.read_file(src).to_crs("EPSG:3812").set_index("SECTOR")
+    centre = sectors.geometry.union_all().centroid
+    sectors["dist_nearest_m"] = sectors.geometry.centroid.distance(centre)
+    sectors["population"] = sectors["POP"].astype(float)
+    path = bg.save_map(
+        bg.reach_map(sectors, indicators="dist_nearest_m", thresholds=[2000, 4000, 6000]),
+        tmp_path / "brussel.html",
+    )
+    page = path.read_text(encoding="utf-8")
+    assert remote_resources(page) == []
+    assert path.stat().st_size < 3_000_000  # 1 m simplification keeps the page small
+    data = json.loads(re.search(r"var bg_script_bg\d+ = (\{.*?\});var", page).group(1))
+    assert len(data["features"]) == 724
+    lonlat = np.array(
+        [
+            xy
+            for f in data["features"]
+            for poly in (
+                f["geometry"]["coordinates"]
+                if f["geometry"]["type"] == "MultiPolygon"
+                else [f["geometry"]["coordinates"]]
+            )
+            for ring in poly
+            for xy in ring
+        ]
+    )
+    # the Brussels-Capital Region lies within 4.24-4.49 °E, 50.76-50.92 °N (lon, lat order)
+    assert lonlat[:, 0].min() > 4.24 and lonlat[:, 0].max() < 4.49
+    assert lonlat[:, 1].min() > 50.76 and lonlat[:, 1].max() < 50.92
+    # labels: too many areas to show all names at once, so that overlay starts hidden
+    assert "Namen van de gebieden" in page
+    fig = bg.static_map(sectors, indicator="dist_nearest_m", path=tmp_path / "brussel.png")
+    assert (tmp_path / "brussel.png").stat().st_size > 20_000
+    assert fig.axes[0].get_title() == "Afstand tot dichtstbijzijnde (m)"
