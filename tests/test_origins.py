@@ -159,3 +159,19 @@ def test_errors_reported_together(three):
         origins_from_sectors(sectors.to_crs(4326), pop)
     with pytest.raises(InputError, match="address_points"):
         origins_from_sectors(sectors, pop, method="points")
+
+
+@pytest.mark.realdata
+def test_brussels_sectors_origins_real(real):
+    """Brussels 2020 sectors (3D MultiPolygons, EPSG:31370) with their real population."""
+    path = real / "statbel_sectors_brussels_2020" / "sector_brussels_pop2020.gpkg"
+    sectors = gpd.read_file(path).to_crs(CRS)
+    sectors = sectors.rename(columns={"SECTOR": "sector_id", "POP": "population"})
+    pop = sectors[["sector_id", "population"]]
+    origins = origins_from_sectors(sectors.drop(columns="population"), pop, method="grid")
+    got = origins.groupby("sector_id")["population"].sum()
+    want = pop.set_index("sector_id")["population"].astype(float)
+    np.testing.assert_allclose(got.reindex(want.index), want, rtol=1e-12)
+    assert origins["population"].sum() == pytest.approx(1_215_012)
+    # about one origin per hectare of the region (161 km2), plus small-sector fallbacks
+    assert 14_000 < len(origins) < 18_000

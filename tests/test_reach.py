@@ -434,3 +434,51 @@ def test_bg_reach_stays_callable_after_submodule_import(line, monkeypatch):
     monkeypatch.setattr(bg, "reach", sys.modules["buurtgeo.reach"], raising=False)
     res = bg.reach(origins, services, catchment_m=200.0)
     np.testing.assert_array_equal(res["dist_nearest_m"], [50, 50, 50])
+
+
+# --------------------------------------------------------------------------------------
+# real data (smoke tests with invariants that hold whatever the numbers)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_gent_network_reach_real(real):
+    """Gent: Wegenregister street network, grid origins on the 2025 sectors, parks as services.
+
+    Population here is a stand-in (1 person per 1,000 m2 of sector): the real geometry is
+    what is tested. Invariants: a network distance is never shorter than the straight line,
+    so per origin the network's nearest distance >= the straight-line one and the network
+    counts within R <= the straight-line counts; sum_i P_i A_i = sum_j S_j over the services
+    that have demand in reach.
+    """
+    import buurtgeo as bg
+    from buurtgeo.origins import origins_from_sectors
+
+    net = bg.read_network(real / "gent_roads_parks" / "wegsegmenten-gent.geojson.zip")
+    sectors = gpd.read_file(real / "gent_sectors_wijken" / "gent-sectors.geojson").to_crs(CRS)
+    sectors = sectors.set_index("nis9_code").rename_axis("sector_id")
+    sectors["population"] = sectors.area / 1000.0
+    origins = origins_from_sectors(sectors, method="grid", spacing_m=200.0)
+    assert origins["population"].sum() == pytest.approx(sectors["population"].sum(), rel=1e-12)
+    parks = gpd.read_file(real / "gent_roads_parks" / "parken-gent.geojson").to_crs(CRS)
+    parks = parks[parks.geometry.notna() & ~parks.geometry.is_empty]
+    services = gpd.GeoDataFrame(
+        {"capacity": parks.area.to_numpy() / 100.0},
+        geometry=parks.geometry.representative_point().to_numpy(),
+        crs=CRS,
+    )
+    on_net = reach(origins, services, network=net, catchment_m=800.0, decay="gaussian")
+    straight = reach(origins, services, catchment_m=800.0, decay="gaussian")
+    assert (on_net["dist_nearest_m"] >= straight["dist_nearest_m"] - 1e-6).all()
+    assert (on_net["services_within"] <= straight["services_within"]).all()
+    assert np.isfinite(on_net["dist_nearest_m"]).mean() > 0.95
+    assert on_net["covered"].mean() > 0.3
+    used_supply = on_net.attrs["services_used"] - on_net.attrs["services_without_demand"]
+    assert used_supply > 0
+    total = float((origins["population"] * on_net["fca2"]).sum())
+    assert total <= services["capacity"].sum() * (1 + 1e-9)
+    agg = aggregate_reach(on_net, origins, weight="population")
+    assert len(agg) == len(sectors) and agg["target_pop"].sum() == pytest.approx(
+        origins["population"].sum()
+    )
