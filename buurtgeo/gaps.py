@@ -332,7 +332,7 @@ def gaps(
     betaalbaar (affordable)
         ``share_income_related = Σ_{j ∈ a, income-related} S_j / Σ_{j ∈ a, known} S_j``
         over services with a known ``income_related`` flag and capacity (NaN when
-        none is known).
+        none is known); for a kind without any capacity, the share of services.
     gap
         ``need`` from :func:`need_score` (``Σ c_i (1 + α d_i)``);
         ``shortfall = clip(1 − places_per_100_2sfca / N, 0, 1)`` for kinds with
@@ -467,13 +467,16 @@ def gaps(
         if not has_capacity:
             places = places * np.nan
         if "income_related" in svc.columns:
+            # capacity-weighted where the kind has capacities, else one per service
+            size = cap_in if has_capacity else pd.Series(1.0, index=cap_in.index)
             inc = svc["income_related"][inside]
-            known = inc.notna().to_numpy() & cap_in.notna().to_numpy()
-            cap_known = pd.Series(np.where(known, cap_in.fillna(0.0), 0.0), index=grp)
-            inc_true = np.where(known, inc.fillna(False).astype(bool), False)
-            cap_inc = pd.Series(np.where(inc_true, cap_in.fillna(0.0), 0.0), index=grp)
-            den = cap_known.groupby(level=0).sum().reindex(area_index).fillna(0.0)
-            num = cap_inc.groupby(level=0).sum().reindex(area_index).fillna(0.0)
+            known = inc.notna().to_numpy() & size.notna().to_numpy()
+            inc_true = known & np.asarray(inc.fillna(False), dtype=bool)
+            size0 = size.fillna(0.0).to_numpy()
+            den = pd.Series(np.where(known, size0, 0.0), index=grp).groupby(level=0).sum()
+            num = pd.Series(np.where(inc_true, size0, 0.0), index=grp).groupby(level=0).sum()
+            den = den.reindex(area_index).fillna(0.0)
+            num = num.reindex(area_index).fillna(0.0)
             share_inc = (num / den.where(den > 0)).astype(float)
         else:
             share_inc = pd.Series(np.nan, index=area_index)

@@ -321,3 +321,88 @@ def test_sites_existing_services_cover_demand():
     existing = _line([50])  # covers L1 (50 m) and L2 (150 m)
     one = suggest_sites(demand, cands, k=1, radius_m=150, existing=existing)
     assert list(one.index) == ["R"] and one["added"].iloc[0] == 10.0
+
+
+@pytest.mark.slow
+def test_scenario_on_network_incremental_equals_full():
+    from buurtgeo.network import grid_network
+
+    net = grid_network(31, spacing_m=100.0, seed=2)  # 3 km × 3 km
+    origins, services, new = _random_town(7, n_origins=60, n_services=8)
+    model = Scenario(origins, services, net, catchment_m=700, decay="linear")
+    after = model.apply(open=new, close=["k0", "k5"], resize={"k3": 1.0})
+    changed = services.drop(index=["k0", "k5"]).copy()
+    changed.loc["k3", "capacity"] = 1.0
+    full = bg.reach(origins, pd.concat([changed, new]), net, catchment_m=700, decay="linear")
+    np.testing.assert_allclose(after["dist_nearest_m"], full["dist_nearest_m"], rtol=1e-12)
+    np.testing.assert_array_equal(after["services_within"], full["services_within"])
+    np.testing.assert_allclose(after["fca2"], full["fca2"], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.realdata
+def test_brussels_city_childcare_gaps(real):
+    """City of Brussels: real sectors, real childcare locations (no capacities known).
+
+    Residents stand in for the 0-2 band (the extract has only totals); the checks are
+    invariants and an independent nearest-distance computation, not stored numbers.
+    """
+    from scipy.spatial import cKDTree
+
+    from buurtgeo.areas import propose_areas
+
+    path = real / "statbel_sectors_brussels_2020" / "sector_brussels_pop2020.gpkg"
+    sectors = gpd.read_file(path).rename(
+        columns={"SECTOR": "sector_id", "MUNICIP": "municipality_nis"}
+    )
+    sectors = sectors[sectors["municipality_nis"] == "21004"].set_index("sector_id")
+    sectors = sectors.set_geometry(sectors.geometry.force_2d()).to_crs(CRS)
+    pop = sectors[["POP"]].rename(columns={"POP": "children_0_2"}).astype(float)
+    areas = propose_areas(sectors, pop, target_column="children_0_2", n_areas=8)
+
+    raw = pd.read_csv(
+        real / "brussels_city_childcare_one" / "milieux_accueil_petite_enfance.csv",
+        sep=";",
+        encoding="utf-8-sig",
+    )
+    latlon = raw["Geo Point"].str.split(",", expand=True).astype(float)
+    tariff = raw["Soort tarifering"]
+    services = gpd.GeoDataFrame(
+        {
+            "service_kind": "childcare_baby",
+            "capacity": np.nan,
+            "income_related": pd.array(
+                np.where(tariff.isna(), None, tariff == "inkomenstarief"), dtype="boolean"
+            ),
+        },
+        geometry=gpd.points_from_xy(latlon[1], latlon[0]),
+        crs="EPSG:4326",
+    ).to_crs(CRS)
+    services.index = pd.Index([f"svc{i}" for i in range(len(services))], name="service_id")
+
+    origins = gpd.GeoDataFrame(
+        {"sector_id": sectors.index, "children_0_2": pop["children_0_2"].to_numpy()},
+        geometry=sectors.geometry.representative_point().to_numpy(),
+        crs=CRS,
+    )
+    res = bg.reach_all(origins, services, kinds=["childcare_baby"])
+    g = gaps(areas, origins, res, services).xs("childcare_baby", level="service_kind")
+
+    assert list(g.index) == sorted(areas.index)
+    assert g["children"].sum() == pytest.approx(pop["children_0_2"].sum())
+    assert g["n_services"].sum() + g.attrs["services_outside_areas"]["childcare_baby"] == 92
+    assert g["places"].isna().all() and g["missing_places"].isna().all()
+    np.testing.assert_allclose(g["shortfall"], g["share_beyond_catchment"])
+    assert sorted(g["rank"].dropna().unique())[0] == 1
+    # independent: child-weighted mean nearest distance per area with a KD-tree
+    sxy = np.column_stack([services.geometry.x, services.geometry.y])
+    d, _ = cKDTree(sxy).query(np.column_stack([origins.geometry.x, origins.geometry.y]))
+    area_of = origins["sector_id"].map(areas.attrs["sector_area"])
+    w = origins["children_0_2"]
+    expected = (w * d).groupby(area_of.to_numpy()).sum() / w.groupby(area_of.to_numpy()).sum()
+    np.testing.assert_allclose(g["mean_dist_m"], expected.reindex(g.index), rtol=1e-9)
+    # income-related share by count: only Kind&Gezin records carry the tariff
+    assert (
+        (g["share_income_related"].dropna() >= 0) & (g["share_income_related"].dropna() <= 1)
+    ).all()
+    e = equity(g.reset_index(), access="mean_dist_m", weight="children")
+    assert 0 <= e.loc["all", "gini"] <= 1
