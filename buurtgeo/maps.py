@@ -448,14 +448,27 @@ def _is_gdf(obj: Any) -> bool:
     return isinstance(obj, gpd.GeoDataFrame)
 
 
-def _check_frame(frame: Any, what: str, problems: list[str]) -> bool:
+def _check_frame(
+    frame: Any, what: str, problems: list[str], types: tuple[str, ...] | None = None
+) -> bool:
     if not _is_gdf(frame):
         problems.append(f"{what} must be a GeoDataFrame, got {type(frame).__name__}")
         return False
-    if frame.geometry.isna().any() or frame.geometry.is_empty.any():
-        bad = frame.index[frame.geometry.isna() | frame.geometry.is_empty][:5].tolist()
+    missing = frame.geometry.isna() | frame.geometry.is_empty
+    if missing.any():
+        bad = frame.index[missing][:5].tolist()
         problems.append(f"{what} has rows without geometry (index {bad}); drop or fix them")
+    if types is not None:
+        wrong = ~frame.geom_type.isin(types) & ~missing
+        if wrong.any():
+            problems.append(
+                f"{what} must hold {' or '.join(types)} geometries; found "
+                f"{sorted(set(frame.geom_type[wrong]))} (index {frame.index[wrong][:5].tolist()})"
+            )
     return True
+
+
+_POLYGONS = ("Polygon", "MultiPolygon")
 
 
 def _check_columns(
@@ -607,7 +620,9 @@ _CSS = """
  text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;padding:0}
 .leaflet-tooltip.bg-label:before{display:none}
 .leaflet-control-layers{font-size:12px;max-width:330px}
-.leaflet-control-layers label{white-space:normal}.leaflet-control-layers label{margin:1px 0}
+.leaflet-control-layers label{white-space:normal}
+.leaflet-control-layers label>span{display:flex;align-items:baseline}
+.leaflet-control-layers label input{flex:none}.leaflet-control-layers label{margin:1px 0}
 .bg-tip b{font-size:13px}
 .bg-pop table{border-collapse:collapse;font-size:12px}
 .bg-pop td{padding:1px 6px 1px 0;vertical-align:top}
@@ -1002,15 +1017,11 @@ def _radii(capacity: np.ndarray) -> tuple[list[float], list[bool]]:
 def _check_services(services: Any, problems: list[str]) -> None:
     if services is None:
         return
-    if not _check_frame(services, "services", problems):
+    if not _check_frame(services, "services", problems, ("Point",)):
         return
     _check_columns(services, ["service_kind"], "services", problems, numeric=False)
     if "capacity" in services.columns:
         _check_columns(services, ["capacity"], "services", problems)
-    if not services.geometry.isna().any():
-        types = set(services.geom_type.unique())
-        if types - {"Point"}:
-            problems.append(f"services must be points, found {sorted(types)}")
 
 
 def _add_services(
@@ -1266,14 +1277,14 @@ def reach_map(
     indicators = [indicators] if isinstance(indicators, str) else list(indicators)
     if not indicators:
         problems.append("indicators must name at least one column")
-    ok = _check_frame(areas, "areas", problems)
+    ok = _check_frame(areas, "areas", problems, _POLYGONS)
     if ok:
         _check_columns(areas, indicators, "areas", problems)
         name_column = _pick_name_column(areas, name_column, problems)
     _check_services(services, problems)
     if catchments is not None:
         if _is_gdf(catchments):
-            _check_frame(catchments, "catchments", problems)
+            _check_frame(catchments, "catchments", problems, _POLYGONS)
         elif isinstance(catchments, bool) or isinstance(catchments, int | float):
             if services is None:
                 problems.append("catchments as a buffer need services")
@@ -1418,7 +1429,7 @@ def bivariate_map(
     """
     problems: list[str] = []
     language = _language(language, problems)
-    if _check_frame(areas, "areas", problems):
+    if _check_frame(areas, "areas", problems, _POLYGONS):
         _check_columns(areas, [need, reach], "areas", problems)
         name_column = _pick_name_column(areas, name_column, problems)
     for what, t in (("need_thresholds", need_thresholds), ("reach_thresholds", reach_thresholds)):
@@ -1652,7 +1663,7 @@ def scenario_map(
         problems.append(f"before must be a DataFrame, got {type(before).__name__}")
     elif indicator not in before.columns:
         problems.append(f"before has no column {indicator!r}")
-    if _check_frame(after, "after", problems):
+    if _check_frame(after, "after", problems, _POLYGONS):
         _check_columns(after, [indicator], "after", problems)
         name_column = _pick_name_column(after, name_column, problems)
         if isinstance(before, pd.DataFrame):
@@ -1891,7 +1902,7 @@ def static_map(
     """
     problems: list[str] = []
     language = _language(language, problems)
-    if _check_frame(areas, "areas", problems):
+    if _check_frame(areas, "areas", problems, _POLYGONS):
         _check_columns(areas, [indicator], "areas", problems)
     _check_services(services, problems)
     fmt_name = None

@@ -481,3 +481,14 @@ def test_brussels_sectors_map_lands_in_brussels(real, tmp_path):
     fig = bg.static_map(sectors, indicator="dist_nearest_m", path=tmp_path / "brussel.png")
     assert (tmp_path / "brussel.png").stat().st_size > 20_000
     assert fig.axes[0].get_title() == "Afstand tot dichtstbijzijnde (m)"
+
+
+def test_areas_must_be_polygons_and_services_points():
+    areas = make_areas()
+    areas.loc["A0", "geometry"] = Point(650100, 670100)
+    services = make_services()
+    services.loc[1, "geometry"] = box(650000, 670000, 650100, 670100)
+    with pytest.raises(InputError) as err:
+        bg.reach_map(areas, indicators="fca2", services=services)
+    assert "areas must hold Polygon or MultiPolygon" in str(err.value)
+    assert "services must hold Point" in str(err.value)

@@ -141,6 +141,22 @@ def test_tooltip_on_hover_with_name_and_units(reach_page):
     page.mouse.move(5, 400)
 
 
+def test_popup_on_click_lists_every_indicator_with_units(reach_page):
+    page = reach_page.page
+    reach_page.hover_centre(page.locator(AREAS_PANE).nth(3))  # Buurt 3
+    page.mouse.down()
+    page.mouse.up()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_be_visible()
+    text = popup.inner_text()
+    assert "Buurt 3" in text
+    assert "900 m" in text and "0,20" in text and "40" in text  # distance, fca2, children
+    assert "Kinderen 0-2 jaar" in text
+    page.locator(".leaflet-popup-close-button").click()
+    expect(popup).to_be_hidden()
+    page.mouse.move(5, 400)
+
+
 def test_xss_name_is_text(reach_page):
     page = reach_page.page
     reach_page.hover_centre(page.locator(AREAS_PANE).nth(8))
