@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
 from buurtgeo.reach import aggregate_reach, decay_weights, reach, reach_all, services_near
@@ -141,6 +143,55 @@ def test_identity_total_access_equals_total_supply():
         assert res.attrs["services_without_demand"] == 0
         total = float((o["population"] * res["fca2"]).sum())
         assert total == pytest.approx(s["capacity"].sum(), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 9)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 9)), min_size=0, max_size=8
+    ),
+    st.sampled_from([5.0, 10.0, 13.0]),
+    st.sampled_from(["step", "linear", "gaussian"]),
+)
+def test_straight_line_matches_dense_reference(orig, serv, r, decay):
+    """Integer coordinates put many pairs exactly on the catchment edge (d = R counts)."""
+    o = points(
+        [float(a) for a, _, _ in orig],
+        [float(b) for _, b, _ in orig],
+        population=[p for *_, p in orig],
+    )
+    s = points(
+        [float(a) for a, _, _ in serv],
+        [float(b) for _, b, _ in serv],
+        capacity=[float(c) for *_, c in serv],
+    )
+    res = reach(o, s, catchment_m=r, decay=decay, extra_catchments_m=(r / 2,))
+    ox, oy = np.array([a for a, _, _ in orig], float), np.array([b for _, b, _ in orig], float)
+    sx, sy = np.array([a for a, _, _ in serv], float), np.array([b for _, b, _ in serv], float)
+    d = np.hypot(ox[:, None] - sx[None, :], oy[:, None] - sy[None, :])
+    within = d <= r
+    w = np.where(within, decay_weights(np.where(within, d, 0.0), catchment_m=r, decay=decay), 0.0)
+    pop = np.array([p for *_, p in orig], float)
+    cap = np.array([c for *_, c in serv], float)
+    dem = w.T @ pop
+    ratio = np.divide(cap, dem, out=np.zeros_like(cap), where=dem > 0)
+    near = d.min(axis=1) if len(serv) else np.full(len(orig), np.inf)
+    np.testing.assert_array_equal(res["dist_nearest_m"], near)
+    np.testing.assert_array_equal(res["services_within"], within.sum(axis=1))
+    np.testing.assert_array_equal(
+        res[
+            "services_within_"
+            + (f"{int(r / 2)}m" if (r / 2).is_integer() else f"{r / 2:g}m".replace(".", "_"))
+        ],
+        (d <= r / 2).sum(axis=1),
+    )
+    np.testing.assert_allclose(res["capacity_within"], (within * cap).sum(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(res["fca2"], w @ ratio, rtol=1e-9, atol=1e-12)
 
 
 # --------------------------------------------------------------------------------------
