@@ -205,8 +205,9 @@ def read_osm_services(
     school ground); for an open way, or a closed way whose ring libosmium could not
     assemble, the middle of the line (``shapely.line_interpolate_point`` at half its
     length); a way cut by the edge of the extract (some nodes missing), at the mean of
-    the nodes that are inside. Relations that are not multipolygons (e.g. ``type=site``) and multipolygons
-    that cannot be assembled are set aside. Rows in = one per (matched object, kind).
+    the nodes that are inside. Relations that are not multipolygons (e.g. ``type=site``)
+    and multipolygons that cannot be assembled are set aside. Rows in = one per (matched
+    object, kind).
     """
     path = Path(path)
     chosen = _validate(path, kinds)
