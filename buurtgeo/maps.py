@@ -156,15 +156,89 @@ _UNKNOWN_RADIUS_PX = 5.0
 # Indicators: direction, number format
 # --------------------------------------------------------------------------------------
 
-_HIGHER_IS_BETTER = {
-    "fca2",
-    "share_covered",
-    "places_per_100",
-    "services_within",
-    "capacity_within",
-    "covered",
+
+@dataclass(frozen=True)
+class _Format:
+    decimals: int
+    unit: str = ""
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Style:
+    higher: str  # "worse", "better" or "neutral"
+    format: _Format | None = None  # None: chosen from the values
+
+
+# How known indicators are drawn: which way is bad (dark) and how values are written.
+# Looked up by the name without its ``__kind`` suffix, then by the longest matching prefix.
+_STYLES: dict[str, _Style] = {
+    "dist_nearest_m": _Style("worse", _Format(0, " m")),
+    "mean_dist_m": _Style("worse", _Format(0, " m")),
+    "median_dist_m": _Style("worse", _Format(0, " m")),
+    "time_nearest_min": _Style("worse", _Format(1, " min")),
+    "fca2": _Style("better", _Format(2)),
+    "places_per_100": _Style("better", _Format(1)),
+    "places_per_100_2sfca": _Style("better", _Format(1)),
+    "share_covered": _Style("better", _Format(0, " %", 100.0)),
+    "share_income_related": _Style("better", _Format(0, " %", 100.0)),
+    "share_beyond_catchment": _Style("worse", _Format(0, " %", 100.0)),
+    "share_unreachable": _Style("worse", _Format(0, " %", 100.0)),
+    "share_below_norm": _Style("worse", _Format(0, " %", 100.0)),
+    "covered": _Style("better", _Format(0, " %", 100.0)),
+    "services_within": _Style("better", _Format(0)),
+    "capacity_within": _Style("better", _Format(0)),
+    "n_services": _Style("better", _Format(0)),
+    "places": _Style("better", _Format(0)),
+    "missing_places": _Style("worse", _Format(0)),
+    "missing_places_2sfca": _Style("worse", _Format(0)),
+    "shortfall": _Style("worse", _Format(2)),
+    "gap_score": _Style("worse", _Format(2)),
+    "need": _Style("neutral"),
+    "population": _Style("neutral", _Format(0)),
+    "children": _Style("neutral", _Format(0)),
+    "target_pop": _Style("neutral", _Format(0)),
+    **{band: _Style("neutral") for band in schema.AGE_BANDS},
 }
-_NEED = {"population", *schema.AGE_BANDS}
+
+
+def register_indicator(
+    column: str,
+    *,
+    higher: str,
+    decimals: int | None = None,
+    unit: str = "",
+    percent: bool = False,
+) -> None:
+    """Tell the maps how to draw an indicator: which way is bad, and how to write values.
+
+    Parameters
+    ----------
+    column : str
+        Indicator name without a ``__kind`` suffix, e.g. ``'gap_score'``.
+    higher : {'worse', 'better', 'neutral'}
+        ``'worse'``: high values are the problem and are drawn dark red (distances);
+        ``'better'``: low values are drawn dark red (places per child); ``'neutral'``:
+        blues, dark = more (need, children).
+    decimals : int, optional
+        Decimals shown; default chosen from the values (0 for whole numbers, else 2, 1
+        or 0 for values below 10, below 100, from 100).
+    unit : str, optional
+        Text after the number, e.g. ``' m'``.
+    percent : bool, default False
+        The value is a share 0-1 shown as a percentage (× 100, unit ``' %'``).
+    """
+    if higher not in ("worse", "better", "neutral"):
+        raise InputError(
+            "higher must be 'worse', 'better' or 'neutral'", column=column, found=higher
+        )
+    if percent:
+        fmt: _Format | None = _Format(0 if decimals is None else decimals, " %", 100.0)
+    elif decimals is not None:
+        fmt = _Format(decimals, unit)
+    else:
+        fmt = None
+    _STYLES[column] = _Style(higher, fmt)
 
 
 def _base(column: str) -> str:
@@ -177,35 +251,31 @@ def _kind_of(column: str) -> str | None:
     return kind or None
 
 
-def _direction(column: str) -> str:
-    """'worse' when a higher value is worse (distances, times), 'better', or 'need'."""
+def _style(column: str) -> _Style | None:
     base = _base(column)
-    if base in _HIGHER_IS_BETTER or base.startswith("share_") or base.startswith("fca"):
-        return "better"
-    if base in _NEED or base.startswith("children_") or base.startswith("need"):
-        return "need"
-    return "worse"
+    if base in _STYLES:
+        return _STYLES[base]
+    # e.g. 'dist_nearest_m_2sfca' → 'dist_nearest_m'; 'children_0_5' → 'children'
+    prefixes = [key for key in _STYLES if base.startswith(key + "_")]
+    if prefixes:
+        return _STYLES[max(prefixes, key=len)]
+    if base.endswith("_m"):
+        return _Style("worse", _Format(0, " m"))
+    if base.endswith("_min"):
+        return _Style("worse", _Format(1, " min"))
+    return None
 
 
-@dataclass(frozen=True)
-class _Format:
-    decimals: int
-    unit: str = ""
-    scale: float = 1.0
+def _direction(column: str) -> str:
+    """'worse' when a higher value is worse (distances), 'better', or 'neutral'."""
+    style = _style(column)
+    return style.higher if style is not None else "neutral"
 
 
 def _format_for(column: str, values: np.ndarray | None = None) -> _Format:
-    base = _base(column)
-    if base.endswith("_m") or base.startswith("dist"):
-        return _Format(0, " m")
-    if base.endswith("_min"):
-        return _Format(1, " min")
-    if base.startswith("share_") or base == "covered":
-        return _Format(0, " %", 100.0)
-    if base.startswith("fca"):
-        return _Format(2)
-    if base == "places_per_100":
-        return _Format(1)
+    style = _style(column)
+    if style is not None and style.format is not None:
+        return style.format
     if values is not None:
         finite = values[np.isfinite(values)]
         if finite.size and np.all(finite == np.round(finite)):
@@ -295,7 +365,7 @@ def _palette(n: int, direction: str) -> tuple[str, ...]:
 
     if n <= 0:
         return ()
-    cmap = colormaps["Blues" if direction == "need" else "YlOrRd"]
+    cmap = colormaps["Blues" if direction == "neutral" else "YlOrRd"]
     stops = np.linspace(0.15, 0.9, n) if n > 1 else np.array([0.55])
     colours = [to_hex(cmap(float(s))) for s in stops]
     if direction == "better":  # low values are the problem: make them dark

@@ -492,3 +492,21 @@ def test_areas_must_be_polygons_and_services_points():
         bg.reach_map(areas, indicators="fca2", services=services)
     assert "areas must hold Polygon or MultiPolygon" in str(err.value)
     assert "services must hold Point" in str(err.value)
+
+
+def test_direction_of_gap_indicators_and_registry():
+    assert maps._direction("share_unreachable__childcare_baby") == "worse"
+    assert maps._direction("share_covered__library") == "better"
+    assert maps._direction("places_per_100_2sfca") == "better"
+    assert maps._direction("gap_score") == "worse"
+    assert maps._direction("children_0_2") == "neutral"
+    assert maps._direction("something_new") == "neutral"
+    assert maps._format_for("share_beyond_catchment").unit == " %"
+    maps.register_indicator("something_new", higher="better", decimals=1, unit=" pt")
+    try:
+        assert maps._direction("something_new__library") == "better"
+        assert maps._value_text(2.26, maps._format_for("something_new"), "en") == "2.3 pt"
+    finally:
+        del maps._STYLES["something_new"]
+    with pytest.raises(InputError, match="higher"):
+        maps.register_indicator("x", higher="up")
