@@ -27,7 +27,13 @@ import pandas as pd
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.schema import AREA_ID, SECTOR_ID, register_label, require_metric_crs
 
-__all__ = ["propose_areas", "aggregate_to_areas", "sector_area_of", "contiguity_graph"]
+__all__ = [
+    "propose_areas",
+    "aggregate_to_areas",
+    "area_of",
+    "sector_area_of",
+    "contiguity_graph",
+]
 
 _METHODS = ("auto", "maxp", "kmeans")
 
@@ -519,6 +525,47 @@ def sector_area_of(areas_or_mapping: Any) -> pd.Series:
     return obj
 
 
+def area_of(table: pd.DataFrame, sector_area: Any = None, *, what: str = "row") -> pd.Series:
+    """The area of every row of a sector or origin table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        With an ``area_id`` column, or a ``sector_id`` column, or indexed by sector.
+    sector_area : Series, DataFrame, dict or areas table, optional
+        ``area_id`` on ``sector_id`` (see :func:`sector_area_of`); not needed when
+        ``table`` has an ``area_id`` column.
+    what : str
+        What a row is, for the error message (e.g. ``'origin'``).
+
+    Returns
+    -------
+    Series
+        ``area_id`` on ``table.index``.
+
+    Raises
+    ------
+    InputError
+        When rows belong to no area (the first ones are listed).
+    """
+    if AREA_ID in table.columns:
+        area = table[AREA_ID]
+    else:
+        mapping = sector_area_of(sector_area)
+        keys = table[SECTOR_ID] if SECTOR_ID in table.columns else table.index.to_series()
+        area = keys.map(mapping)
+    area = pd.Series(area.to_numpy(), index=table.index, name=AREA_ID)
+    if area.isna().any():
+        lost = table.index[area.isna().to_numpy()][:5].tolist()
+        raise InputError(
+            f"{int(area.isna().sum())} {what}(s) belong to no area",
+            found=lost,
+            hint="Give every sector an area (see the areas' attrs['sector_area']),"
+            " or drop those rows on purpose first",
+        )
+    return area
+
+
 def aggregate_to_areas(
     table: pd.DataFrame,
     sector_area: Any,
@@ -573,23 +620,10 @@ def aggregate_to_areas(
             raise MissingColumnError(
                 column, found_columns=[str(c) for c in table.columns], role="aggregate_to_areas"
             )
-    if AREA_ID in table.columns:
-        area = table[AREA_ID]
-        all_areas = pd.Index(area.dropna().unique())
-        if sector_area is not None:
-            all_areas = all_areas.union(pd.Index(sector_area_of(sector_area).unique()))
-    else:
-        mapping = sector_area_of(sector_area)
-        keys = table[SECTOR_ID] if SECTOR_ID in table.columns else table.index.to_series()
-        area = pd.Series(keys.map(mapping).to_numpy(), index=table.index)
-        all_areas = pd.Index(mapping.unique())
-    if area.isna().any():
-        lost = table.index[area.isna().to_numpy()][:5].tolist()
-        raise InputError(
-            f"{int(area.isna().sum())} row(s) belong to no area",
-            found=lost,
-            hint="Give every sector an area, or drop those rows on purpose first",
-        )
+    area = area_of(table, sector_area, what="row")
+    all_areas = pd.Index(area.unique())
+    if sector_area is not None:
+        all_areas = all_areas.union(pd.Index(sector_area_of(sector_area).unique()))
     codes, uniques = pd.factorize(area, sort=True)
     n = len(uniques)
     out = pd.DataFrame(index=pd.Index(uniques, name=AREA_ID))

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
-from buurtgeo.areas import sector_area_of
+from buurtgeo.areas import area_of, sector_area_of
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.options import get_option
 
@@ -253,24 +253,6 @@ def _kind_frames(reach: pd.DataFrame, kinds: Sequence[str] | None) -> dict[str, 
     return out
 
 
-def _origin_area(origins: pd.DataFrame, sector_area: pd.Series) -> pd.Series:
-    if schema.AREA_ID in origins.columns:
-        area = origins[schema.AREA_ID]
-    elif schema.SECTOR_ID in origins.columns:
-        area = origins[schema.SECTOR_ID].map(sector_area)
-    else:
-        area = origins.index.to_series().map(sector_area)
-    area = pd.Series(area.to_numpy(), index=origins.index, name=schema.AREA_ID)
-    if area.isna().any():
-        lost = origins.index[area.isna().to_numpy()][:5].tolist()
-        raise InputError(
-            f"{int(area.isna().sum())} origin(s) fall in no area",
-            found=lost,
-            hint="Every sector of the origins needs an area (see attrs['sector_area'])",
-        )
-    return area
-
-
 def _services_area(services: Any, areas: Any) -> pd.Series:
     """Area of each service by point in polygon (a point on a border: the first area id)."""
     import shapely
@@ -427,7 +409,7 @@ def gaps(
         raise InputError("cannot compute gaps: " + "; ".join(dict.fromkeys(problems)))
 
     sector_area = sector_area_of(areas)
-    origin_area = _origin_area(origins, sector_area)
+    origin_area = area_of(origins, sector_area, what="origin")
     svc_area = _services_area(services, areas)
     area_index = areas.index.sort_values()
 
@@ -886,11 +868,17 @@ class Scenario:
         after["services_within"] = (base["services_within"] + delta["services_within"]).astype(
             "int64"
         )
-        all_nan = base["capacity_within"].isna()
+        # as reach does: with no capacity known among the services after the change,
+        # capacity_within and fca2 are unknown (NaN) rather than 0
+        # (no services at all: 0 places, as reach gives)
+        kept = self.services.drop(index=close + list(resize))["capacity"]
+        known_after = (
+            bool(kept.notna().any())
+            or bool(new["capacity"].notna().any())
+            or (len(kept) + len(new) == 0)
+        )
         for col in ("capacity_within", "fca2"):
-            after[col] = base[col].fillna(0.0) + delta[col]
-            if after_x[col].isna().all() and all_nan.all():
-                after[col] = np.nan
+            after[col] = base[col].fillna(0.0) + delta[col] if known_after else np.nan
         # nearest: origins whose nearest closed, then the opened services
         d = base["dist_nearest_m"].to_numpy(dtype=float).copy()
         if close:

@@ -406,3 +406,18 @@ def test_brussels_city_childcare_gaps(real):
     ).all()
     e = equity(g.reset_index(), access="mean_dist_m", weight="children")
     assert 0 <= e.loc["all", "gini"] <= 1
+
+
+def test_scenario_capacity_unknown_stays_unknown():
+    origins, services, new = _random_town(11, n_services=4)
+    services["capacity"] = np.nan
+    model = Scenario(origins, services, catchment_m=900)
+    after = model.apply(close=["k0"])
+    full = bg.reach(origins, services.drop(index="k0"), catchment_m=900)
+    assert after["fca2"].isna().all() and full["fca2"].isna().all()
+    np.testing.assert_array_equal(after["dist_nearest_m"], full["dist_nearest_m"])
+    # opening a service with places makes them known again, as a full run does
+    after = model.apply(open=new)
+    full = bg.reach(origins, pd.concat([services, new]), catchment_m=900)
+    np.testing.assert_allclose(after["fca2"], full["fca2"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(after["capacity_within"], full["capacity_within"])
