@@ -79,8 +79,8 @@ def test_polygons_largest_overlap_and_straddling(tmp_path):
 def test_polygons_gaps_overlaps_and_bad_rows():
     areas = gpd.GeoDataFrame(
         {
-            "area_id": ["N", "S", "O", None, "N", "E"],
-            "naam": ["Noord", "Zuid", "Overlap", "x", "dup", "Empty"],
+            "area_id": ["N", "S", "O", None, "N", "E", "P"],
+            "naam": ["Noord", "Zuid", "Overlap", "x", "dup", "Empty", "Punt"],
         },
         geometry=[
             _box(0, 0, 100, 100),  # N: exactly sector A
@@ -89,6 +89,7 @@ def test_polygons_gaps_overlaps_and_bad_rows():
             _box(0, 0, 10, 10),  # missing id
             _box(0, 0, 100, 100),  # duplicate id
             None,  # empty geometry
+            shapely.Point(X0 + 50, Y0 + 50),  # not a polygon
         ],
         crs=3812,
     )
@@ -109,6 +110,7 @@ def test_polygons_gaps_overlaps_and_bad_rows():
         4: "area id is missing",
         5: "duplicate area id N (first at row 1)",
         6: "empty or missing geometry",
+        7: "not a polygon: Point",
     }
 
 

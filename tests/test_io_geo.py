@@ -220,3 +220,31 @@ def test_statbel_zip_layout_folder_named_like_the_file(tmp_path):
         archive.writestr(zipfile.ZipInfo(f"{name}/"), b"")
         archive.write(tmp_path / name, f"{name}/{name}")
     assert len(read_vector(zpath)) == 3
+
+
+def test_declared_lonlat_with_metres_is_recognised_and_said(tmp_path):
+    gdf = _squares("EPSG:31370", (149_000.0, 170_000.0)).set_crs(4326, allow_override=True)
+    path = tmp_path / "wrong.gpkg"
+    gdf.to_file(path)
+    raw = read_vector(path)
+    assert raw.attrs["crs_declared"] is True
+    said, messages = _quiet(to_working_crs, raw, source=str(path))
+    assert any("declares EPSG:4326 (degrees) but the coordinates are metres" in m for m in messages)
+    assert np.allclose(said.to_crs(31370).total_bounds, [149_000, 170_000, 149_300, 170_100])
+    out, messages = _quiet(to_working_crs, raw, source=str(path), assume_crs=31370)
+    assert any("using assume_crs=EPSG:31370 instead" in m for m in messages)
+    assert np.allclose(out.to_crs(31370).total_bounds, [149_000, 170_000, 149_300, 170_100])
+
+
+def test_geojson_without_crs_member_counts_as_undeclared(tmp_path):
+    path = tmp_path / "lambert.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"a": 1},'
+        ' "geometry": {"type": "Point", "coordinates": [149000.0, 170000.0]}}]}'
+    )
+    raw = read_vector(path)
+    assert raw.attrs["crs_declared"] is False
+    out, messages = _quiet(to_working_crs, raw, source=str(path))
+    assert any("gives no CRS" in m and "EPSG:31370" in m for m in messages)
+    # Grand-Place area: 149 km / 170 km in Lambert 72 is ~ (649 km, 670 km) in Lambert 2008
+    assert out.geometry.iloc[0].distance(shapely.Point(649_000, 670_000)) < 200

@@ -190,8 +190,8 @@ def test_3d_is_flattened_and_missing_crs_recognised(tmp_path):
 def test_invalid_empty_and_duplicate_rows(tmp_path):
     squares, _ = _squares(3)
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
-    geoms = [bowtie, squares[1], None, squares[2], squares[0]]
-    codes = ["21004A00-", "21004A011", "21004A02-", "21004A011", "BADCODE"]
+    geoms = [bowtie, squares[1], None, squares[2], squares[0], shapely.Point(X0, Y0)]
+    codes = ["21004A00-", "21004A011", "21004A02-", "21004A011", "BADCODE", "21004A03-"]
     gdf = gpd.GeoDataFrame({"cd_sector": codes}, geometry=geoms, crs="EPSG:31370")
     path = tmp_path / "messy.gpkg"
     gdf.to_file(path)
@@ -205,8 +205,9 @@ def test_invalid_empty_and_duplicate_rows(tmp_path):
         3: "empty or missing geometry",
         4: "duplicate sector id 21004A011 (first at row 2)",
         5: "not a 9-character Statbel sector code (NIS5 + 4 characters)",
+        6: "not a polygon: Point",
     }
-    assert len(out) + len(out.attrs["set_aside"]) == out.attrs["rows_in"] == 5
+    assert len(out) + len(out.attrs["set_aside"]) == out.attrs["rows_in"] == 6
     assert any("repaired 1" in m for m in messages)
 
 

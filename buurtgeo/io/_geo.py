@@ -14,6 +14,7 @@ coordinates; :func:`repair_geometries` only repairs or sets aside rows (via the 
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
 from os import PathLike
@@ -235,7 +236,29 @@ def read_vector(path: str | PathLike[str], *, layer: str | None = None) -> gpd.G
         )
     gdf = gdf.reset_index(drop=True)
     gdf.attrs["source"] = str(path)
+    gdf.attrs["crs_declared"] = gdf.crs is not None and _declares_crs(path, source)
     return gdf
+
+
+def _declares_crs(path: Path, source: str) -> bool:
+    """False for a GeoJSON without a ``"crs"`` member (GDAL then reports EPSG:4326, the
+    RFC 7946 default, although the file said nothing); True otherwise."""
+    member = source.split(f"{path.resolve()}/", 1)[1] if source.startswith("/vsizip/") else None
+    name = (member or path.name).lower()
+    if not name.endswith((".geojson", ".json")):
+        return True
+    try:
+        if member is None:
+            with open(path, "rb") as handle:
+                head = handle.read(1 << 16)
+        else:
+            with zipfile.ZipFile(path) as archive, archive.open(member) as handle:
+                head = handle.read(1 << 16)
+    except OSError:
+        return True
+    text = head.decode("utf-8", errors="replace")
+    cut = text.find('"features"')
+    return re.search(r'"crs"\s*:', text if cut < 0 else text[:cut]) is not None
 
 
 def _bounds(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -307,9 +330,12 @@ def to_working_crs(
 ) -> gpd.GeoDataFrame:
     """Bring a frame to the working CRS: 2D, CRS known and plausible for Belgium, reprojected.
 
-    Steps: (1) drop Z/M (``shapely.force_2d``); (2) when the file declares no CRS, use
-    ``assume_crs`` or recognise it from the coordinate ranges (see :func:`detect_crs`) and
-    say so in a warning; (3) in a geographic CRS, swap rows whose x looks like a latitude
+    Steps: (1) drop Z/M (``shapely.force_2d``); (2) when the file declares no CRS (a
+    GeoJSON without a ``"crs"`` member counts as declaring none: ``attrs["crs_declared"]``
+    from :func:`read_vector`), use ``assume_crs`` or recognise the CRS from the coordinate
+    ranges (see :func:`detect_crs`) and say so in a warning; a lon/lat CRS with coordinates
+    in metres (which cannot be degrees) is replaced by the Lambert CRS they fit, with a
+    warning; (3) in a geographic CRS, swap rows whose x looks like a latitude
     (49.4–51.6) and y like a longitude (2.5–6.5), with a warning; (4) refuse rows that,
     expressed in lon/lat, fall outside :data:`BELGIUM_LONLAT_BOUNDS`; (5) reproject to
     :func:`buurtgeo.schema.working_crs` (EPSG:3812 by default).
@@ -322,7 +348,8 @@ def to_working_crs(
     source : str or path-like
         File name used in warnings and errors.
     assume_crs : str or int, optional
-        CRS to use when the file declares none (e.g. ``'EPSG:31370'`` or ``31370``).
+        CRS to use when the file declares none (e.g. ``'EPSG:31370'`` or ``31370``); when
+        the file declares another one, ``assume_crs`` wins, with a warning.
     first_row : int, default 1
         Row number people see for index label 0 when the index is an integer index (as
         from :func:`read_vector`, possibly a subset of it): row = label + ``first_row``.
@@ -351,6 +378,16 @@ def to_working_crs(
             crs=out.crs,
         )
     crs = out.crs
+    declared = crs is not None and attrs.get("crs_declared", True)
+    if assume_crs is not None and declared:
+        assumed = CRS.from_user_input(assume_crs)
+        if not assumed.equals(CRS.from_user_input(crs), ignore_axis_order=True):
+            warn_user(
+                f"{source}: the file declares {CRS.from_user_input(crs).to_string()};"
+                f" using assume_crs={assumed.to_string()} instead"
+            )
+            out = out.set_crs(assumed, allow_override=True)
+            crs = assumed
     if crs is None:
         if assume_crs is not None:
             crs = CRS.from_user_input(assume_crs)
@@ -373,13 +410,18 @@ def to_working_crs(
         out = out.set_crs(crs, allow_override=True)
     crs = CRS.from_user_input(crs)
     if crs.is_geographic:
-        # GeoJSON without a "crs" member is read as lon/lat (the RFC 7946 default), but
-        # many Belgian GeoJSON files hold Lambert coordinates: recognise them.
         guess = detect_crs(out)
         if guess in ("EPSG:31370", "EPSG:3812"):
+            # numbers in the hundreds of thousands cannot be degrees: a GeoJSON without a
+            # "crs" member (read as the RFC 7946 lon/lat default) or a mislabelled file
+            # holding Lambert metres; say so and use the Lambert CRS they fit
+            said = (
+                f"the file declares {crs.to_string()} (degrees)"
+                if declared
+                else "the file gives no CRS (GeoJSON default lon/lat)"
+            )
             warn_user(
-                f"{source}: the file says lon/lat ({crs.to_string()}) but the coordinates are"
-                f" metres like {guess}; using {guess}"
+                f"{source}: {said} but the coordinates are metres like {guess}; using {guess}"
             )
             crs = CRS.from_user_input(guess)
             out = out.set_crs(crs, allow_override=True)

@@ -280,6 +280,12 @@ def _from_polygons(raw, source, sectors, id_column, name_column, min_share, tole
     if not gdf.crs.equals(sectors.crs):
         gdf = gdf.to_crs(sectors.crs)
     gdf = repair_geometries(gdf.loc[ledger.kept], ledger)
+    polygonal = pd.Series(gdf.geom_type.isin(["Polygon", "MultiPolygon"]), index=gdf.index)
+    ledger.set_aside(
+        ~polygonal,
+        ("not a polygon: " + gdf.geom_type.astype("str")).reindex(raw.index).to_numpy(),
+        column="geometry",
+    )
     set_aside_duplicates(ids, ledger, column=id_col, what="area id")
 
     kept = np.flatnonzero(ledger.kept)

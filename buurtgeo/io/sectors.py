@@ -475,6 +475,12 @@ def read_sectors(
     gdf = repair_geometries(gdf, ledger)
     repaired = gdf.attrs.get("repaired")
 
+    polygonal = pd.Series(gdf.geom_type.isin(["Polygon", "MultiPolygon"]), index=gdf.index)
+    ledger.set_aside(
+        ~polygonal,
+        ("not a polygon: " + gdf.geom_type.astype("str")).reindex(raw.index).to_numpy(),
+        column="geometry",
+    )
     valid_code = codes.str.fullmatch(r"[0-9]{5}[A-Z0-9]{3}[A-Z0-9-]").fillna(False).astype(bool)
     ledger.set_aside(
         ~valid_code,
