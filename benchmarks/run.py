@@ -179,7 +179,10 @@ def task_m1_access(ctx: Context) -> dict:
     )
     t2 = _clock()
     ctx.save("m1_access", fca2=fca2)
-    return {"times": {"table": t1 - t0, "access": t2 - t1}, "info": {"pairs": len(cost)}}
+    return {
+        "times": {"table": t1 - t0, "access": t2 - t1, "whole": t2 - t0},
+        "info": {"pairs": len(cost)},
+    }
 
 
 def task_m2_ours(ctx: Context) -> dict:
@@ -412,6 +415,7 @@ def task_m5_e2e(ctx: Context) -> dict:
     areas = sectors[["municipality_nis", "geometry"]].dissolve(by="municipality_nis")
     areas.index.name = "area_id"
     areas = areas.join(per_area)
+    t4b = _clock()
     indicators = [f"share_covered__{k}" for k in kinds] + [f"places_per_100__{KIND}"]
     m = reach_map(areas, indicators=indicators, services=services)
     save_map(m, out)
@@ -421,7 +425,8 @@ def task_m5_e2e(ctx: Context) -> dict:
         origins=t2 - t1,
         reach=t3 - t2,
         aggregate=t4 - t3,
-        map=t5 - t4,
+        dissolve_areas=t4b - t4,
+        map=t5 - t4b,
         total=t5 - t0,
     )
     return {
@@ -652,6 +657,17 @@ def build_rows(ctx: Context, results: dict[str, dict]) -> tuple[list[Row], list[
         lambda it: (
             None if it.ratio is None or diff1 is None else (it.ratio >= 10 and diff1 <= 1e-9)
         ),
+    )
+    row(
+        "",
+        "",
+        "m1_ours",
+        "reach",
+        "cKDTree cost table + access (whole)",
+        "m1_access",
+        "whole",
+        "",
+        None,
     )
     row(
         "",
@@ -966,6 +982,31 @@ def machine() -> dict[str, str]:
     }
 
 
+def export_library(rev: str, cache: Path) -> str:
+    """Export ``buurtgeo/`` at ``rev`` with ``git archive`` and put it first on PYTHONPATH.
+
+    The workers inherit the environment, so they import that copy instead of the working tree
+    (which other engineers may be editing). Returns the short commit hash.
+    """
+    repo = HERE.parent
+    commit = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--short", rev],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    target = cache / f"_lib_{commit}"
+    if not (target / "buurtgeo" / "__init__.py").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(repo), "archive", commit, "buurtgeo"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(target) + (os.pathsep + old if old else "")
+    return commit
+
+
 PLAN: dict[str, list[str]] = {
     "default": [
         "m1_ours",
@@ -1051,6 +1092,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per task")
+    parser.add_argument(
+        "--at-commit",
+        default=None,
+        metavar="REV",
+        help="benchmark buurtgeo as committed at REV (e.g. HEAD: exported with git archive into "
+        "the cache and put first on PYTHONPATH), not the working tree",
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1060,7 +1108,14 @@ def main(argv: list[str] | None = None) -> int:
         return worker_main(args.worker, ctx, args.result_file)
 
     scales = ["city", "flanders"] if args.scale == "all" else [args.scale]
+    commit = None
+    if args.at_commit:
+        if args.in_process:
+            parser.error("--at-commit needs subprocesses (drop --in-process)")
+        commit = export_library(args.at_commit, args.cache_dir)
     info = machine()
+    if commit:
+        info["commit"] = f"{commit} (exported, not the working tree)"
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"buurtgeo benchmark, {started}")
     print(f"machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}")
