@@ -463,9 +463,13 @@ class Network:
         n_rows = len(geoms)
         gtype = shapely.get_type_id(geoms)
         is_line = np.isin(gtype, (1, 5)) & ~shapely.is_empty(geoms)  # LineString, MultiLineString
-        parts, part_row = shapely.get_parts(geoms[is_line], return_index=True)
-        part_row = np.flatnonzero(is_line)[part_row]
-        parts = shapely.force_2d(parts)
+        if (gtype[is_line] == 1).all():  # LineStrings only: no parts to take apart
+            parts, part_row = geoms[is_line], np.flatnonzero(is_line)
+        else:
+            parts, part_row = shapely.get_parts(geoms[is_line], return_index=True)
+            part_row = np.flatnonzero(is_line)[part_row]
+        if shapely.has_z(parts).any():
+            parts = shapely.force_2d(parts)
         ok_part = ~shapely.is_empty(parts) & (shapely.get_num_coordinates(parts) >= 2)
         parts, part_row_ok = parts[ok_part], part_row[ok_part]
         if len(parts) == 0:
@@ -474,8 +478,10 @@ class Network:
                 found=f"{n_rows} rows",
                 hint="Pass LineString or MultiLineString geometries",
             )
-        start = shapely.get_coordinates(shapely.get_point(parts, 0))
-        end = shapely.get_coordinates(shapely.get_point(parts, -1))
+        coords = shapely.get_coordinates(parts)
+        n_coords = shapely.get_num_coordinates(parts)
+        last = np.cumsum(n_coords) - 1
+        start, end = coords[last - n_coords + 1], coords[last]
         length = shapely.length(parts)
         m = len(parts)
         pts = np.vstack([start, end])  # end point of part i: i (start), m + i (end)
@@ -928,31 +934,26 @@ def _morton_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _cluster_points(pts: np.ndarray, tol: float) -> np.ndarray:
     """Label points so that points within ``tol`` (transitively) share a label 0..k-1,
-    numbered in order of their first point."""
+    numbered in order of their first point.
+
+    A KD-tree lists every pair within ``tol`` (identical points included, also for
+    ``tol == 0``); the labels are the connected components of that pair graph."""
+    from scipy.spatial import cKDTree
+
     n = len(pts)
     if n == 0:
         return np.empty(0, np.int64)
-    # exact duplicates first (cheap), then pairs within the tolerance
-    _, inv = np.unique(pts, axis=0, return_inverse=True)
-    inv = inv.reshape(-1)
-    if tol > 0:
-        from scipy.spatial import cKDTree
-
-        pairs = cKDTree(pts).query_pairs(tol, output_type="ndarray")
-        if len(pairs):
-            m = inv.max() + 1
-            g = sp.coo_array(
-                (np.ones(len(pairs)), (inv[pairs[:, 0]], inv[pairs[:, 1]])), shape=(m, m)
-            ).tocsr()
-            _, comp = connected_components(g, directed=False)
-            inv = comp[inv]
-    # renumber in order of first appearance
-    _, first = np.unique(inv, return_index=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    uniq_labels = np.unique(inv)
-    return rank[np.searchsorted(uniq_labels, inv)].astype(np.int64)
+    pairs = cKDTree(pts).query_pairs(tol, output_type="ndarray")
+    g = sp.coo_array(
+        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
+    ).tocsr()
+    k, comp = connected_components(g, directed=False)
+    # renumber the components in order of their first point
+    first = np.full(k, n, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(n, dtype=np.int64))
+    rank = np.empty(k, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(k, dtype=np.int64)
+    return rank[comp]
 
 
 def grid_network(

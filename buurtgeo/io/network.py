@@ -291,7 +291,12 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
             path=path,
             found=f"{len(raw)} highway ways",
         )
-    node_ids, node_of = np.unique(refs_a, return_inverse=True)
+    order = np.argsort(refs_a, kind="stable")  # np.unique, without its slow hash path
+    new_id = np.ones(len(order), dtype=bool)
+    new_id[1:] = refs_a[order][1:] != refs_a[order][:-1]
+    node_ids = refs_a[order][new_id]
+    node_of = np.empty(len(order), dtype=np.int64)
+    node_of[order] = np.cumsum(new_id) - 1
     first = np.full(len(node_ids), len(refs_a), dtype=np.int64)
     cand = np.flatnonzero(valid)
     np.minimum.at(first, node_of[cand], cand)
@@ -306,7 +311,7 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     length = np.hypot(x[u] - x[v], y[u] - y[v])
     net = Network.from_edges(u, v, length, x, y, crs=working_crs(), mode=mode, node_id=node_ids)
     sa_rows = e_way[net.set_aside["edge"].to_numpy()]
-    return _finish(net, ledger, sa_rows, np.unique(e_way[net._edge_of_input]), path)
+    return _finish(net, ledger, sa_rows, e_way[net._edge_of_input], path)
 
 
 def _finish(
@@ -315,8 +320,8 @@ def _finish(
     """Turn the network's edge-level set-aside into one row per unused source segment.
 
     ``sa_rows`` is the source row position (into ``ledger.raw``) of each row of
-    ``net.set_aside`` (edge level); ``used_rows`` the positions of rows with at least one
-    edge in the network. A row none of whose edges is used is set aside with the reason
+    ``net.set_aside`` (edge level); ``used_rows`` the source row position of each edge in
+    the network (repeats allowed). A row none of whose edges is used is set aside with the reason
     of its first set-aside edge."""
     edges_sa = net.set_aside
     n_rows = ledger.rows_in
@@ -370,45 +375,44 @@ def _line_reason(frame: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarray
     if mode == "all":
         return reason, column
 
-    def text(s: pd.Series | None) -> np.ndarray:
-        if s is None:
-            return np.full(n, "", dtype=object)
-        return (
-            s.astype(object)
-            .where(s.notna(), "")
-            .astype(str)
-            .str.strip()
-            .str.lower()
-            .to_numpy(dtype=object)
-        )
+    def match(col: pd.Series | None, test) -> np.ndarray:
+        """``test(text)`` for each row's value as trimmed lower-case text ('' when
+        missing), evaluated once per distinct value."""
+        if col is None:
+            return np.full(n, bool(test("")))
+        codes, uniq = pd.factorize(col)
+        hit = np.array([bool(test(_clean(u))) for u in uniq] + [bool(test(""))], dtype=bool)
+        return hit[codes]  # code -1 (missing) takes the last entry
 
     def mark(mask: np.ndarray, why: str, col: pd.Series | None) -> None:
         new = mask & (reason == None)  # noqa: E711
         reason[new] = why
         column[new] = None if col is None else str(col.name)
 
-    status_col = _col(frame, "lblstatus")
-    status = text(status_col)
+    status = _col(frame, "lblstatus")
+    not_built = ("gepland", "vergund", "in opbouw", "buiten gebruik")
+    mark(match(status, lambda t: t in not_built), "not in use (lblstatus)", status)
+    morf = _col(frame, "morfologie", "lblmorf", "morf")
+    mark(match(morf, lambda t: "autosnelweg" in t), "motorway (morfologie: autosnelweg)", morf)
+    mark(match(morf, lambda t: t == "101"), "motorway (morfologie code 101)", morf)
+    mark(match(morf, lambda t: t.startswith("tramweg")), "tram track (morfologie: tramweg)", morf)
+    frc = _col(frame, "functional_roadclass", "frc")
+    mark(match(frc, lambda t: t == "0"), "motorway (functional_roadclass 0)", frc)
+    kenmerk = _col(frame, "kenmerk")
+    no_street = match(_col(frame, "straatnaam", "lstrnm"), lambda t: t == "")
     mark(
-        np.isin(status, ("gepland", "vergund", "in opbouw", "buiten gebruik")),
-        "not in use (lblstatus)",
-        status_col,
-    )
-    morf_col = _col(frame, "morfologie", "lblmorf", "morf")
-    morf = text(morf_col).astype(str)
-    mark(np.char.find(morf, "autosnelweg") >= 0, "motorway (morfologie: autosnelweg)", morf_col)
-    mark(morf == "101", "motorway (morfologie code 101)", morf_col)
-    mark(np.char.startswith(morf, "tramweg"), "tram track (morfologie: tramweg)", morf_col)
-    frc_col = _col(frame, "functional_roadclass", "frc")
-    mark(text(frc_col) == "0", "motorway (functional_roadclass 0)", frc_col)
-    kenmerk_col = _col(frame, "kenmerk")
-    street = text(_col(frame, "straatnaam", "lstrnm"))
-    mark(
-        (text(kenmerk_col) == "snelweg") & (street == ""),
+        match(kenmerk, lambda t: t == "snelweg") & no_street,
         "motorway (kenmerk Snelweg, no street name)",
-        kenmerk_col,
+        kenmerk,
     )
     return reason, column
+
+
+def _clean(value: Any) -> str:
+    """A source value as trimmed lower-case text; whole floats without '.0' (101.0 → '101')."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().lower()
 
 
 def _read_lines(
@@ -454,4 +458,4 @@ def _read_lines(
     sa = net.set_aside
     sa_rows = kept_pos[sa["row"].to_numpy()]
     net.set_aside = sa.drop(columns="row")
-    return _finish(net, ledger, sa_rows, kept_pos[np.unique(net._edge_row)], path)
+    return _finish(net, ledger, sa_rows, kept_pos[net._edge_row], path)
