@@ -31,6 +31,7 @@ __all__ = [
     "propose_areas",
     "aggregate_to_areas",
     "area_of",
+    "municipality_areas",
     "sector_area_of",
     "contiguity_graph",
 ]
@@ -476,6 +477,69 @@ def propose_areas(
     out.attrs["sectors_without_population"] = [str(s) for s in missing]
     out.attrs["population_without_sector"] = [str(s) for s in extra]
     out.attrs["method"] = method
+    return out
+
+
+def municipality_areas(sectors: Any, *, by: str = "municipality_nis") -> Any:
+    """One area per municipality (or per value of ``by``), in the shape of proposed areas.
+
+    Useful to compute the official same-area ratio that Opgroeien publishes per
+    municipality (places per 100 children 0–2) with :func:`buurtgeo.gaps`.
+
+    Parameters
+    ----------
+    sectors : GeoDataFrame
+        Index ``sector_id``; the ``by`` column; optionally ``municipality_name_nl``.
+    by : str, default ``'municipality_nis'``
+        Column that names the areas.
+
+    Returns
+    -------
+    GeoDataFrame
+        Index ``area_id`` (the ``by`` value as text, sorted); ``area_name`` (the
+        municipality's Dutch name when known, else the code), ``municipality_nis``
+        (when ``by`` is ``'municipality_nis'``), ``n_sectors``, ``geometry`` (union of
+        the sectors); ``attrs["sector_area"]``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    if by not in sectors.columns:
+        raise MissingColumnError(
+            by, found_columns=[str(c) for c in sectors.columns], role="sectors"
+        )
+    key = sectors[by].astype("str")
+    if key.isna().any():
+        raise InputError(
+            f"some sectors have no {by}", column=by, found=key.index[key.isna()][:5].tolist()
+        )
+    codes, uniques = pd.factorize(key, sort=True)
+    geoms = np.asarray(sectors.geometry.values)
+    names = (
+        sectors["municipality_name_nl"].groupby(codes).first()
+        if "municipality_name_nl" in sectors.columns
+        else pd.Series(np.nan, index=range(len(uniques)))
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "area_name": [
+                str(n) if pd.notna(n) else str(u) for n, u in zip(names, uniques, strict=True)
+            ],
+            "municipality_nis": list(uniques) if by == "municipality_nis" else None,
+            "n_sectors": np.bincount(codes, minlength=len(uniques)),
+        },
+        geometry=[shapely.union_all(geoms[codes == g]) for g in range(len(uniques))],
+        index=pd.Index([str(u) for u in uniques], name=AREA_ID),
+        crs=sectors.crs,
+    )
+    if by != "municipality_nis":
+        out = out.drop(columns="municipality_nis")
+    out["area_name"] = out["area_name"].astype("str")
+    out.attrs["sector_area"] = pd.Series(
+        np.asarray(uniques, dtype=object)[codes],
+        index=sectors.index.rename(SECTOR_ID),
+        name=AREA_ID,
+    ).astype("str")
     return out
 
 

@@ -232,3 +232,15 @@ def test_brussels_maxp_three_municipalities(real):
     assert (areas["population"] >= 12000).all()
     links = list(areas.attrs["added_links"][["sector_a", "sector_b"]].itertuples(index=False))
     _queen_components_ok(sectors, sa, extra_links=links)
+
+
+def test_municipality_areas():
+    from buurtgeo.areas import municipality_areas
+
+    sectors = _grid(3, 2, split_at=1)
+    areas = municipality_areas(sectors)
+    assert list(areas.index) == ["11001", "11002"]
+    assert areas["area_name"].tolist() == ["Aalst", "Berchem"]
+    assert areas["n_sectors"].tolist() == [2, 4]
+    assert areas.geometry.area.tolist() == pytest.approx([20000.0, 40000.0])
+    assert areas.attrs["sector_area"]["11002A21-"] == "11002"
