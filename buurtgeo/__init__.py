@@ -70,6 +70,7 @@ _LAZY: dict[str, str] = {
     # areas and gaps
     "propose_areas": "buurtgeo.areas",
     "aggregate_to_areas": "buurtgeo.areas",
+    "municipality_areas": "buurtgeo.areas",
     "gaps": "buurtgeo.gaps",
     "need_score": "buurtgeo.gaps",
     "equity": "buurtgeo.gaps",
