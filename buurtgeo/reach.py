@@ -1061,6 +1061,7 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
     import shapely
 
     problems = _check_radius(catchment_m, "catchment_m")
+    crs_error = None
     if not isinstance(services, gpd.GeoDataFrame):
         problems.append(f"services must be a GeoDataFrame, got {type(services).__name__}")
     if isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
@@ -1068,11 +1069,11 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
             area.geometry.array if isinstance(area, gpd.GeoDataFrame) else area.array
         )
         if isinstance(services, gpd.GeoDataFrame):
-            _check_crs([services, area], ["services", "area"], problems)
+            crs_error = _check_crs([services, area], ["services", "area"], problems)
     elif isinstance(area, shapely.Geometry):
         geoms = np.asarray([area])
         if isinstance(services, gpd.GeoDataFrame):
-            _check_crs([services], ["services"], problems)
+            crs_error = _check_crs([services], ["services"], problems)
     else:
         geoms = None
         problems.append(
@@ -1080,6 +1081,8 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
         )
     if geoms is not None and (len(geoms) == 0 or shapely.union_all(geoms).is_empty):
         problems.append("area is empty")
+    if crs_error is not None and problems == [str(crs_error)]:
+        raise crs_error
     _raise(problems, [], "services_near")
     region = shapely.union_all(geoms)
     shapely.prepare(region)

@@ -323,6 +323,10 @@ def test_services_near_keeps_services_across_the_border():
     origins = points([990], [500], population=[10])
     res = reach(origins, near, catchment_m=600.0)
     assert res.attrs["services_outside_area_used"] == 1  # (1500, 500) at 510 m
+    with pytest.raises(CRSError):
+        services_near(s, area.to_crs(31370), catchment_m=500.0)
+    with pytest.raises(InputError, match="catchment_m"):
+        services_near(s, area, catchment_m=0)
 
 
 def test_aggregate_by_hand(line):
