@@ -421,3 +421,22 @@ def test_scenario_capacity_unknown_stays_unknown():
     full = bg.reach(origins, pd.concat([services, new]), catchment_m=900)
     np.testing.assert_allclose(after["fca2"], full["fca2"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(after["capacity_within"], full["capacity_within"])
+
+
+def test_concentration_index_equals_convenient_regression():
+    # Kakwani, Wagstaff & van Doorslaer (1997): regress 2 var(R) x / mu on R; the slope is CI
+    rng = np.random.default_rng(4)
+    x = rng.gamma(2.0, 5.0, 40)
+    dep = rng.permutation(40).astype(float)  # no ties
+    w = rng.integers(1, 20, 40).astype(float)
+    order = np.argsort(-dep)
+    cum = np.cumsum(w[order])
+    rank = np.empty(40)
+    rank[order] = (cum - w[order] / 2) / w.sum()
+    mu = (w * x).sum() / w.sum()
+    var_r = (w * (rank - (w * rank).sum() / w.sum()) ** 2).sum() / w.sum()
+    y = 2 * var_r * x / mu
+    sw = np.sqrt(w)
+    design = np.column_stack([np.ones(40), rank]) * sw[:, None]
+    slope = np.linalg.lstsq(design, y * sw, rcond=None)[0][1]
+    assert concentration_index(x, dep, w) == pytest.approx(slope, rel=1e-10)
