@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -146,3 +149,22 @@ def test_one_measure_in_a_subprocess_reports_peak_memory(bench, tmp_path):
     assert res["status"] == "ok", res
     assert res["times"]["access"] > 0 and res["times"]["table"] > 0
     assert res["peak_mb"] > 10  # a Python process with numpy and pandas loaded
+
+
+def test_at_commit_exports_the_committed_library(bench, tmp_path, monkeypatch):
+    repo = BENCH.parent
+    if shutil.which("git") is None or not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    monkeypatch.setenv("PYTHONPATH", "elsewhere")
+    commit = bench.export_library("HEAD", tmp_path)
+    exported = tmp_path / f"_lib_{commit}"
+    assert (exported / "buurtgeo" / "__init__.py").exists()
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(exported), "elsewhere"]
+    found = subprocess.run(
+        [sys.executable, "-c", "import buurtgeo; print(buurtgeo.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout.strip()
+    assert Path(found).parent.parent == exported
