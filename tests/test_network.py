@@ -302,3 +302,21 @@ def test_pairs_within_is_monotone_and_consistent(seed, r1, extra):
     best = np.full(net.n_nodes, np.inf)
     np.minimum.at(best, small[1], small[2])
     np.testing.assert_array_equal(best[inside], d[inside])
+
+
+def test_pickle_and_views():
+    import pickle
+
+    net = tiny()
+    net.snap([0.0], [0.0])  # builds the KD-tree cache
+    net.pairs_within([0], 30.0)  # leaves a workspace behind
+    again = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(again.pairs_within([0], 30.0)[1], [0, 1, 2])
+    nodes = net.nodes()
+    assert list(nodes.columns) == ["node_id", "x", "y", "degree", "geometry"]
+    assert nodes["degree"].tolist() == [2, 2, 3, 1]  # 0: 1,2; 1: 0,2; 2: 0,1,3; 3: 2
+    edges = net.edges()
+    assert sorted(edges["length_m"].tolist()) == [10.0, 20.0, 25.0, 30.0]
+    assert (edges["u"] < edges["v"]).all()
+    g = net.to_networkx()
+    assert g.number_of_edges() == 4 and g.edges[1, 2]["length"] == 20.0

@@ -332,7 +332,8 @@ def _finish(
     reason[sa_rows[::-1]] = edges_sa["reason"].to_numpy(dtype=object)[::-1]
     unused = ~used & (reason != None)  # noqa: E711
     ledger.set_aside(unused, reason)
-    table = ledger.attach(ledger.raw.iloc[np.flatnonzero(ledger.kept)].copy()).attrs
+    # the ledger checks the books: rows used + rows set aside == rows read
+    table = ledger.attach(pd.DataFrame(index=pd.RangeIndex(int(ledger.kept.sum())))).attrs
     edges_sa = edges_sa.copy()
     edges_sa.insert(0, "row", ledger.row_number(sa_rows).astype(np.int64))
     net.edges_set_aside = edges_sa
