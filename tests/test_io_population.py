@@ -353,7 +353,9 @@ def test_join_population_with_age_bands_and_validation():
         {"children_0_2": [3.0], "children_3_5": [4.0]},
         index=pd.Index(["21004A00-"], name="sector_id"),
     )
+    bands.attrs["estimated"] = ["children_3_5"]
     out, messages = _quiet(bg.join_population, sectors, pop, age_bands=bands)
+    assert out.attrs["estimated"] == ["children_3_5"]
     assert out.loc["21004A00-", "children_0_2"] == 3.0
     assert np.isnan(out.loc["21004A011", "children_3_5"])
     assert any("using age_bands" in m for m in messages)

@@ -765,7 +765,9 @@ def join_population(sectors, population: pd.DataFrame, *, age_bands: pd.DataFram
     GeoDataFrame
         ``sectors`` (same index, order, columns and ``attrs``) plus ``population``
         (nullable Int64: ``<NA>`` for sectors without population) and the age bands
-        present (float64, NaN where unknown). ``attrs["unmatched"]`` is a DataFrame with
+        present (float64, NaN where unknown); ``attrs["estimated"]`` lists the bands that
+        are estimates (carried over from the inputs' ``attrs["estimated"]``).
+        ``attrs["unmatched"]`` is a DataFrame with
         columns ``sector_id``, ``table`` (``'sectors'``, ``'population'`` or
         ``'age_bands'``: where the id is) and ``problem`` (``'no population'``, ``'no age
         bands'``, ``'no sector'``), one row per unmatched id; ids of the population and
@@ -814,6 +816,12 @@ def join_population(sectors, population: pd.DataFrame, *, age_bands: pd.DataFram
         for band in band_cols:
             out[band] = age_bands[band].reindex(out.index).astype("float64")
     out.attrs = dict(sectors.attrs)
+    # which bands are estimates (from a share or from age groups not aligned with them)
+    estimated = [b for b in population.attrs.get("estimated", []) if b in out.columns]
+    if age_bands is not None:
+        estimated = [b for b in estimated if b not in band_cols]
+        estimated += [b for b in age_bands.attrs.get("estimated", []) if b in band_cols]
+    out.attrs["estimated"] = [b for b in AGE_BANDS if b in estimated]
 
     municipalities = set(out.index.str[:5])
     if "municipality_nis" in out.columns:
