@@ -232,6 +232,15 @@ def _validate_propose(
         problems.append(
             f"within={within!r} is not a sectors column (found {[str(c) for c in sectors.columns]})"
         )
+    elif within is not None and sectors[within].isna().any():
+        bad = sectors.index[sectors[within].isna().to_numpy()][:5].tolist()
+        problems.append(f"sectors {bad} have no {within!r}")
+    if len(sectors) and not sectors.index.isin(population.index).any():
+        problems.append(
+            "no sector id of sectors is in the population index"
+            f" (e.g. {sectors.index[0]!r} vs {population.index[0] if len(population) else None!r});"
+            " both must be indexed by sector_id"
+        )
     if (target_size is None) == (n_areas is None):
         problems.append("give exactly one of target_size (children per area) or n_areas")
     if target_size is not None and not (

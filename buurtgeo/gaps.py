@@ -1076,7 +1076,8 @@ def suggest_sites(
         them adds coverage: ``order`` (1..), ``added`` (weight newly covered by this
         site given the ones before it), ``cumulative`` (Σ added), ``covers_alone``
         (uncovered weight within reach of this site alone), ``share_of_uncovered``
-        (cumulative / total uncovered weight), geometry. ``attrs``: ``method``,
+        (cumulative / total uncovered weight), geometry (the candidate's point; a
+        point on the surface for a polygon). ``attrs``: ``method``,
         ``uncovered_total``, ``covered_total``.
     """
     import geopandas as gpd
@@ -1146,7 +1147,7 @@ def suggest_sites(
             "cumulative": np.cumsum(added) if added else [],
             "covers_alone": alone,
         },
-        geometry=np.asarray(cands.geometry.values)[seq] if seq else [],
+        geometry=cpts[seq] if seq else [],
         index=cands.index[seq],
         crs=cands.crs,
     )

@@ -149,6 +149,8 @@ def test_bad_arguments_reported_together():
         propose_areas(sectors, pop, target_column="kids", method="nope")
     text = str(err.value)
     assert "kids" in text and "exactly one" in text and "method" in text
+    with pytest.raises(InputError, match="no sector id"):
+        propose_areas(sectors, pop.set_axis(["x", "y"]), target_size=1)
     with pytest.raises(CRSError):
         propose_areas(sectors.to_crs(4326), pop, target_size=1)
 
