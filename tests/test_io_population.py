@@ -448,7 +448,7 @@ def test_zipped_statbel_txt(tmp_path):
     with zipfile.ZipFile(two, "w") as archive:
         archive.writestr("a.txt", text)
         archive.writestr("b.txt", text)
-    with pytest.raises(InputError, match="exactly one table"):
+    with pytest.raises(InputError, match="several tables"):
         bg.read_population(two)
 
 

@@ -32,11 +32,9 @@ active on the reference date are set aside with a reason (never dropped silently
 from __future__ import annotations
 
 import re
-import tempfile
-import zipfile
 from collections.abc import Mapping
 from os import PathLike
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,13 +42,12 @@ import pandas as pd
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
     VECTOR_SUFFIXES,
-    is_unsafe_zip_member,
     read_vector,
     set_aside_duplicates,
     warn_user,
 )
 from buurtgeo.io._ledger import RowLedger
-from buurtgeo.io._tabular import ledger_for, read_table, to_number
+from buurtgeo.io._tabular import ledger_for, read_table, to_number, zip_table_member
 from buurtgeo.io.sectors import normalize_sector_codes
 from buurtgeo.schema import AGE_BANDS, SECTOR_ID
 
@@ -62,7 +59,6 @@ __all__ = [
 ]
 
 _VECTOR_SUFFIXES = (*VECTOR_SUFFIXES, ".zip")
-_TABLE_SUFFIXES = (".txt", ".csv", ".tsv", ".xlsx", ".xls")
 
 #: Source columns recognised for each role (case-insensitive, first match wins; ``yyyy``
 #: is any year, the latest year present wins for ``POP_yyyy``).
@@ -149,70 +145,13 @@ def _read_any(path: str | PathLike[str], sheet: str | int | None) -> tuple[pd.Da
     """Read a table: CSV/TXT/Excel (via _tabular, also the one table inside a ``.zip``, as
     Statbel ships ``OPENDATA_SECTOREN_2022.zip``), or a vector file without its geometry."""
     p = Path(path)
-    if p.suffix.lower() == ".zip":
-        member = _zip_table_member(p)
-        if member is not None:
-            return _read_zipped_table(p, member, sheet)
-    if p.suffix.lower() in _VECTOR_SUFFIXES:
+    zipped_table = p.suffix.lower() == ".zip" and zip_table_member(p) is not None
+    if p.suffix.lower() in _VECTOR_SUFFIXES and not zipped_table:
         gdf = read_vector(p)
         frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         return frame, RowLedger(frame, source=str(p), first_row=1)
     frame, info = read_table(p, sheet=sheet)
     return frame, ledger_for(frame, info)
-
-
-def _zip_table_member(path: Path) -> str | None:
-    """The one table (txt/csv/tsv/xlsx/xls) inside a zip; None when it holds vector data."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if not n.endswith("/")]
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError("cannot open the zip file", path=path, found=str(exc)) from None
-    unsafe = [n for n in names if is_unsafe_zip_member(n)]
-    if unsafe:
-        raise InputError(
-            "the zip holds a member whose path leaves its folder; refusing to read it",
-            path=path,
-            found=unsafe[0],
-        )
-    if any(n.lower().endswith(VECTOR_SUFFIXES) for n in names):
-        return None
-    tables = [
-        n
-        for n in names
-        if n.lower().endswith(_TABLE_SUFFIXES) and not PurePosixPath(n).name.startswith(".")
-    ]
-    if len(tables) != 1:
-        raise InputError(
-            "the zip must hold exactly one table (txt, csv, tsv, xlsx or xls)",
-            path=path,
-            found=tables or names[:10],
-            hint="Unzip it and pass the table you mean",
-        )
-    return tables[0]
-
-
-def _read_zipped_table(path: Path, member: str, sheet: str | int | None):
-    display = f"{path}!{member}"
-    with tempfile.TemporaryDirectory(prefix="buurtgeo-") as folder:
-        target = Path(folder) / PurePosixPath(member).name
-        with zipfile.ZipFile(path) as archive, archive.open(member) as src:
-            target.write_bytes(src.read())
-        try:
-            frame, info = read_table(target, sheet=sheet)
-        except InputError as exc:  # name the zip member, not the temporary copy
-            raise InputError(
-                exc.message,
-                path=display,
-                row=exc.row,
-                column=exc.column,
-                expected=exc.expected,
-                found=exc.found,
-                hint=exc.hint,
-            ) from None
-    ledger = ledger_for(frame, info)
-    ledger.source = display
-    return frame, ledger
 
 
 _GROUP = re.compile(
