@@ -444,7 +444,8 @@ def gaps(
         grp = where[inside].to_numpy()
         cap_in = cap[inside]
         n_services = pd.Series(1, index=grp).groupby(level=0).sum().reindex(area_index).fillna(0)
-        has_capacity = bool(cap.notna().any())
+        # a kind without services has 0 places; one whose services all lack a capacity, NaN
+        has_capacity = bool(cap.notna().any()) or len(svc) == 0
         places = cap_in.fillna(0.0).groupby(grp).sum().reindex(area_index).fillna(0.0)
         if not has_capacity:
             places = places * np.nan

@@ -440,3 +440,29 @@ def test_concentration_index_equals_convenient_regression():
     design = np.column_stack([np.ones(40), rank]) * sw[:, None]
     slope = np.linalg.lstsq(design, y * sw, rcond=None)[0][1]
     assert concentration_index(x, dep, w) == pytest.approx(slope, rel=1e-10)
+
+
+def test_gaps_kind_without_capacity_uses_reach(town):
+    # a library (capacity unknown) at (500, 500), catchment 1200 m: o1, o2 at 300 m and
+    # o3 at 1200 m are covered, o4 at 4500 m is not; children_0_17 = 2 x children_0_2
+    areas, origins, services = town
+    origins = origins.assign(children_0_17=origins["children_0_2"] * 2)
+    library = gpd.GeoDataFrame(
+        {"service_kind": ["library"], "capacity": [np.nan]},
+        geometry=[Point(500, 500)],
+        index=pd.Index(["b1"], name="service_id"),
+        crs=CRS,
+    )
+    both = pd.concat([services, library])
+    res = bg.reach_all(origins, both)
+    out = gaps(areas, origins, res, both)
+    lib = out.xs("library", level="service_kind")
+    assert lib["children"].tolist() == [60.0, 20.0, 80.0]
+    assert lib["places"].isna().all() and lib["n_services"].tolist() == [1, 0, 0]
+    np.testing.assert_allclose(lib["share_beyond_catchment"], [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(lib["shortfall"], [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(lib["gap_score"], [0.0, 0.0, 80.0])
+    np.testing.assert_allclose(lib["mean_dist_m"], [300.0, 1200.0, 4500.0])
+    # the childcare rows are unchanged by the extra kind
+    cc = out.xs("childcare_baby", level="service_kind")
+    np.testing.assert_allclose(cc["places_per_100_2sfca"], [30.0, 40.0, 0.0])
