@@ -362,6 +362,12 @@ def propose_areas(
         Listing every problem with the arguments at once.
     CRSError
         When the sectors are not in a projected CRS in metres.
+
+    Examples
+    --------
+    >>> areas = bg.propose_areas(sectors, pop, target_column="children_0_11",
+    ...                          target_size=800)  # doctest: +SKIP
+    >>> areas.attrs["sector_area"].head()  # doctest: +SKIP
     """
     import geopandas as gpd
     import shapely

@@ -371,6 +371,15 @@ def gaps(
         MultiIndex ``(area_id, service_kind)``, the columns of :data:`GAP_COLUMNS`.
         Select one kind with ``.xs('childcare_baby', level='service_kind')``.
         ``attrs["services_outside_areas"]``: per kind, services in no area.
+
+    Examples
+    --------
+    >>> areas = bg.propose_areas(sectors, pop, target_size=800)  # doctest: +SKIP
+    >>> origins = bg.origins_from_sectors(sectors, pop)  # doctest: +SKIP
+    >>> res = bg.reach_all(origins, services, network=net)  # doctest: +SKIP
+    >>> table = bg.gaps(areas, origins, res, services, norm=33,
+    ...                 deprivation=poverty_share)  # doctest: +SKIP
+    >>> table.xs("childcare_baby", level="service_kind").sort_values("rank")  # doctest: +SKIP
     """
     import geopandas as gpd
 
