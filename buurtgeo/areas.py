@@ -365,7 +365,7 @@ def propose_areas(
 
     Examples
     --------
-    >>> areas = bg.propose_areas(sectors, pop, target_column="children_0_11",
+    >>> areas = bg.propose_areas(sectors, pop, target_column="children_0_17",
     ...                          target_size=800)  # doctest: +SKIP
     >>> areas.attrs["sector_area"].head()  # doctest: +SKIP
     """

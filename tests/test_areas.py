@@ -76,7 +76,10 @@ def test_grid_contiguous_borders_cover_deterministic():
     pop = pd.DataFrame(
         {"children_0_17": rng.integers(5, 40, len(sectors)).astype(float)}, index=sectors.index
     )
+    np.random.seed(123)  # noqa: NPY002
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
     a1 = propose_areas(sectors, pop, target_size=80)
+    assert (np.random.get_state()[1] == before).all()  # noqa: NPY002
     a2 = propose_areas(sectors, pop, target_size=80)
     sa = a1.attrs["sector_area"]
     # every sector exactly once
