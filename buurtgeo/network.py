@@ -1064,18 +1064,9 @@ def _heap_pop(keys, vals, size):
 
 
 @njit(cache=True, nogil=True)
-def _grow_int(a):
-    """A copy of ``a`` (int64) with twice the room (an explicit loop compiles fast)."""
-    b = np.empty(2 * a.shape[0], dtype=np.int64)
-    for j in range(a.shape[0]):
-        b[j] = a[j]
-    return b
-
-
-@njit(cache=True, nogil=True)
-def _grow_float(a):
-    """A copy of ``a`` (float64) with twice the room."""
-    b = np.empty(2 * a.shape[0], dtype=np.float64)
+def _grow(a):
+    """A copy of ``a`` with twice the room (an explicit loop: slice copies compile slowly)."""
+    b = np.empty(2 * a.shape[0], dtype=a.dtype)
     for j in range(a.shape[0]):
         b[j] = a[j]
     return b
@@ -1150,8 +1141,8 @@ def _pairs_kernel(indptr, indices, data, src_nodes, src_off, radius, dist):
             if d > dist[u]:
                 continue  # stale entry
             if count == out_n.shape[0]:
-                out_n = _grow_int(out_n)
-                out_d = _grow_float(out_d)
+                out_n = _grow(out_n)
+                out_d = _grow(out_d)
             out_n[count] = u
             out_d[count] = d
             count += 1
@@ -1161,13 +1152,13 @@ def _pairs_kernel(indptr, indices, data, src_nodes, src_off, radius, dist):
                 if nd <= r and nd < dist[v]:
                     if dist[v] == np.inf:
                         if n_touched == touched.shape[0]:
-                            touched = _grow_int(touched)
+                            touched = _grow(touched)
                         touched[n_touched] = v
                         n_touched += 1
                     dist[v] = nd
                     if size == keys.shape[0]:
-                        keys = _grow_float(keys)
-                        vals = _grow_int(vals)
+                        keys = _grow(keys)
+                        vals = _grow(vals)
                     size = _heap_push(keys, vals, size, nd, v)
         counts[i] = count - start
         for t in range(n_touched):
