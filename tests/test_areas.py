@@ -7,6 +7,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 from buurtgeo.areas import aggregate_to_areas, contiguity_graph, propose_areas, sector_area_of
@@ -249,3 +251,32 @@ def test_municipality_areas():
     assert areas["n_sectors"].tolist() == [2, 4]
     assert areas.geometry.area.tolist() == pytest.approx([20000.0, 40000.0])
     assert areas.attrs["sector_area"]["11002A21-"] == "11002"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.floats(0, 1e4, allow_nan=False),
+            st.floats(0, 500, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_aggregate_properties(rows):
+    # sums keep the total; a weighted mean lies between the group's min and max
+    table = pd.DataFrame(
+        {"w": [r[1] for r in rows], "x": [r[2] for r in rows]},
+        index=pd.Index([f"s{i}" for i in range(len(rows))], name="sector_id"),
+    )
+    mapping = pd.Series({f"s{i}": f"a{r[0]}" for i, r in enumerate(rows)})
+    out = aggregate_to_areas(table, mapping, extensive=["w"], intensive={"x": "w"})
+    assert out["w"].sum() == pytest.approx(table["w"].sum())
+    groups = table.groupby(mapping)
+    for area, part in groups:
+        if part["w"].sum() > 0:
+            assert part["x"].min() - 1e-9 <= out.loc[area, "x"] <= part["x"].max() + 1e-9
+        else:
+            assert np.isnan(out.loc[area, "x"])
