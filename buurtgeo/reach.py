@@ -1135,6 +1135,8 @@ def _group_codes(by: Any, origins: pd.DataFrame, problems: list[str]) -> tuple[A
         if by.index.equals(origins.index):
             return by, name
         key = by.index.name
+        if key is None and schema.SECTOR_ID in origins.columns:
+            key = schema.SECTOR_ID  # an unnamed sector -> group table
         if key is not None and key in origins.columns:
             return origins[key].map(by), name
         problems.append(

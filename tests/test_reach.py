@@ -356,6 +356,9 @@ def test_aggregate_by_hand(line):
     assert row["mean_dist_m"] == pytest.approx((1 * 100 + 2 * 300) / 3)
     assert row["median_dist_m"] == 300.0  # weights 1 at 100, 2 at 300: half (1.5) reached at 300
     assert row["share_covered"] == pytest.approx(1 / 6)
+    # an unnamed sector -> area Series is read through the origins' sector_id column
+    unnamed = aggregate_reach(res2, o2, by=to_area.rename_axis(None))
+    pd.testing.assert_frame_equal(unnamed, agg2)
 
 
 # --------------------------------------------------------------------------------------
