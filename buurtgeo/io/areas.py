@@ -94,6 +94,16 @@ def _pick(
     return None
 
 
+def _no_id_column(source: str, columns: list[str]) -> MissingColumnError:
+    return MissingColumnError(
+        "area_id",
+        path=source,
+        found_columns=columns,
+        role="area id",
+        hint="Pass id_column='<column>'",
+    )
+
+
 def _ids(values: pd.Series) -> pd.Series:
     """Area ids as text, case kept: 7 → '7', 7.0 → '7', ' 11001W01 ' → '11001W01'."""
     if pd.api.types.is_float_dtype(values.dtype):
@@ -265,13 +275,7 @@ def _from_polygons(raw, source, sectors, id_column, name_column, min_share, tole
     columns = [str(c) for c in raw.columns if c != raw.geometry.name]
     id_col = _pick(columns, id_column, AREA_ID_COLUMNS, "area id", source)
     if id_col is None:
-        raise MissingColumnError(
-            "area_id",
-            path=source,
-            found_columns=columns,
-            role="area id",
-            hint="Pass id_column='<column>'",
-        )
+        raise _no_id_column(source, columns)
     name_col = _pick(columns, name_column, AREA_NAME_COLUMNS, "area name", source)
     ledger = RowLedger(raw, source=source, first_row=1)
     ids = _ids(raw[id_col])
@@ -528,13 +532,7 @@ def _from_table(frame, ledger, sectors, id_column, name_column, sector_column, n
     if id_col is None and len(others) == 1:
         id_col = others[0]
     if id_col is None:
-        raise MissingColumnError(
-            "area_id",
-            path=source,
-            found_columns=columns,
-            role="area id",
-            hint="Pass id_column='<column>'",
-        )
+        raise _no_id_column(source, columns)
     name_col = _pick(
         [c for c in others if c != id_col], name_column, AREA_NAME_COLUMNS, "area name", source
     )

@@ -48,7 +48,7 @@ from buurtgeo.io._geo import (
 )
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._tabular import ledger_for, read_table, to_number, zip_table_member
-from buurtgeo.io.sectors import normalize_sector_codes
+from buurtgeo.io.sectors import check_column_overrides, normalize_sector_codes
 from buurtgeo.schema import AGE_BANDS, SECTOR_ID
 
 __all__ = [
@@ -117,22 +117,8 @@ def _match(columns: list[str], aliases: tuple[str, ...]) -> str | None:
 def _roles(
     columns: list[str], overrides: Mapping[str, str] | None, path: str, roles: tuple[str, ...]
 ) -> dict[str, str]:
-    overrides = dict(overrides or {})
-    known = set(POPULATION_COLUMN_ALIASES) | set(AGE_BANDS)
-    problems = []
-    unknown = [k for k in overrides if k not in known]
-    if unknown:
-        problems.append(f"unknown role(s) {unknown} (known: {sorted(known)})")
-    missing = [v for v in overrides.values() if v not in columns]
-    if missing:
-        problems.append(f"column(s) {missing} not in the file")
-    if problems:
-        raise InputError(
-            "columns= is not valid: " + "; ".join(problems),
-            path=path,
-            hint=f"Columns found: {columns}",
-        )
-    found = dict(overrides)
+    known = [*POPULATION_COLUMN_ALIASES, *AGE_BANDS]
+    found = check_column_overrides(overrides, known, columns, path)
     for role in roles:
         if role not in found:
             hit = _match(columns, POPULATION_COLUMN_ALIASES[role])

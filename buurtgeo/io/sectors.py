@@ -49,6 +49,7 @@ __all__ = [
     "read_sectors",
     "normalize_sector_codes",
     "normalize_nis",
+    "check_column_overrides",
 ]
 
 # People-facing labels of the sector columns schema.py does not label yet.
@@ -182,6 +183,36 @@ SECTOR_COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
 }
 
 
+def check_column_overrides(
+    overrides: Mapping[str, str] | None, known: list[str], columns: list[str], path: str
+) -> dict[str, str]:
+    """Check a ``columns=`` mapping ``{canonical name: source column}`` of a loader.
+
+    Every problem (unknown canonical names, source columns not in the file) is reported
+    in one :class:`~buurtgeo.errors.InputError` naming the file and the columns found.
+
+    Returns
+    -------
+    dict
+        The mapping (empty when ``overrides`` is None).
+    """
+    overrides = dict(overrides or {})
+    problems = []
+    unknown = [k for k in overrides if k not in known]
+    if unknown:
+        problems.append(f"unknown name(s) {unknown} (known: {list(known)})")
+    missing = [v for v in overrides.values() if v not in columns]
+    if missing:
+        problems.append(f"column(s) {missing} not in the file")
+    if problems:
+        raise InputError(
+            "columns= is not valid: " + "; ".join(problems),
+            path=path,
+            hint=f"Columns found: {columns}",
+        )
+    return overrides
+
+
 def _alias_pattern(alias: str) -> re.Pattern[str]:
     if alias == "CSyyyy":
         return re.compile(r"^cs0101(19|20)\d\d$", re.IGNORECASE)
@@ -193,22 +224,7 @@ def _find_columns(
 ) -> dict[str, str]:
     """Map canonical name → source column, from ``overrides`` first, then the aliases."""
     found: dict[str, str] = {}
-    overrides = dict(overrides or {})
-    unknown = [k for k in overrides if k not in SECTOR_COLUMN_ALIASES]
-    missing = [v for v in overrides.values() if v not in columns]
-    problems = []
-    if unknown:
-        problems.append(
-            f"unknown canonical name(s) {unknown} (known: {list(SECTOR_COLUMN_ALIASES)})"
-        )
-    if missing:
-        problems.append(f"column(s) {missing} not in the file")
-    if problems:
-        raise InputError(
-            "columns= is not valid: " + "; ".join(problems),
-            path=path,
-            hint=f"Columns found: {columns}",
-        )
+    overrides = check_column_overrides(overrides, list(SECTOR_COLUMN_ALIASES), columns, path)
     found.update(overrides)
     for canonical, aliases in SECTOR_COLUMN_ALIASES.items():
         if canonical in found:
