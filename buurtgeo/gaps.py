@@ -853,6 +853,11 @@ class Scenario:
                 problems.append("open must be a GeoDataFrame of points with a capacity column")
             elif open.index.isin(self.services.index).any():
                 problems.append("opened services reuse existing ids")
+            else:
+                try:
+                    schema.require_metric_crs(self.services, open, what=["services", "open"])
+                except Exception as exc:  # CRSError: listed with the other problems
+                    problems.append(str(exc))
         if problems:
             raise InputError("cannot apply the scenario: " + "; ".join(problems))
 
@@ -864,9 +869,7 @@ class Scenario:
             resized["capacity"] = pd.Series(resize, dtype=float)
             new_parts.append(resized)
         if open is not None and len(open):
-            new_parts.append(
-                open.to_crs(self.services.crs) if open.crs != self.services.crs else open
-            )
+            new_parts.append(open)
         new = pd.concat(new_parts) if new_parts else self.services.iloc[:0]
         after = base.copy()
         zero = pd.DataFrame(

@@ -466,3 +466,13 @@ def test_gaps_kind_without_capacity_uses_reach(town):
     # the childcare rows are unchanged by the extra kind
     cc = out.xs("childcare_baby", level="service_kind")
     np.testing.assert_allclose(cc["places_per_100_2sfca"], [30.0, 40.0, 0.0])
+
+
+def test_scenario_refuses_other_crs_and_reused_ids():
+    origins, services, new = _random_town(2, n_services=3)
+    model = Scenario(origins, services, catchment_m=500)
+    with pytest.raises(InputError) as err:
+        model.apply(open=new.to_crs(31370), close=["k0"], resize={"k0": 3.0})
+    assert "EPSG:31370" in str(err.value) and "both closed and resized" in str(err.value)
+    with pytest.raises(InputError, match="reuse existing ids"):
+        model.apply(open=new.set_axis(["k1", "k2"]))
