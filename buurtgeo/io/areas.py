@@ -208,8 +208,11 @@ def read_areas(
           ``area_id``; overlaps: overlap / smaller area), one row per finding; a
           ``UserWarning`` summarises it;
         * ``set_aside``, ``rows_in``, ``source`` — the source rows not used (missing or
-          duplicate ids, empty geometry, areas outside the sectors; table rows with bad
-          codes or sectors not in ``sectors``), each with a reason;
+          duplicate ids, empty or non-polygon geometry, areas outside the sectors; table
+          rows with missing or unknown (``…ZZZZ``) codes, sectors outside the sectors'
+          municipalities or not in ``sectors``, sectors listed twice), each with a
+          reason. Polygons: ``len(result) + len(set_aside) == rows_in``; a table:
+          ``rows_used + len(set_aside) == rows_in`` (``rows_used``: one row per sector);
         * ``mode`` — ``'polygons'`` or ``'table'``.
 
     Raises

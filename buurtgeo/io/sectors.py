@@ -439,7 +439,8 @@ def read_sectors(
         in file order.
 
         ``attrs``: ``set_aside`` (rows not used, with a reason: missing/empty geometry, no
-        area after repair, not a sector code, duplicate sector id), ``rows_in`` (rows of
+        area after repair, not a polygon, not a sector code, duplicate sector id),
+        ``rows_in`` (rows of
         the selected municipality, or of the file), ``rows_in_file``, ``repaired``
         (repaired invalid geometries), ``vintage`` (``'statbel_open_data'``,
         ``'statbel_shapefile_2020'``, ``'statbel_2011'``, ``'gent_open_data'``,
