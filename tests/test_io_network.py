@@ -214,6 +214,8 @@ def test_line_file(tmp_path, fmt):
         path = tmp_path / "wegen.geojson.zip"
         with zipfile.ZipFile(path, "w") as zf:
             zf.write(inner, "wegen.geojson")
+        same = read_network(f"zip://{path}!wegen.geojson", "walk")  # geopandas-style name
+        assert same.n_edges == 9
     net = read_network(path, "walk")
     reasons = dict(zip(net.set_aside["wegsegid"], net.set_aside["reason"], strict=True))
     assert reasons["D"].startswith("motorway")

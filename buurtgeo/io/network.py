@@ -129,7 +129,8 @@ def read_network(
     ----------
     path : str or path-like
         ``.osm``/``.osm.pbf`` (OpenStreetMap), or a line file (GeoPackage, Shapefile,
-        GeoJSON; also inside a ``.zip``).
+        GeoJSON; also inside a ``.zip``, given as its path or as
+        ``zip:///folder/file.zip`` or ``zip:///folder/file.zip!member``).
     mode : {'walk', 'bike', 'all'}, default 'walk'
         Which segments may be used (see the module docstring); 'all' keeps every
         highway way / line.
@@ -161,6 +162,10 @@ def read_network(
     NetworkError
         When no usable edge is left (the message names the file).
     """
+    text = str(path)
+    if text.startswith("zip://"):  # geopandas/fiona style: zip:///folder/file.zip!member
+        text, _, member = text[len("zip://") :].partition("!")
+        path, layer = text, layer or (member or None)
     path, box = _check_args(path, mode, bbox, snap_tolerance_m)
     name = path.name.lower()
     if any(name.endswith(s) for s in OSM_SUFFIXES):
