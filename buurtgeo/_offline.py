@@ -253,7 +253,9 @@ def deterministic_ids(root: Any, prefix: str = "bg") -> None:
 
     Folium names each JavaScript variable after a random ``uuid4`` id; replacing the
     ids by ``<prefix><n>`` (n = depth-first order) makes the same map render to the
-    same bytes. Already-visited elements are numbered once.
+    same bytes. Elements numbered by an earlier call keep their number, and elements
+    that rendering added since (folium adds some) are numbered after them, so a map
+    renders to the same page however often it is rendered.
 
     Parameters
     ----------
@@ -262,12 +264,16 @@ def deterministic_ids(root: Any, prefix: str = "bg") -> None:
     prefix : str, default "bg"
         Start of every id (letters only, so the names stay valid JavaScript).
     """
+    pattern = re.compile(re.escape(prefix) + r"(\d+)")
+    elements = []
     seen: set[int] = set()
-    n = 0
     for element in _walk(root):
-        if id(element) in seen:
-            continue
-        seen.add(id(element))
-        if hasattr(element, "_id"):
+        if id(element) not in seen and hasattr(element, "_id"):
+            seen.add(id(element))
+            elements.append(element)
+    numbered = [pattern.fullmatch(str(e._id)) for e in elements]
+    n = max((int(m.group(1)) + 1 for m in numbered if m), default=0)
+    for element, match in zip(elements, numbered, strict=True):
+        if match is None:
             element._id = f"{prefix}{n:04d}"
             n += 1

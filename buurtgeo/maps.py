@@ -50,6 +50,8 @@ __all__ = [
     "save_map",
     "map_html",
     "static_map",
+    "show_map",
+    "register_indicator",
     "classify",
     "SCHEMES",
 ]
@@ -629,11 +631,23 @@ def _bounds_latlon(frame: Any) -> list[list[float]]:
 
 
 @functools.cache
+def _jinja(text: str) -> Any:
+    """One compiled template per text (shared, so copies of a map render the same)."""
+    from folium.template import Template
+
+    return Template("{% macro script(this, kwargs) %}" + text + "{% endmacro %}")
+
+
+@functools.cache
 def _elements():
-    """Build the element classes once, lazily (folium is imported only when a map is made)."""
+    """Build the element classes once, lazily (folium is imported only when a map is made).
+
+    The template text lives on the instance and the compiled template in :func:`_jinja`,
+    so that ``copy.deepcopy`` of a map (see :func:`map_html`) copies text, not jinja
+    internals.
+    """
     from branca.element import MacroElement
     from folium.map import Layer
-    from folium.template import Template
 
     class Script(MacroElement):
         """A block of JavaScript rendered from a template with ``this.ctx``."""
@@ -641,10 +655,12 @@ def _elements():
         def __init__(self, template: str, **ctx: Any) -> None:
             super().__init__()
             self._name = "BgScript"
-            self._template = Template(
-                "{% macro script(this, kwargs) %}" + template + "{% endmacro %}"
-            )
+            self.template_text = template
             self.ctx = ctx
+
+        @property
+        def _template(self) -> Any:
+            return _jinja(self.template_text)
 
     class JsLayer(Layer):
         """A Leaflet layer made by a JavaScript expression (shown in the layer control)."""
@@ -654,14 +670,12 @@ def _elements():
         ):
             super().__init__(name=name, overlay=overlay, control=True, show=show)
             self._name = "BgLayer"
-            self._template = Template(
-                "{% macro script(this, kwargs) %}"
-                + before
-                + "var {{ this.get_name() }} = "
-                + template
-                + ";{% endmacro %}"
-            )
+            self.template_text = before + "var {{ this.get_name() }} = " + template + ";"
             self.ctx = ctx
+
+        @property
+        def _template(self) -> Any:
+            return _jinja(self.template_text)
 
     return Script, JsLayer
 
@@ -713,7 +727,7 @@ class _MapBuilder:
         self.Script, self.JsLayer = _elements()
         self.language = language
         self.crs = areas.crs
-        self.m = folium.Map(
+        self.m = _map_class()(
             location=None, tiles=None, max_zoom=19, zoom_control=True, control_scale=False
         )
         # leave room for the control column on the right (layers, then legend)
@@ -2084,12 +2098,63 @@ def _save_figure(fig: Any, path: Path, fmt: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _map_class():
+    import folium
+
+    class BuurtMap(folium.Map):
+        """A ``folium.Map`` that also displays offline in Jupyter (see :func:`show_map`)."""
+
+        def _repr_html_(self, **kwargs: Any) -> str:
+            return show_map(self)._repr_html_()
+
+    return BuurtMap
+
+
+@dataclass(frozen=True)
+class InlineMap:
+    """A saved-map page shown in a notebook cell through an ``<iframe srcdoc=…>``."""
+
+    page: str
+    height_px: int = 600
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
+            f'style="width:100%;height:{self.height_px}px;border:1px solid #ddd" '
+            'sandbox="allow-scripts allow-popups"></iframe>'
+        )
+
+
+def show_map(m: Any, *, height_px: int = 600) -> InlineMap:
+    """Show a map in Jupyter without internet: the self-contained page of :func:`map_html`.
+
+    Folium's own notebook display loads Leaflet from CDNs and stays blank offline; maps
+    from :func:`reach_map`, :func:`bivariate_map` and :func:`scenario_map` display
+    through this function already, and any other folium map can be passed to it.
+
+    Parameters
+    ----------
+    m : folium.Map
+    height_px : int, default 600
+        Height of the frame in the notebook, in CSS pixels.
+
+    Returns
+    -------
+    InlineMap
+        An object Jupyter renders as an ``<iframe>`` holding the whole page.
+    """
+    return InlineMap(map_html(m), int(height_px))
+
+
 def map_html(m: Any) -> str:
     """Render a folium map to one self-contained, deterministic HTML page.
 
-    Element ids are renumbered in tree order (folium draws random ones), the page is
-    rendered, and every remote script and stylesheet is replaced by the same file read
-    from an installed ``xstatic`` package (see :mod:`buurtgeo._offline`).
+    A copy of the map's page is rendered, so the map itself is left as it was and
+    rendering again (or after a notebook display) gives the same page. Element ids are
+    renumbered in tree order (folium draws random ones), and every remote script and
+    stylesheet is replaced by the same file read from an installed ``xstatic`` package
+    (see :mod:`buurtgeo._offline`).
 
     Parameters
     ----------
@@ -2105,9 +2170,13 @@ def map_html(m: Any) -> str:
     InputError
         When the map loads a web resource that has no installed offline copy.
     """
-    root = m.get_root()
-    deterministic_ids(root)
-    return inline_assets(root.render())
+    import copy
+
+    deterministic_ids(m.get_root())  # ids of the elements the caller made, once
+    page = copy.deepcopy(m.get_root())
+    page.script._children.clear()  # what earlier renders left there (only render adds)
+    deterministic_ids(page)
+    return inline_assets(page.render())
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

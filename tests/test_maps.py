@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -510,3 +511,16 @@ def test_direction_of_gap_indicators_and_registry():
         del maps._STYLES["something_new"]
     with pytest.raises(InputError, match="higher"):
         maps.register_indicator("x", higher="up")
+
+
+def test_notebook_display_is_offline_and_rendering_twice_is_stable():
+    m = bg.reach_map(make_areas(), indicators="fca2", services=make_services())
+    first = bg.map_html(m)
+    shown = m._repr_html_()  # what Jupyter calls
+    assert shown.startswith("<iframe srcdoc=")
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    assert inner == first and remote_resources(inner) == []
+    assert "&lt;script&gt;" in shown  # the whole page is escaped into the attribute
+    assert bg.map_html(m) == first  # rendering again gives the same page
+    assert isinstance(m, __import__("folium").Map)
+    assert maps.show_map(m, height_px=400)._repr_html_().count("height:400px") == 1
