@@ -85,6 +85,7 @@ _LAZY: dict[str, str] = {
     "scenario_map": "buurtgeo.maps",
     "static_map": "buurtgeo.maps",
     "map_html": "buurtgeo.maps",
+    "show_map": "buurtgeo.maps",
     # the whole job
     "make_sample": "buurtgeo.sample",
     "run_demo": "buurtgeo.pipeline",
