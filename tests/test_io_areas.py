@@ -296,10 +296,15 @@ def test_real_brussels_quartiers_polygons_and_table(real, brussels):
 
 
 @pytest.mark.realdata
-def test_real_statsec2024_table_on_brussels_2020(real, brussels):
-    out, _ = _quiet(
-        bg.read_areas, real / "flanders_wijken_ggw7/statsec2024_ggw72024.xlsx", sectors=brussels
-    )
+@pytest.mark.slow
+def test_real_statsec2024_table_and_polygons_on_brussels_2020(real, brussels):
+    folder = real / "flanders_wijken_ggw7"
+    out, _ = _quiet(bg.read_areas, folder / "statsec2024_ggw72024.xlsx", sectors=brussels)
     assert len(out.attrs["sector_area"]) == 724
     assert out.attrs["rows_used"] + len(out.attrs["set_aside"]) == 10_241
     assert set(out["municipality_nis"].str[:2]) == {"21"}
+    # the 2020-2024 wijk polygons, built from the same sectors, give the same assignment
+    poly, _ = _quiet(bg.read_areas, folder / "ggw72024.shp", sectors=brussels)
+    mapping = poly.attrs["sector_area"]
+    assert len(mapping) == 724
+    assert (mapping == out.attrs["sector_area"].reindex(mapping.index)).mean() > 0.99
