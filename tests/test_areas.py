@@ -280,3 +280,12 @@ def test_aggregate_properties(rows):
             assert part["x"].min() - 1e-9 <= out.loc[area, "x"] <= part["x"].max() + 1e-9
         else:
             assert np.isnan(out.loc[area, "x"])
+
+
+def test_no_border_constraint():
+    sectors = _grid(4, 2, split_at=2)
+    pop = pd.DataFrame({"children_0_17": 10.0}, index=sectors.index)
+    areas = propose_areas(sectors, pop, n_areas=2, within=None)
+    assert list(areas.index) == ["A01", "A02"]
+    assert areas["n_sectors"].sum() == 8
+    _queen_components_ok(sectors, areas.attrs["sector_area"])
