@@ -118,6 +118,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "still_unreachable": ("blijft onbereikbaar", "still unreachable"),
     "new_services": ("Nieuwe voorzieningen", "New services"),
     "class": ("klasse", "class"),
+    "given_classes": (
+        "Klassen: terciles uit de kloofanalyse",
+        "Classes: terciles from the gap analysis",
+    ),
     "areas": ("gebieden", "areas"),
 }
 
@@ -1470,6 +1474,7 @@ def bivariate_map(
     services: Any = None,
     need_thresholds: Sequence[float] | None = None,
     reach_thresholds: Sequence[float] | None = None,
+    classes: tuple[str, str] | None = None,
     language: str | None = None,
     name_column: str | None = None,
     title: str | None = None,
@@ -1503,6 +1508,11 @@ def bivariate_map(
     need_thresholds, reach_thresholds : sequence of two floats, optional
         Fixed bounds between low/middle/high (need) and between the reach classes,
         in the columns' units; default terciles.
+    classes : (str, str), optional
+        Columns with classes computed elsewhere, e.g. ``('need_class', 'reach_class')``
+        of :func:`buurtgeo.gaps` (levels 1-3; reach level 1 = low reach): then n =
+        need level − 1 and r = 3 − reach level, so the map shows exactly the table's
+        classes; ``need`` and ``reach`` are still shown in tooltips.
     language : {'nl', 'en'}, optional
     name_column, title, tiles, labels, cluster, simplify_m
         As in :func:`reach_map`.
@@ -1523,6 +1533,16 @@ def bivariate_map(
                 p = f"give two bounds (three classes), got {len(t)}"
             if p:
                 problems.append(f"{what}: {p}")
+    if classes is not None:
+        if not (isinstance(classes, tuple | list) and len(classes) == 2):
+            problems.append(f"classes must be two column names, got {classes!r}")
+        elif _is_gdf(areas):
+            _check_columns(areas, list(classes), "areas", problems)
+            for column in classes:
+                if column in areas.columns:
+                    levels = pd.to_numeric(areas[column], errors="coerce").dropna()
+                    if not levels.isin([1, 2, 3]).all():
+                        problems.append(f"classes column {column!r} must hold levels 1, 2, 3")
     _check_services(services, problems)
     _check_flags(labels, cluster, problems)
     if problems:
@@ -1539,6 +1559,10 @@ def bivariate_map(
         r_cls = np.where(r_cls >= 0, 2 - r_cls, r_cls)
     r_cls = np.where(rc.codes == -2, 2, r_cls)  # unreachable = poor reach
     n_cls = np.where(nc.codes == -2, -1, n_cls)  # an infinite need is no data
+    if classes is not None:
+        levels = [pd.to_numeric(areas[c], errors="coerce").to_numpy(dtype=float) for c in classes]
+        n_cls = np.where(np.isfinite(levels[0]), np.nan_to_num(levels[0]) - 1, -1).astype(int)
+        r_cls = np.where(np.isfinite(levels[1]), 3 - np.nan_to_num(levels[1]), -1).astype(int)
     ok = (n_cls >= 0) & (r_cls >= 0)
     palette = np.array(_BIVARIATE, dtype=object)
     colours = [
@@ -1576,7 +1600,9 @@ def bivariate_map(
         colours=colours,
         tooltips=tips,
         show=True,
-        legend=_bivariate_legend(need_label, reach_label, nc, rc, reach, language, ~ok),
+        legend=_bivariate_legend(
+            need_label, reach_label, nc, rc, reach, language, ~ok, given=classes is not None
+        ),
     )
     if services is not None and len(services):
         _add_services(b, services, cluster=cluster, active_kind=_kind_of(reach))
@@ -1601,6 +1627,7 @@ def _bivariate_legend(
     reach: str,
     language: str,
     no_data: np.ndarray,
+    given: bool = False,
 ) -> str:
     cells = []
     for row, r in enumerate((2, 1, 0)):  # poor reach at the top
@@ -1641,6 +1668,8 @@ def _bivariate_legend(
     ]
     if np.any(rc.codes == -2):
         notes.append(f"{_word('unreachable', language)} → {_word('poor', language)}")
+    if given:  # the classes come with the table: their bounds are not ours to print
+        notes = [notes[0], notes[2], _word("given_classes", language)]
     extra = "".join(_missing_rows(np.where(no_data, -1, 0), language))
     title = f"{_word('need', language).capitalize()} × {_word('reach', language)}"
     return (

@@ -524,3 +524,34 @@ def test_notebook_display_is_offline_and_rendering_twice_is_stable():
     assert bg.map_html(m) == first  # rendering again gives the same page
     assert isinstance(m, __import__("folium").Map)
     assert maps.show_map(m, height_px=400)._repr_html_().count("height:400px") == 1
+
+
+def test_bivariate_uses_classes_from_the_gap_table():
+    areas = make_areas()
+    areas["need_class"] = [1, 1, 1, 2, 2, 2, 3, 3, None]
+    areas["reach_class"] = [3, 2, 1, 3, 2, 1, 3, 1, 1]  # 1 = low reach
+    areas["need_class"] = areas["need_class"].astype("Int64")
+    page = bg.map_html(
+        bg.bivariate_map(
+            areas, need="children_0_2", reach="fca2", classes=("need_class", "reach_class")
+        )
+    )
+    (colours,) = layer_colours(page)
+    p = maps._BIVARIATE  # P[r][n] with r = 3 - reach level, n = need level - 1
+    assert colours == [
+        p[0][0],
+        p[1][0],
+        p[2][0],
+        p[0][1],
+        p[1][1],
+        p[2][1],
+        p[0][2],
+        p[2][2],  # high need, low reach: the darkest cell
+        "#d9d9d9",  # no need class
+    ]
+    assert "terciles uit de kloofanalyse" in page
+    with pytest.raises(InputError, match="levels 1, 2, 3"):
+        areas["reach_class"] = 4
+        bg.bivariate_map(
+            areas, need="children_0_2", reach="fca2", classes=("need_class", "reach_class")
+        )
