@@ -920,6 +920,7 @@ class Scenario:
         open: Any = None,
         close: Iterable[Any] = (),
         resize: Mapping[Any, float] | None = None,
+        areas: Any = None,
     ) -> pd.DataFrame:
         """Per group (area) before, after and difference of a change.
 
@@ -930,14 +931,19 @@ class Scenario:
             ``area_id`` Series on ``sector_id``).
         open, close, resize
             See :meth:`apply`.
+        areas : GeoDataFrame, optional
+            Area polygons indexed like the groups of ``by``: adds the places located
+            in each area (``places_in_area``, ``Σ S_j`` over its services, the base of
+            the official same-area ratio).
 
         Returns
         -------
         DataFrame
             One row per group: ``target_pop`` and, for ``places_per_100`` (2SFCA,
-            ``100 · Σ P_i A_i / Σ P_i``), ``share_covered`` and ``mean_dist_m``,
-            the columns ``<measure>_before``, ``<measure>_after``, ``<measure>_diff``
-            (after − before). ``attrs["origins_changed"]``.
+            ``100 · Σ P_i A_i / Σ P_i``), ``share_covered`` and ``mean_dist_m`` (and
+            ``places_in_area`` with ``areas``), the columns ``<measure>_before``,
+            ``<measure>_after``, ``<measure>_diff`` (after − before).
+            ``attrs["origins_changed"]``.
         """
         from buurtgeo.reach import aggregate_reach
 
@@ -950,7 +956,33 @@ class Scenario:
             out[f"{m}_before"] = a0[m]
             out[f"{m}_after"] = a1[m]
             out[f"{m}_diff"] = a1[m] - a0[m]
+        if areas is not None:
+            schema.require_metric_crs(areas, self.services, what=["areas", "services"])
+            before_svc = self.services
+            after_svc = self.changed_services(open=open, close=close, resize=resize)
+            for when, svc in (("before", before_svc), ("after", after_svc)):
+                where = _services_area(svc, areas)
+                cap = pd.to_numeric(svc["capacity"], errors="coerce").fillna(0.0)
+                sums = cap[where.notna().to_numpy()].groupby(where.dropna().to_numpy()).sum()
+                out[f"places_in_area_{when}"] = sums.reindex(out.index).fillna(0.0)
+            out["places_in_area_diff"] = out["places_in_area_after"] - out["places_in_area_before"]
         out.attrs["origins_changed"] = after.attrs["origins_changed"]
+        return out
+
+    def changed_services(
+        self,
+        *,
+        open: Any = None,
+        close: Iterable[Any] = (),
+        resize: Mapping[Any, float] | None = None,
+    ) -> Any:
+        """The services table after a change (closed removed, resized, opened added)."""
+        out = self.services.drop(index=list(close))
+        if resize:
+            out = out.copy()
+            out.loc[list(resize), "capacity"] = pd.Series(resize, dtype=float)
+        if open is not None and len(open):
+            out = pd.concat([out, open])
         return out
 
 
@@ -966,6 +998,7 @@ def scenario(
     open: Any = None,
     close: Iterable[Any] = (),
     resize: Mapping[Any, float] | None = None,
+    areas: Any = None,
 ) -> pd.DataFrame:
     """One scenario in one call: ``Scenario(...).compare(by=..., open=..., close=..., resize=...)``.
 
@@ -976,7 +1009,7 @@ def scenario(
     model = Scenario(
         origins, services, network, catchment_m=catchment_m, decay=decay, population=population
     )
-    return model.compare(by=by, open=open, close=close, resize=resize)
+    return model.compare(by=by, open=open, close=close, resize=resize, areas=areas)
 
 
 # --------------------------------------------------------------------------------------

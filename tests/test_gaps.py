@@ -476,3 +476,30 @@ def test_scenario_refuses_other_crs_and_reused_ids():
     assert "EPSG:31370" in str(err.value) and "both closed and resized" in str(err.value)
     with pytest.raises(InputError, match="reuse existing ids"):
         model.apply(open=new.set_axis(["k1", "k2"]))
+
+
+def test_scenario_places_in_area(town):
+    # open 20 places in Oost (no service yet), close c2 in Midden
+    areas, origins, services = town
+    origins = origins.rename(columns={"children_0_2": "population"})
+    new = gpd.GeoDataFrame(
+        {"service_kind": ["childcare_baby"], "capacity": [20.0]},
+        geometry=[Point(5000, 600)],
+        index=pd.Index(["c9"], name="service_id"),
+        crs=CRS,
+    )
+    out = scenario(
+        origins,
+        services,
+        by=areas.attrs["sector_area"],
+        catchment_m=1000,
+        open=new,
+        close=["c2"],
+        areas=areas,
+    )
+    assert out["places_in_area_before"].tolist() == [9.0, 4.0, 0.0]
+    assert out["places_in_area_after"].tolist() == [9.0, 0.0, 20.0]
+    assert out["places_in_area_diff"].tolist() == [0.0, -4.0, 20.0]
+    # Oost: 40 children, one new service 100 m away with 20 places -> 50 per 100
+    assert out.loc["11001-A03", "places_per_100_after"] == pytest.approx(50.0)
+    assert out.loc["11001-A02", "share_covered_after"] == 0.0  # o3 is 1200 m from c1
