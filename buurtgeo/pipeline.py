@@ -987,12 +987,15 @@ def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
         return bg.read_areas(cfg.areas, sectors=sectors, **kwargs)
     population = pd.DataFrame(sectors[[c for c in _COUNTS if c in sectors.columns]])
     notes.append("areas proposed from contiguous sectors (no areas file given)")
+    from buurtgeo._progress import callback
+
     return bg.propose_areas(
         sectors,
         population,
         target_column=cfg.area_target_column,
         target_size=cfg.target_children,
         n_areas=cfg.n_areas,
+        progress=callback("buurten voorstellen"),
     )
 
 
@@ -1369,11 +1372,19 @@ def _write_gpkg(analysis: Analysis, path: Path) -> None:
 
 
 def _write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
+    from buurtgeo._progress import steps
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with steps(total=6, desc="bestanden") as bar:
+        return _write_files(analysis, out_dir, bar)
+
+
+def _write_files(analysis: Analysis, out_dir: Path, bar: Any) -> dict[str, Path]:
     from buurtgeo.sample import _normalise_xlsx
 
     cfg = analysis.config
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    bar.step("csv")
     sectors = _for_tables(analysis.sector_indicators)
     areas = _for_tables(analysis.area_indicators)
     if cfg.csv:
@@ -1383,6 +1394,7 @@ def _write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
         written["indicators_areas.csv"] = _replace_atomically(
             out_dir / "indicators_areas.csv", lambda p: p.write_bytes(_csv_bytes(areas))
         )
+    bar.step("xlsx")
     if cfg.xlsx:
 
         def write_xlsx(p: Path) -> None:
@@ -1395,18 +1407,22 @@ def _write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
             p.write_bytes(_normalise_xlsx(buffer.getvalue()))
 
         written["indicators.xlsx"] = _replace_atomically(out_dir / "indicators.xlsx", write_xlsx)
+    bar.step("gpkg")
     if cfg.gpkg:
         written["indicators.gpkg"] = _replace_atomically(
             out_dir / "indicators.gpkg", lambda p: _write_gpkg(analysis, p)
         )
+    bar.step("set_aside")
     set_aside = analysis.set_aside
     written["set_aside.csv"] = _replace_atomically(
         out_dir / "set_aside.csv", lambda p: p.write_bytes(_csv_bytes(set_aside.set_index("stage")))
     )
+    bar.step("kaart")
     if cfg.map:
         from buurtgeo.maps import save_map
 
         written["map.html"] = Path(save_map(analysis.map(), out_dir / "map.html"))
+    bar.step("buurtfiches")
     if cfg.fact_sheets:
         from buurtgeo.report import write_fact_sheets
 

@@ -355,3 +355,26 @@ def test_unknown_kind_and_level_are_clear_errors(straight):
 def test_labels_for_people(straight):
     table = straight.indicators("area", kind="childcare_baby", labels=True)
     assert "Aandeel kinderen binnen bereik" in table.columns
+
+
+# --------------------------------------------------------------------------------------
+# progress bars (buurtgeo._progress)
+# --------------------------------------------------------------------------------------
+
+
+def test_progress_bars_only_when_asked_or_on_a_terminal(capsys):
+    from buurtgeo._progress import progress_enabled, steps, track
+
+    assert not progress_enabled()  # pytest's stderr is not a terminal
+    with steps(total=2, desc="quiet") as bar:
+        bar.step("a")
+        bar.step("b")
+    assert list(track(range(3), desc="quiet")) == [0, 1, 2]
+    assert capsys.readouterr().err == ""
+    with bg.set_options(progress=True):
+        assert progress_enabled()
+        with steps(total=2, desc="loud") as bar:
+            bar.step("first")
+            bar.step("second")
+    err = capsys.readouterr().err
+    assert "loud" in err and "1/2" in err and "second" in err
