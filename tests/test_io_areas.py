@@ -97,14 +97,15 @@ def test_polygons_gaps_overlaps_and_bad_rows():
     assert out.index.tolist() == ["N", "S", "O"]
     assert out.attrs["sector_area"].to_dict() == {"21004A00-": "N", "21004A011": "S"}
     kinds = out.attrs["checks"][["kind", "sector_id", "area_id", "other_area_id"]].values.tolist()
-    assert ["sector_in_no_area", "21001A02-", None, None] in kinds  # C lies in no area
+    # C lies in no area, and no area covers its municipality 21001: listed apart
+    assert out.attrs["sectors_outside_areas"] == ["21001A02-"]
     assert ["area_with_no_sector", None, "O", None] in kinds
     assert ["areas_overlap", None, "N", "O"] in kinds
     assert ["areas_overlap", None, "S", "O"] in kinds
     # half of A and of B also lie in O
     assert ["sector_straddles_areas", "21004A00-", "N", "O"] in kinds
     assert ["sector_straddles_areas", "21004A011", "S", "O"] in kinds
-    assert len(kinds) == 6
+    assert len(kinds) == 5
     reasons = out.attrs["set_aside"].set_index("row")["reason"].to_dict()
     assert reasons == {
         4: "area id is missing",
@@ -124,9 +125,14 @@ def test_small_area_inside_a_sector_and_equal_shapes():
     # A is only 1 % in 'tiny': in no area; B is 100 % in 'same'; C in none
     assert out.attrs["sector_area"].to_dict() == {"21004A011": "same"}
     checks = out.attrs["checks"]
-    row = checks[(checks["kind"] == "sector_in_no_area") & (checks["sector_id"] == "21004A00-")]
-    assert row["area_id"].tolist() == ["tiny"]
-    assert row["share"].tolist() == pytest.approx([0.01])
+    # A is listed (its municipality 21004 has areas); C's municipality has none
+    assert checks["kind"].tolist() == ["sector_in_no_area", "area_with_no_sector"]
+    assert checks[["sector_id", "area_id"]].values.tolist() == [
+        ["21004A00-", "tiny"],
+        [None, "tiny"],
+    ]
+    assert checks["share"].iloc[0] == pytest.approx(0.01)
+    assert out.attrs["sectors_outside_areas"] == ["21001A02-"]
 
 
 def test_min_share_and_argument_validation():
@@ -190,8 +196,18 @@ def test_table_xlsx_with_names_and_gaps(tmp_path):
     names = pd.DataFrame({"geoitem code": ["21004W01", "21004W02"], "name": ["Centrum", "Noord"]})
     out, _ = _quiet(bg.read_areas, path, sectors=_sectors(), names=names)
     assert out["area_name"].to_dict() == {"21004W01": "Centrum"}
-    checks = out.attrs["checks"][["kind", "sector_id"]].values.tolist()
-    assert checks == [["sector_in_no_area", "21001A02-"]]
+    assert len(out.attrs["checks"]) == 0
+    assert out.attrs["sectors_outside_areas"] == ["21001A02-"]
+
+
+def test_national_sectors_with_one_citys_areas():
+    """Sectors of other municipalities are not listed one by one as gaps."""
+    areas = gpd.GeoDataFrame({"id": ["w"]}, geometry=[_box(0, 0, 200, 100)], crs=3812)
+    out, messages = _quiet(bg.read_areas, areas, sectors=_sectors())
+    assert out.attrs["sector_area"].to_dict() == {"21004A00-": "w", "21004A011": "w"}
+    assert len(out.attrs["checks"]) == 0
+    assert out.attrs["sectors_outside_areas"] == ["21001A02-"]
+    assert any("1 sector(s) in municipalities no area covers" in m for m in messages)
 
 
 def test_table_from_series_and_dataframe():

@@ -203,6 +203,9 @@ def read_areas(
           belongs to an area (sectors in no area are absent and listed in ``checks``);
           polygons: ``area = argmax_a |sector ∩ a|``, kept when
           ``|sector ∩ area| / |sector| >= min_share``;
+        * ``sectors_outside_areas`` — list of the sectors in no area whose municipality no
+          area covers at all (e.g. a national sectors file with one city's wijken); they
+          are not repeated in ``checks``;
         * ``checks`` — DataFrame ``kind`` (see :data:`CHECK_KINDS`), ``sector_id``,
           ``area_id``, ``other_area_id``, ``share`` (polygons: the share of the sector in
           ``area_id``; overlaps: overlap / smaller area), one row per finding; a
@@ -348,17 +351,17 @@ def _from_polygons(raw, source, sectors, id_column, name_column, min_share, tole
     area_ids = ids.to_numpy(dtype=object)[kept]
     rows = []
     unassigned = np.setdiff1d(np.arange(len(sec_geoms)), assigned)
-    for s in unassigned:
-        a = best["a"].get(s)
-        rows.append(
-            (
-                "sector_in_no_area",
-                sectors.index[s],
-                None if a is None else area_ids[a],
-                None,
-                0.0 if a is None else float(share[s]),
-            )
+    best_a = best["a"].reindex(unassigned)
+    rows += list(
+        zip(
+            ["sector_in_no_area"] * len(unassigned),
+            sectors.index[unassigned],
+            [None if pd.isna(a) else area_ids[int(a)] for a in best_a],
+            [None] * len(unassigned),
+            share.reindex(unassigned).fillna(0.0).astype(float),
+            strict=True,
         )
+    )
     other_share = (total.reindex(assigned) - best["m2"].reindex(assigned)) / sec_area[assigned]
     for s in assigned[(other_share > tolerance).to_numpy()]:
         rows.append(
@@ -402,7 +405,9 @@ def _from_polygons(raw, source, sectors, id_column, name_column, min_share, tole
     )
     out["area_name"] = out["area_name"].fillna(pd.Series(out.index, index=out.index))
     out = ledger.attach(out)
-    return _finish(out, sector_area, _check_frame(rows), "polygons", gdf.attrs.get("repaired"))
+    return _finish(
+        out, sectors, sector_area, _check_frame(rows), "polygons", gdf.attrs.get("repaired")
+    )
 
 
 def _overlaps(geoms: np.ndarray, ids: np.ndarray) -> list[tuple]:
@@ -443,22 +448,37 @@ def _majority_municipality(sectors, sector_area: pd.Series, area_ids: pd.Index) 
     return top.reindex(area_ids).to_numpy(dtype=object)
 
 
-def _finish(out, sector_area, checks, mode, repaired=None):
+def _finish(out, sectors, sector_area, checks, mode, repaired=None):
+    """Attach the mapping and the checks; sectors of municipalities that no area touches
+    are not listed one by one (a national sectors file with one city's wijken) but kept
+    in ``attrs["sectors_outside_areas"]``."""
+    if "municipality_nis" in sectors.columns:
+        nis = sectors["municipality_nis"].astype("str")
+    else:
+        nis = pd.Series(sectors.index.str[:5], index=sectors.index)
+    covered = set(nis.reindex(sector_area.index).dropna())
+    no_area = checks["kind"] == "sector_in_no_area"
+    elsewhere = no_area & ~checks[SECTOR_ID].map(nis).isin(covered)
+    outside = checks.loc[elsewhere, SECTOR_ID].tolist()
+    checks = checks.loc[~elsewhere].reset_index(drop=True)
     out.attrs["sector_area"] = sector_area
     out.attrs["checks"] = checks
+    out.attrs["sectors_outside_areas"] = outside
     out.attrs["mode"] = mode
     if repaired is not None:
         out.attrs["repaired"] = repaired
+    parts = [f"{kind}: {n}" for kind, n in checks["kind"].value_counts().items()]
     if len(checks):
-        counts = checks["kind"].value_counts()
-        parts = [f"{kind}: {n}" for kind, n in counts.items()]
         first = checks.iloc[0]
         example = first[SECTOR_ID] if isinstance(first[SECTOR_ID], str) else first[AREA_ID]
-        warn_user(
-            f"{out.attrs.get('source', mode)}: "
-            + ", ".join(parts)
-            + f" (e.g. {example}); see attrs['checks']"
+        parts[-1] += f" (e.g. {example}); see attrs['checks']"
+    if outside:
+        parts.append(
+            f"{len(outside)} sector(s) in municipalities no area covers (e.g. {outside[0]});"
+            " see attrs['sectors_outside_areas']"
         )
+    if parts:
+        warn_user(f"{out.attrs.get('source', mode)}: " + ", ".join(parts))
     return out
 
 
@@ -622,4 +642,4 @@ def _from_table(frame, ledger, sectors, id_column, name_column, sector_column, n
     out.attrs["rows_in"] = ledger.rows_in
     out.attrs["rows_used"] = int(used.sum())
     out.attrs["source"] = source
-    return _finish(out, sector_area, _check_frame(rows), "table")
+    return _finish(out, sectors, sector_area, _check_frame(rows), "table")
