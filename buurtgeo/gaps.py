@@ -445,9 +445,10 @@ def gaps(
         need_a = need.groupby(origin_area.to_numpy()).sum().reindex(area_index).fillna(0.0)
         children = agg["target_pop"].fillna(0.0)
 
-        svc = services[services["service_kind"].astype(str) == k]
+        of_kind = (services["service_kind"].astype(str) == k).to_numpy()
+        svc = services[of_kind]
         cap = pd.to_numeric(svc["capacity"], errors="coerce")
-        where = svc_area.reindex(svc.index)
+        where = svc_area[of_kind]
         outside[k] = int(where.isna().sum())
         inside = where.notna().to_numpy()
         grp = where[inside].to_numpy()
