@@ -13,7 +13,13 @@ become
   stylesheet inlined from installed ``xstatic`` packages; no CDN, opens from
   ``file://`` without internet);
 * :func:`static_map` - the same choropleth as a matplotlib figure (PNG/PDF/SVG) for
-  reports.
+  reports;
+* :func:`show_map` - the offline page in a Jupyter cell (maps made here display that
+  way by themselves; folium's own display needs the internet).
+
+Colours: dark means worse (long distances, few places per child); how each indicator
+is drawn and written (units, decimals, which way is bad) comes from a small registry,
+extended with :func:`register_indicator`.
 
 Inputs are GeoDataFrames in the working (metric) CRS, as every other stage returns
 them; they are reprojected to EPSG:4326 here, at export, and nowhere else. Text from
@@ -1957,6 +1963,17 @@ def _scale_bar(ax: Any, language: str) -> None:
         if length >= 1000
         else f"{_number(length, 0, language)} m"
     )
+    ax.annotate(
+        "N",
+        xy=(x1 - (x1 - x0) * 0.04, y1 - (y1 - y0) * 0.04),
+        xytext=(x1 - (x1 - x0) * 0.04, y1 - (y1 - y0) * 0.12),
+        ha="center",
+        va="center",
+        fontsize=9,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2},
+        zorder=5,
+    )
     ax.text(
         left + length / 2,
         bottom + height * 1.8,
@@ -2118,7 +2135,7 @@ def _save_figure(fig: Any, path: Path, fmt: str) -> None:
     }[fmt]
     buffer = io.BytesIO()
     with rc_context({"svg.hashsalt": "buurtgeo", "pdf.compression": 6}):
-        fig.savefig(buffer, format=fmt, metadata=metadata)
+        fig.savefig(buffer, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.15)
     _write_atomic(path, buffer.getvalue())
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_maps import XSS, make_areas, make_services  # tests/ is on sys.path (rootdir conftest)
 
 import buurtgeo as bg
-from tests.test_maps import XSS, make_areas, make_services
 
 if os.environ.get("CI"):
     from playwright.sync_api import expect, sync_playwright  # must be there in CI
