@@ -1205,7 +1205,8 @@ def _weighted_median(
     c, v, w = codes[sel], values[sel], weights[sel]
     if len(c) == 0:
         return out
-    order = np.lexsort((v, c))
+    by_value = np.argsort(v)  # = np.lexsort((v, c)), several times faster
+    order = by_value[np.argsort(c[by_value], kind="stable")]
     c, v, w = c[order], v[order], w[order]
     total = np.bincount(c, weights=w, minlength=n_groups)
     base = np.cumsum(total) - total
