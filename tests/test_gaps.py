@@ -503,3 +503,24 @@ def test_scenario_places_in_area(town):
     # Oost: 40 children, one new service 100 m away with 20 places -> 50 per 100
     assert out.loc["11001-A03", "places_per_100_after"] == pytest.approx(50.0)
     assert out.loc["11001-A02", "share_covered_after"] == 0.0  # o3 is 1200 m from c1
+
+
+def test_official_municipality_ratio(town):
+    # one municipality: 13 places for 80 children 0-2 -> 16.25 per 100; norm 33 -> 13.4 missing
+    from buurtgeo.areas import municipality_areas
+
+    areas, origins, services = town
+    sectors = gpd.GeoDataFrame(
+        {"municipality_nis": "11001", "municipality_name_nl": "Aalst"},
+        geometry=list(areas.geometry),
+        index=pd.Index(["s1", "s2", "s3"], name="sector_id"),
+        crs=CRS,
+    )
+    muni = municipality_areas(sectors)
+    res = bg.reach_all(origins, services, kinds=["childcare_baby"])
+    g = gaps(muni, origins, res, services).xs("childcare_baby", level="service_kind")
+    assert g.loc["11001", "area_name"] == "Aalst"
+    assert g.loc["11001", "places_per_100"] == pytest.approx(16.25)
+    assert g.loc["11001", "missing_places"] == pytest.approx(13.4)
+    # 2SFCA: (20 * 0.3 + 10 * 0.3 + 10 * 0.4) / 80 * 100 = 16.25 as well (all places used)
+    assert g.loc["11001", "places_per_100_2sfca"] == pytest.approx(16.25)
