@@ -1103,6 +1103,16 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
 # Aggregation to sectors / areas
 # --------------------------------------------------------------------------------------
 
+# people-facing labels of the columns this module adds beyond schema's
+for _column, _nl, _en in (
+    ("n_origins", "Aantal herkomstpunten", "Number of origins"),
+    ("target_pop", "Aantal kinderen (doelgroep)", "Children in the target group"),
+    ("share_unreachable", "Aandeel kinderen zonder bereik", "Share of children with no reach"),
+    ("mean_time_min", "Gemiddelde wandeltijd (min)", "Mean walking time (min)"),
+    ("outside_area", "Buiten het studiegebied", "Outside the study area"),
+):
+    schema.register_label(_column, _nl, _en)
+
 #: Per-group columns of :func:`aggregate_reach` and how each is aggregated.
 AGGREGATE_COLUMNS: Mapping[str, str] = MappingProxyType(
     {
