@@ -555,3 +555,35 @@ def test_bivariate_uses_classes_from_the_gap_table():
         bg.bivariate_map(
             areas, need="children_0_2", reach="fca2", classes=("need_class", "reach_class")
         )
+
+
+def test_straight_line_catchment_is_a_disc_of_the_kind_radius():
+    services = make_services()
+    page = bg.map_html(
+        bg.reach_map(make_areas(), indicators="fca2", services=services, catchments=True)
+    )
+    layers = re.findall(r'L\.geoJson\((\{"features".*?"type": "FeatureCollection"\})', page)
+    discs = [json.loads(t) for t in layers if '"Polygon"' in t and t.count('"i": ') == 1]
+    # one union per kind; the library (one service, 1200 m) is a lone disc
+    areas_m2 = sorted(
+        gpd.GeoDataFrame.from_features(d, crs="EPSG:4326").to_crs("EPSG:3812").area.iloc[0]
+        for d in discs
+    )
+    n = 64  # shapely buffer with quad_segs=16: a regular 64-gon, area n/2 · r² · sin(2π/n)
+    lone = n / 2 * 1200.0**2 * np.sin(2 * np.pi / n)
+    assert any(abs(a - lone) / lone < 0.002 for a in areas_m2)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["L'Arche & Co", 'Crèche "De Kleine Wereld"', "a </script><b>b", "back\\slash", "名前"],
+)
+def test_names_reach_the_page_as_the_same_text(name):
+    services = make_services()
+    services.loc[2, "name"] = name
+    page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
+    tips = [json.loads(t) for t in re.findall(r"bindTooltip\((\[.*?\])\[f\.properties\.i\]", page)]
+    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for group in tips for t in group]
+    assert any(name in t for t in texts)  # what the browser shows is the name itself
+    if "<" in name:
+        assert name not in page  # never as raw markup
