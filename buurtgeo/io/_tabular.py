@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 import io
 import re
 import tempfile
@@ -341,61 +342,84 @@ def _excel_engine(suffix: str) -> str:
     return "xlrd" if suffix == ".xls" else "openpyxl"
 
 
-def _read_excel(path: Path, sheet: str | int | None, columns_as_str: bool):
-    suffix = path.suffix.lower()
-    fmt = "xls" if suffix == ".xls" else "xlsx"
-    engine = _excel_engine(suffix)
+def _pick_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise InputError(
+                f"there is no sheet number {sheet}",
+                path=path,
+                expected=f"0..{len(names) - 1}",
+                hint=f"Sheets: {names}",
+            )
+        return names[sheet]
+    if str(sheet) not in names:
+        raise InputError(f"there is no sheet {sheet!r}", path=path, expected=f"one of {names}")
+    return str(sheet)
+
+
+def _sheet_rows(path: Path, sheet: str | int | None, engine: str, fmt: str):
+    """(sheet name, rows as tuples of cell values, sheet row 1 first)."""
     try:
+        if engine == "openpyxl":
+            # straight from openpyxl's read-only reader: ~1.5x faster than through pandas
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+            try:
+                chosen = _pick_sheet(path, [str(n) for n in book.sheetnames], sheet)
+                rows = list(book[chosen].iter_rows(values_only=True))
+            finally:
+                book.close()
+            return chosen, rows
         with warnings.catch_warnings():
             # pandas 3 announces the end of its xlrd engine; xlrd still reads .xls here
             warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
-            book = pd.ExcelFile(path, engine=engine)
+            with pd.ExcelFile(path, engine=engine) as book:
+                chosen = _pick_sheet(path, [str(n) for n in book.sheet_names], sheet)
+                raw = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
+        raw = raw.astype(object).where(raw.notna(), None)
+        return chosen, list(raw.itertuples(index=False, name=None))
+    except InputError:
+        raise
     except Exception as exc:  # corrupt or not a workbook: say so, with the library's words
         raise InputError(
             f"cannot open the workbook ({type(exc).__name__}: {exc})",
             path=path,
             expected=f"an {fmt} workbook",
         ) from None
-    with book:
-        names = [str(n) for n in book.sheet_names]
-        if sheet is None:
-            chosen = names[0]
-        elif isinstance(sheet, int) and not isinstance(sheet, bool):
-            if not 0 <= sheet < len(names):
-                raise InputError(
-                    f"there is no sheet number {sheet}",
-                    path=path,
-                    expected=f"0..{len(names) - 1}",
-                    hint=f"Sheets: {names}",
-                )
-            chosen = names[sheet]
-        else:
-            if str(sheet) not in names:
-                raise InputError(
-                    f"there is no sheet {sheet!r}",
-                    path=path,
-                    expected=f"one of {names}",
-                )
-            chosen = str(sheet)
-        raw = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
-    raw = raw.dropna(how="all").dropna(axis=1, how="all")
-    if raw.empty:
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_excel(path: Path, sheet: str | int | None, columns_as_str: bool):
+    suffix = path.suffix.lower()
+    fmt = "xls" if suffix == ".xls" else "xlsx"
+    chosen, rows = _sheet_rows(path, sheet, _excel_engine(suffix), fmt)
+    # drop empty rows (keeping the sheet's row numbers) and columns empty from top to bottom
+    filled = [(i + 1, row) for i, row in enumerate(rows) if not all(_blank(v) for v in row)]
+    if not filled:
         raise InputError(f"sheet {chosen!r} is empty", path=path, expected="a header row and rows")
-    header_pos = raw.index[0]
-    header = _clean_header(list(raw.iloc[0]))
+    width = max(len(row) for _, row in filled)
+    used = [j for j in range(width) if any(j < len(r) and not _blank(r[j]) for _, r in filled)]
+    header_row, header_cells = filled[0]
+    header = _clean_header([header_cells[j] if j < len(header_cells) else None for j in used])
     if _looks_like_data_row(header):
         raise InputError(
             "the first row holds values, not column names (no header row)",
             path=path,
-            row=int(header_pos) + 1,
+            row=header_row,
             expected="a header row with column names",
             hint=f"sheet {chosen!r}",
         )
-    body = raw.iloc[1:]
-    row_numbers = tuple(int(i) + 1 for i in body.index)
-    records = [[_cell_text(v) for v in row] for row in body.itertuples(index=False, name=None)]
+    body = filled[1:]
+    row_numbers = tuple(number for number, _ in body)
+    records = [[_cell_text(r[j]) if j < len(r) else "" for j in used] for _, r in body]
     frame = _to_frame(header, records, columns_as_str)
-    first = row_numbers[0] if row_numbers else int(header_pos) + 2
+    first = row_numbers[0] if row_numbers else header_row + 1
     contiguous = row_numbers == tuple(range(first, first + len(row_numbers)))
     info = TableInfo(
         path=str(path),
@@ -422,7 +446,7 @@ def _cell_text(value: Any) -> str:
         return repr(value)
     if isinstance(value, bool | np.bool_):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, datetime.date | datetime.time):  # also pd.Timestamp
         return value.isoformat()
     return str(value)
 
