@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 import buurtgeo as bg
@@ -471,3 +473,36 @@ def test_header_only_and_no_coordinates_at_all(tmp_path):
     none = quiet_read(write(tmp_path, "n.csv", "Naam;X;Y\nA;;\nB;;\n"), kind="library")
     assert len(none) == 0
     assert none.attrs["set_aside"]["reason"].tolist() == ["no coordinates", "no coordinates"]
+
+
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=2.6, max_value=6.3),  # lon inside Belgium's box
+            st.floats(min_value=49.55, max_value=51.45),  # lat
+            st.integers(min_value=0, max_value=500),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["EPSG:31370", "EPSG:3812"]),
+)
+def test_written_belgian_style_read_back(tmp_path_factory, rows, crs):
+    """Coordinates written as a Belgian Excel would (decimal commas, cp1252, ';') come back
+    at the places pyproj puts them, whatever the Lambert variant."""
+    folder = tmp_path_factory.mktemp("prop")
+    pts = to_crs([(lon, lat) for lon, lat, _ in rows], crs)
+    lines = ["Naam;Capaciteit;X;Y"] + [
+        f"Crèche {i};{cap};{x:.3f};{y:.3f}".replace(".", ",")
+        for i, ((x, y), (_, _, cap)) in enumerate(zip(pts, rows, strict=True))
+    ]
+    path = write(folder, "p.csv", "\r\n".join(lines) + "\r\n", "cp1252")
+    services = quiet_read(path, kind="childcare_baby")
+    assert len(services) == len(rows)
+    assert services.attrs["crs_source"] == crs
+    assert services["capacity"].tolist() == [float(c) for _, _, c in rows]
+    np.testing.assert_allclose(
+        xy(services), working_xy([(lon, lat) for lon, lat, _ in rows]), atol=0.5
+    )
