@@ -113,6 +113,22 @@ def _link_components(geoms: np.ndarray, adj) -> tuple[Any, list[tuple[int, int, 
     return (adj + extra).astype(bool).tocsr(), links
 
 
+def _valid_geometries(sectors: Any) -> tuple[np.ndarray, int]:
+    """The sector polygons, invalid ones repaired with ``shapely.make_valid`` (count returned).
+
+    Rounded coordinates in open-data exports often make polygons self-touch; unions
+    of such polygons fail in GEOS, so they are repaired for the area geometry only.
+    """
+    import shapely
+
+    geoms = np.asarray(sectors.geometry.values)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+    return geoms, int(bad.sum())
+
+
 # --------------------------------------------------------------------------------------
 # Proposed areas
 # --------------------------------------------------------------------------------------
@@ -355,6 +371,8 @@ def propose_areas(
         ``attrs["sector_area"]``: Series ``area_id`` on ``sector_id``, one row per
         sector. ``attrs["added_links"]``: DataFrame ``sector_a, sector_b,
         distance_m`` of links added between unconnected pieces.
+        ``attrs["geometries_repaired"]``: invalid sector polygons repaired
+        (``shapely.make_valid``) before the union.
 
     Raises
     ------
@@ -392,7 +410,7 @@ def propose_areas(
     missing = sectors.index.difference(pop.index)
     extra = pop.index.difference(sectors.index)
 
-    geoms = np.asarray(sectors.geometry.values)
+    geoms, repaired = _valid_geometries(sectors)
     centroids = shapely.centroid(geoms)
     xy = np.column_stack([shapely.get_x(centroids), shapely.get_y(centroids)])
     if within is None:
@@ -492,6 +510,7 @@ def propose_areas(
     out.attrs["sectors_without_population"] = [str(s) for s in missing]
     out.attrs["population_without_sector"] = [str(s) for s in extra]
     out.attrs["method"] = method
+    out.attrs["geometries_repaired"] = repaired
     return out
 
 
@@ -529,7 +548,7 @@ def municipality_areas(sectors: Any, *, by: str = "municipality_nis") -> Any:
             f"some sectors have no {by}", column=by, found=key.index[key.isna()][:5].tolist()
         )
     codes, uniques = pd.factorize(key, sort=True)
-    geoms = np.asarray(sectors.geometry.values)
+    geoms, _ = _valid_geometries(sectors)
     names = (
         sectors["municipality_name_nl"].groupby(codes).first()
         if "municipality_name_nl" in sectors.columns

@@ -258,7 +258,7 @@ def test_municipality_areas():
     st.lists(
         st.tuples(
             st.integers(0, 3),
-            st.floats(0, 1e4, allow_nan=False),
+            st.one_of(st.just(0.0), st.floats(1e-6, 1e4)),  # persons: no subnormal weights
             st.floats(0, 500, allow_nan=False),
         ),
         min_size=1,
@@ -289,3 +289,16 @@ def test_no_border_constraint():
     assert list(areas.index) == ["A01", "A02"]
     assert areas["n_sectors"].sum() == 8
     _queen_components_ok(sectors, areas.attrs["sector_area"])
+
+
+def test_invalid_polygon_is_repaired_for_the_union():
+    from shapely.geometry import Polygon
+
+    sectors = _grid(3, 1)
+    bowtie = Polygon([(100, 0), (200, 100), (200, 0), (100, 100)])  # self-intersecting
+    sectors.loc["11001A10-", "geometry"] = bowtie
+    pop = pd.DataFrame({"children_0_17": 10.0}, index=sectors.index)
+    areas = propose_areas(sectors, pop, target_size=100)
+    assert areas.attrs["geometries_repaired"] == 1
+    assert areas.geometry.is_valid.all()
+    assert areas.geometry.area.sum() == pytest.approx(10000 + 5000 + 10000)
