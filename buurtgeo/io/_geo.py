@@ -467,7 +467,7 @@ def to_working_crs(
     return out
 
 
-def repair_geometries(gdf: gpd.GeoDataFrame, ledger) -> gpd.GeoDataFrame:
+def repair_geometries(gdf: gpd.GeoDataFrame, ledger: RowLedger) -> gpd.GeoDataFrame:
     """Repair invalid geometries and set aside rows with no usable geometry.
 
     Missing or empty geometries are set aside through ``ledger`` (reason

@@ -277,7 +277,15 @@ def read_areas(
 # --------------------------------------------------------------------------------------
 
 
-def _from_polygons(raw, source, sectors, id_column, name_column, min_share, tolerance):
+def _from_polygons(
+    raw: gpd.GeoDataFrame,
+    source: str,
+    sectors: gpd.GeoDataFrame,
+    id_column: str | None,
+    name_column: str | None,
+    min_share: float,
+    tolerance: float,
+) -> gpd.GeoDataFrame:
     columns = [str(c) for c in raw.columns if c != raw.geometry.name]
     id_col = _pick(columns, id_column, AREA_ID_COLUMNS, "area id", source)
     if id_col is None:
@@ -546,7 +554,15 @@ def _names_lookup(names: Any) -> pd.Series | None:
     return pd.Series(frame.loc[keep, name_col].astype("str").to_numpy(), index=ids[keep].to_numpy())
 
 
-def _from_table(frame, ledger, sectors, id_column, name_column, sector_column, names):
+def _from_table(
+    frame: pd.DataFrame,
+    ledger: RowLedger,
+    sectors: gpd.GeoDataFrame,
+    id_column: str | None,
+    name_column: str | None,
+    sector_column: str | None,
+    names: Any,
+) -> gpd.GeoDataFrame:
     source = ledger.source
     sec_col = _sector_column(frame, sector_column, source)
     columns = [str(c) for c in frame.columns]

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -671,7 +672,12 @@ def read_age_bands(
 # --------------------------------------------------------------------------------------
 
 
-def join_population(sectors, population: pd.DataFrame, *, age_bands: pd.DataFrame | None = None):
+def join_population(
+    sectors: gpd.GeoDataFrame,
+    population: pd.DataFrame,
+    *,
+    age_bands: pd.DataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """Join population (and age bands) to the sectors, reporting everything that does not match.
 
     Parameters
