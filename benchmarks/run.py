@@ -190,16 +190,21 @@ def task_m2_ours(ctx: Context) -> dict:
     t0 = _clock()
     network = ours.build_network(ctx.bundle.network)
     t1 = _clock()
-    network.nearest(sources)
-    t2 = _clock()
-    dist, _ = network.nearest(sources)
-    t3 = _clock()
     if network.n_nodes != ctx.bundle.network.n_nodes:
         raise RuntimeError(
             f"Network.from_edges kept {network.n_nodes} nodes of {ctx.bundle.network.n_nodes}"
         )
-    ctx.save("m2_ours", dist=np.asarray(dist, dtype=np.float64))
-    return {"times": {"build": t1 - t0, "first": t2 - t1, "nearest": t3 - t2}}
+    # Network renumbers its nodes (Z-order); ``node_id`` is each node's input number
+    position = np.empty(network.n_nodes, dtype=np.int64)
+    position[np.asarray(network.node_id)] = np.arange(network.n_nodes, dtype=np.int64)
+    theirs = position[sources]
+    t1b = _clock()
+    network.nearest(theirs)
+    t2 = _clock()
+    dist, _ = network.nearest(theirs)
+    t3 = _clock()
+    ctx.save("m2_ours", dist=np.asarray(dist, dtype=np.float64)[position])
+    return {"times": {"build": t1 - t0, "first": t2 - t1b, "nearest": t3 - t2}}
 
 
 def task_m2_networkx(ctx: Context) -> dict:
@@ -514,6 +519,8 @@ def run_task_isolated(name: str, ctx: Context, *, timeout_s: float) -> dict:
 def worker_main(name: str, ctx: Context, result_file: Path) -> int:
     out = run_task(name, ctx)
     out["peak_mb"] = _peak_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu_s"] = usage.ru_utime + usage.ru_stime  # vs wall_s: how much the machine was shared
     tmp = result_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(out))
     tmp.replace(result_file)
@@ -1125,6 +1132,7 @@ def main(argv: list[str] | None = None) -> int:
     only = [p for p in args.only.split(",") if p]
     for scale in scales:
         sizes = synthetic.SCALES[scale]
+        load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         t0 = _clock()
         rows, notes, results = run_scale(
             scale,
@@ -1141,6 +1149,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{net.n_edges:,} segments, {sizes.n_origins:,} origins, services "
             + ", ".join(f"{k} {v:,}" for k, v in sizes.services.items())
             + f"; catchment {CATCHMENT_M:.0f} m ({_clock() - t0:.0f} s)"
+        )
+        load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        notes.append(
+            f"   load average (1 min) {load_before:.1f} before, {load_after:.1f} after, on "
+            f"{info['cores']} cores: above the core count, other processes shared the CPUs"
         )
         print(format_table(rows, notes, title), flush=True)
         everything["scales"][scale] = {

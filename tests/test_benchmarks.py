@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -136,6 +137,15 @@ def test_toy_run_prints_every_measure_with_positive_times(bench, tmp_path, capsy
         if res["status"] == "ok" and name != "m4_write":
             assert res["times"], name
             assert all(v > 0 for v in res["times"].values()), (name, res["times"])
+    # the cross-checks against independent implementations printed in the notes hold at 1e-9
+    checked = 0
+    for note in toy["notes"]:
+        if "ours vs" in note and "max relative difference" in note:
+            values = [float(v) for v in re.findall(r"\d\.\d+e[+-]\d+", note)]
+            assert values and max(values) <= 1e-9, note
+            checked += 1
+    if results["m1_ours"]["status"] == "ok":
+        assert checked >= 1
     for row in toy["rows"]:
         if row["peer_task"] and results[row["peer_task"]]["status"] == "ok":
             assert row["peer_s"] is not None and row["peer_s"] > 0, row
