@@ -263,9 +263,11 @@ def _cmd_download(args: argparse.Namespace) -> int:
             hint="Download the files from the publisher's site and name them in your configuration",
         ) from None
     if args.list:
-        registry = getattr(module, "REGISTRY", None) or getattr(module, "SOURCES", None) or {}
-        for name in sorted(registry):
-            print(name)
+        describe = getattr(module, "describe_sources", None)
+        rows = describe() if describe else [{"name": n} for n in getattr(module, "SOURCES", {})]
+        width = max((len(r["name"]) for r in rows), default=0)
+        for row in sorted(rows, key=lambda r: r["name"]):
+            print(f"{row['name']:<{width}}  {row.get('description', '')}".rstrip())
         return EXIT_OK
     if not args.name:
         raise ConfigError("name a file to download (or use --list)")

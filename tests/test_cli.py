@@ -131,3 +131,9 @@ def test_unknown_command_is_a_usage_error(capsys):
         main(["frobnicate"])
     assert info.value.code == EXIT_USAGE
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_download_list_names_the_registered_files(capsys):
+    assert main(["download", "--list"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "statbel_sectors_2023" in out and "read_sectors" in out

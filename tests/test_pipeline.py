@@ -378,3 +378,19 @@ def test_progress_bars_only_when_asked_or_on_a_terminal(capsys):
             bar.step("second")
     err = capsys.readouterr().err
     assert "loud" in err and "1/2" in err and "second" in err
+
+
+def test_areas_are_proposed_when_no_areas_file_is_given(sample):
+    config = _straight_config(sample)
+    del config["inputs"]["areas"]
+    config["areas"] = {"target_children": 1500}
+    analysis = run_config(config, write=False, quiet=True)
+    sector_area = analysis.areas.attrs["sector_area"]
+    assert set(sector_area.index) == set(analysis.sectors.index)  # every sector, once
+    municipality = analysis.sectors["municipality_nis"]
+    for area_id, group in municipality.groupby(sector_area):
+        assert group.nunique() == 1, f"{area_id} crosses a municipal border"
+    areas = analysis.indicators("area")
+    assert areas["children_0_17"].sum() == pytest.approx(analysis.sectors["children_0_17"].sum())
+    assert (areas["children_0_17"] >= 1500).all()
+    assert "areas proposed from contiguous sectors (no areas file given)" in analysis.notes
