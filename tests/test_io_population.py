@@ -411,6 +411,14 @@ def test_real_bimd_2011_and_healthiar(real):
     bimd = bg.read_population(real / "bimd_2011/population_2011.tsv")
     assert len(bimd) + len(bimd.attrs["set_aside"]) == 18_764
     assert bimd.index.str.len().max() == 9
+    # 2011 codes on the 2020 Brussels sectors: 675 of 724 match (PROVENANCE.md); the
+    # other 49 sectors are reported, not dropped
+    joined, messages = _quiet(bg.join_population, bg.read_sectors(real / BXL), bimd)
+    assert len(joined) == 724
+    assert joined["population"].notna().sum() == 675
+    unmatched = joined.attrs["unmatched"]
+    assert (unmatched["problem"] == "no population").sum() == 49
+    assert any("49 sector(s) with no population" in m for m in messages)
     healthiar = bg.read_population(
         real / "statbel_sectors_brussels_2020/sector_brussels_pop2020.gpkg"
     )
