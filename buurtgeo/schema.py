@@ -257,7 +257,7 @@ _BUILTIN_KINDS: tuple[ServiceKind, ...] = (
         "Social services (OCMW / CPAS)",
         ("children_0_17",),
         1200.0,
-        (("amenity", "social_facility"), ("office", "government:social_services")),
+        (("amenity", "social_facility"),),
         ("ocmw", "cpas", "sociaal huis", "sociale dienst"),
     ),
 )
