@@ -123,12 +123,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "no_longer": ("niet meer bereikbaar", "no longer reachable"),
     "still_unreachable": ("blijft onbereikbaar", "still unreachable"),
     "new_services": ("Nieuwe voorzieningen", "New services"),
-    "class": ("klasse", "class"),
     "given_classes": (
         "Klassen: terciles uit de kloofanalyse",
         "Classes: terciles from the gap analysis",
     ),
-    "areas": ("gebieden", "areas"),
 }
 
 _UNREACHABLE_COLOUR = "#4d4d4d"
@@ -694,7 +692,6 @@ _CSS = """
 .bg-box{background:rgba(255,255,255,.94);padding:6px 9px;border-radius:5px;
  box-shadow:0 1px 5px rgba(0,0,0,.4);font:13px/1.35 "Helvetica Neue",Arial,Helvetica,sans-serif;color:#222}
 .bg-title{font-size:15px;font-weight:bold;max-width:340px}
-.bg-title .bg-sub{font-size:12px;font-weight:normal;color:#444}
 .bg-legend{width:310px;max-height:45vh;overflow:auto}
 .bg-legend h4{margin:0 0 3px;font-size:13px}
 .bg-legend .bg-note{font-size:11px;color:#555;margin-bottom:3px}
@@ -749,7 +746,6 @@ class _MapBuilder:
         self.legend_blocks: list[tuple[Any, str, bool]] = []
         self.kind_links: list[tuple[Any, str | None]] = []  # indicator layer → its kind
         self.kind_deps: list[tuple[Any, str]] = []  # service/catchment layer → its kind
-        self._n_data = 0
         self.add_script(
             """
             {%- set m = this._parent.get_name() %}
@@ -789,7 +785,6 @@ class _MapBuilder:
 
     def area_data(self, areas: Any, popups: list[str], simplify_m: float) -> Any:
         """Embed the area outlines once; return the element (its JS name is set at render)."""
-        self._n_data += 1
         data = _to_geojson(areas.geometry.values, crs=self.crs, simplify_m=simplify_m)
         element = self.add_script(
             "var {{ this.get_name() }} = {{ this.ctx.data|tojson }};"
