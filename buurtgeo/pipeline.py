@@ -829,6 +829,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         services = services[services["service_kind"].isin(kinds)]
         catchments = {k: cfg.catchments_m.get(k, service_kinds()[k].catchment_m) for k in kinds}
         targets = _kind_targets(cfg, kinds)
+        _check_targets(targets, [c for c in _COUNTS if c in joined.columns], cfg)
 
         bar.step("netwerk")
         network = None
@@ -846,7 +847,6 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             spacing_m=cfg.grid_spacing_m,
             columns=counts,
         )
-        _check_targets(targets, counts, cfg)
         target_columns = {}
         for kind, bands in targets.items():
             column = f"target__{kind}"
@@ -1322,31 +1322,79 @@ def _legend_table(analysis: Analysis, columns: Sequence[str]) -> pd.DataFrame:
     rows = []
     for column in columns:
         base = column.partition("__")[0]
-        rows.append(
-            {
-                "kolom": column,
-                "label": label(column, analysis.config.language),
-                "uitleg": _INDICATOR_DOCS.get(base, ""),
-            }
-        )
+        language = analysis.config.language
+        doc = _INDICATOR_DOCS.get(base, ("", ""))[1 if language == "en" else 0]
+        names = ("column", "label", "meaning") if language == "en" else ("kolom", "label", "uitleg")
+        rows.append(dict(zip(names, (column, label(column, language), doc), strict=True)))
     return pd.DataFrame(rows)
 
 
-#: One line per indicator (used in the xlsx legend and the fact sheets).
-_INDICATOR_DOCS = {
-    "target_pop": "children of the kind's target age bands (persons; summed)",
-    "share_covered": "share of those children living within the catchment of at least one"
-    " service (0-1; weighted mean of covered origins)",
-    "share_unreachable": "share of those children with no service reachable at all (0-1)",
-    "mean_dist_m": "mean distance to the nearest service over the network or in a straight"
-    " line (metres; children-weighted, reachable origins only)",
-    "median_dist_m": "median distance to the nearest service (metres; children-weighted)",
-    "mean_time_min": "mean walking (or cycling) time to the nearest service (minutes)",
-    "services_within": "services within the catchment (count; children-weighted mean)",
-    "capacity_within": "places within the catchment (places; children-weighted mean)",
-    "fca2": "places per child by the two-step floating catchment area method (places per"
-    " child; children-weighted mean)",
-    "places_per_100": "100 × fca2: places per 100 children (2SFCA)",
+#: One line per indicator (xlsx legend): (Dutch, English).
+_INDICATOR_DOCS: dict[str, tuple[str, str]] = {
+    "target_pop": (
+        "kinderen in de leeftijdsgroepen van de voorziening (personen; opgeteld)",
+        "children of the kind's target age bands (persons; summed)",
+    ),
+    "share_covered": (
+        "aandeel van die kinderen binnen het bereik van minstens één voorziening (0-1)",
+        "share of those children within the catchment of at least one service (0-1)",
+    ),
+    "share_unreachable": (
+        "aandeel van die kinderen zonder bereikbare voorziening (0-1)",
+        "share of those children with no service reachable at all (0-1)",
+    ),
+    "mean_dist_m": (
+        "gemiddelde afstand tot de dichtstbijzijnde voorziening, gewogen naar kinderen (meter)",
+        "children-weighted mean distance to the nearest service (metres)",
+    ),
+    "median_dist_m": (
+        "mediane afstand tot de dichtstbijzijnde voorziening (meter)",
+        "children-weighted median distance to the nearest service (metres)",
+    ),
+    "mean_time_min": (
+        "gemiddelde wandeltijd tot de dichtstbijzijnde voorziening (minuten)",
+        "mean walking time to the nearest service (minutes)",
+    ),
+    "services_within": (
+        "voorzieningen binnen het bereik (aantal; gewogen gemiddelde)",
+        "services within the catchment (count; children-weighted mean)",
+    ),
+    "capacity_within": (
+        "plaatsen binnen het bereik (plaatsen; gewogen gemiddelde)",
+        "places within the catchment (places; children-weighted mean)",
+    ),
+    "fca2": (
+        "plaatsen per kind volgens de 2SFCA-methode (gewogen gemiddelde)",
+        "places per child by the two-step floating catchment area method (weighted mean)",
+    ),
+    "places_per_100": (
+        "100 × fca2: plaatsen per 100 kinderen",
+        "100 × fca2: places per 100 children",
+    ),
+    "places_per_100_in_area": (
+        "plaatsen in de buurt zelf per 100 kinderen van de buurt (officiële verhouding)",
+        "places in the area itself per 100 children of the area (official ratio)",
+    ),
+    "places": ("plaatsen in de buurt", "places in the area"),
+    "missing_places": (
+        "ontbrekende plaatsen tegenover de norm: max(0, norm/100 × kinderen − plaatsen)",
+        "places missing against the norm: max(0, norm/100 × children − places)",
+    ),
+    "missing_places_2sfca": (
+        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − plaatsen per 100)/100 × kinderen)",
+        "places missing by 2SFCA: max(0, (norm − places per 100)/100 × children)",
+    ),
+    "share_income_related": (
+        "aandeel plaatsen met inkomenstarief (van de plaatsen met gekend tarief)",
+        "share of places with an income-related tariff (of those with a known tariff)",
+    ),
+    "need": (
+        "noodscore: kinderen, zwaarder gewogen bij kansarmoede",
+        "need: children, weighted up by deprivation",
+    ),
+    "gap_score": ("hiaatscore = nood × tekort", "gap score = need × shortfall"),
+    "gap_rank": ("rang (1 = grootste hiaat)", "rank (1 = largest gap)"),
+    "class_label": ("klasse nood × bereik (tertielen)", "need × reach class (terciles)"),
 }
 
 
@@ -1403,7 +1451,8 @@ def _write_files(analysis: Analysis, out_dir: Path, bar: Any) -> dict[str, Path]
                 sectors.to_excel(writer, sheet_name="sectoren")
                 areas.to_excel(writer, sheet_name="buurten")
                 legend = _legend_table(analysis, [*sectors.columns, *areas.columns])
-                legend.drop_duplicates("kolom").to_excel(writer, sheet_name="legenda", index=False)
+                legend = legend.drop_duplicates(legend.columns[0])
+                legend.to_excel(writer, sheet_name="legenda", index=False)
             p.write_bytes(_normalise_xlsx(buffer.getvalue()))
 
         written["indicators.xlsx"] = _replace_atomically(out_dir / "indicators.xlsx", write_xlsx)
