@@ -1754,7 +1754,10 @@ def scenario_map(
     Parameters
     ----------
     before : pandas.DataFrame or geopandas.GeoDataFrame
-        The indicator before the change, on the same index as ``after``.
+        The indicator before the change, on the same index as ``after``. Or the table of
+        :meth:`buurtgeo.gaps.Scenario.compare`: when it has the columns
+        ``<indicator>_before`` and ``<indicator>_after``, both values come from it and
+        ``after`` only supplies the areas (geometry, names).
     after : geopandas.GeoDataFrame
         The areas (polygons, projected CRS in metres) with the indicator after the change;
         their geometry and names are used.
@@ -1773,12 +1776,15 @@ def scenario_map(
     """
     problems: list[str] = []
     language = _language(language, problems)
+    pair = (f"{indicator}_before", f"{indicator}_after")
+    compared = isinstance(before, pd.DataFrame) and all(c in before.columns for c in pair)
     if not isinstance(before, pd.DataFrame):
         problems.append(f"before must be a DataFrame, got {type(before).__name__}")
-    elif indicator not in before.columns:
-        problems.append(f"before has no column {indicator!r}")
+    elif indicator not in before.columns and not compared:
+        problems.append(f"before has no column {indicator!r} (nor {pair[0]!r} and {pair[1]!r})")
     if _check_frame(after, "after", problems, _POLYGONS):
-        _check_columns(after, [indicator], "after", problems)
+        if not compared:
+            _check_columns(after, [indicator], "after", problems)
         name_column = _pick_name_column(after, name_column, problems)
         if isinstance(before, pd.DataFrame):
             missing = after.index.difference(before.index)
@@ -1801,8 +1807,12 @@ def scenario_map(
     if isinstance(before, pd.DataFrame) and _is_gdf(before) and before.crs is not None:
         _check_crs(after=after, before=before)
 
-    after_v = after[indicator].to_numpy(dtype=float)
-    before_v = pd.to_numeric(before[indicator].reindex(after.index)).to_numpy(dtype=float)
+    if compared:
+        after_v = pd.to_numeric(before[pair[1]].reindex(after.index)).to_numpy(dtype=float)
+        before_v = pd.to_numeric(before[pair[0]].reindex(after.index)).to_numpy(dtype=float)
+    else:
+        after_v = after[indicator].to_numpy(dtype=float)
+        before_v = pd.to_numeric(before[indicator].reindex(after.index)).to_numpy(dtype=float)
     both = classify(
         np.concatenate([before_v, after_v]),
         column=indicator,

@@ -8,6 +8,7 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
@@ -587,3 +588,20 @@ def test_names_reach_the_page_as_the_same_text(name):
     assert any(name in t for t in texts)  # what the browser shows is the name itself
     if "<" in name:
         assert name not in page  # never as raw markup
+
+
+def test_scenario_map_from_a_comparison_table():
+    areas = make_areas()
+    table = pd.DataFrame(
+        {
+            "share_covered_before": [0.1, 0.5, 0.5, 0.9, np.nan, 0.2, 0.2, 0.3, 0.4],
+            "share_covered_after": [0.6, 0.5, 0.4, 0.9, np.nan, 0.2, 0.9, 0.3, 0.4],
+        },
+        index=areas.index,
+    )
+    table["share_covered_diff"] = table["share_covered_after"] - table["share_covered_before"]
+    page = bg.map_html(bg.scenario_map(table, areas, indicator="share_covered"))
+    *_, diff = layer_colours(page)
+    # gains (higher share is better): +0.5, 0, -0.1, 0, n/a, 0, +0.7, 0, 0; t = median = 0.5
+    d = maps._DIFF_COLOURS
+    assert diff == [d[1], d[2], d[3], d[2], "#d9d9d9", d[2], d[0], d[2], d[2]]
