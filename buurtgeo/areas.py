@@ -36,7 +36,7 @@ __all__ = [
     "contiguity_graph",
 ]
 
-_METHODS = ("auto", "maxp", "kmeans")
+_METHODS = ("auto", "maxp", "ward", "kmeans")
 
 register_label("n_sectors", "Aantal sectoren", "Number of sectors")
 
@@ -166,7 +166,7 @@ def _regions_for_group(
 ) -> np.ndarray:
     """Labels 0..p-1 for one connected group of sectors."""
     import libpysal
-    from spopt.region import RegionKMeansHeuristic
+    from spopt.region import RegionKMeansHeuristic, WardSpatial
 
     n = len(xy)
     if n == 1:
@@ -184,6 +184,13 @@ def _regions_for_group(
             if target.sum() < 2 * target_size:
                 return np.zeros(n, dtype=int)
             labels = _maxp_construction(xy, target, w, float(target_size), max_iterations)
+        elif method == "ward":
+            if n_areas <= 1:
+                return np.zeros(n, dtype=int)
+            frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})
+            model = WardSpatial(frame, w, ["x", "y"], n_clusters=int(n_areas))
+            model.solve()
+            labels = np.asarray(model.labels_, dtype=int)
         else:
             if n_areas <= 1:
                 return np.zeros(n, dtype=int)
@@ -279,8 +286,8 @@ def _validate_propose(
         problems.append(f"method must be one of {_METHODS}, got {method!r}")
     elif method == "maxp" and target_size is None:
         problems.append("method='maxp' needs target_size")
-    elif method == "kmeans" and n_areas is None:
-        problems.append("method='kmeans' needs n_areas")
+    elif method in ("kmeans", "ward") and n_areas is None:
+        problems.append(f"method={method!r} needs n_areas")
     if progress is not None and not callable(progress):
         problems.append("progress must be a callable progress(done, total, message) or None")
     if problems:
@@ -317,10 +324,15 @@ def propose_areas(
       in metres). spopt's simulated-annealing phase is not run: in spopt 0.7 it can
       loop forever (see :func:`_maxp_construction`).
       A group holding fewer than ``2 N`` children becomes one area.
-    * ``n_areas=K`` (method ``'kmeans'``): the ``K`` areas are shared over the groups
-      in proportion to their children (largest remainder, at least one per group);
-      within a group ``spopt.region.RegionKMeansHeuristic`` makes ``k_g`` contiguous
-      areas that are compact (k-means on sector centroids). Sizes are not balanced.
+    * ``n_areas=K`` (methods ``'ward'``, ``'kmeans'``): the ``K`` areas are shared
+      over the groups in proportion to their children (largest remainder, at least
+      one per group); within a group ``k_g`` contiguous, compact areas are made from
+      the sector centroids by ``spopt.region.WardSpatial`` (``'ward'``: Ward
+      agglomeration restricted to contiguous merges, minimising the within-area sum
+      of squared centroid distances; no randomness, fast) or
+      ``spopt.region.RegionKMeansHeuristic`` (``'kmeans'``: contiguity-constrained
+      k-means; pure Python, ≈ 15 s for 254 sectors into 25 areas). Sizes in children
+      are not balanced.
 
     Contiguity is *Queen* contiguity (:func:`contiguity_graph`). A group whose
     sectors do not form one connected piece (islands, enclaves) is connected first
@@ -349,8 +361,8 @@ def propose_areas(
         Total number of areas. Give this or ``target_size``.
     within : str or None, default ``'municipality_nis'``
         Sector column whose borders areas never cross; ``None`` for no border.
-    method : {'auto', 'maxp', 'kmeans'}
-        ``'auto'``: ``'maxp'`` with ``target_size``, ``'kmeans'`` with ``n_areas``.
+    method : {'auto', 'maxp', 'ward', 'kmeans'}
+        ``'auto'``: ``'maxp'`` with ``target_size``, ``'ward'`` with ``n_areas``.
     seed : int, default 0
         Seed for spopt's heuristics.
     max_iterations : int, default 30
@@ -394,7 +406,7 @@ def propose_areas(
         sectors, population, target_column, target_size, n_areas, within, method, progress
     )
     if method == "auto":
-        method = "maxp" if target_size is not None else "kmeans"
+        method = "maxp" if target_size is not None else "ward"
 
     sectors = sectors.sort_index(kind="stable")
     pop = pd.to_numeric(population[target_column], errors="coerce")

@@ -100,14 +100,33 @@ def test_grid_contiguous_borders_cover_deterministic():
     assert a1.geometry.geom_equals(a2.geometry).all()
 
 
-def test_kmeans_exact_count_and_apportion():
+@pytest.mark.parametrize("method", ["ward", "kmeans"])
+def test_exact_count_and_apportion(method):
     sectors = _grid(6, 4, split_at=2)  # 8 sectors left, 16 right
     pop = pd.DataFrame({"children_0_17": 10.0}, index=sectors.index)
-    areas = propose_areas(sectors, pop, n_areas=6)
-    assert len(areas) == 6
+    areas = propose_areas(sectors, pop, n_areas=6, method=method)
+    assert len(areas) == 6 and areas.attrs["method"] == method
     # children 80 : 160, so 6 areas split 2 : 4
     assert areas["municipality_nis"].value_counts().to_dict() == {"11002": 4, "11001": 2}
     _queen_components_ok(sectors, areas.attrs["sector_area"])
+
+
+def test_ward_strip_hand_computed():
+    # a row of rectangles 100, 120, 300, 100 m wide: centroids x = 50, 160, 370, 570.
+    # Ward merge costs: (0,1) 110²/2 = 6050 < (2,3) 200²/2 = 20000 < (1,2) 210²/2; then
+    # {0,1}+2 costs 2/3 · 265² ≈ 46817 > 20000, so two areas: {0,1} | {2,3} (also the
+    # best split: SSE 26050 against 52867 for {0,1,2} | {3}).
+    edges = np.cumsum([0, 100, 120, 300, 100])
+    sectors = gpd.GeoDataFrame(
+        {"municipality_nis": "11001"},
+        geometry=[box(edges[i], 0, edges[i + 1], 100) for i in range(4)],
+        index=pd.Index([f"11001A0{i}-" for i in range(4)], name="sector_id"),
+        crs=CRS,
+    )
+    pop = pd.DataFrame({"children_0_17": 1.0}, index=sectors.index)
+    areas = propose_areas(sectors, pop, n_areas=2)
+    assert areas.attrs["method"] == "ward"
+    assert areas.attrs["sector_area"].tolist() == ["11001-A01"] * 2 + ["11001-A02"] * 2
 
 
 def test_small_municipality_is_one_area_and_progress():
@@ -215,7 +234,7 @@ def _brussels(real):
 
 
 @pytest.mark.realdata
-def test_brussels_kmeans_all_sectors(real):
+def test_brussels_ward_all_sectors(real):
     sectors, pop = _brussels(real)
     areas = propose_areas(sectors, pop, target_column="population", n_areas=60)
     sa = areas.attrs["sector_area"]
