@@ -268,3 +268,23 @@ def test_choosing_an_indicator_shows_its_kind_of_services(browser, tmp_path):
         assert opened.errors == [] and opened.console_errors() == []
     finally:
         opened.close()
+
+
+@pytest.mark.realdata
+def test_real_brussels_sectors_open_offline(browser, real, tmp_path):
+    import geopandas as gpd
+
+    src = real / "statbel_sectors_brussels_2020" / "sector_brussels_pop2020.gpkg"
+    sectors = gpd.read_file(src).to_crs("EPSG:3812").set_index("SECTOR")
+    centre = sectors.geometry.union_all().centroid
+    sectors["dist_nearest_m"] = sectors.geometry.centroid.distance(centre)
+    path = bg.save_map(
+        bg.reach_map(sectors, indicators="dist_nearest_m", tiles=False), tmp_path / "bxl.html"
+    )
+    opened = Opened(browser, path)
+    try:
+        assert opened.errors == [] and opened.console_errors() == [] and opened.blocked == []
+        expect(opened.page.locator(AREAS_PANE)).to_have_count(724)
+        expect(opened.page.locator("#bg-legend")).to_be_visible()
+    finally:
+        opened.close()
