@@ -1224,16 +1224,13 @@ def _set_aside_line(analysis: Analysis) -> str:
     return words["set_aside"].format(n=len(analysis.set_aside), parts=parts)
 
 
-def _summary_text(analysis: Analysis) -> str:
+def _summary_header(analysis: Analysis) -> list[str]:
     words = _WORDS[analysis.config.language]
-    header = [
-        words["kind"],
-        words["n"],
-        words["catchment"],
-        words["covered"],
-        words["places"],
-        words["dist"],
-    ]
+    return [words[k] for k in ("kind", "n", "catchment", "covered", "places", "dist")]
+
+
+def _summary_text(analysis: Analysis) -> str:
+    header = _summary_header(analysis)
     rows = _summary_rows(analysis)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
@@ -1253,15 +1250,7 @@ def _summary_text(analysis: Analysis) -> str:
 def _summary_html(analysis: Analysis) -> str:
     from html import escape
 
-    words = _WORDS[analysis.config.language]
-    header = [
-        words["kind"],
-        words["n"],
-        words["catchment"],
-        words["covered"],
-        words["places"],
-        words["dist"],
-    ]
+    header = _summary_header(analysis)
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"

@@ -332,50 +332,12 @@ def _decimal_comma(value: float, digits: int) -> str:
 # The tables
 # --------------------------------------------------------------------------------------
 
-# Fallback only: the layout the sectors loader recognises is the source of truth
-# (buurtgeo.io.sectors.STATBEL_SECTOR_COLUMNS_2023 when it exists).
-_STATBEL_2023_FALLBACK = (
-    "cd_sector",
-    "tx_sector_descr_nl",
-    "tx_sector_descr_fr",
-    "tx_sector_descr_de",
-    "cd_sub_munty",
-    "tx_sub_munty_nl",
-    "tx_sub_munty_fr",
-    "tx_munty_dstr",
-    "cd_munty_refnis",
-    "tx_munty_descr_nl",
-    "tx_munty_descr_fr",
-    "tx_munty_descr_de",
-    "cd_dstr_refnis",
-    "tx_adm_dstr_descr_nl",
-    "tx_adm_dstr_descr_fr",
-    "tx_adm_dstr_descr_de",
-    "cd_prov_refnis",
-    "tx_prov_descr_nl",
-    "tx_prov_descr_fr",
-    "tx_prov_descr_de",
-    "cd_rgn_refnis",
-    "tx_rgn_descr_nl",
-    "tx_rgn_descr_fr",
-    "tx_rgn_descr_de",
-    "cd_country",
-    "cd_nuts_lvl1",
-    "cd_nuts_lvl2",
-    "cd_nuts_lvl3",
-    "ms_area_ha",
-    "ms_perimeter_m",
-    "dt_situation",
-)
-
 
 def _statbel_sector_columns() -> tuple[str, ...]:
-    try:
-        from buurtgeo.io import sectors as _sectors_loader
-    except ImportError:
-        return _STATBEL_2023_FALLBACK
-    columns = getattr(_sectors_loader, "STATBEL_SECTOR_COLUMNS_2023", None)
-    return tuple(columns) if columns else _STATBEL_2023_FALLBACK
+    """The 2023 open-data column list, exactly as the sectors loader recognises it."""
+    from buurtgeo.io.sectors import STATBEL_SECTOR_COLUMNS_2023
+
+    return tuple(STATBEL_SECTOR_COLUMNS_2023)
 
 
 @dataclass

@@ -92,7 +92,7 @@ def test_sectors_tile_the_study_area(sample):
 
 
 def test_population_table_as_statbel_publishes_it(sample):
-    raw = pd.read_excel(sample["population"], sheet_name="Blad1", dtype=str)
+    raw = pd.read_excel(sample["population"], sheet_name="Blad1", dtype=str, engine="openpyxl")
     assert list(raw.columns) == [
         "CD_REFNIS",
         "CD_SECTOR",
@@ -115,7 +115,8 @@ def test_age_bands_add_up(sample):
     )
     parts = bands[["children_0_2", "children_3_5", "children_6_11"]].sum(axis=1)
     assert (bands["children_0_17"] >= parts).all()
-    pop = pd.read_excel(sample["population"], dtype={"CD_SECTOR": str}).set_index("CD_SECTOR")
+    pop = pd.read_excel(sample["population"], dtype={"CD_SECTOR": str}, engine="openpyxl")
+    pop = pop.set_index("CD_SECTOR")
     joined = bands.set_index("CD_SECTOR").join(pop["TOTAL"])
     assert (joined["children_0_17"] < joined["TOTAL"]).all()
 
