@@ -59,6 +59,7 @@ GAP_COLUMNS: tuple[str, ...] = (
     "norm",
     "missing_places",
     "missing_places_2sfca",
+    "share_below_norm",
     "share_beyond_catchment",
     "share_unreachable",
     "mean_dist_m",
@@ -305,7 +306,9 @@ def gaps(
         ratio ``places_per_100_2sfca = 100 · Σ c_i A_i / C_a`` (``A_i`` = ``fca2``);
         against the ``norm`` ``N`` (places per 100 children):
         ``missing_places = max(0, N/100 · C_a − P_a)`` and
-        ``missing_places_2sfca = max(0, (N − places_per_100_2sfca)/100 · C_a)``.
+        ``missing_places_2sfca = max(0, (N − places_per_100_2sfca)/100 · C_a)``;
+        ``share_below_norm = Σ_{i : 100 A_i < N} c_i / C_a`` (children whose own
+        floating ratio is under the norm).
     bereikbaar (reachable)
         ``share_beyond_catchment = Σ_{i not covered} c_i / C_a`` (covered: the nearest
         service within the kind's catchment), ``share_unreachable`` (no service
@@ -479,6 +482,13 @@ def gaps(
             ratio_same = 100.0 * places / children.where(children > 0)
         ratio2 = agg["places_per_100"] if "places_per_100" in agg.columns else np.nan * children
         share_beyond = 1.0 - agg["share_covered"]
+        if has_capacity and "fca2" in frame.columns:
+            below = (100.0 * frame["fca2"].to_numpy(dtype=float) < n).astype(float)
+            cw = c.to_numpy(dtype=float)
+            num_b = pd.Series(cw * below).groupby(origin_area.to_numpy()).sum()
+            share_below = (num_b.reindex(area_index) / children.where(children > 0)).astype(float)
+        else:
+            share_below = pd.Series(np.nan, index=area_index)
         missing = (n / 100.0 * children - places).clip(lower=0.0)
         missing2 = ((n - ratio2) / 100.0 * children).clip(lower=0.0)
         if has_capacity:
@@ -515,6 +525,7 @@ def gaps(
                 "norm": n,
                 "missing_places": missing,
                 "missing_places_2sfca": missing2,
+                "share_below_norm": share_below,
                 "share_beyond_catchment": share_beyond,
                 "share_unreachable": agg["share_unreachable"],
                 "mean_dist_m": agg["mean_dist_m"],
@@ -1231,6 +1242,7 @@ _DEFAULT_RATES = {
         "mean_dist_m",
         "shortfall",
         "gap_score",
+        "share_below_norm",
         "share_covered",
         "median_dist_m",
     ),

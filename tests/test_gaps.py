@@ -77,6 +77,8 @@ def test_gaps_hand_computed(town):
     np.testing.assert_allclose(g["missing_places"], [0.9, 0.0, 13.2])
     np.testing.assert_allclose(g["missing_places_2sfca"], [0.9, 0.0, 13.2])
     np.testing.assert_allclose(g["share_beyond_catchment"], [0.0, 0.0, 1.0])
+    # 100 fca2 = 30, 30 | 40 | 0 against 33
+    np.testing.assert_allclose(g["share_below_norm"], [1.0, 0.0, 1.0])
     np.testing.assert_allclose(g["mean_dist_m"], [300.0, 200.0, 3100.0])
     np.testing.assert_allclose(g["share_income_related"], [1.0, 0.0, np.nan])
     np.testing.assert_allclose(g["need"], [45.0, 10.0, 60.0])
