@@ -737,6 +737,9 @@ class _MapBuilder:
         self.m = _map_class()(
             location=None, tiles=None, max_zoom=19, zoom_control=True, control_scale=False
         )
+        # folium hands max_zoom to its tile layer only; without tiles the map itself needs
+        # it, or Leaflet.markercluster stops with "Map has no maxZoom specified"
+        self.m.options["maxZoom"] = 19
         # leave room for the control column on the right (layers, then legend)
         self.m.fit_bounds(
             _bounds_latlon(areas), padding_top_left=(20, 20), padding_bottom_right=(350, 20)

@@ -288,3 +288,29 @@ def test_real_brussels_sectors_open_offline(browser, real, tmp_path):
         expect(opened.page.locator("#bg-legend")).to_be_visible()
     finally:
         opened.close()
+
+
+def test_dense_services_cluster_and_split_when_zoomed_in(browser, tmp_path):
+    rng = np.random.default_rng(1)
+    pts = rng.uniform([650000, 670000], [651500, 671500], size=(80, 2))
+    import geopandas as gpd
+
+    services = gpd.GeoDataFrame(
+        {"service_kind": ["playground"] * 80, "capacity": np.nan},
+        geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]),
+        crs="EPSG:3812",
+    )
+    m = bg.reach_map(make_areas(), indicators="fca2", services=services, tiles=False)
+    opened = Opened(browser, bg.save_map(m, tmp_path / "speeltuinen.html"))
+    try:
+        page = opened.page
+        clusters = page.locator(".bg-cluster")
+        expect(clusters.first).to_be_visible()
+        total = sum(int(t) for t in clusters.all_inner_texts())
+        singles = page.locator(SERVICES_PANE).count()
+        assert total + singles == 80  # every playground is in a cluster or on its own
+        page.evaluate("Object.values(window).find(v => v instanceof L.Map).setZoom(17)")
+        expect(page.locator(SERVICES_PANE)).not_to_have_count(singles)
+        assert opened.errors == [] and opened.console_errors() == []
+    finally:
+        opened.close()
