@@ -947,9 +947,21 @@ def _read_sectors(cfg: AnalysisConfig):
         only = cfg.municipality[0] if cfg.municipality else None
         return bg.read_sectors(cfg.sectors, municipality=only)
     parts = [bg.read_sectors(cfg.sectors, municipality=m) for m in cfg.municipality]
-    sectors = pd.concat(parts)
-    sectors.attrs = dict(parts[0].attrs)
-    return sectors[~sectors.index.duplicated()]
+    tables = [p.attrs.get("set_aside") for p in parts]
+    attrs = dict(parts[0].attrs)
+    stripped = []
+    for part in parts:
+        part = part.copy()
+        part.attrs = {}  # DataFrames in attrs cannot be compared by pd.concat
+        stripped.append(part)
+    sectors = pd.concat(stripped)
+    sectors = sectors[~sectors.index.duplicated()]
+    tables = [t for t in tables if isinstance(t, pd.DataFrame) and len(t)]
+    if tables:  # the same file read once per municipality: each unused row once
+        keys = [c for c in ("source", "row", "reason") if c in tables[0].columns]
+        attrs["set_aside"] = pd.concat(tables, ignore_index=True).drop_duplicates(keys)
+    sectors.attrs = attrs
+    return sectors
 
 
 def _concat_services(frames: Sequence[Any]):

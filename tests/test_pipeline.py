@@ -394,3 +394,20 @@ def test_areas_are_proposed_when_no_areas_file_is_given(sample):
     assert areas["children_0_17"].sum() == pytest.approx(analysis.sectors["children_0_17"].sum())
     assert (areas["children_0_17"] >= 1500).all()
     assert "areas proposed from contiguous sectors (no areas file given)" in analysis.notes
+
+
+def test_selecting_municipalities(sample):
+    import geopandas as gpd
+
+    raw = gpd.read_file(sample["sectors"])
+    wijken = pd.read_csv(sample["areas"], sep=";", encoding="utf-8-sig", dtype=str)
+    config = _straight_config(sample)
+    config["inputs"]["municipality"] = ["46091", "Hazelbeke"]  # by NIS code and by name
+    both = run_config(config, write=False, quiet=True)
+    assert len(both.sectors) == len(raw)
+    config["inputs"]["municipality"] = "Lindevoorde"
+    one = run_config(config, write=False, quiet=True)
+    assert len(one.sectors) == (raw["cd_munty_refnis"] == "46091").sum()
+    in_one = wijken.loc[wijken["statsec"].str.startswith("46091"), "wijknr"].nunique()
+    assert len(one.areas) == in_one
+    assert set(one.sector_indicators["municipality_nis"]) == {"46091"}
