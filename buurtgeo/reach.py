@@ -329,11 +329,106 @@ class _Euclid:
     def prepare(self, x: np.ndarray, y: np.ndarray) -> _Points:
         return _Points(x, y)
 
-    def nearest(self, s: _Points) -> np.ndarray:
+    def nearest(self, s: _Points, known: np.ndarray | None = None) -> np.ndarray:
+        """Straight-line distance to the nearest service; ``known`` (inf = not known yet)
+        are nearest distances found by the grid kernels, only the rest is queried."""
         if len(s) == 0 or self.n == 0:
             return np.full(self.n, np.inf)
-        dist, _ = cKDTree(np.column_stack([s.x, s.y])).query(self.xy, k=1, workers=-1)
-        return np.asarray(dist, dtype=np.float64)
+        tree = cKDTree(np.column_stack([s.x, s.y]))
+        if known is None:
+            dist, _ = tree.query(self.xy, k=1, workers=-1)
+            return np.asarray(dist, dtype=np.float64)
+        dist = known.copy()
+        todo = np.flatnonzero(np.isinf(dist))
+        if len(todo):
+            dist[todo], _ = tree.query(self.xy[todo], k=1, workers=-1)
+        return dist
+
+    def _grid(self, radius: float) -> tuple[Any, ...]:
+        """Origins bucketed in square cells of about radius/2, sorted by cell (row-major)."""
+        x, y = self.xy[:, 0], self.xy[:, 1]
+        x0, y0 = float(x.min()), float(y.min())
+        w, h = float(x.max()) - x0, float(y.max()) - y0
+        # cells of radius/2, but never many more cells than origins
+        cs = max(radius / 2.0, math.sqrt(max(w * h, 1.0) / max(4 * self.n, 1024)))
+        ncx, ncy = int(w // cs) + 1, int(h // cs) + 1
+        cx = np.minimum(((x - x0) // cs).astype(np.int64), ncx - 1)
+        cy = np.minimum(((y - y0) // cs).astype(np.int64), ncy - 1)
+        cell = cy * ncx + cx
+        order = np.argsort(cell, kind="stable")
+        counts = np.bincount(cell, minlength=ncx * ncy)
+        starts = np.cumsum(counts) - counts
+        return x0, y0, cs, ncx, ncy, starts, counts, order
+
+    def accumulate(
+        self,
+        s: _Points,
+        population: np.ndarray,
+        supply: np.ndarray,
+        has_cap: np.ndarray,
+        r: float,
+        decay: str,
+        extras: Sequence[float],
+    ) -> tuple[np.ndarray, ...]:
+        """Counts, capacity and 2SFCA in two compiled passes over a bucket grid of origins.
+
+        For each service the kernels scan the rows of cells that cover its disc (origins
+        of a row of cells are contiguous in memory) and keep ``d = sqrt(dx^2 + dy^2) <=
+        radius``; no pair is ever stored.
+        """
+        n, n_s = self.n, len(s)
+        ex = np.asarray(extras, dtype=np.float64)
+        within = np.zeros(n, dtype=np.int64)
+        cap_within = np.zeros(n)
+        access = np.zeros(n)
+        ex_within = np.zeros((len(ex), n), dtype=np.int64)
+        ex_cap = np.zeros((len(ex), n))
+        used = np.zeros(n_s, dtype=np.bool_)
+        demand = np.zeros(n_s)
+        self.near_within = np.full(n, np.inf)
+        if n == 0 or n_s == 0:
+            return within, cap_within, access, ex_within, ex_cap, used, demand
+        radius = max([r, *extras])
+        x0, y0, cs, ncx, ncy, starts, counts, order = self._grid(radius)
+        ox = np.ascontiguousarray(self.xy[order, 0])
+        oy = np.ascontiguousarray(self.xy[order, 1])
+        pop = np.ascontiguousarray(np.asarray(population, dtype=np.float64)[order])
+        supply = np.ascontiguousarray(supply, dtype=np.float64)
+        sx = np.ascontiguousarray(s.x, dtype=np.float64)
+        sy = np.ascontiguousarray(s.y, dtype=np.float64)
+        code = _DECAY_CODES[decay]
+        grid = (sx, sy, x0, y0, cs, ncx, ncy, starts, counts, ox, oy)
+        near = np.full(n, np.inf)
+        _grid_pass_demand(
+            *grid,
+            pop,
+            supply,
+            r,
+            code,
+            ex,
+            radius,
+            demand,
+            within,
+            cap_within,
+            ex_within,
+            ex_cap,
+            used,
+            near,
+        )
+        ratio = np.divide(supply, demand, out=np.zeros(n_s), where=(demand > 0) & has_cap)
+        _grid_pass_access(*grid, r, code, ratio, access)
+        back = np.empty_like(order)  # cell order -> input order
+        back[order] = np.arange(n, dtype=back.dtype)
+        self.near_within = near[back]  # read by nearest(): only the rest needs the KD-tree
+        return (
+            within[back],
+            cap_within[back],
+            access[back],
+            ex_within[:, back],
+            ex_cap[:, back],
+            used,
+            demand,
+        )
 
     def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
         """Yield ``(service, origin, d)`` with ``d <= radius``; each block holds whole services."""
@@ -555,6 +650,95 @@ def _pass_access(
             access[i] += _w(d, r, code) * ratio[j]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _cell_range(
+    v: float, radius: float, v0: float, cs: float, n_cells: int
+) -> tuple[int, int]:  # pragma: no cover - compiled
+    pad = radius * (1.0 + 1e-12) + 1e-9  # never miss an origin to rounding
+    lo = max(int(math.floor((v - pad - v0) / cs)), 0)
+    hi = min(int(math.floor((v + pad - v0) / cs)), n_cells - 1)
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def _grid_pass_demand(
+    sx,
+    sy,
+    x0,
+    y0,
+    cs,
+    ncx,
+    ncy,
+    starts,
+    counts,
+    ox,
+    oy,
+    pop,
+    supply,
+    r,
+    code,
+    extras,
+    radius,
+    demand,
+    within,
+    cap_within,
+    ex_within,
+    ex_cap,
+    used,
+    nearest,
+):  # pragma: no cover - compiled
+    """Straight-line step 1 (see _pass_demand), scanning rows of grid cells; also the
+    nearest distance of every origin with a service within the radius."""
+    for j in range(sx.shape[0]):
+        gx0, gx1 = _cell_range(sx[j], radius, x0, cs, ncx)
+        gy0, gy1 = _cell_range(sy[j], radius, y0, cs, ncy)
+        if gx1 < gx0:
+            continue
+        for gy in range(gy0, gy1 + 1):
+            c0 = gy * ncx + gx0
+            c1 = gy * ncx + gx1
+            for i in range(starts[c0], starts[c1] + counts[c1]):
+                dx = ox[i] - sx[j]
+                dy = oy[i] - sy[j]
+                d = math.sqrt(dx * dx + dy * dy)
+                if d > radius:
+                    continue
+                if d < nearest[i]:
+                    nearest[i] = d
+                for e in range(extras.shape[0]):
+                    if d <= extras[e]:
+                        ex_within[e, i] += 1
+                        ex_cap[e, i] += supply[j]
+                if d <= r:
+                    demand[j] += _w(d, r, code) * pop[i]
+                    within[i] += 1
+                    cap_within[i] += supply[j]
+                    used[j] = True
+
+
+@njit(cache=True, nogil=True)
+def _grid_pass_access(
+    sx, sy, x0, y0, cs, ncx, ncy, starts, counts, ox, oy, r, code, ratio, access
+):  # pragma: no cover - compiled
+    """Straight-line step 2: A_i += w(d_ij) R_j."""
+    for j in range(sx.shape[0]):
+        if ratio[j] == 0.0:
+            continue
+        gx0, gx1 = _cell_range(sx[j], r, x0, cs, ncx)
+        gy0, gy1 = _cell_range(sy[j], r, y0, cs, ncy)
+        if gx1 < gx0:
+            continue
+        for gy in range(gy0, gy1 + 1):
+            c0 = gy * ncx + gx0
+            c1 = gy * ncx + gx1
+            for i in range(starts[c0], starts[c1] + counts[c1]):
+                dx = ox[i] - sx[j]
+                dy = oy[i] - sy[j]
+                d = math.sqrt(dx * dx + dy * dy)
+                if d <= r:
+                    access[i] += _w(d, r, code) * ratio[j]
+
+
 def _expand(nodes: np.ndarray, counts: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Positions (into the node-sorted origin order) of every origin at each pair's node."""
     total = int(counts.sum())
@@ -610,7 +794,6 @@ def _compute(
     has_cap = ~np.isnan(capacity)
     supply = np.where(has_cap, capacity, 0.0)
 
-    dist = engine.nearest(services)
     within = np.zeros(n, dtype=np.int64)
     cap_within = np.zeros(n)
     access = np.zeros(n)
@@ -620,14 +803,19 @@ def _compute(
     demand = np.zeros(n_s)
 
     radius = max([r, *extras])
-    if isinstance(engine, _OnNetwork) and isinstance(decay, str):
+    if isinstance(decay, str):  # compiled kernels; a callable decay takes the numpy path
         within, cap_within, access, ex_w, ex_c, used, demand = engine.accumulate(
             services, population, supply, has_cap, r, decay, extras
         )
         extra_within = {e: ex_w[k] for k, e in enumerate(extras)}
         extra_cap = {e: ex_c[k] for k, e in enumerate(extras)}
         blocks: Iterator[tuple[np.ndarray, ...]] = iter(())
+        if isinstance(engine, _Euclid):
+            dist = engine.nearest(services, known=engine.near_within)
+        else:
+            dist = engine.nearest(services)
     else:
+        dist = engine.nearest(services)
         blocks = engine.pair_blocks(services, radius)
     for svc, origin, d in blocks:
         for e in extras:

@@ -194,6 +194,29 @@ def test_straight_line_matches_dense_reference(orig, serv, r, decay):
     np.testing.assert_allclose(res["fca2"], w @ ratio, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("r", [0.5, 150.0, 900.0, 20_000.0])
+def test_straight_line_compiled_equals_numpy_path(r):
+    """Named decays run compiled over a bucket grid; a callable decay runs on KD-tree pairs."""
+    rng = np.random.default_rng(5)
+    x = np.r_[rng.uniform(0, 5000, 300), rng.uniform(0, 5000, 5)]  # some on a line
+    y = np.r_[rng.uniform(0, 3000, 300), np.full(5, 1500.0)]
+    o = points(x, y, population=rng.integers(0, 9, x.size))
+    s = points(
+        np.r_[rng.uniform(-500, 5500, 40), x[:3]],  # some outside the origins' box, some on origins
+        np.r_[rng.uniform(-500, 3500, 40), y[:3]],
+        capacity=rng.uniform(0, 9, 43),
+    )
+    extras = (r / 3, 2 * r)
+    for name, fn in (
+        ("step", lambda d: np.ones_like(d)),
+        ("linear", lambda d: 1 - d / r),
+        ("gaussian", lambda d: decay_weights(d, catchment_m=r, decay="gaussian")),
+    ):
+        fast = reach(o, s, catchment_m=r, decay=name, extra_catchments_m=extras)
+        slow = reach(o, s, catchment_m=r, decay=fn, extra_catchments_m=extras)
+        pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12, atol=1e-15)
+
+
 # --------------------------------------------------------------------------------------
 # cross-check against PySAL access
 # --------------------------------------------------------------------------------------
