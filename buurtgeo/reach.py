@@ -14,12 +14,18 @@ ends, as pandana and osmnx do::
 
     d_ij = offset(i) + D(node(i), node(j)) + offset(j)
 
+How it is computed
+------------------
 Origins and services are snapped to the network once per call (once per
 :func:`reach_all` call for all kinds); shortest paths are computed from the service
 nodes (one multi-source pass for the nearest service, one bounded search per service
-for the catchment), at node level, and expanded to the origins of each node with
-vectorised numpy (``argsort`` + ``bincount`` + ``repeat``). Work is done in blocks of
-services so that memory stays bounded whatever the number of origins.
+for the catchment) at node level. Origins are sorted by node (nearest first within a
+node), and two compiled passes (numba, cached on disk) walk the origins of each
+(service, node) pair: the first sums the demand on each service, the second adds
+``w R_j`` to each origin. Straight-line reach does the same over a bucket grid of
+origins (cells of about R/2). No origin-level pair table is ever stored, services are
+processed in blocks, so memory stays O(origins + one block of node pairs). A callable
+decay takes an equivalent vectorised numpy path (``bincount`` over pair blocks).
 
 Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 ------------------------------------------------------------------------
