@@ -418,27 +418,29 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
             )
     parts += [f"<h2>{escape(words['indicator'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
 
-    # gaps (columns added by buurtgeo.gaps, when present)
-    gap_columns = [
-        c
-        for c in areas.columns
-        if c not in ("geometry",)
-        and (
-            "gap" in c
-            or "missing" in c
-            or c.startswith("class")
-            or c.startswith("rank")
-            or "need" in c
-        )
+    # gaps (columns added by buurtgeo.gaps, when present): one row per kind
+    gap_measures = [
+        base
+        for base in GAP_MEASURES
+        if any(f"{base}__{k}" in areas.columns for k in analysis.kinds)
     ]
-    if gap_columns:
-        rows = "".join(
-            f"<tr><td>{escape(label(c, language))}</td><td class='n'>"
-            f"{escape(_format(c, row[c], language) if _is_number(row[c]) else str(row[c]))}"
-            "</td></tr>"
-            for c in gap_columns
+    if gap_measures:
+        head_g = (
+            f"<tr><th>{escape(words['kind'])}</th>"
+            + "".join(
+                f"<th class='n'>{escape(label(base, language))}</th>" for base in gap_measures
+            )
+            + "</tr>"
         )
-        parts += [f"<h2>{escape(words['gaps'])}</h2>", f"<table>{rows}</table>"]
+        rows = []
+        for kind in analysis.kinds:
+            cells = ""
+            for base in gap_measures:
+                align = "" if base == "class_label" else " class='n'"
+                text = _gap_cell(base, row.get(f"{base}__{kind}"), language)
+                cells += f"<td{align}>{escape(text)}</td>"
+            rows.append(f"<tr><td>{escape(service_kinds()[kind].label(language))}</td>{cells}</tr>")
+        parts += [f"<h2>{escape(words['gaps'])}</h2>", f"<table>{head_g}{''.join(rows)}</table>"]
 
     # services in and near
     if len(near):
@@ -486,8 +488,25 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
     return _page(f"{words['title']} {name}", "\n".join(parts), language)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+#: Gap measures shown per kind (from :func:`buurtgeo.gaps`, via the pipeline's area table).
+GAP_MEASURES: tuple[str, ...] = (
+    "places_per_100_in_area",
+    "missing_places",
+    "need",
+    "gap_score",
+    "gap_rank",
+    "class_label",
+)
+
+
+def _gap_cell(base: str, value: Any, language: str) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if base == "class_label":
+        return _text(value)
+    if base in ("gap_rank", "missing_places"):
+        return _number(float(value), 0, language)
+    return _number(float(value), 1, language)
 
 
 def _footer(analysis: Any) -> str:

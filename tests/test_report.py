@@ -133,3 +133,16 @@ def test_english(analysis):
     english = replace(analysis, config=replace(analysis.config, language="en"))
     page = fact_sheet(english, english.area_indicators.index[0])
     assert 'lang="en"' in page and "Study area" in page and "Share of children within reach" in page
+
+
+def test_gap_table_per_kind(analysis, sheets):
+    areas = analysis.indicators("area", kind="childcare_baby")
+    area_id = areas.index[0]
+    section = sheets[area_id].split("<h2>Hiaten</h2>")[1].split("</table>")[0]
+    row = re.search(
+        r"<tr><td>Kinderopvang baby's en peuters</td>(.*?)</tr>", html.unescape(section)
+    )
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+    assert cells[-1] == areas.loc[area_id, "class_label"]
+    assert cells[-2] == str(int(areas.loc[area_id, "gap_rank"]))
