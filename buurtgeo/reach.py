@@ -316,6 +316,43 @@ class _Points:
         return len(self.x)
 
 
+class _Sums:
+    """What the compiled passes add up, per origin (in the kernels' sorted order) and per
+    service."""
+
+    def __init__(self, n: int, n_s: int, n_extra: int) -> None:
+        self.within = np.zeros(n, dtype=np.int64)
+        self.cap_within = np.zeros(n)
+        self.access = np.zeros(n)
+        self.ex_within = np.zeros((n_extra, n), dtype=np.int64)
+        self.ex_cap = np.zeros((n_extra, n))
+        self.used = np.zeros(n_s, dtype=np.bool_)
+        self.demand = np.zeros(n_s)
+
+    def step1(self) -> tuple[np.ndarray, ...]:
+        """The arguments the step-1 kernels write to, in their order."""
+        return (self.demand, self.within, self.cap_within, self.ex_within, self.ex_cap, self.used)
+
+    def ratio(self, supply: np.ndarray, has_cap: np.ndarray) -> np.ndarray:
+        """``R_j = S_j / demand_j`` (0 without demand or capacity)."""
+        d = self.demand
+        return np.divide(supply, d, out=np.zeros(len(d)), where=(d > 0) & has_cap)
+
+    def in_input_order(self, order: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The sums with origins back in input order (``order[q]`` = input row of q)."""
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order), dtype=back.dtype)
+        return (
+            self.within[back],
+            self.cap_within[back],
+            self.access[back],
+            self.ex_within[:, back],
+            self.ex_cap[:, back],
+            self.used,
+            self.demand,
+        )
+
+
 class _Euclid:
     """Straight-line distances with scipy KD-trees."""
 
@@ -384,16 +421,10 @@ class _Euclid:
         """
         n, n_s = self.n, len(s)
         ex = np.asarray(extras, dtype=np.float64)
-        within = np.zeros(n, dtype=np.int64)
-        cap_within = np.zeros(n)
-        access = np.zeros(n)
-        ex_within = np.zeros((len(ex), n), dtype=np.int64)
-        ex_cap = np.zeros((len(ex), n))
-        used = np.zeros(n_s, dtype=np.bool_)
-        demand = np.zeros(n_s)
+        sums = _Sums(n, n_s, len(ex))
         self.near_within = np.full(n, np.inf)
         if n == 0 or n_s == 0:
-            return within, cap_within, access, ex_within, ex_cap, used, demand
+            return sums.in_input_order(np.arange(n))
         radius = max([r, *extras])
         x0, y0, cs, ncx, ncy, starts, counts, order = self._grid(radius)
         ox = np.ascontiguousarray(self.xy[order, 0])
@@ -405,36 +436,11 @@ class _Euclid:
         code = _DECAY_CODES[decay]
         grid = (sx, sy, x0, y0, cs, ncx, ncy, starts, counts, ox, oy)
         near = np.full(n, np.inf)
-        _grid_pass_demand(
-            *grid,
-            pop,
-            supply,
-            r,
-            code,
-            ex,
-            radius,
-            demand,
-            within,
-            cap_within,
-            ex_within,
-            ex_cap,
-            used,
-            near,
-        )
-        ratio = np.divide(supply, demand, out=np.zeros(n_s), where=(demand > 0) & has_cap)
-        _grid_pass_access(*grid, r, code, ratio, access)
-        back = np.empty_like(order)  # cell order -> input order
-        back[order] = np.arange(n, dtype=back.dtype)
-        self.near_within = near[back]  # read by nearest(): only the rest needs the KD-tree
-        return (
-            within[back],
-            cap_within[back],
-            access[back],
-            ex_within[:, back],
-            ex_cap[:, back],
-            used,
-            demand,
-        )
+        _grid_pass_demand(*grid, pop, supply, r, code, ex, radius, *sums.step1(), near)
+        _grid_pass_access(*grid, r, code, sums.ratio(supply, has_cap), sums.access)
+        self.near_within = np.empty(n)
+        self.near_within[order] = near  # input order; nearest() queries only the rest
+        return sums.in_input_order(order)
 
     def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
         """Yield ``(service, origin, d)`` with ``d <= radius``; each block holds whole services."""
@@ -542,40 +548,19 @@ class _OnNetwork:
         No origin-level pair is ever stored: for each (service, node) pair the kernels walk
         the node's origins (nearest first) and stop at the radius.
         """
-        n, n_s = self.n, len(s)
         ex = np.asarray(extras, dtype=np.float64)
-        # per-origin arrays in node order (position q = rank in self.order): the kernels
+        # per-origin sums in node order (position q = rank in self.order): the kernels
         # then read and write contiguous memory for each node
-        within = np.zeros(n, dtype=np.int64)
-        cap_within = np.zeros(n)
-        access = np.zeros(n)
-        ex_within = np.zeros((len(ex), n), dtype=np.int64)
-        ex_cap = np.zeros((len(ex), n))
-        used = np.zeros(n_s, dtype=np.bool_)
-        demand = np.zeros(n_s)
+        sums = _Sums(self.n, len(s), len(ex))
         code = _DECAY_CODES[decay]
         pop = np.ascontiguousarray(np.asarray(population, dtype=np.float64)[self.order])
         supply = np.ascontiguousarray(supply, dtype=np.float64)
-        radius = max([r, *extras])
-        for svc, nodes, d_node in self.node_pair_blocks(s, radius):
+        for svc, nodes, d_node in self.node_pair_blocks(s, max([r, *extras])):
             args = (svc, nodes, d_node, self.starts, self.counts, self.offset_sorted)
-            _pass_demand(
-                *args, pop, supply, r, code, ex, demand, within, cap_within, ex_within, ex_cap, used
-            )
+            _pass_demand(*args, pop, supply, r, code, ex, *sums.step1())
             # demand of this block's services is complete: all their pairs were seen
-            ratio = np.divide(supply, demand, out=np.zeros(n_s), where=(demand > 0) & has_cap)
-            _pass_access(*args, r, code, ratio, access)
-        back = np.empty_like(self.order)  # node order -> input order
-        back[self.order] = np.arange(n, dtype=back.dtype)
-        return (
-            within[back],
-            cap_within[back],
-            access[back],
-            ex_within[:, back],
-            ex_cap[:, back],
-            used,
-            demand,
-        )
+            _pass_access(*args, r, code, sums.ratio(supply, has_cap), sums.access)
+        return sums.in_input_order(self.order)
 
 
 # --------------------------------------------------------------------------------------
@@ -593,6 +578,22 @@ def _w(d: float, r: float, code: int) -> float:  # pragma: no cover - compiled
     if code == 1:
         return 1.0 - d / r
     return (math.exp(-0.5 * (d / r) ** 2) - _GAUSS_FLOOR) / (1.0 - _GAUSS_FLOOR)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _visit(
+    i, j, d, r, code, extras, pop, supply, demand, within, cap_within, ex_within, ex_cap, used
+):  # pragma: no cover - compiled
+    """Step 1 for one (origin i, service j) pair at distance d <= max radius."""
+    for e in range(extras.shape[0]):
+        if d <= extras[e]:
+            ex_within[e, i] += 1
+            ex_cap[e, i] += supply[j]
+    if d <= r:
+        demand[j] += _w(d, r, code) * pop[i]
+        within[i] += 1
+        cap_within[i] += supply[j]
+        used[j] = True
 
 
 @njit(cache=True, nogil=True)
@@ -627,15 +628,22 @@ def _pass_demand(
             d = base + offset[i]
             if d > radius:
                 break  # origins of a node come nearest first
-            for e in range(extras.shape[0]):
-                if d <= extras[e]:
-                    ex_within[e, i] += 1
-                    ex_cap[e, i] += supply[j]
-            if d <= r:
-                demand[j] += _w(d, r, code) * pop[i]
-                within[i] += 1
-                cap_within[i] += supply[j]
-                used[j] = True
+            _visit(
+                i,
+                j,
+                d,
+                r,
+                code,
+                extras,
+                pop,
+                supply,
+                demand,
+                within,
+                cap_within,
+                ex_within,
+                ex_cap,
+                used,
+            )
 
 
 @njit(cache=True, nogil=True)
@@ -711,15 +719,22 @@ def _grid_pass_demand(
                     continue
                 if d < nearest[i]:
                     nearest[i] = d
-                for e in range(extras.shape[0]):
-                    if d <= extras[e]:
-                        ex_within[e, i] += 1
-                        ex_cap[e, i] += supply[j]
-                if d <= r:
-                    demand[j] += _w(d, r, code) * pop[i]
-                    within[i] += 1
-                    cap_within[i] += supply[j]
-                    used[j] = True
+                _visit(
+                    i,
+                    j,
+                    d,
+                    r,
+                    code,
+                    extras,
+                    pop,
+                    supply,
+                    demand,
+                    within,
+                    cap_within,
+                    ex_within,
+                    ex_cap,
+                    used,
+                )
 
 
 @njit(cache=True, nogil=True)
