@@ -710,6 +710,13 @@ def _kind_targets(cfg: AnalysisConfig, kinds: Sequence[str]) -> dict[str, tuple[
     return {k: tuple(cfg.age_bands_by_kind.get(k, vocabulary[k].target)) for k in kinds}
 
 
+def _missing(value: Any) -> bool:
+    """True for None, NA and NaN (scalars only; anything else is a value)."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
 def _flatten_set_aside(table: pd.DataFrame | None, stage: str) -> pd.DataFrame:
     """Canonical four columns + the source row's values as one ``col=value | …`` text."""
     columns = ["stage", "source", "row", "column", "reason", "values"]
@@ -721,7 +728,7 @@ def _flatten_set_aside(table: pd.DataFrame | None, stage: str) -> pd.DataFrame:
     }
     rest = [c for c in table.columns if c not in head]
     values = [
-        " | ".join(f"{c}={v}" for c, v in zip(rest, row, strict=True) if v is not None and v == v)
+        " | ".join(f"{c}={v}" for c, v in zip(rest, row, strict=True) if not _missing(v))
         for row in table[rest].astype(object).itertuples(index=False, name=None)
     ]
     out = pd.DataFrame({"stage": stage, **head, "values": values}, index=table.index)
