@@ -384,7 +384,9 @@ class _Euclid:
         dist = known.copy()
         todo = np.flatnonzero(np.isinf(dist))
         if len(todo):
-            dist[todo], _ = tree.query(self.xy[todo], k=1, workers=-1)
+            # threads only pay off for many queries
+            workers = -1 if len(todo) > 200_000 else 1
+            dist[todo], _ = tree.query(self.xy[todo], k=1, workers=workers)
         return dist
 
     def _grid(self, radius: float) -> tuple[Any, ...]:
