@@ -81,6 +81,11 @@ path = "kinderopvanglocaties.csv"
 path = "voorzieningen_kinderen_gezinnen.csv"
 # kind = "childcare_baby"                        # optional: one kind for the whole file
 # columns = { name = "Naam", capacity = "Capaciteit", x = "X", y = "Y", crs = "EPSG:31370" }
+# kind_map = { PRENATAL = "consultatiebureau" }  # optional: source value → service kind
+
+# [[inputs.services]]                            # services from OpenStreetMap (.osm / .osm.pbf)
+# path = "belgium-latest.osm.pbf"
+# kinds = ["playground", "library"]
 
 [analysis]
 # kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
@@ -203,7 +208,14 @@ _SERVICE_SPEC: dict[str, tuple[Callable[[Any], bool], str]] = {
     "columns": (_is_str_map, "a table {canonical = source column}"),
     "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
     "layer": (_is_str, "a layer name"),
+    "crs": (_is_str, "a CRS, e.g. 'EPSG:31370'"),
+    "kind_map": (
+        lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+        "a table {source value = service kind}",
+    ),
+    "kinds": (_is_str_list, "a list of service kinds (OpenStreetMap files)"),
 }
+_OSM_SUFFIXES = (".osm", ".pbf", ".osm.bz2", ".osm.gz")
 _AGE_BANDS_SPEC: dict[str, tuple[Callable[[Any], bool], str]] = {
     "path": (_is_str, "a file path"),
     "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
@@ -223,6 +235,14 @@ class ServicesInput:
     columns: Mapping[str, str] | None = None
     sheet: str | int | None = None
     layer: str | None = None
+    crs: str | None = None
+    kind_map: Mapping[str, str] | None = None
+    kinds: tuple[str, ...] | None = None
+
+    @property
+    def is_osm(self) -> bool:
+        """True for an OpenStreetMap extract (read with :func:`buurtgeo.read_osm_services`)."""
+        return self.path.name.lower().endswith(_OSM_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -375,6 +395,11 @@ def parse_config(
             if "path" not in entry:
                 problems.append(f"{where}.path is required")
             check_kind(entry.get("kind"), f"{where}.kind")
+            kind_map = entry.get("kind_map")
+            for value in kind_map.values() if isinstance(kind_map, dict) else ():
+                check_kind(value, f"{where}.kind_map")
+            for value in entry.get("kinds", []) if _is_str_list(entry.get("kinds")) else []:
+                check_kind(value, f"{where}.kinds")
             path = existing(entry.get("path"), f"{where}.path")
             if path is not None:
                 services.append(
@@ -386,6 +411,11 @@ def parse_config(
                         else None,
                         sheet=entry.get("sheet"),
                         layer=entry.get("layer") if _is_str(entry.get("layer")) else None,
+                        crs=entry.get("crs") if _is_str(entry.get("crs")) else None,
+                        kind_map=dict(entry["kind_map"])
+                        if isinstance(entry.get("kind_map"), dict)
+                        else None,
+                        kinds=tuple(entry["kinds"]) if _is_str_list(entry.get("kinds")) else None,
                     )
                 )
 
@@ -810,13 +840,18 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("voorzieningen")
         frames = []
         for entry in cfg.services:
-            part = bg.read_services(
-                entry.path,
-                kind=entry.kind,
-                columns=dict(entry.columns) if entry.columns else None,
-                sheet=entry.sheet,
-                layer=entry.layer,
-            )
+            if entry.is_osm:
+                part = bg.read_osm_services(entry.path, kinds=entry.kinds)
+            else:
+                part = bg.read_services(
+                    entry.path,
+                    kind=entry.kind,
+                    columns=dict(entry.columns) if entry.columns else None,
+                    sheet=entry.sheet,
+                    layer=entry.layer,
+                    crs=entry.crs,
+                    kind_map=dict(entry.kind_map) if entry.kind_map else None,
+                )
             set_aside.append(_flatten_set_aside(_set_aside_of(part), "services"))
             frames.append(part)
         services = _concat_services(frames)

@@ -411,3 +411,34 @@ def test_selecting_municipalities(sample):
     in_one = wijken.loc[wijken["statsec"].str.startswith("46091"), "wijknr"].nunique()
     assert len(one.areas) == in_one
     assert set(one.sector_indicators["municipality_nis"]) == {"46091"}
+
+
+def test_services_from_openstreetmap_and_a_kind_map(sample, tmp_path):
+    import geopandas as gpd
+
+    sectors = gpd.read_file(sample["sectors"]).to_crs(4326)
+    points = sectors.representative_point().iloc[:2]
+    nodes = "".join(
+        f'<node id="{i}" version="1" lat="{p.y:.7f}" lon="{p.x:.7f}">'
+        f'<tag k="leisure" v="playground"/><tag k="name" v="Speelplein {i}"/></node>'
+        for i, p in enumerate(points, start=1)
+    )
+    osm = tmp_path / "poi.osm"
+    osm.write_text(f"<?xml version='1.0' encoding='UTF-8'?><osm version='0.6'>{nodes}</osm>")
+    city = pd.read_csv(sample["services"], sep=";", encoding="utf-8-sig", dtype=str)
+    city["Type voorziening"] = city["Type voorziening"].replace({"Bibliotheek": "BIB-FILIAAL"})
+    city_path = tmp_path / "city.csv"
+    city_path.write_bytes(b"\xef\xbb\xbf" + city.to_csv(sep=";", index=False).encode("utf-8"))
+    config = _straight_config(sample, kinds=["playground", "library"])
+    config["inputs"]["services"] = [
+        {"path": str(osm), "kinds": ["playground"]},
+        {"path": str(city_path), "kind_map": {"BIB-FILIAAL": "library"}},
+    ]
+    analysis = run_config(config, write=False, quiet=True)
+    used = analysis.services
+    assert {"osm-node-1", "osm-node-2"} <= set(used.index)
+    n_libraries = (city["Type voorziening"] == "BIB-FILIAAL").sum()
+    assert (used["service_kind"] == "library").sum() == n_libraries
+    with pytest.raises(ConfigError, match=r"kind_map: unknown service kind 'bieb'"):
+        config["inputs"]["services"][1]["kind_map"] = {"BIB-FILIAAL": "bieb"}
+        parse_config(config)
