@@ -297,7 +297,11 @@ def gaps(
     """Gap indicators per area and service kind: beschikbaar, bereikbaar, betaalbaar.
 
     For area ``a``, kind ``k`` with target band ``c`` (e.g. ``children_0_2``), origins
-    ``i ∈ a`` with ``c_i`` children, and the :func:`buurtgeo.reach` results per origin:
+    ``i ∈ a`` with ``c_i`` children, and the :func:`buurtgeo.reach` results per origin.
+    ``c`` is the demand population the reach was computed with (its
+    ``attrs["population"]``: ``reach(population=...)`` or ``reach_all(targets=...)``,
+    by default the kind's target band), so that the floating ratio is per child of
+    the population it was computed for:
 
     beschikbaar (available)
         ``places`` ``P_a = Σ S_j`` over the services of kind ``k`` located in ``a``
@@ -342,8 +346,9 @@ def gaps(
         ``attrs["sector_area"]``), from :func:`buurtgeo.propose_areas` or
         :func:`buurtgeo.read_areas`.
     origins : DataFrame
-        The origins the reach was computed for, with the target-band columns
-        (persons) and a ``sector_id`` (or ``area_id``) column, or indexed by sector.
+        The origins the reach was computed for, with its demand columns (persons; the
+        kind's target band unless ``reach`` names others) and a ``sector_id`` (or
+        ``area_id``) column, or indexed by sector.
     reach : DataFrame
         :func:`buurtgeo.reach_all` result (``<indicator>__<kind>`` columns) or one
         :func:`buurtgeo.reach` result (then give ``kinds=[kind]``), on
@@ -373,7 +378,8 @@ def gaps(
     DataFrame
         MultiIndex ``(area_id, service_kind)``, the columns of :data:`GAP_COLUMNS`.
         Select one kind with ``.xs('childcare_baby', level='service_kind')``.
-        ``attrs["services_outside_areas"]``: per kind, services in no area.
+        ``attrs["services_outside_areas"]``: per kind, services in no area;
+        ``attrs["demand"]``: per kind, the origin column(s) counted as children.
 
     Examples
     --------
@@ -406,12 +412,21 @@ def gaps(
     schema.require_metric_crs(areas, services, what=["areas", "services"])
     frames = _kind_frames(reach, kinds)
     norms = _norms(norm, frames, problems)
-    for k in frames:
-        try:
-            band = schema.get_service_kind(k).target
-        except InputError as exc:
-            problems.append(str(exc))
-            continue
+    demand: dict[str, list[str]] = {}
+    for k, frame in frames.items():
+        # the children counted are the demand the 2SFCA was computed with (reach's
+        # attrs["population"], e.g. a targets= override of reach_all); only without
+        # it the kind's target band: another population would break Σ c_i A_i = Σ S_j
+        spec = frame.attrs.get("population")
+        if isinstance(spec, str) and spec:
+            band = [spec] if spec in origins.columns else spec.split("+")
+        else:
+            try:
+                band = list(schema.get_service_kind(k).target)
+            except InputError as exc:
+                problems.append(str(exc))
+                continue
+        demand[k] = band
         for c in band:
             if c not in origins.columns:
                 problems.append(f"origins lack the target column {c!r} of kind {k!r}")
@@ -440,7 +455,7 @@ def gaps(
     outside: dict[str, int] = {}
     dep_missing = 0 if dep_origin is None else int(dep_origin.isna().sum())
     for k, frame in frames.items():
-        band = list(schema.get_service_kind(k).target)
+        band = demand[k]
         c = origins[band].apply(pd.to_numeric, errors="coerce").fillna(0.0).sum(axis=1)
         agg = aggregate_reach(frame, origins, by=origin_area, weight=c)
         agg = agg.reindex(area_index)
@@ -548,6 +563,7 @@ def gaps(
     out = out[list(GAP_COLUMNS)]
     out.attrs["services_outside_areas"] = outside
     out.attrs["norm"] = norms
+    out.attrs["demand"] = {k: "+".join(v) for k, v in demand.items()}
     out.attrs["origins_without_deprivation"] = dep_missing
     if suppress_below is not None:
         out = suppress_small(out, threshold=suppress_below)
@@ -680,8 +696,11 @@ def equity(
     norm : float, optional
         Access that counts as enough, for ``share_below_norm``.
     deprived : str or float, optional
-        Which units are deprived: a boolean column; or a fraction ``q`` — the most
-        deprived units holding the share ``q`` of the weight (default ``1/3``).
+        Which units are deprived: a boolean column; or a fraction ``q`` (default
+        ``1/3``): units whose weighted fractional rank by decreasing deprivation
+        ``(C_{i−1} + w_i/2) / W`` is under ``q`` (ties in row order; a unit is in when
+        more than half of its weight is). Units with unknown deprivation, access or
+        weight are in neither group.
     by : str, optional
         Column to compute the figures per group (e.g. ``'municipality_nis'``).
 
@@ -724,13 +743,19 @@ def equity(
             row["concentration_index"] = concentration_index(x, d, w)
             if isinstance(deprived, str):
                 flag = part[deprived].fillna(False).astype(bool).to_numpy()
+                rest_flag = ~flag
             else:
+                # only units with a known deprivation and weight are split; the others
+                # are neither deprived nor rest (as in the concentration index)
                 q = 1 / 3 if deprived is None else float(deprived)
-                order = np.argsort(-np.where(np.isfinite(d), d, -np.inf), kind="stable")
-                cum_before = np.cumsum(w[order]) - w[order]
+                known = np.flatnonzero(ok & np.isfinite(d))
+                order = known[np.argsort(-d[known], kind="stable")]
+                mid = np.cumsum(w[order]) - w[order] / 2
                 flag = np.zeros(len(part), dtype=bool)
-                flag[order] = cum_before < q * w.sum()
-            for name, sel in (("deprived", flag), ("rest", ~flag)):
+                flag[order] = mid < q * w[known].sum()
+                rest_flag = np.zeros(len(part), dtype=bool)
+                rest_flag[known] = ~flag[known]
+            for name, sel in (("deprived", flag), ("rest", rest_flag)):
                 s = ok & sel
                 ws = w[s].sum()
                 row[f"mean_access_{name}"] = (w[s] * x[s]).sum() / ws if ws > 0 else np.nan
