@@ -1260,6 +1260,9 @@ _DEFAULT_COUNTS = (
 )
 _DEFAULT_RATES = {
     "children": (
+        "need",
+        "missing_places",
+        "missing_places_2sfca",
         "places_per_100",
         "places_per_100_2sfca",
         "share_beyond_catchment",
@@ -1271,8 +1274,27 @@ _DEFAULT_RATES = {
         "share_covered",
         "median_dist_m",
     ),
-    "target_pop": ("places_per_100", "share_covered", "mean_dist_m", "median_dist_m", "fca2"),
+    "target_pop": (
+        "places_per_100",
+        "share_covered",
+        "share_unreachable",
+        "mean_dist_m",
+        "median_dist_m",
+        "mean_time_min",
+        "services_within",
+        "capacity_within",
+        "fca2",
+    ),
 }
+
+
+def _related(column: str, rates: Mapping[str, Sequence[str]]) -> list[str]:
+    """Rates hidden with a count: ``rates[column]``, or for ``<count>__<kind>`` the
+    ``<rate>__<kind>`` of ``rates[<count>]`` (wide tables of reach_all / the pipeline)."""
+    if column in rates:
+        return list(rates[column])
+    base, sep, kind = str(column).partition("__")
+    return [f"{r}__{kind}" for r in rates.get(base, ())] if sep else []
 
 
 def suppress_small(
@@ -1298,11 +1320,14 @@ def suppress_small(
         Smallest count that may be shown (persons or places).
     columns : sequence of str, optional
         Count columns to check; default those of ``children``, ``need``, ``places``,
-        ``missing_places``, ``missing_places_2sfca``, ``target_pop`` present.
+        ``missing_places``, ``missing_places_2sfca``, ``target_pop`` present, also as
+        ``<count>__<kind>`` in wide tables (:func:`buurtgeo.reach_all` aggregates).
     rates : dict count → list of columns, optional
-        Columns hidden together with a hidden count; default the rates of
-        :func:`gaps` for ``children`` and of :func:`buurtgeo.aggregate_reach` for
-        ``target_pop``.
+        Columns hidden together with a hidden count; default: with ``children``
+        everything :func:`gaps` derives from it (``need``, missing places, the
+        ratios, shares, mean distance, shortfall, gap score), with ``target_pop``
+        every weighted mean of :func:`buurtgeo.aggregate_reach`. For a count
+        ``<count>__<kind>`` the rates are ``<rate>__<kind>``.
     hide_zero : bool, default False
         Hide zero counts too.
 
@@ -1314,8 +1339,14 @@ def suppress_small(
     """
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold < 1:
         raise InputError("threshold must be a number >= 1", found=threshold)
-    cols = [c for c in (columns or _DEFAULT_COUNTS) if c in table.columns]
-    if columns is not None:
+    if columns is None:
+        cols = [
+            c
+            for c in table.columns
+            if c in _DEFAULT_COUNTS or str(c).partition("__")[0] in _DEFAULT_COUNTS
+        ]
+    else:
+        cols = [c for c in columns if c in table.columns]
         missing = [c for c in columns if c not in table.columns]
         if missing:
             raise MissingColumnError(
@@ -1329,7 +1360,7 @@ def suppress_small(
         small = (x < threshold) & ((x >= 0) if hide_zero else (x > 0))
         small = small.fillna(False).to_numpy(dtype=bool)
         hidden.loc[small, c] = True
-        for r in rates.get(c, ()):
+        for r in _related(c, rates):
             if r in table.columns:
                 hidden.loc[small, r] = True
     for c in hidden.columns[hidden.any().to_numpy()]:
