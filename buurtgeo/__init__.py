@@ -132,3 +132,11 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+# ``reach`` and ``gaps`` share their module's name. Importing such a submodule
+# (``import buurtgeo.reach``, which any user or library may do) sets the package attribute
+# to the module; binding the functions here, after their modules have loaded, keeps
+# ``bg.reach`` and ``bg.gaps`` the functions whatever is imported later.
+from buurtgeo.gaps import gaps  # noqa: E402
+from buurtgeo.reach import reach  # noqa: E402

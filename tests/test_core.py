@@ -105,3 +105,15 @@ def test_public_api_lists_the_stable_names():
     for name in ("read_sectors", "read_population", "read_services", "read_osm_services",
                  "read_network", "read_areas", "reach"):
         assert name in bg.__all__
+
+
+def test_functions_named_like_their_module_stay_functions():
+    import subprocess
+    import sys
+
+    code = (
+        "import buurtgeo.gaps, buurtgeo.reach, types, buurtgeo as bg;"
+        "print(isinstance(bg.gaps, types.FunctionType), isinstance(bg.reach, types.FunctionType))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
