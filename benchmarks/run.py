@@ -49,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
+_START = time.perf_counter()  # start of this process (workers: CPU share = CPU time / this)
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
@@ -520,7 +521,9 @@ def worker_main(name: str, ctx: Context, result_file: Path) -> int:
     out = run_task(name, ctx)
     out["peak_mb"] = _peak_mb()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out["cpu_s"] = usage.ru_utime + usage.ru_stime  # vs wall_s: how much the machine was shared
+    # CPU time vs wall time of the whole worker: how much of the machine it really had
+    out["cpu_s"] = usage.ru_utime + usage.ru_stime
+    out["process_wall_s"] = _clock() - _START
     tmp = result_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(out))
     tmp.replace(result_file)
@@ -892,6 +895,16 @@ def build_rows(ctx: Context, results: dict[str, dict]) -> tuple[list[Row], list[
             f"{k} {_fmt_s(v)} s" for k, v in e2e.get("times", {}).items() if k != "total"
         )
         notes.append(f"5  parts: {parts}; {e2e.get('info', {})}")
+    shares = [
+        f"{name} {100 * res['cpu_s'] / res['process_wall_s']:.0f}%"
+        for name, res in r.items()
+        if res.get("cpu_s") and res.get("process_wall_s")
+    ]
+    if shares:
+        notes.append(
+            "   CPU time / wall time per process (well below 100% = the CPUs were shared; "
+            "pandana and KD-tree queries may use 2 threads): " + ", ".join(shares)
+        )
     return rows, notes
 
 
