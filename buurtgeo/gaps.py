@@ -90,7 +90,10 @@ _LABELS = {
         "Aandeel kinderen buiten wandelafstand",
         "Share of children beyond walking distance",
     ),
-    "share_unreachable": ("Aandeel kinderen zonder bereik", "Share of children with no reach"),
+    "share_unreachable": (
+        "Aandeel kinderen zonder bereikbare voorziening",
+        "Share of children with no reachable service",
+    ),
     "share_income_related": (
         "Aandeel plaatsen met inkomenstarief",
         "Share of places with income-related tariff",
@@ -127,13 +130,18 @@ def _class_label(need: int, reach: int, language: str) -> str:
 
 
 def _tercile(values: pd.Series) -> pd.Series:
-    """Tercile class 1..3 by rank: ``ceil(3 · rank_avg / n)`` over the known values."""
+    """Tercile class 1..3 by mid-rank: ``ceil(3 · (rank_avg − ½) / n)`` over the known values.
+
+    The mid-rank percentile ``(rank_avg − ½) / n`` is symmetric (its mean is ½): equal
+    values all fall in class 2, and ``n`` distinct values split as evenly upward as
+    downward (4 values: 1, 2, 2, 3; ``rank_avg / n`` would give 1, 2, 3, 3).
+    """
     known = values.dropna()
     out = pd.Series(pd.NA, index=values.index, dtype="Int64")
     if len(known) == 0:
         return out
-    pct = known.rank(method="average", pct=True).to_numpy()
-    out.loc[known.index] = np.clip(np.ceil(3 * pct - 1e-9), 1, 3).astype(int)
+    mid = (known.rank(method="average").to_numpy() - 0.5) / len(known)
+    out.loc[known.index] = np.clip(np.ceil(3 * mid - 1e-9), 1, 3).astype(int)
     return out
 
 
@@ -332,7 +340,8 @@ def gaps(
         the best rank).
     classes
         ``need_class`` and ``reach_class``: terciles 1–3 within the kind
-        (``ceil(3 · percentile rank)``) of ``need`` and of the reach measure
+        (``ceil(3 · (rank − ½) / n)``, ties sharing their mean rank, over the ``n``
+        areas with children) of ``need`` and of the reach measure
         (``places_per_100_2sfca``, or ``1 − share_beyond_catchment`` without
         capacities); ``reach_class`` 1 = low reach. ``bivariate_class`` =
         ``'<need>-<reach>'`` (e.g. ``'3-1'``), ``class_label`` e.g. ``'hoge nood /

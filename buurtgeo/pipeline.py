@@ -1126,14 +1126,6 @@ def _register_labels() -> None:
         "Places per 100 children in the area itself",
     )
     register_label("gap_rank", "Rang (1 = grootste hiaat)", "Rank (1 = largest gap)")
-    register_label("n_sectors", "Aantal sectoren", "Number of sectors")
-    register_label("target_pop", "Kinderen in de doelgroep", "Children in the target group")
-    register_label(
-        "share_unreachable",
-        "Aandeel kinderen zonder bereikbare voorziening",
-        "Share of children with no reachable service",
-    )
-    register_label("mean_time_min", "Gemiddelde wandeltijd (min)", "Mean walking time (min)")
 
 
 def _gaps(cfg, areas, origins, reach, services, kinds, notes):

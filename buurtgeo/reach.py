@@ -46,8 +46,6 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 from __future__ import annotations
 
 import math
-import sys
-import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -1317,8 +1315,12 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
 # people-facing labels of the columns this module adds beyond schema's
 for _column, _nl, _en in (
     ("n_origins", "Aantal herkomstpunten", "Number of origins"),
-    ("target_pop", "Aantal kinderen (doelgroep)", "Children in the target group"),
-    ("share_unreachable", "Aandeel kinderen zonder bereik", "Share of children with no reach"),
+    ("target_pop", "Kinderen in de doelgroep", "Children in the target group"),
+    (
+        "share_unreachable",
+        "Aandeel kinderen zonder bereikbare voorziening",
+        "Share of children with no reachable service",
+    ),
     ("mean_time_min", "Gemiddelde wandeltijd (min)", "Mean walking time (min)"),
     ("outside_area", "Buiten het studiegebied", "Outside the study area"),
 ):
@@ -1545,20 +1547,3 @@ def aggregate_reach(
     out.attrs["origins_without_group"] = int((~has).sum())
     out.attrs["weight"] = weight if isinstance(weight, str) or weight is None else "custom"
     return out
-
-
-# --------------------------------------------------------------------------------------
-# ``buurtgeo.reach`` is both this module and the function :func:`reach`. When another
-# module runs ``from buurtgeo.reach import ...`` before anyone touches ``bg.reach``,
-# Python binds the package attribute ``reach`` to this module, and ``bg.reach(...)``
-# would fail. Making the module callable keeps ``bg.reach(origins, services, ...)``
-# working either way.
-# --------------------------------------------------------------------------------------
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return reach(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

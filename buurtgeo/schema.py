@@ -377,8 +377,29 @@ def label(column: str, language: str | None = None) -> str:
     return text
 
 
-def register_label(column: str, nl: str, en: str) -> None:
-    """Add or change the people-facing label of a column (used by modules that add indicators)."""
+def register_label(column: str, nl: str, en: str, *, replace: bool = False) -> None:
+    """Add the people-facing label of a column (modules that add indicators call this).
+
+    Registering the same text twice is harmless; registering a *different* text for a
+    known column raises, so labels never depend on which module happened to load last
+    (that would make outputs differ between runs).
+
+    Parameters
+    ----------
+    column : str
+        Column or indicator name, e.g. ``'share_unreachable'``.
+    nl, en : str
+        Dutch and English label.
+    replace : bool, default False
+        Allow changing an existing label (users customising their outputs).
+    """
+    known = _LABELS.get(column)
+    if known is not None and known != (nl, en) and not replace:
+        raise InputError(
+            f"label of {column!r} is already {known!r}",
+            found=(nl, en),
+            hint="Pass replace=True to change it",
+        )
     _LABELS[column] = (nl, en)
 
 

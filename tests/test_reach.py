@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import geopandas as gpd
@@ -463,7 +464,7 @@ def street():
 
 @pytest.mark.parametrize("decay", ["step", "gaussian"])
 def test_network_reach_equals_networkx(street, decay, monkeypatch):
-    import buurtgeo.reach as reach_mod
+    reach_mod = importlib.import_module("buurtgeo.reach")
 
     arrays, net, origins, services = street
     ref = _dense_reference(*arrays, origins, services, 400.0, decay)
@@ -503,18 +504,6 @@ def test_network_reach_all_and_bike_speed(street):
     np.testing.assert_allclose(
         bike["time_nearest_min"][finite], bike["dist_nearest_m"][finite] / (15_000 / 60)
     )
-
-
-def test_bg_reach_stays_callable_after_submodule_import(line, monkeypatch):
-    import sys
-
-    import buurtgeo as bg
-
-    origins, services = line
-    # what ``from buurtgeo.reach import reach_all`` does to the package when it runs first
-    monkeypatch.setattr(bg, "reach", sys.modules["buurtgeo.reach"], raising=False)
-    res = bg.reach(origins, services, catchment_m=200.0)
-    np.testing.assert_array_equal(res["dist_nearest_m"], [50, 50, 50])
 
 
 # --------------------------------------------------------------------------------------
