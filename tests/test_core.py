@@ -117,3 +117,18 @@ def test_functions_named_like_their_module_stay_functions():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_register_label_refuses_a_silent_change():
+    from buurtgeo.schema import _LABELS, register_label
+
+    try:
+        register_label("test_only_col", "Proef", "Test")
+        register_label("test_only_col", "Proef", "Test")  # same text: harmless
+        with pytest.raises(bg.InputError, match="already"):
+            register_label("test_only_col", "Andere tekst", "Other text")
+        assert bg.label("test_only_col") == "Proef"
+        register_label("test_only_col", "Andere tekst", "Other text", replace=True)
+        assert bg.label("test_only_col", "en") == "Other text"
+    finally:
+        _LABELS.pop("test_only_col", None)
