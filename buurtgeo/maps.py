@@ -34,7 +34,6 @@ import functools
 import html
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
+from buurtgeo._atomic import write_bytes
 from buurtgeo._offline import deterministic_ids, inline_assets
 from buurtgeo.errors import InputError
 from buurtgeo.options import get_option
@@ -2144,7 +2144,7 @@ def _save_figure(fig: Any, path: Path, fmt: str) -> None:
     buffer = io.BytesIO()
     with rc_context({"svg.hashsalt": "buurtgeo", "pdf.compression": 6}):
         fig.savefig(buffer, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.15)
-    _write_atomic(path, buffer.getvalue())
+    write_bytes(path, buffer.getvalue())
 
 
 # --------------------------------------------------------------------------------------
@@ -2233,21 +2233,6 @@ def map_html(m: Any) -> str:
     return inline_assets(page.render())
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
     """Write a map as a self-contained HTML file that opens offline by double-click.
 
@@ -2269,5 +2254,5 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
         raise InputError(
             "a map is saved as an HTML file", path=path, expected="a name ending in .html"
         )
-    _write_atomic(path, map_html(m).encode("utf-8"))
+    write_bytes(path, map_html(m).encode("utf-8"))
     return path

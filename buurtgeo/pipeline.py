@@ -29,7 +29,6 @@ from __future__ import annotations
 import difflib
 import io
 import math
-import os
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -41,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo._atomic import write_with
 from buurtgeo.errors import ConfigError, InputError
 from buurtgeo.schema import AGE_BANDS, label, service_kinds
 
@@ -1324,20 +1324,6 @@ def _summary_html(analysis: Analysis) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _replace_atomically(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Call ``write(tmp)`` for a temporary file next to ``path``, then rename it to ``path``."""
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    if tmp.exists():
-        tmp.unlink()
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
 def _for_tables(frame: pd.DataFrame) -> pd.DataFrame:
     """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals."""
     frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
@@ -1471,10 +1457,10 @@ def _write_files(analysis: Analysis, out_dir: Path, bar: Any) -> dict[str, Path]
     sectors = _for_tables(analysis.sector_indicators)
     areas = _for_tables(analysis.area_indicators)
     if cfg.csv:
-        written["indicators.csv"] = _replace_atomically(
+        written["indicators.csv"] = write_with(
             out_dir / "indicators.csv", lambda p: p.write_bytes(_csv_bytes(sectors))
         )
-        written["indicators_areas.csv"] = _replace_atomically(
+        written["indicators_areas.csv"] = write_with(
             out_dir / "indicators_areas.csv", lambda p: p.write_bytes(_csv_bytes(areas))
         )
     bar.step("xlsx")
@@ -1490,15 +1476,15 @@ def _write_files(analysis: Analysis, out_dir: Path, bar: Any) -> dict[str, Path]
                 legend.to_excel(writer, sheet_name="legenda", index=False)
             p.write_bytes(_normalise_xlsx(buffer.getvalue()))
 
-        written["indicators.xlsx"] = _replace_atomically(out_dir / "indicators.xlsx", write_xlsx)
+        written["indicators.xlsx"] = write_with(out_dir / "indicators.xlsx", write_xlsx)
     bar.step("gpkg")
     if cfg.gpkg:
-        written["indicators.gpkg"] = _replace_atomically(
+        written["indicators.gpkg"] = write_with(
             out_dir / "indicators.gpkg", lambda p: _write_gpkg(analysis, p)
         )
     bar.step("set_aside")
     set_aside = analysis.set_aside
-    written["set_aside.csv"] = _replace_atomically(
+    written["set_aside.csv"] = write_with(
         out_dir / "set_aside.csv", lambda p: p.write_bytes(_csv_bytes(set_aside.set_index("stage")))
     )
     bar.step("kaart")

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo._atomic import write_text
 from buurtgeo.errors import InputError
 from buurtgeo.schema import label, service_kinds
 
@@ -610,7 +611,6 @@ def write_fact_sheets(analysis: Any, out_dir: str | PathLike[str]) -> Path:
     pathlib.Path
         The ``index.html`` path.
     """
-    import os
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -626,7 +626,5 @@ def write_fact_sheets(analysis: Any, out_dir: str | PathLike[str]) -> Path:
     pages = {files[a]: html for a, html in sheets.items()}
     pages["index.html"] = _index_page(analysis, files)
     for file_name, html in pages.items():
-        tmp = folder / f".{file_name}.tmp"
-        tmp.write_text(html, encoding="utf-8", newline="\n")
-        os.replace(tmp, folder / file_name)
+        write_text(folder / file_name, html)
     return folder / "index.html"

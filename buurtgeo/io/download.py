@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import re
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,6 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from buurtgeo._atomic import replacing, write_text
 from buurtgeo.errors import BuurtgeoError, InputError
 
 __all__ = [
@@ -285,17 +285,6 @@ def cached(
     return path
 
 
-def _write_atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def download(
     name_or_url: str | Source,
     *,
@@ -364,9 +353,7 @@ def download(
     hint = f"The file was listed on {source.page}" if source.page else None
 
     request = urllib.request.Request(source.url, headers={"User-Agent": "buurtgeo"})
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
+    with replacing(target) as tmp:
         digest = hashlib.sha256()
         size = 0
         expected_size: int | None = None
@@ -385,8 +372,7 @@ def download(
                     "etag": response.headers.get("ETag"),
                     "last_modified": response.headers.get("Last-Modified"),
                 }
-                with os.fdopen(fd, "wb") as out:
-                    fd = -1
+                with open(tmp, "wb") as out:
                     while True:
                         block = response.read(_CHUNK)
                         if not block:
@@ -439,12 +425,6 @@ def download(
                 hint="The publisher may have replaced the file; check "
                 + (source.page or source.url),
             )
-        os.replace(tmp, target)
-    except BaseException:
-        if fd != -1:
-            os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
     record: dict[str, Any] = {
         "name": source.name,
         "url": source.url,
@@ -454,7 +434,7 @@ def download(
     }
     if source.page:
         record["page"] = source.page
-    _write_atomic_text(_record_path(target), json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_text(_record_path(target), json.dumps(record, indent=2, sort_keys=True) + "\n")
     return target
 
 
