@@ -446,3 +446,44 @@ def test_suppression_hides_everything_built_on_a_small_count(layout):
         assert out.loc["B", f"{col}__{KIND}"] == agg.loc["B", f"{col}__{KIND}"]
     assert out.loc["A", "share_covered__other"] == 0.5
     assert agg.loc["A", f"target_pop__{KIND}"] == 3.0  # input untouched
+
+
+# --------------------------------------------------------------------------------------
+# Site suggestions
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow  # importing spopt and pulp takes ~7 s on its own
+def test_sites_mclp_is_optimal_by_enumeration_and_greedy_within_bound():
+    from itertools import combinations
+
+    from buurtgeo.gaps import suggest_sites
+
+    rng = np.random.default_rng(21)
+    dxy = rng.uniform(0, 2000, (25, 2))
+    cxy = rng.uniform(0, 2000, (8, 2))
+    demand = gpd.GeoDataFrame(
+        {"need": rng.integers(1, 20, 25).astype(float)},
+        geometry=gpd.points_from_xy(dxy[:, 0], dxy[:, 1]),
+        crs=CRS,
+    )
+    cands = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(cxy[:, 0], cxy[:, 1]),
+        index=pd.Index([f"c{j}" for j in range(8)]),
+        crs=CRS,
+    )
+    # independent: coverage by brute-force distances, best of all C(8, 3) = 56 triples
+    cover = np.hypot(*(dxy[:, None, :] - cxy[None, :, :]).transpose(2, 0, 1)) <= 500.0
+    w = demand["need"].to_numpy()
+    best = max(w[cover[:, list(t)].any(axis=1)].sum() for t in combinations(range(8), 3))
+    exact = suggest_sites(demand, cands, k=3, radius_m=500, method="mclp")
+    greedy = suggest_sites(demand, cands, k=3, radius_m=500, method="greedy")
+    assert exact["cumulative"].iloc[-1] == pytest.approx(best)
+    assert greedy["cumulative"].iloc[-1] >= (1 - 1 / np.e) * best
+    assert greedy["cumulative"].iloc[-1] <= best + 1e-9
+    # each site's 'added' is what it covers beyond the sites listed before it
+    chosen = [int(i[1:]) for i in exact.index]
+    for n in range(1, 4):
+        got = w[cover[:, chosen[:n]].any(axis=1)].sum()
+        assert exact["cumulative"].iloc[n - 1] == pytest.approx(got)
+    assert exact["share_of_uncovered"].iloc[-1] == pytest.approx(best / w.sum())
