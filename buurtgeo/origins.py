@@ -21,6 +21,7 @@ sector's count (to floating-point rounding):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,6 +48,26 @@ def _sector_ids(sectors: Any) -> np.ndarray:
     if schema.SECTOR_ID in getattr(sectors, "columns", ()):
         return sectors[schema.SECTOR_ID].to_numpy()
     return sectors.index.to_numpy()
+
+
+def _warn_zero(empty: list[Any], absent: list[Any]) -> None:
+    """One warning for the sectors that get 0 people because their counts are unknown."""
+    parts = []
+    if empty:
+        parts.append(f"{len(empty)} sector(s) have empty counts (e.g. {empty[0]!r})")
+    if absent:
+        parts.append(
+            f"{len(absent)} sector(s) are not in the population table (e.g. {absent[0]!r})"
+        )
+    if parts:
+        warnings.warn(
+            "origins_from_sectors: "
+            + "; ".join(parts)
+            + ": their missing counts are taken as 0 people (see attrs['empty_counts'], "
+            "attrs['sectors_with_empty_counts'] and attrs['sectors_without_population'])",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _counts_table(
@@ -84,7 +105,11 @@ def origins_from_sectors(
         Default: the count columns of ``sectors`` itself. Sectors missing from it get
         0 (counted in ``attrs["sectors_without_population"]``); its rows whose sector is
         not in ``sectors`` are listed in ``attrs["population_without_sector"]``; empty
-        (NaN) counts are taken as 0 and counted in ``attrs["empty_counts"]``.
+        counts (NaN, or ``<NA>`` of nullable ``Int64``/``Float64`` columns, as
+        :func:`buurtgeo.join_population` gives sectors without population) are taken as
+        0, counted per column in ``attrs["empty_counts"]``, the sectors listed in
+        ``attrs["sectors_with_empty_counts"]``, and one ``UserWarning`` names an
+        example sector (also for sectors missing from the table).
     method : {'point', 'grid', 'points'}, default 'point'
         How to place the counts (see the module docstring).
     spacing_m : float, default 100
@@ -190,8 +215,14 @@ def origins_from_sectors(
     info: dict[str, Any] = {}
     if table is not None and columns and not any(m[1] is table for m in missing):
         raw = table[list(columns)]
-        values = raw.apply(pd.to_numeric, errors="coerce")
-        text = values.isna() & raw.notna()
+        # nullable dtypes (Int64/Float64 with <NA>, as join_population returns for
+        # sectors without population) become float64 with NaN: pd.NA is never compared
+        values = raw.apply(pd.to_numeric, errors="coerce").astype(np.float64)
+        text = pd.DataFrame(
+            values.isna().to_numpy() & raw.notna().to_numpy(),
+            index=raw.index,
+            columns=raw.columns,
+        )
         if text.to_numpy().any():
             col = text.any().idxmax()
             problems.append(
@@ -212,15 +243,16 @@ def origins_from_sectors(
                 c: float(v) for c, v in values.loc[extra].sum().items()
             }
             info["sectors_without_population"] = int((~known.isin(raw.index)).sum())
+            absent = ~known.isin(raw.index)
             values = values.reindex(known)
-            info["empty_counts"] = {
-                c: int(n) for c, n in values.isna().sum().items() if n and c in columns
-            }
-            values = values.fillna(0.0)
         else:
-            info["empty_counts"] = {c: int(n) for c, n in values.isna().sum().items() if n}
-            values = values.fillna(0.0)
-        counts = values.to_numpy(dtype=np.float64)
+            absent = np.zeros(len(values), dtype=bool)
+        info["empty_counts"] = {c: int(n) for c, n in values.isna().sum().items() if n}
+        # sectors present in the table with an empty (NaN / <NA>) count: 0 people, reported
+        empty = values.isna().to_numpy().any(axis=1) & ~absent
+        info["sectors_with_empty_counts"] = values.index[empty].tolist()
+        zero_sectors = (values.index[empty].tolist(), values.index[absent].tolist())
+        counts = values.fillna(0.0).to_numpy(dtype=np.float64)
     if crs_error is not None and problems == [str(crs_error)]:
         raise crs_error
     if problems:
@@ -231,6 +263,7 @@ def origins_from_sectors(
             f"origins_from_sectors: {len(problems)} problem(s): " + "; ".join(problems)
         )
     assert counts is not None and columns is not None
+    _warn_zero(*zero_sectors)
 
     n = len(geoms)
     if method == "point":

@@ -133,7 +133,8 @@ def test_population_join_is_accounted(three):
     pop = pd.concat(
         [pop.drop(index="C"), pd.DataFrame({"population": [7], "children_0_2": [1.0]}, index=["Z"])]
     )
-    o = origins_from_sectors(sectors, pop)
+    with pytest.warns(UserWarning, match=r"not in the population table \(e\.g\. 'C'\)"):
+        o = origins_from_sectors(sectors, pop)
     np.testing.assert_array_equal(o["population"], [60, 10, 0])
     assert o.attrs["sectors_without_population"] == 1
     assert o.attrs["population_without_sector"] == ["Z"]
@@ -175,3 +176,37 @@ def test_brussels_sectors_origins_real(real):
     assert origins["population"].sum() == pytest.approx(1_215_012)
     # about one origin per hectare of the region (161 km2), plus small-sector fallbacks
     assert 14_000 < len(origins) < 18_000
+
+
+def test_nullable_counts_with_na_are_zero_and_reported(three):
+    """join_population gives Int64 columns with <NA> for sectors without population."""
+    sectors, pop = three
+    pop = pd.DataFrame(
+        {
+            "population": pd.array([60, pd.NA, 5], dtype="Int64"),
+            "children_0_2": pd.array([6.0, 1.0, pd.NA], dtype="Float64"),
+        },
+        index=pop.index,
+    )
+    with pytest.warns(UserWarning, match=r"2 sector\(s\) have empty counts \(e\.g\. 'B'\)"):
+        o = origins_from_sectors(sectors, pop, method="grid")
+    by = o.groupby("sector_id")[["population", "children_0_2"]].sum()
+    np.testing.assert_allclose(by["population"], [60.0, 0.0, 5.0])
+    np.testing.assert_allclose(by["children_0_2"], [6.0, 1.0, 0.0])
+    assert o.attrs["empty_counts"] == {"population": 1, "children_0_2": 1}
+    assert o.attrs["sectors_with_empty_counts"] == ["B", "C"]
+    # counts on the sectors themselves (a join), same rule
+    with pytest.warns(UserWarning, match="'B'"):
+        o2 = origins_from_sectors(sectors.join(pop), columns=["population"])
+    np.testing.assert_array_equal(o2["population"], [60.0, 0.0, 5.0])
+    # negative nullable counts are still refused
+    bad = pop.assign(population=pd.array([60, -1, pd.NA], dtype="Int64"))
+    with pytest.raises(InputError, match="negative"):
+        origins_from_sectors(sectors, bad)
+
+
+def test_no_warning_when_all_counts_known(three, recwarn):
+    sectors, pop = three
+    o = origins_from_sectors(sectors, pop)
+    assert o.attrs["sectors_with_empty_counts"] == []
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
