@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
     "reach_all": "buurtgeo.reach",
     "services_near": "buurtgeo.reach",
     "decay_weights": "buurtgeo.reach",
+    "fca2_from_costs": "buurtgeo.reach",
     # areas and gaps
     "propose_areas": "buurtgeo.areas",
     "aggregate_to_areas": "buurtgeo.areas",

@@ -63,6 +63,7 @@ __all__ = [
     "AGGREGATE_COLUMNS",
     "DECAYS",
     "decay_weights",
+    "fca2_from_costs",
     "reach",
     "reach_all",
     "services_near",
@@ -1305,6 +1306,253 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
         "kept": int(near.sum()),
         "outside_area": int(out["outside_area"].sum()),
     }
+    return out
+
+
+def _ids_of(frame: pd.DataFrame, column: str) -> pd.Index:
+    """Ids of a demand/supply table: its ``column`` when it has one, else its index."""
+    if column in frame.columns:
+        return pd.Index(frame[column])
+    return frame.index
+
+
+def _factorize_on(ids: pd.Index, values: pd.Series) -> np.ndarray:
+    """Position of each value in ``ids`` (unique), -1 where absent.
+
+    Whole-number ids spanning a range not much longer than their count (row numbers,
+    sector codes) go through a lookup table, a few times faster than hashing."""
+    v = values.to_numpy()
+    if (
+        len(ids)
+        and len(v)
+        and ids.dtype.kind in "iu"
+        and v.dtype.kind in "iu"
+        and ids.dtype.itemsize <= 8
+    ):
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo < 4 * len(ids) + 1024:
+            table = np.full(hi - lo + 1, -1, dtype=np.int64)
+            table[ids.to_numpy().astype(np.int64) - lo] = np.arange(len(ids), dtype=np.int64)
+            return _lookup(v.astype(np.int64, copy=False), table, lo)
+    return np.asarray(ids.get_indexer(values), dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _lookup(v, table, lo):  # pragma: no cover - compiled
+    """``table[v - lo]``, -1 outside the table."""
+    out = np.empty(v.shape[0], dtype=np.int64)
+    n = table.shape[0]
+    for k in range(v.shape[0]):
+        q = v[k] - lo
+        out[k] = table[q] if 0 <= q < n else -1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _grouped_duplicate(a, b, n_b):  # pragma: no cover - compiled
+    """For a table grouped by ``a`` (non-decreasing: routing engines and bounded
+    searches write one origin or one destination after the other): the first row
+    repeating an earlier (a, b) pair, or -1; -2 when ``a`` is not grouped."""
+    for k in range(1, a.shape[0]):
+        if a[k] < a[k - 1]:
+            return -2
+    stamp = np.full(n_b, -1, dtype=np.int64)
+    for k in range(a.shape[0]):
+        if stamp[b[k]] == a[k]:
+            return k
+        stamp[b[k]] = a[k]
+    return -1
+
+
+def _od_duplicate(i: np.ndarray, j: np.ndarray, n_s: int) -> int:
+    """First row of the table that repeats an earlier (origin, destination) pair, or -1."""
+    first = int(_grouped_duplicate(i, j, n_s))
+    if first == -2:
+        first = int(_grouped_duplicate(j, i, int(i.max()) + 1 if len(i) else 0))
+    if first != -2:
+        return first
+    n_o = int(i.max()) + 1 if len(i) else 0
+    key = i * n_s + j
+    if n_o * n_s < 2**32:  # half the bytes to sort
+        key = key.astype(np.uint32)
+    s = np.sort(key)
+    same = np.flatnonzero(s[1:] == s[:-1])
+    if len(same) == 0:
+        return -1
+    # rows holding a repeated key (ascending); leave out each key's first occurrence
+    rep = np.flatnonzero(np.isin(key, s[same]))
+    _, first_of_key = np.unique(key[rep], return_index=True)
+    repeat = np.ones(len(rep), dtype=bool)
+    repeat[first_of_key] = False
+    return int(rep[repeat][0])
+
+
+@njit(cache=True, nogil=True)
+def _od_two_step(i, j, c, w, pop, supply, has_cap, r, code, n_o):  # pragma: no cover
+    """2SFCA over a long table: pairs with c <= r; weight ``_w(c, r, code)``, or ``w[k]``
+    for a callable decay (code -1). Returns access, demand per service, pairs within,
+    services with a pair within."""
+    n_s = supply.shape[0]
+    demand = np.zeros(n_s)
+    used = np.zeros(n_s, dtype=np.bool_)
+    n_in = 0
+    for k in range(i.shape[0]):
+        if c[k] <= r:
+            wk = w[k] if code < 0 else _w(c[k], r, code)
+            demand[j[k]] += wk * pop[i[k]]
+            used[j[k]] = True
+            n_in += 1
+    ratio = np.zeros(n_s)
+    for b in range(n_s):
+        if demand[b] > 0 and has_cap[b]:
+            ratio[b] = supply[b] / demand[b]
+    access = np.zeros(n_o)
+    for k in range(i.shape[0]):
+        if c[k] <= r:
+            rb = ratio[j[k]]
+            if rb != 0.0:
+                wk = w[k] if code < 0 else _w(c[k], r, code)
+                access[i[k]] += wk * rb
+    return access, demand, n_in, used
+
+
+def fca2_from_costs(
+    costs: pd.DataFrame,
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    *,
+    origin: str = "origin",
+    destination: str = "destination",
+    cost: str = "cost",
+    population: str = "population",
+    capacity: str = "capacity",
+    catchment: float,
+    decay: Decay = "step",
+) -> pd.Series:
+    """2SFCA / E2SFCA from a long origin-destination cost table (e.g. a routing engine's).
+
+    The same measure as the ``fca2`` column of :func:`reach`, for costs computed
+    elsewhere (OSRM, r5py, Valhalla, pgRouting: metres or minutes), as PySAL
+    ``access``'s ``two_stage_fca`` does, with the same decays.
+
+    Parameters
+    ----------
+    costs : DataFrame
+        One row per (origin, destination) pair with columns ``origin``, ``destination``
+        (ids) and ``cost`` (finite, >= 0; metres, minutes or any unit, the same as
+        ``catchment``). Pairs not in the table are beyond reach; each pair at most once.
+    demand : DataFrame
+        Demand per origin: ids in its ``origin`` column or else its index, population
+        in ``population`` (persons, finite, >= 0).
+    supply : DataFrame
+        Supply per destination: ids in its ``destination`` column or else its index,
+        capacity in ``capacity`` (places, >= 0; NaN = unknown: the service adds nothing,
+        as in :func:`reach`).
+    origin, destination, cost : str
+        Column names in ``costs`` (and of the ids in ``demand`` / ``supply``).
+    population, capacity : str
+        Column names in ``demand`` and ``supply``.
+    catchment : float
+        Catchment ``R`` in the cost unit (> 0): pairs with ``c_ij <= R`` count.
+    decay : {'step', 'linear', 'gaussian'} or callable, default 'step'
+        ``w(c)`` applied in both steps, see :func:`decay_weights` (``'linear'``
+        ``w = 1 - c/R``; ``'gaussian'`` ``w = (exp(-1/2 (c/R)^2) - exp(-1/2)) /
+        (1 - exp(-1/2))``; a callable maps an array of costs to weights >= 0).
+
+    Returns
+    -------
+    Series ``'fca2'`` on ``demand.index`` (float64, places per person)
+        With ``P_i`` the population of origin ``i``, ``S_j`` the capacity of
+        destination ``j`` and ``c_ij`` the cost::
+
+            R_j = S_j / sum_{i : c_ij <= R} w(c_ij) P_i
+            A_i = sum_{j : c_ij <= R} w(c_ij) R_j
+
+        (Luo & Wang 2003; Luo & Qi 2009). A destination with no weighted demand in
+        reach (``sum w P = 0``) or unknown capacity gets ``R_j = 0``; an origin with no
+        destination in reach gets 0. When every destination has demand,
+        ``sum_i P_i A_i = sum_j S_j``. ``attrs`` holds ``catchment``, ``decay``,
+        ``pairs`` (rows of ``costs``), ``pairs_within``, ``services``,
+        ``services_used`` and ``services_without_demand``.
+
+    Raises
+    ------
+    MissingColumnError, InputError
+        Missing columns; ids in ``costs`` that are not in ``demand`` / ``supply``;
+        duplicate ids or pairs; empty, negative or infinite costs, populations or
+        capacities; a bad catchment or decay (all problems reported at once).
+    """
+    problems: list[str] = []
+    missing: list[tuple[str, str, pd.DataFrame]] = []
+    problems += _check_radius(catchment, "catchment") + _check_decay(decay)
+    frames = {"costs": costs, "demand": demand, "supply": supply}
+    for role, frame in frames.items():
+        if not isinstance(frame, pd.DataFrame):
+            problems.append(f"{role} must be a DataFrame, got {type(frame).__name__}")
+    if problems and not all(isinstance(f, pd.DataFrame) for f in frames.values()):
+        _raise(problems, missing, "fca2_from_costs")
+    c = _numeric(costs, cost, "costs", problems, missing, allow_nan=False)
+    pop = _numeric(demand, population, "demand", problems, missing, allow_nan=False)
+    cap = _numeric(supply, capacity, "supply", problems, missing, allow_nan=True)
+    codes: dict[str, np.ndarray] = {}
+    all_ids: dict[str, pd.Index] = {}
+    for role, col, table in (("demand", origin, demand), ("supply", destination, supply)):
+        ids = all_ids[role] = _ids_of(table, col)
+        if ids.has_duplicates:
+            dup = ids[ids.duplicated()].unique()[:_SHOW].tolist()
+            problems.append(f"{role} has duplicate ids {col!r}: {dup}")
+            continue
+        if col not in costs.columns:
+            missing.append((col, "costs", costs))
+            problems.append(f"costs has no column {col!r}")
+            continue
+        code = _factorize_on(ids, costs[col])
+        unknown = code < 0
+        if unknown.any():
+            ex = pd.unique(costs[col].to_numpy()[unknown])[:_SHOW].tolist()
+            problems.append(
+                f"costs column {col!r}: {int(unknown.sum())} row(s) ({_labels(costs.index, unknown)})"
+                f" name ids that are not in {role} (e.g. {ex})"
+            )
+        codes[role] = code.astype(np.int64, copy=False)
+    n_o, n_s = len(demand), len(supply)
+    if len(codes) == 2 and not problems:
+        first = _od_duplicate(codes["demand"], codes["supply"], n_s)
+        if first >= 0:
+            a, b = int(codes["demand"][first]), int(codes["supply"][first])
+            problems.append(
+                f"costs row {costs.index[first]!r} repeats the (origin, destination) pair "
+                f"{(all_ids['demand'][a], all_ids['supply'][b])!r}: give each pair once"
+            )
+    _raise(problems, missing, "fca2_from_costs")
+    assert c is not None and pop is not None and cap is not None
+
+    r = float(catchment)
+    has_cap = ~np.isnan(cap)
+    s_j = np.where(has_cap, cap, 0.0)
+    i, j = codes["demand"], codes["supply"]
+    if isinstance(decay, str):
+        code, w = _DECAY_CODES[decay], np.empty(0)
+    else:  # a callable: its weights computed once, vectorised
+        inside = c <= r
+        code, w = -1, np.zeros(len(c))
+        w[inside] = _decay_function(decay, r)(c[inside])
+    # one compiled pass per step over the table:
+    # step 1  R_j = S_j / sum_{i : c_ij <= R} w_ij P_i ;  step 2  A_i = sum_j w_ij R_j
+    acc, dem, n_in, used = _od_two_step(i, j, c, w, pop, s_j, has_cap, r, code, n_o)
+    out = pd.Series(acc, index=demand.index, name="fca2")
+    out.attrs.update(
+        {
+            "catchment": r,
+            "decay": decay if isinstance(decay, str) else getattr(decay, "__name__", "callable"),
+            "pairs": int(len(c)),
+            "pairs_within": int(n_in),
+            "services": int(n_s),
+            "services_used": int(used.sum()),
+            "services_without_capacity": int((~has_cap).sum()),
+            "services_without_demand": int((has_cap & (dem <= 0)).sum()),
+        }
+    )
     return out
 
 

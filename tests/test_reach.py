@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
-from buurtgeo.reach import aggregate_reach, decay_weights, reach, reach_all, services_near
+from buurtgeo.reach import (
+    aggregate_reach,
+    decay_weights,
+    fca2_from_costs,
+    reach,
+    reach_all,
+    services_near,
+)
 
 CRS = "EPSG:3812"
 
@@ -552,3 +559,136 @@ def test_gent_network_reach_real(real):
     assert len(agg) == len(sectors) and agg["target_pop"].sum() == pytest.approx(
         origins["population"].sum()
     )
+
+
+# --------------------------------------------------------------------------------------
+# fca2_from_costs: 2SFCA from a long cost table
+# --------------------------------------------------------------------------------------
+
+
+def test_hand_computed_step_and_linear():
+    # origins a (10 people), b (30), c (5, nothing in reach); services X (6 places), Y (4)
+    costs = pd.DataFrame(
+        {
+            "origin": ["a", "a", "b", "b", "c"],
+            "destination": ["X", "Y", "X", "Y", "Y"],
+            "cost": [0.0, 500.0, 500.0, 1200.0, 2000.0],
+        }
+    )
+    demand = pd.DataFrame({"population": [10.0, 30.0, 5.0]}, index=["a", "b", "c"])
+    supply = pd.DataFrame({"capacity": [6.0, 4.0]}, index=["X", "Y"])
+    # step, R = 1000: X sees a + b = 40 -> R_X = 6/40; Y sees a = 10 -> R_Y = 4/10
+    got = fca2_from_costs(costs, demand, supply, catchment=1000)
+    assert got.name == "fca2" and list(got.index) == ["a", "b", "c"]
+    np.testing.assert_allclose(got, [6 / 40 + 4 / 10, 6 / 40, 0.0], rtol=1e-15)
+    # sum_i P_i A_i = sum_j S_j when every service has demand
+    assert (got * demand["population"]).sum() == pytest.approx(10.0)
+    assert got.attrs["pairs_within"] == 3 and got.attrs["services_used"] == 2
+    # linear: w(0) = 1, w(500) = 0.5. X: 10*1 + 30*0.5 = 25 -> 6/25; Y: 10*0.5 = 5 -> 4/5
+    lin = fca2_from_costs(costs, demand, supply, catchment=1000, decay="linear")
+    np.testing.assert_allclose(lin, [1 * 6 / 25 + 0.5 * 4 / 5, 0.5 * 6 / 25, 0.0], rtol=1e-15)
+    # a callable decay takes the vectorised path and agrees
+    fn = fca2_from_costs(costs, demand, supply, catchment=1000, decay=lambda c: 1.0 - c / 1000)
+    np.testing.assert_allclose(fn, lin, rtol=1e-15)
+
+
+def test_ids_in_columns_and_custom_names():
+    costs = pd.DataFrame({"o": [1, 2], "d": [7, 7], "minutes": [3.0, 5.0]})
+    demand = pd.DataFrame({"o": [2, 1], "kids": [1.0, 3.0]})
+    supply = pd.DataFrame({"d": [7], "places": [8.0]})
+    import buurtgeo as bg
+
+    got = bg.fca2_from_costs(
+        costs,
+        demand,
+        supply,
+        origin="o",
+        destination="d",
+        cost="minutes",
+        population="kids",
+        capacity="places",
+        catchment=10,
+    )
+    # one service, 4 children: 8 / 4 = 2 places each, on the demand index
+    np.testing.assert_allclose(got.to_numpy(), [2.0, 2.0])
+    assert list(got.index) == [0, 1]
+
+
+def test_problems_reported_at_once():
+    costs = pd.DataFrame(
+        {"origin": ["a", "z", "a"], "destination": ["X", "X", "Q"], "cost": [1.0, np.nan, -2.0]}
+    )
+    demand = pd.DataFrame({"population": [1.0, -3.0]}, index=["a", "b"])
+    supply = pd.DataFrame({"capacity": [1.0]}, index=["X"])
+    with pytest.raises(InputError) as err:
+        fca2_from_costs(costs, demand, supply, catchment=0, decay="cubic")
+    text = str(err.value)
+    for part in ("catchment", "decay", "'z'", "'Q'", "empty", "negative", "demand column"):
+        assert part in text, part
+    good = pd.DataFrame({"origin": ["a"], "destination": ["X"], "cost": [1.0]})
+    with pytest.raises(MissingColumnError, match="cost"):
+        fca2_from_costs(good.drop(columns="cost"), demand.abs(), supply, catchment=5)
+    dup = pd.DataFrame({"origin": ["a", "a"], "destination": ["X", "X"], "cost": [1.0, 2.0]})
+    with pytest.raises(
+        InputError, match=r"row 1 repeats the \(origin, destination\) pair \('a', 'X'\)"
+    ):
+        fca2_from_costs(dup, demand.abs(), supply, catchment=5)
+    # neither grouped by origin nor by destination: (b, X) repeated in row 3
+    mixed = pd.DataFrame(
+        {"origin": ["b", "a", "a", "b"], "destination": ["X", "Y", "X", "X"], "cost": 1.0}
+    )
+    sup2 = pd.DataFrame({"capacity": [1.0, 2.0]}, index=["X", "Y"])
+    with pytest.raises(InputError, match=r"row 3 repeats .* \('b', 'X'\)"):
+        fca2_from_costs(mixed, demand.abs(), sup2, catchment=5)
+    ok = fca2_from_costs(mixed.iloc[:3], demand.abs(), sup2, catchment=5)
+    # X: a + b = 4 people -> 1/4; Y: a = 1 -> 2
+    np.testing.assert_allclose(ok.to_numpy(), [0.25 + 2.0, 0.25])
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+@pytest.mark.parametrize("decay", ["step", "linear", "gaussian"])
+def test_equals_pysal_access(decay):
+    from access import Access
+
+    rng = np.random.default_rng(7)
+    n_o, n_s, m, r = 400, 60, 9000, 30.0
+    pairs = rng.choice(n_o * n_s, size=m, replace=False)
+    # a long table in minutes, some pairs beyond the catchment; ids are strings
+    costs = pd.DataFrame(
+        {
+            "origin": [f"o{k}" for k in pairs // n_s],
+            "destination": [f"s{k}" for k in pairs % n_s],
+            "cost": rng.uniform(0, 45, m),
+        }
+    )
+    demand = pd.DataFrame(
+        {"population": rng.integers(1, 80, n_o).astype(float)},
+        index=[f"o{k}" for k in range(n_o)],
+    )
+    supply = pd.DataFrame(
+        {"capacity": rng.uniform(1, 40, n_s)}, index=[f"s{k}" for k in range(n_s)]
+    )
+    floor = math.exp(-0.5)
+    weight_fn = {
+        "step": None,
+        "linear": lambda c: 1.0 - c / r,
+        "gaussian": lambda c: (math.exp(-0.5 * (c / r) ** 2) - floor) / (1 - floor),
+    }[decay]
+    acc = Access(
+        demand_df=demand.rename_axis("geoid").reset_index(),
+        demand_index="geoid",
+        demand_value="population",
+        supply_df=supply.rename_axis("geoid").reset_index(),
+        supply_index="geoid",
+        supply_value="capacity",
+        cost_df=costs,
+        cost_origin="origin",
+        cost_dest="destination",
+        cost_name="cost",
+    )
+    theirs = acc.two_stage_fca(name="x", max_cost=r, weight_fn=weight_fn, normalize=False)
+    theirs = theirs["x_capacity"].reindex(demand.index).fillna(0.0).to_numpy()
+    ours = fca2_from_costs(costs, demand, supply, catchment=r, decay=decay)
+    # every service has demand in reach (else access divides by zero)
+    assert ours.attrs["services_used"] == n_s and ours.attrs["services_without_demand"] == 0
+    np.testing.assert_allclose(ours.to_numpy(), theirs, rtol=1e-9, atol=0)
