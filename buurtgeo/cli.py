@@ -266,11 +266,40 @@ def _cmd_download(args: argparse.Namespace) -> int:
         describe = getattr(module, "describe_sources", None)
         rows = describe() if describe else [{"name": n} for n in getattr(module, "SOURCES", {})]
         width = max((len(r["name"]) for r in rows), default=0)
+        indent = " " * (width + 2)
         for row in sorted(rows, key=lambda r: r["name"]):
             print(f"{row['name']:<{width}}  {row.get('description', '')}".rstrip())
+            if row.get("url"):
+                print(f"{indent}{row['url']}")
+            known = "; ".join(
+                text
+                for text in (
+                    f"version {row['as_published']}" if row.get("as_published") else "",
+                    row.get("note", ""),
+                )
+                if text
+            )
+            if known:
+                print(
+                    textwrap.fill(known, width=100, initial_indent=indent, subsequent_indent=indent)
+                )
         return EXIT_OK
     if not args.name:
         raise ConfigError("name a file to download (or use --list)")
+    known_names = getattr(module, "SOURCES", None)
+    if (
+        known_names is not None
+        and args.name not in known_names
+        and not str(args.name).lower().startswith(("http://", "https://"))
+    ):
+        import difflib
+
+        close = difflib.get_close_matches(args.name, list(known_names), n=1)
+        raise ConfigError(
+            f"unknown download {args.name!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + "; 'buurtgeo download --list' names the registered files, or give an http(s) URL"
+        )
     kwargs = {"force": args.force}
     if args.cache_dir is not None:
         kwargs["cache_dir"] = args.cache_dir

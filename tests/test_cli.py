@@ -137,3 +137,28 @@ def test_download_list_names_the_registered_files(capsys):
     assert main(["download", "--list"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "statbel_sectors_2023" in out and "read_sectors" in out
+
+
+def test_download_list_gives_each_url_and_how_far_it_is_known_right(capsys):
+    from buurtgeo.io.download import SOURCES
+
+    assert main(["download", "--list"]) == EXIT_OK
+    out = " ".join(capsys.readouterr().out.split())  # notes are wrapped over lines
+    for source in SOURCES.values():
+        assert source.url in out
+        assert " ".join(source.note.split()) in out
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("statbel_sector_2023", "did you mean 'statbel_sectors_2023'?"),
+        ("nope", "buurtgeo download --list"),
+    ],
+)
+def test_unknown_download_is_a_usage_error_pointing_to_the_list(capsys, tmp_path, name, expected):
+    assert main(["download", name, "--cache-dir", str(tmp_path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("buurtgeo: error: unknown download") and expected in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
