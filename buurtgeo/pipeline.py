@@ -827,7 +827,10 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         if cfg.age_bands is not None:
             age_bands = bg.read_age_bands(cfg.age_bands, **dict(cfg.age_bands_options))
             set_aside.append(_flatten_set_aside(_set_aside_of(age_bands), "age_bands"))
-        joined = bg.join_population(sectors, population, age_bands=age_bands)
+        with warnings.catch_warnings():
+            # its unmatched sectors become set-aside rows (stage 'join') just below
+            warnings.filterwarnings("ignore", message="join_population: ", category=UserWarning)
+            joined = bg.join_population(sectors, population, age_bands=age_bands)
         unmatched = joined.attrs.get("unmatched")
         if isinstance(unmatched, pd.DataFrame) and len(unmatched):
             set_aside.append(_unmatched_rows(unmatched))
@@ -1177,7 +1180,9 @@ _WORDS = {
         "places": "plaatsen/100",
         "dist": "gem. afstand",
         "outside": "waarvan {n} over de grens",
-        "set_aside": "{n} invoerrij(en) niet gebruikt ({parts}; zie set_aside.csv)",
+        "set_aside": "{n} invoerrij(en) niet gebruikt ({parts})",
+        "outside_rows": "{n} rij(en) over andere gemeenten overgeslagen ({parts})",
+        "see_set_aside": "reden per rij in set_aside.csv",
         "mode_walk": "wandel",
         "mode_bike": "fiets",
     },
@@ -1195,7 +1200,9 @@ _WORDS = {
         "places": "places/100",
         "dist": "mean dist.",
         "outside": "{n} across the border",
-        "set_aside": "{n} input row(s) not used ({parts}; see set_aside.csv)",
+        "set_aside": "{n} input row(s) not used ({parts})",
+        "outside_rows": "{n} row(s) about other municipalities skipped ({parts})",
+        "see_set_aside": "the reason for each row is in set_aside.csv",
         "mode_walk": "walking",
         "mode_bike": "cycling",
     },
@@ -1263,11 +1270,61 @@ def _summary_head(analysis: Analysis) -> list[str]:
     return lines
 
 
+_STAGE_WORDS = {
+    "nl": {
+        "sectors": "sectoren",
+        "population": "bevolking",
+        "age_bands": "leeftijdsgroepen",
+        "join": "koppeling",
+        "services": "voorzieningen",
+        "network": "netwerk",
+        "areas": "gebieden",
+    },
+    "en": {"join": "join", "age_bands": "age bands"},
+}
+
+#: A municipality (NIS) code in a set-aside row's values: ``CD_REFNIS=21004`` or a
+#: sector code ``CD_SECTOR=21004A00-`` (its first five characters).
+_NIS_IN_VALUES = r"(?:^|\| )(?:CD_REFNIS|CD_SECTOR|cd_refnis|cd_sector|sector_id)=(\d{5})"
+
+
+def _outside_study_area(analysis: Analysis) -> pd.Series:
+    """Set-aside rows about another municipality than the study area's (True).
+
+    A row is outside when its values name a municipality code (``CD_REFNIS`` or the
+    first five characters of a sector code) that is not one of the study area's, or
+    when an areas table maps a sector of another municipality. Nationwide files
+    (Statbel population, regional sector → area tables) bring many of these; they are
+    listed in ``set_aside.csv`` but counted apart in the summary.
+    """
+    table = analysis.set_aside
+    if not len(table):
+        return pd.Series(False, index=table.index)
+    study = set(analysis.sectors["municipality_nis"].dropna().astype(str))
+    nis = table["values"].astype(str).str.extract(_NIS_IN_VALUES, expand=False)
+    outside = nis.notna() & ~nis.isin(study)
+    reason = table["reason"].astype(str)
+    outside |= (table["stage"] == "areas") & reason.str.startswith("sector outside")
+    return outside.fillna(False).astype(bool)
+
+
 def _set_aside_line(analysis: Analysis) -> str:
-    words = _WORDS[analysis.config.language]
-    counts = analysis.set_aside["stage"].value_counts(sort=False)
-    parts = ", ".join(f"{stage} {n}" for stage, n in counts.items())
-    return words["set_aside"].format(n=len(analysis.set_aside), parts=parts)
+    language = analysis.config.language
+    words = _WORDS[language]
+    stage_words = _STAGE_WORDS.get(language, {})
+    outside = _outside_study_area(analysis)
+
+    def parts(table: pd.DataFrame) -> str:
+        counts = table["stage"].value_counts(sort=False)
+        return ", ".join(f"{stage_words.get(stage, stage)} {n}" for stage, n in counts.items())
+
+    inside_rows, outside_rows = analysis.set_aside[~outside], analysis.set_aside[outside]
+    pieces = []
+    if len(inside_rows):
+        pieces.append(words["set_aside"].format(n=len(inside_rows), parts=parts(inside_rows)))
+    if len(outside_rows):
+        pieces.append(words["outside_rows"].format(n=len(outside_rows), parts=parts(outside_rows)))
+    return "; ".join(pieces) + "; " + words["see_set_aside"]
 
 
 def _summary_header(analysis: Analysis) -> list[str]:

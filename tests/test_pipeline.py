@@ -442,3 +442,20 @@ def test_services_from_openstreetmap_and_a_kind_map(sample, tmp_path):
     with pytest.raises(ConfigError, match=r"kind_map: unknown service kind 'bieb'"):
         config["inputs"]["services"][1]["kind_map"] = {"BIB-FILIAAL": "bieb"}
         parse_config(config)
+
+
+def test_summary_counts_rows_of_other_municipalities_apart(sample):
+    """Rows of nationwide/regional files about other municipalities are listed in
+    set_aside but summed apart, in Dutch stage names; no English join note."""
+    wijken = pd.read_csv(sample["areas"], sep=";", encoding="utf-8-sig", dtype=str)
+    config = _straight_config(sample)
+    config["inputs"]["municipality"] = "Lindevoorde"
+    one = run_config(config, write=False, quiet=True)
+    other_areas = int((~wijken["statsec"].str.startswith("46091")).sum())  # Hazelbeke's rows
+    # the sample's population file has one ZZZZ row per municipality: Hazelbeke's is outside
+    line = one.summary().splitlines()[-1 - len(one.notes)]
+    assert line.startswith("2 invoerrij(en) niet gebruikt (bevolking 1, voorzieningen 1); ")
+    assert f"{other_areas + 1} rij(en) over andere gemeenten overgeslagen" in line
+    assert f"(bevolking 1, gebieden {other_areas})" in line
+    assert len(one.set_aside) == 2 + other_areas + 1  # nothing dropped from the table
+    assert not any("join_population" in note for note in one.notes)
