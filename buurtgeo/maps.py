@@ -304,6 +304,36 @@ def _number(x: float, decimals: int, language: str) -> str:
     return text
 
 
+def _distinct_format(fmt: _Format, bounds: Sequence[float]) -> _Format:
+    """``fmt`` with up to three more decimals, until different class bounds read differently.
+
+    Ties make quantile bounds close together (0.9993 and 1.0 both read "100 %"); a
+    legend "0 – 100 %, 100 – 100 %" says nothing, so the bounds get the decimals they need.
+    """
+    finite = np.unique(np.asarray([b for b in bounds if np.isfinite(b)], dtype=float))
+    for extra in range(4):
+        decimals = fmt.decimals + extra
+        texts = {_number(b * fmt.scale, decimals, "en") for b in finite}
+        if len(texts) == finite.size:
+            return _Format(decimals, fmt.unit, fmt.scale)
+    return _Format(fmt.decimals + 3, fmt.unit, fmt.scale)
+
+
+def _trim_zeros(text: str, keep: int, language: str) -> str:
+    """Drop trailing zero decimals of every number in ``text`` beyond ``keep`` decimals."""
+    import re
+
+    mark = "," if language == "nl" else "."
+    pattern = re.compile(rf"(\d){re.escape(mark)}(\d+)")
+
+    def trim(match: re.Match[str]) -> str:
+        digits = match.group(2)
+        cut = max(keep, len(digits.rstrip("0")))
+        return match.group(1) + (mark + digits[:cut] if cut else "")
+
+    return pattern.sub(trim, text)
+
+
 def _value_text(x: float, fmt: _Format, language: str) -> str:
     if np.isnan(x):
         return _word("no_data", language)
@@ -489,11 +519,15 @@ def classify(
             codes[finite] = np.searchsorted(bins, yf, side="left")
     n = len(bins)
     counts = tuple(int(c) for c in np.bincount(codes[codes >= 0], minlength=n)[:n])
+    fmt, trim = _distinct_format(fmt, [lower, *bins]), fmt.decimals
 
     labels = []
     for j in range(n):
         lo = lower if j == 0 else bins[j - 1]
         hi = bins[j]
+        in_class = yf[codes[finite] == j] if scheme != "thresholds" else yf[:0]
+        if in_class.size > 1 and np.all(in_class == hi):
+            lo = hi  # ties: every value of the class is its upper bound (e.g. all 100 %)
         if np.isinf(lo) and np.isinf(hi):
             text = _word("no_data", language)
         elif np.isinf(lo):
@@ -506,6 +540,8 @@ def classify(
             a = _number(lo * fmt.scale, fmt.decimals, language)
             text = f"{a} – {_value_text(hi, fmt, language)}"
         labels.append(text)
+    if fmt.decimals > trim:  # extra decimals only where a bound needs them: "0 – 99,8 %"
+        labels = [_trim_zeros(text, trim, language) for text in labels]
     return Classes(
         codes=codes,
         bins=bins,

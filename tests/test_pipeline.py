@@ -459,3 +459,30 @@ def test_summary_counts_rows_of_other_municipalities_apart(sample):
     assert f"(bevolking 1, gebieden {other_areas})" in line
     assert len(one.set_aside) == 2 + other_areas + 1  # nothing dropped from the table
     assert not any("join_population" in note for note in one.notes)
+
+
+# --------------------------------------------------------------------------------------
+# the map legend of a real city: most areas at 100 % (buurtgeo.maps.classify)
+# --------------------------------------------------------------------------------------
+
+
+def test_legend_of_tied_shares_reads_distinct_classes():
+    import warnings
+
+    from buurtgeo.maps import classify
+
+    # City of Brussels, childcare 0-2 within 1000 m: 8 quartiers below 100 %, 27 at 100 %
+    shares = np.array([0.0, 0.2857, 0.774, 0.8406, 0.9113, 0.9823, 0.9938, 0.9993] + [1.0] * 27)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # mapclassify's "Not enough unique values" stays inside
+        classes = classify(shares, column="share_covered__childcare_baby", k=5)
+    assert len(set(classes.labels)) == len(classes.labels)
+    # 20 % quantile: position 0.2 · 34 = 6.8 → 0.9938 + 0.8 · (0.9993 − 0.9938) = 0.99820
+    assert classes.labels[0] == "0 – 99,8 %"  # not "0 – 100 %"
+    assert sum(classes.counts) == shares.size
+    # every value at one tied bound: the class reads as that value alone
+    tied = classify(np.array([0.5, 0.5, 0.5, 0.9] + [1.0] * 6), column="share_covered__x", k=5)
+    assert tied.labels == ("50 – 90 %", "100 %") and tied.counts == (4, 6)
+    # bounds that already read differently keep their decimals
+    metres = classify(np.array([120.0, 500, 800, 1300, 2000]), column="mean_dist_m__x", k=5)
+    assert metres.labels[-1] == "1.440 – 2.000 m"
