@@ -486,3 +486,22 @@ def test_legend_of_tied_shares_reads_distinct_classes():
     # bounds that already read differently keep their decimals
     metres = classify(np.array([120.0, 500, 800, 1300, 2000]), column="mean_dist_m__x", k=5)
     assert metres.labels[-1] == "1.440 – 2.000 m"
+
+
+def test_notes_name_options_as_a_configuration_file_user_can_follow(sample, tmp_path):
+    """A services file without a capacity column (and a prenatal row): the note and the
+    set-aside reason name the option, not Python syntax a `buurtgeo run` user cannot type."""
+    table = pd.read_csv(sample["services"], sep=";", encoding="utf-8-sig", dtype=str)
+    table = table.drop(columns="Capaciteit")
+    table.loc[0, "Type voorziening"] = "PRENATAL"
+    path = tmp_path / "voorzieningen_zonder_capaciteit.csv"
+    table.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    config = _straight_config(sample)
+    config["inputs"]["services"] = [{"path": str(path)}]
+    analysis = run_config(config, write=False, quiet=True)
+    capacity = [n for n in analysis.notes if "no capacity column" in n]
+    assert capacity and "name it in columns (capacity = its column name)" in capacity[0]
+    prenatal = analysis.set_aside[analysis.set_aside["reason"].str.startswith("prenatal")]
+    assert len(prenatal) == 1
+    assert "map PRENATAL to consultatiebureau with kind_map" in prenatal["reason"].iloc[0]
+    assert not any("={" in text for text in [*analysis.notes, *analysis.set_aside["reason"]])

@@ -336,9 +336,9 @@ _EXACT_ONLY = frozenset({"school", "children", "consultation", "consultatie"})
 _SET_ASIDE_KINDS: Mapping[str, str] = MappingProxyType(
     {
         "prenatal": "prenatal consultation (for expectant parents, not a service for children);"
-        " pass kind_map={'PRENATAL': 'consultatiebureau'} to keep it",
+        " to keep it, map PRENATAL to consultatiebureau with kind_map",
         "prenatale": "prenatal consultation (for expectant parents, not a service for children);"
-        " pass kind_map={'PRENATAL': 'consultatiebureau'} to keep it",
+        " to keep it, map PRENATAL to consultatiebureau with kind_map",
     }
 )
 
@@ -1005,8 +1005,8 @@ def read_services(
         capacity = np.full(n, np.nan)
         notes.append("no capacity column: capacity is NaN (unknown) for every service")
         warnings.warn(
-            f"{path}: no capacity column found; capacity is NaN (unknown). Name it with"
-            " columns={'capacity': ...} if the file has one",
+            f"{path}: no capacity column found; capacity is NaN (unknown). If the file has"
+            " one, name it in columns (capacity = its column name)",
             UserWarning,
             stacklevel=2,
         )
