@@ -51,6 +51,7 @@ _WORDS = {
         "region": "Studiegebied",
         "area": "Buurt",
         "indicator": "Indicator",
+        "indicators": "Bereik en aanbod per voorziening",
         "residents": "Inwoners en kinderen",
         "services": "Voorzieningen in en nabij de buurt",
         "service": "Voorziening",
@@ -83,6 +84,7 @@ _WORDS = {
         "region": "Study area",
         "area": "Area",
         "indicator": "Indicator",
+        "indicators": "Reach and supply per service",
         "residents": "Residents and children",
         "services": "Services in and near the area",
         "service": "Service",
@@ -364,6 +366,8 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
     neighbours = neighbours.drop(index=area_id, errors="ignore")
     near = _services_near(analysis, area_geom)
     colours = _kind_colours(analysis.kinds)
+    # one municipality: the study area is the municipality, one column says it all
+    with_region = len(per_municipality) > 1
 
     parts = [
         f"<p><a href='index.html'>← {escape(words['back'])}</a></p>",
@@ -384,8 +388,13 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
     head = (
         f"<tr><th>{escape(words['indicator'])}</th><th class='n'>{escape(name)}</th>"
         f"<th class='n'>{escape(municipality_name)}</th>"
-        f"<th class='n'>{escape(words['region'])}</th></tr>"
+        + (f"<th class='n'>{escape(words['region'])}</th>" if with_region else "")
+        + "</tr>"
     )
+
+    def region_cell(text: str) -> str:
+        return f"<td class='n'>{text}</td>" if with_region else ""
+
     rows = []
     for column in ("population", "children_0_2", "children_3_5", "children_6_11", "children_0_17"):
         if column in areas.columns:
@@ -393,7 +402,7 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
                 f"<tr><td>{escape(label(column, language))}</td>"
                 f"<td class='n'>{_format(column, row[column], language)}</td>"
                 f"<td class='n'>{_format(column, municipality.get(column), language)}</td>"
-                f"<td class='n'>{_format(column, region.get(column), language)}</td></tr>"
+                f"{region_cell(_format(column, region.get(column), language))}</tr>"
             )
     parts += [f"<h2>{escape(words['residents'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
 
@@ -402,7 +411,7 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
     for kind in analysis.kinds:
         catchment = words["catchment"].format(m=int(analysis.catchments_m[kind]))
         rows.append(
-            f"<tr class='kind'><th colspan='4'>{escape(service_kinds()[kind].label(language))}"
+            f"<tr class='kind'><th colspan='{4 if with_region else 3}'>{escape(service_kinds()[kind].label(language))}"
             f" <small>({escape(catchment)})</small></th></tr>"
         )
         for base in REPORT_INDICATORS:
@@ -415,9 +424,9 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
                 f"<tr><td>{escape(label(base, language))}</td>"
                 f"<td class='{cls}'>{_format(base, value, language)}</td>"
                 f"<td class='n'>{_format(base, ref_m, language)}</td>"
-                f"<td class='n'>{_format(base, ref_r, language)}</td></tr>"
+                f"{region_cell(_format(base, ref_r, language))}</tr>"
             )
-    parts += [f"<h2>{escape(words['indicator'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
+    parts += [f"<h2>{escape(words['indicators'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
 
     # gaps (columns added by buurtgeo.gaps, when present): one row per kind
     gap_measures = [

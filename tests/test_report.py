@@ -146,3 +146,32 @@ def test_gap_table_per_kind(analysis, sheets):
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
     assert cells[-1] == areas.loc[area_id, "class_label"]
     assert cells[-2] == str(int(areas.loc[area_id, "gap_rank"]))
+
+
+def test_one_municipality_has_no_separate_study_area_column(tmp_path):
+    """Study area = one municipality: the municipality column says it all (no twin column)."""
+    paths = make_sample(tmp_path)
+    config = {
+        "inputs": {
+            "sectors": str(paths["sectors"]),
+            "population": str(paths["population"]),
+            "age_bands": str(paths["age_bands"]),
+            "areas": str(paths["areas"]),
+            "municipality": "Lindevoorde",
+            "services": [{"path": str(paths["childcare"])}],
+        },
+        "analysis": {"origins": "point"},
+    }
+    one = run_config(config, write=False, quiet=True)
+    page = fact_sheet(one, one.area_indicators.index[0])
+    assert "Studiegebied" not in page and "<th class='n'>Lindevoorde</th>" in page
+    assert "<h2>Bereik en aanbod per voorziening</h2>" in page
+    header_cells = re.findall(r"<th[^>]*>", page.split("<h2>Bereik en aanbod")[1].split("</tr>")[0])
+    assert len(header_cells) == 3  # indicator, area, municipality
+    assert "colspan='3'" in page
+
+
+def test_two_municipalities_keep_the_study_area_column(sheets):
+    page = next(iter(sheets.values()))
+    assert page.count("<th class='n'>Studiegebied</th>") == 2  # residents and indicators
+    assert "<h2>Bereik en aanbod per voorziening</h2>" in page
