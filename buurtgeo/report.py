@@ -519,6 +519,28 @@ def _gap_cell(base: str, value: Any, language: str) -> str:
     return _number(float(value), 1, language)
 
 
+#: The formulas in the reader's language ("R" named both the catchment and the 2SFCA
+#: ratio before: B/C is the catchment, V_j the ratio).
+_ABOUT = {
+    "nl": (
+        "Aandeel kinderen binnen bereik = Σ P·[d ≤ B] / Σ P; gemiddelde afstand = Σ P·d / Σ P"
+        " (over de kinderen die een voorziening kunnen bereiken); plaatsen per 100 kinderen"
+        " (2SFCA): per voorziening j V_j = S_j / Σ_{i: d_ij ≤ B} P_i, per herkomstpunt i"
+        " A_i = Σ_{j: d_ij ≤ B} V_j, en 100 · Σ P_i A_i / Σ P_i. P = kinderen in de"
+        " leeftijdsgroepen van de voorziening, d = afstand tot de dichtstbijzijnde voorziening"
+        " (d_ij: van herkomstpunt i tot voorziening j), B = bereik, S = plaatsen."
+    ),
+    "en": (
+        "Share of children within reach = Σ P·[d ≤ C] / Σ P; mean distance = Σ P·d / Σ P"
+        " (over the children who can reach a service); places per 100 children (2SFCA): for"
+        " each service j V_j = S_j / Σ_{i: d_ij ≤ C} P_i, for each origin i"
+        " A_i = Σ_{j: d_ij ≤ C} V_j, and 100 · Σ P_i A_i / Σ P_i. P = children of the kind's"
+        " age bands, d = distance to the nearest service (d_ij: from origin i to service j),"
+        " C = catchment, S = places."
+    ),
+}
+
+
 def _footer(analysis: Any) -> str:
     language = analysis.config.language
     words = _WORDS[language]
@@ -531,12 +553,7 @@ def _footer(analysis: Any) -> str:
         how = words["network"].format(mode=modes[language].get(mode, mode))
     else:
         how = words["straight"]
-    about = (
-        "share_covered = Σ P·[d ≤ R] / Σ P; mean_dist_m = Σ P·d / Σ P (reachable); "
-        "2SFCA: R_j = S_j / Σ_{i: d_ij ≤ R} P_i, A_i = Σ_{j: d_ij ≤ R} R_j; "
-        "places_per_100 = 100 · Σ P_i A_i / Σ P_i. P = children of the kind's age bands, "
-        "d = distance to the nearest service, R = catchment, S = places."
-    )
+    about = _ABOUT[language]
     cfg = analysis.config
     sources = [cfg.sectors.name, cfg.population.name, *(s.path.name for s in cfg.services)]
     if cfg.network is not None:

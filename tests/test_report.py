@@ -175,3 +175,16 @@ def test_two_municipalities_keep_the_study_area_column(sheets):
     page = next(iter(sheets.values()))
     assert page.count("<th class='n'>Studiegebied</th>") == 2  # residents and indicators
     assert "<h2>Bereik en aanbod per voorziening</h2>" in page
+
+
+def test_formulas_in_the_readers_language(analysis, sheets):
+    page = next(iter(sheets.values()))
+    footer = page.split("<footer>")[1]
+    assert "Aandeel kinderen binnen bereik = Σ P·[d ≤ B] / Σ P" in footer
+    assert "V_j = S_j / Σ_{i: d_ij ≤ B} P_i" in footer and "B = bereik" in footer
+    assert "share_covered" not in footer  # no column identifiers for a Dutch reader
+    from dataclasses import replace
+
+    english_analysis = replace(analysis, config=replace(analysis.config, language="en"))
+    english = fact_sheet(english_analysis, analysis.area_indicators.index[0])
+    assert "Share of children within reach = Σ P·[d ≤ C] / Σ P" in english
