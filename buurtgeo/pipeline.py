@@ -1283,9 +1283,15 @@ _STAGE_WORDS = {
     "en": {"join": "join", "age_bands": "age bands"},
 }
 
-#: A municipality (NIS) code in a set-aside row's values: ``CD_REFNIS=21004`` or a
-#: sector code ``CD_SECTOR=21004A00-`` (its first five characters).
-_NIS_IN_VALUES = r"(?:^|\| )(?:CD_REFNIS|CD_SECTOR|cd_refnis|cd_sector|sector_id)=(\d{5})"
+#: A municipality (NIS) code in a set-aside row's values: ``CD_REFNIS=21004`` or the
+#: first five characters of a sector code in any column (``CD_SECTOR=21004A00-``,
+#: IBSA's ``SS=21014A18-``).
+_NIS_IN_VALUES = (
+    r"(?:^|\| )(?:CD_REFNIS|cd_refnis)=(\d{5})(?:$| \|)"
+    r"|=(\d{5})[A-Z][0-9A-Z]{2}[0-9A-Z-]?(?:$| \|)"
+)
+#: Stages whose rows are about sectors (services and network rows are about places).
+_SECTOR_STAGES = ("sectors", "population", "age_bands", "join", "areas")
 
 
 def _outside_study_area(analysis: Analysis) -> pd.Series:
@@ -1301,8 +1307,9 @@ def _outside_study_area(analysis: Analysis) -> pd.Series:
     if not len(table):
         return pd.Series(False, index=table.index)
     study = set(analysis.sectors["municipality_nis"].dropna().astype(str))
-    nis = table["values"].astype(str).str.extract(_NIS_IN_VALUES, expand=False)
-    outside = nis.notna() & ~nis.isin(study)
+    found = table["values"].astype(str).str.extract(_NIS_IN_VALUES)
+    nis = found[0].fillna(found[1])
+    outside = table["stage"].isin(_SECTOR_STAGES) & nis.notna() & ~nis.isin(study)
     reason = table["reason"].astype(str)
     outside |= (table["stage"] == "areas") & reason.str.startswith("sector outside")
     return outside.fillna(False).astype(bool)

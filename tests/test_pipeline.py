@@ -505,3 +505,26 @@ def test_notes_name_options_as_a_configuration_file_user_can_follow(sample, tmp_
     assert len(prenatal) == 1
     assert "map PRENATAL to consultatiebureau with kind_map" in prenatal["reason"].iloc[0]
     assert not any("={" in text for text in [*analysis.notes, *analysis.set_aside["reason"]])
+
+
+def test_rows_outside_the_study_area_are_recognised_by_their_codes():
+    from types import SimpleNamespace
+
+    from buurtgeo.pipeline import _outside_study_area
+
+    rows = [
+        ("population", "unknown sector", "CD_REFNIS=11001 | CD_SECTOR=11001ZZZZ | TOTAL=1"),
+        ("population", "unknown sector", "CD_REFNIS=21004 | CD_SECTOR=21004ZZZZ | TOTAL=3"),
+        ("age_bands", "share is missing", "SS=21014A18- | POP_2018=1"),  # IBSA layout
+        ("age_bands", "share is missing", "SS=21004C591 | POP_2018=2"),
+        ("areas", "sector outside the sectors' municipalities", "statsec=46092A00- | wijknr=9"),
+        ("join", "no age bands", "sector_id=21004C591"),
+        ("services", "no coordinates", "Dossiernummer=KO-0076 | Note=21014A18-x"),
+        ("services", "no coordinates", "Code=21014A18-"),  # a service is a place, not a sector
+    ]
+    fake = SimpleNamespace(
+        set_aside=pd.DataFrame(rows, columns=["stage", "reason", "values"]),
+        sectors=pd.DataFrame({"municipality_nis": ["21004", "21004"]}),
+    )
+    expected = [True, False, True, False, True, False, False, False]
+    assert _outside_study_area(fake).tolist() == expected
