@@ -77,6 +77,9 @@ _REASONS = (
 
 _EDGE_COLUMNS = ("edge", "u", "v", "length_m", "reason")
 _PAIRS_BLOCK = 512  # most sources per call of the compiled pairs kernel
+# most buckets per search of the bucket-queue kernel (radius / half the shortest edge);
+# beyond, the binary-heap kernel is used (scanning empty buckets would cost more)
+_MAX_BUCKETS = 1 << 16
 
 
 def _as_1d(name: str, values: Any, dtype: Any) -> np.ndarray:
@@ -709,7 +712,12 @@ class Network:
         return dist, src
 
     def pairs_within(
-        self, source_nodes: Any, radius_m: Any, source_offset_m: Any = None
+        self,
+        source_nodes: Any,
+        radius_m: Any,
+        source_offset_m: Any = None,
+        *,
+        sort_nodes: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (source, node) pair within a network radius, exactly.
 
@@ -721,6 +729,10 @@ class Network:
             Radius in metres (>= 0), one for all or one per source.
         source_offset_m : array-like of float, shape (k,), optional
             Straight-line offset of each source from its node, metres.
+        sort_nodes : bool, default True
+            Sort the nodes of each source ascending; False leaves them in the order the
+            search settled them (roughly nearest first), which is faster when the caller only
+            sums over the pairs (as :func:`buurtgeo.reach` does).
 
         Returns
         -------
@@ -730,7 +742,18 @@ class Network:
             Node reached.
         dist_m : ndarray of float64
             ``offset_i + D(source_i, node)`` in metres; only pairs with
-            ``dist_m <= radius_i`` are returned, sorted by ``source_index`` then ``node``.
+            ``dist_m <= radius_i`` are returned, sorted by ``source_index`` then ``node``
+            (or the settling order within a source, see ``sort_nodes``).
+
+        Notes
+        -----
+        One bounded Dijkstra search per source (compiled), the sources taken in node
+        order (the Z-order numbering makes consecutive searches share cache) on
+        several threads when there is enough work. The priority queue is a bucket
+        queue of width half the shortest edge (Dial's algorithm: O(1) per label and
+        the same distances as a heap, see :func:`_pairs_bucket_kernel`), or a binary
+        heap with lazy deletion when that would need more than ``_MAX_BUCKETS``
+        buckets. The distance workspace is reset through the settled nodes only.
         """
         nodes, off = self._check_sources(source_nodes, source_offset_m)
         radius = self._check_radius(radius_m, len(nodes))
@@ -739,10 +762,18 @@ class Network:
             off = np.zeros(k)
         g = self.graph
         indptr, indices, data = g.indptr, g.indices, g.data
-        n = self.n_nodes
-        workers = max(1, min(os.cpu_count() or 1, 8, -(-k // 64)))
-        # each worker takes a contiguous share of the sources and walks it in blocks of
-        # _PAIRS_BLOCK, reusing one distance workspace over the nodes
+        # sources in node order: nodes are numbered along a Z-order curve, so searches
+        # that follow each other cover overlapping discs and find them in cache
+        order = np.argsort(nodes, kind="stable")
+        p_nodes = np.ascontiguousarray(nodes[order])
+        p_off = np.ascontiguousarray(off[order])
+        p_radius = np.ascontiguousarray(radius[order])
+        width, n_buckets = self._bucket_width(float(radius.max()) if k else 0.0)
+        # threads only when there is enough work to pay for them (about 10 ms or more)
+        work_guess = k * max(self._nodes_per_disc(float(np.median(radius)) if k else 0.0), 1.0)
+        workers = 1 if work_guess < 50_000 else max(1, min(os.cpu_count() or 1, 8, -(-k // 64)))
+        # each worker takes a contiguous share of the (ordered) sources and walks it in
+        # blocks of _PAIRS_BLOCK, reusing one distance workspace over the nodes
         bounds = np.linspace(0, k, workers + 1).astype(np.int64)
 
         def run(w: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -750,13 +781,15 @@ class Network:
             out = []
             for lo in range(int(bounds[w]), int(bounds[w + 1]), _PAIRS_BLOCK):
                 hi = min(int(bounds[w + 1]), lo + _PAIRS_BLOCK)
-                counts, node, dist, m = _pairs_kernel(
-                    indptr, indices, data, nodes[lo:hi], off[lo:hi], radius[lo:hi], work
+                args = (
+                    *(indptr, indices, data),
+                    *(p_nodes[lo:hi], p_off[lo:hi], p_radius[lo:hi], work, sort_nodes),
                 )
-                src = np.repeat(np.arange(lo, hi, dtype=np.int64), counts)
-                # sources come grouped in order: sort by node within each source
-                order = np.argsort((src - lo) * n + node[:m], kind="stable")
-                out.append((src[order], node[:m][order], dist[:m][order]))
+                if width > 0:
+                    counts, node, dist, m = _pairs_bucket_kernel(*args, width, n_buckets)
+                else:
+                    counts, node, dist, m = _pairs_kernel(*args)
+                out.append((counts, node[:m], dist[:m]))
             self._give_workspace(work)  # all inf again (not returned if the kernel raised)
             return out
 
@@ -769,11 +802,43 @@ class Network:
                 parts = [p for chunk in pool.map(run, range(workers)) for p in chunk]
         if not parts:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-        return (
-            np.concatenate([p[0] for p in parts]),
-            np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]),
-        )
+        # back to source order: each source's run of pairs (nodes ascending) is moved whole
+        p_counts = np.concatenate([p[0] for p in parts])
+        p_node = np.concatenate([p[1] for p in parts])
+        p_dist = np.concatenate([p[2] for p in parts])
+        counts = np.empty(k, dtype=np.int64)
+        counts[order] = p_counts
+        p_start = np.cumsum(p_counts) - p_counts
+        start = np.empty(k, dtype=np.int64)
+        start[order] = p_start
+        total = int(p_counts.sum())
+        first = np.cumsum(counts) - counts
+        take = np.repeat(start - first, counts) + np.arange(total, dtype=np.int64)
+        src = np.repeat(np.arange(k, dtype=np.int64), counts)
+        return src, p_node[take], p_dist[take]
+
+    def _bucket_width(self, radius: float) -> tuple[float, int]:
+        """Bucket width (half the shortest edge) and count for the bucket-queue search;
+        ``(0, 0)`` when that would take too many buckets (then a binary heap is used)."""
+        w_min = self.__dict__.get("_w_min")
+        if w_min is None:
+            data = self.graph.data
+            w_min = float(data.min()) if len(data) else 0.0
+            self._w_min = w_min
+        if not w_min > 0:
+            return 0.0, 0
+        width = 0.5 * w_min
+        n_buckets = int(radius / width) + 2
+        if n_buckets > _MAX_BUCKETS:
+            return 0.0, 0
+        return width, n_buckets
+
+    def _nodes_per_disc(self, radius: float) -> float:
+        """Rough number of nodes within ``radius`` of a node (mean density x disc area)."""
+        if self.n_nodes == 0:
+            return 0.0
+        area = max(float(np.ptp(self.node_x)) * float(np.ptp(self.node_y)), 1.0)
+        return self.n_nodes / area * np.pi * radius * radius
 
     def _take_workspace(self) -> np.ndarray:
         """A distance workspace over the nodes, all ``inf`` (reused between calls: filling
@@ -1110,15 +1175,34 @@ def _multi_source_kernel(indptr, indices, data, src_nodes, src_off, n):
 
 
 @njit(cache=True, nogil=True)
-def _pairs_kernel(indptr, indices, data, src_nodes, src_off, radius, dist):
-    """Bounded Dijkstra from each source in turn.
+def _finish_source(out_n, out_d, start, count, dist, sort_nodes):  # pragma: no cover
+    """One source's search is done: (if ``sort_nodes``) sort its settled nodes
+    (``out_n[start:count]``), read their distances from the workspace and reset it to
+    ``inf``. Every node the search touched was settled (a node is only pushed when
+    within the radius), so this resets exactly what was written."""
+    if sort_nodes:
+        seg = np.sort(out_n[start:count])
+        for t in range(count - start):
+            out_n[start + t] = seg[t]
+    for t in range(start, count):
+        u = out_n[t]
+        out_d[t] = dist[u]
+        dist[u] = np.inf
 
-    Returns ``counts`` (pairs per source), ``node``, ``dist`` (grouped by source, in
-    the order settled) and the number of pairs ``m`` (``node[:m]``, ``dist[:m]`` are
-    valid): every node with ``off_i + D(src_i, node) <= radius_i``. ``dist`` is a
-    workspace over all nodes, all ``inf`` on entry and again on return (reset through
-    the list of touched nodes, so each source costs only what its search touches)."""
-    touched = np.empty(1024, dtype=np.int64)
+
+@njit(cache=True, nogil=True)
+def _pairs_kernel(
+    indptr, indices, data, src_nodes, src_off, radius, dist, sort_nodes
+):  # pragma: no cover - compiled
+    """Bounded Dijkstra from each source in turn, with a binary heap (lazy deletion).
+
+    Returns ``counts`` (pairs per source), ``node``, ``dist`` (grouped by source, nodes
+    ascending within a source) and the number of pairs ``m`` (``node[:m]``,
+    ``dist[:m]`` are valid): every node with ``off_i + D(src_i, node) <= radius_i``
+    (in the order settled unless ``sort_nodes``). ``dist`` is a workspace over all
+    nodes, all ``inf`` on entry and again on return.
+    Used when the bucket queue of :func:`_pairs_bucket_kernel` would need too many
+    buckets (very short edges)."""
     keys = np.empty(1024, dtype=np.float64)
     vals = np.empty(1024, dtype=np.int64)
     out_n = np.empty(4096, dtype=np.int64)
@@ -1131,8 +1215,6 @@ def _pairs_kernel(indptr, indices, data, src_nodes, src_off, radius, dist):
         d0 = src_off[i]
         if not d0 <= r:
             continue
-        n_touched = 1
-        touched[0] = s
         dist[s] = d0
         size = _heap_push(keys, vals, 0, d0, s)
         start = count
@@ -1144,23 +1226,90 @@ def _pairs_kernel(indptr, indices, data, src_nodes, src_off, radius, dist):
                 out_n = _grow(out_n)
                 out_d = _grow(out_d)
             out_n[count] = u
-            out_d[count] = d
             count += 1
             for e in range(indptr[u], indptr[u + 1]):
                 v = indices[e]
                 nd = d + data[e]
                 if nd <= r and nd < dist[v]:
-                    if dist[v] == np.inf:
-                        if n_touched == touched.shape[0]:
-                            touched = _grow(touched)
-                        touched[n_touched] = v
-                        n_touched += 1
                     dist[v] = nd
                     if size == keys.shape[0]:
                         keys = _grow(keys)
                         vals = _grow(vals)
                     size = _heap_push(keys, vals, size, nd, v)
         counts[i] = count - start
-        for t in range(n_touched):
-            dist[touched[t]] = np.inf
+        _finish_source(out_n, out_d, start, count, dist, sort_nodes)
+    return counts, out_n, out_d, count
+
+
+@njit(cache=True, nogil=True)
+def _pairs_bucket_kernel(
+    indptr, indices, data, src_nodes, src_off, radius, dist, sort_nodes, width, n_buckets
+):  # pragma: no cover - compiled
+    """:func:`_pairs_kernel` with a bucket queue instead of a heap (Dial's algorithm).
+
+    Bucket ``b`` holds the labels ``d`` with ``floor(d / width) = b``. With ``width``
+    at most half the shortest edge, relaxing an edge from a label of bucket ``b``
+    always lands in a later bucket (``d + w >= d + 2 width``), so every label taken
+    from the lowest non-empty bucket is final whatever the order within the bucket:
+    the distances are those of Dijkstra's algorithm, bit for bit (the same sums
+    ``d_u + w_uv`` are formed and the smallest kept). Pushes and pops cost O(1); the
+    buckets are singly linked lists in flat arrays, ``n_buckets > radius / width``."""
+    head = np.full(n_buckets, -1, dtype=np.int64)
+    e_key = np.empty(4096, dtype=np.float64)
+    e_node = np.empty(4096, dtype=np.int64)
+    e_next = np.empty(4096, dtype=np.int64)
+    out_n = np.empty(4096, dtype=np.int64)
+    out_d = np.empty(4096, dtype=np.float64)
+    counts = np.zeros(len(src_nodes), dtype=np.int64)
+    count = 0
+    inv = 1.0 / width
+    for i in range(len(src_nodes)):
+        r = radius[i]
+        s = src_nodes[i]
+        d0 = src_off[i]
+        if not d0 <= r:
+            continue
+        dist[s] = d0
+        b = np.int64(d0 * inv)
+        last = np.int64(r * inv)
+        e_key[0] = d0
+        e_node[0] = s
+        e_next[0] = -1
+        head[b] = 0
+        n_e = 1
+        start = count
+        while b <= last:
+            p = head[b]
+            if p < 0:
+                b += 1
+                continue
+            head[b] = e_next[p]
+            d = e_key[p]
+            u = e_node[p]
+            if d > dist[u]:
+                continue  # stale entry
+            if count == out_n.shape[0]:
+                out_n = _grow(out_n)
+                out_d = _grow(out_d)
+            out_n[count] = u
+            count += 1
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                nd = d + data[e]
+                if nd <= r and nd < dist[v]:
+                    dist[v] = nd
+                    if n_e == e_key.shape[0]:
+                        e_key = _grow(e_key)
+                        e_node = _grow(e_node)
+                        e_next = _grow(e_next)
+                    # never an earlier bucket (cannot happen with width <= w_min / 2,
+                    # but a label must never be lost)
+                    nb = max(np.int64(nd * inv), b)
+                    e_key[n_e] = nd
+                    e_node[n_e] = v
+                    e_next[n_e] = head[nb]
+                    head[nb] = n_e
+                    n_e += 1
+        counts[i] = count - start
+        _finish_source(out_n, out_d, start, count, dist, sort_nodes)
     return counts, out_n, out_d, count

@@ -513,10 +513,18 @@ class _OnNetwork:
         step = self._source_block(radius)
         for lo in range(0, len(sources), step):
             src = sources[lo : lo + step]
-            si, nodes, dn = self.network.pairs_within(s.node[src], left[src])
+            si, nodes, dn = self._pairs(s.node[src], left[src])
             svc = src[np.asarray(si, dtype=np.int64)]
             d_node = np.asarray(dn, dtype=np.float64) + s.offset[svc]
             yield svc, np.asarray(nodes, dtype=np.int64), d_node
+
+    def _pairs(self, nodes: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Network.pairs_within; the node order within a service does not matter here."""
+        from buurtgeo.network import Network
+
+        if isinstance(self.network, Network):
+            return self.network.pairs_within(nodes, radius, sort_nodes=False)
+        return self.network.pairs_within(nodes, radius)
 
     def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
         """Yield ``(service, origin, d)`` with ``d <= radius``; each block holds whole services."""

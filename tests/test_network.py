@@ -320,3 +320,57 @@ def test_pickle_and_views():
     assert (edges["u"] < edges["v"]).all()
     g = net.to_networkx()
     assert g.number_of_edges() == 4 and g.edges[1, 2]["length"] == 20.0
+
+
+@pytest.mark.parametrize("queue", ["bucket", "heap"])
+def test_pairs_within_both_queues_match_networkx(queue, monkeypatch):
+    """The bucket-queue kernel and the binary-heap fallback (very short edges) each
+    equal networkx, with repeated sources given in no particular order."""
+    import buurtgeo.network as network_module
+
+    net = random_network(5)
+    if queue == "heap":
+        monkeypatch.setattr(network_module, "_MAX_BUCKETS", 0)
+        assert net._bucket_width(500.0) == (0.0, 0)
+    else:
+        assert net._bucket_width(500.0)[0] == pytest.approx(0.5 * net.graph.data.min())
+    g = net.to_networkx()
+    rng = np.random.default_rng(5)
+    src = rng.choice(net.n_nodes, 30, replace=True)
+    src[7] = src[3]  # a repeat
+    off = rng.uniform(0, 30, len(src))
+    radius = rng.uniform(150, 700, len(src))
+    si, ni, di = net.pairs_within(src, radius, off)
+    key = si * net.n_nodes + ni
+    assert np.all(np.diff(key) > 0)  # by source, then node
+    for i, s in enumerate(src):
+        ref = nx.single_source_dijkstra_path_length(
+            g, int(s), cutoff=radius[i] - off[i], weight="length"
+        )
+        mask = si == i
+        assert ni[mask].tolist() == sorted(ref)
+        np.testing.assert_allclose(di[mask], [off[i] + ref[k] for k in sorted(ref)], rtol=1e-9)
+
+
+def test_pairs_within_short_edge_falls_back_to_the_heap():
+    # a 1 mm edge: radius / (w_min / 2) is far more buckets than allowed
+    x = np.array([0.0, 0.001, 100.0, 200.0])
+    y = np.zeros(4)
+    net = Network.from_edges([0, 1, 2], [1, 2, 3], [0.001, 99.999, 100.0], x, y, crs=CRS)
+    assert net._bucket_width(1000.0) == (0.0, 0)
+    si, ni, di = net.pairs_within([0, 3], 150.0)
+    assert si.tolist() == [0, 0, 0, 1, 1] and ni.tolist() == [0, 1, 2, 2, 3]
+    np.testing.assert_allclose(di, [0.0, 0.001, 100.0, 100.0, 0.0])
+
+
+def test_pairs_within_unsorted_holds_the_same_pairs():
+    net = random_network(6)
+    rng = np.random.default_rng(6)
+    src = rng.choice(net.n_nodes, 40)
+    radius = rng.uniform(100, 600, len(src))
+    si, ni, di = net.pairs_within(src, radius)
+    su, nu, du = net.pairs_within(src, radius, sort_nodes=False)
+    np.testing.assert_array_equal(su, si)  # still grouped by source, in source order
+    order = np.lexsort((nu, su))
+    np.testing.assert_array_equal(nu[order], ni)
+    np.testing.assert_array_equal(du[order], di)
