@@ -140,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default: outputs.dir of the configuration)",
     )
     run.add_argument(
+        "--language",
+        choices=("nl", "en"),
+        default=None,
+        help="language of labels, map and fact sheets (default: outputs.language, else nl)",
+    )
+    run.add_argument(
         "--check",
         action="store_true",
         help="only validate the configuration (keys, types, kinds, files) and exit",
@@ -219,6 +225,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from buurtgeo.pipeline import load_config, run_config
 
     cfg = load_config(args.config)
+    if args.language:
+        from dataclasses import replace
+
+        cfg = replace(cfg, language=args.language)
     if args.check:
         if not args.quiet:
             print(f"{args.config}: configuration OK")

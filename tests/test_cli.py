@@ -162,3 +162,21 @@ def test_unknown_download_is_a_usage_error_pointing_to_the_list(capsys, tmp_path
     assert err.startswith("buurtgeo: error: unknown download") and expected in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_run_language_overrides_the_configuration(sample, tmp_path, capsys):
+    for path in sample.values():
+        shutil.copy(path, tmp_path / path.name)
+    text = CONFIG_TEMPLATE.replace('network = "', '# network = "')
+    text = text.replace('origins = "grid"', 'origins = "point"')
+    for key in ("xlsx", "gpkg", "map", "fact_sheets"):
+        text = text.replace(f"{key} = true", f"{key} = false")
+    config = tmp_path / "analysis.toml"
+    config.write_text(text, encoding="utf-8")
+    assert main(["run", str(config), "--language", "en", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "48 statistical sectors" in out and "straight-line distances" in out
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(config), "--language", "fr", "--check"])
+    assert info.value.code == EXIT_USAGE
+    assert "invalid choice: 'fr'" in capsys.readouterr().err
