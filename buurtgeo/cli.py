@@ -40,6 +40,7 @@ outputs (in the output folder):
   indicators.csv         per statistical sector; ';' separated, decimal comma, UTF-8 with BOM
                          (opens in Belgian Excel by double-click; pandas: sep=';', decimal=',')
   indicators_areas.csv   per area (buurt), same format
+  legenda.csv            what each column of the two CSV files means
   indicators.xlsx        both tables + a 'legenda' sheet explaining every column
   indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas)
   map.html               interactive map; self-contained, works offline by double-click

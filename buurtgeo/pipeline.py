@@ -7,6 +7,7 @@ write the planner's files::
 
     DIR/indicators.csv         one row per statistical sector  (Excel-ready, see below)
     DIR/indicators_areas.csv   one row per area (dicht-bij-huis *buurt*)
+    DIR/legenda.csv            what each column of the two CSV files means
     DIR/indicators.xlsx        both tables as sheets 'sectoren' and 'buurten'
     DIR/indicators.gpkg        layers 'sectors', 'areas', 'services'
     DIR/map.html               self-contained interactive map (opens offline)
@@ -1526,6 +1527,13 @@ def _write_files(analysis: Analysis, out_dir: Path, bar: Any) -> dict[str, Path]
         )
         written["indicators_areas.csv"] = write_with(
             out_dir / "indicators_areas.csv", lambda p: p.write_bytes(_csv_bytes(areas))
+        )
+        # what each column of the two CSVs means, for whoever opens them in Excel
+        names = [sectors.index.name, *sectors.columns, areas.index.name, *areas.columns]
+        legend = _legend_table(analysis, [str(n) for n in names if n is not None])
+        legend = legend.drop_duplicates(legend.columns[0]).set_index(legend.columns[0])
+        written["legenda.csv"] = write_with(
+            out_dir / "legenda.csv", lambda p: p.write_bytes(_csv_bytes(legend))
         )
     bar.step("xlsx")
     if cfg.xlsx:

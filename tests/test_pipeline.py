@@ -20,6 +20,7 @@ from buurtgeo.sample import make_sample
 OUTPUTS = (
     "indicators.csv",
     "indicators_areas.csv",
+    "legenda.csv",
     "indicators.xlsx",
     "indicators.gpkg",
     "map.html",
@@ -528,3 +529,16 @@ def test_rows_outside_the_study_area_are_recognised_by_their_codes():
     )
     expected = [True, False, True, False, True, False, False, False]
     assert _outside_study_area(fake).tolist() == expected
+
+
+@pytest.mark.slow
+def test_legenda_csv_explains_every_column_of_both_csvs(demo):
+    _analysis, out = demo
+    legend = pd.read_csv(out / "legenda.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert list(legend.columns) == ["kolom", "label", "uitleg"]
+    assert legend["kolom"].is_unique
+    for name in ("indicators.csv", "indicators_areas.csv"):
+        header = pd.read_csv(out / name, sep=";", encoding="utf-8-sig", nrows=0).columns
+        assert set(header) <= set(legend["kolom"])
+    row = legend.set_index("kolom").loc["fca2__childcare_baby"]
+    assert row["label"].startswith("Plaatsen per kind (2SFCA)") and "2SFCA" in row["uitleg"]
