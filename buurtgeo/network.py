@@ -80,6 +80,7 @@ _PAIRS_BLOCK = 512  # most sources per call of the compiled pairs kernel
 # most buckets per search of the bucket-queue kernel (radius / half the shortest edge);
 # beyond, the binary-heap kernel is used (scanning empty buckets would cost more)
 _MAX_BUCKETS = 1 << 16
+_SNAP_SORT_MIN = 50_000  # points from which Network.snap queries in Z-order
 
 
 def _as_1d(name: str, values: Any, dtype: Any) -> np.ndarray:
@@ -612,8 +613,20 @@ class Network:
             )
         if len(x) == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
-        dist, node = self._kdtree().query(np.column_stack([x, y]), k=1, workers=-1)
-        return np.asarray(node, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+        tree = self._kdtree()
+        if len(x) < _SNAP_SORT_MIN:
+            dist, node = tree.query(np.column_stack([x, y]), k=1, workers=-1)
+            return np.asarray(node, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+        # many points: query them along a Z-order curve, so that consecutive queries
+        # walk the same tree nodes (in cache); each point's answer does not depend on
+        # the order, this only makes it ~1.5-2x faster for a million scattered points
+        order = _morton_order(x, y)
+        d_sorted, n_sorted = tree.query(np.column_stack([x[order], y[order]]), k=1, workers=-1)
+        node = np.empty(len(x), dtype=np.int64)
+        dist = np.empty(len(x), dtype=np.float64)
+        node[order] = n_sorted
+        dist[order] = d_sorted
+        return node, dist
 
     # ------------------------------------------------------------------ shortest paths
 

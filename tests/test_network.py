@@ -374,3 +374,22 @@ def test_pairs_within_unsorted_holds_the_same_pairs():
     order = np.lexsort((nu, su))
     np.testing.assert_array_equal(nu[order], ni)
     np.testing.assert_array_equal(du[order], di)
+
+
+def test_snap_many_points_in_z_order_equals_plain_kdtree(monkeypatch):
+    """Above _SNAP_SORT_MIN points the queries run in Z-order: same answers as a plain
+    scipy KD-tree query in input order."""
+    from scipy.spatial import cKDTree
+
+    import buurtgeo.network as network_module
+
+    monkeypatch.setattr(network_module, "_SNAP_SORT_MIN", 100)
+    net = random_network(7)
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(-100, 5100, 5000), rng.uniform(-100, 5100, 5000)
+    node, off = net.snap(x, y)
+    d_ref, n_ref = cKDTree(np.column_stack([net.node_x, net.node_y])).query(
+        np.column_stack([x, y]), k=1
+    )
+    np.testing.assert_array_equal(node, n_ref)
+    np.testing.assert_array_equal(off, d_ref)
