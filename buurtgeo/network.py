@@ -730,7 +730,7 @@ class Network:
         radius_m: Any,
         source_offset_m: Any = None,
         *,
-        sort_nodes: bool = True,
+        sort: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (source, node) pair within a network radius, exactly.
 
@@ -742,10 +742,11 @@ class Network:
             Radius in metres (>= 0), one for all or one per source.
         source_offset_m : array-like of float, shape (k,), optional
             Straight-line offset of each source from its node, metres.
-        sort_nodes : bool, default True
-            Sort the nodes of each source ascending; False leaves them in the order the
-            search settled them (roughly nearest first), which is faster when the caller only
-            sums over the pairs (as :func:`buurtgeo.reach` does).
+        sort : bool, default True
+            Sort the pairs by source, then node. False returns them grouped by source
+            (all pairs of a source together), the sources in node order and the nodes
+            in the order the search settled them: faster when the caller only sums
+            over the pairs, as :func:`buurtgeo.reach` does.
 
         Returns
         -------
@@ -756,7 +757,7 @@ class Network:
         dist_m : ndarray of float64
             ``offset_i + D(source_i, node)`` in metres; only pairs with
             ``dist_m <= radius_i`` are returned, sorted by ``source_index`` then ``node``
-            (or the settling order within a source, see ``sort_nodes``).
+            (only grouped by source with ``sort=False``).
 
         Notes
         -----
@@ -796,7 +797,7 @@ class Network:
                 hi = min(int(bounds[w + 1]), lo + _PAIRS_BLOCK)
                 args = (
                     *(indptr, indices, data),
-                    *(p_nodes[lo:hi], p_off[lo:hi], p_radius[lo:hi], work, sort_nodes),
+                    *(p_nodes[lo:hi], p_off[lo:hi], p_radius[lo:hi], work, sort),
                 )
                 if width > 0:
                     counts, node, dist, m = _pairs_bucket_kernel(*args, width, n_buckets)
@@ -815,10 +816,12 @@ class Network:
                 parts = [p for chunk in pool.map(run, range(workers)) for p in chunk]
         if not parts:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-        # back to source order: each source's run of pairs (nodes ascending) is moved whole
         p_counts = np.concatenate([p[0] for p in parts])
         p_node = np.concatenate([p[1] for p in parts])
         p_dist = np.concatenate([p[2] for p in parts])
+        if not sort:
+            return np.repeat(order, p_counts), p_node, p_dist
+        # back to source order: each source's run of pairs (nodes ascending) is moved whole
         counts = np.empty(k, dtype=np.int64)
         counts[order] = p_counts
         p_start = np.cumsum(p_counts) - p_counts

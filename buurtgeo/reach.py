@@ -479,11 +479,12 @@ class _OnNetwork:
         # origins grouped by node, nearest first: origins of node k are
         # order[starts[k]:starts[k] + counts[k]], by increasing offset
         # (= np.lexsort((offset, node)), faster: a float sort then a stable radix sort)
+        # (a float sort, then a stable counting sort by node: linear in the origins)
         by_offset = np.argsort(self.offset, kind="stable")
-        self.order = by_offset[np.argsort(self.node[by_offset], kind="stable")]
-        self.offset_sorted = self.offset[self.order]
         self.counts = np.bincount(self.node, minlength=network.n_nodes)
         self.starts = np.cumsum(self.counts) - self.counts
+        self.order = _counting_sort(by_offset, self.node, self.starts)
+        self.offset_sorted = self.offset[self.order]
 
     def prepare(self, x: np.ndarray, y: np.ndarray) -> _Points:
         if len(x) == 0:
@@ -523,7 +524,7 @@ class _OnNetwork:
         from buurtgeo.network import Network
 
         if isinstance(self.network, Network):
-            return self.network.pairs_within(nodes, radius, sort_nodes=False)
+            return self.network.pairs_within(nodes, radius, sort=False)
         return self.network.pairs_within(nodes, radius)
 
     def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
@@ -767,6 +768,19 @@ def _grid_pass_access(
                 d = math.sqrt(dx * dx + dy * dy)
                 if d <= r:
                     access[i] += _w(d, r, code) * ratio[j]
+
+
+@njit(cache=True, nogil=True)
+def _counting_sort(items, key, starts):  # pragma: no cover - compiled
+    """``items`` stably reordered by ``key[items]``; ``starts[k]`` = first slot of key k."""
+    fill = starts.copy()
+    out = np.empty(items.shape[0], dtype=np.int64)
+    for q in range(items.shape[0]):
+        i = items[q]
+        k = key[i]
+        out[fill[k]] = i
+        fill[k] += 1
+    return out
 
 
 def _expand(nodes: np.ndarray, counts: np.ndarray, starts: np.ndarray) -> np.ndarray:

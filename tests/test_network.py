@@ -369,9 +369,12 @@ def test_pairs_within_unsorted_holds_the_same_pairs():
     src = rng.choice(net.n_nodes, 40)
     radius = rng.uniform(100, 600, len(src))
     si, ni, di = net.pairs_within(src, radius)
-    su, nu, du = net.pairs_within(src, radius, sort_nodes=False)
-    np.testing.assert_array_equal(su, si)  # still grouped by source, in source order
+    su, nu, du = net.pairs_within(src, radius, sort=False)
+    # grouped by source: each source's pairs in one run
+    runs = su[np.r_[True, su[1:] != su[:-1]]]
+    assert len(runs) == len(np.unique(su))
     order = np.lexsort((nu, su))
+    np.testing.assert_array_equal(su[order], si)
     np.testing.assert_array_equal(nu[order], ni)
     np.testing.assert_array_equal(du[order], di)
 
