@@ -865,7 +865,11 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             kinds = [k for k in cfg.kinds if k in present]
             missing = [k for k in cfg.kinds if k not in present]
             if missing:
-                notes.append(f"no services of kind(s) {', '.join(missing)} in the inputs")
+                notes.append(
+                    _WORDS[cfg.language]["no_services"].format(
+                        kinds=", ".join(service_kinds()[k].label(cfg.language) for k in missing)
+                    )
+                )
         else:
             kinds = sorted(present, key=vocabulary.index)
         if not kinds:
@@ -1044,7 +1048,7 @@ def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
             kwargs["names"] = cfg.areas_names
         return bg.read_areas(cfg.areas, sectors=sectors, **kwargs)
     population = pd.DataFrame(sectors[[c for c in _COUNTS if c in sectors.columns]])
-    notes.append("areas proposed from contiguous sectors (no areas file given)")
+    notes.append(_WORDS[cfg.language]["proposed"])
     from buurtgeo._progress import callback
 
     return bg.propose_areas(
@@ -1186,6 +1190,8 @@ _WORDS = {
         "see_set_aside": "reden per rij in set_aside.csv",
         "mode_walk": "wandel",
         "mode_bike": "fiets",
+        "no_services": "geen voorzieningen van deze soort(en) in de invoer: {kinds}",
+        "proposed": "buurten voorgesteld uit aangrenzende sectoren (geen gebiedenbestand gegeven)",
     },
     "en": {
         "sectors": "statistical sectors",
@@ -1206,6 +1212,8 @@ _WORDS = {
         "see_set_aside": "the reason for each row is in set_aside.csv",
         "mode_walk": "walking",
         "mode_bike": "cycling",
+        "no_services": "no services of these kind(s) in the inputs: {kinds}",
+        "proposed": "areas proposed from contiguous sectors (no areas file given)",
     },
 }
 

@@ -394,7 +394,10 @@ def test_areas_are_proposed_when_no_areas_file_is_given(sample):
     areas = analysis.indicators("area")
     assert areas["children_0_17"].sum() == pytest.approx(analysis.sectors["children_0_17"].sum())
     assert (areas["children_0_17"] >= 1500).all()
-    assert "areas proposed from contiguous sectors (no areas file given)" in analysis.notes
+    # the summary's notes in the analysis' language (Dutch by default)
+    assert "buurten voorgesteld uit aangrenzende sectoren (geen gebiedenbestand gegeven)" in (
+        analysis.notes
+    )
 
 
 def test_selecting_municipalities(sample):
@@ -542,3 +545,14 @@ def test_legenda_csv_explains_every_column_of_both_csvs(demo):
         assert set(header) <= set(legend["kolom"])
     row = legend.set_index("kolom").loc["fca2__childcare_baby"]
     assert row["label"].startswith("Plaatsen per kind (2SFCA)") and "2SFCA" in row["uitleg"]
+
+
+def test_pipeline_notes_in_english_too(sample):
+    config = _straight_config(sample, kinds=["childcare_baby", "library"])
+    config["inputs"]["services"] = [{"path": str(sample["childcare"])}]
+    config["outputs"] = {"language": "en"}
+    english = run_config(config, write=False, quiet=True)
+    assert "no services of these kind(s) in the inputs: Library" in english.notes
+    config["outputs"] = {"language": "nl"}
+    dutch = run_config(config, write=False, quiet=True)
+    assert "geen voorzieningen van deze soort(en) in de invoer: Bibliotheek" in dutch.notes
