@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--check",
         action="store_true",
-        help="only validate the configuration (keys, types, kinds, files) and exit",
+        help="only validate the configuration (keys, types, kinds, files, the municipalities"
+        " named in the sectors file) and exit",
     )
 
     template = sub.add_parser(
@@ -231,6 +232,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         cfg = replace(cfg, language=args.language)
     if args.check:
+        if cfg.municipality:  # the likeliest mistake a key check cannot see: the name
+            import warnings
+
+            from buurtgeo.io.sectors import read_sectors
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                read_sectors(cfg.sectors, municipality=list(cfg.municipality))
         if not args.quiet:
             print(f"{args.config}: configuration OK")
         return EXIT_OK

@@ -180,3 +180,18 @@ def test_run_language_overrides_the_configuration(sample, tmp_path, capsys):
         main(["run", str(config), "--language", "fr", "--check"])
     assert info.value.code == EXIT_USAGE
     assert "invalid choice: 'fr'" in capsys.readouterr().err
+
+
+def test_check_finds_a_misspelt_municipality(sample, tmp_path, capsys):
+    for path in sample.values():
+        shutil.copy(path, tmp_path / path.name)
+    config = tmp_path / "analysis.toml"
+    text = CONFIG_TEMPLATE.replace('# municipality = ["46091", "46092"]', 'municipality = "{m}"')
+    config.write_text(text.replace("{m}", "Lindevorde"), encoding="utf-8")
+    assert main(["run", str(config), "--check"]) == EXIT_INPUT
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "unknown municipality 'Lindevorde'" in err[0]
+    assert "Lindevoorde" in err[0]  # the close match
+    config.write_text(text.replace("{m}", "Lindevoorde"), encoding="utf-8")
+    assert main(["run", str(config), "--check"]) == EXIT_OK
+    assert "configuration OK" in capsys.readouterr().out
