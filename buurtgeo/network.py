@@ -31,11 +31,14 @@ so that ``edges read = edges used + len(set_aside)``.
 
 Searching
 ---------
-:meth:`Network.nearest` is one multi-source Dijkstra pass; :meth:`Network.pairs_within`
-runs a Dijkstra bounded by the radius from each source. Both are compiled with numba
-(binary heap over the CSR arrays; compiled code is cached on disk, so only the very
-first call in a fresh environment pays a few seconds of compilation).
-:meth:`Network.pairs_within` works through the sources in blocks on every core, with
+:meth:`Network.nearest` is one multi-source Dijkstra pass (binary heap);
+:meth:`Network.pairs_within` runs a Dijkstra bounded by the radius from each source,
+with a bucket queue (Dial's algorithm, buckets of half the shortest edge: the same
+distances as a heap at O(1) per label; a heap when edges are very short). Both are
+compiled with numba over the CSR arrays (compiled code is cached on disk, so only the
+very first call in a fresh environment pays a few seconds of compilation).
+:meth:`Network.pairs_within` takes the sources in node (Z-order) order, works through
+them in blocks on every core when the work is large enough, with
 one reused distance array per core, so memory stays at the size of its output.
 """
 
