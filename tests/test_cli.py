@@ -195,3 +195,20 @@ def test_check_finds_a_misspelt_municipality(sample, tmp_path, capsys):
     config.write_text(text.replace("{m}", "Lindevoorde"), encoding="utf-8")
     assert main(["run", str(config), "--check"]) == EXIT_OK
     assert "configuration OK" in capsys.readouterr().out
+
+
+def test_unreachable_download_is_one_line_that_a_cli_user_can_follow(tmp_path, capsys):
+    from buurtgeo.io.download import DownloadError, Source, download
+
+    url = "http://127.0.0.1:9/sectoren.csv"  # the discard port: connection refused at once
+    assert main(["download", url, "--cache-dir", str(tmp_path)]) == EXIT_INPUT
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "cannot reach the server" in err[0]
+    assert "Check the network connection" in err[0]
+    listed = Source("x", url, "x.csv", page="https://example.org/open-data")
+    with pytest.raises(DownloadError) as info:
+        download(listed, cache_dir=tmp_path)
+    text = " ".join(str(info.value).split())
+    assert (
+        "Check the network connection. The file was listed on https://example.org/open-data" in text
+    )

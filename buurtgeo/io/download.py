@@ -243,7 +243,7 @@ def _source_for(name_or_url: str | Source) -> Source:
     raise InputError(
         f"unknown download {text!r}",
         expected=f"one of {', '.join(sorted(SOURCES))}, or an http(s) URL",
-        hint="See buurtgeo.io.download.SOURCES",
+        hint="'buurtgeo download --list' (or buurtgeo.io.download.SOURCES) names them",
     )
 
 
@@ -398,14 +398,14 @@ def download(
                 path=source.url,
                 expected=f"{expected_size} bytes" if expected_size is not None else None,
                 found=f"{size} bytes",
-                hint="Try again (force=True)",
+                hint="Try again with force=True (buurtgeo download --force)",
             ) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise DownloadError(
                 f"cannot reach the server ({reason})",
                 path=source.url,
-                hint="Check the network connection" + (f"; {hint}" if hint else ""),
+                hint="Check the network connection" + (f". {hint}" if hint else ""),
             ) from None
         if expected_size is not None and size != expected_size:
             raise DownloadError(
@@ -413,7 +413,7 @@ def download(
                 path=source.url,
                 expected=f"{expected_size} bytes",
                 found=f"{size} bytes",
-                hint="Try again (force=True)",
+                hint="Try again with force=True (buurtgeo download --force)",
             )
         sha = digest.hexdigest()
         if source.sha256 and sha != source.sha256:
