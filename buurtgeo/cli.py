@@ -239,7 +239,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                read_sectors(cfg.sectors, municipality=list(cfg.municipality))
+                read_sectors(
+                    cfg.sectors, municipality=list(cfg.municipality), **dict(cfg.sectors_options)
+                )
         if not args.quiet:
             print(f"{args.config}: configuration OK")
         return EXIT_OK

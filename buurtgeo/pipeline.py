@@ -63,7 +63,10 @@ CONFIG_TEMPLATE = """\
 
 [inputs]
 sectors = "sh_statbel_statistical_sectors_3812_20230101.geojson.zip"  # Statbel sectors
+# sectors = { path = "sectoren.gpkg", layer = "sectoren", columns = { sector_id = "CODE" }, crs = "EPSG:31370" }
+#                                                # … when the columns are not Statbel's own
 population = "OPEN DATA_SECTOREN_2023.xlsx"     # Statbel population per sector
+# population = { path = "bevolking.xlsx", sheet = "2023", columns = { sector_id = "sector", population = "inwoners" } }
 age_bands = "leeftijdsgroepen_sectoren_2023.csv" # optional: children per age band and sector
 # age_bands = { path = "ACP_BXL.xls", share_column = "PAG0015", total_column = "POP_2018" }
 #                                                # … or estimated from a share of 0-15 year olds
@@ -156,8 +159,14 @@ def _is_str_map(v: Any) -> bool:
 # key -> (check, what is expected)
 _SPEC: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
     "inputs": {
-        "sectors": (_is_str, "a file path"),
-        "population": (_is_str, "a file path"),
+        "sectors": (
+            lambda v: _is_str(v) or isinstance(v, dict),
+            "a file path or a table {path, layer, columns, crs}",
+        ),
+        "population": (
+            lambda v: _is_str(v) or isinstance(v, dict),
+            "a file path or a table {path, sheet, year, columns}",
+        ),
         "age_bands": (
             lambda v: _is_str(v) or isinstance(v, dict),
             "a file path or a table {path, sheet, share_column, total_column}",
@@ -224,6 +233,22 @@ _AGE_BANDS_SPEC: dict[str, tuple[Callable[[Any], bool], str]] = {
     "total_column": (_is_str, "a column name"),
     "columns": (_is_str_map, "a table {role = source column}"),
 }
+#: ``inputs.sectors`` / ``inputs.population`` as a table: the loader's options
+#: (``crs`` is :func:`buurtgeo.read_sectors`' ``assume_crs``).
+_FILE_SPECS: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "sectors": {
+        "path": (_is_str, "a file path"),
+        "layer": (_is_str, "a layer name"),
+        "columns": (_is_str_map, "a table {canonical = source column}"),
+        "crs": (_is_str, "a CRS, e.g. 'EPSG:31370'"),
+    },
+    "population": {
+        "path": (_is_str, "a file path"),
+        "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
+        "year": (_is_positive_int, "a year, e.g. 2023"),
+        "columns": (_is_str_map, "a table {canonical = source column}"),
+    },
+}
 _REQUIRED = (("inputs", "sectors"), ("inputs", "population"), ("inputs", "services"))
 
 
@@ -255,6 +280,8 @@ class AnalysisConfig:
     services: tuple[ServicesInput, ...]
     age_bands: Path | None = None
     age_bands_options: Mapping[str, Any] = field(default_factory=dict)
+    sectors_options: Mapping[str, Any] = field(default_factory=dict)
+    population_options: Mapping[str, Any] = field(default_factory=dict)
     network: Path | None = None
     network_mode: str = "walk"
     areas: Path | None = None
@@ -376,6 +403,23 @@ def parse_config(
             problems.append("inputs.age_bands.path is required")
         paths["age_bands"] = existing(table.get("path"), "inputs.age_bands.path")
         age_options = {k: v for k, v in table.items() if k != "path" and k in _AGE_BANDS_SPEC}
+    file_options: dict[str, dict[str, Any]] = {"sectors": {}, "population": {}}
+    for name, spec in _FILE_SPECS.items():
+        table = inputs.get(name)
+        if not isinstance(table, dict):
+            continue
+        for key, value in table.items():
+            if key not in spec:
+                problems.append(_unknown(key, list(spec), f"inputs.{name}."))
+            elif not spec[key][0](value):
+                problems.append(f"inputs.{name}.{key} must be {spec[key][1]}, found {value!r}")
+        if "path" not in table:
+            problems.append(f"inputs.{name}.path is required")
+        paths[name] = existing(table.get("path"), f"inputs.{name}.path")
+        options = {k: v for k, v in table.items() if k != "path" and k in spec}
+        if "crs" in options:
+            options["assume_crs"] = options.pop("crs")
+        file_options[name] = options
     services: list[ServicesInput] = []
     raw_services = inputs.get("services", [])
     if isinstance(raw_services, list):
@@ -457,6 +501,8 @@ def parse_config(
         services=tuple(services),
         age_bands=paths["age_bands"],
         age_bands_options=age_options,
+        sectors_options=file_options["sectors"],
+        population_options=file_options["population"],
         network=paths["network"],
         network_mode=inputs.get("network_mode", "walk"),
         areas=paths["areas"],
@@ -822,7 +868,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("sectoren en bevolking")
         sectors = _read_sectors(cfg)
         set_aside.append(_flatten_set_aside(_set_aside_of(sectors), "sectors"))
-        population = bg.read_population(cfg.population)
+        population = bg.read_population(cfg.population, **dict(cfg.population_options))
         set_aside.append(_flatten_set_aside(_set_aside_of(population), "population"))
         age_bands = None
         if cfg.age_bands is not None:
@@ -995,8 +1041,11 @@ def _read_sectors(cfg: AnalysisConfig):
 
     if cfg.municipality is None or len(cfg.municipality) == 1:
         only = cfg.municipality[0] if cfg.municipality else None
-        return bg.read_sectors(cfg.sectors, municipality=only)
-    parts = [bg.read_sectors(cfg.sectors, municipality=m) for m in cfg.municipality]
+        return bg.read_sectors(cfg.sectors, municipality=only, **dict(cfg.sectors_options))
+    parts = [
+        bg.read_sectors(cfg.sectors, municipality=m, **dict(cfg.sectors_options))
+        for m in cfg.municipality
+    ]
     tables = [p.attrs.get("set_aside") for p in parts]
     attrs = dict(parts[0].attrs)
     stripped = []

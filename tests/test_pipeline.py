@@ -556,3 +556,30 @@ def test_pipeline_notes_in_english_too(sample):
     config["outputs"] = {"language": "nl"}
     dutch = run_config(config, write=False, quiet=True)
     assert "geen voorzieningen van deze soort(en) in de invoer: Bibliotheek" in dutch.notes
+
+
+def test_sectors_and_population_with_their_own_column_names(sample, tmp_path):
+    """A sectors file whose code column is not Statbel's: named in the configuration."""
+    import geopandas as gpd
+
+    raw = gpd.read_file(sample["sectors"]).rename(columns={"cd_sector": "CODE_SECTEUR"})
+    path = tmp_path / "sectoren.gpkg"
+    raw.to_file(path, layer="sectoren")
+    config = _straight_config(sample)
+    config["inputs"]["sectors"] = {
+        "path": str(path),
+        "layer": "sectoren",
+        "columns": {"sector_id": "CODE_SECTEUR"},
+    }
+    config["inputs"]["population"] = {"path": str(sample["population"])}
+    analysis = run_config(config, write=False, quiet=True)
+    assert len(analysis.sectors) == len(raw)
+    assert set(analysis.sectors.index) == set(raw["CODE_SECTEUR"])
+    config["inputs"]["sectors"] = {"path": str(path), "colums": {}, "crs": 31370}
+    config["inputs"]["population"] = {"sheet": 1}
+    with pytest.raises(ConfigError) as info:
+        run_config(config, write=False, quiet=True)
+    text = str(info.value)
+    assert "unknown key inputs.sectors.colums (did you mean 'columns'?)" in text
+    assert "inputs.sectors.crs must be a CRS" in text
+    assert "inputs.population.path is required" in text
