@@ -1359,6 +1359,26 @@ def _factorize_on(ids: pd.Index, values: pd.Series) -> np.ndarray:
     return np.asarray(ids.get_indexer(values), dtype=np.int64)
 
 
+def _finite_nonnegative(frame: pd.DataFrame, column: str) -> np.ndarray | None:
+    """The column as float64 when it is a plain numpy number column with every value
+    finite and >= 0 (one compiled pass, no copy for float64); else None."""
+    if column not in frame.columns:
+        return None
+    col = frame[column]
+    if not isinstance(col.dtype, np.dtype) or col.dtype.kind not in "fiu":
+        return None
+    arr = np.ascontiguousarray(col.to_numpy(dtype=np.float64))
+    return arr if _all_finite_nonnegative(arr) else None
+
+
+@njit(cache=True, nogil=True)
+def _all_finite_nonnegative(a):  # pragma: no cover - compiled
+    for k in range(a.shape[0]):
+        if not (0.0 <= a[k] < np.inf):
+            return False
+    return True
+
+
 @njit(cache=True, nogil=True)
 def _lookup(v, table, lo):  # pragma: no cover - compiled
     """``table[v - lo]``, -1 outside the table."""
@@ -1513,7 +1533,9 @@ def fca2_from_costs(
             problems.append(f"{role} must be a DataFrame, got {type(frame).__name__}")
     if problems and not all(isinstance(f, pd.DataFrame) for f in frames.values()):
         _raise(problems, missing, "fca2_from_costs")
-    c = _numeric(costs, cost, "costs", problems, missing, allow_nan=False)
+    c = _finite_nonnegative(costs, cost)
+    if c is None:  # not plain numbers >= 0: find and name the bad rows
+        c = _numeric(costs, cost, "costs", problems, missing, allow_nan=False)
     pop = _numeric(demand, population, "demand", problems, missing, allow_nan=False)
     cap = _numeric(supply, capacity, "supply", problems, missing, allow_nan=True)
     codes: dict[str, np.ndarray] = {}
