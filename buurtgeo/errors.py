@@ -11,6 +11,7 @@ The message is built from the parts, so it always reads the same way::
 
 from __future__ import annotations
 
+import difflib
 from os import PathLike
 from typing import Any
 
@@ -116,6 +117,8 @@ class MissingColumnError(InputError, KeyError):
     ) -> None:
         self.found_columns = list(found_columns or [])
         what = "required column is missing" + (f" ({role})" if role else "")
+        close = difflib.get_close_matches(column, [str(c) for c in self.found_columns], n=1)
+        guess = f"Did you mean {close[0]!r}? " if close else ""
         listing = ", ".join(repr(c) for c in self.found_columns[:40])
         if len(self.found_columns) > 40:
             listing += f", … ({len(self.found_columns)} in all)"
@@ -125,7 +128,8 @@ class MissingColumnError(InputError, KeyError):
             column=column,
             expected=None,
             found=None,
-            hint=(f"Columns found: {listing}" if self.found_columns else "No columns were found")
+            hint=guess
+            + (f"Columns found: {listing}" if self.found_columns else "No columns were found")
             + (f". {hint}" if hint else ""),
         )
 

@@ -188,8 +188,8 @@ _BUILTIN_KINDS: tuple[ServiceKind, ...] = (
     ),
     ServiceKind(
         "consultatiebureau",
-        "Consultatiebureau (Kind en Gezin)",
-        "Child health clinic (consultatiebureau)",
+        "Consultatiebureau (Kind en Gezin / ONE)",
+        "Child health clinic (Kind en Gezin / ONE)",
         ("children_0_2",),
         1200.0,
         (),

@@ -132,3 +132,8 @@ def test_register_label_refuses_a_silent_change():
         assert bg.label("test_only_col", "en") == "Other text"
     finally:
         _LABELS.pop("test_only_col", None)
+
+
+def test_missing_column_suggests_a_close_match():
+    err = bg.MissingColumnError("PAG015", path="ACP_BXL.xls", found_columns=["SS", "PAG0015", "POP_2018"])
+    assert "Did you mean 'PAG0015'?" in str(err)
