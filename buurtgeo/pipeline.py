@@ -112,6 +112,7 @@ gpkg = true
 map = true
 fact_sheets = true
 language = "nl"                                  # nl | en
+# suppress_below = 5                             # optional: hide counts of fewer than 5 children (and rates built on them) in every output
 """
 
 
@@ -210,6 +211,7 @@ _SPEC: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
         "map": (_is_bool, "true or false"),
         "fact_sheets": (_is_bool, "true or false"),
         "language": (lambda v: v in ("nl", "en"), "'nl' or 'en'"),
+        "suppress_below": (_is_positive_int, "a positive whole number of persons"),
     },
 }
 _SERVICE_SPEC: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -306,6 +308,7 @@ class AnalysisConfig:
     map: bool = True
     fact_sheets: bool = True
     language: str = "nl"
+    suppress_below: int | None = None
     source: str = "<dict>"
 
 
@@ -529,6 +532,7 @@ def parse_config(
         map=outputs.get("map", True),
         fact_sheets=outputs.get("fact_sheets", True),
         language=outputs.get("language", "nl"),
+        suppress_below=outputs.get("suppress_below"),
         source=source,
     )
 
@@ -1562,9 +1566,37 @@ def _write_gpkg(analysis: Analysis, path: Path) -> None:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 
 
+def _for_publication(analysis: Analysis) -> Analysis:
+    """The analysis as published: with ``outputs.suppress_below = n``, counts of fewer than
+    ``n`` persons, and every rate computed from them, are hidden in every table, the map
+    and the fact sheets (:func:`buurtgeo.gaps.suppress_small`; a ``suppressed`` column
+    says what was hidden). The in-memory :class:`Analysis` keeps every figure."""
+    threshold = analysis.config.suppress_below
+    if not threshold:
+        return analysis
+    from dataclasses import replace
+
+    from buurtgeo.gaps import suppress_small
+
+    def hide(table):
+        if table is None:
+            return None
+        out = suppress_small(table, threshold=threshold)
+        out.attrs = dict(table.attrs)
+        return out
+
+    return replace(
+        analysis,
+        sector_indicators=hide(analysis.sector_indicators),
+        area_indicators=hide(analysis.area_indicators),
+        gaps=hide(analysis.gaps),
+    )
+
+
 def _write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
     from buurtgeo._progress import steps
 
+    analysis = _for_publication(analysis)
     out_dir.mkdir(parents=True, exist_ok=True)
     with steps(total=6, desc="bestanden") as bar:
         return _write_files(analysis, out_dir, bar)

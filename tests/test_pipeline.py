@@ -583,3 +583,21 @@ def test_sectors_and_population_with_their_own_column_names(sample, tmp_path):
     assert "unknown key inputs.sectors.colums (did you mean 'columns'?)" in text
     assert "inputs.sectors.crs must be a CRS" in text
     assert "inputs.population.path is required" in text
+
+
+def test_suppress_below_hides_small_counts_in_every_published_output(sample, tmp_path):
+    config = _straight_config(sample)
+    config["outputs"] = {"suppress_below": 100, "xlsx": False, "gpkg": False}
+    analysis = run_config(config, out_dir=tmp_path, quiet=True)
+    kind = "childcare_baby"
+    kept = analysis.sector_indicators  # the analyst's working copy keeps every figure
+    small = kept[f"target_pop__{kind}"].between(0, 100, inclusive="neither")
+    assert small.any() and (~small).any()
+    table = pd.read_csv(tmp_path / "indicators.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    table = table.set_index(kept.index.name)
+    hidden = table.loc[small[small].index]
+    shown = table.loc[small[~small].index]
+    for column in (f"target_pop__{kind}", f"share_covered__{kind}", f"places_per_100__{kind}"):
+        assert hidden[column].isna().all(), column
+        np.testing.assert_allclose(shown[column], kept.loc[shown.index, column], rtol=1e-9)
+    assert hidden["suppressed"].str.contains(f"target_pop__{kind}").all()
