@@ -99,7 +99,7 @@ _LABELS = {
         "Share of places with income-related tariff",
     ),
     "shortfall": ("Tekort (0-1)", "Shortfall (0-1)"),
-    "gap_score": ("Kloofscore", "Gap score"),
+    "gap_score": ("Hiaatscore", "Gap score"),
     "need_class": ("Noodklasse", "Need class"),
     "reach_class": ("Bereikklasse", "Reach class"),
     "class_label": ("Nood en bereik", "Need and reach"),

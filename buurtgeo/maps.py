@@ -124,7 +124,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "still_unreachable": ("blijft onbereikbaar", "still unreachable"),
     "new_services": ("Nieuwe voorzieningen", "New services"),
     "given_classes": (
-        "Klassen: terciles uit de kloofanalyse",
+        "Klassen: tertielen uit de hiaatanalyse",
         "Classes: terciles from the gap analysis",
     ),
 }

@@ -553,7 +553,7 @@ def test_bivariate_uses_classes_from_the_gap_table():
         p[2][2],  # high need, low reach: the darkest cell
         "#d9d9d9",  # no need class
     ]
-    assert "terciles uit de kloofanalyse" in page
+    assert "tertielen uit de hiaatanalyse" in page
     with pytest.raises(InputError, match="levels 1, 2, 3"):
         areas["reach_class"] = 4
         bg.bivariate_map(
