@@ -14,7 +14,12 @@ from buurtgeo.io._ledger import RowLedger
 
 def test_error_message_names_file_row_column_expected_found():
     err = bg.InputError(
-        "not a number", path="s.csv", row=14, column="Capaciteit", expected="a count >= 0", found="twaalf"
+        "not a number",
+        path="s.csv",
+        row=14,
+        column="Capaciteit",
+        expected="a count >= 0",
+        found="twaalf",
     )
     assert str(err) == (
         "s.csv: row 14, column 'Capaciteit': not a number (expected a count >= 0; found 'twaalf')"
@@ -54,7 +59,9 @@ def test_labels_dutch_by_default_english_available():
 
 def test_service_kind_vocabulary_is_extensible():
     kinds = bg.service_kinds()
-    assert {"childcare_baby", "consultatiebureau", "huis_van_het_kind", "primary_school"} <= set(kinds)
+    assert {"childcare_baby", "consultatiebureau", "huis_van_het_kind", "primary_school"} <= set(
+        kinds
+    )
     assert kinds["primary_school"].catchment_m == 400.0
     new = bg.ServiceKind("youth_centre", "Jeugdhuis", "Youth centre", ("children_6_11",), 1200.0)
     try:
@@ -94,7 +101,11 @@ def test_ledger_balances_and_keeps_first_reason():
     result = ledger.attach(pd.DataFrame(kept))
     table = result.attrs["set_aside"]
     assert list(table["row"]) == [3, 4, 5]
-    assert list(table["reason"]) == ["capacity is not a number", "capacity is negative", "capacity is empty"]
+    assert list(table["reason"]) == [
+        "capacity is not a number",
+        "capacity is negative",
+        "capacity is empty",
+    ]
     assert list(table["id"]) == ["b", "c", "d"]
     assert result.attrs["rows_in"] == len(result) + len(table) == 4
     with pytest.raises(AssertionError, match="row accounting broken"):
@@ -102,8 +113,15 @@ def test_ledger_balances_and_keeps_first_reason():
 
 
 def test_public_api_lists_the_stable_names():
-    for name in ("read_sectors", "read_population", "read_services", "read_osm_services",
-                 "read_network", "read_areas", "reach"):
+    for name in (
+        "read_sectors",
+        "read_population",
+        "read_services",
+        "read_osm_services",
+        "read_network",
+        "read_areas",
+        "reach",
+    ):
         assert name in bg.__all__
 
 
@@ -135,5 +153,7 @@ def test_register_label_refuses_a_silent_change():
 
 
 def test_missing_column_suggests_a_close_match():
-    err = bg.MissingColumnError("PAG015", path="ACP_BXL.xls", found_columns=["SS", "PAG0015", "POP_2018"])
+    err = bg.MissingColumnError(
+        "PAG015", path="ACP_BXL.xls", found_columns=["SS", "PAG0015", "POP_2018"]
+    )
     assert "Did you mean 'PAG0015'?" in str(err)
