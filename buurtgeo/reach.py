@@ -46,6 +46,7 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -1390,72 +1391,238 @@ def _lookup(v, table, lo):  # pragma: no cover - compiled
     return out
 
 
+_HASH_MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2**64 / golden ratio
+#: Cost tables from this many rows check for repeated pairs on a second thread.
+_OVERLAP_ROWS = 200_000
+
+
 @njit(cache=True, nogil=True)
-def _grouped_duplicate(a, b, n_b):  # pragma: no cover - compiled
-    """For a table grouped by ``a`` (non-decreasing: routing engines and bounded
-    searches write one origin or one destination after the other): the first row
-    repeating an earlier (a, b) pair, or -1; -2 when ``a`` is not grouped."""
-    for k in range(1, a.shape[0]):
-        if a[k] < a[k - 1]:
-            return -2
-    stamp = np.full(n_b, -1, dtype=np.int64)
-    for k in range(a.shape[0]):
-        if stamp[b[k]] == a[k]:
-            return k
-        stamp[b[k]] = a[k]
+def _od_check(i, j, c, n_o, n_s):  # pragma: no cover - compiled
+    """One pass over a long table: the first row naming an origin outside ``0..n_o-1``
+    or a destination outside ``0..n_s-1``, or with a cost that is not a finite number
+    >= 0 (-1 when none); whether ``i`` and ``j`` are grouped (non-decreasing); and the
+    bucket starts of the rows per destination (a counting sort's first half)."""
+    start = np.zeros(n_s + 1, dtype=np.int64)
+    by_i = by_j = True
+    for k in range(i.shape[0]):
+        a, b, x = i[k], j[k], c[k]
+        if a < 0 or a >= n_o or b < 0 or b >= n_s or not (0.0 <= x < np.inf):
+            return k, False, False, start
+        start[b + 1] += 1
+        if k and a < i[k - 1]:
+            by_i = False
+        if k and b < j[k - 1]:
+            by_j = False
+    for b in range(n_s):
+        start[b + 1] += start[b]
+    return -1, by_i, by_j, start
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hash_run(keys, lo, hi, slot_key, slot_of, tag, bits):  # pragma: no cover - compiled
+    """Position in ``lo..hi`` of the first key repeating an earlier one there, or -1.
+    An open-addressing set that stays in cache; slots of other runs have another tag."""
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    for q in range(lo, hi):
+        a = np.int64(keys[q])
+        h = np.int64((np.uint64(a) * _HASH_MUL) >> shift)
+        while slot_of[h] == tag:
+            if slot_key[h] == a:
+                return q
+            h = (h + 1) & mask
+        slot_of[h] = tag
+        slot_key[h] = a
     return -1
 
 
-def _od_duplicate(i: np.ndarray, j: np.ndarray, n_s: int) -> int:
-    """First row of the table that repeats an earlier (origin, destination) pair, or -1."""
-    first = int(_grouped_duplicate(i, j, n_s))
-    if first == -2:
-        first = int(_grouped_duplicate(j, i, int(i.max()) + 1 if len(i) else 0))
-    if first != -2:
-        return first
-    n_o = int(i.max()) + 1 if len(i) else 0
-    key = i * n_s + j
-    if n_o * n_s < 2**32:  # half the bytes to sort
-        key = key.astype(np.uint32)
-    s = np.sort(key)
-    same = np.flatnonzero(s[1:] == s[:-1])
-    if len(same) == 0:
-        return -1
-    # rows holding a repeated key (ascending); leave out each key's first occurrence
-    rep = np.flatnonzero(np.isin(key, s[same]))
-    _, first_of_key = np.unique(key[rep], return_index=True)
-    repeat = np.ones(len(rep), dtype=bool)
-    repeat[first_of_key] = False
-    return int(rep[repeat][0])
+@njit(cache=True, nogil=True)
+def _od_repeat(i, j, start, by_i, by_j):  # pragma: no cover - compiled
+    """The (origin, destination) codes of a pair given more than once, or (-1, -1).
+
+    ``start``: the rows per destination, from :func:`_od_check`. Tables grouped by
+    origin (what routing engines write) need one pass with a stamp per destination;
+    others are put in buckets per destination (a counting sort, skipped when grouped
+    by destination) and each bucket's origins go through a small hash set. No sort."""
+    n, n_s = i.shape[0], start.shape[0] - 1
+    if by_i:
+        stamp = np.full(n_s, -1, dtype=np.int64)
+        for k in range(n):
+            if stamp[j[k]] == i[k]:
+                return np.int64(i[k]), np.int64(j[k])
+            stamp[j[k]] = i[k]
+        return -1, -1
+    biggest = 0
+    for b in range(n_s):
+        biggest = max(biggest, start[b + 1] - start[b])
+    if by_j:
+        keys = i
+    else:
+        keys = np.empty(n, dtype=i.dtype)
+        fill = start[:-1].copy()
+        for k in range(n):
+            keys[fill[j[k]]] = i[k]
+            fill[j[k]] += 1
+    bits = 4
+    while (1 << bits) < 2 * biggest:
+        bits += 1
+    slot_key = np.empty(1 << bits, dtype=np.int64)
+    slot_of = np.full(1 << bits, -1, dtype=np.int64)
+    for b in range(n_s):
+        q = _hash_run(keys, start[b], start[b + 1], slot_key, slot_of, b, bits)
+        if q >= 0:
+            return np.int64(keys[q]), np.int64(b)
+    return -1, -1
 
 
 @njit(cache=True, nogil=True)
 def _od_two_step(i, j, c, w, pop, supply, has_cap, r, code, n_o):  # pragma: no cover
-    """2SFCA over a long table: pairs with c <= r; weight ``_w(c, r, code)``, or ``w[k]``
-    for a callable decay (code -1). Returns access, demand per service, pairs within,
-    services with a pair within."""
-    n_s = supply.shape[0]
+    """2SFCA over a checked long table: pairs with c <= r; weight ``_w(c, r, code)``,
+    or ``w[k]`` for a callable decay (code -1). Returns access, demand per service,
+    pairs within, services with a pair within.
+
+    Each step gathers (or scatters) the origins' values in a loop of its own, which
+    keeps many independent memory accesses in flight; the sums per destination run
+    over the table's runs of equal destinations."""
+    n, n_s = i.shape[0], supply.shape[0]
+    row = np.empty(n)
+    for k in range(n):
+        row[k] = pop[i[k]]
     demand = np.zeros(n_s)
     used = np.zeros(n_s, dtype=np.bool_)
     n_in = 0
-    for k in range(i.shape[0]):
+    run, total = j[0] if n else 0, 0.0
+    for k in range(n):
+        if j[k] != run:
+            demand[run] += total
+            run, total = j[k], 0.0
         if c[k] <= r:
-            wk = w[k] if code < 0 else _w(c[k], r, code)
-            demand[j[k]] += wk * pop[i[k]]
-            used[j[k]] = True
+            total += (w[k] if code < 0 else _w(c[k], r, code)) * row[k]
+            used[run] = True
             n_in += 1
+    if n:
+        demand[run] += total
     ratio = np.zeros(n_s)
     for b in range(n_s):
         if demand[b] > 0 and has_cap[b]:
             ratio[b] = supply[b] / demand[b]
+    for k in range(n):
+        rb = ratio[j[k]]
+        row[k] = (w[k] if code < 0 else _w(c[k], r, code)) * rb if c[k] <= r and rb else 0.0
     access = np.zeros(n_o)
-    for k in range(i.shape[0]):
-        if c[k] <= r:
-            rb = ratio[j[k]]
-            if rb != 0.0:
-                wk = w[k] if code < 0 else _w(c[k], r, code)
-                access[i[k]] += wk * rb
+    for k in range(n):
+        access[i[k]] += row[k]
     return access, demand, n_in, used
+
+
+def _identity_ids(ids: pd.Index) -> bool:
+    """Whether ``ids`` are the row numbers 0..n-1 in order (then an id is its position)."""
+    if isinstance(ids, pd.RangeIndex):
+        return ids.start == 0 and ids.step == 1
+    n = len(ids)
+    return bool(
+        ids.dtype.kind in "iu"
+        and (n == 0 or (ids[0] == 0 and ids[-1] == n - 1))
+        and ids.is_monotonic_increasing
+        and ids.is_unique
+    )
+
+
+def _plain_inputs(
+    costs: pd.DataFrame,
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    names: tuple[str, str, str, str, str],
+) -> tuple[np.ndarray, ...] | None:
+    """The arrays of :func:`fca2_from_costs` without checks row by row, when every
+    input has the plain form (columns present, numbers, unique ids); else None.
+
+    Ids become positions: as they are when the ids are 0..n-1, by a lookup otherwise
+    (an unknown id becomes -1). The compiled pass checks ids and costs row by row and
+    hands any row it refuses to :func:`_checked_inputs` to be named."""
+    origin, destination, cost, population, capacity = names
+    if not {origin, destination, cost} <= set(costs.columns):
+        return None
+    c_col = costs[cost]
+    if not isinstance(c_col.dtype, np.dtype) or c_col.dtype.kind not in "fiu":
+        return None
+    pop = _finite_nonnegative(demand, population)
+    if pop is None or capacity not in supply.columns:
+        return None
+    cap_col = supply[capacity]
+    if not isinstance(cap_col.dtype, np.dtype) or cap_col.dtype.kind not in "fiu":
+        return None
+    cap = cap_col.to_numpy(dtype=np.float64)
+    if ((cap < 0) | np.isinf(cap)).any():
+        return None
+    codes = []
+    for col, table in ((origin, demand), (destination, supply)):
+        ids, values = _ids_of(table, col), costs[col]
+        if not isinstance(values.dtype, np.dtype):
+            return None
+        if _identity_ids(ids) and values.dtype.kind in "iu":
+            codes.append(values.to_numpy())
+        elif ids.is_unique:
+            codes.append(_factorize_on(ids, values))
+        else:
+            return None
+    c = c_col.to_numpy(dtype=np.float64)
+    return codes[0], codes[1], c, pop, cap
+
+
+def _checked_inputs(
+    costs: pd.DataFrame,
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    names: tuple[str, str, str, str, str],
+    problems: list[str],
+    missing: list[tuple[str, str, pd.DataFrame]],
+) -> tuple[np.ndarray, ...]:
+    """The arrays of :func:`fca2_from_costs`, every row checked: raises one error that
+    names every problem, those in ``problems`` / ``missing`` included."""
+    origin, destination, cost, population, capacity = names
+    c = _numeric(costs, cost, "costs", problems, missing, allow_nan=False)
+    pop = _numeric(demand, population, "demand", problems, missing, allow_nan=False)
+    cap = _numeric(supply, capacity, "supply", problems, missing, allow_nan=True)
+    codes = []
+    for role, col, table in (("demand", origin, demand), ("supply", destination, supply)):
+        ids = _ids_of(table, col)
+        if ids.has_duplicates:
+            dup = ids[ids.duplicated()].unique()[:_SHOW].tolist()
+            problems.append(f"{role} has duplicate ids {col!r}: {dup}")
+            continue
+        if col not in costs.columns:
+            missing.append((col, "costs", costs))
+            problems.append(f"costs has no column {col!r}")
+            continue
+        code = _factorize_on(ids, costs[col])
+        unknown = code < 0
+        if unknown.any():
+            ex = pd.unique(costs[col].to_numpy()[unknown])[:_SHOW].tolist()
+            problems.append(
+                f"costs column {col!r}: {int(unknown.sum())} row(s) ({_labels(costs.index, unknown)})"
+                f" name ids that are not in {role} (e.g. {ex})"
+            )
+        codes.append(code)
+    _raise(problems, missing, "fca2_from_costs")
+    assert c is not None and pop is not None and cap is not None
+    return codes[0], codes[1], c, pop, cap
+
+
+def _repeated_pairs(
+    costs: pd.DataFrame, i: np.ndarray, j: np.ndarray, demand_ids: pd.Index, supply_ids: pd.Index
+) -> str:
+    """What is wrong with a table that gives (origin, destination) pairs more than once."""
+    again = pd.DataFrame({"i": i, "j": j}).duplicated().to_numpy()
+    first = int(np.flatnonzero(again)[0])
+    pair = (demand_ids[int(i[first])], supply_ids[int(j[first])])
+    more = int(again.sum()) - 1
+    others = f" (and {more} more: {_labels(costs.index[first + 1 :], again[first + 1 :])})"
+    return (
+        f"costs row {costs.index[first]!r} repeats the (origin, destination) pair {pair!r}"
+        + (others if more else "")
+        + ": give each pair once"
+    )
 
 
 def fca2_from_costs(
@@ -1533,58 +1700,50 @@ def fca2_from_costs(
             problems.append(f"{role} must be a DataFrame, got {type(frame).__name__}")
     if problems and not all(isinstance(f, pd.DataFrame) for f in frames.values()):
         _raise(problems, missing, "fca2_from_costs")
-    c = _finite_nonnegative(costs, cost)
-    if c is None:  # not plain numbers >= 0: find and name the bad rows
-        c = _numeric(costs, cost, "costs", problems, missing, allow_nan=False)
-    pop = _numeric(demand, population, "demand", problems, missing, allow_nan=False)
-    cap = _numeric(supply, capacity, "supply", problems, missing, allow_nan=True)
-    codes: dict[str, np.ndarray] = {}
-    all_ids: dict[str, pd.Index] = {}
-    for role, col, table in (("demand", origin, demand), ("supply", destination, supply)):
-        ids = all_ids[role] = _ids_of(table, col)
-        if ids.has_duplicates:
-            dup = ids[ids.duplicated()].unique()[:_SHOW].tolist()
-            problems.append(f"{role} has duplicate ids {col!r}: {dup}")
-            continue
-        if col not in costs.columns:
-            missing.append((col, "costs", costs))
-            problems.append(f"costs has no column {col!r}")
-            continue
-        code = _factorize_on(ids, costs[col])
-        unknown = code < 0
-        if unknown.any():
-            ex = pd.unique(costs[col].to_numpy()[unknown])[:_SHOW].tolist()
-            problems.append(
-                f"costs column {col!r}: {int(unknown.sum())} row(s) ({_labels(costs.index, unknown)})"
-                f" name ids that are not in {role} (e.g. {ex})"
-            )
-        codes[role] = code.astype(np.int64, copy=False)
-    n_o, n_s = len(demand), len(supply)
-    if len(codes) == 2 and not problems:
-        first = _od_duplicate(codes["demand"], codes["supply"], n_s)
-        if first >= 0:
-            a, b = int(codes["demand"][first]), int(codes["supply"][first])
-            problems.append(
-                f"costs row {costs.index[first]!r} repeats the (origin, destination) pair "
-                f"{(all_ids['demand'][a], all_ids['supply'][b])!r}: give each pair once"
-            )
-    _raise(problems, missing, "fca2_from_costs")
-    assert c is not None and pop is not None and cap is not None
+    names = (origin, destination, cost, population, capacity)
+    # plain inputs go straight to the compiled pass, which checks every row; anything
+    # else (and any row it refuses) goes through the checks that name every problem
+    arrays = None if problems else _plain_inputs(costs, demand, supply, names)
+    if arrays is None:
+        arrays = _checked_inputs(costs, demand, supply, names, problems, missing)
+    i, j, c, pop, cap = (np.ascontiguousarray(a) for a in arrays)
 
+    n_o, n_s = len(demand), len(supply)
+    bad, by_i, by_j, start = _od_check(i, j, c, n_o, n_s)
+    if bad >= 0:  # a row the fast path let through: name it, and every other problem
+        _checked_inputs(costs, demand, supply, names, problems, missing)
+        raise InputError(f"fca2_from_costs: costs row {costs.index[bad]!r} is not usable")
     r = float(catchment)
     has_cap = ~np.isnan(cap)
     s_j = np.where(has_cap, cap, 0.0)
-    i, j = codes["demand"], codes["supply"]
     if isinstance(decay, str):
         code, w = _DECAY_CODES[decay], np.empty(0)
     else:  # a callable: its weights computed once, vectorised
         inside = c <= r
         code, w = -1, np.zeros(len(c))
         w[inside] = _decay_function(decay, r)(c[inside])
-    # one compiled pass per step over the table:
     # step 1  R_j = S_j / sum_{i : c_ij <= R} w_ij P_i ;  step 2  A_i = sum_j w_ij R_j
-    acc, dem, n_in, used = _od_two_step(i, j, c, w, pop, s_j, has_cap, r, code, n_o)
-    out = pd.Series(acc, index=demand.index, name="fca2")
+    two_step = (i, j, c, w, pop, s_j, has_cap, r, code, n_o)
+    if len(i) >= _OVERLAP_ROWS and (os.cpu_count() or 1) > 1:
+        # the search for repeated pairs and the two steps both free the GIL: on a big
+        # table they run side by side, and the result is dropped if a pair repeats
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            repeat = pool.submit(_od_repeat, i, j, start, by_i, by_j)
+            acc, dem, n_in, used = _od_two_step(*two_step)
+            repeated = repeat.result()[0] >= 0
+    else:
+        repeated = _od_repeat(i, j, start, by_i, by_j)[0] >= 0
+        if not repeated:
+            acc, dem, n_in, used = _od_two_step(*two_step)
+    if repeated:
+        raise InputError(
+            "fca2_from_costs: 1 problem(s) with the inputs: "
+            + _repeated_pairs(costs, i, j, _ids_of(demand, origin), _ids_of(supply, destination)),
+            hint="Fix them all and call again",
+        )
+    out = pd.Series(acc, index=demand.index, name="fca2", copy=False)
     out.attrs.update(
         {
             "catchment": r,

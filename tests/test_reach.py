@@ -645,6 +645,114 @@ def test_problems_reported_at_once():
     np.testing.assert_allclose(ok.to_numpy(), [0.25 + 2.0, 0.25])
 
 
+def _reference_fca2(costs, pop, cap, r):
+    """2SFCA (step) by pandas group-bys: the textbook formula, nothing shared with ours."""
+    within = costs[costs["cost"] <= r]
+    demand = (within["origin"].map(pop)).groupby(within["destination"]).sum()
+    ratio = (cap / demand).reindex(cap.index).fillna(0.0).replace(np.inf, 0.0)
+    access = within["destination"].map(ratio).groupby(within["origin"]).sum()
+    return access.reindex(pop.index).fillna(0.0)
+
+
+def _random_table(rng, n_o, n_s, m):
+    pairs = rng.choice(n_o * n_s, size=m, replace=False)
+    return pd.DataFrame(
+        {"origin": pairs // n_s, "destination": pairs % n_s, "cost": rng.uniform(0, 1500, m)}
+    )
+
+
+@pytest.mark.parametrize("order", ["as drawn", "by origin", "by destination"])
+@pytest.mark.parametrize("ids", ["row numbers", "integer codes", "strings"])
+def test_every_layout_and_kind_of_id_gives_the_same_numbers(order, ids):
+    # the compiled checks take different roads for tables grouped by origin, grouped
+    # by destination or neither, and for ids that are row numbers or need a lookup
+    rng = np.random.default_rng(11)
+    n_o, n_s = 700, 40
+    costs = _random_table(rng, n_o, n_s, 6000)
+    pop = pd.Series(rng.integers(0, 50, n_o).astype(float))
+    cap = pd.Series(rng.uniform(0, 30, n_s))
+    expected = _reference_fca2(costs, pop, cap, 1000.0).to_numpy()
+    if order != "as drawn":
+        costs = costs.sort_values(order.split()[1], kind="stable", ignore_index=True)
+    demand, supply = pop.rename("population").to_frame(), cap.rename("capacity").to_frame()
+    if ids == "integer codes":  # e.g. sector numbers: not 0..n-1, not in order
+        o_ids, s_ids = 10_000 + 7 * np.arange(n_o)[::-1], 500 + 3 * np.arange(n_s)
+    elif ids == "strings":
+        o_ids = np.array([f"o{k}" for k in range(n_o)], dtype=object)
+        s_ids = np.array([f"s{k}" for k in range(n_s)], dtype=object)
+    if ids != "row numbers":
+        costs = costs.assign(origin=o_ids[costs["origin"]], destination=s_ids[costs["destination"]])
+        demand.index, supply.index = o_ids, s_ids
+    got = fca2_from_costs(costs, demand, supply, catchment=1000.0)
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-12, atol=0)
+    assert got.attrs["pairs"] == 6000 and list(got.index) == list(demand.index)
+
+
+@pytest.mark.parametrize("order", ["as drawn", "by origin", "by destination"])
+@pytest.mark.parametrize("rows", [500, 300_000])  # the big one checks on a second thread
+def test_a_repeated_pair_is_found_in_every_layout(order, rows):
+    rng = np.random.default_rng(5)
+    n_o, n_s = max(rows // 20, 50), 40
+    costs = _random_table(rng, n_o, n_s, rows)
+    copy = costs.iloc[[rows // 3]].assign(cost=1.0)  # the same pair, another cost
+    dup = pd.concat([costs, copy], ignore_index=True)
+    if order != "as drawn":
+        dup = dup.sort_values(order.split()[1], kind="stable")
+    demand = pd.DataFrame({"population": np.ones(n_o)})
+    supply = pd.DataFrame({"capacity": np.ones(n_s)})
+    pair = (int(copy["origin"].iloc[0]), int(copy["destination"].iloc[0]))
+    with pytest.raises(InputError, match=r"repeats the \(origin, destination\) pair") as err:
+        fca2_from_costs(dup, demand, supply, catchment=1000.0)
+    assert str(pair) in str(err.value)
+    # the row named is the later of the two (by position in the table as given)
+    rows_of_pair = dup.index[(dup["origin"] == pair[0]) & (dup["destination"] == pair[1])]
+    assert f"costs row {rows_of_pair[1]!r} repeats" in str(err.value)
+    ok = fca2_from_costs(costs, demand, supply, catchment=1000.0)
+    assert ok.attrs["pairs"] == rows
+
+
+def test_origins_that_collide_in_the_hash_set_are_not_taken_for_repeats():
+    # ids spaced by powers of two land on few hash slots: probing must go on, not stop
+    n_s, per = 3, 64
+    origin = np.concatenate([np.arange(per) * 1024 for _ in range(n_s)])
+    destination = np.repeat(np.arange(n_s), per)[::-1]  # neither grouped by origin nor ...
+    costs = pd.DataFrame({"origin": origin, "destination": destination, "cost": 10.0})
+    costs = costs.sample(frac=1.0, random_state=3, ignore_index=True)  # ... by destination
+    demand = pd.DataFrame({"population": np.ones(per * 1024)})
+    supply = pd.DataFrame({"capacity": [64.0, 128.0, 32.0]})
+    got = fca2_from_costs(costs, demand, supply, catchment=100.0)
+    # each service sees the same 64 people: (64 + 128 + 32) / 64 places each
+    np.testing.assert_allclose(got.to_numpy()[origin[:per]], 224 / 64)
+    assert got.sum() == pytest.approx(per * 224 / 64)
+    again = pd.concat([costs, costs.iloc[[17]]], ignore_index=True)
+    with pytest.raises(InputError, match="repeats"):
+        fca2_from_costs(again, demand, supply, catchment=100.0)
+
+
+@pytest.mark.parametrize(
+    "row, value, column, expected",
+    [
+        (3, 9999, "origin", "name ids that are not in demand"),
+        (3, -1, "destination", "name ids that are not in supply"),
+        (3, np.nan, "cost", "are empty"),
+        (3, -5.0, "cost", "negative or infinite"),
+        (3, np.inf, "cost", "negative or infinite"),
+    ],
+)
+def test_the_fast_path_names_the_row_it_refuses(row, value, column, expected):
+    # plain inputs skip the checks row by row; a bad row sends them back to be named
+    rng = np.random.default_rng(2)
+    costs = _random_table(rng, 50, 5, 120)
+    costs.index = costs.index + 1000  # labels, not positions, are named
+    costs[column] = costs[column].astype(float if column == "cost" else np.int64)
+    costs.loc[1000 + row, column] = value
+    demand = pd.DataFrame({"population": np.ones(50)})
+    supply = pd.DataFrame({"capacity": np.ones(5)})
+    with pytest.raises(InputError, match=expected) as err:
+        fca2_from_costs(costs, demand, supply, catchment=1000.0)
+    assert "1003" in str(err.value)
+
+
 @pytest.mark.filterwarnings("ignore:The inplace keyword")
 @pytest.mark.parametrize("decay", ["step", "linear", "gaussian"])
 def test_equals_pysal_access(decay):
