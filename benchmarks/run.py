@@ -61,6 +61,10 @@ import synthetic  # noqa: E402
 
 KIND = "childcare_baby"  # the kind with 3,000 services at Flanders scale
 CATCHMENT_M = 1000.0
+#: Measure 1 on a given table takes well under a second: ours and access's 2SFCA are
+#: each timed as the best of this many calls (after a first one), so a single hiccup
+#: of a shared machine does not decide the ratio.
+M1_REPEAT = 3
 BIKE_M = 3750.0
 PANDANA_MAXDIST_M = 2000.0
 MEMORY_LIMIT_MB = 4096.0
@@ -111,6 +115,13 @@ class Context:
     @property
     def gpkg(self) -> Path:
         return self.cache / f"{self.scale}_segments.gpkg"
+
+
+def _timed(call) -> float:
+    """Seconds one ``call()`` takes."""
+    t0 = _clock()
+    call()
+    return _clock() - t0
 
 
 def _clock() -> float:
@@ -173,16 +184,16 @@ def task_m1_access(ctx: Context) -> dict:
     t0 = _clock()
     cost = peers.euclidean_cost_table(ox, oy, sx, sy, CATCHMENT_M)
     t1 = _clock()
-    fca2 = peers.access_2sfca(
-        cost,
-        o["children_0_2"].reset_index(drop=True),
-        s["capacity"].reset_index(drop=True),
-        max_cost=CATCHMENT_M,
-    )
+    pop = o["children_0_2"].reset_index(drop=True)
+    cap = s["capacity"].reset_index(drop=True)
+    fca2 = peers.access_2sfca(cost, pop, cap, max_cost=CATCHMENT_M)
     t2 = _clock()
+    # the 2SFCA alone is short: the best of M1_REPEAT calls, as for fca2_from_costs
+    again = lambda: peers.access_2sfca(cost, pop, cap, max_cost=CATCHMENT_M)  # noqa: E731
+    best = min([t2 - t1] + [_timed(again) for _ in range(M1_REPEAT - 1)])
     ctx.save("m1_access", fca2=fca2)
     return {
-        "times": {"table": t1 - t0, "access": t2 - t1, "whole": t2 - t0},
+        "times": {"table": t1 - t0, "access": best, "whole": t2 - t0},
         "info": {"pairs": len(cost)},
     }
 
@@ -198,12 +209,14 @@ def task_m1_costs(ctx: Context) -> dict:
     demand = pd.DataFrame({"population": o["children_0_2"].to_numpy(dtype=np.float64)})
     supply = pd.DataFrame({"capacity": s["capacity"].to_numpy(dtype=np.float64)})
     t0 = _clock()
-    fca2_from_costs(cost, demand, supply, catchment=CATCHMENT_M)
-    t1 = _clock()
     res = fca2_from_costs(cost, demand, supply, catchment=CATCHMENT_M)
-    t2 = _clock()
+    t1 = _clock()
+    best = min(
+        _timed(lambda: fca2_from_costs(cost, demand, supply, catchment=CATCHMENT_M))
+        for _ in range(M1_REPEAT)
+    )
     ctx.save("m1_costs", fca2=res.reindex(range(len(o))).fillna(0.0).to_numpy(dtype=np.float64))
-    return {"times": {"first": t1 - t0, "fca2": t2 - t1}, "info": {"pairs": len(cost)}}
+    return {"times": {"first": t1 - t0, "fca2": best}, "info": {"pairs": len(cost)}}
 
 
 def task_m2_ours(ctx: Context) -> dict:
