@@ -1374,10 +1374,10 @@ def _finite_nonnegative(frame: pd.DataFrame, column: str) -> np.ndarray | None:
 
 @njit(cache=True, nogil=True)
 def _all_finite_nonnegative(a):  # pragma: no cover - compiled
-    for k in range(a.shape[0]):
-        if not (0.0 <= a[k] < np.inf):
-            return False
-    return True
+    ok = True
+    for k in range(a.shape[0]):  # no early exit: the loop is vectorised
+        ok &= (a[k] >= 0.0) & (a[k] < np.inf)
+    return ok
 
 
 @njit(cache=True, nogil=True)
@@ -1398,24 +1398,17 @@ _OVERLAP_ROWS = 200_000
 
 @njit(cache=True, nogil=True)
 def _od_check(i, j, c, n_o, n_s):  # pragma: no cover - compiled
-    """One pass over a long table: the first row naming an origin outside ``0..n_o-1``
-    or a destination outside ``0..n_s-1``, or with a cost that is not a finite number
-    >= 0 (-1 when none); whether ``i`` and ``j`` are grouped (non-decreasing); and the
-    bucket starts of the rows per destination (a counting sort's first half)."""
-    start = np.zeros(n_s + 1, dtype=np.int64)
-    by_i = by_j = True
+    """Whether every row names an origin in ``0..n_o-1`` and a destination in
+    ``0..n_s-1`` and has a cost that is a finite number >= 0; and whether ``i`` and
+    ``j`` are grouped (non-decreasing). One pass with no early exit, vectorised."""
+    ok = by_i = by_j = True
     for k in range(i.shape[0]):
         a, b, x = i[k], j[k], c[k]
-        if a < 0 or a >= n_o or b < 0 or b >= n_s or not (0.0 <= x < np.inf):
-            return k, False, False, start
-        start[b + 1] += 1
-        if k and a < i[k - 1]:
-            by_i = False
-        if k and b < j[k - 1]:
-            by_j = False
-    for b in range(n_s):
-        start[b + 1] += start[b]
-    return -1, by_i, by_j, start
+        ok &= (a >= 0) & (a < n_o) & (b >= 0) & (b < n_s) & (x >= 0.0) & (x < np.inf)
+    for k in range(1, i.shape[0]):
+        by_i &= i[k] >= i[k - 1]
+        by_j &= j[k] >= j[k - 1]
+    return ok, by_i, by_j
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -1437,14 +1430,14 @@ def _hash_run(keys, lo, hi, slot_key, slot_of, tag, bits):  # pragma: no cover -
 
 
 @njit(cache=True, nogil=True)
-def _od_repeat(i, j, start, by_i, by_j):  # pragma: no cover - compiled
+def _od_repeat(i, j, n_s, by_i, by_j):  # pragma: no cover - compiled
     """The (origin, destination) codes of a pair given more than once, or (-1, -1).
 
-    ``start``: the rows per destination, from :func:`_od_check`. Tables grouped by
-    origin (what routing engines write) need one pass with a stamp per destination;
-    others are put in buckets per destination (a counting sort, skipped when grouped
-    by destination) and each bucket's origins go through a small hash set. No sort."""
-    n, n_s = i.shape[0], start.shape[0] - 1
+    Tables grouped by origin (what routing engines write) need one pass with a stamp
+    per destination; others are put in buckets per destination (a counting sort,
+    skipped when grouped by destination) and each bucket's origins go through a small
+    hash set. No sort."""
+    n = i.shape[0]
     if by_i:
         stamp = np.full(n_s, -1, dtype=np.int64)
         for k in range(n):
@@ -1452,9 +1445,13 @@ def _od_repeat(i, j, start, by_i, by_j):  # pragma: no cover - compiled
                 return np.int64(i[k]), np.int64(j[k])
             stamp[j[k]] = i[k]
         return -1, -1
+    start = np.zeros(n_s + 1, dtype=np.int64)
+    for k in range(n):
+        start[j[k] + 1] += 1
     biggest = 0
     for b in range(n_s):
-        biggest = max(biggest, start[b + 1] - start[b])
+        biggest = max(biggest, start[b + 1])
+        start[b + 1] += start[b]
     if by_j:
         keys = i
     else:
@@ -1709,10 +1706,11 @@ def fca2_from_costs(
     i, j, c, pop, cap = (np.ascontiguousarray(a) for a in arrays)
 
     n_o, n_s = len(demand), len(supply)
-    bad, by_i, by_j, start = _od_check(i, j, c, n_o, n_s)
-    if bad >= 0:  # a row the fast path let through: name it, and every other problem
+    ok, by_i, by_j = _od_check(i, j, c, n_o, n_s)
+    if not ok:  # a row the fast path let through: name it, and every other problem
         _checked_inputs(costs, demand, supply, names, problems, missing)
-        raise InputError(f"fca2_from_costs: costs row {costs.index[bad]!r} is not usable")
+        bad = ~((i >= 0) & (i < n_o) & (j >= 0) & (j < n_s) & (c >= 0) & (c < np.inf))
+        raise InputError(f"fca2_from_costs: costs {_labels(costs.index, bad)} are not usable")
     r = float(catchment)
     has_cap = ~np.isnan(cap)
     s_j = np.where(has_cap, cap, 0.0)
@@ -1730,11 +1728,11 @@ def fca2_from_costs(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1) as pool:
-            repeat = pool.submit(_od_repeat, i, j, start, by_i, by_j)
+            repeat = pool.submit(_od_repeat, i, j, n_s, by_i, by_j)
             acc, dem, n_in, used = _od_two_step(*two_step)
             repeated = repeat.result()[0] >= 0
     else:
-        repeated = _od_repeat(i, j, start, by_i, by_j)[0] >= 0
+        repeated = _od_repeat(i, j, n_s, by_i, by_j)[0] >= 0
         if not repeated:
             acc, dem, n_in, used = _od_two_step(*two_step)
     if repeated:
