@@ -1393,7 +1393,7 @@ def _lookup(v, table, lo):  # pragma: no cover - compiled
 
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2**64 / golden ratio
 #: Cost tables from this many rows check for repeated pairs on a second thread.
-_OVERLAP_ROWS = 200_000
+_OVERLAP_ROWS = 50_000
 
 
 @njit(cache=True, nogil=True)
