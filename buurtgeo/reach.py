@@ -45,6 +45,7 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -1396,6 +1397,15 @@ _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2**64 / golden r
 _OVERLAP_ROWS = 50_000
 
 
+@functools.cache
+def _second_thread() -> Any:
+    """One worker thread kept for the process (a new thread per call costs more than
+    the work it takes over on a city-sized table)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="buurtgeo")
+
+
 @njit(cache=True, nogil=True)
 def _od_check(i, j, c, n_o, n_s):  # pragma: no cover - compiled
     """Whether every row names an origin in ``0..n_o-1`` and a destination in
@@ -1725,12 +1735,9 @@ def fca2_from_costs(
     if len(i) >= _OVERLAP_ROWS and (os.cpu_count() or 1) > 1:
         # the search for repeated pairs and the two steps both free the GIL: on a big
         # table they run side by side, and the result is dropped if a pair repeats
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            repeat = pool.submit(_od_repeat, i, j, n_s, by_i, by_j)
-            acc, dem, n_in, used = _od_two_step(*two_step)
-            repeated = repeat.result()[0] >= 0
+        repeat = _second_thread().submit(_od_repeat, i, j, n_s, by_i, by_j)
+        acc, dem, n_in, used = _od_two_step(*two_step)
+        repeated = repeat.result()[0] >= 0
     else:
         repeated = _od_repeat(i, j, n_s, by_i, by_j)[0] >= 0
         if not repeated:
