@@ -927,6 +927,19 @@ def _speed(speed_kmh: float | None, network: Any) -> float:
     return float(get_option("walk_speed_kmh"))
 
 
+def _check_network(network: Any, problems: list[str]) -> None:
+    """A network (None = straight lines) must do what the network engine asks of it."""
+    if network is None:
+        return
+    for attr in ("snap", "nearest", "pairs_within", "crs", "n_nodes"):
+        if not hasattr(network, attr):
+            problems.append(
+                f"network must be a buurtgeo.Network (from buurtgeo.read_network), "
+                f"got {type(network).__name__} without {attr!r}"
+            )
+            return
+
+
 def _check_common(
     origins: Any,
     services: Any,
@@ -950,14 +963,7 @@ def _check_common(
     else:
         for e in extras:
             problems += _check_radius(e, "each of extra_catchments_m")
-    if network is not None:
-        for attr in ("snap", "nearest", "pairs_within", "crs", "n_nodes"):
-            if not hasattr(network, attr):
-                problems.append(
-                    f"network must be a buurtgeo.Network (from buurtgeo.read_network), "
-                    f"got {type(network).__name__} without {attr!r}"
-                )
-                break
+    _check_network(network, problems)
     if ok_o and ok_s:
         frames, names = [origins, services], ["origins", "services"]
         if network is not None and hasattr(network, "crs"):
