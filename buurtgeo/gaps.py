@@ -1141,6 +1141,11 @@ def _mclp(cov, w: np.ndarray, k: int, time_limit_s: float) -> list[int]:
     return [j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
 
 
+def _negative_or_inf(values: pd.Series) -> np.ndarray:
+    arr = values.to_numpy(dtype=float, na_value=np.nan)
+    return (arr < 0) | np.isinf(arr)
+
+
 def _check_sites(
     demand: Any,
     candidates: Any,
@@ -1175,8 +1180,20 @@ def _check_sites(
                 f"demand has no column {weight!r} (columns found: "
                 f"{', '.join(repr(str(c)) for c in demand.columns[:20])})"
             )
-        elif (pd.to_numeric(demand[weight], errors="coerce") < 0).any():
-            problems.append(f"demand column {weight!r}: weights must be >= 0")
+        else:
+            raw = demand[weight]
+            values = pd.to_numeric(raw, errors="coerce")
+            for what, bad in (
+                ("are not numbers", (values.isna() & raw.notna()).to_numpy()),
+                ("are negative or infinite (weights must be >= 0)", _negative_or_inf(values)),
+            ):
+                if bad.any():
+                    rows = ", ".join(repr(v) for v in demand.index[bad][:5].tolist())
+                    found = raw[bad].head(5).tolist()
+                    problems.append(
+                        f"demand column {weight!r}: {int(bad.sum())} row(s) ({rows}) {what}; "
+                        f"found {found}"
+                    )
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         problems.append(f"k must be an integer >= 1, got {k!r}")
     problems += _check_radius(radius_m, "radius_m")
@@ -1241,7 +1258,8 @@ def suggest_sites(
         Coverage radius ``r`` in metres (e.g. the kind's walking catchment); network
         metres when ``network`` is given.
     weight : str, default 'need'
-        Weight column of ``demand`` (>= 0; empty or non-numeric values weigh 0).
+        Weight column of ``demand`` (numbers >= 0; an empty value weighs 0, with a
+        warning that names the rows; text or negative values are refused).
     covered : Series of bool, optional
         Demand points already covered (e.g. ``reach(...)['covered']``, measured with
         the same ``network``); they weigh 0.
@@ -1300,7 +1318,17 @@ def suggest_sites(
     )
     cands = demand if candidates is None else candidates
     r = float(radius_m)
-    w = pd.to_numeric(demand[weight], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    w = pd.to_numeric(demand[weight], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    empty = np.isnan(w)
+    if empty.any():  # said, not silent: an empty weight counts as no need
+        rows = ", ".join(repr(v) for v in demand.index[empty][:5].tolist())
+        warnings.warn(
+            f"suggest_sites: {int(empty.sum())} demand point(s) have an empty {weight!r} "
+            f"(rows {rows}); they count as weight 0",
+            UserWarning,
+            stacklevel=2,
+        )
+        w = np.where(empty, 0.0, w)
     if covered is not None:
         w = np.where(covered.reindex(demand.index).fillna(False).to_numpy(dtype=bool), 0.0, w)
     dpts = shapely.point_on_surface(np.asarray(demand.geometry.values))

@@ -526,3 +526,26 @@ def test_official_municipality_ratio(town):
     assert g.loc["11001", "missing_places"] == pytest.approx(13.4)
     # 2SFCA: (20 * 0.3 + 10 * 0.3 + 10 * 0.4) / 80 * 100 = 16.25 as well (all places used)
     assert g.loc["11001", "places_per_100_2sfca"] == pytest.approx(16.25)
+
+
+def test_suggest_sites_names_bad_weights_and_warns_about_empty_ones():
+    import geopandas as gpd
+
+    pts = gpd.GeoDataFrame(
+        {"need": pd.array(["3", "veel", None, "-2", "4"], dtype=object)},
+        geometry=gpd.points_from_xy([0, 100, 200, 300, 400], [0] * 5),
+        index=["a", "b", "c", "d", "e"],
+        crs="EPSG:3812",
+    )
+    with pytest.raises(InputError) as err:
+        bg.suggest_sites(pts, k=1, radius_m=150)
+    text = str(err.value)
+    assert "'b'" in text and "not numbers" in text and "veel" in text
+    assert "'d'" in text and "negative" in text
+    ok = pts.assign(need=[3.0, 1.0, np.nan, 2.0, 4.0])
+    with pytest.warns(UserWarning, match=r"1 demand point\(s\) have an empty 'need' \(rows 'c'\)"):
+        picked = bg.suggest_sites(ok, k=1, radius_m=150, method="greedy")
+    # by hand, r = 150 m: a site at b covers a, b, c = 3 + 1 + 0; at d: c, d, e = 0 + 2 + 4
+    assert picked.index.tolist() == ["d"]
+    assert picked["added"].iloc[0] == pytest.approx(6.0)
+    assert picked["share_of_uncovered"].iloc[0] == pytest.approx(6.0 / 10.0)
