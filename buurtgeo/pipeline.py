@@ -617,9 +617,9 @@ INDICATORS: tuple[str, ...] = (
     "services_within",
     "capacity_within",
     "fca2",
-    "places_per_100",
+    "places_per_100_2sfca",
 )
-_CAPACITY_INDICATORS = ("capacity_within", "fca2", "places_per_100")
+_CAPACITY_INDICATORS = ("capacity_within", "fca2", "places_per_100_2sfca")
 _CONTEXT_SECTOR = ("sector_name_nl", "municipality_nis", "municipality_name_nl", "area_id")
 _COUNTS = ("population", *AGE_BANDS)
 
@@ -760,12 +760,9 @@ class Analysis:
 def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
     wanted = []
     bases = (
-        ("share_covered", "places_per_100", "mean_dist_m")
+        ("share_covered", "places_per_100_2sfca", "mean_dist_m")
         if len(kinds) == 1
-        else (
-            "share_covered",
-            "places_per_100",
-        )
+        else ("share_covered", "places_per_100_2sfca")
     )
     for kind in kinds:
         for base in bases:
@@ -1160,13 +1157,14 @@ def _area_table(areas, sectors, sector_area, per_area, kinds, no_capacity):
     return gpd.GeoDataFrame(table, geometry=areas.geometry, crs=areas.crs)
 
 
-#: Columns taken from :func:`buurtgeo.gaps` into the area table (renamed where the name
-#: means something else here: its same-area ``places_per_100`` is the official ratio).
+#: Columns taken from :func:`buurtgeo.gaps` into the area table, and their names there
+#: (its ``places_per_100_2sfca`` is already in the table, from
+#: :func:`buurtgeo.aggregate_reach`).
 GAP_COLUMNS_KEPT: dict[str, str] = {
     "need": "need",
     "n_services": "n_services",
     "places": "places",
-    "places_per_100": "places_per_100_in_area",
+    "places_per_100_in_area": "places_per_100_in_area",
     "missing_places": "missing_places",
     "missing_places_2sfca": "missing_places_2sfca",
     "share_income_related": "share_income_related",
@@ -1181,11 +1179,6 @@ GAP_COLUMNS_KEPT: dict[str, str] = {
 def _register_labels() -> None:
     from buurtgeo.schema import register_label
 
-    register_label(
-        "places_per_100_in_area",
-        "Plaatsen per 100 kinderen in de buurt zelf",
-        "Places per 100 children in the area itself",
-    )
     register_label("gap_rank", "Rang (1 = grootste hiaat)", "Rank (1 = largest gap)")
 
 
@@ -1235,7 +1228,7 @@ _WORDS = {
         "n": "aantal",
         "catchment": "bereik",
         "covered": "binnen bereik",
-        "places": "plaatsen/100",
+        "places": "plaatsen/100 (2SFCA)",
         "dist": "gem. afstand",
         "outside": "waarvan {n} over de grens",
         "set_aside": "{n} invoerrij(en) niet gebruikt ({parts})",
@@ -1257,7 +1250,7 @@ _WORDS = {
         "n": "count",
         "catchment": "catchment",
         "covered": "within reach",
-        "places": "places/100",
+        "places": "places/100 (2SFCA)",
         "dist": "mean dist.",
         "outside": "{n} across the border",
         "set_aside": "{n} input row(s) not used ({parts})",
@@ -1304,7 +1297,7 @@ def _summary_rows(analysis: Analysis) -> list[list[str]]:
                 n,
                 _fmt(analysis.catchments_m[kind], " m", language),
                 _fmt(100 * region.get(f"share_covered__{kind}", float("nan")), " %", language),
-                _fmt(region.get(f"places_per_100__{kind}", float("nan")), "", language, 1),
+                _fmt(region.get(f"places_per_100_2sfca__{kind}", float("nan")), "", language, 1),
                 _fmt(region.get(f"mean_dist_m__{kind}", float("nan")), " m", language),
             ]
         )
@@ -1514,13 +1507,17 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
         "plaatsen per kind volgens de 2SFCA-methode (gewogen gemiddelde)",
         "places per child by the two-step floating catchment area method (weighted mean)",
     ),
-    "places_per_100": (
-        "100 × fca2: plaatsen per 100 kinderen",
-        "100 × fca2: places per 100 children",
+    "places_per_100_2sfca": (
+        "100 × fca2: plaatsen per 100 kinderen binnen bereik, gedeeld met alle kinderen die"
+        " dezelfde voorzieningen kunnen bereiken (2SFCA, over de buurtgrens heen)",
+        "100 × fca2: places per 100 children within reach, shared with every child who can"
+        " reach the same services (2SFCA, across the area's border)",
     ),
     "places_per_100_in_area": (
-        "plaatsen in de buurt zelf per 100 kinderen van de buurt (officiële verhouding)",
-        "places in the area itself per 100 children of the area (official ratio)",
+        "plaatsen die in de buurt zelf liggen per 100 kinderen van de buurt (de verhouding"
+        " die Opgroeien per gemeente publiceert; geen rekening met bereik)",
+        "places located in the area itself per 100 children of the area (the ratio"
+        " Opgroeien publishes per municipality; reach not considered)",
     ),
     "places": ("plaatsen in de buurt", "places in the area"),
     "missing_places": (
@@ -1528,8 +1525,8 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
         "places missing against the norm: max(0, norm/100 × children − places)",
     ),
     "missing_places_2sfca": (
-        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − plaatsen per 100)/100 × kinderen)",
-        "places missing by 2SFCA: max(0, (norm − places per 100)/100 × children)",
+        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − places_per_100_2sfca)/100 × kinderen)",
+        "places missing by 2SFCA: max(0, (norm − places_per_100_2sfca)/100 × children)",
     ),
     "share_income_related": (
         "aandeel plaatsen met inkomenstarief (van de plaatsen met gekend tarief)",
@@ -1696,7 +1693,9 @@ def run_config(
         ``median_dist_m__k``, ``services_within__k``, ``capacity_within__k``,
         ``fca2__k`` (2SFCA ``A_i = Σ_j R_j`` over services with ``d_ij <= R_k``,
         ``R_j = S_j / Σ_i P_i [d_ij <= R_k]``, places per child) and
-        ``places_per_100__k = 100 · fca2__k``.
+        ``places_per_100_2sfca__k = 100 · fca2__k``; per area also the gap columns,
+        among them ``places_per_100_in_area__k`` (places located in the area per 100
+        of its children, :func:`buurtgeo.gaps`).
     """
     if isinstance(config, AnalysisConfig):
         cfg = config

@@ -50,6 +50,8 @@ __all__ = [
     "register_service_kind",
     "get_service_kind",
     "label",
+    "RENAMED_COLUMNS",
+    "renamed_column_note",
     "working_crs",
     "require_metric_crs",
     "is_sector_code",
@@ -346,7 +348,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "fca2": ("Plaatsen per kind (2SFCA)", "Places per child (2SFCA)"),
     "covered": ("Binnen bereik", "Within reach"),
     "share_covered": ("Aandeel kinderen binnen bereik", "Share of children within reach"),
-    "places_per_100": ("Plaatsen per 100 kinderen", "Places per 100 children"),
+    "places_per_100_2sfca": (
+        "Plaatsen per 100 kinderen binnen bereik (2SFCA)",
+        "Places per 100 children within reach (2SFCA)",
+    ),
     "mean_dist_m": ("Gemiddelde afstand (m)", "Mean distance (m)"),
     "median_dist_m": ("Mediane afstand (m)", "Median distance (m)"),
 }
@@ -375,6 +380,34 @@ def label(column: str, language: str | None = None) -> str:
     if kind and kind in _KINDS:
         text = f"{text}: {_KINDS[kind].label(language)}"
     return text
+
+
+#: Column names that no longer exist, with what to use instead. ``places_per_100`` meant
+#: the 2SFCA ratio in :func:`buurtgeo.aggregate_reach` and the same-area ratio in
+#: :func:`buurtgeo.gaps`; each measure now has one name everywhere.
+RENAMED_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        "places_per_100": (
+            "'places_per_100' no longer exists (it meant two different ratios): use "
+            "'places_per_100_2sfca' for places per 100 children within reach (2SFCA, "
+            "100 · fca2) or 'places_per_100_in_area' for places located in the area per "
+            "100 children of the area (the ratio Opgroeien publishes)"
+        ),
+    }
+)
+
+
+def renamed_column_note(column: Any) -> str | None:
+    """What to use instead of a column name that no longer exists, or None.
+
+    Also for wide and derived names: ``'places_per_100__childcare_baby'``,
+    ``'places_per_100_before'``.
+    """
+    base = str(column).partition("__")[0]
+    for old, note in RENAMED_COLUMNS.items():
+        if base == old or base in (f"{old}_before", f"{old}_after", f"{old}_diff"):
+            return note
+    return None
 
 
 def register_label(column: str, nl: str, en: str, *, replace: bool = False) -> None:

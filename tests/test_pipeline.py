@@ -198,9 +198,9 @@ def test_demo_indicators_are_sane(demo, sample):
         share = table[f"share_covered__{kind}"].dropna()
         assert share.between(0, 1).all(), kind
         assert (table[f"mean_dist_m__{kind}"].dropna() >= 0).all()
-    assert (table["places_per_100__childcare_baby"].dropna() >= 0).all()
+    assert (table["places_per_100_2sfca__childcare_baby"].dropna() >= 0).all()
     # services without any capacity get no capacity-based indicators
-    assert "places_per_100__playground" not in table.columns
+    assert "places_per_100_2sfca__playground" not in table.columns
     # the target children of childcare are the 0-2 year olds of the age-band file
     bands = pd.read_csv(sample["age_bands"], sep=";", encoding="utf-8-sig")
     areas = analysis.indicators("area")
@@ -547,6 +547,48 @@ def test_legenda_csv_explains_every_column_of_both_csvs(demo):
     assert row["label"].startswith("Plaatsen per kind (2SFCA)") and "2SFCA" in row["uitleg"]
 
 
+@pytest.mark.slow
+def test_demo_outputs_name_each_places_ratio_once(demo):
+    import pyogrio
+
+    analysis, out = demo
+    kind = "childcare_baby"
+    areas = pd.read_csv(out / "indicators_areas.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    sectors = pd.read_csv(out / "indicators.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    legend = pd.read_csv(out / "legenda.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    sheets = pd.read_excel(out / "indicators.xlsx", sheet_name=None, engine="openpyxl")
+    names = [*areas.columns, *sectors.columns, *legend["kolom"]]
+    names += [c for sheet in sheets.values() for c in sheet.columns]
+    names += [
+        c
+        for layer in ("sectors", "areas")
+        for c in pyogrio.read_info(out / "indicators.gpkg", layer=layer)["fields"]
+    ]
+    names += [*analysis.area_indicators.columns, *analysis.region.columns]
+    # the old, ambiguous name is nowhere, not even as the stem of a wide column
+    assert not [n for n in names if str(n).partition("__")[0] == "places_per_100"]
+    # the floating ratio: 100 · fca2 (the 2SFCA mean); the same-area ratio: the places
+    # located in the area per 100 of its target children (Opgroeien's ratio)
+    kept = analysis.area_indicators
+    np.testing.assert_allclose(
+        kept[f"places_per_100_2sfca__{kind}"], 100 * kept[f"fca2__{kind}"], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        kept[f"places_per_100_in_area__{kind}"],
+        100 * kept[f"places__{kind}"] / kept[f"target_pop__{kind}"],
+        rtol=1e-12,
+    )
+    rows = legend.set_index("kolom")
+    floating = rows.loc[f"places_per_100_2sfca__{kind}"]
+    in_area = rows.loc[f"places_per_100_in_area__{kind}"]
+    assert floating["label"].startswith("Plaatsen per 100 kinderen binnen bereik (2SFCA)")
+    assert in_area["label"].startswith("Plaatsen per 100 kinderen in de buurt")
+    assert "2SFCA" in floating["uitleg"] and "Opgroeien" in in_area["uitleg"]
+    page = (out / "buurtfiches" / f"{kept.index[0]}.html").read_text(encoding="utf-8")
+    assert "Plaatsen per 100 kinderen binnen bereik (2SFCA)" in page
+    assert "Plaatsen per 100 kinderen in de buurt" in page
+
+
 def test_pipeline_notes_in_english_too(sample):
     config = _straight_config(sample, kinds=["childcare_baby", "library"])
     config["inputs"]["services"] = [{"path": str(sample["childcare"])}]
@@ -597,7 +639,11 @@ def test_suppress_below_hides_small_counts_in_every_published_output(sample, tmp
     table = table.set_index(kept.index.name)
     hidden = table.loc[small[small].index]
     shown = table.loc[small[~small].index]
-    for column in (f"target_pop__{kind}", f"share_covered__{kind}", f"places_per_100__{kind}"):
+    for column in (
+        f"target_pop__{kind}",
+        f"share_covered__{kind}",
+        f"places_per_100_2sfca__{kind}",
+    ):
         assert hidden[column].isna().all(), column
         np.testing.assert_allclose(shown[column], kept.loc[shown.index, column], rtol=1e-9)
     assert hidden["suppressed"].str.contains(f"target_pop__{kind}").all()
