@@ -18,7 +18,10 @@ CSV format: ``;``-separated, decimal comma, UTF-8 with BOM and CRLF line ends: t
 what Excel with Belgian (nl-BE / fr-BE) settings opens correctly by double-click
 (with ``,`` separators and decimal points it would read ``1.234`` as one thousand two
 hundred thirty-four and put whole rows in one cell). In Python read it back with
-``pd.read_csv(path, sep=";", decimal=",")``. Unreachable distances (infinite) are
+``pd.read_csv(path, sep=";", decimal=",", true_values=["ja"], false_values=["nee"])``
+(``"yes"``/``"no"`` with ``outputs.language = "en"``): yes/no columns such as
+``high_need_low_reach__<kind>`` are written as ``ja``/``nee`` in the CSV and xlsx, and
+stay booleans in the GeoPackage. Unreachable distances (infinite) are
 written as empty cells in the CSV and xlsx (``share_unreachable`` says how many
 children have none), and as ``inf`` in the GeoPackage. Every file is written to a
 temporary name first and then renamed, so a crash never leaves half a file; and the
@@ -43,7 +46,7 @@ import pandas as pd
 
 from buurtgeo._atomic import write_with
 from buurtgeo.errors import ConfigError, InputError
-from buurtgeo.schema import AGE_BANDS, label, service_kinds
+from buurtgeo.schema import AGE_BANDS, YES_NO, label, service_kinds
 
 __all__ = [
     "CONFIG_TEMPLATE",
@@ -1443,11 +1446,35 @@ def _summary_html(analysis: Analysis) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _for_tables(frame: pd.DataFrame) -> pd.DataFrame:
-    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals."""
+def _is_flag(values: pd.Series) -> bool:
+    """A yes/no column: bool or nullable boolean, or objects that are all bools or missing
+    (a bool column with a hidden cell, or joined on areas that lack it)."""
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    if values.dtype != object:
+        return False
+    known = values[values.notna()]
+    return len(known) > 0 and all(isinstance(v, bool | np.bool_) for v in known)
+
+
+def _yes_no_column(values: pd.Series, language: str) -> pd.Series:
+    """``ja``/``nee`` (``yes``/``no``; :data:`buurtgeo.schema.YES_NO`), missing stays missing."""
+    yes, no = YES_NO["en" if language == "en" else "nl"]
+    known = values.notna().to_numpy()
+    truth = values.where(known, False).astype(bool).to_numpy()
+    words = np.where(truth, yes, no).astype(object)
+    words[~known] = None
+    return pd.Series(words, index=values.index, dtype="str", name=values.name)
+
+
+def _for_tables(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals,
+    booleans as words people read (``ja``/``nee`` or ``yes``/``no``, by ``language``)."""
     frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
     for column in frame.columns:
-        if pd.api.types.is_float_dtype(frame[column]):
+        if _is_flag(frame[column]):
+            frame[column] = _yes_no_column(frame[column], language)
+        elif pd.api.types.is_float_dtype(frame[column]):
             values = frame[column].replace([np.inf, -np.inf], np.nan)
             frame[column] = values.round(4)
     return frame
@@ -1539,6 +1566,10 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
     "gap_score": ("hiaatscore = nood × tekort", "gap score = need × shortfall"),
     "gap_rank": ("rang (1 = grootste hiaat)", "rank (1 = largest gap)"),
     "class_label": ("klasse nood × bereik (tertielen)", "need × reach class (terciles)"),
+    "high_need_low_reach": (
+        "ja/nee: hoge nood en laag bereik (klasse 3-1)",
+        "yes/no: high need and low reach (class 3-1)",
+    ),
 }
 
 
@@ -1554,10 +1585,8 @@ def _write_gpkg(analysis: Analysis, path: Path) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     try:
         for name, frame in layers.items():
-            frame = frame.copy()
-            for column in frame.columns:
-                if column != "geometry" and str(frame[column].dtype) == "boolean":
-                    frame[column] = frame[column].astype("float64")  # NA-able 0/1
+            # typed: bool and nullable boolean columns become GeoPackage booleans
+            # (OFSTBoolean, NULL where unknown); no ja/nee words here
             frame.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
@@ -1605,8 +1634,8 @@ def _write_files(analysis: Analysis, out_dir: Path, bar: Any) -> dict[str, Path]
     cfg = analysis.config
     written: dict[str, Path] = {}
     bar.step("csv")
-    sectors = _for_tables(analysis.sector_indicators)
-    areas = _for_tables(analysis.area_indicators)
+    sectors = _for_tables(analysis.sector_indicators, cfg.language)
+    areas = _for_tables(analysis.area_indicators, cfg.language)
     if cfg.csv:
         written["indicators.csv"] = write_with(
             out_dir / "indicators.csv", lambda p: p.write_bytes(_csv_bytes(sectors))

@@ -25,6 +25,7 @@ Every loader also returns the rows it could not use as ``attrs["set_aside"]``
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ __all__ = [
     "label",
     "RENAMED_COLUMNS",
     "renamed_column_note",
+    "YES_NO",
+    "yes_no",
     "working_crs",
     "require_metric_crs",
     "is_sector_code",
@@ -408,6 +411,26 @@ def renamed_column_note(column: Any) -> str | None:
         if base == old or base in (f"{old}_before", f"{old}_after", f"{old}_diff"):
             return note
     return None
+
+
+#: How a yes/no (boolean) value is written for people, per language: (true, false).
+#: The CSV and xlsx outputs and the fact sheets use it; the GeoPackage keeps booleans.
+YES_NO: Mapping[str, tuple[str, str]] = MappingProxyType({"nl": ("ja", "nee"), "en": ("yes", "no")})
+
+
+def yes_no(value: Any, language: str | None = None) -> str:
+    """``'ja'``/``'nee'`` (``'yes'``/``'no'`` in English) for a truth value, ``''`` if missing.
+
+    Parameters
+    ----------
+    value : bool, numpy bool, None or NA
+    language : {'nl', 'en'}, optional
+        Default: the ``language`` option.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    words = YES_NO["en" if (language or get_option("language")) == "en" else "nl"]
+    return words[0] if bool(value) else words[1]
 
 
 def register_label(column: str, nl: str, en: str, *, replace: bool = False) -> None:

@@ -184,3 +184,19 @@ def test_the_old_places_per_100_name_says_what_to_use_instead():
     text = str(err.value)
     assert "no longer exists" in text and "'places_per_100_in_area'" in text
     assert "Did you mean" not in text  # not a typo: a rename
+
+
+def test_yes_no_words_per_language():
+    from buurtgeo.schema import YES_NO, yes_no
+
+    assert YES_NO["nl"] == ("ja", "nee") and YES_NO["en"] == ("yes", "no")
+    assert [yes_no(v, "nl") for v in (True, False, np.True_, np.False_)] == [
+        "ja",
+        "nee",
+        "ja",
+        "nee",
+    ]
+    assert [yes_no(v, "en") for v in (True, False)] == ["yes", "no"]
+    assert [yes_no(v, "nl") for v in (None, pd.NA, np.nan)] == ["", "", ""]
+    with bg.set_options(language="en"):
+        assert yes_no(True) == "yes"
