@@ -455,7 +455,7 @@ def task_m5_e2e(ctx: Context) -> dict:
     areas.index.name = "area_id"
     areas = areas.join(per_area)
     t4b = _clock()
-    indicators = [f"share_covered__{k}" for k in kinds] + [f"places_per_100__{KIND}"]
+    indicators = [f"share_covered__{k}" for k in kinds] + [f"places_per_100_2sfca__{KIND}"]
     m = reach_map(areas, indicators=indicators, services=services)
     save_map(m, out)
     t5 = _clock()

@@ -38,11 +38,12 @@ examples:
 _OUTPUTS = """\
 outputs (in the output folder):
   indicators.csv         per statistical sector; ';' separated, decimal comma, UTF-8 with BOM
-                         (opens in Belgian Excel by double-click; pandas: sep=';', decimal=',')
+                         (opens in Belgian Excel by double-click; pandas: sep=';', decimal=',');
+                         yes/no columns read ja/nee (yes/no in English)
   indicators_areas.csv   per area (buurt), same format
   legenda.csv            what each column of the two CSV files means
   indicators.xlsx        both tables + a 'legenda' sheet explaining every column
-  indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas)
+  indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas); booleans typed
   map.html               interactive map; self-contained, works offline by double-click
   set_aside.csv          every input row that was not used, with file, row and reason
   buurtfiches/           one HTML fact sheet per area, and index.html

@@ -117,8 +117,11 @@ class MissingColumnError(InputError, KeyError):
     ) -> None:
         self.found_columns = list(found_columns or [])
         what = "required column is missing" + (f" ({role})" if role else "")
+        from buurtgeo.schema import renamed_column_note  # schema imports this module
+
+        renamed = renamed_column_note(column)
         close = difflib.get_close_matches(column, [str(c) for c in self.found_columns], n=1)
-        guess = f"Did you mean {close[0]!r}? " if close else ""
+        guess = f"{renamed}. " if renamed else f"Did you mean {close[0]!r}? " if close else ""
         listing = ", ".join(repr(c) for c in self.found_columns[:40])
         if len(self.found_columns) > 40:
             listing += f", … ({len(self.found_columns)} in all)"

@@ -54,7 +54,7 @@ GAP_COLUMNS: tuple[str, ...] = (
     "need",
     "n_services",
     "places",
-    "places_per_100",
+    "places_per_100_in_area",
     "places_per_100_2sfca",
     "norm",
     "missing_places",
@@ -79,9 +79,9 @@ _LABELS = {
     "need": ("Noodscore", "Need score"),
     "n_services": ("Aantal voorzieningen", "Number of services"),
     "places": ("Plaatsen in de buurt", "Places in the area"),
-    "places_per_100_2sfca": (
-        "Plaatsen per 100 kinderen (2SFCA)",
-        "Places per 100 children (2SFCA)",
+    "places_per_100_in_area": (
+        "Plaatsen per 100 kinderen in de buurt",
+        "Places per 100 children in the area",
     ),
     "norm": ("Norm (plaatsen per 100 kinderen)", "Norm (places per 100 children)"),
     "missing_places": ("Ontbrekende plaatsen", "Missing places"),
@@ -314,7 +314,7 @@ def gaps(
     beschikbaar (available)
         ``places`` ``P_a = Σ S_j`` over the services of kind ``k`` located in ``a``
         (point in polygon; unknown capacities add nothing); the official same-area
-        ratio ``places_per_100 = 100 · P_a / C_a`` with ``C_a = Σ c_i``; the floating
+        ratio ``places_per_100_in_area = 100 · P_a / C_a`` with ``C_a = Σ c_i``; the floating
         ratio ``places_per_100_2sfca = 100 · Σ c_i A_i / C_a`` (``A_i`` = ``fca2``);
         against the ``norm`` ``N`` (places per 100 children):
         ``missing_places = max(0, N/100 · C_a − P_a)`` and
@@ -504,7 +504,7 @@ def gaps(
         n = norms[k]
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio_same = 100.0 * places / children.where(children > 0)
-        ratio2 = agg["places_per_100"] if "places_per_100" in agg.columns else np.nan * children
+        ratio2 = agg.get("places_per_100_2sfca", np.nan * children)
         share_beyond = 1.0 - agg["share_covered"]
         if has_capacity and "fca2" in frame.columns:
             below = (100.0 * frame["fca2"].to_numpy(dtype=float) < n).astype(float)
@@ -544,7 +544,7 @@ def gaps(
                 "need": need_a,
                 "n_services": n_services.astype("int64"),
                 "places": places,
-                "places_per_100": ratio_same,
+                "places_per_100_in_area": ratio_same,
                 "places_per_100_2sfca": ratio2,
                 "norm": n,
                 "missing_places": missing,
@@ -985,7 +985,7 @@ class Scenario:
         Returns
         -------
         DataFrame
-            One row per group: ``target_pop`` and, for ``places_per_100`` (2SFCA,
+            One row per group: ``target_pop`` and, for ``places_per_100_2sfca`` (2SFCA,
             ``100 · Σ P_i A_i / Σ P_i``), ``share_covered`` and ``mean_dist_m`` (and
             ``places_in_area`` with ``areas``), the columns ``<measure>_before``,
             ``<measure>_after``, ``<measure>_diff`` (after − before).
@@ -998,7 +998,7 @@ class Scenario:
         a0 = aggregate_reach(self.baseline, self.origins, by=by, weight=w)
         a1 = aggregate_reach(after, self.origins, by=by, weight=w)
         out = pd.DataFrame({"target_pop": a0["target_pop"]}, index=a0.index)
-        for m in ("places_per_100", "share_covered", "mean_dist_m"):
+        for m in ("places_per_100_2sfca", "share_covered", "mean_dist_m"):
             out[f"{m}_before"] = a0[m]
             out[f"{m}_after"] = a1[m]
             out[f"{m}_diff"] = a1[m] - a0[m]
@@ -1423,8 +1423,9 @@ _DEFAULT_RATES = {
         "need",
         "missing_places",
         "missing_places_2sfca",
-        "places_per_100",
+        "places_per_100_in_area",
         "places_per_100_2sfca",
+        "places_per_100",  # old, ambiguous name (schema.RENAMED_COLUMNS): still hidden
         "share_beyond_catchment",
         "share_unreachable",
         "mean_dist_m",
@@ -1435,7 +1436,8 @@ _DEFAULT_RATES = {
         "median_dist_m",
     ),
     "target_pop": (
-        "places_per_100",
+        "places_per_100_2sfca",
+        "places_per_100",  # old, ambiguous name (schema.RENAMED_COLUMNS): still hidden
         "share_covered",
         "share_unreachable",
         "mean_dist_m",

@@ -188,8 +188,8 @@ _STYLES: dict[str, _Style] = {
     "median_dist_m": _Style("worse", _Format(0, " m")),
     "time_nearest_min": _Style("worse", _Format(1, " min")),
     "fca2": _Style("better", _Format(2)),
-    "places_per_100": _Style("better", _Format(1)),
     "places_per_100_2sfca": _Style("better", _Format(1)),
+    "places_per_100_in_area": _Style("better", _Format(1)),
     "share_covered": _Style("better", _Format(0, " %", 100.0)),
     "share_income_related": _Style("better", _Format(0, " %", 100.0)),
     "share_beyond_catchment": _Style("worse", _Format(0, " %", 100.0)),
@@ -593,7 +593,11 @@ def _check_columns(
     for column in columns:
         if column not in frame.columns:
             listing = ", ".join(repr(c) for c in list(frame.columns)[:30])
-            problems.append(f"{what} has no column {column!r} (columns: {listing})")
+            renamed = schema.renamed_column_note(column)
+            problems.append(
+                f"{what} has no column {column!r} (columns: {listing})"
+                + (f": {renamed}" if renamed else "")
+            )
         elif numeric and not (
             pd.api.types.is_numeric_dtype(frame[column])
             and not pd.api.types.is_bool_dtype(frame[column])
@@ -1353,8 +1357,10 @@ def reach_map(
         with the indicator columns. Reprojected to EPSG:4326 only for the page.
     indicators : str or sequence of str
         Numeric columns to map, canonical names such as ``'dist_nearest_m'`` (metres),
-        ``'share_covered'`` (0-1, shown as %), ``'places_per_100'``, ``'fca2'`` (places
-        per child) or wide names ``'<indicator>__<kind>'``.
+        ``'share_covered'`` (0-1, shown as %), ``'places_per_100_2sfca'`` (places within
+        reach per 100 children), ``'places_per_100_in_area'`` (places located in the
+        area per 100 of its children), ``'fca2'`` (places per child) or wide names
+        ``'<indicator>__<kind>'``.
     services : geopandas.GeoDataFrame, optional
         Points with ``service_kind`` and optionally ``name`` and ``capacity`` (places),
         in the CRS of ``areas``.
@@ -1529,7 +1535,7 @@ def bivariate_map(
     r ∈ {0 good, 1 middle, 2 poor}, both terciles by default (mapclassify
     ``Quantiles``, k = 3: bounds at the 1/3 and 2/3 quantiles of the finite values) or
     two fixed thresholds each. For an indicator where a higher value is better
-    (``fca2``, ``share_covered``, ``places_per_100``) the order is turned around:
+    (``fca2``, ``share_covered``, ``places_per_100_2sfca``) the order is turned around:
     r = 2 − class. An unreachable area (``inf``) is in the poor-reach class. The fill is
     Joshua Stevens' palette ``P[r][n]``: dark purple-grey (r = 2, n = 2: many children,
     poor reach) marks the places to act first; NaN in either column is "geen gegevens".

@@ -18,7 +18,10 @@ CSV format: ``;``-separated, decimal comma, UTF-8 with BOM and CRLF line ends: t
 what Excel with Belgian (nl-BE / fr-BE) settings opens correctly by double-click
 (with ``,`` separators and decimal points it would read ``1.234`` as one thousand two
 hundred thirty-four and put whole rows in one cell). In Python read it back with
-``pd.read_csv(path, sep=";", decimal=",")``. Unreachable distances (infinite) are
+``pd.read_csv(path, sep=";", decimal=",", true_values=["ja"], false_values=["nee"])``
+(``"yes"``/``"no"`` with ``outputs.language = "en"``): yes/no columns such as
+``high_need_low_reach__<kind>`` are written as ``ja``/``nee`` in the CSV and xlsx, and
+stay booleans in the GeoPackage. Unreachable distances (infinite) are
 written as empty cells in the CSV and xlsx (``share_unreachable`` says how many
 children have none), and as ``inf`` in the GeoPackage. Every file is written to a
 temporary name first and then renamed, so a crash never leaves half a file; and the
@@ -43,7 +46,7 @@ import pandas as pd
 
 from buurtgeo._atomic import write_with
 from buurtgeo.errors import ConfigError, InputError
-from buurtgeo.schema import AGE_BANDS, label, service_kinds
+from buurtgeo.schema import AGE_BANDS, YES_NO, label, service_kinds
 
 __all__ = [
     "CONFIG_TEMPLATE",
@@ -617,9 +620,9 @@ INDICATORS: tuple[str, ...] = (
     "services_within",
     "capacity_within",
     "fca2",
-    "places_per_100",
+    "places_per_100_2sfca",
 )
-_CAPACITY_INDICATORS = ("capacity_within", "fca2", "places_per_100")
+_CAPACITY_INDICATORS = ("capacity_within", "fca2", "places_per_100_2sfca")
 _CONTEXT_SECTOR = ("sector_name_nl", "municipality_nis", "municipality_name_nl", "area_id")
 _COUNTS = ("population", *AGE_BANDS)
 
@@ -760,12 +763,9 @@ class Analysis:
 def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
     wanted = []
     bases = (
-        ("share_covered", "places_per_100", "mean_dist_m")
+        ("share_covered", "places_per_100_2sfca", "mean_dist_m")
         if len(kinds) == 1
-        else (
-            "share_covered",
-            "places_per_100",
-        )
+        else ("share_covered", "places_per_100_2sfca")
     )
     for kind in kinds:
         for base in bases:
@@ -1160,13 +1160,14 @@ def _area_table(areas, sectors, sector_area, per_area, kinds, no_capacity):
     return gpd.GeoDataFrame(table, geometry=areas.geometry, crs=areas.crs)
 
 
-#: Columns taken from :func:`buurtgeo.gaps` into the area table (renamed where the name
-#: means something else here: its same-area ``places_per_100`` is the official ratio).
+#: Columns taken from :func:`buurtgeo.gaps` into the area table, and their names there
+#: (its ``places_per_100_2sfca`` is already in the table, from
+#: :func:`buurtgeo.aggregate_reach`).
 GAP_COLUMNS_KEPT: dict[str, str] = {
     "need": "need",
     "n_services": "n_services",
     "places": "places",
-    "places_per_100": "places_per_100_in_area",
+    "places_per_100_in_area": "places_per_100_in_area",
     "missing_places": "missing_places",
     "missing_places_2sfca": "missing_places_2sfca",
     "share_income_related": "share_income_related",
@@ -1181,11 +1182,6 @@ GAP_COLUMNS_KEPT: dict[str, str] = {
 def _register_labels() -> None:
     from buurtgeo.schema import register_label
 
-    register_label(
-        "places_per_100_in_area",
-        "Plaatsen per 100 kinderen in de buurt zelf",
-        "Places per 100 children in the area itself",
-    )
     register_label("gap_rank", "Rang (1 = grootste hiaat)", "Rank (1 = largest gap)")
 
 
@@ -1235,7 +1231,7 @@ _WORDS = {
         "n": "aantal",
         "catchment": "bereik",
         "covered": "binnen bereik",
-        "places": "plaatsen/100",
+        "places": "plaatsen/100 (2SFCA)",
         "dist": "gem. afstand",
         "outside": "waarvan {n} over de grens",
         "set_aside": "{n} invoerrij(en) niet gebruikt ({parts})",
@@ -1257,7 +1253,7 @@ _WORDS = {
         "n": "count",
         "catchment": "catchment",
         "covered": "within reach",
-        "places": "places/100",
+        "places": "places/100 (2SFCA)",
         "dist": "mean dist.",
         "outside": "{n} across the border",
         "set_aside": "{n} input row(s) not used ({parts})",
@@ -1304,7 +1300,7 @@ def _summary_rows(analysis: Analysis) -> list[list[str]]:
                 n,
                 _fmt(analysis.catchments_m[kind], " m", language),
                 _fmt(100 * region.get(f"share_covered__{kind}", float("nan")), " %", language),
-                _fmt(region.get(f"places_per_100__{kind}", float("nan")), "", language, 1),
+                _fmt(region.get(f"places_per_100_2sfca__{kind}", float("nan")), "", language, 1),
                 _fmt(region.get(f"mean_dist_m__{kind}", float("nan")), " m", language),
             ]
         )
@@ -1450,11 +1446,35 @@ def _summary_html(analysis: Analysis) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _for_tables(frame: pd.DataFrame) -> pd.DataFrame:
-    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals."""
+def _is_flag(values: pd.Series) -> bool:
+    """A yes/no column: bool or nullable boolean, or objects that are all bools or missing
+    (a bool column with a hidden cell, or joined on areas that lack it)."""
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    if values.dtype != object:
+        return False
+    known = values[values.notna()]
+    return len(known) > 0 and all(isinstance(v, bool | np.bool_) for v in known)
+
+
+def _yes_no_column(values: pd.Series, language: str) -> pd.Series:
+    """``ja``/``nee`` (``yes``/``no``; :data:`buurtgeo.schema.YES_NO`), missing stays missing."""
+    yes, no = YES_NO["en" if language == "en" else "nl"]
+    known = values.notna().to_numpy()
+    truth = values.where(known, False).astype(bool).to_numpy()
+    words = np.where(truth, yes, no).astype(object)
+    words[~known] = None
+    return pd.Series(words, index=values.index, dtype="str", name=values.name)
+
+
+def _for_tables(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals,
+    booleans as words people read (``ja``/``nee`` or ``yes``/``no``, by ``language``)."""
     frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
     for column in frame.columns:
-        if pd.api.types.is_float_dtype(frame[column]):
+        if _is_flag(frame[column]):
+            frame[column] = _yes_no_column(frame[column], language)
+        elif pd.api.types.is_float_dtype(frame[column]):
             values = frame[column].replace([np.inf, -np.inf], np.nan)
             frame[column] = values.round(4)
     return frame
@@ -1514,13 +1534,17 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
         "plaatsen per kind volgens de 2SFCA-methode (gewogen gemiddelde)",
         "places per child by the two-step floating catchment area method (weighted mean)",
     ),
-    "places_per_100": (
-        "100 × fca2: plaatsen per 100 kinderen",
-        "100 × fca2: places per 100 children",
+    "places_per_100_2sfca": (
+        "100 × fca2: plaatsen per 100 kinderen binnen bereik, gedeeld met alle kinderen die"
+        " dezelfde voorzieningen kunnen bereiken (2SFCA, over de buurtgrens heen)",
+        "100 × fca2: places per 100 children within reach, shared with every child who can"
+        " reach the same services (2SFCA, across the area's border)",
     ),
     "places_per_100_in_area": (
-        "plaatsen in de buurt zelf per 100 kinderen van de buurt (officiële verhouding)",
-        "places in the area itself per 100 children of the area (official ratio)",
+        "plaatsen die in de buurt zelf liggen per 100 kinderen van de buurt (de verhouding"
+        " die Opgroeien per gemeente publiceert; geen rekening met bereik)",
+        "places located in the area itself per 100 children of the area (the ratio"
+        " Opgroeien publishes per municipality; reach not considered)",
     ),
     "places": ("plaatsen in de buurt", "places in the area"),
     "missing_places": (
@@ -1528,8 +1552,8 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
         "places missing against the norm: max(0, norm/100 × children − places)",
     ),
     "missing_places_2sfca": (
-        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − plaatsen per 100)/100 × kinderen)",
-        "places missing by 2SFCA: max(0, (norm − places per 100)/100 × children)",
+        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − places_per_100_2sfca)/100 × kinderen)",
+        "places missing by 2SFCA: max(0, (norm − places_per_100_2sfca)/100 × children)",
     ),
     "share_income_related": (
         "aandeel plaatsen met inkomenstarief (van de plaatsen met gekend tarief)",
@@ -1542,6 +1566,10 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
     "gap_score": ("hiaatscore = nood × tekort", "gap score = need × shortfall"),
     "gap_rank": ("rang (1 = grootste hiaat)", "rank (1 = largest gap)"),
     "class_label": ("klasse nood × bereik (tertielen)", "need × reach class (terciles)"),
+    "high_need_low_reach": (
+        "ja/nee: hoge nood en laag bereik (klasse 3-1)",
+        "yes/no: high need and low reach (class 3-1)",
+    ),
 }
 
 
@@ -1557,10 +1585,8 @@ def _write_gpkg(analysis: Analysis, path: Path) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     try:
         for name, frame in layers.items():
-            frame = frame.copy()
-            for column in frame.columns:
-                if column != "geometry" and str(frame[column].dtype) == "boolean":
-                    frame[column] = frame[column].astype("float64")  # NA-able 0/1
+            # typed: bool and nullable boolean columns become GeoPackage booleans
+            # (OFSTBoolean, NULL where unknown); no ja/nee words here
             frame.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
@@ -1608,8 +1634,8 @@ def _write_files(analysis: Analysis, out_dir: Path, bar: Any) -> dict[str, Path]
     cfg = analysis.config
     written: dict[str, Path] = {}
     bar.step("csv")
-    sectors = _for_tables(analysis.sector_indicators)
-    areas = _for_tables(analysis.area_indicators)
+    sectors = _for_tables(analysis.sector_indicators, cfg.language)
+    areas = _for_tables(analysis.area_indicators, cfg.language)
     if cfg.csv:
         written["indicators.csv"] = write_with(
             out_dir / "indicators.csv", lambda p: p.write_bytes(_csv_bytes(sectors))
@@ -1696,7 +1722,9 @@ def run_config(
         ``median_dist_m__k``, ``services_within__k``, ``capacity_within__k``,
         ``fca2__k`` (2SFCA ``A_i = Σ_j R_j`` over services with ``d_ij <= R_k``,
         ``R_j = S_j / Σ_i P_i [d_ij <= R_k]``, places per child) and
-        ``places_per_100__k = 100 · fca2__k``.
+        ``places_per_100_2sfca__k = 100 · fca2__k``; per area also the gap columns,
+        among them ``places_per_100_in_area__k`` (places located in the area per 100
+        of its children, :func:`buurtgeo.gaps`).
     """
     if isinstance(config, AnalysisConfig):
         cfg = config

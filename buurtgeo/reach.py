@@ -1809,7 +1809,9 @@ AGGREGATE_COLUMNS: Mapping[str, str] = MappingProxyType(
         "services_within": "intensive: weighted mean of services_within (services)",
         "capacity_within": "intensive: weighted mean of capacity_within (places)",
         "fca2": "intensive: weighted mean of fca2 (places per person)",
-        "places_per_100": "intensive: 100 x weighted mean of fca2 (places per 100 persons)",
+        "places_per_100_2sfca": (
+            "intensive: 100 x weighted mean of fca2 (places within reach per 100 persons)"
+        ),
     }
 )
 
@@ -1946,7 +1948,9 @@ def aggregate_reach(
         With ``w_i`` the weight and ``g`` a group: extensive (summed) ``n_origins`` and
         ``target_pop = sum_{i in g} w_i``; intensive (weighted means
         ``sum w_i x_i / sum w_i``) ``share_covered``, ``services_within``,
-        ``capacity_within``, ``fca2`` and ``places_per_100 = 100 * fca2``;
+        ``capacity_within``, ``fca2`` and ``places_per_100_2sfca = 100 * fca2`` (places
+        within reach per 100 persons; not the same-area ratio ``places_per_100_in_area``
+        of :func:`buurtgeo.gaps`);
         ``share_unreachable = sum_{d_i = inf} w_i / sum w_i``; ``mean_dist_m`` and
         ``mean_time_min`` are weighted means over reachable origins only (finite
         distance), ``median_dist_m`` the lower weighted median over them. A group with
@@ -2012,7 +2016,7 @@ def aggregate_reach(
                 x = result[f"{col}{s}"].to_numpy(dtype=np.float64)
                 cols[f"{col}{s}"] = ratio(wsum(w * x), total)
         if f"fca2{s}" in cols:
-            cols[f"places_per_100{s}"] = 100.0 * cols[f"fca2{s}"]
+            cols[f"places_per_100_2sfca{s}"] = 100.0 * cols[f"fca2{s}"]
     out = pd.DataFrame(cols, index=pd.Index(uniques, name=name))
     out.attrs["origins_without_group"] = int((~has).sum())
     out.attrs["weight"] = weight if isinstance(weight, str) or weight is None else "custom"

@@ -28,7 +28,7 @@ import pandas as pd
 
 from buurtgeo._atomic import write_text
 from buurtgeo.errors import InputError
-from buurtgeo.schema import label, service_kinds
+from buurtgeo.schema import label, service_kinds, yes_no
 
 __all__ = ["fact_sheets", "fact_sheet", "write_fact_sheets", "REPORT_INDICATORS"]
 
@@ -41,7 +41,7 @@ REPORT_INDICATORS: tuple[str, ...] = (
     "mean_time_min",
     "services_within",
     "capacity_within",
-    "places_per_100",
+    "places_per_100_2sfca",
 )
 
 _WORDS = {
@@ -65,8 +65,6 @@ _WORDS = {
         "gaps": "Hiaten",
         "sectors": "Statistische sectoren",
         "about": "Over deze cijfers",
-        "yes": "ja",
-        "no": "nee",
         "unknown": "onbekend",
         "unreachable": "onbereikbaar",
         "nodata": "geen gegevens",
@@ -98,8 +96,6 @@ _WORDS = {
         "gaps": "Gaps",
         "sectors": "Statistical sectors",
         "about": "About these figures",
-        "yes": "yes",
-        "no": "no",
         "unknown": "unknown",
         "unreachable": "unreachable",
         "nodata": "no data",
@@ -185,7 +181,7 @@ def _worse(indicator: str, area: Any, reference: Any) -> bool:
         return False
     if indicator.endswith("_m") or indicator.endswith("_min"):
         return a > 1.25 * r
-    if indicator in ("share_covered", "places_per_100", "fca2", "capacity_within"):
+    if indicator in ("share_covered", "places_per_100_2sfca", "fca2", "capacity_within"):
         return a < 0.8 * r
     return False
 
@@ -464,13 +460,7 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
             capacity = s.get("capacity")
             capacity_text = "–" if capacity is None or pd.isna(capacity) else f"{capacity:.0f}"
             income = s.get("income_related")
-            income_text = (
-                words["unknown"]
-                if income is None or pd.isna(income)
-                else words["yes"]
-                if bool(income)
-                else words["no"]
-            )
+            income_text = yes_no(income, language) or words["unknown"]
             where = (
                 words["inside"]
                 if s["distance_m"] <= 0
@@ -523,20 +513,23 @@ def _gap_cell(base: str, value: Any, language: str) -> str:
 #: ratio before: B/C is the catchment, V_j the ratio).
 _ABOUT = {
     "nl": (
-        "Aandeel kinderen binnen bereik = Σ P·[d ≤ B] / Σ P; gemiddelde afstand = Σ P·d / Σ P"
-        " (over de kinderen die een voorziening kunnen bereiken); plaatsen per 100 kinderen"
-        " (2SFCA): per voorziening j V_j = S_j / Σ_{i: d_ij ≤ B} P_i, per herkomstpunt i"
-        " A_i = Σ_{j: d_ij ≤ B} V_j, en 100 · Σ P_i A_i / Σ P_i. P = kinderen in de"
-        " leeftijdsgroepen van de voorziening, d = afstand tot de dichtstbijzijnde voorziening"
-        " (d_ij: van herkomstpunt i tot voorziening j), B = bereik, S = plaatsen."
+        "Aandeel kinderen binnen bereik = Σ P·[d ≤ B] / Σ P; gemiddelde afstand = Σ P·d / Σ P "
+        "(over de kinderen die een voorziening kunnen bereiken); plaatsen per 100 kinderen "
+        "binnen bereik (2SFCA): per voorziening j V_j = S_j / Σ_{i: d_ij ≤ B} P_i, per "
+        "herkomstpunt i A_i = Σ_{j: d_ij ≤ B} V_j, en 100 · Σ P_i A_i / Σ P_i; plaatsen per 100"
+        " kinderen in de buurt = 100 · (plaatsen die in de buurt liggen) / (kinderen van de "
+        "buurt), zonder rekening te houden met bereik. P = kinderen in de leeftijdsgroepen van "
+        "de voorziening, d = afstand tot de dichtstbijzijnde voorziening (d_ij: van "
+        "herkomstpunt i tot voorziening j), B = bereik, S = plaatsen."
     ),
     "en": (
-        "Share of children within reach = Σ P·[d ≤ C] / Σ P; mean distance = Σ P·d / Σ P"
-        " (over the children who can reach a service); places per 100 children (2SFCA): for"
-        " each service j V_j = S_j / Σ_{i: d_ij ≤ C} P_i, for each origin i"
-        " A_i = Σ_{j: d_ij ≤ C} V_j, and 100 · Σ P_i A_i / Σ P_i. P = children of the kind's"
-        " age bands, d = distance to the nearest service (d_ij: from origin i to service j),"
-        " C = catchment, S = places."
+        "Share of children within reach = Σ P·[d ≤ C] / Σ P; mean distance = Σ P·d / Σ P (over "
+        "the children who can reach a service); places per 100 children within reach (2SFCA): "
+        "for each service j V_j = S_j / Σ_{i: d_ij ≤ C} P_i, for each origin i A_i = Σ_{j: d_ij"
+        " ≤ C} V_j, and 100 · Σ P_i A_i / Σ P_i; places per 100 children in the area = 100 · "
+        "(places located in the area) / (children of the area), reach not considered. P = "
+        "children of the kind's age bands, d = distance to the nearest service (d_ij: from "
+        "origin i to service j), C = catchment, S = places."
     ),
 }
 
@@ -579,7 +572,8 @@ def fact_sheets(analysis: Any) -> dict[Any, str]:
         ``{area_id: html}``; each page is self-contained (inline CSS and SVG, no
         scripts). Indicators per area, municipality and study area are children-weighted
         means over origins (``Σ P_i x_i / Σ P_i``, ``P_i`` the kind's target children);
-        distances in metres, shares in %, places per 100 children.
+        distances in metres, shares in %, places per 100 children (within reach, 2SFCA;
+        and, in the gap table, located in the area).
     """
     per_municipality, region = _references(analysis)
     return {

@@ -25,6 +25,7 @@ Every loader also returns the rows it could not use as ``attrs["set_aside"]``
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,10 @@ __all__ = [
     "register_service_kind",
     "get_service_kind",
     "label",
+    "RENAMED_COLUMNS",
+    "renamed_column_note",
+    "YES_NO",
+    "yes_no",
     "working_crs",
     "require_metric_crs",
     "is_sector_code",
@@ -346,7 +351,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "fca2": ("Plaatsen per kind (2SFCA)", "Places per child (2SFCA)"),
     "covered": ("Binnen bereik", "Within reach"),
     "share_covered": ("Aandeel kinderen binnen bereik", "Share of children within reach"),
-    "places_per_100": ("Plaatsen per 100 kinderen", "Places per 100 children"),
+    "places_per_100_2sfca": (
+        "Plaatsen per 100 kinderen binnen bereik (2SFCA)",
+        "Places per 100 children within reach (2SFCA)",
+    ),
     "mean_dist_m": ("Gemiddelde afstand (m)", "Mean distance (m)"),
     "median_dist_m": ("Mediane afstand (m)", "Median distance (m)"),
 }
@@ -375,6 +383,54 @@ def label(column: str, language: str | None = None) -> str:
     if kind and kind in _KINDS:
         text = f"{text}: {_KINDS[kind].label(language)}"
     return text
+
+
+#: Column names that no longer exist, with what to use instead. ``places_per_100`` meant
+#: the 2SFCA ratio in :func:`buurtgeo.aggregate_reach` and the same-area ratio in
+#: :func:`buurtgeo.gaps`; each measure now has one name everywhere.
+RENAMED_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        "places_per_100": (
+            "'places_per_100' no longer exists (it meant two different ratios): use "
+            "'places_per_100_2sfca' for places per 100 children within reach (2SFCA, "
+            "100 · fca2) or 'places_per_100_in_area' for places located in the area per "
+            "100 children of the area (the ratio Opgroeien publishes)"
+        ),
+    }
+)
+
+
+def renamed_column_note(column: Any) -> str | None:
+    """What to use instead of a column name that no longer exists, or None.
+
+    Also for wide and derived names: ``'places_per_100__childcare_baby'``,
+    ``'places_per_100_before'``.
+    """
+    base = str(column).partition("__")[0]
+    for old, note in RENAMED_COLUMNS.items():
+        if base == old or base in (f"{old}_before", f"{old}_after", f"{old}_diff"):
+            return note
+    return None
+
+
+#: How a yes/no (boolean) value is written for people, per language: (true, false).
+#: The CSV and xlsx outputs and the fact sheets use it; the GeoPackage keeps booleans.
+YES_NO: Mapping[str, tuple[str, str]] = MappingProxyType({"nl": ("ja", "nee"), "en": ("yes", "no")})
+
+
+def yes_no(value: Any, language: str | None = None) -> str:
+    """``'ja'``/``'nee'`` (``'yes'``/``'no'`` in English) for a truth value, ``''`` if missing.
+
+    Parameters
+    ----------
+    value : bool, numpy bool, None or NA
+    language : {'nl', 'en'}, optional
+        Default: the ``language`` option.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    words = YES_NO["en" if (language or get_option("language")) == "en" else "nl"]
+    return words[0] if bool(value) else words[1]
 
 
 def register_label(column: str, nl: str, en: str, *, replace: bool = False) -> None:

@@ -157,3 +157,46 @@ def test_missing_column_suggests_a_close_match():
         "PAG015", path="ACP_BXL.xls", found_columns=["SS", "PAG0015", "POP_2018"]
     )
     assert "Did you mean 'PAG0015'?" in str(err)
+
+
+def test_each_places_per_100_ratio_has_its_own_label():
+    import buurtgeo.gaps  # noqa: F401  (registers the gap labels)
+
+    assert bg.label("places_per_100_2sfca") == "Plaatsen per 100 kinderen binnen bereik (2SFCA)"
+    assert bg.label("places_per_100_in_area") == "Plaatsen per 100 kinderen in de buurt"
+    assert bg.label("places_per_100_2sfca", "en") == "Places per 100 children within reach (2SFCA)"
+    assert bg.label("places_per_100_in_area", "en") == "Places per 100 children in the area"
+    # the old, ambiguous name has no label any more (it is shown as it is)
+    assert bg.label("places_per_100") == "places_per_100"
+
+
+def test_the_old_places_per_100_name_says_what_to_use_instead():
+    from buurtgeo.schema import renamed_column_note
+
+    for old in ("places_per_100", "places_per_100__childcare_baby", "places_per_100_before"):
+        note = renamed_column_note(old)
+        assert "places_per_100_2sfca" in note and "places_per_100_in_area" in note, old
+    for name in ("places_per_100_2sfca", "places_per_100_in_area__library", "fca2"):
+        assert renamed_column_note(name) is None, name
+    table = pd.DataFrame({"places_per_100_2sfca": [10.0, 40.0], "children": [5.0, 8.0]})
+    with pytest.raises(bg.MissingColumnError) as err:
+        bg.equity(table, access="places_per_100", weight="children")
+    text = str(err.value)
+    assert "no longer exists" in text and "'places_per_100_in_area'" in text
+    assert "Did you mean" not in text  # not a typo: a rename
+
+
+def test_yes_no_words_per_language():
+    from buurtgeo.schema import YES_NO, yes_no
+
+    assert YES_NO["nl"] == ("ja", "nee") and YES_NO["en"] == ("yes", "no")
+    assert [yes_no(v, "nl") for v in (True, False, np.True_, np.False_)] == [
+        "ja",
+        "nee",
+        "ja",
+        "nee",
+    ]
+    assert [yes_no(v, "en") for v in (True, False)] == ["yes", "no"]
+    assert [yes_no(v, "nl") for v in (None, pd.NA, np.nan)] == ["", "", ""]
+    with bg.set_options(language="en"):
+        assert yes_no(True) == "yes"

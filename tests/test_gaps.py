@@ -72,7 +72,7 @@ def test_gaps_hand_computed(town):
     assert g["children"].tolist() == [30.0, 10.0, 40.0]
     assert g["places"].tolist() == [9.0, 4.0, 0.0]
     assert g["n_services"].tolist() == [1, 1, 0]
-    np.testing.assert_allclose(g["places_per_100"], [30.0, 40.0, 0.0])
+    np.testing.assert_allclose(g["places_per_100_in_area"], [30.0, 40.0, 0.0])
     np.testing.assert_allclose(g["places_per_100_2sfca"], [30.0, 40.0, 0.0])
     np.testing.assert_allclose(g["missing_places"], [0.9, 0.0, 13.2])
     np.testing.assert_allclose(g["missing_places_2sfca"], [0.9, 0.0, 13.2])
@@ -225,13 +225,15 @@ def test_scenario_close_everything_and_compare():
         "sector_id"
     )
     out = scenario(origins, services, by=by, catchment_m=1000, close=list(services.index))
-    assert (out["places_per_100_after"] == 0).all()
+    assert (out["places_per_100_2sfca_after"] == 0).all()
     assert (out["share_covered_after"] == 0).all()
-    np.testing.assert_allclose(out["places_per_100_diff"], -out["places_per_100_before"], atol=1e-9)
+    np.testing.assert_allclose(
+        out["places_per_100_2sfca_diff"], -out["places_per_100_2sfca_before"], atol=1e-9
+    )
     full = bg.aggregate_reach(
         bg.reach(origins, services, catchment_m=1000), origins, by=by, weight="population"
     )
-    np.testing.assert_allclose(out["places_per_100_before"], full["places_per_100"])
+    np.testing.assert_allclose(out["places_per_100_2sfca_before"], full["places_per_100_2sfca"])
     with pytest.raises(InputError, match="unknown service ids"):
         Scenario(origins, services).apply(close=["nope"])
 
@@ -503,7 +505,7 @@ def test_scenario_places_in_area(town):
     assert out["places_in_area_after"].tolist() == [9.0, 0.0, 20.0]
     assert out["places_in_area_diff"].tolist() == [0.0, -4.0, 20.0]
     # Oost: 40 children, one new service 100 m away with 20 places -> 50 per 100
-    assert out.loc["11001-A03", "places_per_100_after"] == pytest.approx(50.0)
+    assert out.loc["11001-A03", "places_per_100_2sfca_after"] == pytest.approx(50.0)
     assert out.loc["11001-A02", "share_covered_after"] == 0.0  # o3 is 1200 m from c1
 
 
@@ -522,7 +524,7 @@ def test_official_municipality_ratio(town):
     res = bg.reach_all(origins, services, kinds=["childcare_baby"])
     g = gaps(muni, origins, res, services).xs("childcare_baby", level="service_kind")
     assert g.loc["11001", "area_name"] == "Aalst"
-    assert g.loc["11001", "places_per_100"] == pytest.approx(16.25)
+    assert g.loc["11001", "places_per_100_in_area"] == pytest.approx(16.25)
     assert g.loc["11001", "missing_places"] == pytest.approx(13.4)
     # 2SFCA: (20 * 0.3 + 10 * 0.3 + 10 * 0.4) / 80 * 100 = 16.25 as well (all places used)
     assert g.loc["11001", "places_per_100_2sfca"] == pytest.approx(16.25)

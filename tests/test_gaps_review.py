@@ -90,7 +90,7 @@ def test_end_to_end_reach_aggregate_gaps_by_hand(layout):
     # (94 + 194)/9 = 32 = 12 + 20: every place is used once
     np.testing.assert_allclose(agg["target_pop"], [30.0, 80.0])
     np.testing.assert_allclose(
-        agg["places_per_100"], [100 * 94 / 9 / 30, 100 * 194 / 9 / 80], rtol=1e-12
+        agg["places_per_100_2sfca"], [100 * 94 / 9 / 30, 100 * 194 / 9 / 80], rtol=1e-12
     )
     # mean distance: A (10·300 + 20·200 + 0·100)/30 = 700/3; B (30·100 + 40·400 + 10·1400)/80
     np.testing.assert_allclose(agg["mean_dist_m"], [700 / 3, 33000 / 80], rtol=1e-12)
@@ -105,8 +105,8 @@ def test_end_to_end_reach_aggregate_gaps_by_hand(layout):
     assert g["children"].tolist() == [30.0, 80.0]
     assert g["places"].tolist() == [12.0, 20.0]
     # same-area ratio: 100·12/30 = 40; 100·20/80 = 25
-    np.testing.assert_allclose(g["places_per_100"], [40.0, 25.0])
-    np.testing.assert_allclose(g["places_per_100_2sfca"], agg["places_per_100"], rtol=1e-12)
+    np.testing.assert_allclose(g["places_per_100_in_area"], [40.0, 25.0])
+    np.testing.assert_allclose(g["places_per_100_2sfca"], agg["places_per_100_2sfca"], rtol=1e-12)
     # missing = max(0, 0.33·C − P): A max(0, 9.9 − 12) = 0; B 26.4 − 20 = 6.4
     np.testing.assert_allclose(g["missing_places"], [0.0, 6.4], atol=1e-12)
     # 2SFCA: max(0, 0.33·C − Σ c A): A 9.9 − 94/9 < 0 -> 0; B 26.4 − 194/9
@@ -141,7 +141,7 @@ def test_gaps_counts_the_population_reach_used(layout):
     res = bg.reach_all(origins, services, targets={KIND: "demand"})
     g = bg.gaps(areas, origins, res, services).xs(KIND, level="service_kind")
     assert g["children"].tolist() == [60.0, 160.0]
-    np.testing.assert_allclose(g["places_per_100"], [20.0, 12.5])
+    np.testing.assert_allclose(g["places_per_100_in_area"], [20.0, 12.5])
     np.testing.assert_allclose(
         g["places_per_100_2sfca"], [50 * 94 / 9 / 30, 50 * 194 / 9 / 80], rtol=1e-12
     )
@@ -166,7 +166,7 @@ def test_gaps_empty_area_no_services_and_unknown_capacity(layout):
     g = bg.gaps(three, origins, res, svc).xs(KIND, level="service_kind")
     assert g.loc["C", "children"] == 0.0 and g.loc["C", "missing_places"] == 0.0
     assert (
-        g.loc[["C"], ["places_per_100", "places_per_100_2sfca", "gap_score"]]
+        g.loc[["C"], ["places_per_100_in_area", "places_per_100_2sfca", "gap_score"]]
         .isna()
         .to_numpy()
         .all()
@@ -357,11 +357,14 @@ def test_scenario_network_incremental_equals_full_and_compare(decay):
     w = origins["population"]
     for when, res in (("before", base), ("after", full)):
         a = bg.aggregate_reach(res, origins, by="area_id", weight=w)
-        np.testing.assert_allclose(cmp[f"places_per_100_{when}"], a["places_per_100"], rtol=1e-9)
+        np.testing.assert_allclose(
+            cmp[f"places_per_100_2sfca_{when}"], a["places_per_100_2sfca"], rtol=1e-9
+        )
         np.testing.assert_allclose(cmp[f"share_covered_{when}"], a["share_covered"])
         np.testing.assert_allclose(cmp[f"mean_dist_m_{when}"], a["mean_dist_m"], rtol=1e-12)
     np.testing.assert_allclose(
-        cmp["places_per_100_diff"], cmp["places_per_100_after"] - cmp["places_per_100_before"]
+        cmp["places_per_100_2sfca_diff"],
+        cmp["places_per_100_2sfca_after"] - cmp["places_per_100_2sfca_before"],
     )
 
 
@@ -422,7 +425,7 @@ def test_suppression_hides_everything_built_on_a_small_count(layout):
         "need",
         "missing_places",
         "missing_places_2sfca",
-        "places_per_100",
+        "places_per_100_in_area",
         "places_per_100_2sfca",
         "share_below_norm",
         "share_beyond_catchment",
@@ -441,7 +444,7 @@ def test_suppression_hides_everything_built_on_a_small_count(layout):
     agg["share_covered__other"] = [0.5, 0.5]
     out = suppress_small(agg, threshold=5)
     assert pd.isna(out.loc["A", f"target_pop__{KIND}"])
-    for col in ("places_per_100", "share_covered", "mean_dist_m", "share_unreachable"):
+    for col in ("places_per_100_2sfca", "share_covered", "mean_dist_m", "share_unreachable"):
         assert pd.isna(out.loc["A", f"{col}__{KIND}"]), col
         assert out.loc["B", f"{col}__{KIND}"] == agg.loc["B", f"{col}__{KIND}"]
     assert out.loc["A", "share_covered__other"] == 0.5

@@ -224,6 +224,16 @@ def test_reach_map_reports_every_problem_at_once():
         assert part in text
 
 
+def test_reach_map_says_what_replaced_places_per_100():
+    areas = make_areas().assign(places_per_100_2sfca=lambda t: 100 * t["fca2"])
+    with pytest.raises(InputError) as err:
+        bg.reach_map(areas, indicators=["places_per_100"])
+    text = str(err.value)
+    assert "'places_per_100_2sfca'" in text and "'places_per_100_in_area'" in text
+    assert maps._direction("places_per_100_in_area__childcare_baby") == "better"
+    assert maps._format_for("places_per_100_in_area").decimals == 1
+
+
 def test_reach_map_refuses_degrees_and_mixed_crs():
     with pytest.raises(CRSError, match="not a projected CRS"):
         bg.reach_map(make_areas().to_crs("EPSG:4326"), indicators="fca2")

@@ -198,9 +198,9 @@ def test_demo_indicators_are_sane(demo, sample):
         share = table[f"share_covered__{kind}"].dropna()
         assert share.between(0, 1).all(), kind
         assert (table[f"mean_dist_m__{kind}"].dropna() >= 0).all()
-    assert (table["places_per_100__childcare_baby"].dropna() >= 0).all()
+    assert (table["places_per_100_2sfca__childcare_baby"].dropna() >= 0).all()
     # services without any capacity get no capacity-based indicators
-    assert "places_per_100__playground" not in table.columns
+    assert "places_per_100_2sfca__playground" not in table.columns
     # the target children of childcare are the 0-2 year olds of the age-band file
     bands = pd.read_csv(sample["age_bands"], sep=";", encoding="utf-8-sig")
     areas = analysis.indicators("area")
@@ -547,6 +547,134 @@ def test_legenda_csv_explains_every_column_of_both_csvs(demo):
     assert row["label"].startswith("Plaatsen per kind (2SFCA)") and "2SFCA" in row["uitleg"]
 
 
+@pytest.mark.slow
+def test_demo_outputs_name_each_places_ratio_once(demo):
+    import pyogrio
+
+    analysis, out = demo
+    kind = "childcare_baby"
+    areas = pd.read_csv(out / "indicators_areas.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    sectors = pd.read_csv(out / "indicators.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    legend = pd.read_csv(out / "legenda.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    sheets = pd.read_excel(out / "indicators.xlsx", sheet_name=None, engine="openpyxl")
+    names = [*areas.columns, *sectors.columns, *legend["kolom"]]
+    names += [c for sheet in sheets.values() for c in sheet.columns]
+    names += [
+        c
+        for layer in ("sectors", "areas")
+        for c in pyogrio.read_info(out / "indicators.gpkg", layer=layer)["fields"]
+    ]
+    names += [*analysis.area_indicators.columns, *analysis.region.columns]
+    # the old, ambiguous name is nowhere, not even as the stem of a wide column
+    assert not [n for n in names if str(n).partition("__")[0] == "places_per_100"]
+    # the floating ratio: 100 · fca2 (the 2SFCA mean); the same-area ratio: the places
+    # located in the area per 100 of its target children (Opgroeien's ratio)
+    kept = analysis.area_indicators
+    np.testing.assert_allclose(
+        kept[f"places_per_100_2sfca__{kind}"], 100 * kept[f"fca2__{kind}"], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        kept[f"places_per_100_in_area__{kind}"],
+        100 * kept[f"places__{kind}"] / kept[f"target_pop__{kind}"],
+        rtol=1e-12,
+    )
+    rows = legend.set_index("kolom")
+    floating = rows.loc[f"places_per_100_2sfca__{kind}"]
+    in_area = rows.loc[f"places_per_100_in_area__{kind}"]
+    assert floating["label"].startswith("Plaatsen per 100 kinderen binnen bereik (2SFCA)")
+    assert in_area["label"].startswith("Plaatsen per 100 kinderen in de buurt")
+    assert "2SFCA" in floating["uitleg"] and "Opgroeien" in in_area["uitleg"]
+    page = (out / "buurtfiches" / f"{kept.index[0]}.html").read_text(encoding="utf-8")
+    assert "Plaatsen per 100 kinderen binnen bereik (2SFCA)" in page
+    assert "Plaatsen per 100 kinderen in de buurt" in page
+
+
+@pytest.mark.slow
+def test_demo_yes_no_columns_read_ja_nee_and_stay_booleans_in_the_gpkg(demo):
+    import pyogrio
+
+    analysis, out = demo
+    flags = [c for c in analysis.area_indicators.columns if c.startswith("high_need_low_reach__")]
+    assert len(flags) == len(analysis.kinds)
+    kept = analysis.area_indicators[flags]
+    assert kept.any().any() and not kept.all().all()  # both words occur
+    expected = kept.replace({True: "ja", False: "nee"}).astype(str)
+    raw = pd.read_csv(out / "indicators_areas.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert raw.set_index("area_id")[flags].equals(expected.set_axis(raw["area_id"]))
+    text = (out / "indicators_areas.csv").read_text(encoding="utf-8-sig")
+    assert "True" not in text and "False" not in text
+    # read back as the module docstring says: booleans again
+    back = pd.read_csv(
+        out / "indicators_areas.csv",
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
+        true_values=["ja"],
+        false_values=["nee"],
+    ).set_index("area_id")
+    for column in flags:
+        assert back[column].dtype == bool
+        assert back[column].tolist() == kept[column].tolist()
+    sheet = pd.read_excel(out / "indicators.xlsx", sheet_name="buurten", engine="openpyxl")
+    assert set(sheet[flags].stack()) == {"ja", "nee"}
+    for layer, columns in (("areas", flags), ("services", ["income_related", "outside_area"])):
+        info = pyogrio.read_info(out / "indicators.gpkg", layer=layer)
+        subtype = dict(zip(info["fields"], info["ogr_subtypes"], strict=True))
+        assert {subtype[c] for c in columns} == {"OFSTBoolean"}, layer
+
+
+def test_tables_write_yes_no_in_the_output_language():
+    from buurtgeo.pipeline import _for_tables
+
+    frame = pd.DataFrame(
+        {
+            "flag": [True, False, True],
+            "nullable": pd.array([True, None, False], dtype="boolean"),
+            "hidden": pd.Series([True, np.nan, False], dtype=object),  # after suppression
+            "text": ["True", "ja", "x"],  # words stay words
+            "count": [1, 0, 2],  # 0/1 numbers are not flags
+            "share": [0.123456, np.inf, np.nan],
+        }
+    )
+    nl = _for_tables(frame, "nl")
+    assert nl["flag"].tolist() == ["ja", "nee", "ja"]
+    assert nl["nullable"].iloc[[0, 2]].tolist() == ["ja", "nee"] and pd.isna(nl["nullable"][1])
+    assert nl["hidden"].iloc[[0, 2]].tolist() == ["ja", "nee"] and pd.isna(nl["hidden"][1])
+    assert nl["text"].tolist() == ["True", "ja", "x"] and nl["count"].tolist() == [1, 0, 2]
+    assert nl["share"].iloc[0] == 0.1235 and nl["share"].iloc[1:].isna().all()
+    en = _for_tables(frame, "en")
+    assert en["flag"].tolist() == ["yes", "no", "yes"]
+    assert en["hidden"].iloc[[0, 2]].tolist() == ["yes", "no"]
+    assert frame["flag"].dtype == bool  # input untouched
+    csv = _csv_text(nl)
+    assert csv.splitlines()[2] == "1;nee;;;ja;0;"
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    from buurtgeo.pipeline import _csv_bytes
+
+    return _csv_bytes(frame).decode("utf-8-sig").replace("\r\n", "\n")
+
+
+def test_english_csv_writes_yes_no(sample, tmp_path):
+    config = _straight_config(sample, kinds=["childcare_baby"])
+    config["outputs"] = {
+        "language": "en",
+        "xlsx": False,
+        "gpkg": False,
+        "map": False,
+        "fact_sheets": False,
+    }
+    analysis = run_config(config, out_dir=tmp_path, quiet=True)
+    raw = pd.read_csv(tmp_path / "indicators_areas.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    flag = raw["high_need_low_reach__childcare_baby"]
+    kept = analysis.area_indicators["high_need_low_reach__childcare_baby"]
+    assert flag.tolist() == ["yes" if v else "no" for v in kept]
+    legend = pd.read_csv(tmp_path / "legenda.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    row = legend.set_index("column").loc["places_per_100_in_area__childcare_baby"]
+    assert row["label"].startswith("Places per 100 children in the area")
+
+
 def test_pipeline_notes_in_english_too(sample):
     config = _straight_config(sample, kinds=["childcare_baby", "library"])
     config["inputs"]["services"] = [{"path": str(sample["childcare"])}]
@@ -597,7 +725,11 @@ def test_suppress_below_hides_small_counts_in_every_published_output(sample, tmp
     table = table.set_index(kept.index.name)
     hidden = table.loc[small[small].index]
     shown = table.loc[small[~small].index]
-    for column in (f"target_pop__{kind}", f"share_covered__{kind}", f"places_per_100__{kind}"):
+    for column in (
+        f"target_pop__{kind}",
+        f"share_covered__{kind}",
+        f"places_per_100_2sfca__{kind}",
+    ):
         assert hidden[column].isna().all(), column
         np.testing.assert_allclose(shown[column], kept.loc[shown.index, column], rtol=1e-9)
     assert hidden["suppressed"].str.contains(f"target_pop__{kind}").all()

@@ -150,5 +150,5 @@ def test_coverage_shares_stay_in_unit_interval(origins, pops, services, caps):
     agg = bg.aggregate_reach(res, o, by="sector_id", weight="population")
     shares = agg["share_covered"].dropna()
     assert ((shares >= 0.0) & (shares <= 1.0)).all()
-    assert (agg["places_per_100"].dropna() >= 0.0).all()
+    assert (agg["places_per_100_2sfca"].dropna() >= 0.0).all()
     assert isinstance(agg, pd.DataFrame)

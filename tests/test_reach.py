@@ -370,7 +370,7 @@ def test_aggregate_by_hand(line):
     assert agg.index.tolist() == ["A", "B"]
     np.testing.assert_allclose(agg["target_pop"], [4, 2])
     np.testing.assert_allclose(agg["fca2"], [(1 * r0 + 3 * (r0 + r1)) / 4, r0 + r1])
-    np.testing.assert_allclose(agg["places_per_100"], 100 * agg["fca2"])
+    np.testing.assert_allclose(agg["places_per_100_2sfca"], 100 * agg["fca2"])
     np.testing.assert_allclose(agg["services_within"], [(1 + 3 * 2) / 4, 2])
     # distance aggregation with an unreachable origin (inf) and a sector -> area map
     o2 = far.assign(sector_id=["A", "A", "B"], children_0_2=[1.0, 3.0, 2.0])
