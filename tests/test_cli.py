@@ -212,3 +212,20 @@ def test_unreachable_download_is_one_line_that_a_cli_user_can_follow(tmp_path, c
     assert (
         "Check the network connection. The file was listed on https://example.org/open-data" in text
     )
+
+
+def test_python_dash_m_buurtgeo_is_the_same_command(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "buurtgeo", "template"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert main(["template"]) == 0
+    assert done.stdout == capsys.readouterr().out
+    assert "[inputs]" in done.stdout
