@@ -401,9 +401,10 @@ class _Euclid:
         cx = np.minimum(((x - x0) // cs).astype(np.int64), ncx - 1)
         cy = np.minimum(((y - y0) // cs).astype(np.int64), ncy - 1)
         cell = cy * ncx + cx
-        order = np.argsort(cell, kind="stable")
         counts = np.bincount(cell, minlength=ncx * ncy)
         starts = np.cumsum(counts) - counts
+        # a counting sort by cell (stable, O(n)): the same order as a stable argsort
+        order = _counting_sort(np.arange(self.n, dtype=np.int64), cell, starts)
         return x0, y0, cs, ncx, ncy, starts, counts, order
 
     def accumulate(
