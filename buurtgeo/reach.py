@@ -1413,6 +1413,19 @@ def _second_thread() -> Any:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="buurtgeo")
 
 
+# a forked child inherits the executor but not its thread: it must make its own
+os.register_at_fork(after_in_child=_second_thread.cache_clear)
+
+
+def _repeat_beside(i: np.ndarray, j: np.ndarray, n_s: int, by_i: bool, by_j: bool) -> Any:
+    """Start :func:`_od_repeat` on the second thread; None when no thread can be had
+    (e.g. during interpreter shutdown, when executors refuse new work)."""
+    try:
+        return _second_thread().submit(_od_repeat, i, j, n_s, by_i, by_j)
+    except RuntimeError:
+        return None
+
+
 @njit(cache=True, nogil=True)
 def _od_check(i, j, c, n_o, n_s):  # pragma: no cover - compiled
     """Whether every row names an origin in ``0..n_o-1`` and a destination in
@@ -1505,11 +1518,11 @@ def _od_two_step(i, j, c, w, pop, supply, has_cap, r, code, n_o):  # pragma: no 
     demand = np.zeros(n_s)
     used = np.zeros(n_s, dtype=np.bool_)
     n_in = 0
-    run, total = j[0] if n else 0, 0.0
+    run, total = np.int64(j[0]) if n else np.int64(0), 0.0
     for k in range(n):
         if j[k] != run:
             demand[run] += total
-            run, total = j[k], 0.0
+            run, total = np.int64(j[k]), 0.0
         if c[k] <= r:
             total += (w[k] if code < 0 else _w(c[k], r, code)) * row[k]
             used[run] = True
@@ -1574,8 +1587,12 @@ def _plain_inputs(
         ids, values = _ids_of(table, col), costs[col]
         if not isinstance(values.dtype, np.dtype):
             return None
-        if _identity_ids(ids) and values.dtype.kind in "iu":
-            codes.append(values.to_numpy())
+        if _identity_ids(ids) and (
+            values.dtype.kind == "i" or (values.dtype.kind == "u" and values.dtype.itemsize < 8)
+        ):
+            # a copy: the compiled passes index with these after checking them, so
+            # nobody else may change them in between (uint64 mixes badly with int64)
+            codes.append(values.to_numpy(copy=True))
         elif ids.is_unique:
             codes.append(_factorize_on(ids, values))
         else:
@@ -1623,17 +1640,22 @@ def _checked_inputs(
     return codes[0], codes[1], c, pop, cap
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (``7``, not ``np.int64(7)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _repeated_pairs(
     costs: pd.DataFrame, i: np.ndarray, j: np.ndarray, demand_ids: pd.Index, supply_ids: pd.Index
 ) -> str:
     """What is wrong with a table that gives (origin, destination) pairs more than once."""
     again = pd.DataFrame({"i": i, "j": j}).duplicated().to_numpy()
     first = int(np.flatnonzero(again)[0])
-    pair = (demand_ids[int(i[first])], supply_ids[int(j[first])])
+    pair = (_plain(demand_ids[int(i[first])]), _plain(supply_ids[int(j[first])]))
     more = int(again.sum()) - 1
     others = f" (and {more} more: {_labels(costs.index[first + 1 :], again[first + 1 :])})"
     return (
-        f"costs row {costs.index[first]!r} repeats the (origin, destination) pair {pair!r}"
+        f"costs row {_plain(costs.index[first])!r} repeats the (origin, destination) pair {pair!r}"
         + (others if more else "")
         + ": give each pair once"
     )
@@ -1750,9 +1772,10 @@ def fca2_from_costs(
     if len(i) >= _OVERLAP_ROWS and (os.cpu_count() or 1) > 1:
         # the search for repeated pairs and the two steps both free the GIL: on a big
         # table they run side by side, and the result is dropped if a pair repeats
-        repeat = _second_thread().submit(_od_repeat, i, j, n_s, by_i, by_j)
+        repeat = _repeat_beside(i, j, n_s, by_i, by_j)
         acc, dem, n_in, used = _od_two_step(*two_step)
-        repeated = repeat.result()[0] >= 0
+        found = repeat.result() if repeat is not None else _od_repeat(i, j, n_s, by_i, by_j)
+        repeated = found[0] >= 0
     else:
         repeated = _od_repeat(i, j, n_s, by_i, by_j)[0] >= 0
         if not repeated:

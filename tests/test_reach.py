@@ -803,3 +803,78 @@ def test_equals_pysal_access(decay):
     # every service has demand in reach (else access divides by zero)
     assert ours.attrs["services_used"] == n_s and ours.attrs["services_without_demand"] == 0
     np.testing.assert_allclose(ours.to_numpy(), theirs, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.uint64, np.uint32, np.int16, np.int32, np.int64])
+def test_integer_ids_of_every_width_on_row_numbers(dtype):
+    # ids straight from Arrow / Parquet: uint64 must not reach the kernels as it is
+    costs = pd.DataFrame(
+        {
+            "origin": np.array([0, 1, 2, 0], dtype=dtype),
+            "destination": np.array([0, 0, 1, 1], dtype=dtype),
+            "cost": [10.0, 20.0, 30.0, 40.0],
+        }
+    )
+    demand = pd.DataFrame({"population": [1.0, 2.0, 3.0]})
+    supply = pd.DataFrame({"capacity": [6.0, 8.0]})
+    got = fca2_from_costs(costs, demand, supply, catchment=100.0)
+    # service 0 sees origins 0, 1 (3 people): 2 each; service 1 sees 2, 0 (4 people): 2 each
+    np.testing.assert_allclose(got.to_numpy(), [2.0 + 2.0, 2.0, 2.0])
+
+
+_FORK_OR_EXIT = """
+import sys, threading
+import numpy as np, pandas as pd
+from buurtgeo.reach import _OVERLAP_ROWS, fca2_from_costs
+n_s = 40
+n_o = _OVERLAP_ROWS // n_s + 10
+costs = pd.DataFrame({"origin": np.repeat(np.arange(n_o), n_s),
+                      "destination": np.tile(np.arange(n_s), n_o), "cost": 1.0})
+dem = pd.DataFrame({"population": np.ones(n_o)})
+sup = pd.DataFrame({"capacity": np.ones(n_s)})
+def call(*_):
+    return float(fca2_from_costs(costs, dem, sup, catchment=10.0).sum())
+print("parent", call(), flush=True)
+if sys.argv[1] == "fork":
+    import multiprocessing as mp
+    with mp.get_context("fork").Pool(1) as pool:
+        print("child", pool.map_async(call, [0]).get(timeout=60)[0], flush=True)
+else:
+    main = threading.main_thread()
+    def late():
+        main.join()  # the interpreter is shutting down: executors refuse new work
+        print("late", call(), flush=True)
+    threading.Thread(target=late).start()
+"""
+
+
+@pytest.mark.parametrize("how", ["fork", "late"])
+def test_second_thread_survives_fork_and_shutdown(how, tmp_path):
+    # a forked child has the parent's executor without its thread; at shutdown,
+    # executors refuse work: both must still get the answer (every person: 40/n_o)
+    import subprocess
+    import sys
+
+    script = tmp_path / "run.py"
+    script.write_text(_FORK_OR_EXIT)
+    done = subprocess.run(
+        [sys.executable, str(script), how], capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = dict(line.split() for line in done.stdout.split("\n") if line)
+    total = 40.0  # sum over origins of P_i A_i with P_i = 1 = total capacity
+    assert float(lines["parent"]) == pytest.approx(total)
+    assert float(lines["child" if how == "fork" else "late"]) == pytest.approx(total)
+
+
+def test_repeated_pair_message_shows_plain_values():
+    costs = pd.DataFrame(
+        {"origin": np.array([3, 3], dtype=np.int64), "destination": [0, 0], "cost": 1.0},
+        index=np.array([10, 11], dtype=np.int64),
+    )
+    demand = pd.DataFrame({"population": np.ones(5)})
+    supply = pd.DataFrame({"capacity": [1.0]})
+    with pytest.raises(InputError) as err:
+        fca2_from_costs(costs, demand, supply, catchment=5.0)
+    assert "costs row 11 repeats the (origin, destination) pair (3, 0)" in str(err.value)
+    assert "np." not in str(err.value)
