@@ -103,6 +103,7 @@ _LABELS = {
     "need_class": ("Noodklasse", "Need class"),
     "reach_class": ("Bereikklasse", "Reach class"),
     "class_label": ("Nood en bereik", "Need and reach"),
+    "bivariate_class": ("Klasse nood-bereik (code)", "Need-reach class (code)"),
     "high_need_low_reach": ("Hoge nood / laag bereik", "High need / low reach"),
     "rank": ("Rang", "Rank"),
     "gini": ("Gini-coëfficiënt", "Gini coefficient"),
@@ -1160,7 +1161,7 @@ def _check_sites(
     """Every problem with the inputs of :func:`suggest_sites`, raised at once."""
     import geopandas as gpd
 
-    from buurtgeo.reach import _check_crs, _check_network, _check_radius, _raise
+    from buurtgeo.reach import _check_crs, _check_network, _check_points, _check_radius, _raise
 
     problems: list[str] = []
     missing: list[tuple[str, str, pd.DataFrame]] = []
@@ -1173,6 +1174,8 @@ def _check_sites(
         else:
             frames.append(frame)
             names.append(role)
+            if role == "existing":  # services, as in reach: points with a geometry
+                _check_points(frame, role, problems)
     if isinstance(demand, gpd.GeoDataFrame):
         if weight not in demand.columns:
             missing.append((weight, "demand", demand))

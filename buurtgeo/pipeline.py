@@ -1552,8 +1552,10 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
         "places missing against the norm: max(0, norm/100 × children − places)",
     ),
     "missing_places_2sfca": (
-        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − places_per_100_2sfca)/100 × kinderen)",
-        "places missing by 2SFCA: max(0, (norm − places_per_100_2sfca)/100 × children)",
+        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − plaatsen per 100 kinderen binnen"
+        " bereik)/100 × kinderen)",
+        "places missing by 2SFCA: max(0, (norm − places per 100 children within reach)/100"
+        " × children)",
     ),
     "share_income_related": (
         "aandeel plaatsen met inkomenstarief (van de plaatsen met gekend tarief)",
@@ -1566,6 +1568,12 @@ _INDICATOR_DOCS: dict[str, tuple[str, str]] = {
     "gap_score": ("hiaatscore = nood × tekort", "gap score = need × shortfall"),
     "gap_rank": ("rang (1 = grootste hiaat)", "rank (1 = largest gap)"),
     "class_label": ("klasse nood × bereik (tertielen)", "need × reach class (terciles)"),
+    "bivariate_class": (
+        "code 'nood-bereik' van de klasse: nood 1-3 (3 = hoogste) en bereik 1-3 (1 = laagste)"
+        " in tertielen; '3-1' = hoge nood en laag bereik",
+        "'need-reach' code of the class: need 1-3 (3 = highest) and reach 1-3 (1 = lowest)"
+        " in terciles; '3-1' = high need and low reach",
+    ),
     "high_need_low_reach": (
         "ja/nee: hoge nood en laag bereik (klasse 3-1)",
         "yes/no: high need and low reach (class 3-1)",
@@ -1585,9 +1593,11 @@ def _write_gpkg(analysis: Analysis, path: Path) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     try:
         for name, frame in layers.items():
-            # typed: bool and nullable boolean columns become GeoPackage booleans
-            # (OFSTBoolean, NULL where unknown); no ja/nee words here
-            frame.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+            # typed: yes/no columns become GeoPackage booleans (OFSTBoolean, NULL where
+            # unknown), also when they are objects holding bools; no ja/nee words here
+            flags = [c for c in frame.columns if c != "geometry" and _is_flag(frame[c])]
+            typed = frame.astype(dict.fromkeys(flags, "boolean")) if flags else frame
+            typed.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 

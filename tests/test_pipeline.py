@@ -545,6 +545,11 @@ def test_legenda_csv_explains_every_column_of_both_csvs(demo):
         assert set(header) <= set(legend["kolom"])
     row = legend.set_index("kolom").loc["fca2__childcare_baby"]
     assert row["label"].startswith("Plaatsen per kind (2SFCA)") and "2SFCA" in row["uitleg"]
+    # every column has a label in words, not its own name (bivariate_class had none)
+    base = legend["kolom"].str.partition("__")[0]
+    assert not legend.loc[legend["label"].str.partition(":")[0] == base, "kolom"].tolist()
+    bivariate = legend.set_index("kolom").loc["bivariate_class__childcare_baby"]
+    assert bivariate["label"].startswith("Klasse nood-bereik") and "'3-1'" in bivariate["uitleg"]
 
 
 @pytest.mark.slow
@@ -733,3 +738,26 @@ def test_suppress_below_hides_small_counts_in_every_published_output(sample, tmp
         assert hidden[column].isna().all(), column
         np.testing.assert_allclose(shown[column], kept.loc[shown.index, column], rtol=1e-9)
     assert hidden["suppressed"].str.contains(f"target_pop__{kind}").all()
+
+
+def test_gpkg_types_object_flag_columns_as_booleans(demo, tmp_path):
+    # a flag column that became objects (a hidden cell, a join on areas that lack it)
+    # must still be a GeoPackage boolean, not the text 'True'/'False'
+    import dataclasses
+
+    import pyogrio
+
+    from buurtgeo.pipeline import _write_gpkg
+
+    analysis, _ = demo
+    areas = analysis.area_indicators.copy()
+    flag = next(c for c in areas.columns if c.startswith("high_need_low_reach__"))
+    areas[flag] = areas[flag].astype(object)
+    areas.iloc[0, areas.columns.get_loc(flag)] = None
+    _write_gpkg(dataclasses.replace(analysis, area_indicators=areas), tmp_path / "t.gpkg")
+    info = pyogrio.read_info(tmp_path / "t.gpkg", layer="areas")
+    subtype = dict(zip(info["fields"], info["ogr_subtypes"], strict=True))
+    assert subtype[flag] == "OFSTBoolean"
+    back = pyogrio.read_dataframe(tmp_path / "t.gpkg", layer="areas")
+    assert back[flag].isna().tolist() == [True] + [False] * (len(areas) - 1)
+    assert back[flag].iloc[1:].astype(bool).tolist() == areas[flag].iloc[1:].astype(bool).tolist()
