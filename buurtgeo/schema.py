@@ -25,7 +25,6 @@ Every loader also returns the rows it could not use as ``attrs["set_aside"]``
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -423,14 +422,31 @@ def yes_no(value: Any, language: str | None = None) -> str:
 
     Parameters
     ----------
-    value : bool, numpy bool, None or NA
+    value : bool, numpy bool, number, None or NA, or a yes/no word
+        ('ja'/'nee', 'yes'/'no', 'true'/'false', any case); missing values of any
+        kind (NaN, NaT, NA) give ``''``; another text raises ValueError.
     language : {'nl', 'en'}, optional
         Default: the ``language`` option.
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # None, NA, NaN of any width, NaT
         return ""
+    if isinstance(value, str):  # bool('nee') is True: read the word instead
+        truth = _TRUTH_WORDS.get(value.strip().lower())
+        if truth is None:
+            raise ValueError(f"not a yes/no value: {value!r}")
+        value = truth
     words = YES_NO["en" if (language or get_option("language")) == "en" else "nl"]
     return words[0] if bool(value) else words[1]
+
+
+_TRUTH_WORDS = {
+    word: truth
+    for truth, words in (
+        (True, ("ja", "yes", "true", "waar")),
+        (False, ("nee", "no", "false", "onwaar")),
+    )
+    for word in words
+}
 
 
 def register_label(column: str, nl: str, en: str, *, replace: bool = False) -> None:

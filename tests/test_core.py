@@ -198,5 +198,10 @@ def test_yes_no_words_per_language():
     ]
     assert [yes_no(v, "en") for v in (True, False)] == ["yes", "no"]
     assert [yes_no(v, "nl") for v in (None, pd.NA, np.nan)] == ["", "", ""]
+    # missing values of every kind, and words read as words (bool('nee') is True)
+    assert [yes_no(v, "nl") for v in (np.float32("nan"), pd.NaT, np.datetime64("NaT"))] == [""] * 3
+    assert [yes_no(v, "en") for v in ("nee", "Ja", " TRUE ", "no")] == ["no", "yes", "yes", "no"]
+    with pytest.raises(ValueError, match="misschien"):
+        yes_no("misschien")
     with bg.set_options(language="en"):
         assert yes_no(True) == "yes"

@@ -258,3 +258,18 @@ def test_sites_network_inputs_checked_all_at_once(river):
     assert "radius_m" in str(err.value) and "EPSG:31370" in str(err.value)
     with pytest.raises(InputError, match="candidates must be a GeoDataFrame"):
         suggest_sites(demand, pd.DataFrame({"x": [1]}), k=1, radius_m=250, network=net)
+
+
+def test_existing_services_must_be_points(river):
+    # as in reach: a polygon or an empty geometry among the existing services is named
+    from shapely.geometry import box
+
+    net, demand, cands = river
+    existing = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 10, 10), Point(300, 100), None], index=["hall", "ok", "gone"], crs=CRS
+    )
+    for network in (None, net):
+        with pytest.raises(InputError) as err:
+            suggest_sites(demand, cands, k=1, radius_m=250, existing=existing, network=network)
+        text = str(err.value)
+        assert "existing" in text and "'hall'" in text and "Polygon" in text and "'gone'" in text
