@@ -203,19 +203,33 @@ def _labels(index: pd.Index, mask: np.ndarray) -> str:
     return f"rows {shown}{more}"
 
 
+#: shapely's geometry type ids, by name (for messages).
+_GEOM_TYPE_NAMES = {
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
 def _check_points(frame: Any, role: str, problems: list[str]) -> bool:
     import geopandas as gpd
+    import shapely
 
     if not isinstance(frame, gpd.GeoDataFrame):
         problems.append(f"{role} must be a GeoDataFrame of points, got {type(frame).__name__}")
         return False
-    geom = frame.geometry.array
-    missing = np.asarray(geom.isna() | geom.is_empty)
+    geom = np.asarray(frame.geometry.array)
+    type_id = shapely.get_type_id(geom)  # -1 = missing, 0 = point: no strings per row
+    missing = (type_id < 0) | shapely.is_empty(geom)
     if missing.any():
         problems.append(f"{role} {_labels(frame.index, missing)} have no geometry")
-    wrong = ~missing & (np.asarray(geom.geom_type) != "Point")
+    wrong = ~missing & (type_id != 0)
     if wrong.any():
-        kinds = sorted(set(np.asarray(geom.geom_type)[wrong].tolist()))
+        kinds = sorted({_GEOM_TYPE_NAMES.get(k, str(k)) for k in type_id[wrong].tolist()})
         problems.append(
             f"{role} must be points, but {_labels(frame.index, wrong)} are {', '.join(kinds)}"
             " (use .representative_point() or buurtgeo.origins_from_sectors)"
