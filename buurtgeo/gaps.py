@@ -1142,11 +1142,6 @@ def _mclp(cov, w: np.ndarray, k: int, time_limit_s: float) -> list[int]:
     return [j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
 
 
-def _negative_or_inf(values: pd.Series) -> np.ndarray:
-    arr = values.to_numpy(dtype=float, na_value=np.nan)
-    return (arr < 0) | np.isinf(arr)
-
-
 def _check_sites(
     demand: Any,
     candidates: Any,
@@ -1161,7 +1156,14 @@ def _check_sites(
     """Every problem with the inputs of :func:`suggest_sites`, raised at once."""
     import geopandas as gpd
 
-    from buurtgeo.reach import _check_crs, _check_network, _check_points, _check_radius, _raise
+    from buurtgeo.reach import (
+        _check_crs,
+        _check_network,
+        _check_points,
+        _check_radius,
+        _numeric,
+        _raise,
+    )
 
     problems: list[str] = []
     missing: list[tuple[str, str, pd.DataFrame]] = []
@@ -1176,27 +1178,8 @@ def _check_sites(
             names.append(role)
             if role == "existing":  # services, as in reach: points with a geometry
                 _check_points(frame, role, problems)
-    if isinstance(demand, gpd.GeoDataFrame):
-        if weight not in demand.columns:
-            missing.append((weight, "demand", demand))
-            problems.append(
-                f"demand has no column {weight!r} (columns found: "
-                f"{', '.join(repr(str(c)) for c in demand.columns[:20])})"
-            )
-        else:
-            raw = demand[weight]
-            values = pd.to_numeric(raw, errors="coerce")
-            for what, bad in (
-                ("are not numbers", (values.isna() & raw.notna()).to_numpy()),
-                ("are negative or infinite (weights must be >= 0)", _negative_or_inf(values)),
-            ):
-                if bad.any():
-                    rows = ", ".join(repr(v) for v in demand.index[bad][:5].tolist())
-                    found = raw[bad].head(5).tolist()
-                    problems.append(
-                        f"demand column {weight!r}: {int(bad.sum())} row(s) ({rows}) {what}; "
-                        f"found {found}"
-                    )
+    if isinstance(demand, gpd.GeoDataFrame):  # missing column, text, negative or infinite
+        _numeric(demand, weight, "demand", problems, missing, allow_nan=True)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         problems.append(f"k must be an integer >= 1, got {k!r}")
     problems += _check_radius(radius_m, "radius_m")

@@ -203,18 +203,6 @@ def _labels(index: pd.Index, mask: np.ndarray) -> str:
     return f"rows {shown}{more}"
 
 
-#: shapely's geometry type ids, by name (for messages).
-_GEOM_TYPE_NAMES = {
-    1: "LineString",
-    2: "LinearRing",
-    3: "Polygon",
-    4: "MultiPoint",
-    5: "MultiLineString",
-    6: "MultiPolygon",
-    7: "GeometryCollection",
-}
-
-
 def _check_points(frame: Any, role: str, problems: list[str]) -> bool:
     import geopandas as gpd
     import shapely
@@ -229,7 +217,7 @@ def _check_points(frame: Any, role: str, problems: list[str]) -> bool:
         problems.append(f"{role} {_labels(frame.index, missing)} have no geometry")
     wrong = ~missing & (type_id != 0)
     if wrong.any():
-        kinds = sorted({_GEOM_TYPE_NAMES.get(k, str(k)) for k in type_id[wrong].tolist()})
+        kinds = sorted(set(frame.geometry.array[wrong].geom_type.tolist()))  # the few wrong
         problems.append(
             f"{role} must be points, but {_labels(frame.index, wrong)} are {', '.join(kinds)}"
             " (use .representative_point() or buurtgeo.origins_from_sectors)"
