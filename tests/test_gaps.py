@@ -9,18 +9,11 @@ import pytest
 from shapely.geometry import Point, box
 
 import buurtgeo as bg
+from buurtgeo.equity import concentration_index, equity, gini
 from buurtgeo.errors import InputError
-from buurtgeo.gaps import (
-    Scenario,
-    concentration_index,
-    equity,
-    gaps,
-    gini,
-    need_score,
-    scenario,
-    suggest_sites,
-    suppress_small,
-)
+from buurtgeo.gaps import gaps, need_score, suppress_small
+from buurtgeo.scenarios import Scenario, scenario
+from buurtgeo.sites import suggest_sites
 
 CRS = "EPSG:3812"
 
