@@ -21,6 +21,7 @@ from buurtgeo.errors import InputError, MissingColumnError
 
 __all__ = ["equity", "gini", "concentration_index"]
 
+
 def _weights_values(x: Any, w: Any) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float)
     w = np.ones_like(x) if w is None else np.asarray(w, dtype=float)

@@ -21,6 +21,7 @@ from buurtgeo.gaps import _services_area
 
 __all__ = ["Scenario", "scenario"]
 
+
 class Scenario:
     """What if services open, close or change size? Per area before, after and difference.
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 __all__ = ["suggest_sites"]
 
+
 def _coverage(demand_xy: np.ndarray, cand_xy: np.ndarray, radius_m: float):
     """Sparse boolean (demand × candidate) matrix: straight-line distance <= radius."""
     import scipy.sparse as sp
@@ -341,4 +342,3 @@ def suggest_sites(
         }
     )
     return out
-
