@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
+from buurtgeo._checks import SHOW, Checks, row_labels, shown
 from buurtgeo.areas import area_of, sector_area_of
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.options import get_option
@@ -142,24 +143,42 @@ def _tercile(values: pd.Series) -> pd.Series:
 # Need
 # --------------------------------------------------------------------------------------
 
+_SCALES = ("share", "minmax", "rank")
+
+
+def _check_alpha(checks: Checks, alpha: Any) -> None:
+    """Record a problem unless ``alpha`` (extra weight of a deprived child) is a number >= 0."""
+    if not (isinstance(alpha, int | float) and np.isfinite(alpha) and alpha >= 0):
+        checks.add(f"alpha must be a number >= 0 (found {alpha!r})")
+
+
+def _check_deprivation(checks: Checks, deprivation: Any, how: Any) -> None:
+    """Record what keeps ``deprivation`` from being rescaled with ``how`` (see :func:`_rescale`)."""
+    if how not in _SCALES:
+        checks.add(
+            f"unknown deprivation_scale (expected 'share', 'minmax' or 'rank'; found {how!r})"
+        )
+        return
+    if how == "share":
+        d = pd.to_numeric(deprivation, errors="coerce").astype(float)
+        bad = ((d < 0) | (d > 1)).to_numpy()
+        if bad.any():
+            checks.add(
+                f"deprivation values must be shares between 0 and 1, but "
+                f"{row_labels(d.index, bad)} are not (found {d[bad].head(SHOW).tolist()}): "
+                "pass deprivation_scale='minmax' or 'rank' to rescale a score"
+            )
+
 
 def _rescale(d: pd.Series, how: str) -> pd.Series:
+    """Deprivation as a weight in [0, 1]: ``how`` as in :func:`need_score` (checked before)."""
     d = pd.to_numeric(d, errors="coerce").astype(float)
-    if how == "share":
-        bad = d[(d < 0) | (d > 1)]
-        if len(bad):
-            raise InputError(
-                "deprivation values must be shares between 0 and 1",
-                found=f"{bad.index[0]}: {bad.iloc[0]!r}",
-                hint="Pass deprivation_scale='minmax' or 'rank' to rescale a score",
-            )
-        return d
     if how == "minmax":
         lo, hi = d.min(), d.max()
         return (d - lo) / (hi - lo) if hi > lo else d * 0.0
     if how == "rank":
         return d.rank(method="average", pct=True)
-    raise InputError("unknown deprivation_scale", found=how, expected="'share', 'minmax' or 'rank'")
+    return d  # 'share': already a share in [0, 1]
 
 
 def need_score(
@@ -201,11 +220,19 @@ def need_score(
     Series
         ``need`` (need-weighted persons) on ``children.index``.
     """
-    if not (isinstance(alpha, int | float) and np.isfinite(alpha) and alpha >= 0):
-        raise InputError("alpha must be a number >= 0", found=alpha)
+    checks = Checks("need_score")
+    _check_alpha(checks, alpha)
     c = pd.to_numeric(children, errors="coerce").astype(float)
-    if (c < 0).any():
-        raise InputError("children must be >= 0", found=c[c < 0].head(3).to_dict())
+    negative = (c < 0).to_numpy()
+    if negative.any():
+        checks.add(
+            f"children must be >= 0, but {row_labels(c.index, negative)} are negative "
+            f"(found {c[negative].head(SHOW).tolist()})"
+        )
+    if deprivation is not None:
+        _check_deprivation(checks, deprivation, deprivation_scale)
+    checks.raise_if_any()
+
     out = c.rename("need")
     out.attrs["deprivation_missing"] = []
     if deprivation is None:
@@ -218,18 +245,21 @@ def need_score(
 
 
 # --------------------------------------------------------------------------------------
-# Gaps
+# Gaps: the check step
 # --------------------------------------------------------------------------------------
 
 
-def _kind_frames(reach: pd.DataFrame, kinds: Sequence[str] | None) -> dict[str, pd.DataFrame]:
-    """Split a reach/reach_all result into one plain frame per kind."""
+def _kind_frames(
+    reach: pd.DataFrame, kinds: Sequence[str] | None, checks: Checks
+) -> dict[str, pd.DataFrame]:
+    """Split a reach/reach_all result into one plain frame per kind (none on a problem)."""
     if "dist_nearest_m" in reach.columns:
         if kinds is None or len(kinds) != 1:
-            raise InputError(
-                "a result of reach() holds one kind: say which with kinds=['<kind>']",
-                hint="Or pass the output of reach_all()",
+            checks.add(
+                "a result of reach() holds one kind: say which with kinds=['<kind>'] "
+                "(or pass the output of reach_all())"
             )
+            return {}
         return {kinds[0]: reach}
     found = [
         str(c)[len("dist_nearest_m__") :]
@@ -237,15 +267,16 @@ def _kind_frames(reach: pd.DataFrame, kinds: Sequence[str] | None) -> dict[str, 
         if str(c).startswith("dist_nearest_m__")
     ]
     if not found:
-        raise InputError(
-            "reach has no dist_nearest_m column",
-            found=[str(c) for c in reach.columns][:10],
-            hint="Pass the output of buurtgeo.reach or buurtgeo.reach_all",
+        checks.add(
+            f"reach has no dist_nearest_m column (found {shown([str(c) for c in reach.columns])}): "
+            "pass the output of buurtgeo.reach or buurtgeo.reach_all"
         )
+        return {}
     wanted = list(kinds) if kinds is not None else found
     unknown = [k for k in wanted if k not in found]
     if unknown:
-        raise InputError(f"reach has no results for kind(s) {unknown}", expected=f"some of {found}")
+        checks.add(f"reach has no results for kind(s) {unknown} (expected some of {found})")
+        return {}
     out = {}
     for k in wanted:
         cols = [c for c in reach.columns if str(c).endswith(f"__{k}")]
@@ -253,6 +284,97 @@ def _kind_frames(reach: pd.DataFrame, kinds: Sequence[str] | None) -> dict[str, 
         frame.attrs = dict(reach.attrs.get("kinds", {}).get(k, {}))
         out[k] = frame
     return out
+
+
+def _norms(norm: float | Mapping[str, float], kinds: Iterable[str], checks: Checks) -> dict:
+    out = {}
+    for k in kinds:
+        value = norm.get(k, 33.0) if isinstance(norm, Mapping) else norm
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            checks.add(f"norm for {k!r} must be a number > 0 (places per 100), got {value!r}")
+        out[k] = float(value) if isinstance(value, int | float) else np.nan
+    return out
+
+
+def _demand(
+    frames: Mapping[str, pd.DataFrame], origins: pd.DataFrame, checks: Checks
+) -> dict[str, list[str]]:
+    """The origin columns counted as children, per kind."""
+    demand: dict[str, list[str]] = {}
+    for k, frame in frames.items():
+        # the children counted are the demand the 2SFCA was computed with (reach's
+        # attrs["population"], e.g. a targets= override of reach_all); only without
+        # it the kind's target band: another population would break Σ c_i A_i = Σ S_j
+        spec = frame.attrs.get("population")
+        if isinstance(spec, str) and spec:
+            band = [spec] if spec in origins.columns else spec.split("+")
+        else:
+            try:
+                band = list(schema.get_service_kind(k).target)
+            except InputError as exc:
+                checks.add(str(exc))
+                continue
+        demand[k] = band
+        for c in band:
+            if c not in origins.columns:
+                checks.add(f"origins lack the target column {c!r} of kind {k!r}")
+    return demand
+
+
+def _check_gaps(
+    areas: Any,
+    origins: Any,
+    reach: Any,
+    services: Any,
+    *,
+    kinds: Sequence[str] | None,
+    norm: Any,
+    deprivation: Any,
+    alpha: Any,
+    deprivation_scale: Any,
+    suppress_below: Any,
+) -> tuple[dict[str, pd.DataFrame], dict[str, float], dict[str, list[str]]]:
+    """The check step of :func:`gaps`: every problem raised at once.
+
+    Returns the reach frame, the norm and the demand columns of each kind.
+    """
+    import geopandas as gpd
+
+    checks = Checks("gaps")
+    is_areas = isinstance(areas, gpd.GeoDataFrame)
+    if not is_areas:
+        checks.add(f"areas must be a GeoDataFrame of areas, got {type(areas).__name__}")
+    tables = isinstance(origins, pd.DataFrame) and isinstance(reach, pd.DataFrame)
+    if not tables:
+        checks.add(
+            f"origins and reach must be DataFrames, got {type(origins).__name__} "
+            f"and {type(reach).__name__}"
+        )
+    elif not reach.index.equals(origins.index):
+        checks.add("reach is not on the origins' index (pass the origins reach was computed for)")
+    if not isinstance(services, pd.DataFrame):
+        checks.add(f"services must be a GeoDataFrame of services, got {type(services).__name__}")
+    else:
+        for column in ("service_kind", "capacity"):
+            if column not in services.columns:
+                checks.missing_column(column, "services", services.columns)
+        if is_areas:
+            checks.crs([areas, services], ["areas", "services"])
+    frames = _kind_frames(reach, kinds, checks) if tables else {}
+    norms = _norms(norm, frames, checks)
+    demand = _demand(frames, origins, checks)
+    _check_alpha(checks, alpha)
+    if deprivation is not None:
+        _check_deprivation(checks, deprivation, deprivation_scale)
+    if suppress_below is not None and (not isinstance(suppress_below, int) or suppress_below < 1):
+        checks.add(f"suppress_below must be an integer >= 1, got {suppress_below!r}")
+    checks.raise_if_any()
+    return frames, norms, demand
+
+
+# --------------------------------------------------------------------------------------
+# Gaps: the compute step
+# --------------------------------------------------------------------------------------
 
 
 def _services_area(services: Any, areas: Any) -> pd.Series:
@@ -271,14 +393,160 @@ def _services_area(services: Any, areas: Any) -> pd.Series:
     return out
 
 
-def _norms(norm: float | Mapping[str, float], kinds: Iterable[str], problems: list[str]) -> dict:
-    out = {}
-    for k in kinds:
-        value = norm.get(k, 33.0) if isinstance(norm, Mapping) else norm
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            problems.append(f"norm for {k!r} must be a number > 0 (places per 100), got {value!r}")
-        out[k] = float(value) if isinstance(value, int | float) else np.nan
-    return out
+def _origin_deprivation(
+    deprivation: pd.Series | None,
+    scale: str,
+    origins: pd.DataFrame,
+    origin_area: pd.Series,
+    area_index: pd.Index,
+) -> pd.Series | None:
+    """Deprivation (rescaled) of each origin, from values per area or per sector."""
+    if deprivation is None:
+        return None
+    dep = _rescale(deprivation, scale)
+    if dep.index.name == schema.AREA_ID or dep.index.isin(area_index).all():
+        dep_origin = origin_area.map(dep)
+    elif schema.SECTOR_ID in origins.columns:
+        dep_origin = origins[schema.SECTOR_ID].map(dep)
+    else:
+        dep_origin = origins.index.to_series().map(dep)
+    return pd.Series(dep_origin.to_numpy(dtype=float), index=origins.index)
+
+
+def _supply(
+    svc: Any, where: pd.Series, area_index: pd.Index
+) -> tuple[pd.Series, pd.Series, bool, pd.Series]:
+    """Services of one kind located in each area: their number, places, whether the kind
+    has capacities, and the share of places (or services) with an income-related tariff."""
+    cap = pd.to_numeric(svc["capacity"], errors="coerce")
+    inside = where.notna().to_numpy()
+    grp = where[inside].to_numpy()
+    cap_in = cap[inside]
+    n_services = pd.Series(1, index=grp).groupby(level=0).sum().reindex(area_index).fillna(0)
+    # a kind without services has 0 places; one whose services all lack a capacity, NaN
+    has_capacity = bool(cap.notna().any()) or len(svc) == 0
+    places = cap_in.fillna(0.0).groupby(grp).sum().reindex(area_index).fillna(0.0)
+    if not has_capacity:
+        places = places * np.nan
+    if "income_related" in svc.columns:
+        # capacity-weighted where the kind has capacities, else one per service
+        size = cap_in if has_capacity else pd.Series(1.0, index=cap_in.index)
+        inc = svc["income_related"][inside]
+        known = inc.notna().to_numpy() & size.notna().to_numpy()
+        inc_true = known & np.asarray(inc.fillna(False), dtype=bool)
+        size0 = size.fillna(0.0).to_numpy()
+        den = pd.Series(np.where(known, size0, 0.0), index=grp).groupby(level=0).sum()
+        num = pd.Series(np.where(inc_true, size0, 0.0), index=grp).groupby(level=0).sum()
+        den = den.reindex(area_index).fillna(0.0)
+        num = num.reindex(area_index).fillna(0.0)
+        share_inc = (num / den.where(den > 0)).astype(float)
+    else:
+        share_inc = pd.Series(np.nan, index=area_index)
+    return n_services, places, has_capacity, share_inc
+
+
+def _classes(
+    need_a: pd.Series,
+    reach_measure: pd.Series,
+    populated: pd.Series,
+    area_index: pd.Index,
+    language: str,
+) -> dict[str, pd.Series]:
+    """Need and reach terciles of the areas with children, their pair and its label."""
+    need_class = _tercile(need_a.where(populated))
+    reach_class = _tercile(reach_measure.where(populated))
+    both = need_class.notna() & reach_class.notna()
+    bivariate = pd.Series(pd.NA, index=area_index, dtype="object")
+    label = pd.Series(pd.NA, index=area_index, dtype="object")
+    nc = need_class[both].astype(int).to_numpy()
+    rc = reach_class[both].astype(int).to_numpy()
+    bivariate[both] = [f"{a}-{b}" for a, b in zip(nc, rc, strict=True)]
+    label[both] = [_class_label(a, b, language) for a, b in zip(nc, rc, strict=True)]
+    return {
+        "need_class": need_class,
+        "reach_class": reach_class,
+        "bivariate_class": bivariate.astype("str").where(both, None),
+        "class_label": label.astype("str").where(both, None),
+        "high_need_low_reach": (bivariate == "3-1").fillna(False).astype(bool),
+    }
+
+
+def _kind_gaps(
+    frame: pd.DataFrame,
+    band: list[str],
+    n: float,
+    svc: Any,
+    where: pd.Series,
+    *,
+    areas: Any,
+    origins: pd.DataFrame,
+    origin_area: pd.Series,
+    area_index: pd.Index,
+    dep_origin: pd.Series | None,
+    alpha: float,
+    language: str,
+) -> pd.DataFrame:
+    """The gap indicators of one kind (reach ``frame``, demand ``band``, norm ``n``) per area."""
+    from buurtgeo.reach import aggregate_reach
+
+    c = origins[band].apply(pd.to_numeric, errors="coerce").fillna(0.0).sum(axis=1)
+    agg = aggregate_reach(frame, origins, by=origin_area, weight=c)
+    agg = agg.reindex(area_index)
+    need = need_score(c, dep_origin, alpha=alpha, deprivation_scale="share")
+    need_a = need.groupby(origin_area.to_numpy()).sum().reindex(area_index).fillna(0.0)
+    children = agg["target_pop"].fillna(0.0)
+    n_services, places, has_capacity, share_inc = _supply(svc, where, area_index)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio_same = 100.0 * places / children.where(children > 0)
+    ratio2 = agg.get("places_per_100_2sfca", np.nan * children)
+    share_beyond = 1.0 - agg["share_covered"]
+    if has_capacity and "fca2" in frame.columns:
+        below = (100.0 * frame["fca2"].to_numpy(dtype=float) < n).astype(float)
+        cw = c.to_numpy(dtype=float)
+        num_b = pd.Series(cw * below).groupby(origin_area.to_numpy()).sum()
+        share_below = (num_b.reindex(area_index) / children.where(children > 0)).astype(float)
+    else:
+        share_below = pd.Series(np.nan, index=area_index)
+    missing = (n / 100.0 * children - places).clip(lower=0.0)
+    missing2 = ((n - ratio2) / 100.0 * children).clip(lower=0.0)
+    if has_capacity:
+        shortfall = (1.0 - ratio2 / n).clip(0.0, 1.0)
+        reach_measure = ratio2
+    else:
+        shortfall = share_beyond
+        reach_measure = 1.0 - share_beyond
+    gap_score = need_a * shortfall
+    classes = _classes(need_a, reach_measure, children > 0, area_index, language)
+    return pd.DataFrame(
+        {
+            "area_name": areas["area_name"].reindex(area_index)
+            if "area_name" in areas.columns
+            else area_index.astype(str),
+            "municipality_nis": areas["municipality_nis"].reindex(area_index)
+            if "municipality_nis" in areas.columns
+            else pd.NA,
+            "children": children,
+            "need": need_a,
+            "n_services": n_services.astype("int64"),
+            "places": places,
+            "places_per_100_in_area": ratio_same,
+            "places_per_100_2sfca": ratio2,
+            "norm": n,
+            "missing_places": missing,
+            "missing_places_2sfca": missing2,
+            "share_below_norm": share_below,
+            "share_beyond_catchment": share_beyond,
+            "share_unreachable": agg["share_unreachable"],
+            "mean_dist_m": agg["mean_dist_m"],
+            "share_income_related": share_inc,
+            "shortfall": shortfall,
+            "gap_score": gap_score,
+            **classes,
+            "rank": gap_score.rank(method="min", ascending=False).astype("Int64"),
+        },
+        index=area_index,
+    )
 
 
 def gaps(
@@ -392,171 +660,46 @@ def gaps(
     ...                 deprivation=poverty_share)  # doctest: +SKIP
     >>> table.xs("childcare_baby", level="service_kind").sort_values("rank")  # doctest: +SKIP
     """
-    import geopandas as gpd
-
-    from buurtgeo.reach import aggregate_reach
-
     language = language or get_option("language")
-    problems: list[str] = []
-    if not isinstance(areas, gpd.GeoDataFrame):
-        raise InputError("areas must be a GeoDataFrame of areas", found=type(areas).__name__)
-    if not isinstance(origins, pd.DataFrame) or not isinstance(reach, pd.DataFrame):
-        raise InputError("origins and reach must be DataFrames")
-    if not reach.index.equals(origins.index):
-        problems.append(
-            "reach is not on the origins' index (pass the origins reach was computed for)"
-        )
-    for column in ("service_kind", "capacity"):
-        if column not in services.columns:
-            raise MissingColumnError(
-                column, found_columns=[str(c) for c in services.columns], role="services"
-            )
-    schema.require_metric_crs(areas, services, what=["areas", "services"])
-    frames = _kind_frames(reach, kinds)
-    norms = _norms(norm, frames, problems)
-    demand: dict[str, list[str]] = {}
-    for k, frame in frames.items():
-        # the children counted are the demand the 2SFCA was computed with (reach's
-        # attrs["population"], e.g. a targets= override of reach_all); only without
-        # it the kind's target band: another population would break Σ c_i A_i = Σ S_j
-        spec = frame.attrs.get("population")
-        if isinstance(spec, str) and spec:
-            band = [spec] if spec in origins.columns else spec.split("+")
-        else:
-            try:
-                band = list(schema.get_service_kind(k).target)
-            except InputError as exc:
-                problems.append(str(exc))
-                continue
-        demand[k] = band
-        for c in band:
-            if c not in origins.columns:
-                problems.append(f"origins lack the target column {c!r} of kind {k!r}")
-    if suppress_below is not None and (not isinstance(suppress_below, int) or suppress_below < 1):
-        problems.append(f"suppress_below must be an integer >= 1, got {suppress_below!r}")
-    if problems:
-        raise InputError("cannot compute gaps: " + "; ".join(dict.fromkeys(problems)))
+    frames, norms, demand = _check_gaps(
+        areas,
+        origins,
+        reach,
+        services,
+        kinds=kinds,
+        norm=norm,
+        deprivation=deprivation,
+        alpha=alpha,
+        deprivation_scale=deprivation_scale,
+        suppress_below=suppress_below,
+    )
 
     sector_area = sector_area_of(areas)
     origin_area = area_of(origins, sector_area, what="origin")
     svc_area = _services_area(services, areas)
     area_index = areas.index.sort_values()
-
-    dep_origin = None
-    if deprivation is not None:
-        dep = _rescale(deprivation, deprivation_scale)
-        if dep.index.name == schema.AREA_ID or dep.index.isin(area_index).all():
-            dep_origin = origin_area.map(dep)
-        elif schema.SECTOR_ID in origins.columns:
-            dep_origin = origins[schema.SECTOR_ID].map(dep)
-        else:
-            dep_origin = origins.index.to_series().map(dep)
-        dep_origin = pd.Series(dep_origin.to_numpy(dtype=float), index=origins.index)
-
+    dep_origin = _origin_deprivation(
+        deprivation, deprivation_scale, origins, origin_area, area_index
+    )
     blocks = []
     outside: dict[str, int] = {}
-    dep_missing = 0 if dep_origin is None else int(dep_origin.isna().sum())
     for k, frame in frames.items():
-        band = demand[k]
-        c = origins[band].apply(pd.to_numeric, errors="coerce").fillna(0.0).sum(axis=1)
-        agg = aggregate_reach(frame, origins, by=origin_area, weight=c)
-        agg = agg.reindex(area_index)
-        need = need_score(c, dep_origin, alpha=alpha, deprivation_scale="share")
-        need_a = need.groupby(origin_area.to_numpy()).sum().reindex(area_index).fillna(0.0)
-        children = agg["target_pop"].fillna(0.0)
-
         of_kind = (services["service_kind"].astype(str) == k).to_numpy()
-        svc = services[of_kind]
-        cap = pd.to_numeric(svc["capacity"], errors="coerce")
         where = svc_area[of_kind]
         outside[k] = int(where.isna().sum())
-        inside = where.notna().to_numpy()
-        grp = where[inside].to_numpy()
-        cap_in = cap[inside]
-        n_services = pd.Series(1, index=grp).groupby(level=0).sum().reindex(area_index).fillna(0)
-        # a kind without services has 0 places; one whose services all lack a capacity, NaN
-        has_capacity = bool(cap.notna().any()) or len(svc) == 0
-        places = cap_in.fillna(0.0).groupby(grp).sum().reindex(area_index).fillna(0.0)
-        if not has_capacity:
-            places = places * np.nan
-        if "income_related" in svc.columns:
-            # capacity-weighted where the kind has capacities, else one per service
-            size = cap_in if has_capacity else pd.Series(1.0, index=cap_in.index)
-            inc = svc["income_related"][inside]
-            known = inc.notna().to_numpy() & size.notna().to_numpy()
-            inc_true = known & np.asarray(inc.fillna(False), dtype=bool)
-            size0 = size.fillna(0.0).to_numpy()
-            den = pd.Series(np.where(known, size0, 0.0), index=grp).groupby(level=0).sum()
-            num = pd.Series(np.where(inc_true, size0, 0.0), index=grp).groupby(level=0).sum()
-            den = den.reindex(area_index).fillna(0.0)
-            num = num.reindex(area_index).fillna(0.0)
-            share_inc = (num / den.where(den > 0)).astype(float)
-        else:
-            share_inc = pd.Series(np.nan, index=area_index)
-
-        n = norms[k]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio_same = 100.0 * places / children.where(children > 0)
-        ratio2 = agg.get("places_per_100_2sfca", np.nan * children)
-        share_beyond = 1.0 - agg["share_covered"]
-        if has_capacity and "fca2" in frame.columns:
-            below = (100.0 * frame["fca2"].to_numpy(dtype=float) < n).astype(float)
-            cw = c.to_numpy(dtype=float)
-            num_b = pd.Series(cw * below).groupby(origin_area.to_numpy()).sum()
-            share_below = (num_b.reindex(area_index) / children.where(children > 0)).astype(float)
-        else:
-            share_below = pd.Series(np.nan, index=area_index)
-        missing = (n / 100.0 * children - places).clip(lower=0.0)
-        missing2 = ((n - ratio2) / 100.0 * children).clip(lower=0.0)
-        if has_capacity:
-            shortfall = (1.0 - ratio2 / n).clip(0.0, 1.0)
-            reach_measure = ratio2
-        else:
-            shortfall = share_beyond
-            reach_measure = 1.0 - share_beyond
-        gap_score = need_a * shortfall
-        populated = children > 0
-        need_class = _tercile(need_a.where(populated))
-        reach_class = _tercile(reach_measure.where(populated))
-        both = need_class.notna() & reach_class.notna()
-        bivariate = pd.Series(pd.NA, index=area_index, dtype="object")
-        label = pd.Series(pd.NA, index=area_index, dtype="object")
-        nc = need_class[both].astype(int).to_numpy()
-        rc = reach_class[both].astype(int).to_numpy()
-        bivariate[both] = [f"{a}-{b}" for a, b in zip(nc, rc, strict=True)]
-        label[both] = [_class_label(a, b, language) for a, b in zip(nc, rc, strict=True)]
-        block = pd.DataFrame(
-            {
-                "area_name": areas["area_name"].reindex(area_index)
-                if "area_name" in areas.columns
-                else area_index.astype(str),
-                "municipality_nis": areas["municipality_nis"].reindex(area_index)
-                if "municipality_nis" in areas.columns
-                else pd.NA,
-                "children": children,
-                "need": need_a,
-                "n_services": n_services.astype("int64"),
-                "places": places,
-                "places_per_100_in_area": ratio_same,
-                "places_per_100_2sfca": ratio2,
-                "norm": n,
-                "missing_places": missing,
-                "missing_places_2sfca": missing2,
-                "share_below_norm": share_below,
-                "share_beyond_catchment": share_beyond,
-                "share_unreachable": agg["share_unreachable"],
-                "mean_dist_m": agg["mean_dist_m"],
-                "share_income_related": share_inc,
-                "shortfall": shortfall,
-                "gap_score": gap_score,
-                "need_class": need_class,
-                "reach_class": reach_class,
-                "bivariate_class": bivariate.astype("str").where(both, None),
-                "class_label": label.astype("str").where(both, None),
-                "high_need_low_reach": (bivariate == "3-1").fillna(False).astype(bool),
-                "rank": gap_score.rank(method="min", ascending=False).astype("Int64"),
-            },
-            index=area_index,
+        block = _kind_gaps(
+            frame,
+            demand[k],
+            norms[k],
+            services[of_kind],
+            where,
+            areas=areas,
+            origins=origins,
+            origin_area=origin_area,
+            area_index=area_index,
+            dep_origin=dep_origin,
+            alpha=alpha,
+            language=language,
         )
         block["service_kind"] = k
         blocks.append(block)
@@ -566,7 +709,9 @@ def gaps(
     out.attrs["services_outside_areas"] = outside
     out.attrs["norm"] = norms
     out.attrs["demand"] = {k: "+".join(v) for k, v in demand.items()}
-    out.attrs["origins_without_deprivation"] = dep_missing
+    out.attrs["origins_without_deprivation"] = (
+        0 if dep_origin is None else int(dep_origin.isna().sum())
+    )
     if suppress_below is not None:
         out = suppress_small(out, threshold=suppress_below)
     return out
