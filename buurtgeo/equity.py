@@ -17,19 +17,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buurtgeo.errors import InputError, MissingColumnError
+from buurtgeo._checks import Checks
 
 __all__ = ["equity", "gini", "concentration_index"]
 
 
 def _weights_values(x: Any, w: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The check step of :func:`gini`; the units with a finite access and a weight > 0."""
     x = np.asarray(x, dtype=float)
     w = np.ones_like(x) if w is None else np.asarray(w, dtype=float)
+    checks = Checks("gini")
     if x.shape != w.shape:
-        raise InputError("access and weights must have the same length")
-    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
+        checks.add(f"access and weights must have the same length, got {x.shape} and {w.shape}")
     if (w[np.isfinite(w)] < 0).any():
-        raise InputError("weights must be >= 0")
+        checks.add("weights must be >= 0")
+    checks.raise_if_any()
+    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
     return x[ok], w[ok]
 
 
@@ -160,16 +163,17 @@ def equity(
         (``Σ_{x < norm} w / Σ w``), ``mean_access_deprived``, ``mean_access_rest``
         and ``ratio_deprived_rest`` (deprived mean / rest mean).
     """
+    checks = Checks("equity")
     needed = [access] + [c for c in (weight, deprivation, by) if c is not None]
     if isinstance(deprived, str):
         needed.append(deprived)
-    for column in needed:
+    for column in dict.fromkeys(needed):  # a column named twice is missing once
         if column not in table.columns:
-            raise MissingColumnError(
-                column, found_columns=[str(c) for c in table.columns], role="equity"
-            )
+            checks.missing_column(column, "equity", table.columns)
     if deprived is not None and not isinstance(deprived, str) and not 0 < deprived < 1:
-        raise InputError("deprived must be a column or a fraction between 0 and 1", found=deprived)
+        checks.add(f"deprived must be a column or a fraction between 0 and 1 (found {deprived!r})")
+    checks.raise_if_any()
+
     groups = [("all", table)] if by is None else list(table.groupby(by, sort=True))
     rows = []
     for _key, part in groups:

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buurtgeo import schema
-from buurtgeo.errors import InputError
+from buurtgeo._checks import Checks
 from buurtgeo.gaps import _services_area
 
 __all__ = ["Scenario", "scenario"]
@@ -74,8 +73,10 @@ class Scenario:
     ) -> None:
         from buurtgeo.reach import reach
 
+        checks = Checks("Scenario")
         if services.index.has_duplicates:
-            raise InputError("services must have a unique index to name what changes")
+            checks.add("services must have a unique index to name what changes")
+        checks.raise_if_any()
         self.origins = origins
         self.services = services
         self.network = network
@@ -97,6 +98,29 @@ class Scenario:
             self.decay,
             population=self.population,
         )
+
+    def _check_change(
+        self, checks: Checks, open: Any, close: list[Any], resize: dict[Any, float]
+    ) -> None:
+        """Record every problem with a change (ids, capacities, the opened services)."""
+        import geopandas as gpd
+
+        unknown = [s for s in close + list(resize) if s not in self.services.index]
+        if unknown:
+            checks.add(f"unknown service ids {unknown[:5]}")
+        both = sorted(set(close) & set(resize), key=str)
+        if both:
+            checks.add(f"services both closed and resized: {both[:5]}")
+        bad = {s: c for s, c in resize.items() if not (isinstance(c, int | float) and c >= 0)}
+        if bad:
+            checks.add(f"new capacities must be numbers >= 0: {bad}")
+        if open is not None:
+            if not isinstance(open, gpd.GeoDataFrame) or "capacity" not in open.columns:
+                checks.add("open must be a GeoDataFrame of points with a capacity column")
+            elif open.index.isin(self.services.index).any():
+                checks.add("opened services reuse existing ids")
+            else:
+                checks.crs([self.services, open], ["services", "open"])
 
     def apply(
         self,
@@ -122,32 +146,11 @@ class Scenario:
         DataFrame
             ``attrs["origins_changed"]``: how many origins got a different value.
         """
-        import geopandas as gpd
-
         close = list(close)
         resize = dict(resize or {})
-        problems = []
-        unknown = [s for s in close + list(resize) if s not in self.services.index]
-        if unknown:
-            problems.append(f"unknown service ids {unknown[:5]}")
-        both = sorted(set(close) & set(resize), key=str)
-        if both:
-            problems.append(f"services both closed and resized: {both[:5]}")
-        bad = {s: c for s, c in resize.items() if not (isinstance(c, int | float) and c >= 0)}
-        if bad:
-            problems.append(f"new capacities must be numbers >= 0: {bad}")
-        if open is not None:
-            if not isinstance(open, gpd.GeoDataFrame) or "capacity" not in open.columns:
-                problems.append("open must be a GeoDataFrame of points with a capacity column")
-            elif open.index.isin(self.services.index).any():
-                problems.append("opened services reuse existing ids")
-            else:
-                try:
-                    schema.require_metric_crs(self.services, open, what=["services", "open"])
-                except Exception as exc:  # CRSError: listed with the other problems
-                    problems.append(str(exc))
-        if problems:
-            raise InputError("cannot apply the scenario: " + "; ".join(problems))
+        checks = Checks("Scenario.apply")
+        self._check_change(checks, open, close, resize)
+        checks.raise_if_any()
 
         base = self.baseline
         old = self.services.loc[close + list(resize)]
@@ -235,6 +238,13 @@ class Scenario:
         """
         from buurtgeo.reach import aggregate_reach
 
+        close = list(close)  # read once: apply and changed_services both need it
+        checks = Checks("Scenario.compare")
+        self._check_change(checks, open, close, dict(resize or {}))
+        if areas is not None:
+            checks.crs([areas, self.services], ["areas", "services"])
+        checks.raise_if_any()
+
         after = self.apply(open=open, close=close, resize=resize)
         w = self.origins[self.population]
         a0 = aggregate_reach(self.baseline, self.origins, by=by, weight=w)
@@ -245,7 +255,6 @@ class Scenario:
             out[f"{m}_after"] = a1[m]
             out[f"{m}_diff"] = a1[m] - a0[m]
         if areas is not None:
-            schema.require_metric_crs(areas, self.services, what=["areas", "services"])
             before_svc = self.services
             after_svc = self.changed_services(open=open, close=close, resize=resize)
             for when, svc in (("before", before_svc), ("after", after_svc)):

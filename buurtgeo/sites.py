@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo._checks import Checks
+
 __all__ = ["suggest_sites"]
 
 
@@ -106,47 +108,34 @@ def _check_sites(
     weight: str,
     method: Any,
 ) -> None:
-    """Every problem with the inputs of :func:`suggest_sites`, raised at once."""
+    """The check step of :func:`suggest_sites`: every problem raised at once."""
     import geopandas as gpd
 
-    from buurtgeo.reach import (
-        _check_crs,
-        _check_network,
-        _check_points,
-        _check_radius,
-        _numeric,
-        _raise,
-    )
-
-    problems: list[str] = []
-    missing: list[tuple[str, str, pd.DataFrame]] = []
+    checks = Checks("suggest_sites")
     frames, names = [], []
     for frame, role in ((demand, "demand"), (candidates, "candidates"), (existing, "existing")):
         if frame is None and role != "demand":
             continue
         if not isinstance(frame, gpd.GeoDataFrame):
-            problems.append(f"{role} must be a GeoDataFrame of points, got {type(frame).__name__}")
-        else:
-            frames.append(frame)
-            names.append(role)
-            if role == "existing":  # services, as in reach: points with a geometry
-                _check_points(frame, role, problems)
+            checks.add(f"{role} must be a GeoDataFrame of points, got {type(frame).__name__}")
+            continue
+        frames.append(frame)
+        names.append(role)
+        if role == "existing":  # services, as in reach: points with a geometry
+            checks.points(frame, role)
     if isinstance(demand, gpd.GeoDataFrame):  # missing column, text, negative or infinite
-        _numeric(demand, weight, "demand", problems, missing, allow_nan=True)
+        checks.numeric(demand, weight, "demand", allow_nan=True)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        problems.append(f"k must be an integer >= 1, got {k!r}")
-    problems += _check_radius(radius_m, "radius_m")
+        checks.add(f"k must be an integer >= 1, got {k!r}")
+    checks.radius(radius_m, "radius_m")
     if method not in ("auto", "mclp", "greedy"):
-        problems.append(f"method must be 'auto', 'mclp' or 'greedy', got {method!r}")
-    n_before = len(problems)
-    _check_network(network, problems)
-    if network is not None and len(problems) == n_before:
+        checks.add(f"method must be 'auto', 'mclp' or 'greedy', got {method!r}")
+    if network is not None and checks.network(network):
         frames.append(network)
         names.append("network")
-    crs_error = _check_crs(frames, names, problems) if frames else None
-    if crs_error is not None and problems == [str(crs_error)]:
-        raise crs_error
-    _raise(problems, missing, "suggest_sites")
+    if frames:
+        checks.crs(frames, names)
+    checks.raise_if_any()
 
 
 def suggest_sites(
