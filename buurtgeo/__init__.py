@@ -74,10 +74,10 @@ _LAZY: dict[str, str] = {
     "municipality_areas": "buurtgeo.areas",
     "gaps": "buurtgeo.gaps",
     "need_score": "buurtgeo.gaps",
-    "equity": "buurtgeo.gaps",
-    "Scenario": "buurtgeo.gaps",
-    "scenario": "buurtgeo.gaps",
-    "suggest_sites": "buurtgeo.gaps",
+    "equity": "buurtgeo.equity",
+    "Scenario": "buurtgeo.scenarios",
+    "scenario": "buurtgeo.scenarios",
+    "suggest_sites": "buurtgeo.sites",
     "suppress_small": "buurtgeo.gaps",
     # maps and reports
     "reach_map": "buurtgeo.maps",
@@ -135,9 +135,10 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-# ``reach`` and ``gaps`` share their module's name. Importing such a submodule
+# ``reach``, ``gaps`` and ``equity`` share their module's name. Importing such a submodule
 # (``import buurtgeo.reach``, which any user or library may do) sets the package attribute
 # to the module; binding the functions here, after their modules have loaded, keeps
-# ``bg.reach`` and ``bg.gaps`` the functions whatever is imported later.
+# ``bg.reach``, ``bg.gaps`` and ``bg.equity`` the functions whatever is imported later.
+from buurtgeo.equity import equity  # noqa: E402
 from buurtgeo.gaps import gaps  # noqa: E402
 from buurtgeo.reach import reach  # noqa: E402

@@ -9,18 +9,11 @@ import pytest
 from shapely.geometry import Point, box
 
 import buurtgeo as bg
+from buurtgeo.equity import concentration_index, equity, gini
 from buurtgeo.errors import InputError
-from buurtgeo.gaps import (
-    Scenario,
-    concentration_index,
-    equity,
-    gaps,
-    gini,
-    need_score,
-    scenario,
-    suggest_sites,
-    suppress_small,
-)
+from buurtgeo.gaps import gaps, need_score, suppress_small
+from buurtgeo.scenarios import Scenario, scenario
+from buurtgeo.sites import suggest_sites
 
 CRS = "EPSG:3812"
 
@@ -110,6 +103,46 @@ def test_gaps_bad_arguments(town):
     with pytest.raises(InputError) as err:
         gaps(areas, origins.iloc[:3], res, services, norm=-1)
     assert "index" in str(err.value) and "norm" in str(err.value)
+
+
+def test_gaps_lists_every_problem_at_once(town):
+    from buurtgeo.errors import CRSError, MissingColumnError
+
+    areas, origins, services = town
+    res = bg.reach_all(origins, services, kinds=["childcare_baby"])
+    lambert72 = services.to_crs(31370)
+    # the CRS alone: CRSError; one missing column alone: MissingColumnError
+    with pytest.raises(CRSError, match="EPSG:31370"):
+        gaps(areas, origins, res, lambert72)
+    with pytest.raises(MissingColumnError, match="capacity"):
+        gaps(areas, origins, res, services.drop(columns="capacity"))
+    # several: one InputError naming each
+    with pytest.raises(InputError) as err:
+        gaps(
+            areas,
+            origins,
+            res,
+            lambert72.drop(columns="capacity"),
+            kinds=["library"],
+            alpha=-1,
+            deprivation=pd.Series({"s1": 1.5}),
+            suppress_below=0,
+        )
+    text = str(err.value)
+    for part in ("EPSG:31370", "'capacity'", "'library'", "alpha", "'s1'", "suppress_below"):
+        assert part in text, part
+
+
+def test_equity_stays_a_function_after_its_module_is_imported():
+    import subprocess
+    import sys
+
+    code = (
+        "import buurtgeo.equity, types, buurtgeo as bg;"
+        "print(isinstance(bg.equity, types.FunctionType))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"]
 
 
 def test_need_score_formula():
@@ -507,6 +540,11 @@ def test_scenario_places_in_area(town):
     # Oost: 40 children, one new service 100 m away with 20 places -> 50 per 100
     assert out.loc["11001-A03", "places_per_100_2sfca_after"] == pytest.approx(50.0)
     assert out.loc["11001-A02", "share_covered_after"] == 0.0  # o3 is 1200 m from c1
+    # the closures may be any iterable, read once for the reach and the places in the areas
+    again = Scenario(origins, services, catchment_m=1000).compare(
+        by=areas.attrs["sector_area"], open=new, close=iter(["c2"]), areas=areas
+    )
+    pd.testing.assert_frame_equal(again, out)
 
 
 def test_official_municipality_ratio(town):

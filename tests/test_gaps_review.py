@@ -14,7 +14,9 @@ import pytest
 from shapely.geometry import Point, box
 
 import buurtgeo as bg
-from buurtgeo.gaps import Scenario, concentration_index, equity, gini, suppress_small
+from buurtgeo.equity import concentration_index, equity, gini
+from buurtgeo.gaps import suppress_small
+from buurtgeo.scenarios import Scenario
 
 CRS = "EPSG:3812"
 KIND = "childcare_baby"
@@ -460,7 +462,7 @@ def test_suppression_hides_everything_built_on_a_small_count(layout):
 def test_sites_mclp_is_optimal_by_enumeration_and_greedy_within_bound():
     from itertools import combinations
 
-    from buurtgeo.gaps import suggest_sites
+    from buurtgeo.sites import suggest_sites
 
     rng = np.random.default_rng(21)
     dxy = rng.uniform(0, 2000, (25, 2))

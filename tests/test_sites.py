@@ -1,4 +1,4 @@
-"""Site suggestions over a street network (buurtgeo.gaps.suggest_sites with ``network=``).
+"""Site suggestions over a street network (buurtgeo.sites.suggest_sites with ``network=``).
 
 The straight-line cases live in test_gaps.py; here: a hand-built river with one bridge,
 a cross-check of the network distances against networkx, MCLP and greedy against brute
@@ -18,9 +18,9 @@ from shapely.geometry import Point
 
 import buurtgeo as bg
 from buurtgeo.errors import CRSError, InputError
-from buurtgeo.gaps import _network_pairs, suggest_sites
 from buurtgeo.network import Network
 from buurtgeo.reach import _OnNetwork
+from buurtgeo.sites import _network_pairs, suggest_sites
 
 CRS = "EPSG:3812"
 
