@@ -24,6 +24,7 @@ __all__ = [
     "CRSError",
     "NetworkError",
     "ConfigError",
+    "DownloadError",
 ]
 
 
@@ -147,3 +148,7 @@ class NetworkError(BuurtgeoError, ValueError):
 
 class ConfigError(InputError):
     """A configuration file has unknown keys, wrong types or impossible values."""
+
+
+class DownloadError(BuurtgeoError, OSError):
+    """A download failed (HTTP error, network error, truncated or altered file)."""

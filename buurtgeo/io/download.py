@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from buurtgeo._atomic import replacing, write_text
-from buurtgeo.errors import BuurtgeoError, InputError
+from buurtgeo.errors import DownloadError, InputError
 
 __all__ = [
     "Source",
@@ -46,10 +46,6 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 16
-
-
-class DownloadError(BuurtgeoError, OSError):
-    """A download failed (HTTP error, network error, truncated or altered file)."""
 
 
 @dataclass(frozen=True)
