@@ -43,6 +43,7 @@ import shapely
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
 from buurtgeo.io import _geo
+from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._tabular import (
     EXCEL_SUFFIXES,
     ledger_for,
@@ -962,95 +963,12 @@ def read_services(
             found_columns=[str(c) for c in raw.columns],
             role="keep_columns",
         )
-    n = len(raw)
-
-    # --- service kind
-    if kind is not None:
-        kinds = pd.Series(kind, index=raw.index, dtype="object")
-    elif "service_kind" in roles:
-        source = (
-            raw[roles["service_kind"]].astype("str").where(raw[roles["service_kind"]].notna(), None)
-        )
-        kinds, reasons = resolve_service_kinds(source, kind_map=kind_map)
-        if n and kinds.isna().all() and "service_kind" not in mapping and source.notna().any():
-            examples = sorted({str(v) for v in source.dropna().unique()})[:5]
-            raise InputError(
-                "no value of the kind column is a known service kind",
-                path=path,
-                column=roles["service_kind"],
-                found=examples,
-                hint="Pass kind='childcare_baby' (for the whole file), columns={'service_kind': ...}"
-                " or kind_map={...}",
-            )
-        ledger.set_aside(
-            kinds.isna().to_numpy(), reasons.fillna("").to_numpy(), column=roles["service_kind"]
-        )
-    else:
-        raise InputError(
-            "the service kind is unknown: no kind column found",
-            path=path,
-            hint=f"Pass kind= (one of {', '.join(sorted(service_kinds()))}) or"
-            f" columns={{'service_kind': <column>}}. Columns found: {[str(c) for c in raw.columns][:30]}",
-        )
-
-    # --- capacity
-    if "capacity" in roles:
-        col = roles["capacity"]
-        capacity, not_number = to_number(raw[col])
-        ledger.set_aside(not_number.to_numpy(), "capacity is not a number", column=col)
-        negative = (capacity < 0).to_numpy()
-        ledger.set_aside(negative, "capacity is negative", column=col)
-        capacity = capacity.to_numpy(dtype=float)
-    else:
-        capacity = np.full(n, np.nan)
-        notes.append("no capacity column: capacity is NaN (unknown) for every service")
-        warnings.warn(
-            f"{path}: no capacity column found; capacity is NaN (unknown). If the file has"
-            " one, name it in columns (capacity = its column name)",
-            UserWarning,
-            stacklevel=2,
-        )
-
-    # --- income-related tariff
-    if "income_related" in roles:
-        flags, unknown = parse_income_related(raw[roles["income_related"]])
-        if unknown.any():
-            examples = sorted(
-                {str(v) for v in raw.loc[unknown.to_numpy(), roles["income_related"]]}
-            )[:5]
-            message = (
-                f"{int(unknown.sum())} value(s) of {roles['income_related']!r} are not a yes/no"
-                f" flag ({examples}); income_related is NA there"
-            )
-            notes.append(message)
-            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=2)
-    else:
-        flags = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-
-    # --- coordinates (after the other checks so each row gets its first reason)
+    kinds = _kinds(raw, roles, kind, kind_map, mapping, ledger, path)
+    capacity = _capacity(raw, roles, ledger, path, notes)
+    flags = _income_related(raw, roles, path, notes)
+    # coordinates (after the other checks so each row gets its first reason)
     geoms = _locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
-
-    # --- ids
-    numbers = pd.Series(np.asarray(ledger.row_number(np.arange(n)), dtype="int64"))
-    auto = (f"{path.stem}-" + numbers.astype("str")).to_numpy(dtype=object)
-    if "service_id" in roles:
-        ids = raw[roles["service_id"]].astype("str").str.strip()
-        ids = np.where(ids.notna() & (ids != ""), ids.to_numpy(dtype=object), auto)
-    else:
-        ids = auto
-    ids = pd.Series(ids, dtype="object")
-    kept = ledger.kept
-    dup = np.zeros(n, dtype=bool)
-    dup[kept] = ids[kept].duplicated(keep="first").to_numpy()
-    if dup.any():
-        # row of the first occurrence of each duplicated id (among the kept rows)
-        firsts = ids[kept & ~dup]
-        first_row = pd.Series(numbers[kept & ~dup].to_numpy(), index=firsts.to_numpy())
-        reasons = np.full(n, None, dtype=object)
-        reasons[dup] = [
-            f"duplicate service_id {v!r} (first at row {first_row[v]})" for v in ids[dup]
-        ]
-        ledger.set_aside(dup, reasons, column=roles.get("service_id", SERVICE_ID))
+    ids = _service_ids(raw, roles, ledger, path)
 
     kept = ledger.kept
     names = _names(raw, roles, layout, mapping)
@@ -1076,6 +994,120 @@ def read_services(
     result.attrs["crs_source"] = CRS.from_user_input(coords.crs).to_string()
     result.attrs["notes"] = notes
     return result
+
+
+def _kinds(
+    raw: pd.DataFrame,
+    roles: dict[str, str],
+    kind: str | None,
+    kind_map: Mapping[str, str | None] | None,
+    mapping: Mapping[str, str],
+    ledger: RowLedger,
+    path: Path,
+) -> pd.Series:
+    """The service kind of every row (``kind=`` or the kind column); unknown kinds are set aside."""
+    n = len(raw)
+    if kind is not None:
+        return pd.Series(kind, index=raw.index, dtype="object")
+    if "service_kind" not in roles:
+        raise InputError(
+            "the service kind is unknown: no kind column found",
+            path=path,
+            hint=f"Pass kind= (one of {', '.join(sorted(service_kinds()))}) or"
+            f" columns={{'service_kind': <column>}}. Columns found: {[str(c) for c in raw.columns][:30]}",
+        )
+    source = (
+        raw[roles["service_kind"]].astype("str").where(raw[roles["service_kind"]].notna(), None)
+    )
+    kinds, reasons = resolve_service_kinds(source, kind_map=kind_map)
+    if n and kinds.isna().all() and "service_kind" not in mapping and source.notna().any():
+        examples = sorted({str(v) for v in source.dropna().unique()})[:5]
+        raise InputError(
+            "no value of the kind column is a known service kind",
+            path=path,
+            column=roles["service_kind"],
+            found=examples,
+            hint="Pass kind='childcare_baby' (for the whole file), columns={'service_kind': ...}"
+            " or kind_map={...}",
+        )
+    ledger.set_aside(
+        kinds.isna().to_numpy(), reasons.fillna("").to_numpy(), column=roles["service_kind"]
+    )
+    return kinds
+
+
+def _capacity(
+    raw: pd.DataFrame, roles: dict[str, str], ledger: RowLedger, path: Path, notes: list[str]
+) -> np.ndarray:
+    """Places per row (float, NaN when unknown); text and negative capacities are set aside."""
+    n = len(raw)
+    if "capacity" in roles:
+        col = roles["capacity"]
+        capacity, not_number = to_number(raw[col])
+        ledger.set_aside(not_number.to_numpy(), "capacity is not a number", column=col)
+        negative = (capacity < 0).to_numpy()
+        ledger.set_aside(negative, "capacity is negative", column=col)
+        capacity = capacity.to_numpy(dtype=float)
+    else:
+        capacity = np.full(n, np.nan)
+        notes.append("no capacity column: capacity is NaN (unknown) for every service")
+        warnings.warn(
+            f"{path}: no capacity column found; capacity is NaN (unknown). If the file has"
+            " one, name it in columns (capacity = its column name)",
+            UserWarning,
+            stacklevel=3,
+        )
+    return capacity
+
+
+def _income_related(
+    raw: pd.DataFrame, roles: dict[str, str], path: Path, notes: list[str]
+) -> pd.Series:
+    """The income-related tariff flag per row (pandas ``boolean``, NA when unknown)."""
+    if "income_related" in roles:
+        flags, unknown = parse_income_related(raw[roles["income_related"]])
+        if unknown.any():
+            examples = sorted(
+                {str(v) for v in raw.loc[unknown.to_numpy(), roles["income_related"]]}
+            )[:5]
+            message = (
+                f"{int(unknown.sum())} value(s) of {roles['income_related']!r} are not a yes/no"
+                f" flag ({examples}); income_related is NA there"
+            )
+            notes.append(message)
+            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)
+    else:
+        flags = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    return flags
+
+
+def _service_ids(
+    raw: pd.DataFrame, roles: dict[str, str], ledger: RowLedger, path: Path
+) -> pd.Series:
+    """The id of every row (the id column, else ``<file stem>-<row>``); later duplicates are
+    set aside."""
+    n = len(raw)
+    numbers = pd.Series(np.asarray(ledger.row_number(np.arange(n)), dtype="int64"))
+    auto = (f"{path.stem}-" + numbers.astype("str")).to_numpy(dtype=object)
+    if "service_id" in roles:
+        ids = raw[roles["service_id"]].astype("str").str.strip()
+        ids = np.where(ids.notna() & (ids != ""), ids.to_numpy(dtype=object), auto)
+    else:
+        ids = auto
+    ids = pd.Series(ids, dtype="object")
+    kept = ledger.kept
+    dup = np.zeros(n, dtype=bool)
+    dup[kept] = ids[kept].duplicated(keep="first").to_numpy()
+    if dup.any():
+        # row of the first occurrence of each duplicated id (among the kept rows)
+        firsts = ids[kept & ~dup]
+        first_row = pd.Series(numbers[kept & ~dup].to_numpy(), index=firsts.to_numpy())
+        reasons = np.full(n, None, dtype=object)
+        reasons[dup] = [
+            f"duplicate service_id {v!r} (first at row {first_row[v]})" for v in ids[dup]
+        ]
+        ledger.set_aside(dup, reasons, column=roles.get("service_id", SERVICE_ID))
+    return ids
 
 
 def _names(
