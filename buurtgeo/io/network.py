@@ -216,8 +216,57 @@ def _osm_way_reason(tags: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarr
 
 
 def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
+    raw, counts_a, refs_a, lon, lat = _scan_ways(path)
+    way_of_node = np.repeat(np.arange(len(raw)), counts_a)
+    valid = np.isfinite(lon) & np.isfinite(lat)
+
+    if box is not None and len(raw):
+        inside = valid & (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+        way_in = np.bincount(way_of_node, weights=inside, minlength=len(raw)) > 0
+        keep_node = way_in[way_of_node]
+        raw = raw[way_in]  # keeps the original positions as index → row numbers
+        refs_a, lon, lat, valid = (
+            refs_a[keep_node],
+            lon[keep_node],
+            lat[keep_node],
+            valid[keep_node],
+        )
+        way_of_node = np.searchsorted(np.flatnonzero(way_in), way_of_node[keep_node])
+        counts_a = counts_a[way_in]
+    else:
+        raw.index = pd.RangeIndex(len(raw))
+
+    ledger = _IndexedLedger(raw, source=path, first_row=1)
+    _set_aside_by_column(ledger, *_osm_way_reason(raw, mode))
+
+    # edges between consecutive way nodes of usable ways, both with a location
+    same_way = way_of_node[1:] == way_of_node[:-1]
+    usable_way = ledger.kept
+    pair = same_way & valid[1:] & valid[:-1] & usable_way[way_of_node[:-1]]
+    e_from = np.flatnonzero(pair)
+    e_to = e_from + 1
+    e_way = way_of_node[e_from]
+    no_edge = usable_way & (np.bincount(e_way, minlength=len(raw)) == 0)
+    ledger.set_aside(no_edge, "fewer than 2 consecutive nodes with a location in the file")
+    if len(e_from) == 0:
+        raise NetworkError(
+            f"no usable street segments for mode {mode!r}",
+            path=path,
+            found=f"{len(raw)} highway ways",
+        )
+    node_ids, node_of, x, y = _node_xy(refs_a, lon, lat, valid)
+    u, v = node_of[e_from], node_of[e_to]
+    length = np.hypot(x[u] - x[v], y[u] - y[v])
+    net = Network.from_edges(u, v, length, x, y, crs=working_crs(), mode=mode, node_id=node_ids)
+    sa_rows = e_way[net.set_aside["edge"].to_numpy()]
+    return _finish(net, ledger, sa_rows, e_way[net._edge_of_input], path)
+
+
+def _scan_ways(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over the file: the highway ways (``osm_id`` and the tags of
+    ``_OSM_TAGS``), their node counts, and each way node's id, longitude and latitude
+    (NaN where the file has no location)."""
     import osmium
-    from pyproj import Transformer
 
     way_ids: list[int] = []
     tag_rows: list[tuple[Any, ...]] = []
@@ -259,43 +308,16 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     refs_a = np.asarray(refs, dtype=np.int64)
     lon = np.asarray(lons, dtype=np.float64)
     lat = np.asarray(lats, dtype=np.float64)
-    way_of_node = np.repeat(np.arange(len(raw)), counts_a)
-    valid = np.isfinite(lon) & np.isfinite(lat)
+    return raw, counts_a, refs_a, lon, lat
 
-    if box is not None and len(raw):
-        inside = valid & (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
-        way_in = np.bincount(way_of_node, weights=inside, minlength=len(raw)) > 0
-        keep_node = way_in[way_of_node]
-        raw = raw[way_in]  # keeps the original positions as index → row numbers
-        refs_a, lon, lat, valid = (
-            refs_a[keep_node],
-            lon[keep_node],
-            lat[keep_node],
-            valid[keep_node],
-        )
-        way_of_node = np.searchsorted(np.flatnonzero(way_in), way_of_node[keep_node])
-        counts_a = counts_a[way_in]
-    else:
-        raw.index = pd.RangeIndex(len(raw))
 
-    ledger = _IndexedLedger(raw, source=path, first_row=1)
-    _set_aside_by_column(ledger, *_osm_way_reason(raw, mode))
+def _node_xy(
+    refs_a: np.ndarray, lon: np.ndarray, lat: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct node ids, each way node's position among them, and each node's x, y
+    in the working CRS (its first location in the file; 0, 0 for nodes without one)."""
+    from pyproj import Transformer
 
-    # edges between consecutive way nodes of usable ways, both with a location
-    same_way = way_of_node[1:] == way_of_node[:-1]
-    usable_way = ledger.kept
-    pair = same_way & valid[1:] & valid[:-1] & usable_way[way_of_node[:-1]]
-    e_from = np.flatnonzero(pair)
-    e_to = e_from + 1
-    e_way = way_of_node[e_from]
-    no_edge = usable_way & (np.bincount(e_way, minlength=len(raw)) == 0)
-    ledger.set_aside(no_edge, "fewer than 2 consecutive nodes with a location in the file")
-    if len(e_from) == 0:
-        raise NetworkError(
-            f"no usable street segments for mode {mode!r}",
-            path=path,
-            found=f"{len(raw)} highway ways",
-        )
     order = np.argsort(refs_a, kind="stable")  # np.unique, without its slow hash path
     new_id = np.ones(len(order), dtype=bool)
     new_id[1:] = refs_a[order][1:] != refs_a[order][:-1]
@@ -312,11 +334,7 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     x[has_loc], y[has_loc] = to_xy.transform(lon[first[has_loc]], lat[first[has_loc]])
     # only nodes that are edge ends need coordinates: give the rest a placeholder
     x[~has_loc], y[~has_loc] = 0.0, 0.0
-    u, v = node_of[e_from], node_of[e_to]
-    length = np.hypot(x[u] - x[v], y[u] - y[v])
-    net = Network.from_edges(u, v, length, x, y, crs=working_crs(), mode=mode, node_id=node_ids)
-    sa_rows = e_way[net.set_aside["edge"].to_numpy()]
-    return _finish(net, ledger, sa_rows, e_way[net._edge_of_input], path)
+    return node_ids, node_of, x, y
 
 
 def _finish(
