@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
     read_vector,
@@ -36,7 +37,7 @@ from buurtgeo.io._geo import (
 )
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io.sectors import normalize_sector_codes
-from buurtgeo.schema import AREA_ID, SECTOR_ID, require_metric_crs
+from buurtgeo.schema import AREA_ID, SECTOR_ID
 
 __all__ = ["read_areas", "AREA_ID_COLUMNS", "AREA_NAME_COLUMNS", "CHECK_KINDS"]
 
@@ -127,20 +128,20 @@ def _check_frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _validate(sectors: Any, min_share: float, tolerance: float) -> None:
-    problems = []
+    checks = Checks("read_areas")
     if not isinstance(sectors, gpd.GeoDataFrame):
-        problems.append(f"sectors must be a GeoDataFrame (got {type(sectors).__name__})")
-    elif sectors.index.name != SECTOR_ID:
-        problems.append(f"sectors must be indexed by {SECTOR_ID!r} (found {sectors.index.name!r})")
-    elif sectors.index.has_duplicates:
-        problems.append("sectors has duplicate sector ids")
+        checks.add(f"sectors must be a GeoDataFrame (got {type(sectors).__name__})")
+    else:
+        if sectors.index.name != SECTOR_ID:
+            checks.add(f"sectors must be indexed by {SECTOR_ID!r} (found {sectors.index.name!r})")
+        elif sectors.index.has_duplicates:
+            checks.add("sectors has duplicate sector ids")
+        checks.crs([sectors], ["sectors"])
     if not (isinstance(min_share, int | float) and 0 < min_share <= 1):
-        problems.append(f"min_share must be in (0, 1], got {min_share!r}")
+        checks.add(f"min_share must be in (0, 1], got {min_share!r}")
     if not (isinstance(tolerance, int | float) and 0 <= tolerance < 1):
-        problems.append(f"tolerance must be in [0, 1), got {tolerance!r}")
-    if problems:
-        raise InputError("read_areas: " + "; ".join(problems))
-    require_metric_crs(sectors, what=["sectors"])
+        checks.add(f"tolerance must be in [0, 1), got {tolerance!r}")
+    checks.raise_if_any()
 
 
 def read_areas(

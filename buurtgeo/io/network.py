@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, NetworkError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.network import Network
@@ -75,23 +76,21 @@ class _IndexedLedger(RowLedger):
 
 
 def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple[Path, Any]:
-    problems = []
+    checks = Checks("read_network")
     if mode not in MODES:
-        problems.append(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+        checks.add(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
     if (
         not isinstance(snap_tolerance_m, int | float)
         or isinstance(snap_tolerance_m, bool)
         or not np.isfinite(snap_tolerance_m)
         or snap_tolerance_m < 0
     ):
-        problems.append(
-            f"snap_tolerance_m must be a number >= 0 (metres), got {snap_tolerance_m!r}"
-        )
+        checks.add(f"snap_tolerance_m must be a number >= 0 (metres), got {snap_tolerance_m!r}")
     box = None
     if bbox is not None:
         if hasattr(bbox, "total_bounds") and hasattr(bbox, "crs"):
             if bbox.crs is None:
-                problems.append("bbox frame has no CRS")
+                checks.add("bbox frame has no CRS")
             else:
                 box = tuple(bbox.to_crs("EPSG:4326").total_bounds.tolist())
         else:
@@ -100,15 +99,14 @@ def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple
             except (TypeError, ValueError):
                 box = ()
             if len(box) != 4:
-                problems.append(
+                checks.add(
                     "bbox must be (west, south, east, north) in degrees or a GeoDataFrame,"
                     f" got {bbox!r}"
                 )
                 box = None
         if box is not None and not (box[0] < box[2] and box[1] < box[3]):
-            problems.append(f"bbox must have west < east and south < north, got {box}")
-    if problems:
-        raise InputError("; ".join(problems), path=path)
+            checks.add(f"bbox must have west < east and south < north, got {box}")
+    checks.raise_if_any(path=path)
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)

@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._tabular import to_number
@@ -66,13 +67,13 @@ def osm_tag_kinds(kinds: Iterable[str] | None = None) -> dict[tuple[str, str], l
 
 
 def _validate(path: Path, kinds: Iterable[str] | None) -> list[str] | None:
-    problems = []
+    checks = Checks("read_osm_services")
     if not path.exists():
-        problems.append("file not found")
+        checks.add("file not found")
     elif path.is_dir():
-        problems.append("this is a folder, not an OSM extract")
+        checks.add("this is a folder, not an OSM extract")
     elif not any(s.lower() in OSM_SUFFIXES for s in path.suffixes):
-        problems.append(f"expected an OpenStreetMap extract ({', '.join(OSM_SUFFIXES)})")
+        checks.add(f"expected an OpenStreetMap extract ({', '.join(OSM_SUFFIXES)})")
     chosen = None
     if kinds is not None:
         if isinstance(kinds, str):
@@ -81,16 +82,15 @@ def _validate(path: Path, kinds: Iterable[str] | None) -> list[str] | None:
         known = service_kinds()
         unknown = [k for k in chosen if k not in known]
         if unknown:
-            problems.append(f"unknown service kinds {unknown} (known: {', '.join(sorted(known))})")
+            checks.add(f"unknown service kinds {unknown} (known: {', '.join(sorted(known))})")
         untagged = [k for k in chosen if k in known and not known[k].osm_tags]
         if untagged:
             with_tags = sorted(k for k, v in known.items() if v.osm_tags)
-            problems.append(
+            checks.add(
                 f"service kinds {untagged} have no OpenStreetMap tags (kinds with tags:"
                 f" {', '.join(with_tags)}); register tags with buurtgeo.register_service_kind"
             )
-    if problems:
-        raise InputError("; ".join(problems), path=path)
+    checks.raise_if_any(path=path)
     return chosen
 
 

@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo._checks import Checks
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
 from buurtgeo.io import _geo
 from buurtgeo.io._ledger import RowLedger
@@ -803,48 +804,48 @@ def _validate(
     from pyproj import CRS
     from pyproj.exceptions import CRSError as ProjCRSError
 
-    problems: list[str] = []
+    checks = Checks("read_services")
     if kind is not None:
         if kind not in service_kinds():
-            problems.append(
+            checks.add(
                 f"kind={kind!r} is not a known service kind (known: {', '.join(sorted(service_kinds()))})"
             )
     if columns is not None:
         if not isinstance(columns, Mapping):
-            problems.append(
+            checks.add(
                 f"columns must be a dict {{canonical: source column}}, got {type(columns).__name__}"
             )
         else:
             unknown = [r for r in columns if r not in COLUMN_ROLES]
             if unknown:
-                problems.append(
+                checks.add(
                     f"columns= has unknown canonical names {unknown} (known: {', '.join(COLUMN_ROLES)})"
                 )
             if kind is not None and "service_kind" in columns:
-                problems.append(
+                checks.add(
                     "pass either kind= (one kind for the file) or columns={'service_kind': ...}"
                 )
             if "crs" in columns and crs is not None:
-                problems.append("pass the CRS either as crs= or as columns['crs'], not both")
+                checks.add("pass the CRS either as crs= or as columns['crs'], not both")
             if ("x" in columns) != ("y" in columns):
-                problems.append("columns= must name both 'x' and 'y'")
+                checks.add("columns= must name both 'x' and 'y'")
             if ("lat" in columns) != ("lon" in columns):
-                problems.append("columns= must name both 'lat' and 'lon'")
+                checks.add("columns= must name both 'lat' and 'lon'")
             crs = columns.get("crs", crs)
     if kind_map is not None:
         if not isinstance(kind_map, Mapping):
-            problems.append("kind_map must be a dict {source value: kind key or None}")
+            checks.add("kind_map must be a dict {source value: kind key or None}")
         else:
             bad = {k: v for k, v in kind_map.items() if v is not None and v not in service_kinds()}
             if bad:
-                problems.append(
+                checks.add(
                     f"kind_map maps to unknown kinds {bad} (known: {', '.join(sorted(service_kinds()))})"
                 )
     suffix = path.suffix.lower()
     if sheet is not None and suffix not in (*EXCEL_SUFFIXES, ".zip"):
-        problems.append(f"sheet= is only for Excel workbooks, not {suffix or 'this file'}")
+        checks.add(f"sheet= is only for Excel workbooks, not {suffix or 'this file'}")
     if layer is not None and suffix not in _VECTOR_SUFFIXES:
-        problems.append(
+        checks.add(
             f"layer= is only for vector files (GeoPackage, zip), not {suffix or 'this file'}"
         )
     parsed = None
@@ -852,9 +853,8 @@ def _validate(
         try:
             parsed = CRS.from_user_input(crs)
         except (ProjCRSError, TypeError, ValueError):
-            problems.append(f"crs={crs!r} is not a CRS pyproj knows (e.g. 'EPSG:31370')")
-    if problems:
-        raise InputError("; ".join(problems), path=path)
+            checks.add(f"crs={crs!r} is not a CRS pyproj knows (e.g. 'EPSG:31370')")
+    checks.raise_if_any(path=path)
     return parsed
 
 
