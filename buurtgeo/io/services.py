@@ -43,8 +43,8 @@ import shapely
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo._checks import Checks
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
-from buurtgeo.io import _geo
 from buurtgeo.io._ledger import RowLedger
+from buurtgeo.io._service_coords import Coords, guess_crs, locate, table_coords
 from buurtgeo.io._tabular import (
     EXCEL_SUFFIXES,
     ledger_for,
@@ -386,17 +386,6 @@ INCOME_RELATED_FALSE: frozenset[str] = frozenset(
     }
 )
 
-# Coordinate ranges of Belgium per CRS, the swapped lat/lon box and Belgium's lon/lat bounds
-# are shared with the vector loaders (one definition, in io._geo).
-_CRS_RANGES = _geo._CRS_RANGES
-_SWAPPED = _geo._SWAPPED_LONLAT  # latitude written as x, longitude as y
-BELGIUM_LONLAT_BOUNDS = _geo.BELGIUM_LONLAT_BOUNDS
-
-_POINT_TEXT = re.compile(
-    r"^\s*\(?\s*([+-]?\d+(?:\.\d+)?)\s*[,;\s]\s*([+-]?\d+(?:\.\d+)?)\s*\)?\s*$"
-)
-
-
 # --------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------
@@ -575,218 +564,6 @@ def parse_income_related(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 # --------------------------------------------------------------------------------------
-# Coordinates
-# --------------------------------------------------------------------------------------
-
-
-def _inside(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return (x >= box[0]) & (y >= box[1]) & (x <= box[2]) & (y <= box[3])
-
-
-def _guess_crs(x: np.ndarray, y: np.ndarray, path: Path) -> str:
-    """CRS of x/y from the Belgian coordinate ranges, by majority of the rows."""
-    finite = np.isfinite(x) & np.isfinite(y)
-    counts = {crs: int((_inside(x, y, box) & finite).sum()) for crs, box in _CRS_RANGES}
-    counts["EPSG:4326"] += int((_inside(x, y, _SWAPPED) & finite).sum())
-    best = max(counts, key=lambda c: counts[c])
-    if counts[best] == 0:
-        example = [float(x[finite][0]), float(y[finite][0])] if finite.any() else "no coordinates"
-        raise CRSError(
-            "the coordinates match none of the Belgian coordinate systems",
-            path=path,
-            expected="Lambert 72 (x 10-320 km, y 10-270 km), Lambert 2008 (x 480-840 km,"
-            " y 480-780 km) or lon/lat (2.5-6.5, 49.4-51.6)",
-            found=f"x, y = {example}",
-            hint="Pass crs=... if you know the CRS, or check_belgium=False outside Belgium",
-        )
-    return best
-
-
-def _point_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """'lat, lon' text → (lat, lon, bad) arrays."""
-    parts = values.astype("str").str.extract(_POINT_TEXT)
-    a = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
-    b = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
-    bad = values.notna().to_numpy() & ~(np.isfinite(a) & np.isfinite(b))
-    return a, b, bad
-
-
-def _shape_xy(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """GeoJSON or WKT text → a point inside each geometry (x, y, bad)."""
-    n = len(values)
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    bad = np.zeros(n, dtype=bool)
-    present = values.notna().to_numpy()
-    if not present.any():
-        return x, y, bad
-    text = values[present].astype("str").str.strip()
-    is_json = text.str.startswith("{").to_numpy(dtype=bool)
-    text = text.to_numpy(dtype=object)
-    geoms = np.empty(len(text), dtype=object)
-    if is_json.any():
-        geoms[is_json] = shapely.from_geojson(text[is_json], on_invalid="ignore")
-    if (~is_json).any():
-        geoms[~is_json] = shapely.from_wkt(text[~is_json], on_invalid="ignore")
-    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    pts = np.full(len(geoms), None, dtype=object)
-    pts[ok] = shapely.point_on_surface(geoms[ok])
-    px = np.full(len(geoms), np.nan)
-    py = np.full(len(geoms), np.nan)
-    px[ok] = shapely.get_x(pts[ok])
-    py[ok] = shapely.get_y(pts[ok])
-    x[present], y[present] = px, py
-    bad[present] = ~ok
-    return x, y, bad
-
-
-@dataclass
-class _Coords:
-    x: np.ndarray
-    y: np.ndarray
-    crs: Any  # pyproj CRS
-    column: str
-
-
-def _locate(
-    coords: _Coords, ledger, path: Path, *, check_belgium: bool, notes: list[str]
-) -> np.ndarray:
-    """Check coordinates, set bad rows aside, return Points in the working CRS (all rows)."""
-    from pyproj import CRS, Transformer
-
-    x, y = coords.x.astype(float).copy(), coords.y.astype(float).copy()
-    crs = CRS.from_user_input(coords.crs)
-    missing = ~(np.isfinite(x) & np.isfinite(y))
-    ledger.set_aside(missing & ledger.kept, "no coordinates", column=coords.column)
-    live = ledger.kept & ~missing
-    if crs.is_geographic and check_belgium:
-        swapped = live & _inside(x, y, _SWAPPED) & ~_inside(x, y, dict(_CRS_RANGES)["EPSG:4326"])
-        if swapped.any():
-            x[swapped], y[swapped] = y[swapped].copy(), x[swapped].copy()
-            first = int(ledger.row_number(int(np.flatnonzero(swapped)[0])))
-            message = (
-                f"{int(swapped.sum())} row(s) have latitude and longitude swapped"
-                f" (e.g. row {first}); swapped them back"
-            )
-            notes.append(message)
-            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)
-    if check_belgium and live.any():
-        to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        with np.errstate(invalid="ignore"):
-            lon, lat = to_lonlat.transform(x, y)
-        inside = np.isfinite(lon) & np.isfinite(lat) & _inside(lon, lat, BELGIUM_LONLAT_BOUNDS)
-        outside = live & ~inside
-        if outside.sum() == live.sum():  # not one location in Belgium: a wrong CRS or columns
-            first = int(np.flatnonzero(outside)[0])
-            raise CRSError(
-                f"none of the {int(live.sum())} locations is in Belgium in {crs.to_string()}",
-                path=path,
-                row=int(ledger.row_number(first)),
-                column=coords.column,
-                expected="coordinates inside Belgium (lon 2-7, lat 49-52)",
-                found=f"x, y = {x[first]!r}, {y[first]!r}",
-                hint="Check the CRS (crs=...) or the coordinate columns (columns=...);"
-                " use check_belgium=False for data outside Belgium",
-            )
-        reasons = np.full(len(x), None, dtype=object)
-        reasons[outside] = [  # only the (few) rows outside get a text
-            f"outside Belgium (lon {a:.4f}, lat {b:.4f})"
-            for a, b in zip(lon[outside], lat[outside], strict=True)
-        ]
-        ledger.set_aside(outside, reasons, column=coords.column)
-    target = working_crs()
-    if not crs.equals(target, ignore_axis_order=True):
-        to_target = Transformer.from_crs(crs, target, always_xy=True)
-        with np.errstate(invalid="ignore"):
-            x, y = to_target.transform(x, y)
-    bad = ledger.kept & ~(np.isfinite(x) & np.isfinite(y))
-    ledger.set_aside(
-        bad, f"coordinates cannot be transformed to {target.to_string()}", column=coords.column
-    )
-    return shapely.points(np.where(np.isfinite(x), x, 0.0), np.where(np.isfinite(y), y, 0.0))
-
-
-def _table_coords(
-    raw: pd.DataFrame,
-    roles: dict[str, str],
-    crs: Any,
-    layout: ServiceLayout,
-    ledger,
-    path: Path,
-    check_belgium: bool,
-) -> _Coords:
-    """Find the coordinates of a table: 'lat, lon' text, lat/lon, x/y or a shape column."""
-    n = len(raw)
-    found = [str(c) for c in raw.columns]
-    have = set(roles)
-    if "point" in have:
-        lat, lon, bad = _point_text(raw[roles["point"]])
-        coords = _Coords(lon, lat, "EPSG:4326", roles["point"])
-        fallback_bad = bad
-    elif {"lat", "lon"} <= have:
-        lat, bad_lat = to_number(raw[roles["lat"]], decimal=None)
-        lon, bad_lon = to_number(raw[roles["lon"]], decimal=None)
-        ledger.set_aside(bad_lat.to_numpy(), "latitude is not a number", column=roles["lat"])
-        ledger.set_aside(bad_lon.to_numpy(), "longitude is not a number", column=roles["lon"])
-        coords = _Coords(lon.to_numpy(), lat.to_numpy(), "EPSG:4326", roles["lat"])
-        fallback_bad = np.zeros(n, dtype=bool)
-    elif {"x", "y"} <= have:
-        xs, bad_x = to_number(raw[roles["x"]])
-        ys, bad_y = to_number(raw[roles["y"]])
-        ledger.set_aside(bad_x.to_numpy(), "x is not a number", column=roles["x"])
-        ledger.set_aside(bad_y.to_numpy(), "y is not a number", column=roles["y"])
-        x, y = xs.to_numpy(), ys.to_numpy()
-        if crs is None:
-            # the ranges decide (robust to a layout's claim); outside Belgium the layout's CRS
-            if not (np.isfinite(x) & np.isfinite(y)).any():
-                # nothing to recognise (no rows, or none with coordinates): every row is
-                # set aside as 'no coordinates'; the CRS does not matter
-                crs = layout.crs or working_crs()
-            else:
-                crs = _guess_crs(x, y, path) if check_belgium else layout.crs
-            if crs is None:
-                raise CRSError(
-                    "the CRS of the x/y columns is unknown",
-                    path=path,
-                    column=roles["x"],
-                    hint="Pass crs=... (e.g. 'EPSG:31370')",
-                )
-        coords = _Coords(x, y, crs, roles["x"])
-        fallback_bad = np.zeros(n, dtype=bool)
-    elif "shape" in have:
-        x, y, bad = _shape_xy(raw[roles["shape"]])
-        coords = _Coords(x, y, crs or "EPSG:4326", roles["shape"])
-        ledger.set_aside(bad, "geometry text is not valid GeoJSON or WKT", column=roles["shape"])
-        return coords
-    else:
-        partial = sorted(have & {"x", "y", "lat", "lon"})
-        raise MissingColumnError(
-            "coordinates",
-            path=path,
-            found_columns=found,
-            role="no coordinate columns found" + (f"; only {partial}" if partial else ""),
-            hint="Name them with columns={'lat': ..., 'lon': ...}, {'x': ..., 'y': ..., 'crs': ...}"
-            " or {'point': ...} for a 'lat, lon' text column",
-        )
-    # rows without primary coordinates fall back to a GeoJSON/WKT shape column
-    if "shape" in have:
-        empty = ~(np.isfinite(coords.x) & np.isfinite(coords.y))
-        if empty.any() and str(coords.crs) == "EPSG:4326":
-            sx, sy, _ = _shape_xy(raw[roles["shape"]])
-            coords.x = np.where(empty, sx, coords.x)
-            coords.y = np.where(empty, sy, coords.y)
-            fallback_bad = fallback_bad & ~(np.isfinite(sx) & np.isfinite(sy))
-    if "point" in have:
-        ledger.set_aside(
-            fallback_bad,
-            "Geo Point is not 'lat, lon' text",
-            column=roles["point"],
-        )
-    return coords
-
-
-# --------------------------------------------------------------------------------------
 # The loader
 # --------------------------------------------------------------------------------------
 
@@ -954,7 +731,7 @@ def read_services(
         ledger = ledger_for(raw, info)
         layout = _recognise([str(c) for c in raw.columns])
         roles = _resolve_columns([str(c) for c in raw.columns], layout, mapping, path)
-        coords = _table_coords(raw, roles, crs_arg, layout, ledger, path, check_belgium)
+        coords = table_coords(raw, roles, crs_arg, layout.crs, ledger, path, check_belgium)
     missing_keep = [c for c in keep_columns if c not in raw.columns]
     if missing_keep:
         raise MissingColumnError(
@@ -967,7 +744,7 @@ def read_services(
     capacity = _capacity(raw, roles, ledger, path, notes)
     flags = _income_related(raw, roles, path, notes)
     # coordinates (after the other checks so each row gets its first reason)
-    geoms = _locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
+    geoms = locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
     ids = _service_ids(raw, roles, ledger, path)
 
     kept = ledger.kept
@@ -1169,11 +946,11 @@ def _from_vector(path: Path, layer, mapping, crs_arg, check_belgium):
     if crs is None:
         if not check_belgium:
             raise CRSError("the file declares no CRS", path=path, hint="Pass crs=...")
-        crs = _guess_crs(x, y, path)
+        crs = guess_crs(x, y, path)
         warnings.warn(
             f"{path}: no CRS declared; the coordinates look like {crs}, assuming it",
             UserWarning,
             stacklevel=3,
         )
-    coords = _Coords(x, y, crs, "geometry")
+    coords = Coords(x, y, crs, "geometry")
     return raw, ledger, coords, roles, layout
