@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
-from buurtgeo.schema import AREA_ID, SECTOR_ID, register_label, require_metric_crs
+from buurtgeo.schema import AREA_ID, SECTOR_ID, register_label
 
 __all__ = [
     "propose_areas",
@@ -232,70 +233,91 @@ def _maxp_construction(
     return np.asarray(solutions[int(np.argmin(costs))][0], dtype=int)
 
 
-def _validate_propose(
+def _check_propose(
     sectors, population, target_column, target_size, n_areas, within, method, progress
-) -> None:
+) -> pd.Series:
+    """The check step of :func:`propose_areas`: every problem with its inputs, raised once.
+
+    Returns the ``target_column`` counts as numbers (on the population index).
+    """
     import geopandas as gpd
 
-    problems: list[str] = []
+    checks = Checks("propose_areas")
     if not isinstance(sectors, gpd.GeoDataFrame):
-        raise InputError("sectors must be a GeoDataFrame", found=type(sectors).__name__)
+        checks.add(f"sectors must be a GeoDataFrame, got {type(sectors).__name__}")
     if not isinstance(population, pd.DataFrame):
-        raise InputError("population must be a DataFrame", found=type(population).__name__)
+        checks.add(f"population must be a DataFrame, got {type(population).__name__}")
+    checks.raise_if_any()  # nothing below can be checked without the two tables
     if sectors.index.has_duplicates:
-        problems.append("sectors has duplicate sector ids")
+        checks.add("sectors has duplicate sector ids")
     if population.index.has_duplicates:
-        problems.append("population has duplicate sector ids")
+        checks.add("population has duplicate sector ids")
     if target_column not in population.columns:
-        problems.append(
+        checks.add(
             f"target_column {target_column!r} is not a population column"
             f" (found {[str(c) for c in population.columns]})"
         )
     if within is not None and within not in sectors.columns:
-        problems.append(
+        checks.add(
             f"within={within!r} is not a sectors column (found {[str(c) for c in sectors.columns]})"
         )
     elif within is not None and sectors[within].isna().any():
         bad = sectors.index[sectors[within].isna().to_numpy()][:5].tolist()
-        problems.append(f"sectors {bad} have no {within!r}")
+        checks.add(f"sectors {bad} have no {within!r}")
     if len(sectors) and not sectors.index.isin(population.index).any():
-        problems.append(
+        checks.add(
             "no sector id of sectors is in the population index"
             f" (e.g. {sectors.index[0]!r} vs {population.index[0] if len(population) else None!r});"
             " both must be indexed by sector_id"
         )
+    _check_sizes(checks, sectors, target_size, n_areas, within, method)
+    if progress is not None and not callable(progress):
+        checks.add("progress must be a callable progress(done, total, message) or None")
+    if sectors.geometry.isna().any() or sectors.geometry.is_empty.any():
+        bad = sectors.index[sectors.geometry.isna() | sectors.geometry.is_empty][:5].tolist()
+        checks.add(f"sectors {bad} have no geometry")
+    checks.crs([sectors], ["sectors"])
+    pop = None
+    if target_column in population.columns:
+        pop = pd.to_numeric(population[target_column], errors="coerce")
+        bad = pop.index[pop.isna() & population[target_column].notna()]
+        if len(bad) or (pop < 0).any():
+            first = bad[0] if len(bad) else pop.index[pop < 0][0]
+            checks.add(
+                f"population column {target_column!r}: counts must be numbers >= 0"
+                f" (found sector {first}: {population.loc[first, target_column]!r})"
+            )
+    checks.raise_if_any()
+    assert pop is not None
+    return pop
+
+
+def _check_sizes(checks: Checks, sectors, target_size, n_areas, within, method) -> None:
+    """``target_size`` or ``n_areas`` (one of them), and a method that can use it."""
     if (target_size is None) == (n_areas is None):
-        problems.append("give exactly one of target_size (children per area) or n_areas")
+        checks.add("give exactly one of target_size (children per area) or n_areas")
     if target_size is not None and not (
         isinstance(target_size, int | float) and np.isfinite(target_size) and target_size > 0
     ):
-        problems.append(f"target_size must be a number > 0, got {target_size!r}")
+        checks.add(f"target_size must be a number > 0, got {target_size!r}")
     if n_areas is not None:
         if not isinstance(n_areas, int | np.integer) or n_areas < 1:
-            problems.append(f"n_areas must be an integer >= 1, got {n_areas!r}")
+            checks.add(f"n_areas must be an integer >= 1, got {n_areas!r}")
         elif n_areas > len(sectors):
-            problems.append(f"n_areas={n_areas} is more than the {len(sectors)} sectors")
+            checks.add(f"n_areas={n_areas} is more than the {len(sectors)} sectors")
         elif within is not None and within in sectors.columns:
             groups = sectors[within].nunique(dropna=False)
             if n_areas < groups:
-                problems.append(
+                checks.add(
                     f"n_areas={n_areas} is fewer than the {groups} groups in {within!r};"
                     " areas never cross those borders"
                 )
     if method not in _METHODS:
-        problems.append(f"method must be one of {_METHODS}, got {method!r}")
+        checks.add(f"method must be one of {_METHODS}, got {method!r}")
     elif method == "maxp" and target_size is None:
-        problems.append("method='maxp' needs target_size")
+        checks.add("method='maxp' needs target_size")
     elif method in ("kmeans", "ward") and n_areas is None:
-        problems.append(f"method={method!r} needs n_areas")
-    if progress is not None and not callable(progress):
-        problems.append("progress must be a callable progress(done, total, message) or None")
-    if problems:
-        raise InputError("cannot propose areas: " + "; ".join(problems))
-    if sectors.geometry.isna().any() or sectors.geometry.is_empty.any():
-        bad = sectors.index[sectors.geometry.isna() | sectors.geometry.is_empty][:5].tolist()
-        raise InputError("some sectors have no geometry", column="geometry", found=bad)
-    require_metric_crs(sectors, what=["sectors"])
+        checks.add(f"method={method!r} needs n_areas")
 
 
 def propose_areas(
@@ -402,22 +424,13 @@ def propose_areas(
     import geopandas as gpd
     import shapely
 
-    _validate_propose(
+    pop = _check_propose(
         sectors, population, target_column, target_size, n_areas, within, method, progress
     )
     if method == "auto":
         method = "maxp" if target_size is not None else "ward"
 
     sectors = sectors.sort_index(kind="stable")
-    pop = pd.to_numeric(population[target_column], errors="coerce")
-    bad = pop.index[pop.isna() & population[target_column].notna()]
-    if len(bad) or (pop < 0).any():
-        first = bad[0] if len(bad) else pop.index[pop < 0][0]
-        raise InputError(
-            "population counts must be numbers >= 0",
-            column=target_column,
-            found=f"sector {first}: {population.loc[first, target_column]!r}",
-        )
     target = pop.reindex(sectors.index).fillna(0.0).to_numpy(dtype=float)
     missing = sectors.index.difference(pop.index)
     extra = pop.index.difference(sectors.index)
@@ -461,44 +474,24 @@ def propose_areas(
             seed=seed,
             max_iterations=max_iterations,
         )
-        n_lab = int(labels.max()) + 1
-        mean_x = np.bincount(labels, weights=xy[m, 0], minlength=n_lab) / np.bincount(
-            labels, minlength=n_lab
-        )
-        first_pos = np.array([np.flatnonzero(labels == lab)[0] for lab in range(n_lab)])
-        order = np.lexsort((first_pos, mean_x))
-        number = np.empty(n_lab, dtype=int)
-        number[order] = np.arange(1, n_lab + 1)
-        width = max(2, len(str(n_lab)))
         prefix = f"{group_names[g]}-" if within is not None else ""
-        ids = [f"{prefix}A{num:0{width}d}" for num in number]
+        number, ids, width = _number_areas(labels, xy[m, 0], prefix)
+        n_lab = len(number)
         sector_area[m] = np.asarray(ids, dtype=object)[labels]
-        for lab in range(n_lab):
-            pos = m[labels == lab]
-            best = pos[int(np.argmax(target[pos]))]
-            name = None
-            if names_nl is not None and pd.notna(names_nl.iloc[best]):
-                name = str(names_nl.iloc[best])
-            if name is None:
-                base = (
-                    str(muni_names.iloc[best])
-                    if muni_names is not None and pd.notna(muni_names.iloc[best])
-                    else group_names[g] or "Buurt"
-                )
-                name = f"{base} {number[lab]:0{width}d}"
-            rows.append(
-                {
-                    AREA_ID: ids[lab],
-                    "area_name": name,
-                    "municipality_nis": group_names[g] if within is not None else None,
-                    "municipality_name_nl": None
-                    if muni_names is None or pd.isna(muni_names.iloc[best])
-                    else str(muni_names.iloc[best]),
-                    "n_sectors": len(pos),
-                    target_column: float(target[pos].sum()),
-                    "geometry": shapely.union_all(geoms[pos]),
-                }
-            )
+        rows += _group_rows(
+            m,
+            labels,
+            number,
+            ids,
+            width,
+            group=group_names[g],
+            nis=group_names[g] if within is not None else None,
+            target=target,
+            target_column=target_column,
+            geoms=geoms,
+            names_nl=names_nl,
+            muni_names=muni_names,
+        )
         if progress is not None:
             progress(g + 1, n_groups, f"{group_names[g] or 'all'}: {n_lab} areas")
 
@@ -524,6 +517,74 @@ def propose_areas(
     out.attrs["method"] = method
     out.attrs["geometries_repaired"] = repaired
     return out
+
+
+def _number_areas(
+    labels: np.ndarray, x: np.ndarray, prefix: str
+) -> tuple[np.ndarray, list[str], int]:
+    """Number one group's areas west → east by the mean x of their sector centroids
+    (ties: the area of the earlier sector first).
+
+    Returns the number of each label, the ids ``'<prefix>A01'``… and the digits used.
+    """
+    n_lab = int(labels.max()) + 1
+    mean_x = np.bincount(labels, weights=x, minlength=n_lab) / np.bincount(labels, minlength=n_lab)
+    first_pos = np.array([np.flatnonzero(labels == lab)[0] for lab in range(n_lab)])
+    order = np.lexsort((first_pos, mean_x))
+    number = np.empty(n_lab, dtype=int)
+    number[order] = np.arange(1, n_lab + 1)
+    width = max(2, len(str(n_lab)))
+    ids = [f"{prefix}A{num:0{width}d}" for num in number]
+    return number, ids, width
+
+
+def _group_rows(
+    m: np.ndarray,
+    labels: np.ndarray,
+    number: np.ndarray,
+    ids: list[str],
+    width: int,
+    *,
+    group: str,
+    nis: str | None,
+    target: np.ndarray,
+    target_column: str,
+    geoms: np.ndarray,
+    names_nl: pd.Series | None,
+    muni_names: pd.Series | None,
+) -> list[dict[str, Any]]:
+    """One row per area of a group (sector positions ``m``): its name (the most populous
+    sector's, else ``'<municipality> <nn>'``), sectors, children and polygon."""
+    import shapely
+
+    rows = []
+    for lab in range(len(number)):
+        pos = m[labels == lab]
+        best = pos[int(np.argmax(target[pos]))]
+        name = None
+        if names_nl is not None and pd.notna(names_nl.iloc[best]):
+            name = str(names_nl.iloc[best])
+        if name is None:
+            base = (
+                str(muni_names.iloc[best])
+                if muni_names is not None and pd.notna(muni_names.iloc[best])
+                else group or "Buurt"
+            )
+            name = f"{base} {number[lab]:0{width}d}"
+        rows.append(
+            {
+                AREA_ID: ids[lab],
+                "area_name": name,
+                "municipality_nis": nis,
+                "municipality_name_nl": None
+                if muni_names is None or pd.isna(muni_names.iloc[best])
+                else str(muni_names.iloc[best]),
+                "n_sectors": len(pos),
+                target_column: float(target[pos].sum()),
+                "geometry": shapely.union_all(geoms[pos]),
+            }
+        )
+    return rows
 
 
 def municipality_areas(sectors: Any, *, by: str = "municipality_nis") -> Any:

@@ -15,6 +15,8 @@ import difflib
 from os import PathLike
 from typing import Any
 
+from buurtgeo._renamed import renamed_column_note
+
 __all__ = [
     "BuurtgeoError",
     "InputError",
@@ -22,6 +24,7 @@ __all__ = [
     "CRSError",
     "NetworkError",
     "ConfigError",
+    "DownloadError",
 ]
 
 
@@ -117,8 +120,6 @@ class MissingColumnError(InputError, KeyError):
     ) -> None:
         self.found_columns = list(found_columns or [])
         what = "required column is missing" + (f" ({role})" if role else "")
-        from buurtgeo.schema import renamed_column_note  # schema imports this module
-
         renamed = renamed_column_note(column)
         close = difflib.get_close_matches(column, [str(c) for c in self.found_columns], n=1)
         guess = f"{renamed}. " if renamed else f"Did you mean {close[0]!r}? " if close else ""
@@ -147,3 +148,7 @@ class NetworkError(BuurtgeoError, ValueError):
 
 class ConfigError(InputError):
     """A configuration file has unknown keys, wrong types or impossible values."""
+
+
+class DownloadError(BuurtgeoError, OSError):
+    """A download failed (HTTP error, network error, truncated or altered file)."""

@@ -29,19 +29,13 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
-from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo._checks import SHOW, Checks, shown
+from buurtgeo.errors import InputError
 
 __all__ = ["origins_from_sectors", "ORIGIN_METHODS"]
 
 #: Ways of placing a sector's population on points.
 ORIGIN_METHODS: tuple[str, ...] = ("point", "grid", "points")
-
-_SHOW = 5
-
-
-def _shown(values: Sequence[Any]) -> str:
-    head = ", ".join(repr(v) for v in list(values)[:_SHOW])
-    return head + (f" and {len(values) - _SHOW} more" if len(values) > _SHOW else "")
 
 
 def _sector_ids(sectors: Any) -> np.ndarray:
@@ -68,19 +62,6 @@ def _warn_zero(empty: list[Any], absent: list[Any]) -> None:
             UserWarning,
             stacklevel=3,
         )
-
-
-def _counts_table(
-    population: pd.DataFrame, problems: list[str], missing: list[tuple[str, pd.DataFrame]]
-) -> pd.DataFrame | None:
-    table = population
-    if schema.SECTOR_ID in table.columns:
-        table = table.set_index(schema.SECTOR_ID)
-    if table.index.has_duplicates:
-        dup = table.index[table.index.duplicated()].unique().tolist()
-        problems.append(f"population has duplicate sector ids: {_shown(dup)}")
-        return None
-    return table
 
 
 def origins_from_sectors(
@@ -139,132 +120,209 @@ def origins_from_sectors(
     --------
     >>> origins = bg.origins_from_sectors(sectors, pop, method="grid", spacing_m=100)  # doctest: +SKIP
     """
-    import geopandas as gpd
-    import shapely
+    ids, columns, values = _check(
+        sectors,
+        population,
+        method=method,
+        spacing_m=spacing_m,
+        columns=columns,
+        address_points=address_points,
+        address_weight=address_weight,
+    )
+    counts, info, zero_sectors = _sector_counts(values, ids, by_table=population is not None)
+    _warn_zero(*zero_sectors)
+    return _place(
+        sectors,
+        ids,
+        columns,
+        counts,
+        info,
+        method=method,
+        spacing_m=spacing_m,
+        address_points=address_points,
+        address_weight=address_weight,
+    )
 
-    problems: list[str] = []
-    missing: list[tuple[str, pd.DataFrame]] = []
+
+# -- the check step ---------------------------------------------------------------------
+def _check(
+    sectors: Any,
+    population: pd.DataFrame | None,
+    *,
+    method: str,
+    spacing_m: float,
+    columns: Sequence[str] | None,
+    address_points: Any,
+    address_weight: str | None,
+) -> tuple[np.ndarray, list[str], pd.DataFrame]:
+    """Every problem with the inputs of :func:`origins_from_sectors`, raised once.
+
+    Returns the sector ids, the count columns and their values per row of the counts
+    table (float64, NaN where empty, on the table's sector ids).
+    """
+    import geopandas as gpd
+
+    checks = Checks("origins_from_sectors")
     if method not in ORIGIN_METHODS:
-        problems.append(f"method must be one of {list(ORIGIN_METHODS)}, got {method!r}")
+        checks.add(f"method must be one of {list(ORIGIN_METHODS)}, got {method!r}")
     if (
         isinstance(spacing_m, bool)
         or not isinstance(spacing_m, int | float)
         or not (np.isfinite(spacing_m) and spacing_m > 0)
     ):
-        problems.append(f"spacing_m must be a number of metres > 0, got {spacing_m!r}")
+        checks.add(f"spacing_m must be a number of metres > 0, got {spacing_m!r}")
     if not isinstance(sectors, gpd.GeoDataFrame):
-        raise InputError("sectors must be a GeoDataFrame", found=type(sectors).__name__)
-    crs_error = None
-    try:
-        schema.require_metric_crs(sectors, what=["sectors"])
-    except CRSError as exc:
-        crs_error = exc
-        problems.append(str(exc))
+        checks.add(f"sectors must be a GeoDataFrame, got {type(sectors).__name__}")
+        checks.raise_if_any()  # nothing below can be checked without sector polygons
+    crs_ok = checks.crs([sectors], ["sectors"])
+    ids = _check_sectors(checks, sectors)
+    table, columns = _check_count_table(checks, sectors, population, columns)
+    if method == "points":
+        _check_addresses(checks, sectors, address_points, address_weight, crs_ok=crs_ok)
+    values = _check_counts(checks, table, columns) if table is not None and columns else None
+    checks.raise_if_any()
+    assert values is not None and columns is not None
+    return ids, columns, values
+
+
+def _check_sectors(checks: Checks, sectors: Any) -> np.ndarray:
+    """The sector ids; every sector needs a polygon and an id of its own."""
+    import shapely
+
     geoms = np.asarray(sectors.geometry.array)
     ids = _sector_ids(sectors)
     bad = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if bad.any():
-        problems.append(f"sectors {_shown(ids[bad].tolist())} have no geometry")
+        checks.add(f"sectors {shown(ids[bad].tolist())} have no geometry")
     types = np.asarray(shapely.get_type_id(geoms))
     not_poly = ~bad & ~np.isin(types, (3, 6))  # Polygon, MultiPolygon
     if not_poly.any():
-        problems.append(f"sectors {_shown(ids[not_poly].tolist())} are not polygons")
+        checks.add(f"sectors {shown(ids[not_poly].tolist())} are not polygons")
     if pd.Index(ids).has_duplicates:
-        problems.append(
-            f"duplicate sector ids: {_shown(pd.Index(ids)[pd.Index(ids).duplicated()].tolist())}"
+        checks.add(
+            f"duplicate sector ids: {shown(pd.Index(ids)[pd.Index(ids).duplicated()].tolist())}"
         )
+    return ids
 
-    table = sectors if population is None else None
+
+def _check_count_table(
+    checks: Checks, sectors: Any, population: pd.DataFrame | None, columns: Sequence[str] | None
+) -> tuple[pd.DataFrame | None, list[str] | None]:
+    """The table the counts are read from (None when they cannot be) and the count columns."""
+    table = sectors
     if population is not None:
         if not isinstance(population, pd.DataFrame):
-            problems.append(f"population must be a DataFrame, got {type(population).__name__}")
-        else:
-            table = _counts_table(population, problems, missing)
-    if table is not None:
-        if columns is None:
-            columns = [c for c in schema.POPULATION_COLUMNS if c in table.columns]
-            if not columns:
-                problems.append(
-                    f"no count columns found (looked for {list(schema.POPULATION_COLUMNS)}); "
-                    "name them with columns="
-                )
-        else:
-            columns = list(columns)
-            for c in columns:
-                if c not in table.columns:
-                    missing.append((c, table))
-                    problems.append(f"population has no column {c!r}")
-    if method == "points":
-        if not isinstance(address_points, gpd.GeoDataFrame):
-            problems.append("method='points' needs address_points, a GeoDataFrame of points")
-        else:
-            atype = np.asarray(shapely.get_type_id(np.asarray(address_points.geometry.array)))
-            if (atype != 0).any():
-                problems.append("address_points must all be points")
-            if crs_error is None:
-                try:
-                    schema.require_metric_crs(
-                        sectors, address_points, what=["sectors", "address_points"]
-                    )
-                except CRSError as exc:
-                    problems.append(str(exc))
-            if address_weight is not None and address_weight not in address_points.columns:
-                missing.append((address_weight, address_points))
-                problems.append(f"address_points has no column {address_weight!r}")
-    counts = None
-    info: dict[str, Any] = {}
-    if table is not None and columns and not any(m[1] is table for m in missing):
-        raw = table[list(columns)]
-        # nullable dtypes (Int64/Float64 with <NA>, as join_population returns for
-        # sectors without population) become float64 with NaN: pd.NA is never compared
-        values = raw.apply(pd.to_numeric, errors="coerce").astype(np.float64)
-        text = pd.DataFrame(
-            values.isna().to_numpy() & raw.notna().to_numpy(),
-            index=raw.index,
-            columns=raw.columns,
-        )
-        if text.to_numpy().any():
-            col = text.any().idxmax()
-            problems.append(
-                f"population column {col!r}: sectors {_shown(raw.index[text[col]].tolist())}"
-                " are not numbers"
+            checks.add(f"population must be a DataFrame, got {type(population).__name__}")
+            return None, None if columns is None else list(columns)
+        table = population
+        if schema.SECTOR_ID in table.columns:
+            table = table.set_index(schema.SECTOR_ID)
+        if table.index.has_duplicates:
+            dup = table.index[table.index.duplicated()].unique().tolist()
+            checks.add(f"population has duplicate sector ids: {shown(dup)}")
+            return None, None if columns is None else list(columns)
+    if columns is None:
+        columns = [c for c in schema.POPULATION_COLUMNS if c in table.columns]
+        if not columns:
+            checks.add(
+                f"no count columns found (looked for {list(schema.POPULATION_COLUMNS)}); "
+                "name them with columns="
             )
-        neg = (values < 0).to_numpy().any(axis=1) | np.isinf(values.to_numpy()).any(axis=1)
-        if neg.any():
-            problems.append(
-                f"negative or infinite counts for sectors {_shown(raw.index[neg].tolist())}"
-            )
-        if population is not None:
-            known = pd.Index(ids)
-            extra = ~raw.index.isin(known)
-            # plain values only in attrs (pandas compares attrs when combining frames)
-            info["population_without_sector"] = raw.index[extra].tolist()
-            info["population_without_sector_total"] = {
-                c: float(v) for c, v in values.loc[extra].sum().items()
-            }
-            info["sectors_without_population"] = int((~known.isin(raw.index)).sum())
-            absent = ~known.isin(raw.index)
-            values = values.reindex(known)
-        else:
-            absent = np.zeros(len(values), dtype=bool)
-        info["empty_counts"] = {c: int(n) for c, n in values.isna().sum().items() if n}
-        # sectors present in the table with an empty (NaN / <NA>) count: 0 people, reported
-        empty = values.isna().to_numpy().any(axis=1) & ~absent
-        info["sectors_with_empty_counts"] = values.index[empty].tolist()
-        zero_sectors = (values.index[empty].tolist(), values.index[absent].tolist())
-        counts = values.fillna(0.0).to_numpy(dtype=np.float64)
-    if crs_error is not None and problems == [str(crs_error)]:
-        raise crs_error
-    if problems:
-        if len(problems) == 1 and len(missing) == 1:
-            col, frame = missing[0]
-            raise MissingColumnError(col, found_columns=[str(c) for c in frame.columns])
-        raise InputError(
-            f"origins_from_sectors: {len(problems)} problem(s): " + "; ".join(problems)
-        )
-    assert counts is not None and columns is not None
-    _warn_zero(*zero_sectors)
+        return table, columns
+    columns = list(columns)
+    absent = [c for c in columns if c not in table.columns]
+    for c in absent:
+        checks.missing_column(c, "population", table.columns)
+    return (None if absent else table), columns
 
+
+def _check_addresses(
+    checks: Checks, sectors: Any, address_points: Any, address_weight: str | None, *, crs_ok: bool
+) -> None:
+    """``method='points'``: address points in the sectors' CRS, with their weight column."""
+    import geopandas as gpd
+    import shapely
+
+    if not isinstance(address_points, gpd.GeoDataFrame):
+        checks.add("method='points' needs address_points, a GeoDataFrame of points")
+        return
+    atype = np.asarray(shapely.get_type_id(np.asarray(address_points.geometry.array)))
+    if (atype != 0).any():
+        checks.add("address_points must all be points")
+    if crs_ok:  # a wrong sectors CRS is reported once
+        checks.crs([sectors, address_points], ["sectors", "address_points"])
+    if address_weight is not None and address_weight not in address_points.columns:
+        checks.missing_column(address_weight, "address_points", address_points.columns)
+
+
+def _check_counts(checks: Checks, table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The count columns as float64 (NaN where empty); text and negative counts are problems."""
+    raw = table[list(columns)]
+    # nullable dtypes (Int64/Float64 with <NA>, as join_population returns for
+    # sectors without population) become float64 with NaN: pd.NA is never compared
+    values = raw.apply(pd.to_numeric, errors="coerce").astype(np.float64)
+    text = pd.DataFrame(
+        values.isna().to_numpy() & raw.notna().to_numpy(),
+        index=raw.index,
+        columns=raw.columns,
+    )
+    if text.to_numpy().any():
+        col = text.any().idxmax()
+        checks.add(
+            f"population column {col!r}: sectors {shown(raw.index[text[col]].tolist())}"
+            " are not numbers"
+        )
+    neg = (values < 0).to_numpy().any(axis=1) | np.isinf(values.to_numpy()).any(axis=1)
+    if neg.any():
+        checks.add(f"negative or infinite counts for sectors {shown(raw.index[neg].tolist())}")
+    return values
+
+
+# -- the compute step -------------------------------------------------------------------
+def _sector_counts(
+    values: pd.DataFrame, ids: np.ndarray, *, by_table: bool
+) -> tuple[np.ndarray, dict[str, Any], tuple[list[Any], list[Any]]]:
+    """Counts per sector (in sector order, unknown = 0), the accounting for ``attrs``
+    and the sectors whose counts were empty or absent (for the warning)."""
+    info: dict[str, Any] = {}
+    if by_table:
+        known = pd.Index(ids)
+        extra = ~values.index.isin(known)
+        # plain values only in attrs (pandas compares attrs when combining frames)
+        info["population_without_sector"] = values.index[extra].tolist()
+        info["population_without_sector_total"] = {
+            c: float(v) for c, v in values.loc[extra].sum().items()
+        }
+        info["sectors_without_population"] = int((~known.isin(values.index)).sum())
+        absent = ~known.isin(values.index)
+        values = values.reindex(known)
+    else:
+        absent = np.zeros(len(values), dtype=bool)
+    info["empty_counts"] = {c: int(n) for c, n in values.isna().sum().items() if n}
+    # sectors present in the table with an empty (NaN / <NA>) count: 0 people, reported
+    empty = values.isna().to_numpy().any(axis=1) & ~absent
+    info["sectors_with_empty_counts"] = values.index[empty].tolist()
+    zero_sectors = (values.index[empty].tolist(), values.index[absent].tolist())
+    return values.fillna(0.0).to_numpy(dtype=np.float64), info, zero_sectors
+
+
+def _place(
+    sectors: Any,
+    ids: np.ndarray,
+    columns: list[str],
+    counts: np.ndarray,
+    info: dict[str, Any],
+    *,
+    method: str,
+    spacing_m: float,
+    address_points: Any,
+    address_weight: str | None,
+) -> Any:
+    """The origins: each sector's counts spread over its points (see the module docstring)."""
+    import geopandas as gpd
+    import shapely
+
+    geoms = np.asarray(sectors.geometry.array)
     n = len(geoms)
     if method == "point":
         owner = np.arange(n)
@@ -362,10 +420,10 @@ def _addresses(
         if bad.any():
             raise InputError(
                 f"address_points column {weight_column!r}: rows "
-                f"{_shown(address_points.index[bad].tolist())} are not weights >= 0",
+                f"{shown(address_points.index[bad].tolist())} are not weights >= 0",
                 column=weight_column,
                 expected="a number >= 0",
-                found=address_points[weight_column][bad].head(_SHOW).tolist(),
+                found=address_points[weight_column][bad].head(SHOW).tolist(),
             )
         weight = w[pt_idx]
     # sector order, then address order

@@ -786,9 +786,29 @@ def _network_osm(rng: np.random.Generator, boundary: Polygon) -> bytes:
     inside = shapely.contains_xy(area, gx, gy)
     node_id = np.zeros(gx.shape, dtype=np.int64)
     node_id[inside] = np.arange(1, int(inside.sum()) + 1)
-    n_rows, n_cols = gx.shape
     centre_row = int(np.argmin(np.abs(ys - (_CENTRE[1] + 0.0))))
     centre_col = int(np.argmin(np.abs(xs - _CENTRE[0])))
+    ways = _street_ways(rng, node_id, centre_row, centre_col)
+
+    # motorway across the south: its own nodes, no junction with the street grid
+    motorway_y = _CENTRE[1] - 1_950.0
+    mx = np.arange(minx, maxx + 250.0, 250.0)
+    my = motorway_y + 60.0 * np.sin((mx - minx) / 1500.0)
+    first_free = int(node_id.max()) + 1
+    motorway_ids = list(range(first_free, first_free + len(mx)))
+
+    lon, lat = to_wgs84.transform(gx[inside], gy[inside])
+    mlon, mlat = to_wgs84.transform(mx, my)
+    ways.append((motorway_ids, {"highway": "motorway", "ref": "E34", "oneway": "yes"}))
+    return _osm_xml(node_id[inside], lon, lat, motorway_ids, mlon, mlat, ways)
+
+
+def _street_ways(
+    rng: np.random.Generator, node_id: np.ndarray, centre_row: int, centre_col: int
+) -> list[tuple[list[int], dict[str, str]]]:
+    """The streets of the grid of node ids (0 = outside): one way per unbroken run along
+    each row and column, with its tags (see :func:`_network_osm`)."""
+    n_rows, n_cols = node_id.shape
 
     def row_tag(j: int) -> str:
         if j == centre_row:
@@ -855,15 +875,19 @@ def _network_osm(rng: np.random.Generator, boundary: Polygon) -> bytes:
     ):
         w[1].update(extra)
 
-    # motorway across the south: its own nodes, no junction with the street grid
-    motorway_y = _CENTRE[1] - 1_950.0
-    mx = np.arange(minx, maxx + 250.0, 250.0)
-    my = motorway_y + 60.0 * np.sin((mx - minx) / 1500.0)
-    first_free = int(node_id.max()) + 1
-    motorway_ids = list(range(first_free, first_free + len(mx)))
+    return ways
 
-    lon, lat = to_wgs84.transform(gx[inside], gy[inside])
-    mlon, mlat = to_wgs84.transform(mx, my)
+
+def _osm_xml(
+    node_ids: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    motorway_ids: list[int],
+    mlon: np.ndarray,
+    mlat: np.ndarray,
+    ways: list[tuple[list[int], dict[str, str]]],
+) -> bytes:
+    """The nodes (grid, then motorway) and ways as OpenStreetMap XML."""
     lines = [
         "<?xml version='1.0' encoding='UTF-8'?>",
         '<osm version="0.6" generator="buurtgeo.sample (fictional)">',
@@ -874,11 +898,10 @@ def _network_osm(rng: np.random.Generator, boundary: Polygon) -> bytes:
         f'  <bounds minlat="{all_lat.min():.7f}" minlon="{all_lon.min():.7f}" '
         f'maxlat="{all_lat.max():.7f}" maxlon="{all_lon.max():.7f}"/>'
     )
-    for nid, a, b in zip(node_id[inside], lat, lon, strict=True):
+    for nid, a, b in zip(node_ids, lat, lon, strict=True):
         lines.append(f'  <node id="{nid}" version="1" lat="{a:.7f}" lon="{b:.7f}"/>')
     for nid, a, b in zip(motorway_ids, mlat, mlon, strict=True):
         lines.append(f'  <node id="{nid}" version="1" lat="{a:.7f}" lon="{b:.7f}"/>')
-    ways.append((motorway_ids, {"highway": "motorway", "ref": "E34", "oneway": "yes"}))
     for way_number, (refs, tags) in enumerate(ways, start=1):
         lines.append(f'  <way id="{way_number}" version="1">')
         lines.extend(f'    <nd ref="{r}"/>' for r in refs)

@@ -166,3 +166,12 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     assert default_cache_dir() == tmp_path / "c"
     monkeypatch.delenv("BUURTGEO_CACHE_DIR")
     assert default_cache_dir().parts[-2:] == (".cache", "buurtgeo")
+
+
+def test_download_error_is_a_public_buurtgeo_error():
+    """DownloadError lives with the other errors and is exported as bg.DownloadError."""
+    from buurtgeo import errors
+
+    assert bg.DownloadError is DownloadError is errors.DownloadError
+    assert "DownloadError" in bg.__all__
+    assert issubclass(DownloadError, bg.BuurtgeoError) and issubclass(DownloadError, OSError)

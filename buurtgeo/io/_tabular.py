@@ -224,6 +224,31 @@ def _infer_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInfo]:
+    text, encoding = _decode_text(path)
+    delimiter = detect_delimiter(text[:_SAMPLE_CHARS])
+    records, numbers = _records(path, text, delimiter)
+    header = _header(path, records, numbers, delimiter)
+    width = len(header)
+    body = records[1:]
+    body_numbers = numbers[1:]
+    clean = _body(path, body, body_numbers, width, delimiter, text.endswith(("\n", "\r")))
+    frame = _to_frame(header, clean, columns_as_str)
+    first = body_numbers[0] if body_numbers else 2
+    contiguous = body_numbers == list(range(first, first + len(body_numbers)))
+    info = TableInfo(
+        path=str(path),
+        format="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        rows=len(frame),
+        first_row=first,
+        row_numbers=None if contiguous else tuple(body_numbers),
+    )
+    return frame, info
+
+
+def _decode_text(path: Path) -> tuple[str, str]:
+    """The text of a CSV/TXT file and its encoding; empty and binary files are refused."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError("the file is empty", path=path, expected="a header line and records")
@@ -240,7 +265,11 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
             expected="a CSV/TXT file",
             hint="A workbook renamed to .csv? Give it its real extension (.xlsx)",
         )
-    delimiter = detect_delimiter(text[:_SAMPLE_CHARS])
+    return text, encoding
+
+
+def _records(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The non-blank records of the text, with their spreadsheet row numbers."""
 
     def parse(strict: bool) -> list[tuple[int, list[str]]]:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
@@ -273,6 +302,12 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
         numbers.append(record_no)
     if not records:
         raise InputError("the file is empty", path=path, expected="a header line and records")
+    return records, numbers
+
+
+def _header(path: Path, records: list[list[str]], numbers: list[int], delimiter: str) -> list[str]:
+    """The column names of the first record (a trailing delimiter dropped); a first record
+    of values is refused."""
     header_fields = records[0]
     while len(header_fields) > 1 and not header_fields[-1].strip():
         # a trailing delimiter after the last column name
@@ -289,11 +324,20 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
             found=delimiter.join(header_fields)[:80],
             hint="Add a header line naming the columns",
         )
-    width = len(header)
-    body = records[1:]
-    body_numbers = numbers[1:]
+    return header
+
+
+def _body(
+    path: Path,
+    body: list[list[str]],
+    body_numbers: list[int],
+    width: int,
+    delimiter: str,
+    ends_with_newline: bool,
+) -> list[list[str]]:
+    """The records as rows of ``width`` fields; a cut-off last line or a line of another
+    width is refused with its row number."""
     clean: list[list[str]] = []
-    ends_with_newline = text.endswith(("\n", "\r"))
     for k, (fields, row_no) in enumerate(zip(body, body_numbers, strict=True)):
         if len(fields) > width and not any(f.strip() for f in fields[width:]):
             fields = fields[:width]  # trailing empty fields (a delimiter at line end)
@@ -318,19 +362,7 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
             found=f"{len(fields)} fields: {delimiter.join(fields)[:60]}",
             hint="Check quoting: a value containing the delimiter must be in double quotes",
         )
-    frame = _to_frame(header, clean, columns_as_str)
-    first = body_numbers[0] if body_numbers else 2
-    contiguous = body_numbers == list(range(first, first + len(body_numbers)))
-    info = TableInfo(
-        path=str(path),
-        format="csv",
-        encoding=encoding,
-        delimiter=delimiter,
-        rows=len(frame),
-        first_row=first,
-        row_numbers=None if contiguous else tuple(body_numbers),
-    )
-    return frame, info
+    return clean
 
 
 def _excel_engine(suffix: str) -> str:

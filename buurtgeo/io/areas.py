@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
     read_vector,
@@ -36,7 +37,7 @@ from buurtgeo.io._geo import (
 )
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io.sectors import normalize_sector_codes
-from buurtgeo.schema import AREA_ID, SECTOR_ID, require_metric_crs
+from buurtgeo.schema import AREA_ID, SECTOR_ID
 
 __all__ = ["read_areas", "AREA_ID_COLUMNS", "AREA_NAME_COLUMNS", "CHECK_KINDS"]
 
@@ -127,20 +128,20 @@ def _check_frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _validate(sectors: Any, min_share: float, tolerance: float) -> None:
-    problems = []
+    checks = Checks("read_areas")
     if not isinstance(sectors, gpd.GeoDataFrame):
-        problems.append(f"sectors must be a GeoDataFrame (got {type(sectors).__name__})")
-    elif sectors.index.name != SECTOR_ID:
-        problems.append(f"sectors must be indexed by {SECTOR_ID!r} (found {sectors.index.name!r})")
-    elif sectors.index.has_duplicates:
-        problems.append("sectors has duplicate sector ids")
+        checks.add(f"sectors must be a GeoDataFrame (got {type(sectors).__name__})")
+    else:
+        if sectors.index.name != SECTOR_ID:
+            checks.add(f"sectors must be indexed by {SECTOR_ID!r} (found {sectors.index.name!r})")
+        elif sectors.index.has_duplicates:
+            checks.add("sectors has duplicate sector ids")
+        checks.crs([sectors], ["sectors"])
     if not (isinstance(min_share, int | float) and 0 < min_share <= 1):
-        problems.append(f"min_share must be in (0, 1], got {min_share!r}")
+        checks.add(f"min_share must be in (0, 1], got {min_share!r}")
     if not (isinstance(tolerance, int | float) and 0 <= tolerance < 1):
-        problems.append(f"tolerance must be in [0, 1), got {tolerance!r}")
-    if problems:
-        raise InputError("read_areas: " + "; ".join(problems))
-    require_metric_crs(sectors, what=["sectors"])
+        checks.add(f"tolerance must be in [0, 1), got {tolerance!r}")
+    checks.raise_if_any()
 
 
 def read_areas(
@@ -286,67 +287,15 @@ def _from_polygons(
     min_share: float,
     tolerance: float,
 ) -> gpd.GeoDataFrame:
-    columns = [str(c) for c in raw.columns if c != raw.geometry.name]
-    id_col = _pick(columns, id_column, AREA_ID_COLUMNS, "area id", source)
-    if id_col is None:
-        raise _no_id_column(source, columns)
-    name_col = _pick(columns, name_column, AREA_NAME_COLUMNS, "area name", source)
-    ledger = RowLedger(raw, source=source, first_row=1)
-    ids = _ids(raw[id_col])
-    ledger.set_aside(ids.isna().to_numpy(), "area id is missing", column=id_col)
-    gdf = to_working_crs(raw, source=source)
-    if not gdf.crs.equals(sectors.crs):
-        gdf = gdf.to_crs(sectors.crs)
-    gdf = repair_geometries(gdf.loc[ledger.kept], ledger)
-    polygonal = pd.Series(gdf.geom_type.isin(["Polygon", "MultiPolygon"]), index=gdf.index)
-    ledger.set_aside(
-        ~polygonal,
-        ("not a polygon: " + gdf.geom_type.astype("str")).reindex(raw.index).to_numpy(),
-        column="geometry",
-    )
+    ledger, ids, id_col, name_col, gdf = _area_rows(raw, source, sectors, id_column, name_column)
     set_aside_duplicates(ids, ledger, column=id_col, what="area id")
 
     kept = np.flatnonzero(ledger.kept)
     area_geoms = np.asarray(gdf.geometry.reindex(raw.index[kept]).array, dtype=object)
     sec_geoms = np.asarray(sectors.geometry.array, dtype=object)
     sec_area = shapely.area(sec_geoms)
-    # every (sector, area) pair that intersects, with the intersection's area (m²)
-    tree = shapely.STRtree(area_geoms)
-    # pairs whose interiors meet: a sector inside an area (the usual case: no
-    # intersection to compute) or overlapping it partly (intersection computed);
-    # pairs that only touch along a boundary are skipped
-    s_in, a_in = tree.query(sec_geoms, predicate="covered_by")
-    s_big, a_big = tree.query(sec_geoms, predicate="covers")  # a small area inside a sector
-    s_part, a_part = tree.query(sec_geoms, predicate="overlaps")
-    s_idx = np.concatenate([s_in, s_big, s_part])
-    a_idx = np.concatenate([a_in, a_big, a_part])
-    inter = np.concatenate(
-        [
-            sec_area[s_in],
-            shapely.area(area_geoms[a_big]),
-            shapely.area(shapely.intersection(sec_geoms[s_part], area_geoms[a_part])),
-        ]
-    )
-    unique = ~pd.DataFrame({"s": s_idx, "a": a_idx}).duplicated().to_numpy()  # equal shapes
-    s_idx, a_idx, inter = s_idx[unique], a_idx[unique], inter[unique]
-    pairs = pd.DataFrame({"s": s_idx, "a": a_idx, "m2": inter})
-    pairs = pairs[pairs["m2"] > 0]
-
-    # areas mostly outside the sectors: outside the study area
-    inside = np.bincount(pairs["a"], weights=pairs["m2"], minlength=len(kept))
-    own = shapely.area(area_geoms)
-    inside_share = np.divide(inside, own, out=np.zeros_like(own), where=own > 0)
-    outside = inside_share < min_share
-    reasons = np.full(ledger.rows_in, None, dtype=object)
-    reasons[kept[outside]] = [
-        f"outside the sectors ({100 * s:.0f} % of the area lies in them; min_share {min_share:g})"
-        for s in inside_share[outside]
-    ]
-    mask = np.zeros(ledger.rows_in, dtype=bool)
-    mask[kept[outside]] = True
-    ledger.set_aside(mask, reasons, column="geometry")
-    live = ~outside
-    pairs = pairs[live[pairs["a"].to_numpy()]]
+    pairs = _intersections(sec_geoms, area_geoms, sec_area)
+    live, pairs = _set_aside_outside(pairs, area_geoms, kept, ledger, min_share)
 
     # sector → area with the largest overlap
     pairs = pairs.sort_values(["s", "m2", "a"], ascending=[True, False, True], kind="stable")
@@ -416,6 +365,90 @@ def _from_polygons(
     return _finish(
         out, sectors, sector_area, _check_frame(rows), "polygons", gdf.attrs.get("repaired")
     )
+
+
+def _area_rows(
+    raw: gpd.GeoDataFrame,
+    source: str,
+    sectors: gpd.GeoDataFrame,
+    id_column: str | None,
+    name_column: str | None,
+) -> tuple[RowLedger, pd.Series, str, str | None, gpd.GeoDataFrame]:
+    """The area polygons in the sectors' CRS, repaired; rows without an id or a polygon
+    set aside. Returns the ledger, the ids, the id and name columns and the polygons."""
+    columns = [str(c) for c in raw.columns if c != raw.geometry.name]
+    id_col = _pick(columns, id_column, AREA_ID_COLUMNS, "area id", source)
+    if id_col is None:
+        raise _no_id_column(source, columns)
+    name_col = _pick(columns, name_column, AREA_NAME_COLUMNS, "area name", source)
+    ledger = RowLedger(raw, source=source, first_row=1)
+    ids = _ids(raw[id_col])
+    ledger.set_aside(ids.isna().to_numpy(), "area id is missing", column=id_col)
+    gdf = to_working_crs(raw, source=source)
+    if not gdf.crs.equals(sectors.crs):
+        gdf = gdf.to_crs(sectors.crs)
+    gdf = repair_geometries(gdf.loc[ledger.kept], ledger)
+    polygonal = pd.Series(gdf.geom_type.isin(["Polygon", "MultiPolygon"]), index=gdf.index)
+    ledger.set_aside(
+        ~polygonal,
+        ("not a polygon: " + gdf.geom_type.astype("str")).reindex(raw.index).to_numpy(),
+        column="geometry",
+    )
+    return ledger, ids, id_col, name_col, gdf
+
+
+def _intersections(
+    sec_geoms: np.ndarray, area_geoms: np.ndarray, sec_area: np.ndarray
+) -> pd.DataFrame:
+    """Every (sector, area) pair that intersects, with the intersection's area (m²):
+    columns ``s`` and ``a`` (positions) and ``m2`` (> 0)."""
+    tree = shapely.STRtree(area_geoms)
+    # pairs whose interiors meet: a sector inside an area (the usual case: no
+    # intersection to compute) or overlapping it partly (intersection computed);
+    # pairs that only touch along a boundary are skipped
+    s_in, a_in = tree.query(sec_geoms, predicate="covered_by")
+    s_big, a_big = tree.query(sec_geoms, predicate="covers")  # a small area inside a sector
+    s_part, a_part = tree.query(sec_geoms, predicate="overlaps")
+    s_idx = np.concatenate([s_in, s_big, s_part])
+    a_idx = np.concatenate([a_in, a_big, a_part])
+    inter = np.concatenate(
+        [
+            sec_area[s_in],
+            shapely.area(area_geoms[a_big]),
+            shapely.area(shapely.intersection(sec_geoms[s_part], area_geoms[a_part])),
+        ]
+    )
+    unique = ~pd.DataFrame({"s": s_idx, "a": a_idx}).duplicated().to_numpy()  # equal shapes
+    s_idx, a_idx, inter = s_idx[unique], a_idx[unique], inter[unique]
+    pairs = pd.DataFrame({"s": s_idx, "a": a_idx, "m2": inter})
+    pairs = pairs[pairs["m2"] > 0]
+    return pairs
+
+
+def _set_aside_outside(
+    pairs: pd.DataFrame,
+    area_geoms: np.ndarray,
+    kept: np.ndarray,
+    ledger: RowLedger,
+    min_share: float,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Set aside the areas mostly outside the sectors (outside the study area).
+
+    Returns which kept areas stay (by position) and the pairs of those areas."""
+    inside = np.bincount(pairs["a"], weights=pairs["m2"], minlength=len(kept))
+    own = shapely.area(area_geoms)
+    inside_share = np.divide(inside, own, out=np.zeros_like(own), where=own > 0)
+    outside = inside_share < min_share
+    reasons = np.full(ledger.rows_in, None, dtype=object)
+    reasons[kept[outside]] = [
+        f"outside the sectors ({100 * s:.0f} % of the area lies in them; min_share {min_share:g})"
+        for s in inside_share[outside]
+    ]
+    mask = np.zeros(ledger.rows_in, dtype=bool)
+    mask[kept[outside]] = True
+    ledger.set_aside(mask, reasons, column="geometry")
+    live = ~outside
+    return live, pairs[live[pairs["a"].to_numpy()]]
 
 
 def _overlaps(geoms: np.ndarray, ids: np.ndarray) -> list[tuple]:

@@ -33,7 +33,8 @@ from types import MappingProxyType
 from typing import Any
 
 from buurtgeo._atomic import replacing, write_text
-from buurtgeo.errors import BuurtgeoError, InputError
+from buurtgeo._checks import Checks
+from buurtgeo.errors import DownloadError, InputError
 
 __all__ = [
     "Source",
@@ -46,10 +47,6 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 16
-
-
-class DownloadError(BuurtgeoError, OSError):
-    """A download failed (HTTP error, network error, truncated or altered file)."""
 
 
 @dataclass(frozen=True)
@@ -336,13 +333,12 @@ def download(
     readers never see a half-written file.
     """
     source = _source_for(name_or_url)
-    problems = []
+    checks = Checks("download")
     if not isinstance(timeout, int | float) or timeout <= 0:
-        problems.append(f"timeout must be a positive number of seconds, got {timeout!r}")
+        checks.add(f"timeout must be a positive number of seconds, got {timeout!r}")
     if not isinstance(max_bytes, int) or max_bytes <= 0:
-        problems.append(f"max_bytes must be a positive integer, got {max_bytes!r}")
-    if problems:
-        raise InputError("; ".join(problems))
+        checks.add(f"max_bytes must be a positive integer, got {max_bytes!r}")
+    checks.raise_if_any()
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     if not force:
         hit = cached(source, cache_dir=folder)
@@ -352,79 +348,8 @@ def download(
     target = folder / source.filename
     hint = f"The file was listed on {source.page}" if source.page else None
 
-    request = urllib.request.Request(source.url, headers={"User-Agent": "buurtgeo"})
     with replacing(target) as tmp:
-        digest = hashlib.sha256()
-        size = 0
-        expected_size: int | None = None
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                expected = response.headers.get("Content-Length")
-                expected_size = int(expected) if expected and expected.isdigit() else None
-                if expected_size is not None and expected_size > max_bytes:
-                    raise DownloadError(
-                        "the file is larger than max_bytes",
-                        path=source.url,
-                        expected=f"at most {max_bytes} bytes",
-                        found=f"{expected_size} bytes",
-                    )
-                headers = {
-                    "etag": response.headers.get("ETag"),
-                    "last_modified": response.headers.get("Last-Modified"),
-                }
-                with open(tmp, "wb") as out:
-                    while True:
-                        block = response.read(_CHUNK)
-                        if not block:
-                            break
-                        size += len(block)
-                        if size > max_bytes:
-                            raise DownloadError(
-                                "the file is larger than max_bytes",
-                                path=source.url,
-                                expected=f"at most {max_bytes} bytes",
-                            )
-                        digest.update(block)
-                        out.write(block)
-        except urllib.error.HTTPError as exc:
-            raise DownloadError(
-                f"the server answered HTTP {exc.code} ({exc.reason})",
-                path=source.url,
-                hint=hint,
-            ) from None
-        except http.client.IncompleteRead:
-            raise DownloadError(
-                "the download stopped before the end (truncated)",
-                path=source.url,
-                expected=f"{expected_size} bytes" if expected_size is not None else None,
-                found=f"{size} bytes",
-                hint="Try again with force=True (buurtgeo download --force)",
-            ) from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise DownloadError(
-                f"cannot reach the server ({reason})",
-                path=source.url,
-                hint="Check the network connection" + (f". {hint}" if hint else ""),
-            ) from None
-        if expected_size is not None and size != expected_size:
-            raise DownloadError(
-                "the download stopped before the end (truncated)",
-                path=source.url,
-                expected=f"{expected_size} bytes",
-                found=f"{size} bytes",
-                hint="Try again with force=True (buurtgeo download --force)",
-            )
-        sha = digest.hexdigest()
-        if source.sha256 and sha != source.sha256:
-            raise DownloadError(
-                "the file differs from the registered one (SHA-256 mismatch)",
-                path=source.url,
-                expected=source.sha256,
-                found=sha,
-                hint="The publisher may have replaced the file; check "
-                + (source.page or source.url),
-            )
+        size, sha, headers = _fetch(source, tmp, timeout=timeout, max_bytes=max_bytes, hint=hint)
     record: dict[str, Any] = {
         "name": source.name,
         "url": source.url,
@@ -436,6 +361,87 @@ def download(
         record["page"] = source.page
     write_text(_record_path(target), json.dumps(record, indent=2, sort_keys=True) + "\n")
     return target
+
+
+def _fetch(
+    source: Source, tmp: Path, *, timeout: float, max_bytes: int, hint: str | None
+) -> tuple[int, str, dict[str, str | None]]:
+    """Stream ``source`` into ``tmp``, checking its size and SHA-256 on the way.
+
+    Returns the size in bytes, the SHA-256 and the server's ``etag``/``last_modified``.
+    """
+    request = urllib.request.Request(source.url, headers={"User-Agent": "buurtgeo"})
+    digest = hashlib.sha256()
+    size = 0
+    expected_size: int | None = None
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            expected = response.headers.get("Content-Length")
+            expected_size = int(expected) if expected and expected.isdigit() else None
+            if expected_size is not None and expected_size > max_bytes:
+                raise DownloadError(
+                    "the file is larger than max_bytes",
+                    path=source.url,
+                    expected=f"at most {max_bytes} bytes",
+                    found=f"{expected_size} bytes",
+                )
+            headers = {
+                "etag": response.headers.get("ETag"),
+                "last_modified": response.headers.get("Last-Modified"),
+            }
+            with open(tmp, "wb") as out:
+                while True:
+                    block = response.read(_CHUNK)
+                    if not block:
+                        break
+                    size += len(block)
+                    if size > max_bytes:
+                        raise DownloadError(
+                            "the file is larger than max_bytes",
+                            path=source.url,
+                            expected=f"at most {max_bytes} bytes",
+                        )
+                    digest.update(block)
+                    out.write(block)
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(
+            f"the server answered HTTP {exc.code} ({exc.reason})",
+            path=source.url,
+            hint=hint,
+        ) from None
+    except http.client.IncompleteRead:
+        raise DownloadError(
+            "the download stopped before the end (truncated)",
+            path=source.url,
+            expected=f"{expected_size} bytes" if expected_size is not None else None,
+            found=f"{size} bytes",
+            hint="Try again with force=True (buurtgeo download --force)",
+        ) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(
+            f"cannot reach the server ({reason})",
+            path=source.url,
+            hint="Check the network connection" + (f". {hint}" if hint else ""),
+        ) from None
+    if expected_size is not None and size != expected_size:
+        raise DownloadError(
+            "the download stopped before the end (truncated)",
+            path=source.url,
+            expected=f"{expected_size} bytes",
+            found=f"{size} bytes",
+            hint="Try again with force=True (buurtgeo download --force)",
+        )
+    sha = digest.hexdigest()
+    if source.sha256 and sha != source.sha256:
+        raise DownloadError(
+            "the file differs from the registered one (SHA-256 mismatch)",
+            path=source.url,
+            expected=source.sha256,
+            found=sha,
+            hint="The publisher may have replaced the file; check " + (source.page or source.url),
+        )
+    return size, sha, headers
 
 
 def describe_sources() -> list[dict[str, Any]]:

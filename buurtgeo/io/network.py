@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, NetworkError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.network import Network
@@ -75,23 +76,21 @@ class _IndexedLedger(RowLedger):
 
 
 def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple[Path, Any]:
-    problems = []
+    checks = Checks("read_network")
     if mode not in MODES:
-        problems.append(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+        checks.add(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
     if (
         not isinstance(snap_tolerance_m, int | float)
         or isinstance(snap_tolerance_m, bool)
         or not np.isfinite(snap_tolerance_m)
         or snap_tolerance_m < 0
     ):
-        problems.append(
-            f"snap_tolerance_m must be a number >= 0 (metres), got {snap_tolerance_m!r}"
-        )
+        checks.add(f"snap_tolerance_m must be a number >= 0 (metres), got {snap_tolerance_m!r}")
     box = None
     if bbox is not None:
         if hasattr(bbox, "total_bounds") and hasattr(bbox, "crs"):
             if bbox.crs is None:
-                problems.append("bbox frame has no CRS")
+                checks.add("bbox frame has no CRS")
             else:
                 box = tuple(bbox.to_crs("EPSG:4326").total_bounds.tolist())
         else:
@@ -100,15 +99,14 @@ def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple
             except (TypeError, ValueError):
                 box = ()
             if len(box) != 4:
-                problems.append(
+                checks.add(
                     "bbox must be (west, south, east, north) in degrees or a GeoDataFrame,"
                     f" got {bbox!r}"
                 )
                 box = None
         if box is not None and not (box[0] < box[2] and box[1] < box[3]):
-            problems.append(f"bbox must have west < east and south < north, got {box}")
-    if problems:
-        raise InputError("; ".join(problems), path=path)
+            checks.add(f"bbox must have west < east and south < north, got {box}")
+    checks.raise_if_any(path=path)
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)
@@ -216,8 +214,57 @@ def _osm_way_reason(tags: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarr
 
 
 def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
+    raw, counts_a, refs_a, lon, lat = _scan_ways(path)
+    way_of_node = np.repeat(np.arange(len(raw)), counts_a)
+    valid = np.isfinite(lon) & np.isfinite(lat)
+
+    if box is not None and len(raw):
+        inside = valid & (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+        way_in = np.bincount(way_of_node, weights=inside, minlength=len(raw)) > 0
+        keep_node = way_in[way_of_node]
+        raw = raw[way_in]  # keeps the original positions as index → row numbers
+        refs_a, lon, lat, valid = (
+            refs_a[keep_node],
+            lon[keep_node],
+            lat[keep_node],
+            valid[keep_node],
+        )
+        way_of_node = np.searchsorted(np.flatnonzero(way_in), way_of_node[keep_node])
+        counts_a = counts_a[way_in]
+    else:
+        raw.index = pd.RangeIndex(len(raw))
+
+    ledger = _IndexedLedger(raw, source=path, first_row=1)
+    _set_aside_by_column(ledger, *_osm_way_reason(raw, mode))
+
+    # edges between consecutive way nodes of usable ways, both with a location
+    same_way = way_of_node[1:] == way_of_node[:-1]
+    usable_way = ledger.kept
+    pair = same_way & valid[1:] & valid[:-1] & usable_way[way_of_node[:-1]]
+    e_from = np.flatnonzero(pair)
+    e_to = e_from + 1
+    e_way = way_of_node[e_from]
+    no_edge = usable_way & (np.bincount(e_way, minlength=len(raw)) == 0)
+    ledger.set_aside(no_edge, "fewer than 2 consecutive nodes with a location in the file")
+    if len(e_from) == 0:
+        raise NetworkError(
+            f"no usable street segments for mode {mode!r}",
+            path=path,
+            found=f"{len(raw)} highway ways",
+        )
+    node_ids, node_of, x, y = _node_xy(refs_a, lon, lat, valid)
+    u, v = node_of[e_from], node_of[e_to]
+    length = np.hypot(x[u] - x[v], y[u] - y[v])
+    net = Network.from_edges(u, v, length, x, y, crs=working_crs(), mode=mode, node_id=node_ids)
+    sa_rows = e_way[net.set_aside["edge"].to_numpy()]
+    return _finish(net, ledger, sa_rows, e_way[net._edge_of_input], path)
+
+
+def _scan_ways(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over the file: the highway ways (``osm_id`` and the tags of
+    ``_OSM_TAGS``), their node counts, and each way node's id, longitude and latitude
+    (NaN where the file has no location)."""
     import osmium
-    from pyproj import Transformer
 
     way_ids: list[int] = []
     tag_rows: list[tuple[Any, ...]] = []
@@ -259,43 +306,16 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     refs_a = np.asarray(refs, dtype=np.int64)
     lon = np.asarray(lons, dtype=np.float64)
     lat = np.asarray(lats, dtype=np.float64)
-    way_of_node = np.repeat(np.arange(len(raw)), counts_a)
-    valid = np.isfinite(lon) & np.isfinite(lat)
+    return raw, counts_a, refs_a, lon, lat
 
-    if box is not None and len(raw):
-        inside = valid & (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
-        way_in = np.bincount(way_of_node, weights=inside, minlength=len(raw)) > 0
-        keep_node = way_in[way_of_node]
-        raw = raw[way_in]  # keeps the original positions as index → row numbers
-        refs_a, lon, lat, valid = (
-            refs_a[keep_node],
-            lon[keep_node],
-            lat[keep_node],
-            valid[keep_node],
-        )
-        way_of_node = np.searchsorted(np.flatnonzero(way_in), way_of_node[keep_node])
-        counts_a = counts_a[way_in]
-    else:
-        raw.index = pd.RangeIndex(len(raw))
 
-    ledger = _IndexedLedger(raw, source=path, first_row=1)
-    _set_aside_by_column(ledger, *_osm_way_reason(raw, mode))
+def _node_xy(
+    refs_a: np.ndarray, lon: np.ndarray, lat: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct node ids, each way node's position among them, and each node's x, y
+    in the working CRS (its first location in the file; 0, 0 for nodes without one)."""
+    from pyproj import Transformer
 
-    # edges between consecutive way nodes of usable ways, both with a location
-    same_way = way_of_node[1:] == way_of_node[:-1]
-    usable_way = ledger.kept
-    pair = same_way & valid[1:] & valid[:-1] & usable_way[way_of_node[:-1]]
-    e_from = np.flatnonzero(pair)
-    e_to = e_from + 1
-    e_way = way_of_node[e_from]
-    no_edge = usable_way & (np.bincount(e_way, minlength=len(raw)) == 0)
-    ledger.set_aside(no_edge, "fewer than 2 consecutive nodes with a location in the file")
-    if len(e_from) == 0:
-        raise NetworkError(
-            f"no usable street segments for mode {mode!r}",
-            path=path,
-            found=f"{len(raw)} highway ways",
-        )
     order = np.argsort(refs_a, kind="stable")  # np.unique, without its slow hash path
     new_id = np.ones(len(order), dtype=bool)
     new_id[1:] = refs_a[order][1:] != refs_a[order][:-1]
@@ -312,11 +332,7 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     x[has_loc], y[has_loc] = to_xy.transform(lon[first[has_loc]], lat[first[has_loc]])
     # only nodes that are edge ends need coordinates: give the rest a placeholder
     x[~has_loc], y[~has_loc] = 0.0, 0.0
-    u, v = node_of[e_from], node_of[e_to]
-    length = np.hypot(x[u] - x[v], y[u] - y[v])
-    net = Network.from_edges(u, v, length, x, y, crs=working_crs(), mode=mode, node_id=node_ids)
-    sa_rows = e_way[net.set_aside["edge"].to_numpy()]
-    return _finish(net, ledger, sa_rows, e_way[net._edge_of_input], path)
+    return node_ids, node_of, x, y
 
 
 def _finish(

@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._tabular import to_number
@@ -66,13 +67,13 @@ def osm_tag_kinds(kinds: Iterable[str] | None = None) -> dict[tuple[str, str], l
 
 
 def _validate(path: Path, kinds: Iterable[str] | None) -> list[str] | None:
-    problems = []
+    checks = Checks("read_osm_services")
     if not path.exists():
-        problems.append("file not found")
+        checks.add("file not found")
     elif path.is_dir():
-        problems.append("this is a folder, not an OSM extract")
+        checks.add("this is a folder, not an OSM extract")
     elif not any(s.lower() in OSM_SUFFIXES for s in path.suffixes):
-        problems.append(f"expected an OpenStreetMap extract ({', '.join(OSM_SUFFIXES)})")
+        checks.add(f"expected an OpenStreetMap extract ({', '.join(OSM_SUFFIXES)})")
     chosen = None
     if kinds is not None:
         if isinstance(kinds, str):
@@ -81,16 +82,15 @@ def _validate(path: Path, kinds: Iterable[str] | None) -> list[str] | None:
         known = service_kinds()
         unknown = [k for k in chosen if k not in known]
         if unknown:
-            problems.append(f"unknown service kinds {unknown} (known: {', '.join(sorted(known))})")
+            checks.add(f"unknown service kinds {unknown} (known: {', '.join(sorted(known))})")
         untagged = [k for k in chosen if k in known and not known[k].osm_tags]
         if untagged:
             with_tags = sorted(k for k, v in known.items() if v.osm_tags)
-            problems.append(
+            checks.add(
                 f"service kinds {untagged} have no OpenStreetMap tags (kinds with tags:"
                 f" {', '.join(with_tags)}); register tags with buurtgeo.register_service_kind"
             )
-    if problems:
-        raise InputError("; ".join(problems), path=path)
+    checks.raise_if_any(path=path)
     return chosen
 
 
@@ -166,6 +166,61 @@ def _scan(path: Path, tag_kinds: dict[tuple[str, str], list[str]]):
     return objects, areas
 
 
+def _object_rows(objects: list[dict], columns: list[str]) -> pd.DataFrame:
+    """One row per (matched object, kind); ``service_id`` gets ``'-<kind>'`` when an
+    object matches several kinds."""
+    rows = []
+    for record in objects:
+        several = len(record["kinds"]) > 1
+        for kind in record["kinds"]:
+            base = f"osm-{record['osm_type']}-{record['osm_id']}"
+            rows.append(
+                {**record, "service_kind": kind, SERVICE_ID: f"{base}-{kind}" if several else base}
+            )
+    return pd.DataFrame(
+        rows, columns=[*columns, "lon", "lat", "line", "closed", "relation_type", "partial"]
+    )
+
+
+def _locations(
+    raw: pd.DataFrame, areas: dict[tuple[str, int], str], ledger: RowLedger
+) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude per row (vectorised over the few matched objects): a point
+    inside the area, the middle of the line or the node; rows without one are set aside."""
+    lon = raw["lon"].to_numpy(dtype=float, copy=True)
+    lat = raw["lat"].to_numpy(dtype=float, copy=True)
+    keys = list(zip(raw["osm_type"], raw["osm_id"], strict=True))
+    area_wkb = np.array([areas.get(k) for k in keys], dtype=object)
+    has_area = pd.notna(area_wkb)
+    if has_area.any():
+        inner = shapely.point_on_surface(shapely.from_wkb(area_wkb[has_area].tolist()))
+        lon[has_area] = shapely.get_x(inner)
+        lat[has_area] = shapely.get_y(inner)
+    line_wkb = raw["line"].to_numpy(dtype=object)
+    use_line = ~has_area & pd.notna(line_wkb)
+    if use_line.any():
+        lines = shapely.from_wkb(line_wkb[use_line].tolist())
+        mid = shapely.line_interpolate_point(lines, 0.5, normalized=True)
+        lon[use_line] = shapely.get_x(mid)
+        lat[use_line] = shapely.get_y(mid)
+    is_relation = (raw["osm_type"] == "relation").to_numpy()
+    not_mp = is_relation & ~raw["relation_type"].isin(["multipolygon", "boundary"]).to_numpy()
+    ledger.set_aside(
+        not_mp & ~has_area,
+        np.array(
+            [f"relation of type {t!r} is not an area" for t in raw["relation_type"]], dtype=object
+        ),
+        column="type",
+    )
+    ledger.set_aside(
+        is_relation & ~has_area, "multipolygon could not be assembled", column="geometry"
+    )
+    ledger.set_aside(
+        ~(np.isfinite(lon) & np.isfinite(lat)), "no usable location", column="geometry"
+    )
+    return lon, lat
+
+
 def read_osm_services(
     path: str | PathLike[str],
     *,
@@ -222,53 +277,11 @@ def read_osm_services(
             stacklevel=2,
         )
 
-    rows = []
-    for record in objects:
-        several = len(record["kinds"]) > 1
-        for kind in record["kinds"]:
-            base = f"osm-{record['osm_type']}-{record['osm_id']}"
-            rows.append(
-                {**record, "service_kind": kind, SERVICE_ID: f"{base}-{kind}" if several else base}
-            )
     columns = [SERVICE_ID, "osm_type", "osm_id", "service_kind", "name", "capacity", "tags"]
-    raw = pd.DataFrame(
-        rows, columns=[*columns, "lon", "lat", "line", "closed", "relation_type", "partial"]
-    )
+    raw = _object_rows(objects, columns)
     ledger = RowLedger(raw[columns], source=path, first_row=1)
     n = len(raw)
-
-    # --- location per row (vectorised over the few matched objects)
-    lon = raw["lon"].to_numpy(dtype=float, copy=True)
-    lat = raw["lat"].to_numpy(dtype=float, copy=True)
-    keys = list(zip(raw["osm_type"], raw["osm_id"], strict=True))
-    area_wkb = np.array([areas.get(k) for k in keys], dtype=object)
-    has_area = pd.notna(area_wkb)
-    if has_area.any():
-        inner = shapely.point_on_surface(shapely.from_wkb(area_wkb[has_area].tolist()))
-        lon[has_area] = shapely.get_x(inner)
-        lat[has_area] = shapely.get_y(inner)
-    line_wkb = raw["line"].to_numpy(dtype=object)
-    use_line = ~has_area & pd.notna(line_wkb)
-    if use_line.any():
-        lines = shapely.from_wkb(line_wkb[use_line].tolist())
-        mid = shapely.line_interpolate_point(lines, 0.5, normalized=True)
-        lon[use_line] = shapely.get_x(mid)
-        lat[use_line] = shapely.get_y(mid)
-    is_relation = (raw["osm_type"] == "relation").to_numpy()
-    not_mp = is_relation & ~raw["relation_type"].isin(["multipolygon", "boundary"]).to_numpy()
-    ledger.set_aside(
-        not_mp & ~has_area,
-        np.array(
-            [f"relation of type {t!r} is not an area" for t in raw["relation_type"]], dtype=object
-        ),
-        column="type",
-    )
-    ledger.set_aside(
-        is_relation & ~has_area, "multipolygon could not be assembled", column="geometry"
-    )
-    ledger.set_aside(
-        ~(np.isfinite(lon) & np.isfinite(lat)), "no usable location", column="geometry"
-    )
+    lon, lat = _locations(raw, areas, ledger)
 
     # --- capacity tag
     capacity, not_number = to_number(

@@ -40,6 +40,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
     VECTOR_SUFFIXES,
@@ -569,14 +570,13 @@ def read_age_bands(
         No sector-code column, no recognisable layout, or inconsistent share arguments.
     """
     path_text = str(path)
-    problems = []
+    checks = Checks("read_age_bands")
     if (share_column is None) != (total_column is None):
-        problems.append("share_column and total_column go together")
+        checks.add("share_column and total_column go together")
     lo_s, hi_s = share_ages
     if not (0 <= lo_s <= hi_s):
-        problems.append(f"share_ages must be (low, high) with 0 <= low <= high, got {share_ages}")
-    if problems:
-        raise InputError("; ".join(problems))
+        checks.add(f"share_ages must be (low, high) with 0 <= low <= high, got {share_ages}")
+    checks.raise_if_any()
     raw, ledger = _read_any(path, sheet)
     names = [str(c) for c in raw.columns]
     roles = _roles(names, columns, path_text, (SECTOR_ID, "age", "population"))
@@ -712,22 +712,21 @@ def join_population(
         When an input is not indexed by ``sector_id`` or has duplicate ids, or
         ``population`` has no ``population`` column.
     """
-    problems = []
+    checks = Checks("join_population")
     for name, table in (("sectors", sectors), ("population", population), ("age_bands", age_bands)):
         if table is None:
             continue
         if not isinstance(table, pd.DataFrame):
-            problems.append(f"{name} must be a (Geo)DataFrame, got {type(table).__name__}")
+            checks.add(f"{name} must be a (Geo)DataFrame, got {type(table).__name__}")
             continue
         if table.index.name != SECTOR_ID:
-            problems.append(f"{name} must be indexed by {SECTOR_ID!r} (found {table.index.name!r})")
+            checks.add(f"{name} must be indexed by {SECTOR_ID!r} (found {table.index.name!r})")
         if table.index.has_duplicates:
             dup = table.index[table.index.duplicated()].unique()[:5].tolist()
-            problems.append(f"{name} has duplicate sector ids, e.g. {dup}")
+            checks.add(f"{name} has duplicate sector ids, e.g. {dup}")
     if isinstance(population, pd.DataFrame) and "population" not in population.columns:
-        problems.append(f"population has no 'population' column (found {list(population.columns)})")
-    if problems:
-        raise InputError("cannot join population to sectors: " + "; ".join(problems))
+        checks.add(f"population has no 'population' column (found {list(population.columns)})")
+    checks.raise_if_any()
 
     pop_cols = ["population"] + [b for b in AGE_BANDS if b in population.columns]
     pop = population[pop_cols]

@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
     LabelLedger,
@@ -197,19 +198,14 @@ def check_column_overrides(
         The mapping (empty when ``overrides`` is None).
     """
     overrides = dict(overrides or {})
-    problems = []
+    checks = Checks("columns=")
     unknown = [k for k in overrides if k not in known]
     if unknown:
-        problems.append(f"unknown name(s) {unknown} (known: {list(known)})")
+        checks.add(f"columns= has unknown name(s) {unknown} (known: {list(known)})")
     missing = [v for v in overrides.values() if v not in columns]
     if missing:
-        problems.append(f"column(s) {missing} not in the file")
-    if problems:
-        raise InputError(
-            "columns= is not valid: " + "; ".join(problems),
-            path=path,
-            hint=f"Columns found: {columns}",
-        )
+        checks.add(f"columns= names column(s) {missing} not in the file")
+    checks.raise_if_any(path=path, hint=f"Columns found: {columns}")
     return overrides
 
 

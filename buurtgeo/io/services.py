@@ -41,8 +41,10 @@ import pandas as pd
 import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo._checks import Checks
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
-from buurtgeo.io import _geo
+from buurtgeo.io._ledger import RowLedger
+from buurtgeo.io._service_coords import Coords, guess_crs, locate, table_coords
 from buurtgeo.io._tabular import (
     EXCEL_SUFFIXES,
     ledger_for,
@@ -384,17 +386,6 @@ INCOME_RELATED_FALSE: frozenset[str] = frozenset(
     }
 )
 
-# Coordinate ranges of Belgium per CRS, the swapped lat/lon box and Belgium's lon/lat bounds
-# are shared with the vector loaders (one definition, in io._geo).
-_CRS_RANGES = _geo._CRS_RANGES
-_SWAPPED = _geo._SWAPPED_LONLAT  # latitude written as x, longitude as y
-BELGIUM_LONLAT_BOUNDS = _geo.BELGIUM_LONLAT_BOUNDS
-
-_POINT_TEXT = re.compile(
-    r"^\s*\(?\s*([+-]?\d+(?:\.\d+)?)\s*[,;\s]\s*([+-]?\d+(?:\.\d+)?)\s*\)?\s*$"
-)
-
-
 # --------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------
@@ -573,218 +564,6 @@ def parse_income_related(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 # --------------------------------------------------------------------------------------
-# Coordinates
-# --------------------------------------------------------------------------------------
-
-
-def _inside(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return (x >= box[0]) & (y >= box[1]) & (x <= box[2]) & (y <= box[3])
-
-
-def _guess_crs(x: np.ndarray, y: np.ndarray, path: Path) -> str:
-    """CRS of x/y from the Belgian coordinate ranges, by majority of the rows."""
-    finite = np.isfinite(x) & np.isfinite(y)
-    counts = {crs: int((_inside(x, y, box) & finite).sum()) for crs, box in _CRS_RANGES}
-    counts["EPSG:4326"] += int((_inside(x, y, _SWAPPED) & finite).sum())
-    best = max(counts, key=lambda c: counts[c])
-    if counts[best] == 0:
-        example = [float(x[finite][0]), float(y[finite][0])] if finite.any() else "no coordinates"
-        raise CRSError(
-            "the coordinates match none of the Belgian coordinate systems",
-            path=path,
-            expected="Lambert 72 (x 10-320 km, y 10-270 km), Lambert 2008 (x 480-840 km,"
-            " y 480-780 km) or lon/lat (2.5-6.5, 49.4-51.6)",
-            found=f"x, y = {example}",
-            hint="Pass crs=... if you know the CRS, or check_belgium=False outside Belgium",
-        )
-    return best
-
-
-def _point_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """'lat, lon' text → (lat, lon, bad) arrays."""
-    parts = values.astype("str").str.extract(_POINT_TEXT)
-    a = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
-    b = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
-    bad = values.notna().to_numpy() & ~(np.isfinite(a) & np.isfinite(b))
-    return a, b, bad
-
-
-def _shape_xy(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """GeoJSON or WKT text → a point inside each geometry (x, y, bad)."""
-    n = len(values)
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    bad = np.zeros(n, dtype=bool)
-    present = values.notna().to_numpy()
-    if not present.any():
-        return x, y, bad
-    text = values[present].astype("str").str.strip()
-    is_json = text.str.startswith("{").to_numpy(dtype=bool)
-    text = text.to_numpy(dtype=object)
-    geoms = np.empty(len(text), dtype=object)
-    if is_json.any():
-        geoms[is_json] = shapely.from_geojson(text[is_json], on_invalid="ignore")
-    if (~is_json).any():
-        geoms[~is_json] = shapely.from_wkt(text[~is_json], on_invalid="ignore")
-    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    pts = np.full(len(geoms), None, dtype=object)
-    pts[ok] = shapely.point_on_surface(geoms[ok])
-    px = np.full(len(geoms), np.nan)
-    py = np.full(len(geoms), np.nan)
-    px[ok] = shapely.get_x(pts[ok])
-    py[ok] = shapely.get_y(pts[ok])
-    x[present], y[present] = px, py
-    bad[present] = ~ok
-    return x, y, bad
-
-
-@dataclass
-class _Coords:
-    x: np.ndarray
-    y: np.ndarray
-    crs: Any  # pyproj CRS
-    column: str
-
-
-def _locate(
-    coords: _Coords, ledger, path: Path, *, check_belgium: bool, notes: list[str]
-) -> np.ndarray:
-    """Check coordinates, set bad rows aside, return Points in the working CRS (all rows)."""
-    from pyproj import CRS, Transformer
-
-    x, y = coords.x.astype(float).copy(), coords.y.astype(float).copy()
-    crs = CRS.from_user_input(coords.crs)
-    missing = ~(np.isfinite(x) & np.isfinite(y))
-    ledger.set_aside(missing & ledger.kept, "no coordinates", column=coords.column)
-    live = ledger.kept & ~missing
-    if crs.is_geographic and check_belgium:
-        swapped = live & _inside(x, y, _SWAPPED) & ~_inside(x, y, dict(_CRS_RANGES)["EPSG:4326"])
-        if swapped.any():
-            x[swapped], y[swapped] = y[swapped].copy(), x[swapped].copy()
-            first = int(ledger.row_number(int(np.flatnonzero(swapped)[0])))
-            message = (
-                f"{int(swapped.sum())} row(s) have latitude and longitude swapped"
-                f" (e.g. row {first}); swapped them back"
-            )
-            notes.append(message)
-            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)
-    if check_belgium and live.any():
-        to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        with np.errstate(invalid="ignore"):
-            lon, lat = to_lonlat.transform(x, y)
-        inside = np.isfinite(lon) & np.isfinite(lat) & _inside(lon, lat, BELGIUM_LONLAT_BOUNDS)
-        outside = live & ~inside
-        if outside.sum() == live.sum():  # not one location in Belgium: a wrong CRS or columns
-            first = int(np.flatnonzero(outside)[0])
-            raise CRSError(
-                f"none of the {int(live.sum())} locations is in Belgium in {crs.to_string()}",
-                path=path,
-                row=int(ledger.row_number(first)),
-                column=coords.column,
-                expected="coordinates inside Belgium (lon 2-7, lat 49-52)",
-                found=f"x, y = {x[first]!r}, {y[first]!r}",
-                hint="Check the CRS (crs=...) or the coordinate columns (columns=...);"
-                " use check_belgium=False for data outside Belgium",
-            )
-        reasons = np.full(len(x), None, dtype=object)
-        reasons[outside] = [  # only the (few) rows outside get a text
-            f"outside Belgium (lon {a:.4f}, lat {b:.4f})"
-            for a, b in zip(lon[outside], lat[outside], strict=True)
-        ]
-        ledger.set_aside(outside, reasons, column=coords.column)
-    target = working_crs()
-    if not crs.equals(target, ignore_axis_order=True):
-        to_target = Transformer.from_crs(crs, target, always_xy=True)
-        with np.errstate(invalid="ignore"):
-            x, y = to_target.transform(x, y)
-    bad = ledger.kept & ~(np.isfinite(x) & np.isfinite(y))
-    ledger.set_aside(
-        bad, f"coordinates cannot be transformed to {target.to_string()}", column=coords.column
-    )
-    return shapely.points(np.where(np.isfinite(x), x, 0.0), np.where(np.isfinite(y), y, 0.0))
-
-
-def _table_coords(
-    raw: pd.DataFrame,
-    roles: dict[str, str],
-    crs: Any,
-    layout: ServiceLayout,
-    ledger,
-    path: Path,
-    check_belgium: bool,
-) -> _Coords:
-    """Find the coordinates of a table: 'lat, lon' text, lat/lon, x/y or a shape column."""
-    n = len(raw)
-    found = [str(c) for c in raw.columns]
-    have = set(roles)
-    if "point" in have:
-        lat, lon, bad = _point_text(raw[roles["point"]])
-        coords = _Coords(lon, lat, "EPSG:4326", roles["point"])
-        fallback_bad = bad
-    elif {"lat", "lon"} <= have:
-        lat, bad_lat = to_number(raw[roles["lat"]], decimal=None)
-        lon, bad_lon = to_number(raw[roles["lon"]], decimal=None)
-        ledger.set_aside(bad_lat.to_numpy(), "latitude is not a number", column=roles["lat"])
-        ledger.set_aside(bad_lon.to_numpy(), "longitude is not a number", column=roles["lon"])
-        coords = _Coords(lon.to_numpy(), lat.to_numpy(), "EPSG:4326", roles["lat"])
-        fallback_bad = np.zeros(n, dtype=bool)
-    elif {"x", "y"} <= have:
-        xs, bad_x = to_number(raw[roles["x"]])
-        ys, bad_y = to_number(raw[roles["y"]])
-        ledger.set_aside(bad_x.to_numpy(), "x is not a number", column=roles["x"])
-        ledger.set_aside(bad_y.to_numpy(), "y is not a number", column=roles["y"])
-        x, y = xs.to_numpy(), ys.to_numpy()
-        if crs is None:
-            # the ranges decide (robust to a layout's claim); outside Belgium the layout's CRS
-            if not (np.isfinite(x) & np.isfinite(y)).any():
-                # nothing to recognise (no rows, or none with coordinates): every row is
-                # set aside as 'no coordinates'; the CRS does not matter
-                crs = layout.crs or working_crs()
-            else:
-                crs = _guess_crs(x, y, path) if check_belgium else layout.crs
-            if crs is None:
-                raise CRSError(
-                    "the CRS of the x/y columns is unknown",
-                    path=path,
-                    column=roles["x"],
-                    hint="Pass crs=... (e.g. 'EPSG:31370')",
-                )
-        coords = _Coords(x, y, crs, roles["x"])
-        fallback_bad = np.zeros(n, dtype=bool)
-    elif "shape" in have:
-        x, y, bad = _shape_xy(raw[roles["shape"]])
-        coords = _Coords(x, y, crs or "EPSG:4326", roles["shape"])
-        ledger.set_aside(bad, "geometry text is not valid GeoJSON or WKT", column=roles["shape"])
-        return coords
-    else:
-        partial = sorted(have & {"x", "y", "lat", "lon"})
-        raise MissingColumnError(
-            "coordinates",
-            path=path,
-            found_columns=found,
-            role="no coordinate columns found" + (f"; only {partial}" if partial else ""),
-            hint="Name them with columns={'lat': ..., 'lon': ...}, {'x': ..., 'y': ..., 'crs': ...}"
-            " or {'point': ...} for a 'lat, lon' text column",
-        )
-    # rows without primary coordinates fall back to a GeoJSON/WKT shape column
-    if "shape" in have:
-        empty = ~(np.isfinite(coords.x) & np.isfinite(coords.y))
-        if empty.any() and str(coords.crs) == "EPSG:4326":
-            sx, sy, _ = _shape_xy(raw[roles["shape"]])
-            coords.x = np.where(empty, sx, coords.x)
-            coords.y = np.where(empty, sy, coords.y)
-            fallback_bad = fallback_bad & ~(np.isfinite(sx) & np.isfinite(sy))
-    if "point" in have:
-        ledger.set_aside(
-            fallback_bad,
-            "Geo Point is not 'lat, lon' text",
-            column=roles["point"],
-        )
-    return coords
-
-
-# --------------------------------------------------------------------------------------
 # The loader
 # --------------------------------------------------------------------------------------
 
@@ -802,48 +581,48 @@ def _validate(
     from pyproj import CRS
     from pyproj.exceptions import CRSError as ProjCRSError
 
-    problems: list[str] = []
+    checks = Checks("read_services")
     if kind is not None:
         if kind not in service_kinds():
-            problems.append(
+            checks.add(
                 f"kind={kind!r} is not a known service kind (known: {', '.join(sorted(service_kinds()))})"
             )
     if columns is not None:
         if not isinstance(columns, Mapping):
-            problems.append(
+            checks.add(
                 f"columns must be a dict {{canonical: source column}}, got {type(columns).__name__}"
             )
         else:
             unknown = [r for r in columns if r not in COLUMN_ROLES]
             if unknown:
-                problems.append(
+                checks.add(
                     f"columns= has unknown canonical names {unknown} (known: {', '.join(COLUMN_ROLES)})"
                 )
             if kind is not None and "service_kind" in columns:
-                problems.append(
+                checks.add(
                     "pass either kind= (one kind for the file) or columns={'service_kind': ...}"
                 )
             if "crs" in columns and crs is not None:
-                problems.append("pass the CRS either as crs= or as columns['crs'], not both")
+                checks.add("pass the CRS either as crs= or as columns['crs'], not both")
             if ("x" in columns) != ("y" in columns):
-                problems.append("columns= must name both 'x' and 'y'")
+                checks.add("columns= must name both 'x' and 'y'")
             if ("lat" in columns) != ("lon" in columns):
-                problems.append("columns= must name both 'lat' and 'lon'")
+                checks.add("columns= must name both 'lat' and 'lon'")
             crs = columns.get("crs", crs)
     if kind_map is not None:
         if not isinstance(kind_map, Mapping):
-            problems.append("kind_map must be a dict {source value: kind key or None}")
+            checks.add("kind_map must be a dict {source value: kind key or None}")
         else:
             bad = {k: v for k, v in kind_map.items() if v is not None and v not in service_kinds()}
             if bad:
-                problems.append(
+                checks.add(
                     f"kind_map maps to unknown kinds {bad} (known: {', '.join(sorted(service_kinds()))})"
                 )
     suffix = path.suffix.lower()
     if sheet is not None and suffix not in (*EXCEL_SUFFIXES, ".zip"):
-        problems.append(f"sheet= is only for Excel workbooks, not {suffix or 'this file'}")
+        checks.add(f"sheet= is only for Excel workbooks, not {suffix or 'this file'}")
     if layer is not None and suffix not in _VECTOR_SUFFIXES:
-        problems.append(
+        checks.add(
             f"layer= is only for vector files (GeoPackage, zip), not {suffix or 'this file'}"
         )
     parsed = None
@@ -851,9 +630,8 @@ def _validate(
         try:
             parsed = CRS.from_user_input(crs)
         except (ProjCRSError, TypeError, ValueError):
-            problems.append(f"crs={crs!r} is not a CRS pyproj knows (e.g. 'EPSG:31370')")
-    if problems:
-        raise InputError("; ".join(problems), path=path)
+            checks.add(f"crs={crs!r} is not a CRS pyproj knows (e.g. 'EPSG:31370')")
+    checks.raise_if_any(path=path)
     return parsed
 
 
@@ -953,7 +731,7 @@ def read_services(
         ledger = ledger_for(raw, info)
         layout = _recognise([str(c) for c in raw.columns])
         roles = _resolve_columns([str(c) for c in raw.columns], layout, mapping, path)
-        coords = _table_coords(raw, roles, crs_arg, layout, ledger, path, check_belgium)
+        coords = table_coords(raw, roles, crs_arg, layout.crs, ledger, path, check_belgium)
     missing_keep = [c for c in keep_columns if c not in raw.columns]
     if missing_keep:
         raise MissingColumnError(
@@ -962,95 +740,12 @@ def read_services(
             found_columns=[str(c) for c in raw.columns],
             role="keep_columns",
         )
-    n = len(raw)
-
-    # --- service kind
-    if kind is not None:
-        kinds = pd.Series(kind, index=raw.index, dtype="object")
-    elif "service_kind" in roles:
-        source = (
-            raw[roles["service_kind"]].astype("str").where(raw[roles["service_kind"]].notna(), None)
-        )
-        kinds, reasons = resolve_service_kinds(source, kind_map=kind_map)
-        if n and kinds.isna().all() and "service_kind" not in mapping and source.notna().any():
-            examples = sorted({str(v) for v in source.dropna().unique()})[:5]
-            raise InputError(
-                "no value of the kind column is a known service kind",
-                path=path,
-                column=roles["service_kind"],
-                found=examples,
-                hint="Pass kind='childcare_baby' (for the whole file), columns={'service_kind': ...}"
-                " or kind_map={...}",
-            )
-        ledger.set_aside(
-            kinds.isna().to_numpy(), reasons.fillna("").to_numpy(), column=roles["service_kind"]
-        )
-    else:
-        raise InputError(
-            "the service kind is unknown: no kind column found",
-            path=path,
-            hint=f"Pass kind= (one of {', '.join(sorted(service_kinds()))}) or"
-            f" columns={{'service_kind': <column>}}. Columns found: {[str(c) for c in raw.columns][:30]}",
-        )
-
-    # --- capacity
-    if "capacity" in roles:
-        col = roles["capacity"]
-        capacity, not_number = to_number(raw[col])
-        ledger.set_aside(not_number.to_numpy(), "capacity is not a number", column=col)
-        negative = (capacity < 0).to_numpy()
-        ledger.set_aside(negative, "capacity is negative", column=col)
-        capacity = capacity.to_numpy(dtype=float)
-    else:
-        capacity = np.full(n, np.nan)
-        notes.append("no capacity column: capacity is NaN (unknown) for every service")
-        warnings.warn(
-            f"{path}: no capacity column found; capacity is NaN (unknown). If the file has"
-            " one, name it in columns (capacity = its column name)",
-            UserWarning,
-            stacklevel=2,
-        )
-
-    # --- income-related tariff
-    if "income_related" in roles:
-        flags, unknown = parse_income_related(raw[roles["income_related"]])
-        if unknown.any():
-            examples = sorted(
-                {str(v) for v in raw.loc[unknown.to_numpy(), roles["income_related"]]}
-            )[:5]
-            message = (
-                f"{int(unknown.sum())} value(s) of {roles['income_related']!r} are not a yes/no"
-                f" flag ({examples}); income_related is NA there"
-            )
-            notes.append(message)
-            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=2)
-    else:
-        flags = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-
-    # --- coordinates (after the other checks so each row gets its first reason)
-    geoms = _locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
-
-    # --- ids
-    numbers = pd.Series(np.asarray(ledger.row_number(np.arange(n)), dtype="int64"))
-    auto = (f"{path.stem}-" + numbers.astype("str")).to_numpy(dtype=object)
-    if "service_id" in roles:
-        ids = raw[roles["service_id"]].astype("str").str.strip()
-        ids = np.where(ids.notna() & (ids != ""), ids.to_numpy(dtype=object), auto)
-    else:
-        ids = auto
-    ids = pd.Series(ids, dtype="object")
-    kept = ledger.kept
-    dup = np.zeros(n, dtype=bool)
-    dup[kept] = ids[kept].duplicated(keep="first").to_numpy()
-    if dup.any():
-        # row of the first occurrence of each duplicated id (among the kept rows)
-        firsts = ids[kept & ~dup]
-        first_row = pd.Series(numbers[kept & ~dup].to_numpy(), index=firsts.to_numpy())
-        reasons = np.full(n, None, dtype=object)
-        reasons[dup] = [
-            f"duplicate service_id {v!r} (first at row {first_row[v]})" for v in ids[dup]
-        ]
-        ledger.set_aside(dup, reasons, column=roles.get("service_id", SERVICE_ID))
+    kinds = _kinds(raw, roles, kind, kind_map, mapping, ledger, path)
+    capacity = _capacity(raw, roles, ledger, path, notes)
+    flags = _income_related(raw, roles, path, notes)
+    # coordinates (after the other checks so each row gets its first reason)
+    geoms = locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
+    ids = _service_ids(raw, roles, ledger, path)
 
     kept = ledger.kept
     names = _names(raw, roles, layout, mapping)
@@ -1076,6 +771,120 @@ def read_services(
     result.attrs["crs_source"] = CRS.from_user_input(coords.crs).to_string()
     result.attrs["notes"] = notes
     return result
+
+
+def _kinds(
+    raw: pd.DataFrame,
+    roles: dict[str, str],
+    kind: str | None,
+    kind_map: Mapping[str, str | None] | None,
+    mapping: Mapping[str, str],
+    ledger: RowLedger,
+    path: Path,
+) -> pd.Series:
+    """The service kind of every row (``kind=`` or the kind column); unknown kinds are set aside."""
+    n = len(raw)
+    if kind is not None:
+        return pd.Series(kind, index=raw.index, dtype="object")
+    if "service_kind" not in roles:
+        raise InputError(
+            "the service kind is unknown: no kind column found",
+            path=path,
+            hint=f"Pass kind= (one of {', '.join(sorted(service_kinds()))}) or"
+            f" columns={{'service_kind': <column>}}. Columns found: {[str(c) for c in raw.columns][:30]}",
+        )
+    source = (
+        raw[roles["service_kind"]].astype("str").where(raw[roles["service_kind"]].notna(), None)
+    )
+    kinds, reasons = resolve_service_kinds(source, kind_map=kind_map)
+    if n and kinds.isna().all() and "service_kind" not in mapping and source.notna().any():
+        examples = sorted({str(v) for v in source.dropna().unique()})[:5]
+        raise InputError(
+            "no value of the kind column is a known service kind",
+            path=path,
+            column=roles["service_kind"],
+            found=examples,
+            hint="Pass kind='childcare_baby' (for the whole file), columns={'service_kind': ...}"
+            " or kind_map={...}",
+        )
+    ledger.set_aside(
+        kinds.isna().to_numpy(), reasons.fillna("").to_numpy(), column=roles["service_kind"]
+    )
+    return kinds
+
+
+def _capacity(
+    raw: pd.DataFrame, roles: dict[str, str], ledger: RowLedger, path: Path, notes: list[str]
+) -> np.ndarray:
+    """Places per row (float, NaN when unknown); text and negative capacities are set aside."""
+    n = len(raw)
+    if "capacity" in roles:
+        col = roles["capacity"]
+        capacity, not_number = to_number(raw[col])
+        ledger.set_aside(not_number.to_numpy(), "capacity is not a number", column=col)
+        negative = (capacity < 0).to_numpy()
+        ledger.set_aside(negative, "capacity is negative", column=col)
+        capacity = capacity.to_numpy(dtype=float)
+    else:
+        capacity = np.full(n, np.nan)
+        notes.append("no capacity column: capacity is NaN (unknown) for every service")
+        warnings.warn(
+            f"{path}: no capacity column found; capacity is NaN (unknown). If the file has"
+            " one, name it in columns (capacity = its column name)",
+            UserWarning,
+            stacklevel=3,
+        )
+    return capacity
+
+
+def _income_related(
+    raw: pd.DataFrame, roles: dict[str, str], path: Path, notes: list[str]
+) -> pd.Series:
+    """The income-related tariff flag per row (pandas ``boolean``, NA when unknown)."""
+    if "income_related" in roles:
+        flags, unknown = parse_income_related(raw[roles["income_related"]])
+        if unknown.any():
+            examples = sorted(
+                {str(v) for v in raw.loc[unknown.to_numpy(), roles["income_related"]]}
+            )[:5]
+            message = (
+                f"{int(unknown.sum())} value(s) of {roles['income_related']!r} are not a yes/no"
+                f" flag ({examples}); income_related is NA there"
+            )
+            notes.append(message)
+            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)
+    else:
+        flags = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    return flags
+
+
+def _service_ids(
+    raw: pd.DataFrame, roles: dict[str, str], ledger: RowLedger, path: Path
+) -> pd.Series:
+    """The id of every row (the id column, else ``<file stem>-<row>``); later duplicates are
+    set aside."""
+    n = len(raw)
+    numbers = pd.Series(np.asarray(ledger.row_number(np.arange(n)), dtype="int64"))
+    auto = (f"{path.stem}-" + numbers.astype("str")).to_numpy(dtype=object)
+    if "service_id" in roles:
+        ids = raw[roles["service_id"]].astype("str").str.strip()
+        ids = np.where(ids.notna() & (ids != ""), ids.to_numpy(dtype=object), auto)
+    else:
+        ids = auto
+    ids = pd.Series(ids, dtype="object")
+    kept = ledger.kept
+    dup = np.zeros(n, dtype=bool)
+    dup[kept] = ids[kept].duplicated(keep="first").to_numpy()
+    if dup.any():
+        # row of the first occurrence of each duplicated id (among the kept rows)
+        firsts = ids[kept & ~dup]
+        first_row = pd.Series(numbers[kept & ~dup].to_numpy(), index=firsts.to_numpy())
+        reasons = np.full(n, None, dtype=object)
+        reasons[dup] = [
+            f"duplicate service_id {v!r} (first at row {first_row[v]})" for v in ids[dup]
+        ]
+        ledger.set_aside(dup, reasons, column=roles.get("service_id", SERVICE_ID))
+    return ids
 
 
 def _names(
@@ -1137,11 +946,11 @@ def _from_vector(path: Path, layer, mapping, crs_arg, check_belgium):
     if crs is None:
         if not check_belgium:
             raise CRSError("the file declares no CRS", path=path, hint="Pass crs=...")
-        crs = _guess_crs(x, y, path)
+        crs = guess_crs(x, y, path)
         warnings.warn(
             f"{path}: no CRS declared; the coordinates look like {crs}, assuming it",
             UserWarning,
             stacklevel=3,
         )
-    coords = _Coords(x, y, crs, "geometry")
+    coords = Coords(x, y, crs, "geometry")
     return raw, ledger, coords, roles, layout
