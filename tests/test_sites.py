@@ -17,10 +17,10 @@ import pytest
 from shapely.geometry import Point
 
 import buurtgeo as bg
+from buurtgeo._engines import _OnNetwork
 from buurtgeo.errors import CRSError, InputError
 from buurtgeo.gaps import _network_pairs, suggest_sites
 from buurtgeo.network import Network
-from buurtgeo.reach import _OnNetwork
 
 CRS = "EPSG:3812"
 
