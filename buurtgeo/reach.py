@@ -659,8 +659,10 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
 # --------------------------------------------------------------------------------------
 # Kept for buurtgeo.gaps (and buurtgeo.report) until the house merge
 # --------------------------------------------------------------------------------------
-# buurtgeo.gaps, split at the same time, imports these from here; the integrator removes
-# this block at the merge. The old problem-list helpers delegate to buurtgeo._checks.
+# buurtgeo.gaps, split at the same time, imports these from here (and _OnNetwork,
+# _Points, which this module imports from buurtgeo._engines for its own use); the
+# integrator removes this block at the merge. The old problem-list helpers delegate to
+# buurtgeo._checks.
 
 # kept for buurtgeo.gaps until the house merge
 from buurtgeo.aggregate import aggregate_reach  # noqa: E402, F401
