@@ -30,7 +30,9 @@ _DECAY_CODES: Mapping[str, int] = MappingProxyType({"step": 0, "linear": 1, "gau
 
 @njit(cache=True, nogil=True, inline="always")
 def _w(d: float, r: float, code: int) -> float:  # pragma: no cover - compiled
-    # the formulas of _step, _linear and _gaussian in buurtgeo.decay
+    # the formulas of _step, _linear and _gaussian in buurtgeo.decay. buurtgeo.fca's
+    # _od_two_step inlines this from another file: numba's disk cache does not follow
+    # that, so after changing _w, delete buurtgeo/__pycache__/fca.*.nb[ic]
     if code == 0:
         return 1.0
     if code == 1:
