@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo._checks import Checks
+from buurtgeo.aggregate import Groups
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.schema import AREA_ID, SECTOR_ID, register_label
 
@@ -779,42 +780,33 @@ def aggregate_to_areas(
     Raises
     ------
     MissingColumnError
-        When a named column is not in ``table``.
+        When a named column is not in ``table`` (:class:`InputError` naming them all when
+        several are missing).
     InputError
         When rows of ``table`` belong to no area (they are listed).
     """
     intensive = dict(intensive or {})
     extensive = list(extensive)
+    checks = Checks("aggregate_to_areas")
     needed = extensive + list(intensive) + [w for w in intensive.values() if w is not None]
-    for column in needed:
+    for column in dict.fromkeys(needed):
         if column not in table.columns:
-            raise MissingColumnError(
-                column, found_columns=[str(c) for c in table.columns], role="aggregate_to_areas"
-            )
+            checks.missing_column(column, "table", table.columns)
+    checks.raise_if_any()
     area = area_of(table, sector_area, what="row")
     all_areas = pd.Index(area.unique())
     if sector_area is not None:
         all_areas = all_areas.union(pd.Index(sector_area_of(sector_area).unique()))
-    codes, uniques = pd.factorize(area, sort=True)
-    n = len(uniques)
-    out = pd.DataFrame(index=pd.Index(uniques, name=AREA_ID))
+    groups = Groups(area)
+    out = pd.DataFrame(index=pd.Index(groups.labels, name=AREA_ID))
     for column in extensive:
-        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
-        ok = ~np.isnan(values)
-        total = np.bincount(codes[ok], weights=values[ok], minlength=n)
-        known = np.bincount(codes[ok], minlength=n)
-        out[column] = np.where(known > 0, total, np.nan)
+        out[column] = groups.total(_numbers(table[column]))
     for column, weight in intensive.items():
-        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
-        if weight is None:
-            w = np.ones(len(values))
-        else:
-            w = pd.to_numeric(table[weight], errors="coerce").to_numpy(dtype=float)
-        ok = ~np.isnan(values) & ~np.isnan(w)
-        wsum = np.bincount(codes[ok], weights=w[ok], minlength=n)
-        with np.errstate(invalid="ignore"):
-            prod = np.where(w[ok] == 0, 0.0, w[ok] * values[ok])
-        num = np.bincount(codes[ok], weights=prod, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[column] = np.where(wsum > 0, num / np.where(wsum > 0, wsum, 1.0), np.nan)
+        w = None if weight is None else _numbers(table[weight])
+        out[column] = groups.mean(_numbers(table[column]), w)
     return out.reindex(all_areas.sort_values()).rename_axis(AREA_ID)
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A column as float64, NaN where it holds no number (unknown: left out)."""
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)

@@ -52,14 +52,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import dijkstra
 
+from buurtgeo._graph_kernels import _multi_source_kernel, _pairs_bucket_kernel, _pairs_kernel
+from buurtgeo._network_build import (
+    _morton_order,
+    clean_edges,
+    edge_geometries,
+    lines_set_aside,
+    node_lines,
+)
 from buurtgeo.errors import CRSError, InputError, NetworkError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import networkx as nx
     import pyproj
+    from scipy.spatial import cKDTree
 
 __all__ = ["Network", "grid_network"]
 
@@ -69,6 +78,7 @@ REASON_SELF_LOOP = "self loop: both ends at the same node"
 REASON_PARALLEL = "parallel edge: a shorter edge joins the same two nodes"
 REASON_DETACHED = "not connected to the largest part of the network"
 REASON_ZERO_MERGED = "zero length: its two end nodes were merged into one"
+# indexed by the reason codes of buurtgeo._network_build.clean_edges (0: used)
 _REASONS = (
     None,
     REASON_BAD_LENGTH,
@@ -149,7 +159,32 @@ class Network:
     node_id : ndarray of int64, shape (n_nodes,)
         The input id of each node (position in the ``node_x`` given to
         :meth:`from_edges`, OpenStreetMap node id for OSM files).
+    stats : dict
+        Counts of the source (set by :func:`buurtgeo.read_network`: ``segments_read``,
+        ``segments_used``...); empty otherwise.
     """
+
+    node_x: np.ndarray
+    node_y: np.ndarray
+    graph: sp.csr_array
+    crs: pyproj.CRS
+    mode: str
+    set_aside: pd.DataFrame
+    node_id: np.ndarray
+    stats: dict[str, Any]
+    #: the edge-level set-aside, on networks from :func:`buurtgeo.read_network` only
+    edges_set_aside: pd.DataFrame
+    # caches, rebuilt on demand (not pickled): KD-tree of the nodes, pairs_within
+    # workspaces and their lock, the shortest edge (set by _bucket_width)
+    _tree: cKDTree | None
+    _ws_free: list[np.ndarray]
+    _ws_lock: threading.Lock | None
+    _w_min: float
+    # set by the builders: input edge / source row / geometry of each kept edge, in the
+    # (u < v) order of :meth:`edges`
+    _edge_of_input: np.ndarray | None
+    _edge_row: np.ndarray | None
+    _edge_geometry: np.ndarray | None
 
     def __init__(
         self,
@@ -179,15 +214,14 @@ class Network:
         self.node_id = (
             np.arange(n, dtype=np.int64) if node_id is None else np.asarray(node_id, dtype=np.int64)
         )
-        self.stats: dict[str, Any] = {}
+        self.stats = {}
         self._tree = None
-        self._ws_free: list[np.ndarray] = []  # reusable pairs_within workspaces
+        self._ws_free = []  # reusable pairs_within workspaces
         self._ws_lock = threading.Lock()
-        # set by the builders: input edge / source row / geometry of each kept edge, in
-        # the (u < v) order of :meth:`edges`
-        self._edge_of_input: np.ndarray | None = None
-        self._edge_row: np.ndarray | None = None
-        self._edge_geometry: np.ndarray | None = None
+        # set by the builders (see the class body)
+        self._edge_of_input = None
+        self._edge_row = None
+        self._edge_geometry = None
 
     def __getstate__(self) -> dict[str, Any]:
         # caches (KD-tree, workspaces, lock) are rebuilt on demand after unpickling
@@ -311,88 +345,7 @@ class Network:
                 found=(float(x[first]), float(y[first])),
             )
         crs = _projected_crs(crs)
-
-        m = len(u)
-        # reason codes (0: used) index _REASONS; int8 keeps this fast at millions of edges
-        reason = np.zeros(m, dtype=np.int8)
-        bad_w = ~np.isfinite(w) | (w < 0)
-        reason[bad_w] = 1
-
-        # 1. merge the end nodes of zero-length edges (they are one place)
-        label = np.arange(n_in, dtype=np.int64)
-        zero = (w == 0) & (u != v) & ~bad_w
-        if zero.any():
-            zg = sp.coo_array(
-                (np.ones(int(zero.sum())), (u[zero], v[zero])), shape=(n_in, n_in)
-            ).tocsr()
-            _, comp = connected_components(zg, directed=False)
-            # representative = the lowest node number in each group
-            rep = np.full(comp.max() + 1, n_in, dtype=np.int64)
-            np.minimum.at(rep, comp, np.arange(n_in, dtype=np.int64))
-            label = rep[comp]
-            reason[zero] = 2
-        uu, vv = label[u], label[v]
-        reason[(uu == vv) & (reason == 0)] = 3
-
-        # 2. shortest of parallel edges (ties: the first in input order). Sort on the key
-        # a * n + b (a < b); the stable sort keeps input order within a node pair.
-        ok = np.flatnonzero(reason == 0)
-        if len(ok) == 0:
-            raise NetworkError(
-                "no usable edges", hint="Every edge was a self loop or had a bad length"
-            )
-        a = np.minimum(uu[ok], vv[ok])
-        b = np.maximum(uu[ok], vv[ok])
-        order = np.argsort(a * n_in + b, kind="stable")
-        a, b, idx = a[order], b[order], ok[order]
-        start = np.ones(len(idx), dtype=bool)
-        start[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-        if not start.all():
-            group = np.cumsum(start) - 1
-            ws = w[idx]
-            shortest = np.minimum.reduceat(ws, np.flatnonzero(start))
-            cand = np.flatnonzero(ws == shortest[group])
-            first = np.ones(len(cand), dtype=bool)
-            first[1:] = group[cand[1:]] != group[cand[:-1]]
-            keep = np.zeros(len(idx), dtype=bool)
-            keep[cand[first]] = True
-            reason[idx[~keep]] = 4
-            a, b, idx = a[keep], b[keep], idx[keep]
-
-        # 3. renumber the nodes that keep an edge, 0..k-1
-        used_mask = np.zeros(n_in, dtype=bool)
-        used_mask[a] = True
-        used_mask[b] = True
-        new = np.cumsum(used_mask) - 1
-        a, b = new[a], new[b]
-        used = np.flatnonzero(used_mask)
-        k = len(used)
-        ww = w[idx]
-        if keep_largest:
-            graph = _symmetric_csr(a, b, ww, k)
-            n_comp, comp = connected_components(graph, directed=True, connection="weak")
-            if n_comp > 1:
-                sizes = np.bincount(comp)
-                big = int(np.argmax(sizes))  # ties: the lowest component label
-                keep_node = comp == big
-                keep_edge = keep_node[a]
-                reason[idx[~keep_edge]] = 5
-                a, b, ww, idx = a[keep_edge], b[keep_edge], ww[keep_edge], idx[keep_edge]
-                new = np.cumsum(keep_node) - 1
-                a, b = new[a], new[b]
-                used = used[keep_node]
-                k = len(used)
-        # 4. number the nodes along a Z-order (Morton) curve: nodes close in space are
-        # close in memory, which halves search times on networks numbered at random
-        rank = np.empty(k, dtype=np.int64)
-        z_order = _morton_order(x[used], y[used])
-        rank[z_order] = np.arange(k, dtype=np.int64)
-        used = used[z_order]
-        a, b = rank[a], rank[b]
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        order = np.argsort(lo * k + hi, kind="stable")
-        a, b, ww, idx = lo[order], hi[order], ww[order], idx[order]
-        graph = _symmetric_csr(a, b, ww, k)
+        reason, used, graph, idx = clean_edges(u, v, w, x, y, keep_largest=keep_largest)
         out = np.flatnonzero(reason)
         set_aside = pd.DataFrame(
             {
@@ -455,9 +408,6 @@ class Network:
             an empty or non-line geometry are listed too. :meth:`edges` returns the
             source geometry (or its piece) of each edge.
         """
-        import shapely
-        import shapely.ops
-
         problems = []
         if not (isinstance(snap_tolerance_m, int | float) and snap_tolerance_m >= 0):
             problems.append(f"snap_tolerance_m must be a number >= 0, got {snap_tolerance_m!r}")
@@ -466,110 +416,23 @@ class Network:
         if problems:
             raise InputError("; ".join(problems))
         crs = _projected_crs(lines.crs)
-        geoms = np.asarray(lines.geometry.values, dtype=object)
-        n_rows = len(geoms)
-        gtype = shapely.get_type_id(geoms)
-        is_line = np.isin(gtype, (1, 5)) & ~shapely.is_empty(geoms)  # LineString, MultiLineString
-        if (gtype[is_line] == 1).all():  # LineStrings only: no parts to take apart
-            parts, part_row = geoms[is_line], np.flatnonzero(is_line)
-        else:
-            parts, part_row = shapely.get_parts(geoms[is_line], return_index=True)
-            part_row = np.flatnonzero(is_line)[part_row]
-        if shapely.has_z(parts).any():
-            parts = shapely.force_2d(parts)
-        ok_part = ~shapely.is_empty(parts) & (shapely.get_num_coordinates(parts) >= 2)
-        parts, part_row_ok = parts[ok_part], part_row[ok_part]
-        if len(parts) == 0:
-            raise NetworkError(
-                "no usable line geometries",
-                found=f"{n_rows} rows",
-                hint="Pass LineString or MultiLineString geometries",
-            )
-        coords = shapely.get_coordinates(parts)
-        n_coords = shapely.get_num_coordinates(parts)
-        last = np.cumsum(n_coords) - 1
-        start, end = coords[last - n_coords + 1], coords[last]
-        length = shapely.length(parts)
-        m = len(parts)
-        pts = np.vstack([start, end])  # end point of part i: i (start), m + i (end)
-        node_of_pt = _cluster_points(pts, float(snap_tolerance_m))
-        # node coordinates: the first end point of each cluster
-        n_in = int(node_of_pt.max()) + 1
-        first_pt = np.full(n_in, len(pts), dtype=np.int64)
-        np.minimum.at(first_pt, node_of_pt, np.arange(len(pts), dtype=np.int64))
-        px, py = pts[first_pt, 0], pts[first_pt, 1]
-        a, b = node_of_pt[:m], node_of_pt[m:]
-
-        # all but the shortest of parallel lines get a node at their middle (two edges of
-        # half the length), loops (both ends at one node) two nodes at 1/3 and 2/3: no
-        # road is lost, and no new parallel edges arise
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        order = np.lexsort((np.arange(m), length, hi, lo))
-        dup = np.zeros(m, dtype=bool)
-        dup[order[1:]] = (lo[order][1:] == lo[order][:-1]) & (hi[order][1:] == hi[order][:-1])
-        pieces = np.where(length > 0, np.where(a == b, 3, np.where(dup, 2, 1)), 1)
-        edge_part = np.repeat(np.arange(m), pieces)
-        piece = np.arange(len(edge_part)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-        k = pieces[edge_part]
-        # inner nodes: one per piece boundary, numbered after the end-point nodes
-        inner = piece > 0
-        inner_part = edge_part[inner]
-        frac = piece[inner] / k[inner]
-        inner_xy = shapely.get_coordinates(
-            shapely.line_interpolate_point(parts[inner_part], frac, normalized=True)
-        )
-        inner_node = np.full(len(edge_part), -1, dtype=np.int64)
-        inner_node[inner] = n_in + np.arange(int(inner.sum()), dtype=np.int64)
-        # edge from the node before the piece to the node after it
-        u = np.where(inner, inner_node, a[edge_part])
-        nxt = np.r_[inner_node[1:], -1]  # the next piece's first node
-        v = np.where(piece == k - 1, b[edge_part], nxt)
-        w = length[edge_part] / k
-        edge_lo = piece / k
-        edge_hi = (piece + 1) / k
+        noded = node_lines(np.asarray(lines.geometry.values, dtype=object), float(snap_tolerance_m))
         net = cls.from_edges(
-            u,
-            v,
-            w,
-            np.concatenate([px, inner_xy[:, 0]]),
-            np.concatenate([py, inner_xy[:, 1]]),
+            noded.u,
+            noded.v,
+            noded.w,
+            noded.node_x,
+            noded.node_y,
             crs=crs,
             mode=mode,
             keep_largest=keep_largest,
         )
-        sa = net.set_aside
-        e = sa["edge"].to_numpy()
-        sa = pd.DataFrame(
-            {
-                "row": part_row_ok[edge_part[e]].astype(np.int64),
-                "part": edge_part[e].astype(np.int64),
-                "length_m": sa["length_m"].to_numpy(),
-                "reason": sa["reason"].to_numpy(dtype=object),
-            }
-        )
-        bad_rows = np.flatnonzero(~is_line)
-        bad_parts = part_row[~ok_part]
-        if len(bad_rows) or len(bad_parts):
-            extra = pd.DataFrame(
-                {
-                    "row": np.concatenate([bad_rows, bad_parts]).astype(np.int64),
-                    "part": np.full(len(bad_rows) + len(bad_parts), -1, dtype=np.int64),
-                    "length_m": np.nan,
-                    "reason": ["geometry is empty or not a line"] * len(bad_rows)
-                    + ["line part has fewer than 2 points"] * len(bad_parts),
-                }
-            )
-            sa = pd.concat([extra, sa], ignore_index=True)
-        net.set_aside = sa.sort_values(["row", "part"], kind="stable", ignore_index=True)
+        net.set_aside = lines_set_aside(noded, net.set_aside)
         net.node_id = np.arange(net.n_nodes, dtype=np.int64)
         # the source row and geometry of every kept edge (u < v order of :meth:`edges`)
         kept_e = net._edge_of_input
-        net._edge_row = part_row_ok[edge_part[kept_e]]
-        geom = parts[edge_part[kept_e]].copy()
-        for i in np.flatnonzero(k[kept_e] > 1):  # loops and parallels: a few per thousand
-            e = kept_e[i]
-            geom[i] = shapely.ops.substring(geom[i], edge_lo[e], edge_hi[e], normalized=True)
-        net._edge_geometry = geom
+        net._edge_row = noded.part_row_ok[noded.edge_part[kept_e]]
+        net._edge_geometry = edge_geometries(noded, kept_e)
         return net
 
     # ------------------------------------------------------------------ snapping
@@ -768,7 +631,7 @@ class Network:
         order (the Z-order numbering makes consecutive searches share cache) on
         several threads when there is enough work. The priority queue is a bucket
         queue of width half the shortest edge (Dial's algorithm: O(1) per label and
-        the same distances as a heap, see :func:`_pairs_bucket_kernel`), or a binary
+        the same distances as a heap, see ``buurtgeo._graph_kernels``), or a binary
         heap with lazy deletion when that would need more than ``_MAX_BUCKETS``
         buckets. The distance workspace is reset through the settled nodes only.
         """
@@ -978,68 +841,6 @@ class Network:
         ).rename_axis("edge")
 
 
-def _symmetric_csr(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
-    """CSR with both directions of each edge (pairs unique, a != b); sorted indices.
-
-    Rows are bucketed by a counting pass (scipy's COO to CSR), then each row's few
-    columns are sorted: linear in the number of edges, unlike a global lexsort."""
-    idx_dtype = np.int32 if n < 2**31 - 1 and 2 * len(a) < 2**31 - 1 else np.int64
-    rows = np.concatenate([a, b]).astype(idx_dtype)
-    cols = np.concatenate([b, a]).astype(idx_dtype)
-    data = np.concatenate([w, w]).astype(np.float64)
-    g = sp.csr_array(sp.coo_array((data, (rows, cols)), shape=(n, n)))
-    g.sort_indices()
-    return g
-
-
-def _morton_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Positions of the points sorted along a Z-order curve (16 bits per axis over their
-    bounding box; ties in input order)."""
-    if len(x) == 0:
-        return np.empty(0, dtype=np.int64)
-
-    def spread(q: np.ndarray) -> np.ndarray:  # 16 bits -> every other bit of 32
-        q = q.astype(np.uint64)
-        q = (q | (q << np.uint64(8))) & np.uint64(0x00FF00FF)
-        q = (q | (q << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-        q = (q | (q << np.uint64(2))) & np.uint64(0x33333333)
-        q = (q | (q << np.uint64(1))) & np.uint64(0x55555555)
-        return q
-
-    def quantise(c: np.ndarray) -> np.ndarray:
-        lo, span = c.min(), np.ptp(c)
-        if span == 0:
-            return np.zeros(len(c), dtype=np.uint64)
-        return np.minimum((c - lo) / span * 65536.0, 65535.0).astype(np.uint64)
-
-    code = spread(quantise(x)) | (spread(quantise(y)) << np.uint64(1))
-    return np.argsort(code, kind="stable")
-
-
-def _cluster_points(pts: np.ndarray, tol: float) -> np.ndarray:
-    """Label points so that points within ``tol`` (transitively) share a label 0..k-1,
-    numbered in order of their first point.
-
-    A KD-tree lists every pair within ``tol`` (identical points included, also for
-    ``tol == 0``); the labels are the connected components of that pair graph."""
-    from scipy.spatial import cKDTree
-
-    n = len(pts)
-    if n == 0:
-        return np.empty(0, np.int64)
-    pairs = cKDTree(pts).query_pairs(tol, output_type="ndarray")
-    g = sp.coo_array(
-        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
-    ).tocsr()
-    k, comp = connected_components(g, directed=False)
-    # renumber the components in order of their first point
-    first = np.full(k, n, dtype=np.int64)
-    np.minimum.at(first, comp, np.arange(n, dtype=np.int64))
-    rank = np.empty(k, dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(k, dtype=np.int64)
-    return rank[comp]
-
-
 def grid_network(
     n_side: int,
     *,
@@ -1095,240 +896,3 @@ def grid_network(
         u, v = u[keep], v[keep]
     length = np.hypot(x[u] - x[v], y[u] - y[v])
     return Network.from_edges(u, v, length, x, y, crs=crs, keep_largest=drop > 0)
-
-
-# ------------------------------------------------------------------------------------------
-# Compiled kernels (numba, cached on disk): Dijkstra with a binary heap over the CSR arrays
-# ------------------------------------------------------------------------------------------
-
-from numba import njit  # noqa: E402  (kept next to the kernels that need it)
-
-
-@njit(cache=True, nogil=True)
-def _heap_push(keys, vals, size, key, val):
-    """Push (key, val) on a binary min-heap stored in keys/vals[:size]; return new size."""
-    i = size
-    keys[i] = key
-    vals[i] = val
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] <= key:
-            break
-        keys[i] = keys[parent]
-        vals[i] = vals[parent]
-        i = parent
-    keys[i] = key
-    vals[i] = val
-    return size + 1
-
-
-@njit(cache=True, nogil=True)
-def _heap_pop(keys, vals, size):
-    """Remove the minimum of the heap (keys/vals[:size]); return (key, val, new size)."""
-    top_key = keys[0]
-    top_val = vals[0]
-    size -= 1
-    key = keys[size]
-    val = vals[size]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and keys[child + 1] < keys[child]:
-            child += 1
-        if keys[child] >= key:
-            break
-        keys[i] = keys[child]
-        vals[i] = vals[child]
-        i = child
-    keys[i] = key
-    vals[i] = val
-    return top_key, top_val, size
-
-
-@njit(cache=True, nogil=True)
-def _grow(a):
-    """A copy of ``a`` with twice the room (an explicit loop: slice copies compile slowly)."""
-    b = np.empty(2 * a.shape[0], dtype=a.dtype)
-    for j in range(a.shape[0]):
-        b[j] = a[j]
-    return b
-
-
-@njit(cache=True, nogil=True)
-def _multi_source_kernel(indptr, indices, data, src_nodes, src_off, n):
-    """Multi-source Dijkstra: dist[j] = min_i off_i + D(src_i, j); ties to the lowest i.
-
-    Keys pushed for a node strictly decrease, so a popped entry is current exactly when
-    its key equals ``dist``; no settled flags are needed. The heap holds one entry per
-    successful relaxation: at most one per stored edge plus one per source, so it is
-    allocated once at that size."""
-    dist = np.full(n, np.inf)
-    label = np.full(n, -1, dtype=np.int64)
-    keys = np.empty(len(data) + len(src_nodes) + 1, dtype=np.float64)
-    vals = np.empty(keys.shape[0], dtype=np.int64)
-    size = 0
-    for i in range(len(src_nodes)):
-        s = src_nodes[i]
-        d = src_off[i]
-        if d < dist[s] or (d == dist[s] and i < label[s]):
-            dist[s] = d
-            label[s] = i
-            size = _heap_push(keys, vals, size, d, s)
-    while size > 0:
-        d, u, size = _heap_pop(keys, vals, size)
-        if d > dist[u]:
-            continue  # a stale entry: u was pushed again with a smaller key
-        lu = label[u]
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            nd = d + data[e]
-            if nd < dist[v]:
-                dist[v] = nd
-                label[v] = lu
-                size = _heap_push(keys, vals, size, nd, v)
-            elif nd == dist[v] and lu < label[v]:
-                label[v] = lu  # a tie: v is still in the heap (u pops first), relabel only
-    return dist, label
-
-
-@njit(cache=True, nogil=True)
-def _finish_source(out_n, out_d, start, count, dist, sort_nodes):  # pragma: no cover
-    """One source's search is done: (if ``sort_nodes``) sort its settled nodes
-    (``out_n[start:count]``), read their distances from the workspace and reset it to
-    ``inf``. Every node the search touched was settled (a node is only pushed when
-    within the radius), so this resets exactly what was written."""
-    if sort_nodes:
-        seg = np.sort(out_n[start:count])
-        for t in range(count - start):
-            out_n[start + t] = seg[t]
-    for t in range(start, count):
-        u = out_n[t]
-        out_d[t] = dist[u]
-        dist[u] = np.inf
-
-
-@njit(cache=True, nogil=True)
-def _pairs_kernel(
-    indptr, indices, data, src_nodes, src_off, radius, dist, sort_nodes
-):  # pragma: no cover - compiled
-    """Bounded Dijkstra from each source in turn, with a binary heap (lazy deletion).
-
-    Returns ``counts`` (pairs per source), ``node``, ``dist`` (grouped by source, nodes
-    ascending within a source) and the number of pairs ``m`` (``node[:m]``,
-    ``dist[:m]`` are valid): every node with ``off_i + D(src_i, node) <= radius_i``
-    (in the order settled unless ``sort_nodes``). ``dist`` is a workspace over all
-    nodes, all ``inf`` on entry and again on return.
-    Used when the bucket queue of :func:`_pairs_bucket_kernel` would need too many
-    buckets (very short edges)."""
-    keys = np.empty(1024, dtype=np.float64)
-    vals = np.empty(1024, dtype=np.int64)
-    out_n = np.empty(4096, dtype=np.int64)
-    out_d = np.empty(4096, dtype=np.float64)
-    counts = np.zeros(len(src_nodes), dtype=np.int64)
-    count = 0
-    for i in range(len(src_nodes)):
-        r = radius[i]
-        s = src_nodes[i]
-        d0 = src_off[i]
-        if not d0 <= r:
-            continue
-        dist[s] = d0
-        size = _heap_push(keys, vals, 0, d0, s)
-        start = count
-        while size > 0:
-            d, u, size = _heap_pop(keys, vals, size)
-            if d > dist[u]:
-                continue  # stale entry
-            if count == out_n.shape[0]:
-                out_n = _grow(out_n)
-                out_d = _grow(out_d)
-            out_n[count] = u
-            count += 1
-            for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                nd = d + data[e]
-                if nd <= r and nd < dist[v]:
-                    dist[v] = nd
-                    if size == keys.shape[0]:
-                        keys = _grow(keys)
-                        vals = _grow(vals)
-                    size = _heap_push(keys, vals, size, nd, v)
-        counts[i] = count - start
-        _finish_source(out_n, out_d, start, count, dist, sort_nodes)
-    return counts, out_n, out_d, count
-
-
-@njit(cache=True, nogil=True)
-def _pairs_bucket_kernel(
-    indptr, indices, data, src_nodes, src_off, radius, dist, sort_nodes, width, n_buckets
-):  # pragma: no cover - compiled
-    """:func:`_pairs_kernel` with a bucket queue instead of a heap (Dial's algorithm).
-
-    Bucket ``b`` holds the labels ``d`` with ``floor(d / width) = b``. With ``width``
-    at most half the shortest edge, relaxing an edge from a label of bucket ``b``
-    always lands in a later bucket (``d + w >= d + 2 width``), so every label taken
-    from the lowest non-empty bucket is final whatever the order within the bucket:
-    the distances are those of Dijkstra's algorithm, bit for bit (the same sums
-    ``d_u + w_uv`` are formed and the smallest kept). Pushes and pops cost O(1); the
-    buckets are singly linked lists in flat arrays, ``n_buckets > radius / width``."""
-    head = np.full(n_buckets, -1, dtype=np.int64)
-    e_key = np.empty(4096, dtype=np.float64)
-    e_node = np.empty(4096, dtype=np.int64)
-    e_next = np.empty(4096, dtype=np.int64)
-    out_n = np.empty(4096, dtype=np.int64)
-    out_d = np.empty(4096, dtype=np.float64)
-    counts = np.zeros(len(src_nodes), dtype=np.int64)
-    count = 0
-    inv = 1.0 / width
-    for i in range(len(src_nodes)):
-        r = radius[i]
-        s = src_nodes[i]
-        d0 = src_off[i]
-        if not d0 <= r:
-            continue
-        dist[s] = d0
-        b = np.int64(d0 * inv)
-        last = np.int64(r * inv)
-        e_key[0] = d0
-        e_node[0] = s
-        e_next[0] = -1
-        head[b] = 0
-        n_e = 1
-        start = count
-        while b <= last:
-            p = head[b]
-            if p < 0:
-                b += 1
-                continue
-            head[b] = e_next[p]
-            d = e_key[p]
-            u = e_node[p]
-            if d > dist[u]:
-                continue  # stale entry
-            if count == out_n.shape[0]:
-                out_n = _grow(out_n)
-                out_d = _grow(out_d)
-            out_n[count] = u
-            count += 1
-            for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                nd = d + data[e]
-                if nd <= r and nd < dist[v]:
-                    dist[v] = nd
-                    if n_e == e_key.shape[0]:
-                        e_key = _grow(e_key)
-                        e_node = _grow(e_node)
-                        e_next = _grow(e_next)
-                    # never an earlier bucket (cannot happen with width <= w_min / 2,
-                    # but a label must never be lost)
-                    nb = max(np.int64(nd * inv), b)
-                    e_key[n_e] = nd
-                    e_node[n_e] = v
-                    e_next[n_e] = head[nb]
-                    head[nb] = n_e
-                    n_e += 1
-        counts[i] = count - start
-        _finish_source(out_n, out_d, start, count, dist, sort_nodes)
-    return counts, out_n, out_d, count

@@ -13,15 +13,11 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from buurtgeo.aggregate import aggregate_reach
+from buurtgeo.decay import decay_weights
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
-from buurtgeo.reach import (
-    aggregate_reach,
-    decay_weights,
-    fca2_from_costs,
-    reach,
-    reach_all,
-    services_near,
-)
+from buurtgeo.fca import fca2_from_costs
+from buurtgeo.reach import reach, reach_all, services_near
 
 CRS = "EPSG:3812"
 
@@ -471,7 +467,7 @@ def street():
 
 @pytest.mark.parametrize("decay", ["step", "gaussian"])
 def test_network_reach_equals_networkx(street, decay, monkeypatch):
-    reach_mod = importlib.import_module("buurtgeo.reach")
+    engines = importlib.import_module("buurtgeo._engines")
 
     arrays, net, origins, services = street
     ref = _dense_reference(*arrays, origins, services, 400.0, decay)
@@ -482,8 +478,8 @@ def test_network_reach_equals_networkx(street, decay, monkeypatch):
     np.testing.assert_allclose(res["capacity_within"], ref["capacity_within"], rtol=1e-9)
     np.testing.assert_allclose(res["fca2"], ref["fca2"], rtol=1e-9, atol=1e-15)
     # tiny blocks give the very same numbers (whole services per block)
-    monkeypatch.setattr(reach_mod, "_PAIR_BLOCK", 40)
-    monkeypatch.setattr(reach_mod, "_SOURCE_BLOCK", 3)
+    monkeypatch.setattr(engines, "_PAIR_BLOCK", 40)
+    monkeypatch.setattr(engines, "_SOURCE_BLOCK", 3)
     small = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
     pd.testing.assert_frame_equal(small, res, check_exact=False, rtol=1e-12)
     # the vectorised numpy path (taken for a callable decay) agrees with the compiled one
@@ -690,9 +686,7 @@ def test_every_layout_and_kind_of_id_gives_the_same_numbers(order, ids):
 
 @pytest.mark.parametrize("order", ["as drawn", "by origin", "by destination"])
 # the big one checks for repeats on a second thread, beside the two steps
-@pytest.mark.parametrize(
-    "rows", [500, importlib.import_module("buurtgeo.reach")._OVERLAP_ROWS + 10]
-)
+@pytest.mark.parametrize("rows", [500, importlib.import_module("buurtgeo.fca")._OVERLAP_ROWS + 10])
 def test_a_repeated_pair_is_found_in_every_layout(order, rows):
     rng = np.random.default_rng(5)
     n_o, n_s = max(rows // 20, 50), 40
@@ -825,7 +819,7 @@ def test_integer_ids_of_every_width_on_row_numbers(dtype):
 _FORK_OR_EXIT = """
 import sys, threading
 import numpy as np, pandas as pd
-from buurtgeo.reach import _OVERLAP_ROWS, fca2_from_costs
+from buurtgeo.fca import _OVERLAP_ROWS, fca2_from_costs
 n_s = 40
 n_o = _OVERLAP_ROWS // n_s + 10
 costs = pd.DataFrame({"origin": np.repeat(np.arange(n_o), n_s),

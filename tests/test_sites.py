@@ -17,9 +17,9 @@ import pytest
 from shapely.geometry import Point
 
 import buurtgeo as bg
+from buurtgeo._engines import _OnNetwork
 from buurtgeo.errors import CRSError, InputError
 from buurtgeo.network import Network
-from buurtgeo.reach import _OnNetwork
 from buurtgeo.sites import _network_pairs, suggest_sites
 
 CRS = "EPSG:3812"
