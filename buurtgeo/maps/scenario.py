@@ -1,4 +1,4 @@
-"""Before, after and the difference of one indicator, as switchable layers (:func:`scenario_map`)."""
+"""Before, after and the difference of one indicator as switchable layers: :func:`scenario_map`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _UNREACHABLE_COLOUR,
     _direction,
+    _Format,
     _format_for,
     _kind_of,
     _language,
@@ -143,6 +144,73 @@ def scenario_map(
     -------
     folium.Map
     """
+    language, name_column, compared = _check_scenario(
+        before,
+        after,
+        indicator,
+        services=services,
+        added_services=added_services,
+        thresholds=thresholds,
+        language=language,
+        name_column=name_column,
+        labels=labels,
+        cluster=cluster,
+    )
+    before_v, after_v = _scenario_values(before, after, indicator, compared)
+    both = classify(
+        np.concatenate([before_v, after_v]),
+        column=indicator,
+        scheme=scheme,
+        k=k,
+        thresholds=thresholds,
+        language=language,
+    )
+    fmt = _format_for(indicator, np.concatenate([before_v, after_v]))
+    ind_label = schema.label(indicator, language)
+    names = _names(after, name_column)
+    b = _MapBuilder(
+        after, language=language, title=html.escape(title) if title else None, tiles=tiles
+    )
+    popups = _scenario_popups(names, before_v, after_v, fmt, ind_label, language)
+    data = b.area_data(after, popups, simplify_m)
+    _add_before_after(b, data, both, before_v, after_v, names=names, fmt=fmt, ind_label=ind_label)
+    _add_difference(
+        b, data, before_v, after_v, indicator, names=names, fmt=fmt, ind_label=ind_label
+    )
+    has_services = services is not None and len(services) > 0
+    if has_services:
+        _add_services(b, services, cluster=cluster, active_kind=_kind_of(indicator))
+    if added_services is not None and len(added_services):
+        _add_services(
+            b,
+            added_services,
+            cluster=False,
+            prefix=_word("new_services", language),
+            colour="#e7298a",
+            heading=not has_services,
+        )
+    b.labels(after, names, show=labels is True or (labels == "auto" and len(after) <= 60))
+    return b.finish()
+
+
+def _check_scenario(
+    before: Any,
+    after: Any,
+    indicator: str,
+    *,
+    services: Any,
+    added_services: Any,
+    thresholds: Sequence[float] | None,
+    language: str | None,
+    name_column: str | None,
+    labels: bool | str,
+    cluster: bool | str,
+) -> tuple[str, str | None, bool]:
+    """The check step of :func:`scenario_map`: every problem at once, then the CRS.
+
+    Returns the language, the name column and whether ``before`` is a comparison table
+    (with ``<indicator>_before`` and ``<indicator>_after``).
+    """
     problems: list[str] = []
     language = _language(language, problems)
     pair = (f"{indicator}_before", f"{indicator}_after")
@@ -175,29 +243,34 @@ def scenario_map(
     _check_crs(after=after, services=services, added_services=added_services)
     if isinstance(before, pd.DataFrame) and _is_gdf(before) and before.crs is not None:
         _check_crs(after=after, before=before)
+    return language, name_column, compared
 
+
+def _scenario_values(
+    before: Any, after: Any, indicator: str, compared: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The indicator before and after, on the areas of ``after`` (see :func:`scenario_map`)."""
+    pair = (f"{indicator}_before", f"{indicator}_after")
     if compared:
         after_v = pd.to_numeric(before[pair[1]].reindex(after.index)).to_numpy(dtype=float)
         before_v = pd.to_numeric(before[pair[0]].reindex(after.index)).to_numpy(dtype=float)
     else:
         after_v = after[indicator].to_numpy(dtype=float)
         before_v = pd.to_numeric(before[indicator].reindex(after.index)).to_numpy(dtype=float)
-    both = classify(
-        np.concatenate([before_v, after_v]),
-        column=indicator,
-        scheme=scheme,
-        k=k,
-        thresholds=thresholds,
-        language=language,
-    )
+    return before_v, after_v
+
+
+def _scenario_popups(
+    names: list[str],
+    before_v: np.ndarray,
+    after_v: np.ndarray,
+    fmt: _Format,
+    ind_label: str,
+    language: str,
+) -> list[str]:
+    """One popup per area: the indicator before and after."""
     n = len(after_v)
-    fmt = _format_for(indicator, np.concatenate([before_v, after_v]))
-    ind_label = schema.label(indicator, language)
-    names = _names(after, name_column)
-    b = _MapBuilder(
-        after, language=language, title=html.escape(title) if title else None, tiles=tiles
-    )
-    popups = [
+    return [
         _table_html(
             names[i],
             [
@@ -213,7 +286,22 @@ def scenario_map(
         )
         for i in range(n)
     ]
-    data = b.area_data(after, popups, simplify_m)
+
+
+def _add_before_after(
+    b: _MapBuilder,
+    data: Any,
+    both: Classes,
+    before_v: np.ndarray,
+    after_v: np.ndarray,
+    *,
+    names: list[str],
+    fmt: _Format,
+    ind_label: str,
+) -> None:
+    """The layers "Vóór" and "Na" on the classes ``both`` shares (before, then after)."""
+    language = b.language
+    n = len(after_v)
     colours_all = both.colour_of()
     for part, values, sl in (
         ("before", before_v, slice(0, n)),
@@ -244,6 +332,21 @@ def scenario_map(
             show=False,
             legend=_legend_html(name, part_classes, language, _scheme_note(both.scheme, language)),
         )
+
+
+def _add_difference(
+    b: _MapBuilder,
+    data: Any,
+    before_v: np.ndarray,
+    after_v: np.ndarray,
+    indicator: str,
+    *,
+    names: list[str],
+    fmt: _Format,
+    ind_label: str,
+) -> None:
+    """The difference layer, shown when the page opens (classes: :func:`_difference_classes`)."""
+    language = b.language
     codes, colours, labels_diff = _difference_classes(before_v, after_v, indicator, language)
     table = np.array([*colours, _NO_DATA_COLOUR], dtype=object)
     diff_name = f"{_word('difference', language)}: {ind_label}"
@@ -277,17 +380,3 @@ def scenario_map(
         show=True,
         legend="".join(rows),
     )
-    has_services = services is not None and len(services) > 0
-    if has_services:
-        _add_services(b, services, cluster=cluster, active_kind=_kind_of(indicator))
-    if added_services is not None and len(added_services):
-        _add_services(
-            b,
-            added_services,
-            cluster=False,
-            prefix=_word("new_services", language),
-            colour="#e7298a",
-            heading=not has_services,
-        )
-    b.labels(after, names, show=labels is True or (labels == "auto" and len(after) <= 60))
-    return b.finish()

@@ -1,7 +1,7 @@
-"""Static maps for reports: the choropleth of one indicator as a matplotlib figure (:func:`static_map`).
+"""Static maps for reports: the choropleth of one indicator as a matplotlib figure.
 
-Drawn in the areas' own metric CRS with a scale bar and a north arrow; saved as PNG,
-PDF or SVG without timestamps (same inputs, same bytes).
+:func:`static_map` draws it in the areas' own metric CRS with a scale bar and a north
+arrow, and saves it as PNG, PDF or SVG without timestamps (same inputs, same bytes).
 """
 
 from __future__ import annotations
