@@ -619,3 +619,17 @@ def test_scenario_map_from_a_comparison_table():
     # gains (higher share is better): +0.5, 0, -0.1, 0, n/a, 0, +0.7, 0, 0; t = median = 0.5
     d = scenario._DIFF_COLOURS
     assert diff == [d[1], d[2], d[3], d[2], "#d9d9d9", d[2], d[0], d[2], d[2]]
+
+
+def test_map_assets_ship_as_package_data():
+    """Every stylesheet and script of buurtgeo/maps/assets is in pyproject's package-data."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    root = repo / "buurtgeo" / "maps"
+    config = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["buurtgeo.maps"]
+    files = [p.relative_to(root).as_posix() for p in (root / "assets").iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,16 @@ def _bounds_latlon(frame: Any) -> list[list[float]]:
 # --------------------------------------------------------------------------------------
 # Page elements (our own small templates; every value goes through tojson)
 # --------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    """The text of ``assets/<name>``, byte for byte: the page's CSS or a JavaScript template.
+
+    The templates are rendered by folium's jinja with ``this`` (the element) in scope;
+    every value reaches them through ``tojson``.
+    """
+    return (resources.files("buurtgeo.maps") / "assets" / name).read_bytes().decode("utf-8")
 
 
 @functools.cache
@@ -107,42 +118,6 @@ def _elements():
     return Script, JsLayer
 
 
-_CSS = """
-.bg-box{background:rgba(255,255,255,.94);padding:6px 9px;border-radius:5px;
- box-shadow:0 1px 5px rgba(0,0,0,.4);font:13px/1.35 "Helvetica Neue",Arial,Helvetica,sans-serif;color:#222}
-.bg-title{font-size:15px;font-weight:bold;max-width:340px}
-.bg-legend{width:310px;max-height:45vh;overflow:auto}
-.bg-legend h4{margin:0 0 3px;font-size:13px}
-.bg-legend .bg-note{font-size:11px;color:#555;margin-bottom:3px}
-.bg-legend .bg-row{display:flex;align-items:center;margin:1px 0;white-space:nowrap}
-.bg-legend .bg-sw{display:inline-block;width:18px;height:13px;margin-right:6px;border:1px solid #777;flex:none}
-.bg-legend .bg-dot{display:inline-block;border-radius:50%;margin-right:6px;border:1.5px solid #fff;
- box-shadow:0 0 0 1px #555;flex:none}
-.bg-legend .bg-n{color:#666;margin-left:4px;font-size:11px}
-.bg-legend .bg-block{margin-top:7px;border-top:1px solid #ddd;padding-top:5px}
-.bg-legend .bg-block.bg-first,.bg-legend .bg-block.bg-tight{margin-top:0;border-top:0;padding-top:0}
-.bg-bi{display:grid;grid-template-columns:18px repeat(3,22px);grid-template-rows:repeat(3,22px) 18px;
- gap:1px;align-items:center;justify-items:center;font-size:11px}
-.bg-bi .bg-cell{width:22px;height:22px}
-.bg-bi .bg-yl{grid-row:1/4;grid-column:1;writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
-.bg-bi .bg-xl{grid-row:4;grid-column:2/5;white-space:nowrap}
-.leaflet-tooltip.bg-label{background:transparent;border:0;box-shadow:none;font:bold 11px Arial,sans-serif;color:#111;
- text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;padding:0}
-.leaflet-tooltip.bg-label:before{display:none}
-.leaflet-control-layers{font-size:12px;max-width:330px}
-.leaflet-control-layers label{white-space:normal}
-.leaflet-control-layers label>span{display:flex;align-items:baseline}
-.leaflet-control-layers label input{flex:none}.leaflet-control-layers label{margin:1px 0}
-.bg-tip b{font-size:13px}
-.bg-pop table{border-collapse:collapse;font-size:12px}
-.bg-pop td{padding:1px 6px 1px 0;vertical-align:top}
-.bg-pop td.v{text-align:right;white-space:nowrap;font-weight:bold}
-.bg-cluster{border-radius:50%;color:#fff;font:bold 12px Arial,sans-serif;display:flex;
- align-items:center;justify-content:center;border:2px solid #fff;box-shadow:0 0 0 1px #333}
-.leaflet-container{background:#f4f3ef}
-"""
-
-
 class _MapBuilder:
     """Assembles one folium.Map: panes, shared area data, layers, legend, controls."""
 
@@ -163,21 +138,14 @@ class _MapBuilder:
         self.m.fit_bounds(
             _bounds_latlon(areas), padding_top_left=(20, 20), padding_bottom_right=(350, 20)
         )
-        self.m.get_root().header.add_child(Element(f"<style>{_CSS}</style>"), name="bg_style")
+        self.m.get_root().header.add_child(
+            Element(f"<style>{_asset('map.css')}</style>"), name="bg_style"
+        )
         # legend blocks: (layer the block belongs to or None, html, tight: no separator)
         self.legend_blocks: list[tuple[Any, str, bool]] = []
         self.kind_links: list[tuple[Any, str | None]] = []  # indicator layer → its kind
         self.kind_deps: list[tuple[Any, str]] = []  # service/catchment layer → its kind
-        self.add_script(
-            """
-            {%- set m = this._parent.get_name() %}
-            {{ m }}.createPane("bgAreas").style.zIndex = 401;
-            {{ m }}.createPane("bgCatchments").style.zIndex = 405;
-            {{ m }}.getPane("bgCatchments").style.pointerEvents = "none";
-            {{ m }}.createPane("bgServices").style.zIndex = 410;
-            L.control.scale({imperial: false, position: "bottomleft"}).addTo({{ m }});
-            """
-        )
+        self.add_script(_asset("panes.js"))
         if tiles:
             folium.TileLayer(
                 "OpenStreetMap",
@@ -188,17 +156,7 @@ class _MapBuilder:
                 max_zoom=19,
             ).add_to(self.m)
         if title:
-            self.add_script(
-                """
-                (function(){
-                  var c = L.control({position: "topleft"});
-                  c.onAdd = function(){ var d = L.DomUtil.create("div", "bg-box bg-title");
-                    d.innerHTML = {{ this.ctx.html|tojson }}; return d; };
-                  c.addTo({{ this._parent.get_name() }});
-                })();
-                """,
-                html=title,
-            )
+            self.add_script(_asset("title.js"), html=title)
 
     def add_script(self, template: str, **ctx: Any):
         element = self.Script(template, **ctx)
@@ -228,18 +186,7 @@ class _MapBuilder:
         kind: str | None = None,
     ) -> Any:
         layer = self.JsLayer(
-            """L.geoJson({{ this.ctx.data.get_name() }}, {
-                pane: "bgAreas",
-                style: function (f) { return {fillColor: {{ this.get_name() }}_c[f.properties.i],
-                    color: "#5a5a5a", weight: 1, opacity: 0.9, fillOpacity: 0.72}; },
-                onEachFeature: function (f, l) {
-                    l.bindTooltip({{ this.get_name() }}_t[f.properties.i],
-                                  {sticky: true, className: "bg-tip"});
-                    l.bindPopup({{ this.ctx.data.get_name() }}_popup[f.properties.i], {maxWidth: 380});
-                    l.on("mouseover", function (e) { e.target.setStyle({weight: 3, color: "#000"}); });
-                    l.on("mouseout", function (e) { {{ this.get_name() }}.resetStyle(e.target); });
-                }
-            })""",
+            _asset("choropleth.js"),
             before="var {{ this.get_name() }}_c = {{ this.ctx.colours|tojson }};"
             "var {{ this.get_name() }}_t = {{ this.ctx.tooltips|tojson }};",
             name=html.escape(name),
@@ -262,13 +209,7 @@ class _MapBuilder:
         )
         points = [[round(float(y), 6), round(float(x), 6)] for x, y in pts]
         layer = self.JsLayer(
-            """L.layerGroup((function () {
-                var pts = {{ this.ctx.points|tojson }}, names = {{ this.ctx.names|tojson }}, out = [];
-                for (var i = 0; i < pts.length; i++) {
-                    out.push(L.tooltip({permanent: true, direction: "center", className: "bg-label",
-                                        interactive: false}).setLatLng(pts[i]).setContent(names[i]));
-                }
-                return out; })())""",
+            _asset("labels.js"),
             name=html.escape(_word("labels", self.language)),
             overlay=True,
             show=show,
@@ -282,9 +223,7 @@ class _MapBuilder:
     ) -> Any:
         data = _to_geojson(geoms, crs=self.crs, simplify_m=1.0)
         layer = self.JsLayer(
-            """L.geoJson({{ this.ctx.data|tojson }}, {pane: "bgCatchments", interactive: false,
-                style: {color: {{ this.ctx.colour|tojson }}, weight: 2, dashArray: "6 4",
-                        fill: true, fillColor: {{ this.ctx.colour|tojson }}, fillOpacity: 0.05}})""",
+            _asset("polygons.js"),
             name=html.escape(name),
             overlay=True,
             show=show,
@@ -313,20 +252,7 @@ class _MapBuilder:
         from folium.plugins import MarkerCluster
 
         data = _to_geojson(geoms, crs=self.crs, simplify_m=0.0)
-        expression = """L.geoJson({{ this.ctx.data|tojson }}, {
-                pointToLayer: function (f, latlng) {
-                    var i = f.properties.i, h = {{ this.ctx.hollow|tojson }}[i];
-                    return L.circleMarker(latlng, {pane: "bgServices",
-                        radius: {{ this.ctx.radii|tojson }}[i],
-                        color: h ? {{ this.ctx.colour|tojson }} : "#ffffff", weight: h ? 2 : 1.5,
-                        dashArray: h ? "3 2" : null, fillColor: {{ this.ctx.colour|tojson }},
-                        fillOpacity: h ? 0.25 : 0.9});
-                },
-                onEachFeature: function (f, l) {
-                    l.bindTooltip({{ this.ctx.tooltips|tojson }}[f.properties.i], {className: "bg-tip"});
-                    l.bindPopup({{ this.ctx.popups|tojson }}[f.properties.i], {maxWidth: 320});
-                }
-            })"""
+        expression = _asset("points.js")
         ctx = dict(
             data=data,
             colour=colour,
@@ -341,13 +267,7 @@ class _MapBuilder:
             if kind is not None:
                 self.kind_deps.append((layer, kind))
             return layer
-        icon = (
-            "function (cluster) { var n = cluster.getChildCount();"
-            " var s = n < 10 ? 26 : n < 100 ? 32 : 38;"
-            f' return L.divIcon({{html: \'<div class="bg-cluster" style="background:{colour};'
-            "width:' + s + 'px;height:' + s + 'px\">' + n + '</div>',"
-            " className: '', iconSize: L.point(s, s)}); }"
-        )
+        icon = _asset("cluster_icon.js").replace("{{ colour }}", colour)
         group = MarkerCluster(
             name=html.escape(name),
             overlay=True,
@@ -377,55 +297,7 @@ class _MapBuilder:
         folium.LayerControl(position="topright", collapsed=False).add_to(self.m)
         blocks = [(layer, block, tight) for layer, block, tight in self.legend_blocks if block]
         self.add_script(
-            """
-            (function () {
-              var m = {{ this._parent.get_name() }};
-              var blocks = {{ this.ctx.blocks|tojson }};
-              var c = L.control({position: "topright"});
-              c.onAdd = function () {
-                var d = L.DomUtil.create("div", "bg-box bg-legend");
-                d.id = "bg-legend";
-                L.DomEvent.disableClickPropagation(d);
-                L.DomEvent.disableScrollPropagation(d);
-                for (var i = 0; i < blocks.length; i++) {
-                  var b = L.DomUtil.create("div", blocks[i].tight ? "bg-block bg-tight" : "bg-block", d);
-                  b.innerHTML = blocks[i].html;
-                  blocks[i].el = b;
-                }
-                return d;
-              };
-              c.addTo(m);
-              var layers = [{% for l in this.ctx.layers %}{{ l.get_name() if l else "null" }}, {% endfor %}];
-              function update() {
-                var first = true;
-                for (var i = 0; i < blocks.length; i++) {
-                  var l = layers[i], on = (l === null || m.hasLayer(l));
-                  blocks[i].el.style.display = on ? "" : "none";
-                  blocks[i].el.classList.toggle("bg-first", on && first);
-                  if (on) { first = false; }
-                }
-              }
-              // choosing an indicator of one service kind shows that kind's services
-              var ind = [{% for l, k in this.ctx.links %}[{{ l.get_name() }}, {{ k|tojson }}], {% endfor %}];
-              var dep = [{% for l, k in this.ctx.deps %}[{{ l.get_name() }}, {{ k|tojson }}], {% endfor %}];
-              m.on("baselayerchange", function (e) {
-                var kind = null;
-                for (var i = 0; i < ind.length; i++) { if (ind[i][0] === e.layer) { kind = ind[i][1]; } }
-                if (kind !== null && dep.some(function (d) { return d[1] === kind; })) {
-                  // after the layer control has finished its own click (it then redraws)
-                  setTimeout(function () {
-                    for (var j = 0; j < dep.length; j++) {
-                      if (dep[j][1] === kind) { m.addLayer(dep[j][0]); } else { m.removeLayer(dep[j][0]); }
-                    }
-                    update();
-                  }, 0);
-                }
-                update();
-              });
-              m.on("overlayadd overlayremove", update);
-              update();
-            })();
-            """,
+            _asset("legend.js"),
             blocks=[{"html": block, "tight": tight} for _, block, tight in blocks],
             layers=[layer for layer, _, _ in blocks],
             links=[(layer, kind) for layer, kind in self.kind_links],
