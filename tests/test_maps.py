@@ -14,7 +14,7 @@ from shapely.geometry import Point, box
 
 import buurtgeo as bg
 from buurtgeo import maps
-from buurtgeo.errors import CRSError, InputError
+from buurtgeo.errors import CRSError, InputError, MissingColumnError
 from buurtgeo.maps import bivariate, scenario, static, style
 from buurtgeo.maps._offline import inline_assets, remote_resources
 
@@ -240,6 +240,19 @@ def test_reach_map_refuses_degrees_and_mixed_crs():
         bg.reach_map(make_areas().to_crs("EPSG:4326"), indicators="fca2")
     with pytest.raises(CRSError, match="services"):
         bg.reach_map(make_areas(), indicators="fca2", services=make_services().to_crs("EPSG:31370"))
+
+
+def test_map_checks_raise_once_with_the_right_class():
+    """One missing column alone is a MissingColumnError; a CRS problem joins the others."""
+    with pytest.raises(MissingColumnError, match="nope") as err:
+        bg.reach_map(make_areas(), indicators="nope")
+    assert "fca2" in str(err.value)  # the columns that were found
+    with pytest.raises(InputError) as err:
+        bg.reach_map(make_areas(), indicators="fca2", services=make_services().to_crs(31370), k=1)
+    assert not isinstance(err.value, CRSError)
+    assert "k must" in str(err.value) and "EPSG:31370" in str(err.value)
+    with pytest.raises(CRSError, match="not a projected CRS"):
+        bg.static_map(make_areas().to_crs("EPSG:4326"), indicator="fca2")
 
 
 def test_reach_map_refuses_rows_without_geometry():

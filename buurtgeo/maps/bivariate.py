@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
-from buurtgeo.errors import InputError
+from buurtgeo._checks import Checks
 from buurtgeo.maps._builder import _MapBuilder
 from buurtgeo.maps._inputs import (
     _POLYGONS,
@@ -19,17 +19,18 @@ from buurtgeo.maps._inputs import (
     _check_flags,
     _check_frame,
     _check_services,
+    _check_thresholds,
     _is_gdf,
+    _language,
     _pick_name_column,
 )
 from buurtgeo.maps._layers import _add_services, _extra_columns, _missing_rows, _names, _popups
-from buurtgeo.maps.classify import Classes, _check_thresholds, classify
+from buurtgeo.maps.classify import Classes, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _direction,
     _format_for,
     _kind_of,
-    _language,
     _value_text,
     _word,
 )
@@ -105,33 +106,19 @@ def bivariate_map(
     -------
     folium.Map
     """
-    problems: list[str] = []
-    language = _language(language, problems)
-    if _check_frame(areas, "areas", problems, _POLYGONS):
-        _check_columns(areas, [need, reach], "areas", problems)
-        name_column = _pick_name_column(areas, name_column, problems)
-    for what, t in (("need_thresholds", need_thresholds), ("reach_thresholds", reach_thresholds)):
-        if t is not None:
-            p = _check_thresholds(t)
-            if p is None and len(t) != 2:
-                p = f"give two bounds (three classes), got {len(t)}"
-            if p:
-                problems.append(f"{what}: {p}")
-    if classes is not None:
-        if not (isinstance(classes, tuple | list) and len(classes) == 2):
-            problems.append(f"classes must be two column names, got {classes!r}")
-        elif _is_gdf(areas):
-            _check_columns(areas, list(classes), "areas", problems)
-            for column in classes:
-                if column in areas.columns:
-                    levels = pd.to_numeric(areas[column], errors="coerce").dropna()
-                    if not levels.isin([1, 2, 3]).all():
-                        problems.append(f"classes column {column!r} must hold levels 1, 2, 3")
-    _check_services(services, problems)
-    _check_flags(labels, cluster, problems)
-    if problems:
-        raise InputError("bivariate_map: " + "; ".join(problems))
-    _check_crs(areas=areas, services=services)
+    language, name_column = _check_bivariate(
+        areas,
+        need,
+        reach,
+        services=services,
+        need_thresholds=need_thresholds,
+        reach_thresholds=reach_thresholds,
+        classes=classes,
+        language=language,
+        name_column=name_column,
+        labels=labels,
+        cluster=cluster,
+    )
 
     need_v = areas[need].to_numpy(dtype=float)
     reach_v = areas[reach].to_numpy(dtype=float)
@@ -192,6 +179,50 @@ def bivariate_map(
         _add_services(b, services, cluster=cluster, active_kind=_kind_of(reach))
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
     return b.finish()
+
+
+def _check_bivariate(
+    areas: Any,
+    need: str,
+    reach: str,
+    *,
+    services: Any,
+    need_thresholds: Sequence[float] | None,
+    reach_thresholds: Sequence[float] | None,
+    classes: tuple[str, str] | None,
+    language: str | None,
+    name_column: str | None,
+    labels: bool | str,
+    cluster: bool | str,
+) -> tuple[str, str | None]:
+    """The check step of :func:`bivariate_map`; returns the language and the name column."""
+    checks = Checks("bivariate_map")
+    language = _language(language, checks)
+    if _check_frame(areas, "areas", checks, _POLYGONS):
+        _check_columns(areas, [need, reach], "areas", checks)
+        name_column = _pick_name_column(areas, name_column, checks)
+    for what, t in (("need_thresholds", need_thresholds), ("reach_thresholds", reach_thresholds)):
+        if t is not None:
+            p = _check_thresholds(t)
+            if p is None and len(t) != 2:
+                p = f"give two bounds (three classes), got {len(t)}"
+            if p:
+                checks.add(f"{what}: {p}")
+    if classes is not None:
+        if not (isinstance(classes, tuple | list) and len(classes) == 2):
+            checks.add(f"classes must be two column names, got {classes!r}")
+        elif _is_gdf(areas):
+            _check_columns(areas, list(classes), "areas", checks)
+            for column in classes:
+                if column in areas.columns:
+                    levels = pd.to_numeric(areas[column], errors="coerce").dropna()
+                    if not levels.isin([1, 2, 3]).all():
+                        checks.add(f"classes column {column!r} must hold levels 1, 2, 3")
+    _check_services(services, checks)
+    _check_flags(labels, cluster, checks)
+    _check_crs(checks, areas=areas, services=services)
+    checks.raise_if_any()
+    return language, name_column
 
 
 def _spread3(codes: np.ndarray, n: int) -> np.ndarray:

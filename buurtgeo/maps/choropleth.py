@@ -13,14 +13,19 @@ from typing import Any
 import numpy as np
 
 from buurtgeo import schema
-from buurtgeo.errors import InputError
+from buurtgeo._checks import Checks
 from buurtgeo.maps._builder import _MapBuilder
 from buurtgeo.maps._inputs import (
     _POLYGONS,
     _check_columns,
+    _check_crs,
+    _check_flags,
     _check_frame,
+    _check_k,
     _check_services,
+    _check_thresholds,
     _is_gdf,
+    _language,
     _per_indicator,
     _pick_name_column,
 )
@@ -32,8 +37,8 @@ from buurtgeo.maps._layers import (
     _names,
     _popups,
 )
-from buurtgeo.maps.classify import SCHEMES, _check_thresholds, _scheme_note, classify
-from buurtgeo.maps.style import _format_for, _kind_of, _language, _value_text
+from buurtgeo.maps.classify import SCHEMES, _scheme_note, classify
+from buurtgeo.maps.style import _format_for, _kind_of, _value_text
 
 __all__ = ["reach_map"]
 
@@ -121,62 +126,26 @@ def reach_map(
     Raises
     ------
     InputError
-        Listing every problem with the arguments at once.
+        Listing every problem with the arguments at once
+        (:class:`~buurtgeo.errors.MissingColumnError` when one missing column is the
+        only problem).
     CRSError
-        When the inputs are not in one projected CRS in metres.
+        When the only problem is that the inputs are not in one projected CRS in metres.
     """
-    problems: list[str] = []
-    language = _language(language, problems)
     indicators = [indicators] if isinstance(indicators, str) else list(indicators)
-    if not indicators:
-        problems.append("indicators must name at least one column")
-    ok = _check_frame(areas, "areas", problems, _POLYGONS)
-    if ok:
-        _check_columns(areas, indicators, "areas", problems)
-        name_column = _pick_name_column(areas, name_column, problems)
-    _check_services(services, problems)
-    if catchments is not None:
-        if _is_gdf(catchments):
-            _check_frame(catchments, "catchments", problems, _POLYGONS)
-        elif isinstance(catchments, bool) or isinstance(catchments, int | float):
-            if services is None:
-                problems.append("catchments as a buffer need services")
-            if not isinstance(catchments, bool) and not (
-                np.isfinite(catchments) and catchments > 0
-            ):
-                problems.append(
-                    f"a catchment buffer must be a positive number of metres, got {catchments!r}"
-                )
-        else:
-            problems.append(
-                f"catchments must be True, a number of metres or a GeoDataFrame, got {type(catchments).__name__}"
-            )
-    schemes = _per_indicator(scheme, indicators, "scheme", problems)
-    bounds = (
-        _per_indicator(thresholds, indicators, "thresholds", problems)
-        if isinstance(thresholds, Mapping)
-        else dict.fromkeys(indicators, thresholds)
+    language, name_column, schemes, bounds = _check_reach_map(
+        areas,
+        indicators,
+        services=services,
+        catchments=catchments,
+        scheme=scheme,
+        k=k,
+        thresholds=thresholds,
+        language=language,
+        name_column=name_column,
+        labels=labels,
+        cluster=cluster,
     )
-    for ind in indicators:
-        if bounds[ind] is None and schemes[ind] not in SCHEMES:
-            problems.append(
-                f"unknown scheme {schemes[ind]!r} for {ind!r}; known: {', '.join(SCHEMES)}"
-            )
-        if bounds[ind] is not None:
-            p = _check_thresholds(bounds[ind])
-            if p:
-                problems.append(f"{ind}: {p}")
-        elif schemes[ind] == "thresholds":
-            problems.append(f"scheme 'thresholds' for {ind!r} needs thresholds")
-    if not isinstance(k, int | np.integer) or isinstance(k, bool) or not 2 <= k <= 9:
-        problems.append(f"k must be an integer from 2 to 9, got {k!r}")
-    if labels not in (True, False, "auto") or cluster not in (True, False, "auto"):
-        problems.append("labels and cluster must be True, False or 'auto'")
-    if problems:
-        raise InputError("reach_map: " + "; ".join(problems))
-    named = [("areas", areas), ("services", services), ("catchments", catchments)]
-    named = [(n, f) for n, f in named if _is_gdf(f)]
-    schema.require_metric_crs(*[f for _, f in named], what=[n for n, _ in named])
 
     b = _MapBuilder(
         areas, language=language, title=html.escape(title) if title else None, tiles=tiles
@@ -213,3 +182,72 @@ def reach_map(
         _add_services(b, services, cluster=cluster, active_kind=active)
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
     return b.finish()
+
+
+def _check_reach_map(
+    areas: Any,
+    indicators: list[str],
+    *,
+    services: Any,
+    catchments: Any,
+    scheme: str | Mapping[str, str],
+    k: int,
+    thresholds: Sequence[float] | Mapping[str, Sequence[float]] | None,
+    language: str | None,
+    name_column: str | None,
+    labels: bool | str,
+    cluster: bool | str,
+) -> tuple[str, str | None, dict[str, Any], dict[str, Any]]:
+    """The check step of :func:`reach_map`: every problem with the arguments at once.
+
+    Returns the language, the name column, and the scheme and the thresholds of each
+    indicator.
+    """
+    checks = Checks("reach_map")
+    language = _language(language, checks)
+    if not indicators:
+        checks.add("indicators must name at least one column")
+    if _check_frame(areas, "areas", checks, _POLYGONS):
+        _check_columns(areas, indicators, "areas", checks)
+        name_column = _pick_name_column(areas, name_column, checks)
+    _check_services(services, checks)
+    if catchments is not None:
+        _check_catchments(catchments, services, checks)
+    schemes = _per_indicator(scheme, indicators, "scheme", checks)
+    bounds = (
+        _per_indicator(thresholds, indicators, "thresholds", checks)
+        if isinstance(thresholds, Mapping)
+        else dict.fromkeys(indicators, thresholds)
+    )
+    for ind in indicators:
+        if bounds[ind] is None and schemes[ind] not in SCHEMES:
+            checks.add(f"unknown scheme {schemes[ind]!r} for {ind!r}; known: {', '.join(SCHEMES)}")
+        if bounds[ind] is not None:
+            p = _check_thresholds(bounds[ind])
+            if p:
+                checks.add(f"{ind}: {p}")
+        elif schemes[ind] == "thresholds":
+            checks.add(f"scheme 'thresholds' for {ind!r} needs thresholds")
+    _check_k(k, checks)
+    _check_flags(labels, cluster, checks)
+    _check_crs(checks, areas=areas, services=services, catchments=catchments)
+    checks.raise_if_any()
+    return language, name_column, schemes, bounds
+
+
+def _check_catchments(catchments: Any, services: Any, checks: Checks) -> None:
+    """Record problems with ``catchments``: polygons, True or a buffer in metres."""
+    if _is_gdf(catchments):
+        _check_frame(catchments, "catchments", checks, _POLYGONS)
+    elif isinstance(catchments, bool) or isinstance(catchments, int | float):
+        if services is None:
+            checks.add("catchments as a buffer need services")
+        if not isinstance(catchments, bool) and not (np.isfinite(catchments) and catchments > 0):
+            checks.add(
+                f"a catchment buffer must be a positive number of metres, got {catchments!r}"
+            )
+    else:
+        checks.add(
+            "catchments must be True, a number of metres or a GeoDataFrame, "
+            f"got {type(catchments).__name__}"
+        )

@@ -16,14 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from buurtgeo.errors import InputError
+from buurtgeo._checks import Checks
+from buurtgeo.maps._inputs import _check_k, _check_thresholds, _language
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _UNREACHABLE_COLOUR,
     _direction,
     _distinct_format,
     _format_for,
-    _language,
     _number,
     _trim_zeros,
     _value_text,
@@ -110,18 +110,6 @@ def _palette(n: int, direction: str) -> tuple[str, ...]:
     return tuple(colours)
 
 
-def _check_thresholds(thresholds: Any) -> str | None:
-    try:
-        arr = np.asarray(thresholds, dtype=float)
-    except (TypeError, ValueError):
-        return f"thresholds must be numbers, got {thresholds!r}"
-    if arr.ndim != 1 or arr.size == 0:
-        return f"thresholds must be a non-empty list of numbers, got {thresholds!r}"
-    if not np.all(np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
-        return f"thresholds must be finite and strictly increasing, got {list(arr)}"
-    return None
-
-
 def classify(
     values: Any,
     *,
@@ -165,21 +153,19 @@ def classify(
     """
     import mapclassify
 
-    problems: list[str] = []
-    language = _language(language, problems)
+    checks = Checks(f"cannot classify {column!r}")
+    language = _language(language, checks)
     if thresholds is not None:
         scheme = "thresholds"
         problem = _check_thresholds(thresholds)
         if problem:
-            problems.append(problem)
+            checks.add(problem)
     elif scheme == "thresholds":
-        problems.append("scheme 'thresholds' needs thresholds=[…]")
+        checks.add("scheme 'thresholds' needs thresholds=[…]")
     if scheme not in SCHEMES:
-        problems.append(f"unknown scheme {scheme!r}; known: {', '.join(SCHEMES)}")
-    if not isinstance(k, int | np.integer) or isinstance(k, bool) or not 2 <= k <= 9:
-        problems.append(f"k must be an integer from 2 to 9, got {k!r}")
-    if problems:
-        raise InputError("cannot classify " + repr(column) + ": " + "; ".join(problems))
+        checks.add(f"unknown scheme {scheme!r}; known: {', '.join(SCHEMES)}")
+    _check_k(k, checks)
+    checks.raise_if_any()
 
     y = np.asarray(values, dtype=float)
     finite = np.isfinite(y)

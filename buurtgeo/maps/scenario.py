@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
-from buurtgeo.errors import InputError
+from buurtgeo._checks import Checks
 from buurtgeo.maps._builder import _MapBuilder
 from buurtgeo.maps._inputs import (
     _POLYGONS,
@@ -19,7 +19,9 @@ from buurtgeo.maps._inputs import (
     _check_flags,
     _check_frame,
     _check_services,
+    _check_thresholds,
     _is_gdf,
+    _language,
     _pick_name_column,
 )
 from buurtgeo.maps._layers import (
@@ -30,7 +32,7 @@ from buurtgeo.maps._layers import (
     _swatch_row,
     _table_html,
 )
-from buurtgeo.maps.classify import Classes, _check_thresholds, _scheme_note, classify
+from buurtgeo.maps.classify import Classes, _scheme_note, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _UNREACHABLE_COLOUR,
@@ -38,7 +40,6 @@ from buurtgeo.maps.style import (
     _Format,
     _format_for,
     _kind_of,
-    _language,
     _value_text,
     _word,
 )
@@ -206,43 +207,42 @@ def _check_scenario(
     labels: bool | str,
     cluster: bool | str,
 ) -> tuple[str, str | None, bool]:
-    """The check step of :func:`scenario_map`: every problem at once, then the CRS.
+    """The check step of :func:`scenario_map`: every problem with the arguments at once.
 
     Returns the language, the name column and whether ``before`` is a comparison table
     (with ``<indicator>_before`` and ``<indicator>_after``).
     """
-    problems: list[str] = []
-    language = _language(language, problems)
+    checks = Checks("scenario_map")
+    language = _language(language, checks)
     pair = (f"{indicator}_before", f"{indicator}_after")
     compared = isinstance(before, pd.DataFrame) and all(c in before.columns for c in pair)
     if not isinstance(before, pd.DataFrame):
-        problems.append(f"before must be a DataFrame, got {type(before).__name__}")
+        checks.add(f"before must be a DataFrame, got {type(before).__name__}")
     elif indicator not in before.columns and not compared:
-        problems.append(f"before has no column {indicator!r} (nor {pair[0]!r} and {pair[1]!r})")
-    if _check_frame(after, "after", problems, _POLYGONS):
+        checks.add(f"before has no column {indicator!r} (nor {pair[0]!r} and {pair[1]!r})")
+    if _check_frame(after, "after", checks, _POLYGONS):
         if not compared:
-            _check_columns(after, [indicator], "after", problems)
-        name_column = _pick_name_column(after, name_column, problems)
+            _check_columns(after, [indicator], "after", checks)
+        name_column = _pick_name_column(after, name_column, checks)
         if isinstance(before, pd.DataFrame):
             missing = after.index.difference(before.index)
             extra = before.index.difference(after.index)
             if len(missing) or len(extra) or not before.index.is_unique:
-                problems.append(
+                checks.add(
                     "before and after must hold the same areas (same unique index); "
                     f"only in after: {list(missing[:5])}, only in before: {list(extra[:5])}"
                 )
     if thresholds is not None:
         p = _check_thresholds(thresholds)
         if p:
-            problems.append(p)
-    _check_services(services, problems)
-    _check_services(added_services, problems)
-    _check_flags(labels, cluster, problems)
-    if problems:
-        raise InputError("scenario_map: " + "; ".join(problems))
-    _check_crs(after=after, services=services, added_services=added_services)
+            checks.add(p)
+    _check_services(services, checks)
+    _check_services(added_services, checks)
+    _check_flags(labels, cluster, checks)
+    _check_crs(checks, after=after, services=services, added_services=added_services)
     if isinstance(before, pd.DataFrame) and _is_gdf(before) and before.crs is not None:
-        _check_crs(after=after, before=before)
+        _check_crs(checks, after=after, before=before)
+    checks.raise_if_any()
     return language, name_column, compared
 
 

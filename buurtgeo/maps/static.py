@@ -16,13 +16,14 @@ import pandas as pd
 
 from buurtgeo import schema
 from buurtgeo._atomic import write_bytes
-from buurtgeo.errors import InputError
+from buurtgeo._checks import Checks
 from buurtgeo.maps._inputs import (
     _POLYGONS,
     _check_columns,
     _check_crs,
     _check_frame,
     _check_services,
+    _language,
 )
 from buurtgeo.maps.classify import _scheme_note, classify
 from buurtgeo.maps.style import (
@@ -31,7 +32,6 @@ from buurtgeo.maps.style import (
     _UNREACHABLE_COLOUR,
     _kind_colour,
     _kind_label,
-    _language,
     _number,
     _radii,
     _word,
@@ -146,19 +146,7 @@ def static_map(
     -------
     matplotlib.figure.Figure
     """
-    problems: list[str] = []
-    language = _language(language, problems)
-    if _check_frame(areas, "areas", problems, _POLYGONS):
-        _check_columns(areas, [indicator], "areas", problems)
-    _check_services(services, problems)
-    fmt_name = None
-    if path is not None:
-        fmt_name = Path(path).suffix.lower().lstrip(".")
-        if fmt_name not in ("png", "pdf", "svg"):
-            problems.append(f"path must end in .png, .pdf or .svg, got {str(path)!r}")
-    if problems:
-        raise InputError("static_map: " + "; ".join(problems))
-    _check_crs(areas=areas, services=services)
+    language, fmt_name = _check_static(areas, indicator, services, language, path)
 
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -237,6 +225,25 @@ def static_map(
     if path is not None:
         _save_figure(fig, Path(path), fmt_name or "png")
     return fig
+
+
+def _check_static(
+    areas: Any, indicator: str, services: Any, language: str | None, path: Any
+) -> tuple[str, str | None]:
+    """The check step of :func:`static_map`; returns the language and the file format."""
+    checks = Checks("static_map")
+    language = _language(language, checks)
+    if _check_frame(areas, "areas", checks, _POLYGONS):
+        _check_columns(areas, [indicator], "areas", checks)
+    _check_services(services, checks)
+    fmt_name = None
+    if path is not None:
+        fmt_name = Path(path).suffix.lower().lstrip(".")
+        if fmt_name not in ("png", "pdf", "svg"):
+            checks.add(f"path must end in .png, .pdf or .svg, got {str(path)!r}")
+    _check_crs(checks, areas=areas, services=services)
+    checks.raise_if_any()
+    return language, fmt_name
 
 
 def _save_figure(fig: Any, path: Path, fmt: str) -> None:

@@ -20,7 +20,6 @@ import numpy as np
 
 from buurtgeo import schema
 from buurtgeo.errors import InputError
-from buurtgeo.options import get_option
 
 __all__ = ["register_indicator"]
 
@@ -261,15 +260,6 @@ _WORDS: dict[str, tuple[str, str]] = {
 def _word(key: str, language: str) -> str:
     nl, en = _WORDS[key]
     return en if language == "en" else nl
-
-
-def _language(language: str | None, problems: list[str]) -> str:
-    if language is None:
-        return get_option("language")
-    if language not in ("nl", "en"):
-        problems.append(f"language must be 'nl' or 'en', got {language!r}")
-        return "nl"
-    return language
 
 
 # --------------------------------------------------------------------------------------
