@@ -1,4 +1,4 @@
-"""Tests of buurtgeo.maps and buurtgeo._offline without a browser (see test_maps_browser.py)."""
+"""Tests of buurtgeo.maps (and its _offline inliner) without a browser (see test_maps_browser.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from shapely.geometry import Point, box
 
 import buurtgeo as bg
 from buurtgeo import maps
-from buurtgeo._offline import inline_assets, remote_resources
-from buurtgeo.errors import CRSError, InputError
+from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo.maps import bivariate, scenario, static, style
+from buurtgeo.maps._offline import inline_assets, remote_resources
 
 XSS = "<script>alert(1)</script>"
 
@@ -130,16 +131,16 @@ def test_dark_means_worse():
 
 
 def test_number_format_per_language_and_unit():
-    assert maps._value_text(1234.4, maps._format_for("dist_nearest_m"), "nl") == "1.234 m"
-    assert maps._value_text(1234.4, maps._format_for("dist_nearest_m"), "en") == "1,234 m"
-    assert maps._value_text(0.456, maps._format_for("share_covered"), "nl") == "46 %"
-    assert maps._value_text(0.3333, maps._format_for("fca2__childcare_baby"), "nl") == "0,33"
-    assert maps._value_text(np.inf, maps._format_for("dist_nearest_m"), "nl") == "onbereikbaar"
-    assert maps._value_text(np.nan, maps._format_for("fca2"), "en") == "no data"
+    assert style._value_text(1234.4, style._format_for("dist_nearest_m"), "nl") == "1.234 m"
+    assert style._value_text(1234.4, style._format_for("dist_nearest_m"), "en") == "1,234 m"
+    assert style._value_text(0.456, style._format_for("share_covered"), "nl") == "46 %"
+    assert style._value_text(0.3333, style._format_for("fca2__childcare_baby"), "nl") == "0,33"
+    assert style._value_text(np.inf, style._format_for("dist_nearest_m"), "nl") == "onbereikbaar"
+    assert style._value_text(np.nan, style._format_for("fca2"), "en") == "no data"
 
 
 def test_radius_is_proportional_to_sqrt_capacity():
-    radii, hollow = maps._radii(np.array([100.0, 25.0, 1.0, np.nan]))
+    radii, hollow = style._radii(np.array([100.0, 25.0, 1.0, np.nan]))
     # r = max(3, 14 * sqrt(c / 100)): 14, 7, max(3, 1.4) = 3; unknown → 5 px, hollow
     assert radii == [14.0, 7.0, 3.0, 5.0]
     assert hollow == [False, False, False, True]
@@ -230,8 +231,8 @@ def test_reach_map_says_what_replaced_places_per_100():
         bg.reach_map(areas, indicators=["places_per_100"])
     text = str(err.value)
     assert "'places_per_100_2sfca'" in text and "'places_per_100_in_area'" in text
-    assert maps._direction("places_per_100_in_area__childcare_baby") == "better"
-    assert maps._format_for("places_per_100_in_area").decimals == 1
+    assert style._direction("places_per_100_in_area__childcare_baby") == "better"
+    assert style._format_for("places_per_100_in_area").decimals == 1
 
 
 def test_reach_map_refuses_degrees_and_mixed_crs():
@@ -239,6 +240,19 @@ def test_reach_map_refuses_degrees_and_mixed_crs():
         bg.reach_map(make_areas().to_crs("EPSG:4326"), indicators="fca2")
     with pytest.raises(CRSError, match="services"):
         bg.reach_map(make_areas(), indicators="fca2", services=make_services().to_crs("EPSG:31370"))
+
+
+def test_map_checks_raise_once_with_the_right_class():
+    """One missing column alone is a MissingColumnError; a CRS problem joins the others."""
+    with pytest.raises(MissingColumnError, match="nope") as err:
+        bg.reach_map(make_areas(), indicators="nope")
+    assert "fca2" in str(err.value)  # the columns that were found
+    with pytest.raises(InputError) as err:
+        bg.reach_map(make_areas(), indicators="fca2", services=make_services().to_crs(31370), k=1)
+    assert not isinstance(err.value, CRSError)
+    assert "k must" in str(err.value) and "EPSG:31370" in str(err.value)
+    with pytest.raises(CRSError, match="not a projected CRS"):
+        bg.static_map(make_areas().to_crs("EPSG:4326"), indicator="fca2")
 
 
 def test_reach_map_refuses_rows_without_geometry():
@@ -295,7 +309,7 @@ def test_bivariate_colours_by_hand():
         )
     )
     (colours,) = layer_colours(page)
-    p = maps._BIVARIATE  # P[reach class: 0 good … 2 poor][need class: 0 low … 2 high]
+    p = bivariate._BIVARIATE  # P[reach class: 0 good … 2 poor][need class: 0 low … 2 high]
     # need 10,20,30 low | 40,50,60 mid | 70,80,90 high;
     # reach 100,450,250 good | 700,900,820 mid | 1300, inf poor | nan no data
     expected = [
@@ -325,7 +339,7 @@ def test_bivariate_turns_higher_is_better_around():
         )
     )
     (colours,) = layer_colours(page)
-    p = maps._BIVARIATE
+    p = bivariate._BIVARIATE
     assert colours[0] == p[2][0]  # 0.1 places per child: poor reach, low need
     assert colours[2] == p[0][0]  # 0.5 places per child: good reach
 
@@ -333,7 +347,7 @@ def test_bivariate_turns_higher_is_better_around():
 def test_difference_classes_by_hand():
     before = np.array([1000.0, 800.0, 500.0, 300.0, np.inf, 700.0, np.nan, 400.0])
     after = np.array([400.0, 700.0, 500.0, 500.0, 600.0, np.inf, 100.0, 1000.0])
-    codes, colours, labels = maps._difference_classes(before, after, "dist_nearest_m", "nl")
+    codes, colours, labels = scenario._difference_classes(before, after, "dist_nearest_m", "nl")
     # gains (distance: lower is better): 600, 100, 0, -200, new, lost, n/a, -600
     # t = median |gain| over changed finite = median(600, 100, 200, 600) = 400
     assert codes.tolist() == [0, 1, 2, 3, 5, 6, -1, 4]
@@ -358,8 +372,8 @@ def test_scenario_map_layers_and_shared_classes():
         assert json.dumps(name)[1:-1] in page  # non-ASCII text travels JSON-escaped
     before_c, after_c, diff_c = layer_colours(page)
     assert before_c[0] == after_c[0]  # 100 m in both: same class, same colour
-    assert diff_c[5] == maps._NOW_REACHABLE_COLOUR  # inf → 800 m
-    assert diff_c[0] == maps._DIFF_COLOURS[2]  # unchanged
+    assert diff_c[5] == scenario._NOW_REACHABLE_COLOUR  # inf → 800 m
+    assert diff_c[0] == scenario._DIFF_COLOURS[2]  # unchanged
 
 
 def test_scenario_map_needs_the_same_areas():
@@ -450,7 +464,7 @@ def test_static_map_png_and_pdf_are_deterministic(tmp_path):
 
 
 def test_nice_scale_bar_lengths():
-    assert [maps._nice_length(x) for x in (7, 130, 240, 999, 4900)] == [5, 100, 200, 500, 2000]
+    assert [static._nice_length(x) for x in (7, 130, 240, 999, 4900)] == [5, 100, 200, 500, 2000]
 
 
 # --------------------------------------------------------------------------------------
@@ -510,19 +524,19 @@ def test_areas_must_be_polygons_and_services_points():
 
 
 def test_direction_of_gap_indicators_and_registry():
-    assert maps._direction("share_unreachable__childcare_baby") == "worse"
-    assert maps._direction("share_covered__library") == "better"
-    assert maps._direction("places_per_100_2sfca") == "better"
-    assert maps._direction("gap_score") == "worse"
-    assert maps._direction("children_0_2") == "neutral"
-    assert maps._direction("something_new") == "neutral"
-    assert maps._format_for("share_beyond_catchment").unit == " %"
+    assert style._direction("share_unreachable__childcare_baby") == "worse"
+    assert style._direction("share_covered__library") == "better"
+    assert style._direction("places_per_100_2sfca") == "better"
+    assert style._direction("gap_score") == "worse"
+    assert style._direction("children_0_2") == "neutral"
+    assert style._direction("something_new") == "neutral"
+    assert style._format_for("share_beyond_catchment").unit == " %"
     maps.register_indicator("something_new", higher="better", decimals=1, unit=" pt")
     try:
-        assert maps._direction("something_new__library") == "better"
-        assert maps._value_text(2.26, maps._format_for("something_new"), "en") == "2.3 pt"
+        assert style._direction("something_new__library") == "better"
+        assert style._value_text(2.26, style._format_for("something_new"), "en") == "2.3 pt"
     finally:
-        del maps._STYLES["something_new"]
+        del style._STYLES["something_new"]
     with pytest.raises(InputError, match="higher"):
         maps.register_indicator("x", higher="up")
 
@@ -551,7 +565,7 @@ def test_bivariate_uses_classes_from_the_gap_table():
         )
     )
     (colours,) = layer_colours(page)
-    p = maps._BIVARIATE  # P[r][n] with r = 3 - reach level, n = need level - 1
+    p = bivariate._BIVARIATE  # P[r][n] with r = 3 - reach level, n = need level - 1
     assert colours == [
         p[0][0],
         p[1][0],
@@ -616,5 +630,19 @@ def test_scenario_map_from_a_comparison_table():
     page = bg.map_html(bg.scenario_map(table, areas, indicator="share_covered"))
     *_, diff = layer_colours(page)
     # gains (higher share is better): +0.5, 0, -0.1, 0, n/a, 0, +0.7, 0, 0; t = median = 0.5
-    d = maps._DIFF_COLOURS
+    d = scenario._DIFF_COLOURS
     assert diff == [d[1], d[2], d[3], d[2], "#d9d9d9", d[2], d[0], d[2], d[2]]
+
+
+def test_map_assets_ship_as_package_data():
+    """Every stylesheet and script of buurtgeo/maps/assets is in pyproject's package-data."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    root = repo / "buurtgeo" / "maps"
+    config = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["buurtgeo.maps"]
+    files = [p.relative_to(root).as_posix() for p in (root / "assets").iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files)

@@ -1,0 +1,1 @@
+function (cluster) { var n = cluster.getChildCount(); var s = n < 10 ? 26 : n < 100 ? 32 : 38; return L.divIcon({html: '<div class="bg-cluster" style="background:{{ colour }};width:' + s + 'px;height:' + s + 'px">' + n + '</div>', className: '', iconSize: L.point(s, s)}); }

@@ -1,0 +1,8 @@
+
+                (function(){
+                  var c = L.control({position: "topleft"});
+                  c.onAdd = function(){ var d = L.DomUtil.create("div", "bg-box bg-title");
+                    d.innerHTML = {{ this.ctx.html|tojson }}; return d; };
+                  c.addTo({{ this._parent.get_name() }});
+                })();
+                
