@@ -78,7 +78,7 @@ _LAZY: dict[str, str] = {
     "Scenario": "buurtgeo.gaps",
     "scenario": "buurtgeo.gaps",
     "suggest_sites": "buurtgeo.gaps",
-    "suppress_small": "buurtgeo.gaps",
+    "suppress_small": "buurtgeo.outputs",
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",
@@ -91,7 +91,7 @@ _LAZY: dict[str, str] = {
     "make_sample": "buurtgeo.sample",
     "run_demo": "buurtgeo.pipeline",
     "run_config": "buurtgeo.pipeline",
-    "load_config": "buurtgeo.pipeline",
+    "load_config": "buurtgeo.config",
     "Analysis": "buurtgeo.pipeline",
     "fact_sheets": "buurtgeo.report",
 }

@@ -215,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from buurtgeo.pipeline import demo_config, run_config
+    from buurtgeo.config import demo_config
+    from buurtgeo.pipeline import run_config
 
     cfg = demo_config(args.out)
     if args.language:
@@ -225,7 +226,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from buurtgeo.pipeline import load_config, run_config
+    from buurtgeo.config import load_config
+    from buurtgeo.pipeline import run_config
 
     cfg = load_config(args.config)
     if args.language:
@@ -251,8 +253,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
+    from buurtgeo.config import CONFIG_TEMPLATE
     from buurtgeo.errors import InputError
-    from buurtgeo.pipeline import CONFIG_TEMPLATE
 
     if args.out is None:
         sys.stdout.write(CONFIG_TEMPLATE)

@@ -19,8 +19,8 @@ from buurtgeo.gaps import (
     need_score,
     scenario,
     suggest_sites,
-    suppress_small,
 )
+from buurtgeo.outputs import suppress_small
 
 CRS = "EPSG:3812"
 

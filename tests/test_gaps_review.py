@@ -14,7 +14,8 @@ import pytest
 from shapely.geometry import Point, box
 
 import buurtgeo as bg
-from buurtgeo.gaps import Scenario, concentration_index, equity, gini, suppress_small
+from buurtgeo.gaps import Scenario, concentration_index, equity, gini
+from buurtgeo.outputs import suppress_small
 
 CRS = "EPSG:3812"
 KIND = "childcare_baby"
