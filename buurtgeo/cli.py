@@ -54,6 +54,9 @@ def _para(text: str) -> str:
     return textwrap.fill(text, width=96)
 
 
+_Subparsers = argparse._SubParsersAction  # what add_subparsers returns
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=32, width=100)
@@ -73,6 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"buurtgeo {__version__}")
+    common = _common_options()
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for add in (_add_demo, _add_run, _add_template, _add_sample, _add_download):
+        add(sub, common)
+    return parser
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """The options every subcommand has: --debug, --quiet, --progress/--no-progress."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--debug", action="store_true", help="show the full traceback when something fails"
@@ -91,9 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     bars.add_argument(
         "--no-progress", dest="progress", action="store_false", help="never show progress bars"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+    return common
 
+
+def _add_demo(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo demo``: the embedded sample, end to end."""
     demo = sub.add_parser(
         "demo",
         parents=[common],
@@ -120,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of labels, map and fact sheets (default: nl)",
     )
 
+
+def _add_run(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo run CONFIG.toml``: an analysis a configuration file describes."""
     run = sub.add_parser(
         "run",
         parents=[common],
@@ -154,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
         " named in the sectors file) and exit",
     )
 
+
+def _add_template(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo template``: a commented configuration to start from."""
     template = sub.add_parser(
         "template",
         parents=[common],
@@ -172,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write to this file instead of standard output (refuses to overwrite)",
     )
 
+
+def _add_sample(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo sample``: the fictional sample's input files."""
     sample = sub.add_parser(
         "sample",
         parents=[common],
@@ -188,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="random seed (default: the embedded sample's)"
     )
 
+
+def _add_download(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo download``: an official open-data file into the cache."""
     download = sub.add_parser(
         "download",
         parents=[common],
@@ -204,7 +231,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-dir", type=Path, default=None, metavar="DIR", help="cache folder"
     )
     download.add_argument("--force", action="store_true", help="download again even when cached")
-    return parser
 
 
 # --------------------------------------------------------------------------------------
