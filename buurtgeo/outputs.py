@@ -397,6 +397,8 @@ def _for_publication(analysis: Any) -> Any:
 
 
 def write_outputs(analysis: Any, out_dir: Path) -> dict[str, Path]:
+    """Write the files of an :class:`~buurtgeo.Analysis` (see the module docstring), as
+    published (:func:`_for_publication`), into ``out_dir``; return their paths by name."""
     from buurtgeo._progress import steps
 
     analysis = _for_publication(analysis)

@@ -37,8 +37,9 @@ __all__ = [
     "run_demo",
 ]
 
+
 # --------------------------------------------------------------------------------------
-# The analysis
+# The result: Analysis
 # --------------------------------------------------------------------------------------
 
 #: Indicators kept per kind and level (from :func:`buurtgeo.aggregate_reach`).
@@ -218,43 +219,9 @@ def _map_title(analysis: Analysis, level: str) -> str:
     return f"{where}: {what}"
 
 
-def _kind_targets(cfg: AnalysisConfig, kinds: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    vocabulary = service_kinds()
-    return {k: tuple(cfg.age_bands_by_kind.get(k, vocabulary[k].target)) for k in kinds}
-
-
-def _missing(value: Any) -> bool:
-    """True for None, NA and NaN (scalars only; anything else is a value)."""
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _flatten_set_aside(table: pd.DataFrame | None, stage: str) -> pd.DataFrame:
-    """Canonical four columns + the source row's values as one ``col=value | …`` text."""
-    columns = ["stage", "source", "row", "column", "reason", "values"]
-    if table is None or len(table) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    table = pd.DataFrame(table)
-    head = {
-        c: table[c] if c in table.columns else None for c in ("source", "row", "column", "reason")
-    }
-    rest = [c for c in table.columns if c not in head]
-    values = [
-        " | ".join(f"{c}={v}" for c, v in zip(rest, row, strict=True) if not _missing(v))
-        for row in table[rest].astype(object).itertuples(index=False, name=None)
-    ]
-    out = pd.DataFrame({"stage": stage, **head, "values": values}, index=table.index)
-    return out[columns].reset_index(drop=True)
-
-
-def _set_aside_of(obj: Any) -> pd.DataFrame | None:
-    if obj is None:
-        return None
-    table = getattr(obj, "set_aside", None)
-    if table is None and hasattr(obj, "attrs"):
-        table = obj.attrs.get("set_aside")
-    return table
+# --------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------
 
 
 def analyse(cfg: AnalysisConfig) -> Analysis:
@@ -393,6 +360,45 @@ def _read_population(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
     return joined
 
 
+def _read_sectors(cfg: AnalysisConfig):
+    if cfg.municipality is None or len(cfg.municipality) == 1:
+        only = cfg.municipality[0] if cfg.municipality else None
+        return bg.read_sectors(cfg.sectors, municipality=only, **dict(cfg.sectors_options))
+    parts = [
+        bg.read_sectors(cfg.sectors, municipality=m, **dict(cfg.sectors_options))
+        for m in cfg.municipality
+    ]
+    tables = [p.attrs.get("set_aside") for p in parts]
+    attrs = dict(parts[0].attrs)
+    stripped = []
+    for part in parts:
+        part = part.copy()
+        part.attrs = {}  # DataFrames in attrs cannot be compared by pd.concat
+        stripped.append(part)
+    sectors = pd.concat(stripped)
+    sectors = sectors[~sectors.index.duplicated()]
+    tables = [t for t in tables if isinstance(t, pd.DataFrame) and len(t)]
+    if tables:  # the same file read once per municipality: each unused row once
+        keys = [c for c in ("source", "row", "reason") if c in tables[0].columns]
+        attrs["set_aside"] = pd.concat(tables, ignore_index=True).drop_duplicates(keys)
+    sectors.attrs = attrs
+    return sectors
+
+
+def _unmatched_rows(unmatched: pd.DataFrame) -> pd.DataFrame:
+    """join_population's unmatched ids as set-aside rows (stage 'join')."""
+    return pd.DataFrame(
+        {
+            "stage": "join",
+            "source": unmatched["table"].astype(str),
+            "row": None,
+            "column": "sector_id",
+            "reason": unmatched["problem"].astype(str),
+            "values": "sector_id=" + unmatched["sector_id"].astype(str),
+        }
+    )
+
+
 def _read_services(
     cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame]
 ) -> tuple[Any, list[str]]:
@@ -418,6 +424,27 @@ def _read_services(
     return services[services["service_kind"].isin(kinds)], kinds
 
 
+def _concat_services(frames: Sequence[Any]):
+    import geopandas as gpd
+
+    if len(frames) == 1:
+        return frames[0]
+    stripped = []
+    for frame in frames:
+        frame = frame.copy()
+        frame.attrs = {}  # DataFrames in attrs cannot be compared by pd.concat
+        stripped.append(frame)
+    services = pd.concat(stripped)
+    if services.index.has_duplicates:
+        dup = services.index[services.index.duplicated()].unique()[:5].tolist()
+        raise InputError(
+            "the same service_id occurs in more than one services file",
+            found=dup,
+            hint="Give each file its own ids (a 'service_id' column mapping)",
+        )
+    return gpd.GeoDataFrame(services, geometry="geometry", crs=frames[0].crs)
+
+
 def _kinds_analysed(cfg: AnalysisConfig, present: list[str], notes: list[str]) -> list[str]:
     """The kinds asked for (default: every kind present, in the vocabulary's order)."""
     vocabulary = list(service_kinds())
@@ -437,6 +464,30 @@ def _kinds_analysed(cfg: AnalysisConfig, present: list[str], notes: list[str]) -
             "no services of the requested kinds", expected=str(cfg.kinds), found=present
         )
     return kinds
+
+
+def _kind_targets(cfg: AnalysisConfig, kinds: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    vocabulary = service_kinds()
+    return {k: tuple(cfg.age_bands_by_kind.get(k, vocabulary[k].target)) for k in kinds}
+
+
+def _check_targets(
+    targets: Mapping[str, Sequence[str]], counts: Sequence[str], cfg: AnalysisConfig
+) -> None:
+    """Every kind's target age bands must be in the population: one error listing all gaps."""
+    missing = {k: [b for b in bands if b not in counts] for k, bands in targets.items()}
+    missing = {k: bands for k, bands in missing.items() if bands}
+    if not missing:
+        return
+    listing = "; ".join(f"{kind} needs {', '.join(bands)}" for kind, bands in missing.items())
+    raise InputError(
+        f"the population has no age bands for some service kinds: {listing}",
+        path=cfg.population,
+        expected="age-band columns " + ", ".join(AGE_BANDS),
+        found=list(counts),
+        hint="Name an age-band table in inputs.age_bands, or count everyone for those kinds"
+        " with analysis.age_bands = { kind = ['population'] }",
+    )
 
 
 def _read_network(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
@@ -468,100 +519,6 @@ def _origins(
     return origins, target_columns
 
 
-def _indicators(joined, areas, services, origins, reach, kinds, target_columns):
-    """Reach per sector, per area and for the whole study area (target children weights)."""
-    sector_area = areas.attrs["sector_area"]
-    per_sector = bg.aggregate_reach(reach, origins, by="sector_id", weight=target_columns)
-    per_area = bg.aggregate_reach(reach, origins, by=sector_area, weight=target_columns)
-    everywhere = pd.Series("all", index=joined.index)
-    region = bg.aggregate_reach(reach, origins, by=everywhere, weight=target_columns)
-    no_capacity = [
-        k for k in kinds if services.loc[services["service_kind"] == k, "capacity"].isna().all()
-    ]
-    sector_table = _sector_table(joined, sector_area, per_sector, kinds, no_capacity)
-    area_table = _area_table(areas, joined, sector_area, per_area, kinds, no_capacity)
-    return sector_table, area_table, _drop_capacity(region, no_capacity)
-
-
-def _check_targets(
-    targets: Mapping[str, Sequence[str]], counts: Sequence[str], cfg: AnalysisConfig
-) -> None:
-    """Every kind's target age bands must be in the population: one error listing all gaps."""
-    missing = {k: [b for b in bands if b not in counts] for k, bands in targets.items()}
-    missing = {k: bands for k, bands in missing.items() if bands}
-    if not missing:
-        return
-    listing = "; ".join(f"{kind} needs {', '.join(bands)}" for kind, bands in missing.items())
-    raise InputError(
-        f"the population has no age bands for some service kinds: {listing}",
-        path=cfg.population,
-        expected="age-band columns " + ", ".join(AGE_BANDS),
-        found=list(counts),
-        hint="Name an age-band table in inputs.age_bands, or count everyone for those kinds"
-        " with analysis.age_bands = { kind = ['population'] }",
-    )
-
-
-def _unmatched_rows(unmatched: pd.DataFrame) -> pd.DataFrame:
-    """join_population's unmatched ids as set-aside rows (stage 'join')."""
-    return pd.DataFrame(
-        {
-            "stage": "join",
-            "source": unmatched["table"].astype(str),
-            "row": None,
-            "column": "sector_id",
-            "reason": unmatched["problem"].astype(str),
-            "values": "sector_id=" + unmatched["sector_id"].astype(str),
-        }
-    )
-
-
-def _read_sectors(cfg: AnalysisConfig):
-    if cfg.municipality is None or len(cfg.municipality) == 1:
-        only = cfg.municipality[0] if cfg.municipality else None
-        return bg.read_sectors(cfg.sectors, municipality=only, **dict(cfg.sectors_options))
-    parts = [
-        bg.read_sectors(cfg.sectors, municipality=m, **dict(cfg.sectors_options))
-        for m in cfg.municipality
-    ]
-    tables = [p.attrs.get("set_aside") for p in parts]
-    attrs = dict(parts[0].attrs)
-    stripped = []
-    for part in parts:
-        part = part.copy()
-        part.attrs = {}  # DataFrames in attrs cannot be compared by pd.concat
-        stripped.append(part)
-    sectors = pd.concat(stripped)
-    sectors = sectors[~sectors.index.duplicated()]
-    tables = [t for t in tables if isinstance(t, pd.DataFrame) and len(t)]
-    if tables:  # the same file read once per municipality: each unused row once
-        keys = [c for c in ("source", "row", "reason") if c in tables[0].columns]
-        attrs["set_aside"] = pd.concat(tables, ignore_index=True).drop_duplicates(keys)
-    sectors.attrs = attrs
-    return sectors
-
-
-def _concat_services(frames: Sequence[Any]):
-    import geopandas as gpd
-
-    if len(frames) == 1:
-        return frames[0]
-    stripped = []
-    for frame in frames:
-        frame = frame.copy()
-        frame.attrs = {}  # DataFrames in attrs cannot be compared by pd.concat
-        stripped.append(frame)
-    services = pd.concat(stripped)
-    if services.index.has_duplicates:
-        dup = services.index[services.index.duplicated()].unique()[:5].tolist()
-        raise InputError(
-            "the same service_id occurs in more than one services file",
-            found=dup,
-            hint="Give each file its own ids (a 'service_id' column mapping)",
-        )
-    return gpd.GeoDataFrame(services, geometry="geometry", crs=frames[0].crs)
-
-
 def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
     if cfg.areas is not None:
         kwargs = {}
@@ -584,6 +541,21 @@ def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
         n_areas=cfg.n_areas,
         progress=callback("buurten voorstellen"),
     )
+
+
+def _indicators(joined, areas, services, origins, reach, kinds, target_columns):
+    """Reach per sector, per area and for the whole study area (target children weights)."""
+    sector_area = areas.attrs["sector_area"]
+    per_sector = bg.aggregate_reach(reach, origins, by="sector_id", weight=target_columns)
+    per_area = bg.aggregate_reach(reach, origins, by=sector_area, weight=target_columns)
+    everywhere = pd.Series("all", index=joined.index)
+    region = bg.aggregate_reach(reach, origins, by=everywhere, weight=target_columns)
+    no_capacity = [
+        k for k in kinds if services.loc[services["service_kind"] == k, "capacity"].isna().all()
+    ]
+    sector_table = _sector_table(joined, sector_area, per_sector, kinds, no_capacity)
+    area_table = _area_table(areas, joined, sector_area, per_area, kinds, no_capacity)
+    return sector_table, area_table, _drop_capacity(region, no_capacity)
 
 
 def _drop_capacity(table: pd.DataFrame, no_capacity: Sequence[str]) -> pd.DataFrame:
@@ -660,6 +632,45 @@ def _wide_gaps(gaps: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
         part = gaps.xs(kind, level="service_kind")[keep].rename(columns=GAP_COLUMNS_KEPT)
         parts.append(part.add_suffix(f"__{kind}"))
     return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+
+
+# --------------------------------------------------------------------------------------
+# Set-aside rows: every input row a stage did not use
+# --------------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    """True for None, NA and NaN (scalars only; anything else is a value)."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _flatten_set_aside(table: pd.DataFrame | None, stage: str) -> pd.DataFrame:
+    """Canonical four columns + the source row's values as one ``col=value | …`` text."""
+    columns = ["stage", "source", "row", "column", "reason", "values"]
+    if table is None or len(table) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    table = pd.DataFrame(table)
+    head = {
+        c: table[c] if c in table.columns else None for c in ("source", "row", "column", "reason")
+    }
+    rest = [c for c in table.columns if c not in head]
+    values = [
+        " | ".join(f"{c}={v}" for c, v in zip(rest, row, strict=True) if not _missing(v))
+        for row in table[rest].astype(object).itertuples(index=False, name=None)
+    ]
+    out = pd.DataFrame({"stage": stage, **head, "values": values}, index=table.index)
+    return out[columns].reset_index(drop=True)
+
+
+def _set_aside_of(obj: Any) -> pd.DataFrame | None:
+    if obj is None:
+        return None
+    table = getattr(obj, "set_aside", None)
+    if table is None and hasattr(obj, "attrs"):
+        table = obj.attrs.get("set_aside")
+    return table
 
 
 # --------------------------------------------------------------------------------------

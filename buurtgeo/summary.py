@@ -200,6 +200,7 @@ def _summary_header(analysis: Any) -> list[str]:
 
 
 def summary_text(analysis: Any) -> str:
+    """The summary of an :class:`~buurtgeo.Analysis` as plain text (what the CLI prints)."""
     header = _summary_header(analysis)
     rows = _summary_rows(analysis)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -218,6 +219,7 @@ def summary_text(analysis: Any) -> str:
 
 
 def summary_html(analysis: Any) -> str:
+    """The same summary as HTML, with the accessors of the result (a notebook's view)."""
     from html import escape
 
     header = _summary_header(analysis)
