@@ -15,6 +15,7 @@ import textwrap
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_BUG", "EXIT_USAGE", "EXIT_INPUT"]
 
@@ -314,26 +315,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
             hint="Download the files from the publisher's site and name them in your configuration",
         ) from None
     if args.list:
-        describe = getattr(module, "describe_sources", None)
-        rows = describe() if describe else [{"name": n} for n in getattr(module, "SOURCES", {})]
-        width = max((len(r["name"]) for r in rows), default=0)
-        indent = " " * (width + 2)
-        for row in sorted(rows, key=lambda r: r["name"]):
-            print(f"{row['name']:<{width}}  {row.get('description', '')}".rstrip())
-            if row.get("url"):
-                print(f"{indent}{row['url']}")
-            known = "; ".join(
-                text
-                for text in (
-                    f"version {row['as_published']}" if row.get("as_published") else "",
-                    row.get("note", ""),
-                )
-                if text
-            )
-            if known:
-                print(
-                    textwrap.fill(known, width=100, initial_indent=indent, subsequent_indent=indent)
-                )
+        _print_sources(module)
         return EXIT_OK
     if not args.name:
         raise ConfigError("name a file to download (or use --list)")
@@ -357,6 +339,28 @@ def _cmd_download(args: argparse.Namespace) -> int:
     path = module.download(args.name, **kwargs)
     print(path)
     return EXIT_OK
+
+
+def _print_sources(module: Any) -> None:
+    """``buurtgeo download --list``: every registered file, its address and version."""
+    describe = getattr(module, "describe_sources", None)
+    rows = describe() if describe else [{"name": n} for n in getattr(module, "SOURCES", {})]
+    width = max((len(r["name"]) for r in rows), default=0)
+    indent = " " * (width + 2)
+    for row in sorted(rows, key=lambda r: r["name"]):
+        print(f"{row['name']:<{width}}  {row.get('description', '')}".rstrip())
+        if row.get("url"):
+            print(f"{indent}{row['url']}")
+        known = "; ".join(
+            text
+            for text in (
+                f"version {row['as_published']}" if row.get("as_published") else "",
+                row.get("note", ""),
+            )
+            if text
+        )
+        if known:
+            print(textwrap.fill(known, width=100, initial_indent=indent, subsequent_indent=indent))
 
 
 _COMMANDS = {

@@ -407,42 +407,54 @@ def write_outputs(analysis: Any, out_dir: Path) -> dict[str, Path]:
         return _write_files(analysis, out_dir, bar)
 
 
-def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
+def _write_csv(
+    analysis: Any, sectors: pd.DataFrame, areas: pd.DataFrame, out_dir: Path
+) -> dict[str, Path]:
+    """indicators.csv, indicators_areas.csv and legenda.csv (tables from :func:`_for_tables`)."""
+    written: dict[str, Path] = {}
+    written["indicators.csv"] = write_with(
+        out_dir / "indicators.csv", lambda p: p.write_bytes(_csv_bytes(sectors))
+    )
+    written["indicators_areas.csv"] = write_with(
+        out_dir / "indicators_areas.csv", lambda p: p.write_bytes(_csv_bytes(areas))
+    )
+    # what each column of the two CSVs means, for whoever opens them in Excel
+    names = [sectors.index.name, *sectors.columns, areas.index.name, *areas.columns]
+    legend = _legend_table(analysis, [str(n) for n in names if n is not None])
+    legend = legend.drop_duplicates(legend.columns[0]).set_index(legend.columns[0])
+    written["legenda.csv"] = write_with(
+        out_dir / "legenda.csv", lambda p: p.write_bytes(_csv_bytes(legend))
+    )
+    return written
+
+
+def _write_xlsx(analysis: Any, sectors: pd.DataFrame, areas: pd.DataFrame, path: Path) -> None:
+    """indicators.xlsx: sheets 'sectoren', 'buurten' and 'legenda' (no dates inside)."""
     from buurtgeo.sample import _normalise_xlsx
 
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        sectors.to_excel(writer, sheet_name="sectoren")
+        areas.to_excel(writer, sheet_name="buurten")
+        legend = _legend_table(analysis, [*sectors.columns, *areas.columns])
+        legend = legend.drop_duplicates(legend.columns[0])
+        legend.to_excel(writer, sheet_name="legenda", index=False)
+    path.write_bytes(_normalise_xlsx(buffer.getvalue()))
+
+
+def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
     cfg = analysis.config
     written: dict[str, Path] = {}
     bar.step("csv")
     sectors = _for_tables(analysis.sector_indicators, cfg.language)
     areas = _for_tables(analysis.area_indicators, cfg.language)
     if cfg.csv:
-        written["indicators.csv"] = write_with(
-            out_dir / "indicators.csv", lambda p: p.write_bytes(_csv_bytes(sectors))
-        )
-        written["indicators_areas.csv"] = write_with(
-            out_dir / "indicators_areas.csv", lambda p: p.write_bytes(_csv_bytes(areas))
-        )
-        # what each column of the two CSVs means, for whoever opens them in Excel
-        names = [sectors.index.name, *sectors.columns, areas.index.name, *areas.columns]
-        legend = _legend_table(analysis, [str(n) for n in names if n is not None])
-        legend = legend.drop_duplicates(legend.columns[0]).set_index(legend.columns[0])
-        written["legenda.csv"] = write_with(
-            out_dir / "legenda.csv", lambda p: p.write_bytes(_csv_bytes(legend))
-        )
+        written.update(_write_csv(analysis, sectors, areas, out_dir))
     bar.step("xlsx")
     if cfg.xlsx:
-
-        def write_xlsx(p: Path) -> None:
-            buffer = io.BytesIO()
-            with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-                sectors.to_excel(writer, sheet_name="sectoren")
-                areas.to_excel(writer, sheet_name="buurten")
-                legend = _legend_table(analysis, [*sectors.columns, *areas.columns])
-                legend = legend.drop_duplicates(legend.columns[0])
-                legend.to_excel(writer, sheet_name="legenda", index=False)
-            p.write_bytes(_normalise_xlsx(buffer.getvalue()))
-
-        written["indicators.xlsx"] = write_with(out_dir / "indicators.xlsx", write_xlsx)
+        written["indicators.xlsx"] = write_with(
+            out_dir / "indicators.xlsx", lambda p: _write_xlsx(analysis, sectors, areas, p)
+        )
     bar.step("gpkg")
     if cfg.gpkg:
         written["indicators.gpkg"] = write_with(
