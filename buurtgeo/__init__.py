@@ -79,7 +79,7 @@ _LAZY: dict[str, str] = {
     "Scenario": "buurtgeo.scenarios",
     "scenario": "buurtgeo.scenarios",
     "suggest_sites": "buurtgeo.sites",
-    "suppress_small": "buurtgeo.gaps",
+    "suppress_small": "buurtgeo.outputs",
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",
@@ -92,7 +92,7 @@ _LAZY: dict[str, str] = {
     "make_sample": "buurtgeo.sample",
     "run_demo": "buurtgeo.pipeline",
     "run_config": "buurtgeo.pipeline",
-    "load_config": "buurtgeo.pipeline",
+    "load_config": "buurtgeo.config",
     "Analysis": "buurtgeo.pipeline",
     "fact_sheets": "buurtgeo.report",
 }

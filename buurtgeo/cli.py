@@ -15,6 +15,7 @@ import textwrap
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_BUG", "EXIT_USAGE", "EXIT_INPUT"]
 
@@ -54,6 +55,9 @@ def _para(text: str) -> str:
     return textwrap.fill(text, width=96)
 
 
+_Subparsers = argparse._SubParsersAction  # what add_subparsers returns
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=32, width=100)
@@ -73,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"buurtgeo {__version__}")
+    common = _common_options()
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for add in (_add_demo, _add_run, _add_template, _add_sample, _add_download):
+        add(sub, common)
+    return parser
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """The options every subcommand has: --debug, --quiet, --progress/--no-progress."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--debug", action="store_true", help="show the full traceback when something fails"
@@ -91,9 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     bars.add_argument(
         "--no-progress", dest="progress", action="store_false", help="never show progress bars"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+    return common
 
+
+def _add_demo(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo demo``: the embedded sample, end to end."""
     demo = sub.add_parser(
         "demo",
         parents=[common],
@@ -120,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of labels, map and fact sheets (default: nl)",
     )
 
+
+def _add_run(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo run CONFIG.toml``: an analysis a configuration file describes."""
     run = sub.add_parser(
         "run",
         parents=[common],
@@ -154,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
         " named in the sectors file) and exit",
     )
 
+
+def _add_template(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo template``: a commented configuration to start from."""
     template = sub.add_parser(
         "template",
         parents=[common],
@@ -172,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write to this file instead of standard output (refuses to overwrite)",
     )
 
+
+def _add_sample(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo sample``: the fictional sample's input files."""
     sample = sub.add_parser(
         "sample",
         parents=[common],
@@ -188,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="random seed (default: the embedded sample's)"
     )
 
+
+def _add_download(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
+    """``buurtgeo download``: an official open-data file into the cache."""
     download = sub.add_parser(
         "download",
         parents=[common],
@@ -204,7 +232,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-dir", type=Path, default=None, metavar="DIR", help="cache folder"
     )
     download.add_argument("--force", action="store_true", help="download again even when cached")
-    return parser
 
 
 # --------------------------------------------------------------------------------------
@@ -215,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from buurtgeo.pipeline import demo_config, run_config
+    from buurtgeo.config import demo_config
+    from buurtgeo.pipeline import run_config
 
     cfg = demo_config(args.out)
     if args.language:
@@ -225,7 +253,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from buurtgeo.pipeline import load_config, run_config
+    from buurtgeo.config import load_config
+    from buurtgeo.pipeline import run_config
 
     cfg = load_config(args.config)
     if args.language:
@@ -251,8 +280,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
+    from buurtgeo.config import CONFIG_TEMPLATE
     from buurtgeo.errors import InputError
-    from buurtgeo.pipeline import CONFIG_TEMPLATE
 
     if args.out is None:
         sys.stdout.write(CONFIG_TEMPLATE)
@@ -286,26 +315,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
             hint="Download the files from the publisher's site and name them in your configuration",
         ) from None
     if args.list:
-        describe = getattr(module, "describe_sources", None)
-        rows = describe() if describe else [{"name": n} for n in getattr(module, "SOURCES", {})]
-        width = max((len(r["name"]) for r in rows), default=0)
-        indent = " " * (width + 2)
-        for row in sorted(rows, key=lambda r: r["name"]):
-            print(f"{row['name']:<{width}}  {row.get('description', '')}".rstrip())
-            if row.get("url"):
-                print(f"{indent}{row['url']}")
-            known = "; ".join(
-                text
-                for text in (
-                    f"version {row['as_published']}" if row.get("as_published") else "",
-                    row.get("note", ""),
-                )
-                if text
-            )
-            if known:
-                print(
-                    textwrap.fill(known, width=100, initial_indent=indent, subsequent_indent=indent)
-                )
+        _print_sources(module)
         return EXIT_OK
     if not args.name:
         raise ConfigError("name a file to download (or use --list)")
@@ -329,6 +339,28 @@ def _cmd_download(args: argparse.Namespace) -> int:
     path = module.download(args.name, **kwargs)
     print(path)
     return EXIT_OK
+
+
+def _print_sources(module: Any) -> None:
+    """``buurtgeo download --list``: every registered file, its address and version."""
+    describe = getattr(module, "describe_sources", None)
+    rows = describe() if describe else [{"name": n} for n in getattr(module, "SOURCES", {})]
+    width = max((len(r["name"]) for r in rows), default=0)
+    indent = " " * (width + 2)
+    for row in sorted(rows, key=lambda r: r["name"]):
+        print(f"{row['name']:<{width}}  {row.get('description', '')}".rstrip())
+        if row.get("url"):
+            print(f"{indent}{row['url']}")
+        known = "; ".join(
+            text
+            for text in (
+                f"version {row['as_published']}" if row.get("as_published") else "",
+                row.get("note", ""),
+            )
+            if text
+        )
+        if known:
+            print(textwrap.fill(known, width=100, initial_indent=indent, subsequent_indent=indent))
 
 
 _COMMANDS = {

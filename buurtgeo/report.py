@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from os import PathLike
 from pathlib import Path
@@ -338,6 +339,7 @@ def _kind_colours(kinds: Sequence[str]) -> dict[str, str]:
 
 
 def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: pd.Series) -> str:
+    """One area's page: header and small map, residents, indicators, gaps, services, sectors."""
     language = analysis.config.language
     words = _WORDS[language]
     areas = analysis.area_indicators
@@ -356,14 +358,9 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
     sector_ids = sector_area.index[sector_area == area_id]
     sectors = analysis.sectors.loc[analysis.sectors.index.intersection(sector_ids)]
     area_geom = areas.geometry.loc[area_id]
-    neighbours = areas[
-        areas.geometry.touches(area_geom) | areas.geometry.intersects(area_geom.buffer(200.0))
-    ]
-    neighbours = neighbours.drop(index=area_id, errors="ignore")
     near = _services_near(analysis, area_geom)
-    colours = _kind_colours(analysis.kinds)
     # one municipality: the study area is the municipality, one column says it all
-    with_region = len(per_municipality) > 1
+    columns = _Columns(name, municipality_name, municipality, region, len(per_municipality) > 1)
 
     parts = [
         f"<p><a href='index.html'>← {escape(words['back'])}</a></p>",
@@ -371,6 +368,50 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
         f"<p class='sub'>{escape(words['title'])} · {escape(words['area'])} "
         f"{escape(str(area_id))} · {escape(words['municipality'])} {escape(municipality_name)}"
         f" ({escape(nis)})</p>",
+        *_map_section(analysis, area_id, sectors, near),
+        *_residents_section(row, areas, columns, language),
+        *_indicators_section(analysis, row, columns),
+        *_gaps_section(analysis, row),
+        *_services_section(near, language),
+        *_sectors_section(sectors, language),
+        _footer(analysis),
+    ]
+    return _page(f"{words['title']} {name}", "\n".join(parts), language)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns of a fact sheet's tables: the area, its municipality, the study area."""
+
+    name: str
+    municipality_name: str
+    municipality: pd.Series
+    region: pd.Series
+    with_region: bool  # False with one municipality: the study area is the municipality
+
+    def head(self, words: Mapping[str, str]) -> str:
+        return (
+            f"<tr><th>{escape(words['indicator'])}</th><th class='n'>{escape(self.name)}</th>"
+            f"<th class='n'>{escape(self.municipality_name)}</th>"
+            + (f"<th class='n'>{escape(words['region'])}</th>" if self.with_region else "")
+            + "</tr>"
+        )
+
+    def region_cell(self, text: str) -> str:
+        return f"<td class='n'>{text}</td>" if self.with_region else ""
+
+
+def _map_section(analysis: Any, area_id: Any, sectors: Any, near: pd.DataFrame) -> list[str]:
+    """The small map of the area, its neighbours and the services near, with a legend."""
+    language = analysis.config.language
+    areas = analysis.area_indicators
+    area_geom = areas.geometry.loc[area_id]
+    neighbours = areas[
+        areas.geometry.touches(area_geom) | areas.geometry.intersects(area_geom.buffer(200.0))
+    ]
+    neighbours = neighbours.drop(index=area_id, errors="ignore")
+    colours = _kind_colours(analysis.kinds)
+    return [
         _small_map(area_geom, sectors, neighbours, near, colours),
         "<div class='legend'>"
         + "".join(
@@ -380,17 +421,12 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
         )
         + "</div>",
     ]
-    # residents
-    head = (
-        f"<tr><th>{escape(words['indicator'])}</th><th class='n'>{escape(name)}</th>"
-        f"<th class='n'>{escape(municipality_name)}</th>"
-        + (f"<th class='n'>{escape(words['region'])}</th>" if with_region else "")
-        + "</tr>"
-    )
 
-    def region_cell(text: str) -> str:
-        return f"<td class='n'>{text}</td>" if with_region else ""
 
+def _residents_section(row: pd.Series, areas: Any, columns: _Columns, language: str) -> list[str]:
+    """Residents and children of the area, its municipality and the study area."""
+    words = _WORDS[language]
+    municipality, region = columns.municipality, columns.region
     rows = []
     for column in ("population", "children_0_2", "children_3_5", "children_6_11", "children_0_17"):
         if column in areas.columns:
@@ -398,94 +434,112 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
                 f"<tr><td>{escape(label(column, language))}</td>"
                 f"<td class='n'>{_format(column, row[column], language)}</td>"
                 f"<td class='n'>{_format(column, municipality.get(column), language)}</td>"
-                f"{region_cell(_format(column, region.get(column), language))}</tr>"
+                f"{columns.region_cell(_format(column, region.get(column), language))}</tr>"
             )
-    parts += [f"<h2>{escape(words['residents'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
+    return [
+        f"<h2>{escape(words['residents'])}</h2>",
+        f"<table>{columns.head(words)}{''.join(rows)}</table>",
+    ]
 
-    # indicators per kind
+
+def _indicators_section(analysis: Any, row: pd.Series, columns: _Columns) -> list[str]:
+    """Every indicator of every kind beside its municipality's and the study area's."""
+    language = analysis.config.language
+    words = _WORDS[language]
+    areas = analysis.area_indicators
     rows = []
     for kind in analysis.kinds:
         catchment = words["catchment"].format(m=int(analysis.catchments_m[kind]))
         rows.append(
-            f"<tr class='kind'><th colspan='{4 if with_region else 3}'>{escape(service_kinds()[kind].label(language))}"
+            f"<tr class='kind'><th colspan='{4 if columns.with_region else 3}'>{escape(service_kinds()[kind].label(language))}"
             f" <small>({escape(catchment)})</small></th></tr>"
         )
         for base in REPORT_INDICATORS:
             column = f"{base}__{kind}"
             if column not in areas.columns:
                 continue
-            value, ref_m, ref_r = row[column], municipality.get(column), region.get(column)
+            value = row[column]
+            ref_m, ref_r = columns.municipality.get(column), columns.region.get(column)
             cls = "n worse" if _worse(base, value, ref_m) else "n"
             rows.append(
                 f"<tr><td>{escape(label(base, language))}</td>"
                 f"<td class='{cls}'>{_format(base, value, language)}</td>"
                 f"<td class='n'>{_format(base, ref_m, language)}</td>"
-                f"{region_cell(_format(base, ref_r, language))}</tr>"
+                f"{columns.region_cell(_format(base, ref_r, language))}</tr>"
             )
-    parts += [f"<h2>{escape(words['indicators'])}</h2>", f"<table>{head}{''.join(rows)}</table>"]
+    return [
+        f"<h2>{escape(words['indicators'])}</h2>",
+        f"<table>{columns.head(words)}{''.join(rows)}</table>",
+    ]
 
-    # gaps (columns added by buurtgeo.gaps, when present): one row per kind
+
+def _gaps_section(analysis: Any, row: pd.Series) -> list[str]:
+    """The gap columns (added by :func:`buurtgeo.gaps`, when present): one row per kind."""
+    language = analysis.config.language
+    words = _WORDS[language]
+    areas = analysis.area_indicators
     gap_measures = [
         base
         for base in GAP_MEASURES
         if any(f"{base}__{k}" in areas.columns for k in analysis.kinds)
     ]
-    if gap_measures:
-        head_g = (
-            f"<tr><th>{escape(words['kind'])}</th>"
-            + "".join(
-                f"<th class='n'>{escape(label(base, language))}</th>" for base in gap_measures
-            )
-            + "</tr>"
-        )
-        rows = []
-        for kind in analysis.kinds:
-            cells = ""
-            for base in gap_measures:
-                align = "" if base == "class_label" else " class='n'"
-                text = _gap_cell(base, row.get(f"{base}__{kind}"), language)
-                cells += f"<td{align}>{escape(text)}</td>"
-            rows.append(f"<tr><td>{escape(service_kinds()[kind].label(language))}</td>{cells}</tr>")
-        parts += [f"<h2>{escape(words['gaps'])}</h2>", f"<table>{head_g}{''.join(rows)}</table>"]
+    if not gap_measures:
+        return []
+    head_g = (
+        f"<tr><th>{escape(words['kind'])}</th>"
+        + "".join(f"<th class='n'>{escape(label(base, language))}</th>" for base in gap_measures)
+        + "</tr>"
+    )
+    rows = []
+    for kind in analysis.kinds:
+        cells = ""
+        for base in gap_measures:
+            align = "" if base == "class_label" else " class='n'"
+            text = _gap_cell(base, row.get(f"{base}__{kind}"), language)
+            cells += f"<td{align}>{escape(text)}</td>"
+        rows.append(f"<tr><td>{escape(service_kinds()[kind].label(language))}</td>{cells}</tr>")
+    return [f"<h2>{escape(words['gaps'])}</h2>", f"<table>{head_g}{''.join(rows)}</table>"]
 
-    # services in and near
-    if len(near):
-        head_s = (
-            f"<tr><th>{escape(words['service'])}</th><th>{escape(words['kind'])}</th>"
-            f"<th class='n'>{escape(words['capacity'])}</th><th>{escape(words['income'])}</th>"
-            f"<th class='n'>{escape(words['where'])}</th></tr>"
-        )
-        rows = []
-        for _, s in near.iterrows():
-            capacity = s.get("capacity")
-            capacity_text = "–" if capacity is None or pd.isna(capacity) else f"{capacity:.0f}"
-            income = s.get("income_related")
-            income_text = yes_no(income, language) or words["unknown"]
-            where = (
-                words["inside"]
-                if s["distance_m"] <= 0
-                else words["near"].format(d=_number(s["distance_m"], 0, language))
-            )
-            rows.append(
-                f"<tr><td>{escape(_text(s['name']))}</td>"
-                f"<td>{escape(service_kinds()[s['service_kind']].label(language))}</td>"
-                f"<td class='n'>{capacity_text}</td><td>{escape(income_text)}</td>"
-                f"<td class='n'>{escape(where)}</td></tr>"
-            )
-        table = f"<table>{head_s}{''.join(rows)}</table>"
-    else:
-        table = f"<p>{escape(words['none'])}</p>"
-    parts += [f"<h2>{escape(words['services'])}</h2>", table]
 
-    # sectors
+def _services_section(near: pd.DataFrame, language: str) -> list[str]:
+    """The services in the area and within each kind's catchment of it."""
+    words = _WORDS[language]
+    if not len(near):
+        return [f"<h2>{escape(words['services'])}</h2>", f"<p>{escape(words['none'])}</p>"]
+    head_s = (
+        f"<tr><th>{escape(words['service'])}</th><th>{escape(words['kind'])}</th>"
+        f"<th class='n'>{escape(words['capacity'])}</th><th>{escape(words['income'])}</th>"
+        f"<th class='n'>{escape(words['where'])}</th></tr>"
+    )
+    rows = []
+    for _, s in near.iterrows():
+        capacity = s.get("capacity")
+        capacity_text = "–" if capacity is None or pd.isna(capacity) else f"{capacity:.0f}"
+        income = s.get("income_related")
+        income_text = yes_no(income, language) or words["unknown"]
+        where = (
+            words["inside"]
+            if s["distance_m"] <= 0
+            else words["near"].format(d=_number(s["distance_m"], 0, language))
+        )
+        rows.append(
+            f"<tr><td>{escape(_text(s['name']))}</td>"
+            f"<td>{escape(service_kinds()[s['service_kind']].label(language))}</td>"
+            f"<td class='n'>{capacity_text}</td><td>{escape(income_text)}</td>"
+            f"<td class='n'>{escape(where)}</td></tr>"
+        )
+    return [f"<h2>{escape(words['services'])}</h2>", f"<table>{head_s}{''.join(rows)}</table>"]
+
+
+def _sectors_section(sectors: Any, language: str) -> list[str]:
+    """The area's statistical sectors with their residents."""
+    words = _WORDS[language]
     sector_rows = "".join(
         f"<tr><td>{escape(str(sid))}</td><td>{escape(_text(s.get('sector_name_nl')))}</td>"
         f"<td class='n'>{_format('population', s.get('population'), language)}</td></tr>"
         for sid, s in sectors.iterrows()
     )
-    parts += [f"<h2>{escape(words['sectors'])}</h2>", f"<table>{sector_rows}</table>"]
-    parts.append(_footer(analysis))
-    return _page(f"{words['title']} {name}", "\n".join(parts), language)
+    return [f"<h2>{escape(words['sectors'])}</h2>", f"<table>{sector_rows}</table>"]
 
 
 #: Gap measures shown per kind (from :func:`buurtgeo.gaps`, via the pipeline's area table).

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from buurtgeo.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
-from buurtgeo.pipeline import CONFIG_TEMPLATE
+from buurtgeo.config import CONFIG_TEMPLATE
 from buurtgeo.sample import SAMPLE_FILES, make_sample
 
 

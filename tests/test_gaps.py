@@ -11,7 +11,8 @@ from shapely.geometry import Point, box
 import buurtgeo as bg
 from buurtgeo.equity import concentration_index, equity, gini
 from buurtgeo.errors import InputError
-from buurtgeo.gaps import gaps, need_score, suppress_small
+from buurtgeo.gaps import gaps, need_score
+from buurtgeo.outputs import suppress_small
 from buurtgeo.scenarios import Scenario, scenario
 from buurtgeo.sites import suggest_sites
 

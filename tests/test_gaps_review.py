@@ -15,7 +15,7 @@ from shapely.geometry import Point, box
 
 import buurtgeo as bg
 from buurtgeo.equity import concentration_index, equity, gini
-from buurtgeo.gaps import suppress_small
+from buurtgeo.outputs import suppress_small
 from buurtgeo.scenarios import Scenario
 
 CRS = "EPSG:3812"

@@ -13,8 +13,9 @@ import pytest
 from scipy.spatial.distance import cdist
 
 import buurtgeo as bg
+from buurtgeo.config import CONFIG_TEMPLATE, load_config, parse_config
 from buurtgeo.errors import ConfigError, InputError
-from buurtgeo.pipeline import CONFIG_TEMPLATE, load_config, parse_config, run_config
+from buurtgeo.pipeline import run_config
 from buurtgeo.sample import make_sample
 
 OUTPUTS = (
@@ -514,7 +515,7 @@ def test_notes_name_options_as_a_configuration_file_user_can_follow(sample, tmp_
 def test_rows_outside_the_study_area_are_recognised_by_their_codes():
     from types import SimpleNamespace
 
-    from buurtgeo.pipeline import _outside_study_area
+    from buurtgeo.summary import _outside_study_area
 
     rows = [
         ("population", "unknown sector", "CD_REFNIS=11001 | CD_SECTOR=11001ZZZZ | TOTAL=1"),
@@ -629,7 +630,7 @@ def test_demo_yes_no_columns_read_ja_nee_and_stay_booleans_in_the_gpkg(demo):
 
 
 def test_tables_write_yes_no_in_the_output_language():
-    from buurtgeo.pipeline import _for_tables
+    from buurtgeo.outputs import _for_tables
 
     frame = pd.DataFrame(
         {
@@ -656,7 +657,7 @@ def test_tables_write_yes_no_in_the_output_language():
 
 
 def _csv_text(frame: pd.DataFrame) -> str:
-    from buurtgeo.pipeline import _csv_bytes
+    from buurtgeo.outputs import _csv_bytes
 
     return _csv_bytes(frame).decode("utf-8-sig").replace("\r\n", "\n")
 
@@ -747,7 +748,7 @@ def test_gpkg_types_object_flag_columns_as_booleans(demo, tmp_path):
 
     import pyogrio
 
-    from buurtgeo.pipeline import _write_gpkg
+    from buurtgeo.outputs import _write_gpkg
 
     analysis, _ = demo
     areas = analysis.area_indicators.copy()

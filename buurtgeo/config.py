@@ -1,0 +1,633 @@
+"""The analysis configuration: its template, its specification and its validation.
+
+A configuration (a TOML file, or the same as a dict) names the input files, the service
+kinds, catchments and age bands, and the outputs (see :data:`CONFIG_TEMPLATE`, which
+``buurtgeo template`` prints). :func:`parse_config` turns it into an
+:class:`AnalysisConfig` in two steps:
+
+* a *check step* that compares every table with its specification (``{key: (check,
+  what is expected)}``, one loop for the top level, the sections, the file tables and
+  the services entries), looks up every service kind and age band and every input
+  file, and raises one :class:`~buurtgeo.errors.ConfigError` listing every problem;
+* a *build step* that resolves the paths and fills in the defaults.
+
+:func:`load_config` reads a TOML file; :func:`demo_config` is the demo's configuration.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from buurtgeo._checks import Checks
+from buurtgeo.errors import ConfigError
+from buurtgeo.schema import AGE_BANDS, ServiceKind, service_kinds
+
+__all__ = [
+    "CONFIG_TEMPLATE",
+    "AnalysisConfig",
+    "ServicesInput",
+    "demo_config",
+    "load_config",
+    "parse_config",
+]
+
+#: A complete, commented configuration file (``buurtgeo run --template`` prints it).
+CONFIG_TEMPLATE = """\
+# buurtgeo analysis — paths are relative to this file.
+# The file names below are those of the embedded sample (buurtgeo sample --out DIR).
+
+[inputs]
+sectors = "sh_statbel_statistical_sectors_3812_20230101.geojson.zip"  # Statbel sectors
+# sectors = { path = "sectoren.gpkg", layer = "sectoren", columns = { sector_id = "CODE" }, crs = "EPSG:31370" }
+#                                                # … when the columns are not Statbel's own
+population = "OPEN DATA_SECTOREN_2023.xlsx"     # Statbel population per sector
+# population = { path = "bevolking.xlsx", sheet = "2023", columns = { sector_id = "sector", population = "inwoners" } }
+age_bands = "leeftijdsgroepen_sectoren_2023.csv" # optional: children per age band and sector
+# age_bands = { path = "ACP_BXL.xls", share_column = "PAG0015", total_column = "POP_2018" }
+#                                                # … or estimated from a share of 0-15 year olds
+network = "lindevoorde_hazelbeke_walk.osm"       # optional: OSM .osm/.pbf or road lines; without: straight lines
+network_mode = "walk"                            # walk | bike
+areas = "statsec_wijken.csv"                     # optional: areas (polygons or sector → area table); without: proposed
+# areas_id_column = "wijknr"                     # optional, when the areas file is not recognised
+# areas_name_column = "wijknaam"
+# areas_names = "wijken.geojson"                 # optional: area names from another file
+# municipality = ["46091", "46092"]              # optional: NIS codes or names to keep
+
+[[inputs.services]]                              # one block per services file
+path = "kinderopvanglocaties.csv"
+
+[[inputs.services]]
+path = "voorzieningen_kinderen_gezinnen.csv"
+# kind = "childcare_baby"                        # optional: one kind for the whole file
+# columns = { name = "Naam", capacity = "Capaciteit", x = "X", y = "Y", crs = "EPSG:31370" }
+# kind_map = { PRENATAL = "consultatiebureau" }  # optional: source value → service kind
+
+# [[inputs.services]]                            # services from OpenStreetMap (.osm / .osm.pbf)
+# path = "belgium-latest.osm.pbf"
+# kinds = ["playground", "library"]
+
+[analysis]
+# kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
+decay = "step"                                   # step | linear | gaussian
+origins = "grid"                                 # grid (population spread on a grid) | point
+grid_spacing_m = 100.0
+# catchments_m = { childcare_baby = 800 }        # per kind, metres; default: the vocabulary's
+# age_bands = { playground = ["children_3_5", "children_6_11"] }   # target group per kind
+norm_places_per_100 = 33.0                       # places per 100 children (beschikbaarheid norm)
+
+[areas]                                          # used when no areas file is given
+target_children = 400                            # about this many children 0-17 per proposed area
+# n_areas = 8
+
+[outputs]
+dir = "buurtgeo-output"
+csv = true
+xlsx = true
+gpkg = true
+map = true
+fact_sheets = true
+language = "nl"                                  # nl | en
+# suppress_below = 5                             # optional: hide counts of fewer than 5 children (and rates built on them) in every output
+"""
+
+
+# --------------------------------------------------------------------------------------
+# The specification: what each key may hold
+# --------------------------------------------------------------------------------------
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str) and v != ""
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_positive(v: Any) -> bool:
+    return _is_number(v) and v > 0
+
+
+def _is_positive_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def _is_municipality(v: Any) -> bool:
+    items = v if isinstance(v, list) else [v]
+    return bool(items) and all(
+        (isinstance(i, str) and i) or (isinstance(i, int) and not isinstance(i, bool))
+        for i in items
+    )
+
+
+def _is_str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(_is_str(i) for i in v)
+
+
+def _is_str_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(_is_str(x) for x in v.values())
+
+
+#: What a table of the configuration may hold: key -> (check, what is expected).
+_Spec = dict[str, tuple[Callable[[Any], bool], str]]
+
+#: The sections and their keys.
+_SPEC: dict[str, _Spec] = {
+    "inputs": {
+        "sectors": (
+            lambda v: _is_str(v) or isinstance(v, dict),
+            "a file path or a table {path, layer, columns, crs}",
+        ),
+        "population": (
+            lambda v: _is_str(v) or isinstance(v, dict),
+            "a file path or a table {path, sheet, year, columns}",
+        ),
+        "age_bands": (
+            lambda v: _is_str(v) or isinstance(v, dict),
+            "a file path or a table {path, sheet, share_column, total_column}",
+        ),
+        "network": (_is_str, "a file path"),
+        "network_mode": (lambda v: v in ("walk", "bike"), "'walk' or 'bike'"),
+        "areas": (_is_str, "a file path"),
+        "areas_id_column": (_is_str, "a column name"),
+        "areas_name_column": (_is_str, "a column name"),
+        "areas_names": (_is_str, "a file path (table or polygons with area id and name)"),
+        "municipality": (_is_municipality, "a NIS code or name, or a list of them"),
+        "services": (lambda v: isinstance(v, list), "a list of [[inputs.services]] tables"),
+    },
+    "analysis": {
+        "kinds": (_is_str_list, "a list of service kinds"),
+        "decay": (lambda v: v in ("step", "linear", "gaussian"), "'step', 'linear' or 'gaussian'"),
+        "origins": (lambda v: v in ("grid", "point"), "'grid' or 'point'"),
+        "grid_spacing_m": (_is_positive, "a positive number of metres"),
+        "catchments_m": (
+            lambda v: isinstance(v, dict) and all(_is_positive(x) for x in v.values()),
+            "a table {kind = metres}",
+        ),
+        "age_bands": (
+            lambda v: (
+                isinstance(v, dict) and all(_is_str(x) or _is_str_list(x) for x in v.values())
+            ),
+            "a table {kind = [age band columns]}",
+        ),
+        "norm_places_per_100": (_is_positive, "a positive number"),
+    },
+    "areas": {
+        "target_children": (_is_positive, "a positive number of children"),
+        "n_areas": (_is_positive_int, "a positive whole number"),
+        "target_column": (lambda v: v in AGE_BANDS or v == "population", "an age band"),
+    },
+    "outputs": {
+        "dir": (_is_str, "a folder path"),
+        "csv": (_is_bool, "true or false"),
+        "xlsx": (_is_bool, "true or false"),
+        "gpkg": (_is_bool, "true or false"),
+        "map": (_is_bool, "true or false"),
+        "fact_sheets": (_is_bool, "true or false"),
+        "language": (lambda v: v in ("nl", "en"), "'nl' or 'en'"),
+        "suppress_below": (_is_positive_int, "a positive whole number of persons"),
+    },
+}
+#: One ``[[inputs.services]]`` table.
+_SERVICE_SPEC: _Spec = {
+    "path": (_is_str, "a file path"),
+    "kind": (_is_str, "a service kind"),
+    "columns": (_is_str_map, "a table {canonical = source column}"),
+    "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
+    "layer": (_is_str, "a layer name"),
+    "crs": (_is_str, "a CRS, e.g. 'EPSG:31370'"),
+    "kind_map": (
+        lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+        "a table {source value = service kind}",
+    ),
+    "kinds": (_is_str_list, "a list of service kinds (OpenStreetMap files)"),
+}
+_OSM_SUFFIXES = (".osm", ".pbf", ".osm.bz2", ".osm.gz")
+#: ``inputs.age_bands`` / ``inputs.sectors`` / ``inputs.population`` as a table: a ``path``
+#: and the loader's options (``crs`` is :func:`buurtgeo.read_sectors`' ``assume_crs``).
+_FILE_SPECS: dict[str, _Spec] = {
+    "age_bands": {
+        "path": (_is_str, "a file path"),
+        "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
+        "share_column": (_is_str, "a column name"),
+        "total_column": (_is_str, "a column name"),
+        "columns": (_is_str_map, "a table {role = source column}"),
+    },
+    "sectors": {
+        "path": (_is_str, "a file path"),
+        "layer": (_is_str, "a layer name"),
+        "columns": (_is_str_map, "a table {canonical = source column}"),
+        "crs": (_is_str, "a CRS, e.g. 'EPSG:31370'"),
+    },
+    "population": {
+        "path": (_is_str, "a file path"),
+        "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
+        "year": (_is_positive_int, "a year, e.g. 2023"),
+        "columns": (_is_str_map, "a table {canonical = source column}"),
+    },
+}
+#: The top level: every section is a table.
+_SECTIONS: _Spec = {section: (lambda v: isinstance(v, Mapping), "a table") for section in _SPEC}
+_REQUIRED = (("inputs", "sectors"), ("inputs", "population"), ("inputs", "services"))
+#: The input files named by a path (a table's ``path`` is checked with its table).
+_PATH_KEYS = ("sectors", "population", "age_bands", "network", "areas", "areas_names")
+
+
+@dataclass(frozen=True)
+class ServicesInput:
+    """One services file of the configuration."""
+
+    path: Path
+    kind: str | None = None
+    columns: Mapping[str, str] | None = None
+    sheet: str | int | None = None
+    layer: str | None = None
+    crs: str | None = None
+    kind_map: Mapping[str, str] | None = None
+    kinds: tuple[str, ...] | None = None
+
+    @property
+    def is_osm(self) -> bool:
+        """True for an OpenStreetMap extract (read with :func:`buurtgeo.read_osm_services`)."""
+        return self.path.name.lower().endswith(_OSM_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """A validated analysis configuration (paths resolved; see :data:`CONFIG_TEMPLATE`)."""
+
+    sectors: Path
+    population: Path
+    services: tuple[ServicesInput, ...]
+    age_bands: Path | None = None
+    age_bands_options: Mapping[str, Any] = field(default_factory=dict)
+    sectors_options: Mapping[str, Any] = field(default_factory=dict)
+    population_options: Mapping[str, Any] = field(default_factory=dict)
+    network: Path | None = None
+    network_mode: str = "walk"
+    areas: Path | None = None
+    areas_id_column: str | None = None
+    areas_name_column: str | None = None
+    areas_names: Path | None = None
+    municipality: tuple[str | int, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+    decay: str = "step"
+    origins: str = "grid"
+    grid_spacing_m: float = 100.0
+    catchments_m: Mapping[str, float] = field(default_factory=dict)
+    age_bands_by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    norm_places_per_100: float = 33.0
+    target_children: float | None = 400.0
+    n_areas: int | None = None
+    area_target_column: str = "children_0_17"
+    out_dir: Path = Path("buurtgeo-output")
+    csv: bool = True
+    xlsx: bool = True
+    gpkg: bool = True
+    map: bool = True
+    fact_sheets: bool = True
+    language: str = "nl"
+    suppress_below: int | None = None
+    source: str = "<dict>"
+
+
+# --------------------------------------------------------------------------------------
+# The check step: every problem at once
+# --------------------------------------------------------------------------------------
+
+
+def _check_table(
+    checks: Checks,
+    table: Mapping[str, Any],
+    spec: _Spec,
+    where: str | None,
+    required: tuple[str, ...] = (),
+) -> None:
+    """Record every unknown key of ``table``, every value that fails its check in ``spec``
+    and every ``required`` key that is absent.
+
+    ``where`` names the table in the messages (``'inputs'``, ``'inputs.services[2]'``);
+    ``None`` is the top level, whose keys are sections (``[inputs]``).
+    """
+    for key, value in table.items():
+        name = f"[{key}]" if where is None else f"{where}.{key}"
+        if key not in spec:
+            close = difflib.get_close_matches(key, list(spec), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            noun = "section" if where is None else "key"
+            checks.add(f"unknown {noun} {name}{hint}")
+        elif not spec[key][0](value):
+            checks.add(f"{name} must be {spec[key][1]}, found {value!r}")
+    for key in required:
+        if key not in table:
+            checks.add(f"{where}.{key} is required")
+
+
+def _resolve(value: Any, base: Path) -> Path | None:
+    """A path of the configuration, relative to ``base`` (None when it is no path)."""
+    if not _is_str(value):
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _check_file(checks: Checks, value: Any, base: Path, where: str) -> None:
+    path = _resolve(value, base)
+    if path is not None and not path.exists():
+        checks.add(f"{where}: file not found: {path}")
+
+
+def _check_kind(checks: Checks, kind: Any, where: str, kinds: Mapping[str, ServiceKind]) -> None:
+    if isinstance(kind, str) and kind not in kinds:
+        by_alias = [k.key for k in kinds.values() if kind.lower() in k.aliases]
+        close = by_alias or difflib.get_close_matches(kind, list(kinds), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        checks.add(f"{where}: unknown service kind {kind!r}{hint}")
+
+
+def _sections(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each known section as a dict (empty when absent or not a table)."""
+    return {s: dict(data[s]) if isinstance(data.get(s), Mapping) else {} for s in _SPEC}
+
+
+def _check_inputs(checks: Checks, inputs: Mapping[str, Any], base: Path) -> None:
+    """The input files: those named by a path, then those given as a table."""
+    for key in _PATH_KEYS:
+        _check_file(checks, inputs.get(key), base, f"inputs.{key}")
+    for name, spec in _FILE_SPECS.items():
+        table = inputs.get(name)
+        if not isinstance(table, dict):
+            continue
+        _check_table(checks, table, spec, f"inputs.{name}", required=("path",))
+        _check_file(checks, table.get("path"), base, f"inputs.{name}.path")
+
+
+def _check_services(
+    checks: Checks, inputs: Mapping[str, Any], base: Path, kinds: Mapping[str, ServiceKind]
+) -> None:
+    """Every ``[[inputs.services]]`` table: its keys, its service kinds, its file."""
+    entries = inputs.get("services", [])
+    if not isinstance(entries, list):
+        return
+    if "services" in inputs and not entries:
+        checks.add("inputs.services is empty: name at least one services file")
+    for n, entry in enumerate(entries, start=1):
+        where = f"inputs.services[{n}]"
+        if not isinstance(entry, Mapping):
+            checks.add(f"{where} must be a table with a 'path'")
+            continue
+        _check_table(checks, entry, _SERVICE_SPEC, where, required=("path",))
+        _check_kind(checks, entry.get("kind"), f"{where}.kind", kinds)
+        kind_map = entry.get("kind_map")
+        for value in kind_map.values() if isinstance(kind_map, dict) else ():
+            _check_kind(checks, value, f"{where}.kind_map", kinds)
+        for value in entry.get("kinds", []) if _is_str_list(entry.get("kinds")) else []:
+            _check_kind(checks, value, f"{where}.kinds", kinds)
+        _check_file(checks, entry.get("path"), base, f"{where}.path")
+
+
+def _bands(value: str | list[str] | None) -> tuple[str, ...]:
+    """``analysis.age_bands`` of one kind: one band or a list of them."""
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
+def _check_analysis(
+    checks: Checks, analysis: Mapping[str, Any], kinds: Mapping[str, ServiceKind]
+) -> None:
+    """The service kinds named in ``[analysis]`` and the age bands of each kind."""
+    for kind in analysis.get("kinds", []) if _is_str_list(analysis.get("kinds")) else []:
+        _check_kind(checks, kind, "analysis.kinds", kinds)
+    for table in ("catchments_m", "age_bands"):
+        if isinstance(analysis.get(table), dict):
+            for kind in analysis[table]:
+                _check_kind(checks, kind, f"analysis.{table}", kinds)
+    if isinstance(analysis.get("age_bands"), dict):
+        for kind, bands in analysis["age_bands"].items():
+            bad = [b for b in _bands(bands) if b not in AGE_BANDS and b != "population"]
+            if bad:
+                checks.add(
+                    f"analysis.age_bands.{kind}: unknown age band(s) {bad}"
+                    f" (expected some of {', '.join(AGE_BANDS)} or 'population')"
+                )
+
+
+def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
+    """The check step of :func:`parse_config`: record every problem of ``data``."""
+    _check_table(checks, data, _SECTIONS, None)
+    sections = _sections(data)
+    for section, spec in _SPEC.items():
+        _check_table(checks, sections[section], spec, section)
+    for section, key in _REQUIRED:
+        if key not in sections[section]:
+            checks.add(f"{section}.{key} is required")
+    kinds = service_kinds()
+    _check_inputs(checks, sections["inputs"], base)
+    _check_services(checks, sections["inputs"], base, kinds)
+    _check_analysis(checks, sections["analysis"], kinds)
+    if "target_children" in sections["areas"] and "n_areas" in sections["areas"]:
+        checks.add("areas: give target_children or n_areas, not both")
+
+
+# --------------------------------------------------------------------------------------
+# The build step: paths resolved, defaults filled in
+# --------------------------------------------------------------------------------------
+
+
+def _services_input(entry: Mapping[str, Any], base: Path) -> ServicesInput:
+    """One checked ``[[inputs.services]]`` table."""
+    return ServicesInput(
+        _resolve(entry["path"], base),  # type: ignore[arg-type]
+        kind=entry.get("kind"),
+        columns=dict(entry["columns"]) if "columns" in entry else None,
+        sheet=entry.get("sheet"),
+        layer=entry.get("layer"),
+        crs=entry.get("crs"),
+        kind_map=dict(entry["kind_map"]) if "kind_map" in entry else None,
+        kinds=tuple(entry["kinds"]) if "kinds" in entry else None,
+    )
+
+
+def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """The :class:`AnalysisConfig` fields of a checked ``[inputs]``."""
+    paths = {key: _resolve(inputs.get(key), base) for key in _PATH_KEYS}
+    options: dict[str, dict[str, Any]] = {name: {} for name in _FILE_SPECS}
+    for name in _FILE_SPECS:
+        table = inputs.get(name)
+        if not isinstance(table, dict):
+            continue
+        paths[name] = _resolve(table["path"], base)
+        options[name] = {k: v for k, v in table.items() if k != "path"}
+        if "crs" in options[name]:
+            options[name]["assume_crs"] = options[name].pop("crs")
+    municipality = inputs.get("municipality")
+    if municipality is not None and not isinstance(municipality, list):
+        municipality = [municipality]
+    return {
+        "sectors": paths["sectors"],
+        "population": paths["population"],
+        "services": tuple(_services_input(entry, base) for entry in inputs["services"]),
+        "age_bands": paths["age_bands"],
+        "age_bands_options": options["age_bands"],
+        "sectors_options": options["sectors"],
+        "population_options": options["population"],
+        "network": paths["network"],
+        "network_mode": inputs.get("network_mode", "walk"),
+        "areas": paths["areas"],
+        "areas_id_column": inputs.get("areas_id_column"),
+        "areas_name_column": inputs.get("areas_name_column"),
+        "areas_names": paths["areas_names"],
+        "municipality": tuple(municipality) if municipality else None,
+    }
+
+
+def _build_analysis(analysis: Mapping[str, Any], areas: Mapping[str, Any]) -> dict[str, Any]:
+    """The :class:`AnalysisConfig` fields of a checked ``[analysis]`` and ``[areas]``."""
+    return {
+        "kinds": tuple(analysis["kinds"]) if "kinds" in analysis else None,
+        "decay": analysis.get("decay", "step"),
+        "origins": analysis.get("origins", "grid"),
+        "grid_spacing_m": float(analysis.get("grid_spacing_m", 100.0)),
+        "catchments_m": {k: float(v) for k, v in analysis.get("catchments_m", {}).items()},
+        "age_bands_by_kind": {k: _bands(v) for k, v in analysis.get("age_bands", {}).items()},
+        "norm_places_per_100": float(analysis.get("norm_places_per_100", 33.0)),
+        "target_children": (
+            None if "n_areas" in areas else float(areas.get("target_children", 400.0))
+        ),
+        "n_areas": areas.get("n_areas"),
+        "area_target_column": areas.get("target_column", "children_0_17"),
+    }
+
+
+def _build_outputs(outputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """The :class:`AnalysisConfig` fields of a checked ``[outputs]``."""
+    out_dir = Path(outputs.get("dir", "buurtgeo-output")).expanduser()
+    return {
+        "out_dir": out_dir if out_dir.is_absolute() else base / out_dir,
+        "csv": outputs.get("csv", True),
+        "xlsx": outputs.get("xlsx", True),
+        "gpkg": outputs.get("gpkg", True),
+        "map": outputs.get("map", True),
+        "fact_sheets": outputs.get("fact_sheets", True),
+        "language": outputs.get("language", "nl"),
+        "suppress_below": outputs.get("suppress_below"),
+    }
+
+
+def parse_config(
+    data: Mapping[str, Any], *, base_dir: str | PathLike[str] = ".", source: str = "<dict>"
+) -> AnalysisConfig:
+    """Validate a configuration mapping and return an :class:`AnalysisConfig`.
+
+    Every problem is collected first and reported at once.
+
+    Parameters
+    ----------
+    data : mapping
+        The parsed TOML (tables ``inputs``, ``analysis``, ``areas``, ``outputs``; see
+        :data:`CONFIG_TEMPLATE`).
+    base_dir : path-like, default '.'
+        Folder relative paths are resolved against (the config file's folder).
+    source : str
+        Name of the configuration shown in errors.
+
+    Returns
+    -------
+    AnalysisConfig
+
+    Raises
+    ------
+    ConfigError
+        One line listing every unknown key, wrong type, unknown service kind or age
+        band and missing input file.
+    """
+    base = Path(base_dir)
+    checks = Checks("configuration", ConfigError)
+    if not isinstance(data, Mapping):
+        checks.add("a configuration must be a table of tables")
+    else:
+        _check_config(checks, data, base)
+    checks.raise_if_any(path=source, hint="")
+
+    sections = _sections(data)
+    return AnalysisConfig(
+        **_build_inputs(sections["inputs"], base),
+        **_build_analysis(sections["analysis"], sections["areas"]),
+        **_build_outputs(sections["outputs"], base),
+        source=source,
+    )
+
+
+def load_config(path: str | PathLike[str]) -> AnalysisConfig:
+    """Read and validate a TOML analysis configuration (see :data:`CONFIG_TEMPLATE`).
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.toml`` file; relative paths inside it are relative to its folder.
+
+    Returns
+    -------
+    AnalysisConfig
+
+    Raises
+    ------
+    ConfigError
+        File missing, not valid TOML (with the line), or any problem of
+        :func:`parse_config`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("configuration file not found", path=path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not a UTF-8 text file", path=path) from None
+    return parse_config(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def demo_config(
+    out_dir: str | PathLike[str] = "demo-output", *, sample: str | PathLike[str] | None = None
+) -> AnalysisConfig:
+    """The configuration of the demo: the embedded fictional sample, every kind.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Where the demo writes its files.
+    sample : path-like, optional
+        Folder holding the sample files; default: ``data/sample`` of the checkout, or a
+        fresh copy made by :func:`buurtgeo.make_sample` in ``out_dir/sample``.
+    """
+    from buurtgeo.sample import make_sample, sample_dir, sample_paths
+
+    folder = Path(sample) if sample is not None else sample_dir()
+    if folder is None:
+        folder = Path(out_dir) / "sample"
+        paths = make_sample(folder)
+    else:
+        paths = sample_paths(folder)
+    data = {
+        "inputs": {
+            "sectors": str(paths["sectors"]),
+            "population": str(paths["population"]),
+            "age_bands": str(paths["age_bands"]),
+            "network": str(paths["network"]),
+            "areas": str(paths["areas"]),
+            "services": [{"path": str(paths["childcare"])}, {"path": str(paths["services"])}],
+        },
+        "outputs": {"dir": str(out_dir)},
+    }
+    return parse_config(data, source="demo")

@@ -1,0 +1,478 @@
+"""The planner's files, and small numbers hidden before they are published.
+
+:func:`write_outputs` (what :meth:`buurtgeo.Analysis.write` calls) writes::
+
+    DIR/indicators.csv         one row per statistical sector  (Excel-ready, see below)
+    DIR/indicators_areas.csv   one row per area (dicht-bij-huis *buurt*)
+    DIR/legenda.csv            what each column of the two CSV files means
+    DIR/indicators.xlsx        both tables as sheets 'sectoren' and 'buurten'
+    DIR/indicators.gpkg        layers 'sectors', 'areas', 'services'
+    DIR/map.html               self-contained interactive map (opens offline)
+    DIR/set_aside.csv          every input row that was not used, with file, row and reason
+    DIR/buurtfiches/           one HTML fact sheet per area (+ index.html)
+
+CSV format: ``;``-separated, decimal comma, UTF-8 with BOM and CRLF line ends: that is
+what Excel with Belgian (nl-BE / fr-BE) settings opens correctly by double-click
+(with ``,`` separators and decimal points it would read ``1.234`` as one thousand two
+hundred thirty-four and put whole rows in one cell). In Python read it back with
+``pd.read_csv(path, sep=";", decimal=",", true_values=["ja"], false_values=["nee"])``
+(``"yes"``/``"no"`` with ``outputs.language = "en"``): yes/no columns such as
+``high_need_low_reach__<kind>`` are written as ``ja``/``nee`` in the CSV and xlsx, and
+stay booleans in the GeoPackage. Unreachable distances (infinite) are
+written as empty cells in the CSV and xlsx (``share_unreachable`` says how many
+children have none), and as ``inf`` in the GeoPackage. Every file is written to a
+temporary name first and then renamed, so a crash never leaves half a file; and the
+same inputs give the same bytes (no timestamps; GeoPackage dates fixed).
+
+With ``outputs.suppress_below = n`` every published table hides counts of fewer than
+``n`` persons and the rates built on them (:func:`suppress_small`); the in-memory
+analysis keeps every figure.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from buurtgeo._atomic import write_with
+from buurtgeo.errors import InputError, MissingColumnError
+from buurtgeo.schema import YES_NO, label
+
+__all__ = ["GAP_COLUMNS_KEPT", "suppress_small", "write_outputs"]
+
+
+# --------------------------------------------------------------------------------------
+# What each indicator column is: labels and explanations
+# (to become the package-wide indicator registry; keep these together)
+# --------------------------------------------------------------------------------------
+
+#: Columns taken from :func:`buurtgeo.gaps` into the area table, and their names there
+#: (its ``places_per_100_2sfca`` is already in the table, from
+#: :func:`buurtgeo.aggregate_reach`).
+GAP_COLUMNS_KEPT: dict[str, str] = {
+    "need": "need",
+    "n_services": "n_services",
+    "places": "places",
+    "places_per_100_in_area": "places_per_100_in_area",
+    "missing_places": "missing_places",
+    "missing_places_2sfca": "missing_places_2sfca",
+    "share_income_related": "share_income_related",
+    "gap_score": "gap_score",
+    "rank": "gap_rank",
+    "bivariate_class": "bivariate_class",
+    "class_label": "class_label",
+    "high_need_low_reach": "high_need_low_reach",
+}
+
+
+def _register_labels() -> None:
+    from buurtgeo.schema import register_label
+
+    register_label("gap_rank", "Rang (1 = grootste hiaat)", "Rank (1 = largest gap)")
+
+
+#: One line per indicator (xlsx legend): (Dutch, English).
+_INDICATOR_DOCS: dict[str, tuple[str, str]] = {
+    "target_pop": (
+        "kinderen in de leeftijdsgroepen van de voorziening (personen; opgeteld)",
+        "children of the kind's target age bands (persons; summed)",
+    ),
+    "share_covered": (
+        "aandeel van die kinderen binnen het bereik van minstens één voorziening (0-1)",
+        "share of those children within the catchment of at least one service (0-1)",
+    ),
+    "share_unreachable": (
+        "aandeel van die kinderen zonder bereikbare voorziening (0-1)",
+        "share of those children with no service reachable at all (0-1)",
+    ),
+    "mean_dist_m": (
+        "gemiddelde afstand tot de dichtstbijzijnde voorziening, gewogen naar kinderen (meter)",
+        "children-weighted mean distance to the nearest service (metres)",
+    ),
+    "median_dist_m": (
+        "mediane afstand tot de dichtstbijzijnde voorziening (meter)",
+        "children-weighted median distance to the nearest service (metres)",
+    ),
+    "mean_time_min": (
+        "gemiddelde wandeltijd tot de dichtstbijzijnde voorziening (minuten)",
+        "mean walking time to the nearest service (minutes)",
+    ),
+    "services_within": (
+        "voorzieningen binnen het bereik (aantal; gewogen gemiddelde)",
+        "services within the catchment (count; children-weighted mean)",
+    ),
+    "capacity_within": (
+        "plaatsen binnen het bereik (plaatsen; gewogen gemiddelde)",
+        "places within the catchment (places; children-weighted mean)",
+    ),
+    "fca2": (
+        "plaatsen per kind volgens de 2SFCA-methode (gewogen gemiddelde)",
+        "places per child by the two-step floating catchment area method (weighted mean)",
+    ),
+    "places_per_100_2sfca": (
+        "100 × fca2: plaatsen per 100 kinderen binnen bereik, gedeeld met alle kinderen die"
+        " dezelfde voorzieningen kunnen bereiken (2SFCA, over de buurtgrens heen)",
+        "100 × fca2: places per 100 children within reach, shared with every child who can"
+        " reach the same services (2SFCA, across the area's border)",
+    ),
+    "places_per_100_in_area": (
+        "plaatsen die in de buurt zelf liggen per 100 kinderen van de buurt (de verhouding"
+        " die Opgroeien per gemeente publiceert; geen rekening met bereik)",
+        "places located in the area itself per 100 children of the area (the ratio"
+        " Opgroeien publishes per municipality; reach not considered)",
+    ),
+    "places": ("plaatsen in de buurt", "places in the area"),
+    "missing_places": (
+        "ontbrekende plaatsen tegenover de norm: max(0, norm/100 × kinderen − plaatsen)",
+        "places missing against the norm: max(0, norm/100 × children − places)",
+    ),
+    "missing_places_2sfca": (
+        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − plaatsen per 100 kinderen binnen"
+        " bereik)/100 × kinderen)",
+        "places missing by 2SFCA: max(0, (norm − places per 100 children within reach)/100"
+        " × children)",
+    ),
+    "share_income_related": (
+        "aandeel plaatsen met inkomenstarief (van de plaatsen met gekend tarief)",
+        "share of places with an income-related tariff (of those with a known tariff)",
+    ),
+    "need": (
+        "noodscore: kinderen, zwaarder gewogen bij kansarmoede",
+        "need: children, weighted up by deprivation",
+    ),
+    "gap_score": ("hiaatscore = nood × tekort", "gap score = need × shortfall"),
+    "gap_rank": ("rang (1 = grootste hiaat)", "rank (1 = largest gap)"),
+    "class_label": ("klasse nood × bereik (tertielen)", "need × reach class (terciles)"),
+    "bivariate_class": (
+        "code 'nood-bereik' van de klasse: nood 1-3 (3 = hoogste) en bereik 1-3 (1 = laagste)"
+        " in tertielen; '3-1' = hoge nood en laag bereik",
+        "'need-reach' code of the class: need 1-3 (3 = highest) and reach 1-3 (1 = lowest)"
+        " in terciles; '3-1' = high need and low reach",
+    ),
+    "high_need_low_reach": (
+        "ja/nee: hoge nood en laag bereik (klasse 3-1)",
+        "yes/no: high need and low reach (class 3-1)",
+    ),
+}
+
+# --------------------------------------------------------------------------------------
+# Small-number suppression
+# --------------------------------------------------------------------------------------
+
+#: Counts that :func:`suppress_small` hides by default, with the rates built on them.
+#: Counts that :func:`suppress_small` hides by default, with the rates built on them.
+_DEFAULT_COUNTS = (
+    "children",
+    "need",
+    "places",
+    "missing_places",
+    "missing_places_2sfca",
+    "target_pop",
+)
+_DEFAULT_RATES = {
+    "children": (
+        "need",
+        "missing_places",
+        "missing_places_2sfca",
+        "places_per_100_in_area",
+        "places_per_100_2sfca",
+        "places_per_100",  # old, ambiguous name (schema.RENAMED_COLUMNS): still hidden
+        "share_beyond_catchment",
+        "share_unreachable",
+        "mean_dist_m",
+        "shortfall",
+        "gap_score",
+        "share_below_norm",
+        "share_covered",
+        "median_dist_m",
+    ),
+    "target_pop": (
+        "places_per_100_2sfca",
+        "places_per_100",  # old, ambiguous name (schema.RENAMED_COLUMNS): still hidden
+        "share_covered",
+        "share_unreachable",
+        "mean_dist_m",
+        "median_dist_m",
+        "mean_time_min",
+        "services_within",
+        "capacity_within",
+        "fca2",
+    ),
+}
+
+
+def _related(column: str, rates: Mapping[str, Sequence[str]]) -> list[str]:
+    """Rates hidden with a count: ``rates[column]``, or for ``<count>__<kind>`` the
+    ``<rate>__<kind>`` of ``rates[<count>]`` (wide tables of reach_all / the pipeline)."""
+    if column in rates:
+        return list(rates[column])
+    base, sep, kind = str(column).partition("__")
+    return [f"{r}__{kind}" for r in rates.get(base, ())] if sep else []
+
+
+def suppress_small(
+    table: pd.DataFrame,
+    *,
+    threshold: int = 5,
+    columns: Sequence[str] | None = None,
+    rates: Mapping[str, Sequence[str]] | None = None,
+    hide_zero: bool = False,
+) -> pd.DataFrame:
+    """Hide small counts, and the rates computed from them, in a table for publication.
+
+    A count ``x`` is hidden (set to missing) when ``0 < x < threshold`` (also ``x = 0``
+    with ``hide_zero=True``); every rate listed for that count is hidden in the same
+    row, since it would reveal it. A ``suppressed`` column lists, per row, the hidden
+    columns (comma-separated; empty when nothing was hidden).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Any output table (e.g. :func:`buurtgeo.gaps`, :func:`buurtgeo.aggregate_reach`).
+    threshold : int, default 5
+        Smallest count that may be shown (persons or places).
+    columns : sequence of str, optional
+        Count columns to check; default those of ``children``, ``need``, ``places``,
+        ``missing_places``, ``missing_places_2sfca``, ``target_pop`` present, also as
+        ``<count>__<kind>`` in wide tables (:func:`buurtgeo.reach_all` aggregates).
+    rates : dict count → list of columns, optional
+        Columns hidden together with a hidden count; default: with ``children``
+        everything :func:`buurtgeo.gaps` derives from it (``need``, missing places, the
+        ratios, shares, mean distance, shortfall, gap score), with ``target_pop``
+        every weighted mean of :func:`buurtgeo.aggregate_reach`. For a count
+        ``<count>__<kind>`` the rates are ``<rate>__<kind>``.
+    hide_zero : bool, default False
+        Hide zero counts too.
+
+    Returns
+    -------
+    DataFrame
+        A copy, same index, hidden cells missing, plus ``suppressed``;
+        ``attrs["suppression_threshold"]``.
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold < 1:
+        raise InputError("threshold must be a number >= 1", found=threshold)
+    if columns is None:
+        cols = [
+            c
+            for c in table.columns
+            if c in _DEFAULT_COUNTS or str(c).partition("__")[0] in _DEFAULT_COUNTS
+        ]
+    else:
+        cols = [c for c in columns if c in table.columns]
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise MissingColumnError(
+                missing[0], found_columns=[str(c) for c in table.columns], role="suppress_small"
+            )
+    rates = _DEFAULT_RATES if rates is None else rates
+    out = table.copy()
+    hidden = pd.DataFrame(False, index=table.index, columns=list(table.columns))
+    for c in cols:
+        x = pd.to_numeric(table[c], errors="coerce")
+        small = (x < threshold) & ((x >= 0) if hide_zero else (x > 0))
+        small = small.fillna(False).to_numpy(dtype=bool)
+        hidden.loc[small, c] = True
+        for r in _related(c, rates):
+            if r in table.columns:
+                hidden.loc[small, r] = True
+    for c in hidden.columns[hidden.any().to_numpy()]:
+        mask = hidden[c].to_numpy()
+        if pd.api.types.is_bool_dtype(out[c]) or pd.api.types.is_integer_dtype(out[c]):
+            out[c] = out[c].astype("object" if pd.api.types.is_bool_dtype(out[c]) else "Float64")
+        out.loc[mask, c] = pd.NA if out[c].dtype == "Float64" else np.nan
+    names = np.array([str(c) for c in hidden.columns], dtype=object)
+    flags = hidden.to_numpy()
+    out["suppressed"] = [",".join(names[row]) for row in flags]
+    out["suppressed"] = out["suppressed"].astype("str")
+    out.attrs = dict(table.attrs)
+    out.attrs["suppression_threshold"] = threshold
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+
+def _is_flag(values: pd.Series) -> bool:
+    """A yes/no column: bool or nullable boolean, or objects that are all bools or missing
+    (a bool column with a hidden cell, or joined on areas that lack it)."""
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    if values.dtype != object:
+        return False
+    known = values[values.notna()]
+    return len(known) > 0 and all(isinstance(v, bool | np.bool_) for v in known)
+
+
+def _yes_no_column(values: pd.Series, language: str) -> pd.Series:
+    """``ja``/``nee`` (``yes``/``no``; :data:`buurtgeo.schema.YES_NO`), missing stays missing."""
+    yes, no = YES_NO["en" if language == "en" else "nl"]
+    known = values.notna().to_numpy()
+    truth = values.where(known, False).astype(bool).to_numpy()
+    words = np.where(truth, yes, no).astype(object)
+    words[~known] = None
+    return pd.Series(words, index=values.index, dtype="str", name=values.name)
+
+
+def _for_tables(frame: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals,
+    booleans as words people read (``ja``/``nee`` or ``yes``/``no``, by ``language``)."""
+    frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
+    for column in frame.columns:
+        if _is_flag(frame[column]):
+            frame[column] = _yes_no_column(frame[column], language)
+        elif pd.api.types.is_float_dtype(frame[column]):
+            values = frame[column].replace([np.inf, -np.inf], np.nan)
+            frame[column] = values.round(4)
+    return frame
+
+
+def _csv_bytes(frame: pd.DataFrame, *, index_label: str | None = None) -> bytes:
+    text = frame.to_csv(sep=";", decimal=",", lineterminator="\r\n", index_label=index_label)
+    return ("\ufeff" + text).encode("utf-8")
+
+
+def _legend_table(analysis: Any, columns: Sequence[str]) -> pd.DataFrame:
+    rows = []
+    for column in columns:
+        base = column.partition("__")[0]
+        language = analysis.config.language
+        doc = _INDICATOR_DOCS.get(base, ("", ""))[1 if language == "en" else 0]
+        names = ("column", "label", "meaning") if language == "en" else ("kolom", "label", "uitleg")
+        rows.append(dict(zip(names, (column, label(column, language), doc), strict=True)))
+    return pd.DataFrame(rows)
+
+
+def _write_gpkg(analysis: Any, path: Path) -> None:
+    import pyogrio
+
+    layers = {
+        "sectors": analysis.sector_indicators,
+        "areas": analysis.area_indicators,
+        "services": analysis.services,
+    }
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    try:
+        for name, frame in layers.items():
+            # typed: yes/no columns become GeoPackage booleans (OFSTBoolean, NULL where
+            # unknown), also when they are objects holding bools; no ja/nee words here
+            flags = [c for c in frame.columns if c != "geometry" and _is_flag(frame[c])]
+            typed = frame.astype(dict.fromkeys(flags, "boolean")) if flags else frame
+            typed.reset_index().to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+def _for_publication(analysis: Any) -> Any:
+    """The analysis as published: with ``outputs.suppress_below = n``, counts of fewer than
+    ``n`` persons, and every rate computed from them, are hidden in every table, the map
+    and the fact sheets (:func:`suppress_small`; a ``suppressed`` column
+    says what was hidden). The in-memory :class:`~buurtgeo.Analysis` keeps every figure."""
+    threshold = analysis.config.suppress_below
+    if not threshold:
+        return analysis
+
+    def hide(table):
+        if table is None:
+            return None
+        out = suppress_small(table, threshold=threshold)
+        out.attrs = dict(table.attrs)
+        return out
+
+    return replace(
+        analysis,
+        sector_indicators=hide(analysis.sector_indicators),
+        area_indicators=hide(analysis.area_indicators),
+        gaps=hide(analysis.gaps),
+    )
+
+
+def write_outputs(analysis: Any, out_dir: Path) -> dict[str, Path]:
+    """Write the files of an :class:`~buurtgeo.Analysis` (see the module docstring), as
+    published (:func:`_for_publication`), into ``out_dir``; return their paths by name."""
+    from buurtgeo._progress import steps
+
+    analysis = _for_publication(analysis)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with steps(total=6, desc="bestanden") as bar:
+        return _write_files(analysis, out_dir, bar)
+
+
+def _write_csv(
+    analysis: Any, sectors: pd.DataFrame, areas: pd.DataFrame, out_dir: Path
+) -> dict[str, Path]:
+    """indicators.csv, indicators_areas.csv and legenda.csv (tables from :func:`_for_tables`)."""
+    written: dict[str, Path] = {}
+    written["indicators.csv"] = write_with(
+        out_dir / "indicators.csv", lambda p: p.write_bytes(_csv_bytes(sectors))
+    )
+    written["indicators_areas.csv"] = write_with(
+        out_dir / "indicators_areas.csv", lambda p: p.write_bytes(_csv_bytes(areas))
+    )
+    # what each column of the two CSVs means, for whoever opens them in Excel
+    names = [sectors.index.name, *sectors.columns, areas.index.name, *areas.columns]
+    legend = _legend_table(analysis, [str(n) for n in names if n is not None])
+    legend = legend.drop_duplicates(legend.columns[0]).set_index(legend.columns[0])
+    written["legenda.csv"] = write_with(
+        out_dir / "legenda.csv", lambda p: p.write_bytes(_csv_bytes(legend))
+    )
+    return written
+
+
+def _write_xlsx(analysis: Any, sectors: pd.DataFrame, areas: pd.DataFrame, path: Path) -> None:
+    """indicators.xlsx: sheets 'sectoren', 'buurten' and 'legenda' (no dates inside)."""
+    from buurtgeo.sample import _normalise_xlsx
+
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        sectors.to_excel(writer, sheet_name="sectoren")
+        areas.to_excel(writer, sheet_name="buurten")
+        legend = _legend_table(analysis, [*sectors.columns, *areas.columns])
+        legend = legend.drop_duplicates(legend.columns[0])
+        legend.to_excel(writer, sheet_name="legenda", index=False)
+    path.write_bytes(_normalise_xlsx(buffer.getvalue()))
+
+
+def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
+    cfg = analysis.config
+    written: dict[str, Path] = {}
+    bar.step("csv")
+    sectors = _for_tables(analysis.sector_indicators, cfg.language)
+    areas = _for_tables(analysis.area_indicators, cfg.language)
+    if cfg.csv:
+        written.update(_write_csv(analysis, sectors, areas, out_dir))
+    bar.step("xlsx")
+    if cfg.xlsx:
+        written["indicators.xlsx"] = write_with(
+            out_dir / "indicators.xlsx", lambda p: _write_xlsx(analysis, sectors, areas, p)
+        )
+    bar.step("gpkg")
+    if cfg.gpkg:
+        written["indicators.gpkg"] = write_with(
+            out_dir / "indicators.gpkg", lambda p: _write_gpkg(analysis, p)
+        )
+    bar.step("set_aside")
+    set_aside = analysis.set_aside
+    written["set_aside.csv"] = write_with(
+        out_dir / "set_aside.csv", lambda p: p.write_bytes(_csv_bytes(set_aside.set_index("stage")))
+    )
+    bar.step("kaart")
+    if cfg.map:
+        from buurtgeo.maps import save_map
+
+        written["map.html"] = Path(save_map(analysis.map(), out_dir / "map.html"))
+    bar.step("buurtfiches")
+    if cfg.fact_sheets:
+        from buurtgeo.report import write_fact_sheets
+
+        written["buurtfiches"] = write_fact_sheets(analysis, out_dir / "buurtfiches")
+    return written

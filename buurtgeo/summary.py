@@ -1,0 +1,245 @@
+"""The run's summary: a few lines for the terminal, or an HTML block for a notebook.
+
+:func:`summary_text` is what ``buurtgeo demo`` and ``buurtgeo run`` print (and what
+:meth:`buurtgeo.Analysis.summary` returns); :func:`summary_html` is the same summary as
+a notebook shows it. Both name the study area, the network, one row per service kind
+(services, catchment, share of children within reach, places per 100 children, mean
+distance, for the whole study area), the input rows set aside (those about other
+municipalities counted apart) and the notes of the run. Labels in Dutch or English.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from buurtgeo.schema import service_kinds
+
+__all__ = ["summary_html", "summary_text"]
+
+#: The words of the summary and of the run's notes, by language.
+_WORDS = {
+    "nl": {
+        "sectors": "statistische sectoren",
+        "areas": "buurten",
+        "residents": "inwoners",
+        "children": "kinderen 0-17",
+        "network": "afstanden over het {mode}netwerk ({nodes} knopen)",
+        "straight": "afstanden in rechte lijn (geen netwerk gegeven)",
+        "kind": "Voorziening",
+        "n": "aantal",
+        "catchment": "bereik",
+        "covered": "binnen bereik",
+        "places": "plaatsen/100 (2SFCA)",
+        "dist": "gem. afstand",
+        "outside": "waarvan {n} over de grens",
+        "set_aside": "{n} invoerrij(en) niet gebruikt ({parts})",
+        "outside_rows": "{n} rij(en) over andere gemeenten overgeslagen ({parts})",
+        "see_set_aside": "reden per rij in set_aside.csv",
+        "mode_walk": "wandel",
+        "mode_bike": "fiets",
+        "no_services": "geen voorzieningen van deze soort(en) in de invoer: {kinds}",
+        "proposed": "buurten voorgesteld uit aangrenzende sectoren (geen gebiedenbestand gegeven)",
+    },
+    "en": {
+        "sectors": "statistical sectors",
+        "areas": "areas",
+        "residents": "residents",
+        "children": "children 0-17",
+        "network": "distances over the {mode} network ({nodes} nodes)",
+        "straight": "straight-line distances (no network given)",
+        "kind": "Service",
+        "n": "count",
+        "catchment": "catchment",
+        "covered": "within reach",
+        "places": "places/100 (2SFCA)",
+        "dist": "mean dist.",
+        "outside": "{n} across the border",
+        "set_aside": "{n} input row(s) not used ({parts})",
+        "outside_rows": "{n} row(s) about other municipalities skipped ({parts})",
+        "see_set_aside": "the reason for each row is in set_aside.csv",
+        "mode_walk": "walking",
+        "mode_bike": "cycling",
+        "no_services": "no services of these kind(s) in the inputs: {kinds}",
+        "proposed": "areas proposed from contiguous sectors (no areas file given)",
+    },
+}
+
+
+def _fmt_int(value: float, language: str) -> str:
+    text = f"{round(value):,}"
+    return text.replace(",", ".") if language == "nl" else text
+
+
+def _fmt(value: Any, unit: str, language: str, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    text = f"{value:,.{digits}f}"
+    if language == "nl":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{text}{unit}"
+
+
+def _summary_rows(analysis: Any) -> list[list[str]]:
+    language = analysis.config.language
+    words = _WORDS[language]
+    rows = []
+    region = analysis.region.iloc[0] if len(analysis.region) else pd.Series(dtype=float)
+    for kind in analysis.kinds:
+        of_kind = analysis.services[analysis.services["service_kind"] == kind]
+        n = str(len(of_kind))
+        outside = int(of_kind.get("outside_area", pd.Series(False)).fillna(False).sum())
+        if outside:
+            n += f" ({words['outside'].format(n=outside)})"
+        rows.append(
+            [
+                service_kinds()[kind].label(language),
+                n,
+                _fmt(analysis.catchments_m[kind], " m", language),
+                _fmt(100 * region.get(f"share_covered__{kind}", float("nan")), " %", language),
+                _fmt(region.get(f"places_per_100_2sfca__{kind}", float("nan")), "", language, 1),
+                _fmt(region.get(f"mean_dist_m__{kind}", float("nan")), " m", language),
+            ]
+        )
+    return rows
+
+
+def _summary_head(analysis: Any) -> list[str]:
+    language = analysis.config.language
+    words = _WORDS[language]
+    names = sorted(set(analysis.sectors["municipality_name_nl"].dropna().astype(str)))
+    population = float(analysis.sectors.get("population", pd.Series(0.0)).sum())
+    children = float(analysis.sectors.get("children_0_17", pd.Series(0.0)).sum())
+    lines = [
+        f"{', '.join(names)}: {len(analysis.sectors)} {words['sectors']}, "
+        f"{len(analysis.areas)} {words['areas']}, {_fmt_int(population, language)} "
+        f"{words['residents']}, {_fmt_int(children, language)} {words['children']}"
+    ]
+    if analysis.network is not None:
+        mode = words.get(f"mode_{analysis.network.mode}", analysis.network.mode)
+        lines.append(
+            words["network"].format(mode=mode, nodes=_fmt_int(analysis.network.n_nodes, language))
+        )
+    else:
+        lines.append(words["straight"])
+    return lines
+
+
+_STAGE_WORDS = {
+    "nl": {
+        "sectors": "sectoren",
+        "population": "bevolking",
+        "age_bands": "leeftijdsgroepen",
+        "join": "koppeling",
+        "services": "voorzieningen",
+        "network": "netwerk",
+        "areas": "gebieden",
+    },
+    "en": {"join": "join", "age_bands": "age bands"},
+}
+
+#: A municipality (NIS) code in a set-aside row's values: ``CD_REFNIS=21004`` or the
+#: first five characters of a sector code in any column (``CD_SECTOR=21004A00-``,
+#: IBSA's ``SS=21014A18-``).
+_NIS_IN_VALUES = (
+    r"(?:^|\| )(?:CD_REFNIS|cd_refnis)=(\d{5})(?:$| \|)"
+    r"|=(\d{5})[A-Z][0-9A-Z]{2}[0-9A-Z-]?(?:$| \|)"
+)
+#: Stages whose rows are about sectors (services and network rows are about places).
+_SECTOR_STAGES = ("sectors", "population", "age_bands", "join", "areas")
+
+
+def _outside_study_area(analysis: Any) -> pd.Series:
+    """Set-aside rows about another municipality than the study area's (True).
+
+    A row is outside when its values name a municipality code (``CD_REFNIS`` or the
+    first five characters of a sector code) that is not one of the study area's, or
+    when an areas table maps a sector of another municipality. Nationwide files
+    (Statbel population, regional sector → area tables) bring many of these; they are
+    listed in ``set_aside.csv`` but counted apart in the summary.
+    """
+    table = analysis.set_aside
+    if not len(table):
+        return pd.Series(False, index=table.index)
+    study = set(analysis.sectors["municipality_nis"].dropna().astype(str))
+    found = table["values"].astype(str).str.extract(_NIS_IN_VALUES)
+    nis = found[0].fillna(found[1])
+    outside = table["stage"].isin(_SECTOR_STAGES) & nis.notna() & ~nis.isin(study)
+    reason = table["reason"].astype(str)
+    outside |= (table["stage"] == "areas") & reason.str.startswith("sector outside")
+    return outside.fillna(False).astype(bool)
+
+
+def _set_aside_line(analysis: Any) -> str:
+    language = analysis.config.language
+    words = _WORDS[language]
+    stage_words = _STAGE_WORDS.get(language, {})
+    outside = _outside_study_area(analysis)
+
+    def parts(table: pd.DataFrame) -> str:
+        counts = table["stage"].value_counts(sort=False)
+        return ", ".join(f"{stage_words.get(stage, stage)} {n}" for stage, n in counts.items())
+
+    inside_rows, outside_rows = analysis.set_aside[~outside], analysis.set_aside[outside]
+    pieces = []
+    if len(inside_rows):
+        pieces.append(words["set_aside"].format(n=len(inside_rows), parts=parts(inside_rows)))
+    if len(outside_rows):
+        pieces.append(words["outside_rows"].format(n=len(outside_rows), parts=parts(outside_rows)))
+    return "; ".join(pieces) + "; " + words["see_set_aside"]
+
+
+def _summary_header(analysis: Any) -> list[str]:
+    words = _WORDS[analysis.config.language]
+    return [words[k] for k in ("kind", "n", "catchment", "covered", "places", "dist")]
+
+
+def summary_text(analysis: Any) -> str:
+    """The summary of an :class:`~buurtgeo.Analysis` as plain text (what the CLI prints)."""
+    header = _summary_header(analysis)
+    rows = _summary_rows(analysis)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join([first, *rest]).rstrip()
+
+    out = ["buurtgeo — " + _summary_head(analysis)[0], *_summary_head(analysis)[1:], ""]
+    out += [line(header), *(line(r) for r in rows)]
+    if len(analysis.set_aside):
+        out += ["", _set_aside_line(analysis)]
+    out += [f"· {note}" for note in analysis.notes]
+    return "\n".join(out)
+
+
+def summary_html(analysis: Any) -> str:
+    """The same summary as HTML, with the accessors of the result (a notebook's view)."""
+    from html import escape
+
+    header = _summary_header(analysis)
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+        for row in _summary_rows(analysis)
+    )
+    lines = "".join(f"<div>{escape(x)}</div>" for x in _summary_head(analysis))
+    notes = "".join(f"<li>{escape(n)}</li>" for n in analysis.notes)
+    if len(analysis.set_aside):
+        notes += f"<li>{escape(_set_aside_line(analysis))}</li>"
+    accessors = (
+        "<code>.indicators('sector'|'area', kind=…)</code>, <code>.map()</code>, "
+        "<code>.fact_sheet(area_id)</code>, <code>.write(dir)</code>, <code>.sectors</code>, "
+        "<code>.services</code>, <code>.areas</code>, <code>.set_aside</code>"
+    )
+    return (
+        "<div class='buurtgeo-analysis'><strong>buurtgeo Analysis</strong>"
+        f"{lines}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        + (f"<ul>{notes}</ul>" if notes else "")
+        + f"<div style='color:#666'>{accessors}</div></div>"
+    )
