@@ -32,12 +32,19 @@ from buurtgeo.errors import (
     MissingColumnError,
     NetworkError,
 )
+from buurtgeo.indicators import (
+    Indicator,
+    explain,
+    format_value,
+    get_indicator,
+    label,
+    register_indicator,
+)
 from buurtgeo.options import get_option, options_snapshot, set_options
 from buurtgeo.schema import (
     AGE_BANDS,
     ServiceKind,
     get_service_kind,
-    label,
     register_service_kind,
     require_metric_crs,
     service_kinds,
@@ -107,10 +114,15 @@ __all__ = sorted(
         "InputError",
         "MissingColumnError",
         "NetworkError",
+        "Indicator",
         "ServiceKind",
+        "explain",
+        "format_value",
+        "get_indicator",
         "get_option",
         "get_service_kind",
         "label",
+        "register_indicator",
         "options_snapshot",
         "register_service_kind",
         "require_metric_crs",

@@ -27,18 +27,6 @@ from buurtgeo._checks import Checks
 
 __all__ = ["AGGREGATE_COLUMNS", "Groups", "aggregate_reach"]
 
-# people-facing labels of the columns this module adds beyond schema's
-for _column, _nl, _en in (
-    ("n_origins", "Aantal herkomstpunten", "Number of origins"),
-    ("target_pop", "Kinderen in de doelgroep", "Children in the target group"),
-    (
-        "share_unreachable",
-        "Aandeel kinderen zonder bereikbare voorziening",
-        "Share of children with no reachable service",
-    ),
-    ("mean_time_min", "Gemiddelde wandeltijd (min)", "Mean walking time (min)"),
-):
-    schema.register_label(_column, _nl, _en)
 
 #: Per-group columns of :func:`aggregate_reach` and how each is aggregated.
 AGGREGATE_COLUMNS: Mapping[str, str] = MappingProxyType(

@@ -27,7 +27,7 @@ import pandas as pd
 from buurtgeo._checks import Checks
 from buurtgeo.aggregate import Groups
 from buurtgeo.errors import InputError, MissingColumnError
-from buurtgeo.schema import AREA_ID, SECTOR_ID, register_label
+from buurtgeo.schema import AREA_ID, SECTOR_ID
 
 __all__ = [
     "propose_areas",
@@ -39,8 +39,6 @@ __all__ = [
 ]
 
 _METHODS = ("auto", "maxp", "ward", "kmeans")
-
-register_label("n_sectors", "Aantal sectoren", "Number of sectors")
 
 
 # --------------------------------------------------------------------------------------

@@ -64,47 +64,6 @@ GAP_COLUMNS: tuple[str, ...] = (
     "rank",
 )
 
-_LABELS = {
-    "children": ("Kinderen (doelgroep)", "Children (target group)"),
-    "need": ("Noodscore", "Need score"),
-    "n_services": ("Aantal voorzieningen", "Number of services"),
-    "places": ("Plaatsen in de buurt", "Places in the area"),
-    "places_per_100_in_area": (
-        "Plaatsen per 100 kinderen in de buurt",
-        "Places per 100 children in the area",
-    ),
-    "norm": ("Norm (plaatsen per 100 kinderen)", "Norm (places per 100 children)"),
-    "missing_places": ("Ontbrekende plaatsen", "Missing places"),
-    "missing_places_2sfca": ("Ontbrekende plaatsen (2SFCA)", "Missing places (2SFCA)"),
-    "share_beyond_catchment": (
-        "Aandeel kinderen buiten wandelafstand",
-        "Share of children beyond walking distance",
-    ),
-    "share_unreachable": (
-        "Aandeel kinderen zonder bereikbare voorziening",
-        "Share of children with no reachable service",
-    ),
-    "share_income_related": (
-        "Aandeel plaatsen met inkomenstarief",
-        "Share of places with income-related tariff",
-    ),
-    "shortfall": ("Tekort (0-1)", "Shortfall (0-1)"),
-    "gap_score": ("Hiaatscore", "Gap score"),
-    "need_class": ("Noodklasse", "Need class"),
-    "reach_class": ("Bereikklasse", "Reach class"),
-    "class_label": ("Nood en bereik", "Need and reach"),
-    "bivariate_class": ("Klasse nood-bereik (code)", "Need-reach class (code)"),
-    "high_need_low_reach": ("Hoge nood / laag bereik", "High need / low reach"),
-    "rank": ("Rang", "Rank"),
-    # equity's columns (buurtgeo.equity): registered here, with the gap columns, so that
-    # they are known as soon as buurtgeo is imported (it imports this module)
-    "gini": ("Gini-coëfficiënt", "Gini coefficient"),
-    "concentration_index": ("Concentratie-index", "Concentration index"),
-    "share_below_norm": ("Aandeel kinderen onder de norm", "Share of children below the norm"),
-}
-for _column, (_nl, _en) in _LABELS.items():
-    schema.register_label(_column, _nl, _en)
-
 # need (rows) × reach (columns) levels, 1 = low .. 3 = high; reach level 1 = low reach
 _LEVEL = {
     "nl": {1: "lage", 2: "gemiddelde", 3: "hoge"},
@@ -486,7 +445,7 @@ def _kind_gaps(
     language: str,
 ) -> pd.DataFrame:
     """The gap indicators of one kind (reach ``frame``, demand ``band``, norm ``n``) per area."""
-    from buurtgeo.reach import aggregate_reach
+    from buurtgeo.aggregate import aggregate_reach
 
     c = origins[band].apply(pd.to_numeric, errors="coerce").fillna(0.0).sum(axis=1)
     agg = aggregate_reach(frame, origins, by=origin_area, weight=c)

@@ -42,14 +42,14 @@ import pandas as pd
 
 from buurtgeo._atomic import write_with
 from buurtgeo.errors import InputError, MissingColumnError
-from buurtgeo.schema import YES_NO, label
+from buurtgeo.indicators import explain, label
+from buurtgeo.schema import YES_NO
 
 __all__ = ["GAP_COLUMNS_KEPT", "suppress_small", "write_outputs"]
 
 
 # --------------------------------------------------------------------------------------
-# What each indicator column is: labels and explanations
-# (to become the package-wide indicator registry; keep these together)
+# The gap columns published per area (what each column *is* lives in buurtgeo.indicators)
 # --------------------------------------------------------------------------------------
 
 #: Columns taken from :func:`buurtgeo.gaps` into the area table, and their names there
@@ -70,96 +70,6 @@ GAP_COLUMNS_KEPT: dict[str, str] = {
     "high_need_low_reach": "high_need_low_reach",
 }
 
-
-def _register_labels() -> None:
-    from buurtgeo.schema import register_label
-
-    register_label("gap_rank", "Rang (1 = grootste hiaat)", "Rank (1 = largest gap)")
-
-
-#: One line per indicator (xlsx legend): (Dutch, English).
-_INDICATOR_DOCS: dict[str, tuple[str, str]] = {
-    "target_pop": (
-        "kinderen in de leeftijdsgroepen van de voorziening (personen; opgeteld)",
-        "children of the kind's target age bands (persons; summed)",
-    ),
-    "share_covered": (
-        "aandeel van die kinderen binnen het bereik van minstens één voorziening (0-1)",
-        "share of those children within the catchment of at least one service (0-1)",
-    ),
-    "share_unreachable": (
-        "aandeel van die kinderen zonder bereikbare voorziening (0-1)",
-        "share of those children with no service reachable at all (0-1)",
-    ),
-    "mean_dist_m": (
-        "gemiddelde afstand tot de dichtstbijzijnde voorziening, gewogen naar kinderen (meter)",
-        "children-weighted mean distance to the nearest service (metres)",
-    ),
-    "median_dist_m": (
-        "mediane afstand tot de dichtstbijzijnde voorziening (meter)",
-        "children-weighted median distance to the nearest service (metres)",
-    ),
-    "mean_time_min": (
-        "gemiddelde wandeltijd tot de dichtstbijzijnde voorziening (minuten)",
-        "mean walking time to the nearest service (minutes)",
-    ),
-    "services_within": (
-        "voorzieningen binnen het bereik (aantal; gewogen gemiddelde)",
-        "services within the catchment (count; children-weighted mean)",
-    ),
-    "capacity_within": (
-        "plaatsen binnen het bereik (plaatsen; gewogen gemiddelde)",
-        "places within the catchment (places; children-weighted mean)",
-    ),
-    "fca2": (
-        "plaatsen per kind volgens de 2SFCA-methode (gewogen gemiddelde)",
-        "places per child by the two-step floating catchment area method (weighted mean)",
-    ),
-    "places_per_100_2sfca": (
-        "100 × fca2: plaatsen per 100 kinderen binnen bereik, gedeeld met alle kinderen die"
-        " dezelfde voorzieningen kunnen bereiken (2SFCA, over de buurtgrens heen)",
-        "100 × fca2: places per 100 children within reach, shared with every child who can"
-        " reach the same services (2SFCA, across the area's border)",
-    ),
-    "places_per_100_in_area": (
-        "plaatsen die in de buurt zelf liggen per 100 kinderen van de buurt (de verhouding"
-        " die Opgroeien per gemeente publiceert; geen rekening met bereik)",
-        "places located in the area itself per 100 children of the area (the ratio"
-        " Opgroeien publishes per municipality; reach not considered)",
-    ),
-    "places": ("plaatsen in de buurt", "places in the area"),
-    "missing_places": (
-        "ontbrekende plaatsen tegenover de norm: max(0, norm/100 × kinderen − plaatsen)",
-        "places missing against the norm: max(0, norm/100 × children − places)",
-    ),
-    "missing_places_2sfca": (
-        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − plaatsen per 100 kinderen binnen"
-        " bereik)/100 × kinderen)",
-        "places missing by 2SFCA: max(0, (norm − places per 100 children within reach)/100"
-        " × children)",
-    ),
-    "share_income_related": (
-        "aandeel plaatsen met inkomenstarief (van de plaatsen met gekend tarief)",
-        "share of places with an income-related tariff (of those with a known tariff)",
-    ),
-    "need": (
-        "noodscore: kinderen, zwaarder gewogen bij kansarmoede",
-        "need: children, weighted up by deprivation",
-    ),
-    "gap_score": ("hiaatscore = nood × tekort", "gap score = need × shortfall"),
-    "gap_rank": ("rang (1 = grootste hiaat)", "rank (1 = largest gap)"),
-    "class_label": ("klasse nood × bereik (tertielen)", "need × reach class (terciles)"),
-    "bivariate_class": (
-        "code 'nood-bereik' van de klasse: nood 1-3 (3 = hoogste) en bereik 1-3 (1 = laagste)"
-        " in tertielen; '3-1' = hoge nood en laag bereik",
-        "'need-reach' code of the class: need 1-3 (3 = highest) and reach 1-3 (1 = lowest)"
-        " in terciles; '3-1' = high need and low reach",
-    ),
-    "high_need_low_reach": (
-        "ja/nee: hoge nood en laag bereik (klasse 3-1)",
-        "yes/no: high need and low reach (class 3-1)",
-    ),
-}
 
 # --------------------------------------------------------------------------------------
 # Small-number suppression
@@ -345,7 +255,7 @@ def _legend_table(analysis: Any, columns: Sequence[str]) -> pd.DataFrame:
     for column in columns:
         base = column.partition("__")[0]
         language = analysis.config.language
-        doc = _INDICATOR_DOCS.get(base, ("", ""))[1 if language == "en" else 0]
+        doc = explain(base, language)
         names = ("column", "label", "meaning") if language == "en" else ("kolom", "label", "uitleg")
         rows.append(dict(zip(names, (column, label(column, language), doc), strict=True)))
     return pd.DataFrame(rows)

@@ -25,8 +25,9 @@ import pandas as pd
 import buurtgeo as bg
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
-from buurtgeo.outputs import GAP_COLUMNS_KEPT, _register_labels, write_outputs
-from buurtgeo.schema import AGE_BANDS, label, service_kinds
+from buurtgeo.indicators import label
+from buurtgeo.outputs import GAP_COLUMNS_KEPT, write_outputs
+from buurtgeo.schema import AGE_BANDS, service_kinds
 from buurtgeo.summary import _WORDS, summary_html, summary_text
 
 __all__ = [
@@ -266,7 +267,6 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
     """The stages of :func:`analyse`, one progress step each."""
     from buurtgeo._progress import steps
 
-    _register_labels()
     with steps(total=8, desc="buurtgeo") as bar:
         bar.step("sectoren en bevolking")
         joined = _read_population(cfg, set_aside)

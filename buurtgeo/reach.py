@@ -57,10 +57,10 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
-from buurtgeo._checks import Checks, raise_problems, row_labels
+from buurtgeo._checks import Checks, row_labels
 from buurtgeo._engines import _engine, _Euclid, _OnNetwork, _Points, _xy
 from buurtgeo.decay import Decay, _check_decay, _decay_function, _decay_label
-from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo.errors import InputError
 from buurtgeo.options import get_option
 
 __all__ = ["REACH_COLUMNS", "reach", "reach_all", "services_near"]
@@ -75,8 +75,6 @@ REACH_COLUMNS: tuple[str, ...] = (
     "covered",
 )
 
-# the people-facing label of the column services_near adds
-schema.register_label("outside_area", "Buiten het studiegebied", "Outside the study area")
 
 # --------------------------------------------------------------------------------------
 # The computation, on arrays
@@ -654,73 +652,3 @@ def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
         "outside_area": int(out["outside_area"].sum()),
     }
     return out
-
-
-# --------------------------------------------------------------------------------------
-# Kept for buurtgeo.gaps (and buurtgeo.report) until the house merge
-# --------------------------------------------------------------------------------------
-# buurtgeo.gaps, split at the same time, imports these from here (and _OnNetwork,
-# _Points, which this module imports from buurtgeo._engines for its own use); the
-# integrator removes this block at the merge. The old problem-list helpers delegate to
-# buurtgeo._checks.
-
-# kept for buurtgeo.gaps until the house merge
-from buurtgeo.aggregate import aggregate_reach  # noqa: E402, F401
-
-
-# kept for buurtgeo.gaps until the house merge
-def _check_radius(value: Any, name: str) -> list[str]:
-    checks = Checks("")
-    checks.radius(value, name)
-    return checks.problems
-
-
-# kept for buurtgeo.gaps until the house merge
-def _check_points(frame: Any, role: str, problems: list[str]) -> bool:
-    checks = Checks("")
-    ok = checks.points(frame, role)
-    problems.extend(checks.problems)
-    return ok
-
-
-# kept for buurtgeo.gaps until the house merge
-def _check_network(network: Any, problems: list[str]) -> None:
-    checks = Checks("")
-    checks.network(network)
-    problems.extend(checks.problems)
-
-
-# kept for buurtgeo.gaps until the house merge
-def _check_crs(frames: list[Any], names: list[str], problems: list[str]) -> CRSError | None:
-    try:
-        schema.require_metric_crs(*frames, what=names)
-    except CRSError as exc:
-        problems.append(str(exc))
-        return exc
-    return None
-
-
-# kept for buurtgeo.gaps until the house merge
-def _numeric(
-    frame: pd.DataFrame,
-    column: str,
-    role: str,
-    problems: list[str],
-    missing: list[tuple[str, str, pd.DataFrame]],
-    *,
-    allow_nan: bool,
-) -> np.ndarray | None:
-    checks = Checks("")
-    arr = checks.numeric(frame, column, role, allow_nan=allow_nan)
-    if arr is None:
-        missing.append((column, role, frame))
-    problems.extend(checks.problems)
-    return arr
-
-
-# kept for buurtgeo.gaps until the house merge
-def _raise(problems: list[str], missing: list[tuple[str, str, pd.DataFrame]], what: str) -> None:
-    if len(problems) == 1 and len(missing) == 1:
-        column, role, frame = missing[0]
-        raise MissingColumnError(column, found_columns=[str(c) for c in frame.columns], role=role)
-    raise_problems(what, problems)

@@ -29,7 +29,9 @@ import pandas as pd
 
 from buurtgeo._atomic import write_text
 from buurtgeo.errors import InputError
-from buurtgeo.schema import label, service_kinds, yes_no
+from buurtgeo.indicators import format_number, format_value, label, worse
+from buurtgeo.maps.style import nice_length
+from buurtgeo.schema import service_kinds, yes_no
 
 __all__ = ["fact_sheets", "fact_sheet", "write_fact_sheets", "REPORT_INDICATORS"]
 
@@ -67,8 +69,6 @@ _WORDS = {
         "sectors": "Statistische sectoren",
         "about": "Over deze cijfers",
         "unknown": "onbekend",
-        "unreachable": "onbereikbaar",
-        "nodata": "geen gegevens",
         "index": "Buurtfiches",
         "catchment": "bereik {m} m",
         "back": "alle buurten",
@@ -98,8 +98,6 @@ _WORDS = {
         "sectors": "Statistical sectors",
         "about": "About these figures",
         "unknown": "unknown",
-        "unreachable": "unreachable",
-        "nodata": "no data",
         "index": "Area fact sheets",
         "catchment": "catchment {m} m",
         "back": "all areas",
@@ -145,44 +143,23 @@ footer{margin-top:2em;color:#666;font-size:.85em}
 # --------------------------------------------------------------------------------------
 
 
-def _number(value: Any, digits: int, language: str) -> str:
-    text = f"{value:,.{digits}f}"
-    if language == "nl":
-        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-    return text
-
-
-def _format(indicator: str, value: Any, language: str) -> str:
-    words = _WORDS[language]
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return words["nodata"]
-    value = float(value)
-    if math.isinf(value):
-        return words["unreachable"]
-    if indicator.startswith("share") or indicator.startswith("pct"):
-        return _number(100 * value, 0, language) + " %"
-    if indicator.endswith("_m"):
-        return _number(value, 0, language) + " m"
-    if indicator.endswith("_min"):
-        return _number(value, 1, language) + " min"
-    if indicator in ("target_pop", "population") or indicator.startswith("children"):
-        return _number(value, 0, language)
-    if indicator == "fca2":
-        return _number(value, 3, language)
-    return _number(value, 1, language)
-
-
 def _worse(indicator: str, area: Any, reference: Any) -> bool:
-    """True when the area does clearly worse than the reference (for highlighting)."""
+    """True when the area does clearly worse than the reference (for highlighting).
+
+    Clearly worse: 25 % more than the reference where higher is worse (distances,
+    times), 20 % less where lower is worse (coverage, places per child), by the
+    direction the indicator registry gives.
+    """
     try:
         a, r = float(area), float(reference)
     except (TypeError, ValueError):
         return False
     if math.isnan(a) or math.isnan(r):
         return False
-    if indicator.endswith("_m") or indicator.endswith("_min"):
+    direction = worse(indicator)
+    if direction == "higher":
         return a > 1.25 * r
-    if indicator in ("share_covered", "places_per_100_2sfca", "fca2", "capacity_within"):
+    if direction == "lower":
         return a < 0.8 * r
     return False
 
@@ -262,7 +239,7 @@ def _small_map(
                 f'stroke="white" stroke-width="1"><title>{escape(name)}</title></circle>'
             )
     # scale bar
-    bar_m = _nice_length((maxx - minx) / 5)
+    bar_m = nice_length((maxx - minx) / 5)
     bar_px = bar_m * scale
     out.append(
         f'<g font-size="11" fill="#333"><rect x="10" y="{height - 18}" width="{bar_px:.1f}" '
@@ -273,13 +250,6 @@ def _small_map(
     return "".join(out)
 
 
-def _nice_length(target: float) -> float:
-    for candidate in (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000):
-        if candidate >= target:
-            return float(candidate)
-    return 10000.0
-
-
 # --------------------------------------------------------------------------------------
 # Context: municipality and study-area references, services near each area
 # --------------------------------------------------------------------------------------
@@ -287,7 +257,7 @@ def _nice_length(target: float) -> float:
 
 def _references(analysis: Any) -> tuple[pd.DataFrame, pd.Series]:
     """Indicators per municipality and for the whole study area (children-weighted)."""
-    from buurtgeo.reach import aggregate_reach
+    from buurtgeo.aggregate import aggregate_reach
 
     weights = {k: f"target__{k}" for k in analysis.kinds}
     municipality_of = analysis.sectors["municipality_nis"].astype(str)
@@ -432,9 +402,9 @@ def _residents_section(row: pd.Series, areas: Any, columns: _Columns, language: 
         if column in areas.columns:
             rows.append(
                 f"<tr><td>{escape(label(column, language))}</td>"
-                f"<td class='n'>{_format(column, row[column], language)}</td>"
-                f"<td class='n'>{_format(column, municipality.get(column), language)}</td>"
-                f"{columns.region_cell(_format(column, region.get(column), language))}</tr>"
+                f"<td class='n'>{format_value(column, row[column], language)}</td>"
+                f"<td class='n'>{format_value(column, municipality.get(column), language)}</td>"
+                f"{columns.region_cell(format_value(column, region.get(column), language))}</tr>"
             )
     return [
         f"<h2>{escape(words['residents'])}</h2>",
@@ -463,9 +433,9 @@ def _indicators_section(analysis: Any, row: pd.Series, columns: _Columns) -> lis
             cls = "n worse" if _worse(base, value, ref_m) else "n"
             rows.append(
                 f"<tr><td>{escape(label(base, language))}</td>"
-                f"<td class='{cls}'>{_format(base, value, language)}</td>"
-                f"<td class='n'>{_format(base, ref_m, language)}</td>"
-                f"{columns.region_cell(_format(base, ref_r, language))}</tr>"
+                f"<td class='{cls}'>{format_value(base, value, language)}</td>"
+                f"<td class='n'>{format_value(base, ref_m, language)}</td>"
+                f"{columns.region_cell(format_value(base, ref_r, language))}</tr>"
             )
     return [
         f"<h2>{escape(words['indicators'])}</h2>",
@@ -520,7 +490,7 @@ def _services_section(near: pd.DataFrame, language: str) -> list[str]:
         where = (
             words["inside"]
             if s["distance_m"] <= 0
-            else words["near"].format(d=_number(s["distance_m"], 0, language))
+            else words["near"].format(d=format_number(s["distance_m"], 0, language))
         )
         rows.append(
             f"<tr><td>{escape(_text(s['name']))}</td>"
@@ -536,7 +506,7 @@ def _sectors_section(sectors: Any, language: str) -> list[str]:
     words = _WORDS[language]
     sector_rows = "".join(
         f"<tr><td>{escape(str(sid))}</td><td>{escape(_text(s.get('sector_name_nl')))}</td>"
-        f"<td class='n'>{_format('population', s.get('population'), language)}</td></tr>"
+        f"<td class='n'>{format_value('population', s.get('population'), language)}</td></tr>"
         for sid, s in sectors.iterrows()
     )
     return [f"<h2>{escape(words['sectors'])}</h2>", f"<table>{sector_rows}</table>"]
@@ -554,13 +524,7 @@ GAP_MEASURES: tuple[str, ...] = (
 
 
 def _gap_cell(base: str, value: Any, language: str) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if base == "class_label":
-        return _text(value)
-    if base in ("gap_rank", "missing_places"):
-        return _number(float(value), 0, language)
-    return _number(float(value), 1, language)
+    return format_value(base, value, language, missing="–")
 
 
 #: The formulas in the reader's language ("R" named both the catchment and the 2SFCA
@@ -653,12 +617,12 @@ def _index_page(analysis: Any, files: Mapping[Any, str]) -> str:
         row = areas.loc[area_id]
         value = ""
         if column and column in areas.columns:
-            value = _format("share_covered", row[column], language)
+            value = format_value("share_covered", row[column], language)
         rows.append(
             f"<tr><td><a href='{escape(file_name)}'>{escape(_text(row.get('area_name')) or str(area_id))}"
             f"</a></td><td>{escape(str(area_id))}</td>"
             f"<td>{escape(_text(row.get('municipality_name_nl')))}</td>"
-            f"<td class='n'>{_format('children_0_17', row.get('children_0_17'), language)}</td>"
+            f"<td class='n'>{format_value('children_0_17', row.get('children_0_17'), language)}</td>"
             f"<td class='n'>{value}</td></tr>"
         )
     covered = label(column, language) if column else ""

@@ -236,7 +236,7 @@ class Scenario:
             ``<measure>_after``, ``<measure>_diff`` (after − before).
             ``attrs["origins_changed"]``.
         """
-        from buurtgeo.reach import aggregate_reach
+        from buurtgeo.aggregate import aggregate_reach
 
         close = list(close)  # read once: apply and changed_services both need it
         checks = Checks("Scenario.compare")

@@ -50,7 +50,6 @@ __all__ = [
     "service_kinds",
     "register_service_kind",
     "get_service_kind",
-    "label",
     "RENAMED_COLUMNS",
     "renamed_column_note",
     "YES_NO",
@@ -328,63 +327,6 @@ def get_service_kind(key: str) -> ServiceKind:
         ) from None
 
 
-# Labels of columns and indicators shown to people (maps, fact sheets, CLI summary).
-_LABELS: dict[str, tuple[str, str]] = {
-    "sector_id": ("Statistische sector", "Statistical sector"),
-    "sector_name_nl": ("Naam sector", "Sector name"),
-    "area_id": ("Buurt", "Area"),
-    "area_name": ("Buurt", "Area"),
-    "municipality_nis": ("NIS-code gemeente", "Municipality NIS code"),
-    "population": ("Inwoners", "Residents"),
-    "children_0_2": ("Kinderen 0-2 jaar", "Children aged 0-2"),
-    "children_3_5": ("Kinderen 3-5 jaar", "Children aged 3-5"),
-    "children_6_11": ("Kinderen 6-11 jaar", "Children aged 6-11"),
-    "children_0_17": ("Kinderen 0-17 jaar", "Children aged 0-17"),
-    "name": ("Naam", "Name"),
-    "service_kind": ("Soort voorziening", "Kind of service"),
-    "capacity": ("Capaciteit (plaatsen)", "Capacity (places)"),
-    "income_related": ("Inkomensgerelateerd tarief", "Income-related tariff"),
-    "dist_nearest_m": ("Afstand tot dichtstbijzijnde (m)", "Distance to nearest (m)"),
-    "time_nearest_min": ("Wandeltijd tot dichtstbijzijnde (min)", "Walking time to nearest (min)"),
-    "services_within": ("Voorzieningen binnen bereik", "Services within reach"),
-    "capacity_within": ("Plaatsen binnen bereik", "Places within reach"),
-    "fca2": ("Plaatsen per kind (2SFCA)", "Places per child (2SFCA)"),
-    "covered": ("Binnen bereik", "Within reach"),
-    "share_covered": ("Aandeel kinderen binnen bereik", "Share of children within reach"),
-    "places_per_100_2sfca": (
-        "Plaatsen per 100 kinderen binnen bereik (2SFCA)",
-        "Places per 100 children within reach (2SFCA)",
-    ),
-    "mean_dist_m": ("Gemiddelde afstand (m)", "Mean distance (m)"),
-    "median_dist_m": ("Mediane afstand (m)", "Median distance (m)"),
-}
-
-
-def label(column: str, language: str | None = None) -> str:
-    """Return the label people see for a column or indicator.
-
-    Parameters
-    ----------
-    column : str
-        A canonical column or indicator name, e.g. ``'dist_nearest_m'``. A name with a
-        ``__kind`` suffix (``'dist_nearest_m__childcare_baby'``) gets the kind's label too.
-    language : {'nl', 'en'}, optional
-        Default: the ``language`` option.
-
-    Returns
-    -------
-    str
-        The label; the column name itself when no label is known.
-    """
-    language = language or get_option("language")
-    index = 1 if language == "en" else 0
-    base, _, kind = column.partition("__")
-    text = _LABELS[base][index] if base in _LABELS else base
-    if kind and kind in _KINDS:
-        text = f"{text}: {_KINDS[kind].label(language)}"
-    return text
-
-
 #: How a yes/no (boolean) value is written for people, per language: (true, false).
 #: The CSV and xlsx outputs and the fact sheets use it; the GeoPackage keeps booleans.
 YES_NO: Mapping[str, tuple[str, str]] = MappingProxyType({"nl": ("ja", "nee"), "en": ("yes", "no")})
@@ -420,32 +362,6 @@ _TRUTH_WORDS = {
     )
     for word in words
 }
-
-
-def register_label(column: str, nl: str, en: str, *, replace: bool = False) -> None:
-    """Add the people-facing label of a column (modules that add indicators call this).
-
-    Registering the same text twice is harmless; registering a *different* text for a
-    known column raises, so labels never depend on which module happened to load last
-    (that would make outputs differ between runs).
-
-    Parameters
-    ----------
-    column : str
-        Column or indicator name, e.g. ``'share_unreachable'``.
-    nl, en : str
-        Dutch and English label.
-    replace : bool, default False
-        Allow changing an existing label (users customising their outputs).
-    """
-    known = _LABELS.get(column)
-    if known is not None and known != (nl, en) and not replace:
-        raise InputError(
-            f"label of {column!r} is already {known!r}",
-            found=(nl, en),
-            hint="Pass replace=True to change it",
-        )
-    _LABELS[column] = (nl, en)
 
 
 # --------------------------------------------------------------------------------------

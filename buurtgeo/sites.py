@@ -274,7 +274,7 @@ def suggest_sites(
         keep = np.flatnonzero(w > 0)
         cov = _coverage(dxy[keep], cxy, r)
     else:
-        from buurtgeo.reach import _OnNetwork, _Points
+        from buurtgeo._engines import _OnNetwork, _Points
 
         engine = _OnNetwork(network, dxy[:, 0], dxy[:, 1])  # demand snapped once
         if candidates is None:

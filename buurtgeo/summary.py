@@ -10,12 +10,12 @@ municipalities counted apart) and the notes of the run. Labels in Dutch or Engli
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from buurtgeo.indicators import format_number, format_value
 from buurtgeo.schema import service_kinds
 
 __all__ = ["summary_html", "summary_text"]
@@ -70,19 +70,12 @@ _WORDS = {
 
 
 def _fmt_int(value: float, language: str) -> str:
-    text = f"{round(value):,}"
-    return text.replace(",", ".") if language == "nl" else text
+    return format_number(round(value), 0, language)
 
 
-def _fmt(value: Any, unit: str, language: str, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float) and math.isinf(value):
-        return "∞"
-    text = f"{value:,.{digits}f}"
-    if language == "nl":
-        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-    return f"{text}{unit}"
+def _cell(column: str, value: Any, language: str) -> str:
+    """A value of the summary table: as every output writes it, '–' when missing."""
+    return format_value(column, value, language, missing="–")
 
 
 def _summary_rows(analysis: Any) -> list[list[str]]:
@@ -100,10 +93,12 @@ def _summary_rows(analysis: Any) -> list[list[str]]:
             [
                 service_kinds()[kind].label(language),
                 n,
-                _fmt(analysis.catchments_m[kind], " m", language),
-                _fmt(100 * region.get(f"share_covered__{kind}", float("nan")), " %", language),
-                _fmt(region.get(f"places_per_100_2sfca__{kind}", float("nan")), "", language, 1),
-                _fmt(region.get(f"mean_dist_m__{kind}", float("nan")), " m", language),
+                _cell("catchment_m", analysis.catchments_m[kind], language),
+                _cell("share_covered", region.get(f"share_covered__{kind}"), language),
+                _cell(
+                    "places_per_100_2sfca", region.get(f"places_per_100_2sfca__{kind}"), language
+                ),
+                _cell("mean_dist_m", region.get(f"mean_dist_m__{kind}"), language),
             ]
         )
     return rows

@@ -47,3 +47,13 @@ def _fresh_options():
     yield
     _OPTIONS.clear()
     _OPTIONS.update(saved)
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """The folder of one ``buurtgeo demo`` run (shared by the tests that only read it)."""
+    import buurtgeo as bg
+
+    out = tmp_path_factory.mktemp("demo-output")
+    bg.run_demo(out, quiet=True)
+    return out

@@ -137,21 +137,6 @@ def test_functions_named_like_their_module_stay_functions():
     assert out.stdout.split() == ["True", "True"]
 
 
-def test_register_label_refuses_a_silent_change():
-    from buurtgeo.schema import _LABELS, register_label
-
-    try:
-        register_label("test_only_col", "Proef", "Test")
-        register_label("test_only_col", "Proef", "Test")  # same text: harmless
-        with pytest.raises(bg.InputError, match="already"):
-            register_label("test_only_col", "Andere tekst", "Other text")
-        assert bg.label("test_only_col") == "Proef"
-        register_label("test_only_col", "Andere tekst", "Other text", replace=True)
-        assert bg.label("test_only_col", "en") == "Other text"
-    finally:
-        _LABELS.pop("test_only_col", None)
-
-
 def test_missing_column_suggests_a_close_match():
     err = bg.MissingColumnError(
         "PAG015", path="ACP_BXL.xls", found_columns=["SS", "PAG0015", "POP_2018"]

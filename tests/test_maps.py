@@ -13,9 +13,9 @@ import pytest
 from shapely.geometry import Point, box
 
 import buurtgeo as bg
-from buurtgeo import maps
+from buurtgeo import indicators, maps
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
-from buurtgeo.maps import bivariate, scenario, static, style
+from buurtgeo.maps import bivariate, scenario, style
 from buurtgeo.maps._offline import inline_assets, remote_resources
 
 XSS = "<script>alert(1)</script>"
@@ -134,7 +134,8 @@ def test_number_format_per_language_and_unit():
     assert style._value_text(1234.4, style._format_for("dist_nearest_m"), "nl") == "1.234 m"
     assert style._value_text(1234.4, style._format_for("dist_nearest_m"), "en") == "1,234 m"
     assert style._value_text(0.456, style._format_for("share_covered"), "nl") == "46 %"
-    assert style._value_text(0.3333, style._format_for("fca2__childcare_baby"), "nl") == "0,33"
+    # fca2 with the registry's three decimals (as the fact sheets always wrote it)
+    assert style._value_text(0.3333, style._format_for("fca2__childcare_baby"), "nl") == "0,333"
     assert style._value_text(np.inf, style._format_for("dist_nearest_m"), "nl") == "onbereikbaar"
     assert style._value_text(np.nan, style._format_for("fca2"), "en") == "no data"
 
@@ -464,7 +465,7 @@ def test_static_map_png_and_pdf_are_deterministic(tmp_path):
 
 
 def test_nice_scale_bar_lengths():
-    assert [static._nice_length(x) for x in (7, 130, 240, 999, 4900)] == [5, 100, 200, 500, 2000]
+    assert [style.nice_length(x) for x in (7, 130, 240, 999, 4900)] == [5, 100, 200, 500, 2000]
 
 
 # --------------------------------------------------------------------------------------
@@ -531,14 +532,16 @@ def test_direction_of_gap_indicators_and_registry():
     assert style._direction("children_0_2") == "neutral"
     assert style._direction("something_new") == "neutral"
     assert style._format_for("share_beyond_catchment").unit == " %"
-    maps.register_indicator("something_new", higher="better", decimals=1, unit=" pt")
+    bg.register_indicator(
+        bg.Indicator(
+            "something_new", "Iets nieuws", "Something new", unit=" pt", decimals=1, worse="lower"
+        )
+    )
     try:
         assert style._direction("something_new__library") == "better"
         assert style._value_text(2.26, style._format_for("something_new"), "en") == "2.3 pt"
     finally:
-        del style._STYLES["something_new"]
-    with pytest.raises(InputError, match="higher"):
-        maps.register_indicator("x", higher="up")
+        del indicators._REGISTRY["something_new"]
 
 
 def test_notebook_display_is_offline_and_rendering_twice_is_stable():

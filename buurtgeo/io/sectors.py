@@ -41,7 +41,7 @@ from buurtgeo.io._geo import (
     set_aside_duplicates,
     to_working_crs,
 )
-from buurtgeo.schema import SECTOR_COLUMNS, SECTOR_ID, register_label
+from buurtgeo.schema import SECTOR_COLUMNS, SECTOR_ID
 
 __all__ = [
     "STATBEL_SECTOR_COLUMNS_2023",
@@ -54,10 +54,6 @@ __all__ = [
 ]
 
 # People-facing labels of the sector columns schema.py does not label yet.
-register_label("sector_name_fr", "Naam sector (Frans)", "Sector name (French)")
-register_label("municipality_name_nl", "Gemeente", "Municipality")
-register_label("municipality_name_fr", "Gemeente (Frans)", "Municipality (French)")
-register_label("area_m2", "Oppervlakte (m²)", "Area (m²)")
 
 #: Columns of Statbel's open-data sector files from 2018 on (e.g.
 #: ``sh_statbel_statistical_sectors_3812_20230101.geojson``), in file order, geometry

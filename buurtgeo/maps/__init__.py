@@ -18,8 +18,8 @@ become
   way by themselves; folium's own display needs the internet).
 
 Colours: dark means worse (long distances, few places per child); how each indicator
-is drawn and written (units, decimals, which way is bad) comes from a small registry,
-extended with :func:`register_indicator`.
+is drawn and written (units, decimals, which way is bad) comes from the indicator
+registry, :mod:`buurtgeo.indicators` (extended with :func:`buurtgeo.register_indicator`).
 
 Inputs are GeoDataFrames in the working (metric) CRS, as every other stage returns
 them; they are reprojected to EPSG:4326 here, at export, and nowhere else. Text from
@@ -29,9 +29,9 @@ every value travels to the page as JSON, so a service called
 
 One job per module:
 
-* :mod:`~buurtgeo.maps.classify` - values → classes, colours and legend labels;
+* :mod:`~buurtgeo.maps.classes` - values → classes, colours and legend labels;
 * :mod:`~buurtgeo.maps.style` - how indicators, numbers and words are drawn and
-  written (the indicator styles, :func:`register_indicator`), colours and marker sizes;
+  written (from the indicator registry), colours and marker sizes;
 * :mod:`~buurtgeo.maps.choropleth` (:func:`reach_map`), :mod:`~buurtgeo.maps.bivariate`
   and :mod:`~buurtgeo.maps.scenario` - the interactive maps, built on ``_builder``
   (one folium page: panes, shared area data, layers, legend) and ``_layers`` (popups,
@@ -44,11 +44,10 @@ One job per module:
 
 from buurtgeo.maps.bivariate import bivariate_map
 from buurtgeo.maps.choropleth import reach_map
-from buurtgeo.maps.classify import SCHEMES, Classes, classify
+from buurtgeo.maps.classes import SCHEMES, Classes, classify
 from buurtgeo.maps.export import InlineMap, map_html, save_map, show_map
 from buurtgeo.maps.scenario import scenario_map
 from buurtgeo.maps.static import static_map
-from buurtgeo.maps.style import register_indicator
 
 __all__ = [
     "reach_map",
@@ -58,7 +57,6 @@ __all__ = [
     "map_html",
     "static_map",
     "show_map",
-    "register_indicator",
     "classify",
     "SCHEMES",
     "Classes",

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import schema
+from buurtgeo.indicators import label
 from buurtgeo.maps._builder import _MapBuilder
 from buurtgeo.maps._inputs import _is_gdf
-from buurtgeo.maps.classify import Classes
+from buurtgeo.maps.classes import Classes
 from buurtgeo.maps.style import (
     _MAX_RADIUS_PX,
     _MIN_RADIUS_PX,
@@ -83,7 +84,7 @@ def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
 
 def _popups(frame: Any, names: list[str], columns: Sequence[str], language: str) -> list[str]:
     formats = {c: _format_for(c, frame[c].to_numpy(dtype=float)) for c in columns}
-    labels = {c: schema.label(c, language) for c in columns}
+    labels = {c: label(c, language) for c in columns}
     values = {c: frame[c].to_numpy(dtype=float) for c in columns}
     return [
         _table_html(
@@ -158,8 +159,8 @@ def _add_services(
             _table_html(
                 names[i] or html.escape(kind_text),
                 [
-                    (schema.label("service_kind", language), kind_text),
-                    (schema.label("capacity", language), t),
+                    (label("service_kind", language), kind_text),
+                    (label("capacity", language), t),
                 ],
             )
             for i, t in zip(idx, cap_texts, strict=True)

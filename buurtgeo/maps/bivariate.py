@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buurtgeo import schema
 from buurtgeo._checks import Checks
+from buurtgeo.indicators import label
 from buurtgeo.maps._builder import _MapBuilder
 from buurtgeo.maps._inputs import (
     _POLYGONS,
@@ -25,7 +25,7 @@ from buurtgeo.maps._inputs import (
     _pick_name_column,
 )
 from buurtgeo.maps._layers import _add_services, _extra_columns, _missing_rows, _names, _popups
-from buurtgeo.maps.classify import Classes, classify
+from buurtgeo.maps.classes import Classes, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _direction,
@@ -141,7 +141,7 @@ def bivariate_map(
         for r, n, good in zip(r_cls, n_cls, ok, strict=True)
     ]
     need_words, reach_words = _tier_words(language)
-    need_label, reach_label = schema.label(need, language), schema.label(reach, language)
+    need_label, reach_label = label(need, language), label(reach, language)
     need_fmt, reach_fmt = _format_for(need, need_v), _format_for(reach, reach_v)
     names = _names(areas, name_column)
     tips = []

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from buurtgeo import schema
 from buurtgeo._checks import Checks
+from buurtgeo.indicators import label
 from buurtgeo.maps._builder import _MapBuilder
 from buurtgeo.maps._inputs import (
     _POLYGONS,
@@ -37,7 +37,7 @@ from buurtgeo.maps._layers import (
     _names,
     _popups,
 )
-from buurtgeo.maps.classify import SCHEMES, _scheme_note, classify
+from buurtgeo.maps.classes import SCHEMES, _scheme_note, classify
 from buurtgeo.maps.style import _format_for, _kind_of, _value_text
 
 __all__ = ["reach_map"]
@@ -159,7 +159,7 @@ def reach_map(
             values, column=ind, scheme=schemes[ind], k=k, thresholds=bounds[ind], language=language
         )
         fmt = _format_for(ind, values)
-        title_ind = schema.label(ind, language)
+        title_ind = label(ind, language)
         tips = [
             f"<b>{nm}</b><br>{html.escape(title_ind)}: <b>{html.escape(_value_text(v, fmt, language))}</b>"
             for nm, v in zip(names, values, strict=True)

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buurtgeo import schema
 from buurtgeo._checks import Checks
+from buurtgeo.indicators import label
 from buurtgeo.maps._builder import _MapBuilder
 from buurtgeo.maps._inputs import (
     _POLYGONS,
@@ -32,7 +32,7 @@ from buurtgeo.maps._layers import (
     _swatch_row,
     _table_html,
 )
-from buurtgeo.maps.classify import Classes, _scheme_note, classify
+from buurtgeo.maps.classes import Classes, _scheme_note, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _UNREACHABLE_COLOUR,
@@ -167,7 +167,7 @@ def scenario_map(
         language=language,
     )
     fmt = _format_for(indicator, np.concatenate([before_v, after_v]))
-    ind_label = schema.label(indicator, language)
+    ind_label = label(indicator, language)
     names = _names(after, name_column)
     b = _MapBuilder(
         after, language=language, title=html.escape(title) if title else None, tiles=tiles

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buurtgeo import schema
 from buurtgeo._atomic import write_bytes
 from buurtgeo._checks import Checks
+from buurtgeo.indicators import label
 from buurtgeo.maps._inputs import (
     _POLYGONS,
     _check_columns,
@@ -25,7 +25,7 @@ from buurtgeo.maps._inputs import (
     _check_services,
     _language,
 )
-from buurtgeo.maps.classify import _scheme_note, classify
+from buurtgeo.maps.classes import _scheme_note, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _OUTLINE,
@@ -35,20 +35,10 @@ from buurtgeo.maps.style import (
     _number,
     _radii,
     _word,
+    nice_length,
 )
 
 __all__ = ["static_map"]
-
-
-def _nice_length(target: float) -> float:
-    """Largest 1, 2 or 5 × 10^n not above ``target`` (metres)."""
-    if target <= 0:
-        return 0.0
-    power = 10 ** np.floor(np.log10(target))
-    for step in (5, 2, 1):
-        if step * power <= target:
-            return float(step * power)
-    return float(power)
 
 
 def _scale_bar(ax: Any, language: str) -> None:
@@ -56,7 +46,7 @@ def _scale_bar(ax: Any, language: str) -> None:
 
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = _nice_length((x1 - x0) / 5)
+    length = nice_length((x1 - x0) / 5)
     if length <= 0:
         return
     height = (y1 - y0) * 0.008
@@ -211,10 +201,10 @@ def static_map(
             )
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title or schema.label(indicator, language), fontsize=12)
+    ax.set_title(title or label(indicator, language), fontsize=12)
     ax.legend(
         handles=handles,
-        title=f"{schema.label(indicator, language)}\n{_scheme_note(classes.scheme, language)}",
+        title=f"{label(indicator, language)}\n{_scheme_note(classes.scheme, language)}",
         title_fontsize=8,
         fontsize=8,
         loc="upper left",

@@ -1,8 +1,8 @@
 """How the maps draw and write things: indicator styles, numbers, words, colours, sizes.
 
 * Indicator styles: which way an indicator is bad (drawn dark) and how its values are
-  written (unit, decimals, scale), looked up by the indicator's name; extended with
-  :func:`register_indicator`.
+  written (unit, decimals, scale), from the indicator registry
+  (:mod:`buurtgeo.indicators`; extend it with :func:`buurtgeo.register_indicator`).
 * Value text: numbers in Dutch or English notation with their unit, "onbereikbaar"
   (unreachable) for ``inf`` and "geen gegevens" (no data) for NaN.
 * The words shown to people (nl, en), the colours of missing values and of service
@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from buurtgeo import schema
-from buurtgeo.errors import InputError
+from buurtgeo.indicators import WORDS as INDICATOR_WORDS
+from buurtgeo.indicators import format_number, get_indicator, worse
 
-__all__ = ["register_indicator"]
+__all__ = ["nice_length"]
 
 
 # --------------------------------------------------------------------------------------
@@ -36,125 +37,34 @@ class _Format:
     scale: float = 1.0
 
 
-@dataclass(frozen=True)
-class _Style:
-    higher: str  # "worse", "better" or "neutral"
-    format: _Format | None = None  # None: chosen from the values
-
-
-# How known indicators are drawn: which way is bad (dark) and how values are written.
-# Looked up by the name without its ``__kind`` suffix, then by the longest matching prefix.
-_STYLES: dict[str, _Style] = {
-    "dist_nearest_m": _Style("worse", _Format(0, " m")),
-    "mean_dist_m": _Style("worse", _Format(0, " m")),
-    "median_dist_m": _Style("worse", _Format(0, " m")),
-    "time_nearest_min": _Style("worse", _Format(1, " min")),
-    "fca2": _Style("better", _Format(2)),
-    "places_per_100_2sfca": _Style("better", _Format(1)),
-    "places_per_100_in_area": _Style("better", _Format(1)),
-    "share_covered": _Style("better", _Format(0, " %", 100.0)),
-    "share_income_related": _Style("better", _Format(0, " %", 100.0)),
-    "share_beyond_catchment": _Style("worse", _Format(0, " %", 100.0)),
-    "share_unreachable": _Style("worse", _Format(0, " %", 100.0)),
-    "share_below_norm": _Style("worse", _Format(0, " %", 100.0)),
-    "covered": _Style("better", _Format(0, " %", 100.0)),
-    "services_within": _Style("better", _Format(0)),
-    "capacity_within": _Style("better", _Format(0)),
-    "n_services": _Style("better", _Format(0)),
-    "places": _Style("better", _Format(0)),
-    "missing_places": _Style("worse", _Format(0)),
-    "missing_places_2sfca": _Style("worse", _Format(0)),
-    "shortfall": _Style("worse", _Format(2)),
-    "gap_score": _Style("worse", _Format(2)),
-    "need": _Style("neutral"),
-    "population": _Style("neutral", _Format(0)),
-    "children": _Style("neutral", _Format(0)),
-    "target_pop": _Style("neutral", _Format(0)),
-    **{band: _Style("neutral") for band in schema.AGE_BANDS},
-}
-
-
-def register_indicator(
-    column: str,
-    *,
-    higher: str,
-    decimals: int | None = None,
-    unit: str = "",
-    percent: bool = False,
-) -> None:
-    """Tell the maps how to draw an indicator: which way is bad, and how to write values.
-
-    Parameters
-    ----------
-    column : str
-        Indicator name without a ``__kind`` suffix, e.g. ``'gap_score'``.
-    higher : {'worse', 'better', 'neutral'}
-        ``'worse'``: high values are the problem and are drawn dark red (distances);
-        ``'better'``: low values are drawn dark red (places per child); ``'neutral'``:
-        blues, dark = more (need, children).
-    decimals : int, optional
-        Decimals shown; default chosen from the values (0 for whole numbers, else 2, 1
-        or 0 for values below 10, below 100, from 100).
-    unit : str, optional
-        Text after the number, e.g. ``' m'``.
-    percent : bool, default False
-        The value is a share 0-1 shown as a percentage (× 100, unit ``' %'``).
-    """
-    if higher not in ("worse", "better", "neutral"):
-        raise InputError(
-            "higher must be 'worse', 'better' or 'neutral'", column=column, found=higher
-        )
-    if percent:
-        fmt: _Format | None = _Format(0 if decimals is None else decimals, " %", 100.0)
-    elif decimals is not None:
-        fmt = _Format(decimals, unit)
-    else:
-        fmt = None
-    _STYLES[column] = _Style(higher, fmt)
-
-
-def _base(column: str) -> str:
-    return column.partition("__")[0]
-
-
 def _kind_of(column: str) -> str | None:
     """The service kind of a wide indicator name ``'<indicator>__<kind>'``, else None."""
     kind = column.partition("__")[2]
     return kind or None
 
 
-def _style(column: str) -> _Style | None:
-    base = _base(column)
-    if base in _STYLES:
-        return _STYLES[base]
-    # e.g. 'dist_nearest_m_2sfca' → 'dist_nearest_m'; 'children_0_5' → 'children'
-    prefixes = [key for key in _STYLES if base.startswith(key + "_")]
-    if prefixes:
-        return _STYLES[max(prefixes, key=len)]
-    if base.endswith("_m"):
-        return _Style("worse", _Format(0, " m"))
-    if base.endswith("_min"):
-        return _Style("worse", _Format(1, " min"))
-    return None
-
-
 def _direction(column: str) -> str:
     """'worse' when a higher value is worse (distances), 'better', or 'neutral'."""
-    style = _style(column)
-    return style.higher if style is not None else "neutral"
+    return {"higher": "worse", "lower": "better"}.get(worse(column) or "", "neutral")
 
 
 def _format_for(column: str, values: np.ndarray | None = None) -> _Format:
-    style = _style(column)
-    if style is not None and style.format is not None:
-        return style.format
+    """How values of ``column`` are written: the registry's decimals, unit and scale.
+
+    An indicator registered without decimals (or not registered) gets them from the
+    values: 0 for whole numbers, else 2, 1 or 0 below 10, below 100, from 100.
+    """
+    entry = get_indicator(column)
+    unit, scale = (entry.unit, entry.scale) if entry is not None else ("", 1.0)
+    if entry is not None and entry.decimals is not None:
+        return _Format(entry.decimals, unit, scale)
     if values is not None:
         finite = values[np.isfinite(values)]
         if finite.size and np.all(finite == np.round(finite)):
-            return _Format(0)
+            return _Format(0, unit, scale)
         big = float(np.nanmax(np.abs(finite))) if finite.size else 0.0
-        return _Format(0 if big >= 100 else 1 if big >= 10 else 2)
-    return _Format(2)
+        return _Format(0 if big >= 100 else 1 if big >= 10 else 2, unit, scale)
+    return _Format(2, unit, scale)
 
 
 # --------------------------------------------------------------------------------------
@@ -163,12 +73,7 @@ def _format_for(column: str, values: np.ndarray | None = None) -> _Format:
 
 
 def _number(x: float, decimals: int, language: str) -> str:
-    text = f"{x:,.{decimals}f}"
-    if text in ("-0", "-0.0", "-0.00"):
-        text = text[1:]
-    if language == "nl":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    return format_number(x, decimals, language)
 
 
 def _distinct_format(fmt: _Format, bounds: Sequence[float]) -> _Format:
@@ -211,8 +116,7 @@ def _value_text(x: float, fmt: _Format, language: str) -> str:
 
 # Words shown to people, (nl, en).
 _WORDS: dict[str, tuple[str, str]] = {
-    "unreachable": ("onbereikbaar", "unreachable"),
-    "no_data": ("geen gegevens", "no data"),
+    **INDICATOR_WORDS,
     "up_to": ("tot", "up to"),
     "more_than": ("meer dan", "more than"),
     "unknown_capacity": ("capaciteit onbekend", "capacity unknown"),
@@ -313,3 +217,18 @@ def _radii(capacity: np.ndarray) -> tuple[list[float], list[bool]]:
     else:
         r[known] = _MIN_RADIUS_PX
     return [round(float(x), 2) for x in r], [bool(x) for x in ~known]
+
+
+def nice_length(target: float) -> float:
+    """The length of a scale bar: the largest 1, 2 or 5 × 10^n metres not above ``target``.
+
+    Every map (static figures, the fact sheets' small maps) draws its scale bar with it,
+    so the same extent gives the same bar.
+    """
+    if not target > 0:
+        return 0.0
+    power = 10 ** np.floor(np.log10(target))
+    for step in (5, 2, 1):
+        if step * power <= target:
+            return float(step * power)
+    return float(power)

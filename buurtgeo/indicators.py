@@ -1,0 +1,669 @@
+"""The indicator registry: what every published column *is*, in one place.
+
+Each column buurtgeo publishes (in the CSV/xlsx tables, their legend, the GeoPackage,
+the map's tooltips and legends, the fact sheets and the printed summary) has one
+:class:`Indicator` entry here: its Dutch and English label and explanation, its unit,
+how many decimals it is shown with, which direction is *worse*, how it aggregates from
+origins or sectors to areas (summed, or a mean weighted by what), and whether it counts
+persons (small counts of persons can be suppressed). Every output writes values with
+:func:`format_value`, so a distance that cannot be reached reads *onbereikbaar* in the
+summary, the map and the fact sheets alike.
+
+Adding an indicator is one :func:`register_indicator` call (or one entry in :data:`_BUILTIN`)
+plus its computation. Wide column names carry the service kind after a double
+underscore (``share_covered__childcare_baby``); derived names such as
+``dist_nearest_m_2sfca`` or ``children_0_5`` fall back to the longest registered prefix,
+and unknown names ending in ``_m`` or ``_min`` are read as distances and times.
+
+Examples
+--------
+>>> import buurtgeo as bg
+>>> bg.format_value("share_covered__childcare_baby", 0.774, "nl")
+'77 %'
+>>> bg.format_value("mean_dist_m", float("inf"), "en")
+'unreachable'
+>>> bg.label("mean_dist_m__library", "en")
+'Mean distance (m): Library'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+
+from buurtgeo.errors import InputError
+from buurtgeo.options import get_option
+
+__all__ = [
+    "Indicator",
+    "register_indicator",
+    "get_indicator",
+    "registered_indicators",
+    "label",
+    "explain",
+    "format_value",
+    "format_number",
+    "worse",
+    "word",
+    "WORDS",
+]
+
+Worse = Literal["higher", "lower"] | None
+Aggregation = Literal["sum", "mean", "median", "share", "none"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What one published column is.
+
+    Parameters
+    ----------
+    name : str
+        Canonical column name, English snake_case, without a ``__kind`` suffix.
+    label_nl, label_en : str
+        The label people read (column headers, legends, tooltips).
+    doc_nl, doc_en : str, optional
+        One sentence saying what it measures (the legend table's *uitleg*).
+    unit : str, optional
+        Text after a number, with its leading space: ``' m'``, ``' min'``, ``' %'``.
+    decimals : int or None, default None
+        Decimals shown; None chooses from the values (0 for whole numbers, else 2, 1 or
+        0 below 10, below 100, from 100).
+    scale : float, default 1
+        Factor applied before showing (100 for a share 0-1 shown as a percentage).
+    worse : {'higher', 'lower'} or None
+        Which direction is the problem: ``'higher'`` for distances and missing places,
+        ``'lower'`` for coverage and places per child, None when neither is.
+    aggregation : {'sum', 'mean', 'median', 'share', 'none'}, default 'none'
+        How the value goes from origins or sectors to areas: summed (extensive counts),
+        a weighted mean, a weighted median, a weighted share of a yes/no value, or not
+        at all (identifiers, classes, ranks).
+    weight : str or None
+        The weight of a mean, median or share (e.g. ``'target_pop'``: the kind's
+        children).
+    persons : bool, default False
+        The value counts persons (residents, children): small counts of persons are
+        hidden by small-number suppression.
+    """
+
+    name: str
+    label_nl: str
+    label_en: str
+    doc_nl: str = ""
+    doc_en: str = ""
+    unit: str = ""
+    decimals: int | None = None
+    scale: float = 1.0
+    worse: Worse = None
+    aggregation: Aggregation = "none"
+    weight: str | None = None
+    persons: bool = False
+
+    def label(self, language: str | None = None) -> str:
+        """The label in ``language`` ('nl' or 'en'; default: the ``language`` option)."""
+        return self.label_en if _language(language) == "en" else self.label_nl
+
+    def explain(self, language: str | None = None) -> str:
+        """The explanation in ``language`` ('' when there is none)."""
+        return self.doc_en if _language(language) == "en" else self.doc_nl
+
+
+#: Words every output uses for values that are not numbers, (nl, en).
+WORDS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "unreachable": ("onbereikbaar", "unreachable"),
+        "no_data": ("geen gegevens", "no data"),
+        "yes": ("ja", "yes"),
+        "no": ("nee", "no"),
+    }
+)
+
+_CHILDREN = "target_pop"  # the weight of per-kind means: the kind's target children
+
+
+_BUILTIN: tuple[Indicator, ...] = (
+    # ---- identifiers and names of sectors, areas, municipalities, services
+    Indicator("sector_id", "Statistische sector", "Statistical sector"),
+    Indicator("sector_name_nl", "Naam sector", "Sector name"),
+    Indicator("sector_name_fr", "Naam sector (Frans)", "Sector name (French)"),
+    Indicator("area_id", "Buurt", "Area"),
+    Indicator("area_name", "Buurt", "Area"),
+    Indicator("municipality_nis", "NIS-code gemeente", "Municipality NIS code"),
+    Indicator("municipality_name_nl", "Gemeente", "Municipality"),
+    Indicator("municipality_name_fr", "Gemeente (Frans)", "Municipality (French)"),
+    Indicator(
+        "area_m2", "Oppervlakte (m²)", "Area (m²)", unit=" m²", decimals=0, aggregation="sum"
+    ),
+    Indicator("n_sectors", "Aantal sectoren", "Number of sectors", decimals=0, aggregation="sum"),
+    Indicator("name", "Naam", "Name"),
+    Indicator("service_kind", "Soort voorziening", "Kind of service"),
+    Indicator(
+        "capacity", "Capaciteit (plaatsen)", "Capacity (places)", decimals=0, aggregation="sum"
+    ),
+    Indicator("income_related", "Inkomensgerelateerd tarief", "Income-related tariff"),
+    Indicator("outside_area", "Buiten het studiegebied", "Outside the study area"),
+    # ---- residents and children (persons)
+    Indicator("population", "Inwoners", "Residents", decimals=0, aggregation="sum", persons=True),
+    *(
+        Indicator(
+            f"children_{band}",
+            f"Kinderen {band.replace('_', '-')} jaar",
+            f"Children aged {band.replace('_', '-')}",
+            decimals=0,
+            aggregation="sum",
+            persons=True,
+        )
+        for band in ("0_2", "3_5", "6_11", "0_17")
+    ),
+    Indicator(
+        "children",
+        "Kinderen (doelgroep)",
+        "Children (target group)",
+        decimals=0,
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator(
+        "target_pop",
+        "Kinderen in de doelgroep",
+        "Children in the target group",
+        "kinderen in de leeftijdsgroepen van de voorziening (personen; opgeteld)",
+        "children of the kind's target age bands (persons; summed)",
+        decimals=0,
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator("catchment_m", "Bereik (m)", "Catchment (m)", unit=" m", decimals=0),
+    Indicator(
+        "n_origins", "Aantal herkomstpunten", "Number of origins", decimals=0, aggregation="sum"
+    ),
+    # ---- reach per origin (reach) and per sector/area (aggregate_reach)
+    Indicator(
+        "dist_nearest_m",
+        "Afstand tot dichtstbijzijnde (m)",
+        "Distance to nearest (m)",
+        unit=" m",
+        decimals=0,
+        worse="higher",
+    ),
+    Indicator(
+        "time_nearest_min",
+        "Wandeltijd tot dichtstbijzijnde (min)",
+        "Walking time to nearest (min)",
+        unit=" min",
+        decimals=1,
+        worse="higher",
+    ),
+    Indicator(
+        "covered",
+        "Binnen bereik",
+        "Within reach",
+        worse="lower",
+        aggregation="share",
+        weight=_CHILDREN,
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator(
+        "share_covered",
+        "Aandeel kinderen binnen bereik",
+        "Share of children within reach",
+        "aandeel van die kinderen binnen het bereik van minstens één voorziening (0-1)",
+        "share of those children within the catchment of at least one service (0-1)",
+        worse="lower",
+        aggregation="share",
+        weight=_CHILDREN,
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator(
+        "share_unreachable",
+        "Aandeel kinderen zonder bereikbare voorziening",
+        "Share of children with no reachable service",
+        "aandeel van die kinderen zonder bereikbare voorziening (0-1)",
+        "share of those children with no service reachable at all (0-1)",
+        worse="higher",
+        aggregation="share",
+        weight=_CHILDREN,
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator(
+        "mean_dist_m",
+        "Gemiddelde afstand (m)",
+        "Mean distance (m)",
+        "gemiddelde afstand tot de dichtstbijzijnde voorziening, gewogen naar kinderen (meter)",
+        "children-weighted mean distance to the nearest service (metres)",
+        unit=" m",
+        decimals=0,
+        worse="higher",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "median_dist_m",
+        "Mediane afstand (m)",
+        "Median distance (m)",
+        "mediane afstand tot de dichtstbijzijnde voorziening (meter)",
+        "children-weighted median distance to the nearest service (metres)",
+        unit=" m",
+        decimals=0,
+        worse="higher",
+        aggregation="median",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "mean_time_min",
+        "Gemiddelde wandeltijd (min)",
+        "Mean walking time (min)",
+        "gemiddelde wandeltijd tot de dichtstbijzijnde voorziening (minuten)",
+        "mean walking time to the nearest service (minutes)",
+        unit=" min",
+        decimals=1,
+        worse="higher",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "services_within",
+        "Voorzieningen binnen bereik",
+        "Services within reach",
+        "voorzieningen binnen het bereik (aantal; gewogen gemiddelde)",
+        "services within the catchment (count; children-weighted mean)",
+        decimals=1,
+        worse="lower",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "capacity_within",
+        "Plaatsen binnen bereik",
+        "Places within reach",
+        "plaatsen binnen het bereik (plaatsen; gewogen gemiddelde)",
+        "places within the catchment (places; children-weighted mean)",
+        decimals=0,
+        worse="lower",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "fca2",
+        "Plaatsen per kind (2SFCA)",
+        "Places per child (2SFCA)",
+        "plaatsen per kind volgens de 2SFCA-methode (gewogen gemiddelde)",
+        "places per child by the two-step floating catchment area method (weighted mean)",
+        decimals=3,
+        worse="lower",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "places_per_100_2sfca",
+        "Plaatsen per 100 kinderen binnen bereik (2SFCA)",
+        "Places per 100 children within reach (2SFCA)",
+        "100 × fca2: plaatsen per 100 kinderen binnen bereik, gedeeld met alle kinderen die"
+        " dezelfde voorzieningen kunnen bereiken (2SFCA, over de buurtgrens heen)",
+        "100 × fca2: places per 100 children within reach, shared with every child who can"
+        " reach the same services (2SFCA, across the area's border)",
+        decimals=1,
+        worse="lower",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    # ---- gaps per area and kind (gaps)
+    Indicator(
+        "need",
+        "Noodscore",
+        "Need score",
+        "noodscore: kinderen, zwaarder gewogen bij kansarmoede",
+        "need: children, weighted up by deprivation",
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator(
+        "n_services",
+        "Aantal voorzieningen",
+        "Number of services",
+        decimals=0,
+        worse="lower",
+        aggregation="sum",
+    ),
+    Indicator(
+        "places",
+        "Plaatsen in de buurt",
+        "Places in the area",
+        "plaatsen in de buurt",
+        "places in the area",
+        decimals=0,
+        worse="lower",
+        aggregation="sum",
+    ),
+    Indicator(
+        "places_per_100_in_area",
+        "Plaatsen per 100 kinderen in de buurt",
+        "Places per 100 children in the area",
+        "plaatsen die in de buurt zelf liggen per 100 kinderen van de buurt (de verhouding"
+        " die Opgroeien per gemeente publiceert; geen rekening met bereik)",
+        "places located in the area itself per 100 children of the area (the ratio"
+        " Opgroeien publishes per municipality; reach not considered)",
+        decimals=1,
+        worse="lower",
+    ),
+    Indicator(
+        "norm", "Norm (plaatsen per 100 kinderen)", "Norm (places per 100 children)", decimals=1
+    ),
+    Indicator(
+        "missing_places",
+        "Ontbrekende plaatsen",
+        "Missing places",
+        "ontbrekende plaatsen tegenover de norm: max(0, norm/100 × kinderen − plaatsen)",
+        "places missing against the norm: max(0, norm/100 × children − places)",
+        decimals=0,
+        worse="higher",
+        aggregation="sum",
+    ),
+    Indicator(
+        "missing_places_2sfca",
+        "Ontbrekende plaatsen (2SFCA)",
+        "Missing places (2SFCA)",
+        "ontbrekende plaatsen volgens 2SFCA: max(0, (norm − plaatsen per 100 kinderen binnen"
+        " bereik)/100 × kinderen)",
+        "places missing by 2SFCA: max(0, (norm − places per 100 children within reach)/100"
+        " × children)",
+        decimals=0,
+        worse="higher",
+        aggregation="sum",
+    ),
+    Indicator(
+        "share_below_norm",
+        "Aandeel kinderen onder de norm",
+        "Share of children below the norm",
+        worse="higher",
+        aggregation="share",
+        weight=_CHILDREN,
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator(
+        "share_beyond_catchment",
+        "Aandeel kinderen buiten wandelafstand",
+        "Share of children beyond walking distance",
+        worse="higher",
+        aggregation="share",
+        weight=_CHILDREN,
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator(
+        "share_income_related",
+        "Aandeel plaatsen met inkomenstarief",
+        "Share of places with income-related tariff",
+        "aandeel plaatsen met inkomenstarief (van de plaatsen met gekend tarief)",
+        "share of places with an income-related tariff (of those with a known tariff)",
+        worse="lower",
+        aggregation="mean",
+        weight="places",
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator("shortfall", "Tekort (0-1)", "Shortfall (0-1)", decimals=2, worse="higher"),
+    Indicator(
+        "gap_score",
+        "Hiaatscore",
+        "Gap score",
+        "hiaatscore = nood × tekort",
+        "gap score = need × shortfall",
+        decimals=2,
+        worse="higher",
+    ),
+    Indicator("need_class", "Noodklasse", "Need class"),
+    Indicator("reach_class", "Bereikklasse", "Reach class"),
+    Indicator(
+        "class_label",
+        "Nood en bereik",
+        "Need and reach",
+        "klasse nood × bereik (tertielen)",
+        "need × reach class (terciles)",
+    ),
+    Indicator(
+        "bivariate_class",
+        "Klasse nood-bereik (code)",
+        "Need-reach class (code)",
+        "code 'nood-bereik' van de klasse: nood 1-3 (3 = hoogste) en bereik 1-3 (1 = laagste)"
+        " in tertielen; '3-1' = hoge nood en laag bereik",
+        "'need-reach' code of the class: need 1-3 (3 = highest) and reach 1-3 (1 = lowest)"
+        " in terciles; '3-1' = high need and low reach",
+    ),
+    Indicator(
+        "high_need_low_reach",
+        "Hoge nood / laag bereik",
+        "High need / low reach",
+        "ja/nee: hoge nood en laag bereik (klasse 3-1)",
+        "yes/no: high need and low reach (class 3-1)",
+    ),
+    Indicator("rank", "Rang", "Rank", decimals=0),
+    Indicator(
+        "gap_rank",
+        "Rang (1 = grootste hiaat)",
+        "Rank (1 = largest gap)",
+        "rang (1 = grootste hiaat)",
+        "rank (1 = largest gap)",
+        decimals=0,
+    ),
+    # ---- equity
+    Indicator("gini", "Gini-coëfficiënt", "Gini coefficient", decimals=3),
+    Indicator("concentration_index", "Concentratie-index", "Concentration index", decimals=3),
+)
+
+_REGISTRY: dict[str, Indicator] = {entry.name: entry for entry in _BUILTIN}
+
+#: Names for which a published column of that name counts distances or times when it is
+#: not registered itself (``'dist_to_park_m'``): the suffix and what it implies.
+_SUFFIXES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("_m", {"unit": " m", "decimals": 0, "worse": "higher"}),
+    ("_min", {"unit": " min", "decimals": 1, "worse": "higher"}),
+)
+
+
+def _language(language: str | None) -> str:
+    return language or get_option("language")
+
+
+def registered_indicators() -> Mapping[str, Indicator]:
+    """Every registered indicator by name (read-only; extend with :func:`register_indicator`)."""
+    return MappingProxyType(_REGISTRY)
+
+
+def register_indicator(indicator: Indicator, *, replace_existing: bool = False) -> Indicator:
+    """Add an indicator to the registry (or change one with ``replace_existing=True``).
+
+    Registering the same entry twice is harmless; registering a *different* entry under a
+    known name raises, so labels never depend on which module happened to load last.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The new entry; its name must be snake_case without ``__``.
+    replace_existing : bool, default False
+        Allow changing an existing entry (users customising their outputs).
+
+    Returns
+    -------
+    Indicator
+        The registered entry.
+    """
+    if not indicator.name or "__" in indicator.name:
+        raise InputError(
+            "an indicator name is snake_case without '__' (that separates the kind)",
+            found=indicator.name,
+        )
+    if indicator.worse not in ("higher", "lower", None):
+        raise InputError("worse must be 'higher', 'lower' or None", found=indicator.worse)
+    known = _REGISTRY.get(indicator.name)
+    if known is not None and known != indicator and not replace_existing:
+        raise InputError(
+            f"indicator {indicator.name!r} is registered already with other values",
+            found=indicator,
+            hint="Pass replace_existing=True to change it",
+        )
+    _REGISTRY[indicator.name] = indicator
+    return indicator
+
+
+def get_indicator(column: str) -> Indicator | None:
+    """The entry for a column name, or None when nothing is known about it.
+
+    The ``__kind`` suffix is ignored; a derived name uses its longest registered prefix
+    (``'dist_nearest_m_2sfca'`` → ``dist_nearest_m``, ``'children_0_5'`` → ``children``);
+    an unknown name ending in ``_m`` or ``_min`` is a distance or a time.
+    """
+    base = str(column).partition("__")[0]
+    if base in _REGISTRY:
+        return _REGISTRY[base]
+    prefixes = [key for key in _REGISTRY if base.startswith(key + "_")]
+    if prefixes:
+        return replace(_REGISTRY[max(prefixes, key=len)], name=base)
+    for suffix, implied in _SUFFIXES:
+        if base.endswith(suffix):
+            return Indicator(base, base, base, **implied)
+    return None
+
+
+def label(column: str, language: str | None = None) -> str:
+    """The label people read for a column, with the service kind's label after a colon.
+
+    Parameters
+    ----------
+    column : str
+        A column name, e.g. ``'dist_nearest_m'`` or ``'dist_nearest_m__childcare_baby'``.
+    language : {'nl', 'en'}, optional
+        Default: the ``language`` option.
+
+    Returns
+    -------
+    str
+        The label; the column name itself when none is registered.
+    """
+    from buurtgeo.schema import service_kinds
+
+    language = _language(language)
+    base, _, kind = str(column).partition("__")
+    entry = _REGISTRY.get(base)
+    text = entry.label(language) if entry is not None else base
+    kinds = service_kinds()
+    if kind and kind in kinds:
+        text = f"{text}: {kinds[kind].label(language)}"
+    return text
+
+
+def explain(column: str, language: str | None = None) -> str:
+    """The one-sentence explanation of a column ('' when none is registered)."""
+    entry = _REGISTRY.get(str(column).partition("__")[0])
+    return entry.explain(language) if entry is not None else ""
+
+
+def worse(column: str) -> Worse:
+    """``'higher'`` when higher values are the problem, ``'lower'``, or None."""
+    entry = get_indicator(column)
+    return entry.worse if entry is not None else None
+
+
+def word(key: str, language: str | None = None) -> str:
+    """One of :data:`WORDS` in ``language``."""
+    nl, en = WORDS[key]
+    return en if _language(language) == "en" else nl
+
+
+def format_number(value: float, decimals: int, language: str | None = None) -> str:
+    """A number with thousands separators: ``1.234,5`` in Dutch, ``1,234.5`` in English."""
+    text = f"{value:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":  # no '-0' or '-0,0'
+        text = text.lstrip("-")
+    if _language(language) == "nl":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def _auto_decimals(value: float) -> int:
+    if value == round(value):
+        return 0
+    big = abs(value)
+    return 0 if big >= 100 else 1 if big >= 10 else 2
+
+
+def format_value(
+    column: str,
+    value: Any,
+    language: str | None = None,
+    *,
+    unit: bool = True,
+    missing: str | None = None,
+) -> str:
+    """A value as people read it, in every output: summary, tables' legend, map, fact sheets.
+
+    Parameters
+    ----------
+    column : str
+        The column the value comes from (a ``__kind`` suffix is fine).
+    value : object
+        A number, a yes/no value, a text, or a missing value.
+    language : {'nl', 'en'}, optional
+        Default: the ``language`` option.
+    unit : bool, default True
+        Append the indicator's unit (``' m'``, ``' %'``).
+    missing : str, optional
+        Text for a missing value in a compact table (e.g. ``'–'``); default the words
+        *geen gegevens* / *no data*.
+
+    Returns
+    -------
+    str
+        ``'geen gegevens'``/``'no data'`` for a missing value, ``'onbereikbaar'``/
+        ``'unreachable'`` for an infinite one (no service can be reached), ``'ja'``/``'nee'``
+        for a yes/no value, the text itself for a text, else the number scaled, with the
+        registry's decimals (chosen from the value when it has none), the language's
+        separators and the unit.
+    """
+    language = _language(language)
+    if value is None or _is_missing(value):
+        return word("no_data", language) if missing is None else missing
+    if isinstance(value, bool | np.bool_):
+        return word("yes" if value else "no", language)
+    if isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isinf(number):
+        return word("unreachable", language)
+    entry = get_indicator(column)
+    scale = entry.scale if entry is not None else 1.0
+    scaled = number * scale
+    decimals = entry.decimals if entry is not None and entry.decimals is not None else None
+    if decimals is None:
+        decimals = _auto_decimals(scaled)
+    text = format_number(scaled, decimals, language)
+    if unit and entry is not None and entry.unit:
+        text += entry.unit
+    return text
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
