@@ -90,7 +90,7 @@ class Analysis:
         The street network (None: straight-line distances).
     kinds : tuple of str
         Service kinds analysed.
-    catchments_m : dict
+    catchment_m : dict
         Catchment per kind, metres.
     targets : dict
         Target age bands per kind (the children a kind serves).
@@ -109,7 +109,7 @@ class Analysis:
     set_aside: pd.DataFrame
     network: Any
     kinds: tuple[str, ...]
-    catchments_m: dict[str, float]
+    catchment_m: dict[str, float]
     targets: dict[str, tuple[str, ...]]
     region: pd.DataFrame
     notes: list[str] = field(default_factory=list)
@@ -273,7 +273,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
         bar.step("voorzieningen")
         services, kinds = _read_services(cfg, notes, set_aside)
-        catchments = {k: cfg.catchments_m.get(k, service_kinds()[k].catchment_m) for k in kinds}
+        catchments = {k: cfg.catchment_m.get(k, service_kinds()[k].catchment_m) for k in kinds}
         targets = _kind_targets(cfg, kinds)
         _check_targets(targets, [c for c in _COUNTS if c in joined.columns], cfg)
 
@@ -289,7 +289,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             origins,
             services,
             network,
-            catchments=catchments,
+            catchment_m=catchments,
             decay=cfg.decay,
             targets=target_columns,
             kinds=kinds,
@@ -322,7 +322,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         set_aside=pd.concat(set_aside, ignore_index=True),
         network=network,
         kinds=tuple(kinds),
-        catchments_m=catchments,
+        catchment_m=catchments,
         targets=targets,
         region=region,
         notes=notes,

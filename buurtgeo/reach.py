@@ -389,20 +389,20 @@ def _target_column(
     return cols, "+".join(cols)
 
 
-def _catchment_of(kind: str, catchments: float | Mapping[str, float] | None) -> float:
+def _catchment_of(kind: str, catchment_m: float | Mapping[str, float] | None) -> float:
     """The catchment radius of a kind (metres): given per kind, given for all, or the
     vocabulary's."""
-    if isinstance(catchments, Mapping) and kind in catchments:
-        return float(catchments[kind])
-    if catchments is not None and not isinstance(catchments, Mapping):
-        return float(catchments)
+    if isinstance(catchment_m, Mapping) and kind in catchment_m:
+        return float(catchment_m[kind])
+    if catchment_m is not None and not isinstance(catchment_m, Mapping):
+        return float(catchment_m)
     return float(schema.get_service_kind(kind).catchment_m)
 
 
 def _wanted_kinds(
     checks: Checks,
     services: pd.DataFrame,
-    catchments: Any,
+    catchment_m: Any,
     targets: Mapping[str, Any] | None,
     kinds: Sequence[str] | None,
 ) -> list[str]:
@@ -427,11 +427,11 @@ def _wanted_kinds(
                 f"(known kinds: {', '.join(vocab)})"
             )
         elif k not in vocab and not (
-            isinstance(catchments, int | float)
-            or (isinstance(catchments, Mapping) and k in catchments)
+            isinstance(catchment_m, int | float)
+            or (isinstance(catchment_m, Mapping) and k in catchment_m)
         ):
             checks.add(
-                f"service kind {k!r} is not in the vocabulary: give its catchment in catchments="
+                f"service kind {k!r} is not in the vocabulary: give its catchment in catchment_m="
             )
     return wanted
 
@@ -440,7 +440,7 @@ def _check_reach_all(
     origins: Any,
     services: Any,
     network: Any,
-    catchments: Any,
+    catchment_m: Any,
     decay: Any,
     targets: Mapping[str, Any] | None,
     kinds: Sequence[str] | None,
@@ -452,16 +452,16 @@ def _check_reach_all(
     (its target columns summed) and the capacities, or one error naming every problem."""
     checks = Checks("reach_all")
     _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay)
-    if isinstance(catchments, Mapping):
-        for k, v in catchments.items():
-            checks.radius(v, f"catchments[{k!r}]")
-    elif catchments is not None:
-        checks.radius(catchments, "catchments")
+    if isinstance(catchment_m, Mapping):
+        for k, v in catchment_m.items():
+            checks.radius(v, f"catchment_m[{k!r}]")
+    elif catchment_m is not None:
+        checks.radius(catchment_m, "catchment_m")
     cap = None
     wanted: list[str] = []
     if isinstance(services, pd.DataFrame):
         cap = checks.numeric(services, capacity, "services", allow_nan=True)
-        wanted = _wanted_kinds(checks, services, catchments, targets, kinds)
+        wanted = _wanted_kinds(checks, services, catchment_m, targets, kinds)
     demand: dict[str, np.ndarray] = {}
     if isinstance(origins, pd.DataFrame):
         columns: dict[str, np.ndarray | None] = {}  # each column checked once for all kinds
@@ -489,7 +489,7 @@ def reach_all(
     services: Any,
     network: Any = None,
     *,
-    catchments: float | Mapping[str, float] | None = None,
+    catchment_m: float | Mapping[str, float] | None = None,
     decay: Decay = "step",
     targets: Mapping[str, str | Sequence[str]] | None = None,
     kinds: Sequence[str] | None = None,
@@ -514,7 +514,7 @@ def reach_all(
         Points with ``service_kind`` and ``capacity`` (places; NaN = unknown) columns.
     network : buurtgeo.Network, optional
         Street network; None measures straight lines.
-    catchments : float or mapping kind -> float, optional
+    catchment_m : float or mapping kind -> float, optional
         Catchment radius per kind in metres; a number applies to every kind. Default:
         each kind's ``catchment_m`` from :func:`buurtgeo.service_kinds`.
     decay : {'step', 'linear', 'gaussian'} or callable, default 'step'
@@ -541,7 +541,7 @@ def reach_all(
         origins,
         services,
         network,
-        catchments,
+        catchment_m,
         decay,
         targets,
         kinds,
@@ -563,7 +563,7 @@ def reach_all(
             all_svc.take(idx),
             demand[k],
             cap[idx],
-            catchment_m=_catchment_of(k, catchments),
+            catchment_m=_catchment_of(k, catchment_m),
             decay=decay,
             speed_kmh=speed,
             extra_catchments_m=tuple(extra_catchments_m),

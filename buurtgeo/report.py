@@ -282,7 +282,7 @@ def _services_near(analysis: Any, area_geom: Any) -> pd.DataFrame:
     if not len(services):
         return services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
     distance = services.geometry.distance(area_geom)
-    catchment = services["service_kind"].map(analysis.catchments_m).astype(float)
+    catchment = services["service_kind"].map(analysis.catchment_m).astype(float)
     near = services[distance <= catchment].copy()
     near["distance_m"] = distance[near.index]
     order = {k: i for i, k in enumerate(analysis.kinds)}
@@ -419,7 +419,7 @@ def _indicators_section(analysis: Any, row: pd.Series, columns: _Columns) -> lis
     areas = analysis.area_indicators
     rows = []
     for kind in analysis.kinds:
-        catchment = words["catchment"].format(m=int(analysis.catchments_m[kind]))
+        catchment = words["catchment"].format(m=int(analysis.catchment_m[kind]))
         rows.append(
             f"<tr class='kind'><th colspan='{4 if columns.with_region else 3}'>{escape(service_kinds()[kind].label(language))}"
             f" <small>({escape(catchment)})</small></th></tr>"

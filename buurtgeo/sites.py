@@ -104,7 +104,7 @@ def _check_sites(
     network: Any,
     *,
     k: Any,
-    radius_m: Any,
+    catchment_m: Any,
     weight: str,
     method: Any,
 ) -> None:
@@ -127,7 +127,7 @@ def _check_sites(
         checks.numeric(demand, weight, "demand", allow_nan=True)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         checks.add(f"k must be an integer >= 1, got {k!r}")
-    checks.radius(radius_m, "radius_m")
+    checks.radius(catchment_m, "catchment_m")
     if method not in ("auto", "mclp", "greedy"):
         checks.add(f"method must be 'auto', 'mclp' or 'greedy', got {method!r}")
     if network is not None and checks.network(network):
@@ -143,7 +143,7 @@ def suggest_sites(
     candidates: Any = None,
     *,
     k: int,
-    radius_m: float,
+    catchment_m: float,
     weight: str = "need",
     covered: pd.Series | None = None,
     existing: Any = None,
@@ -160,7 +160,7 @@ def suggest_sites(
         subject to y_i ≤ Σ_{j : d_ij ≤ r} x_j,   Σ_j x_j = k,   x_j, y_i ∈ {0, 1}
 
     with ``w_i`` the need weight of demand point ``i`` (0 where already covered),
-    ``x_j`` = open candidate ``j``, ``r`` = ``radius_m`` and ``d_ij`` the distance in
+    ``x_j`` = open candidate ``j``, ``r`` = ``catchment_m`` and ``d_ij`` the distance in
     metres: the straight line without ``network``; over the street network with one,
     measured as :func:`buurtgeo.reach` measures it::
 
@@ -182,9 +182,9 @@ def suggest_sites(
         Candidate sites (points); default: the demand points themselves.
     k : int
         Number of sites to pick (>= 1).
-    radius_m : float
-        Coverage radius ``r`` in metres (e.g. the kind's walking catchment); network
-        metres when ``network`` is given.
+    catchment_m : float
+        Coverage catchment ``r`` in metres (e.g. the kind's walking catchment, as in
+        :func:`buurtgeo.reach`); network metres when ``network`` is given.
     weight : str, default 'need'
         Weight column of ``demand`` (numbers >= 0; an empty value weighs 0, with a
         warning that names the rows; text or negative values are refused).
@@ -240,12 +240,12 @@ def suggest_sites(
         existing,
         network,
         k=k,
-        radius_m=radius_m,
+        catchment_m=catchment_m,
         weight=weight,
         method=method,
     )
     cands = demand if candidates is None else candidates
-    r = float(radius_m)
+    r = float(catchment_m)
     w = pd.to_numeric(demand[weight], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     empty = np.isnan(w)
     if empty.any():  # said, not silent: an empty weight counts as no need

@@ -93,7 +93,7 @@ def _summary_rows(analysis: Any) -> list[list[str]]:
             [
                 service_kinds()[kind].label(language),
                 n,
-                _cell("catchment_m", analysis.catchments_m[kind], language),
+                _cell("catchment_m", analysis.catchment_m[kind], language),
                 _cell("share_covered", region.get(f"share_covered__{kind}"), language),
                 _cell(
                     "places_per_100_2sfca", region.get(f"places_per_100_2sfca__{kind}"), language

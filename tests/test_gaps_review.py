@@ -481,8 +481,8 @@ def test_sites_mclp_is_optimal_by_enumeration_and_greedy_within_bound():
     cover = np.hypot(*(dxy[:, None, :] - cxy[None, :, :]).transpose(2, 0, 1)) <= 500.0
     w = demand["need"].to_numpy()
     best = max(w[cover[:, list(t)].any(axis=1)].sum() for t in combinations(range(8), 3))
-    exact = suggest_sites(demand, cands, k=3, radius_m=500, method="mclp")
-    greedy = suggest_sites(demand, cands, k=3, radius_m=500, method="greedy")
+    exact = suggest_sites(demand, cands, k=3, catchment_m=500, method="mclp")
+    greedy = suggest_sites(demand, cands, k=3, catchment_m=500, method="greedy")
     assert exact["cumulative"].iloc[-1] == pytest.approx(best)
     assert greedy["cumulative"].iloc[-1] >= (1 - 1 / np.e) * best
     assert greedy["cumulative"].iloc[-1] <= best + 1e-9

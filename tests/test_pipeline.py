@@ -119,6 +119,7 @@ def test_config_reports_every_problem_at_once(sample, tmp_path):
         ("outputs", "csv", "yes", "outputs.csv must be true or false"),
         ("outputs", "language", "fr", "outputs.language must be 'nl' or 'en'"),
         ("analysis", "kinds", "library", "analysis.kinds must be a list"),
+        ("analysis", "catchment_m", {"library": 0}, "analysis.catchment_m must be"),
         ("analysis", "catchments_m", {"library": 0}, "analysis.catchments_m must be"),
         ("areas", "n_areas", 2.5, "areas.n_areas must be a positive whole number"),
     ],
@@ -267,7 +268,7 @@ def test_demo_summary_and_html(demo):
 def _dense_2sfca(analysis, kind):
     origins = analysis.origins
     services = analysis.services[analysis.services["service_kind"] == kind]
-    radius = analysis.catchments_m[kind]
+    radius = analysis.catchment_m[kind]
     d = cdist(
         np.column_stack([origins.geometry.x, origins.geometry.y]),
         np.column_stack([services.geometry.x, services.geometry.y]),
@@ -311,7 +312,7 @@ def test_places_per_child_add_up_to_the_places(straight):
         np.column_stack([origins.geometry.x, origins.geometry.y]),
         np.column_stack([services.geometry.x, services.geometry.y]),
     )
-    demand = origins["children_0_2"].to_numpy() @ (d <= straight.catchments_m[kind])
+    demand = origins["children_0_2"].to_numpy() @ (d <= straight.catchment_m[kind])
     places = services["capacity"].to_numpy()[demand > 0].sum()
     table = straight.indicators("sector", kind=kind)
     total = (table["target_pop"] * table["fca2"]).sum()
@@ -337,14 +338,29 @@ def test_area_and_region_are_weighted_means_of_sectors(straight):
 def test_kinds_and_catchments_from_config(sample):
     analysis = run_config(
         _straight_config(
-            sample, kinds=["library", "childcare_baby"], catchments_m={"childcare_baby": 500.0}
+            sample, kinds=["library", "childcare_baby"], catchment_m={"childcare_baby": 500.0}
         ),
         write=False,
         quiet=True,
     )
     assert analysis.kinds == ("library", "childcare_baby")
-    assert analysis.catchments_m == {"library": 1200.0, "childcare_baby": 500.0}
+    assert analysis.catchment_m == {"library": 1200.0, "childcare_baby": 500.0}
     assert set(analysis.services["service_kind"]) == {"library", "childcare_baby"}
+
+
+def test_catchments_m_is_still_read_and_not_with_catchment_m(sample):
+    """The old spelling ``catchments_m`` of ``[analysis] catchment_m`` still runs; both
+    at once is a configuration error naming both."""
+    old = parse_config(_straight_config(sample, catchments_m={"childcare_baby": 500.0}))
+    new = parse_config(_straight_config(sample, catchment_m={"childcare_baby": 500.0}))
+    assert old.catchment_m == new.catchment_m == {"childcare_baby": 500.0}
+    both = _straight_config(
+        sample, catchment_m={"childcare_baby": 500.0}, catchments_m={"library": 900.0}
+    )
+    with pytest.raises(ConfigError, match="give catchment_m or catchments_m .*, not both"):
+        parse_config(both)
+    with pytest.raises(ConfigError, match=r"analysis\.catchments_m: unknown service kind 'creche'"):
+        parse_config(_straight_config(sample, catchments_m={"creche": 500.0}))
 
 
 def test_unknown_kind_and_level_are_clear_errors(straight):
