@@ -61,7 +61,7 @@ _CONTEXT_SECTOR = ("sector_name_nl", "municipality_nis", "municipality_name_nl",
 _COUNTS = ("population", *AGE_BANDS)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Analysis:
     """The result of one analysis: every table, and the means to look at and write them.
 
@@ -118,7 +118,7 @@ class Analysis:
     # -- accessors ---------------------------------------------------------------------
 
     def indicators(
-        self, level: str = "sector", *, kind: str | None = None, labels: bool = False
+        self, *, level: str = "sector", kind: str | None = None, labels: bool = False
     ) -> pd.DataFrame:
         """Indicator table per ``'sector'`` or ``'area'`` (a plain DataFrame, no geometry).
 
@@ -144,7 +144,7 @@ class Analysis:
             kind_cols = {c: c.removesuffix(suffix) for c in frame.columns if c.endswith(suffix)}
             frame = frame[keep + list(kind_cols)].rename(columns=kind_cols)
         if labels:
-            frame = frame.rename(columns=lambda c: label(c, self.config.language))
+            frame = frame.rename(columns=lambda c: label(c, language=self.config.language))
         return frame
 
     def summary(self) -> str:
@@ -189,7 +189,7 @@ class Analysis:
 
         return fact_sheet(self, area_id)
 
-    def write(self, out_dir: str | PathLike[str] | None = None) -> dict[str, Path]:
+    def write(self, *, out_dir: str | PathLike[str] | None = None) -> dict[str, Path]:
         """Write the output files (see :mod:`buurtgeo.outputs`) and return their paths."""
         return write_outputs(self, Path(out_dir) if out_dir is not None else self.config.out_dir)
 
@@ -288,7 +288,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         reach = bg.reach_all(
             origins,
             services,
-            network,
+            network=network,
             catchment_m=catchments,
             decay=cfg.decay,
             targets=target_columns,
@@ -454,7 +454,9 @@ def _kinds_analysed(cfg: AnalysisConfig, present: list[str], notes: list[str]) -
         if missing:
             notes.append(
                 _WORDS[cfg.language]["no_services"].format(
-                    kinds=", ".join(service_kinds()[k].label(cfg.language) for k in missing)
+                    kinds=", ".join(
+                        service_kinds()[k].label(language=cfg.language) for k in missing
+                    )
                 )
             )
     else:
@@ -722,7 +724,7 @@ def run_config(
     if write:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            analysis.write(out_dir)
+            analysis.write(out_dir=out_dir)
         _notes_from_warnings(analysis.notes, caught)
     if not quiet:
         print(analysis.summary())

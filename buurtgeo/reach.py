@@ -270,10 +270,10 @@ def _check_reach(
 def reach(
     origins: Any,
     services: Any,
+    *,
     network: Any = None,
     catchment_m: float = 1000.0,
     decay: Decay = "step",
-    *,
     population: str = "population",
     capacity: str = "capacity",
     speed_kmh: float | None = None,
@@ -487,8 +487,8 @@ def _check_reach_all(
 def reach_all(
     origins: Any,
     services: Any,
-    network: Any = None,
     *,
+    network: Any = None,
     catchment_m: float | Mapping[str, float] | None = None,
     decay: Decay = "step",
     targets: Mapping[str, str | Sequence[str]] | None = None,

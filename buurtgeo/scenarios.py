@@ -65,8 +65,8 @@ class Scenario:
         self,
         origins: Any,
         services: Any,
-        network: Any = None,
         *,
+        network: Any = None,
         catchment_m: float = 1000.0,
         decay: Any = "step",
         population: str = "population",
@@ -84,7 +84,12 @@ class Scenario:
         self.decay = decay
         self.population = population
         self.baseline = reach(
-            origins, services, network, catchment_m, decay, population=population
+            origins,
+            services,
+            network=network,
+            catchment_m=catchment_m,
+            decay=decay,
+            population=population,
         )[list(self._COLUMNS)]
 
     def _reach(self, origins: Any, services: Any) -> pd.DataFrame:
@@ -93,9 +98,9 @@ class Scenario:
         return reach(
             origins,
             services,
-            self.network,
-            self.catchment_m,
-            self.decay,
+            network=self.network,
+            catchment_m=self.catchment_m,
+            decay=self.decay,
             population=self.population,
         )
 
@@ -286,8 +291,8 @@ class Scenario:
 def scenario(
     origins: Any,
     services: Any,
-    network: Any = None,
     *,
+    network: Any = None,
     by: Any,
     catchment_m: float = 1000.0,
     decay: Any = "step",
@@ -304,6 +309,11 @@ def scenario(
     :meth:`Scenario.compare` for each.
     """
     model = Scenario(
-        origins, services, network, catchment_m=catchment_m, decay=decay, population=population
+        origins,
+        services,
+        network=network,
+        catchment_m=catchment_m,
+        decay=decay,
+        population=population,
     )
     return model.compare(by=by, open=open, close=close, resize=resize, areas=areas)

@@ -150,7 +150,7 @@ class ServiceKind:
     osm_tags: tuple[tuple[str, str], ...] = ()
     aliases: tuple[str, ...] = field(default=())
 
-    def label(self, language: str | None = None) -> str:
+    def label(self, *, language: str | None = None) -> str:
         """Label in ``language`` ('nl' or 'en'; default: the ``language`` option)."""
         language = language or get_option("language")
         return self.label_en if language == "en" else self.label_nl

@@ -367,11 +367,13 @@ def test_scenario_on_network_incremental_equals_full():
 
     net = grid_network(31, spacing_m=100.0, seed=2)  # 3 km × 3 km
     origins, services, new = _random_town(7, n_origins=60, n_services=8)
-    model = Scenario(origins, services, net, catchment_m=700, decay="linear")
+    model = Scenario(origins, services, network=net, catchment_m=700, decay="linear")
     after = model.apply(open=new, close=["k0", "k5"], resize={"k3": 1.0})
     changed = services.drop(index=["k0", "k5"]).copy()
     changed.loc["k3", "capacity"] = 1.0
-    full = bg.reach(origins, pd.concat([changed, new]), net, catchment_m=700, decay="linear")
+    full = bg.reach(
+        origins, pd.concat([changed, new]), network=net, catchment_m=700, decay="linear"
+    )
     np.testing.assert_allclose(after["dist_nearest_m"], full["dist_nearest_m"], rtol=1e-12)
     np.testing.assert_array_equal(after["services_within"], full["services_within"])
     np.testing.assert_allclose(after["fca2"], full["fca2"], rtol=1e-9, atol=1e-12)

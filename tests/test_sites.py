@@ -105,7 +105,7 @@ def test_river_existing_service_covers_over_the_network_only(river):
     res = bg.reach(
         demand.rename(columns={"need": "population"}),
         existing.assign(capacity=1.0),
-        net,
+        network=net,
         catchment_m=250,
     )
     assert res["covered"].tolist() == [False, False, True, False]
@@ -184,7 +184,7 @@ def test_network_distances_equal_networkx_plus_offsets():
     res = bg.reach(
         _points(dxy, population=np.ones(len(dxy))),
         _points(cxy, capacity=np.ones(len(cxy))),
-        net,
+        network=net,
         catchment_m=radius,
     )
     np.testing.assert_array_equal(res["services_within"], np.isfinite(ref).sum(axis=1))

@@ -115,8 +115,8 @@ def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple
 
 def read_network(
     path: str | PathLike[str],
-    mode: str = "walk",
     *,
+    mode: str = "walk",
     layer: str | None = None,
     bbox: Any = None,
     snap_tolerance_m: float = 0.5,

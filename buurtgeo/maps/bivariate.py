@@ -141,7 +141,7 @@ def bivariate_map(
         for r, n, good in zip(r_cls, n_cls, ok, strict=True)
     ]
     need_words, reach_words = _tier_words(language)
-    need_label, reach_label = label(need, language), label(reach, language)
+    need_label, reach_label = label(need, language=language), label(reach, language=language)
     need_fmt, reach_fmt = _format_for(need, need_v), _format_for(reach, reach_v)
     names = _names(areas, name_column)
     tips = []

@@ -159,7 +159,7 @@ def reach_map(
             values, column=ind, scheme=schemes[ind], k=k, thresholds=bounds[ind], language=language
         )
         fmt = _format_for(ind, values)
-        title_ind = label(ind, language)
+        title_ind = label(ind, language=language)
         tips = [
             f"<b>{nm}</b><br>{html.escape(title_ind)}: <b>{html.escape(_value_text(v, fmt, language))}</b>"
             for nm, v in zip(names, values, strict=True)

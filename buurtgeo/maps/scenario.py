@@ -167,7 +167,7 @@ def scenario_map(
         language=language,
     )
     fmt = _format_for(indicator, np.concatenate([before_v, after_v]))
-    ind_label = label(indicator, language)
+    ind_label = label(indicator, language=language)
     names = _names(after, name_column)
     b = _MapBuilder(
         after, language=language, title=html.escape(title) if title else None, tiles=tiles

@@ -201,10 +201,10 @@ def static_map(
             )
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title or label(indicator, language), fontsize=12)
+    ax.set_title(title or label(indicator, language=language), fontsize=12)
     ax.legend(
         handles=handles,
-        title=f"{label(indicator, language)}\n{_scheme_note(classes.scheme, language)}",
+        title=f"{label(indicator, language=language)}\n{_scheme_note(classes.scheme, language)}",
         title_fontsize=8,
         fontsize=8,
         loc="upper left",
