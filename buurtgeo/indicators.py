@@ -604,7 +604,7 @@ def _auto_decimals(value: float) -> int:
 
 def format_value(
     column: str,
-    value: Any,
+    value: object,
     *,
     language: str | None = None,
     unit: bool = True,
@@ -642,9 +642,8 @@ def format_value(
         return word("yes" if value else "no", language)
     if isinstance(value, str):
         return value
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+    number = _as_float(value)
+    if number is None:
         return str(value)
     if math.isinf(number):
         return word("unreachable", language)
@@ -658,6 +657,14 @@ def format_value(
     if unit and entry is not None and entry.unit:
         text += entry.unit
     return text
+
+
+def _as_float(value: Any) -> float | None:
+    """``float(value)``, or None for a value float() refuses (shown as text)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _is_missing(value: Any) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,6 +29,12 @@ from buurtgeo.indicators import label
 from buurtgeo.outputs import GAP_COLUMNS_KEPT, write_outputs
 from buurtgeo.schema import AGE_BANDS, service_kinds
 from buurtgeo.summary import _WORDS, summary_html, summary_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    import geopandas as gpd
+
+    from buurtgeo.network import Network
 
 __all__ = [
     "Analysis",
@@ -99,15 +105,15 @@ class Analysis:
     """
 
     config: AnalysisConfig
-    sectors: Any
-    services: Any
-    areas: Any
-    origins: Any
+    sectors: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    origins: gpd.GeoDataFrame
     reach: pd.DataFrame
-    sector_indicators: Any
-    area_indicators: Any
+    sector_indicators: gpd.GeoDataFrame
+    area_indicators: gpd.GeoDataFrame
     set_aside: pd.DataFrame
-    network: Any
+    network: Network | None
     kinds: tuple[str, ...]
     catchment_m: dict[str, float]
     targets: dict[str, tuple[str, ...]]
@@ -162,7 +168,7 @@ class Analysis:
 
     # -- views -------------------------------------------------------------------------
 
-    def map(self, *, level: str = "area", kind: str | None = None, **kwargs: Any):
+    def map(self, *, level: str = "area", kind: str | None = None, **kwargs: Any) -> folium.Map:
         """Interactive map (folium) of the indicators per area or sector.
 
         Parameters
@@ -523,7 +529,7 @@ def _origins(
 
 def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
     if cfg.areas is not None:
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if cfg.areas_id_column:
             kwargs["id_column"] = cfg.areas_id_column
         if cfg.areas_name_column:

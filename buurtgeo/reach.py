@@ -51,7 +51,7 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,12 @@ from buurtgeo._engines import _engine, _Euclid, _OnNetwork, _Points, _xy
 from buurtgeo.decay import Decay, _check_decay, _decay_function, _decay_label
 from buurtgeo.errors import InputError
 from buurtgeo.options import get_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import shapely
+
+    from buurtgeo.network import Network
 
 __all__ = ["REACH_COLUMNS", "reach", "reach_all", "services_near"]
 
@@ -268,10 +274,10 @@ def _check_reach(
 
 
 def reach(
-    origins: Any,
-    services: Any,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
     *,
-    network: Any = None,
+    network: Network | None = None,
     catchment_m: float = 1000.0,
     decay: Decay = "step",
     population: str = "population",
@@ -485,10 +491,10 @@ def _check_reach_all(
 
 
 def reach_all(
-    origins: Any,
-    services: Any,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
     *,
-    network: Any = None,
+    network: Network | None = None,
     catchment_m: float | Mapping[str, float] | None = None,
     decay: Decay = "step",
     targets: Mapping[str, str | Sequence[str]] | None = None,
@@ -607,10 +613,16 @@ def _check_services_near(services: Any, area: Any, catchment_m: Any) -> np.ndarr
     if geoms is not None and (len(geoms) == 0 or shapely.union_all(geoms).is_empty):
         checks.add("area is empty")
     checks.raise_if_any()
+    assert geoms is not None  # else a problem was recorded, and raised
     return geoms
 
 
-def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
+def services_near(
+    services: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
+    *,
+    catchment_m: float,
+) -> gpd.GeoDataFrame:
     """Services within ``catchment_m`` (straight line) of a study area, across its border too.
 
     Families near a municipal border use services on the other side: select services

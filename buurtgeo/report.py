@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from buurtgeo.errors import InputError
 from buurtgeo.indicators import format_number, format_value, label, worse
 from buurtgeo.maps.style import nice_length
 from buurtgeo.schema import service_kinds, yes_no
+
+if TYPE_CHECKING:  # pragma: no cover
+    from buurtgeo.pipeline import Analysis
 
 __all__ = ["fact_sheets", "fact_sheet", "write_fact_sheets", "REPORT_INDICATORS"]
 
@@ -580,7 +583,7 @@ def _footer(analysis: Any) -> str:
     )
 
 
-def fact_sheets(analysis: Any) -> dict[Any, str]:
+def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
     """Every area's fact sheet as HTML text, by ``area_id``.
 
     Parameters
@@ -604,7 +607,7 @@ def fact_sheets(analysis: Any) -> dict[Any, str]:
     }
 
 
-def fact_sheet(analysis: Any, area_id: Any) -> str:
+def fact_sheet(analysis: Analysis, area_id: Hashable) -> str:
     """One area's fact sheet as HTML text (see :func:`fact_sheets`)."""
     per_municipality, region = _references(analysis)
     return _sheet(analysis, area_id, per_municipality, region)

@@ -9,14 +9,20 @@ Stage 4 of the pipeline (``reach per origin -> indicators per area``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from buurtgeo._checks import Checks
 from buurtgeo.gaps import _services_area
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from buurtgeo.decay import Decay
+    from buurtgeo.network import Network
 
 __all__ = ["Scenario", "scenario"]
 
@@ -63,12 +69,12 @@ class Scenario:
 
     def __init__(
         self,
-        origins: Any,
-        services: Any,
+        origins: gpd.GeoDataFrame,
+        services: gpd.GeoDataFrame,
         *,
-        network: Any = None,
+        network: Network | None = None,
         catchment_m: float = 1000.0,
-        decay: Any = "step",
+        decay: Decay = "step",
         population: str = "population",
     ) -> None:
         from buurtgeo.reach import reach
@@ -92,7 +98,7 @@ class Scenario:
             population=population,
         )[list(self._COLUMNS)]
 
-    def _reach(self, origins: Any, services: Any) -> pd.DataFrame:
+    def _reach(self, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame) -> pd.DataFrame:
         from buurtgeo.reach import reach
 
         return reach(
@@ -105,7 +111,11 @@ class Scenario:
         )
 
     def _check_change(
-        self, checks: Checks, open: Any, close: list[Any], resize: dict[Any, float]
+        self,
+        checks: Checks,
+        open: gpd.GeoDataFrame | None,
+        close: list[Hashable],
+        resize: dict[Hashable, float],
     ) -> None:
         """Record every problem with a change (ids, capacities, the opened services)."""
         import geopandas as gpd
@@ -130,9 +140,9 @@ class Scenario:
     def apply(
         self,
         *,
-        open: Any = None,
-        close: Iterable[Any] = (),
-        resize: Mapping[Any, float] | None = None,
+        open: gpd.GeoDataFrame | None = None,
+        close: Iterable[Hashable] = (),
+        resize: Mapping[Hashable, float] | None = None,
     ) -> pd.DataFrame:
         """Per-origin reach after the change (``dist_nearest_m``, ``services_within``,
         ``capacity_within``, ``fca2``, ``covered``), on ``origins.index``.
@@ -212,11 +222,11 @@ class Scenario:
     def compare(
         self,
         *,
-        by: Any,
-        open: Any = None,
-        close: Iterable[Any] = (),
-        resize: Mapping[Any, float] | None = None,
-        areas: Any = None,
+        by: str | pd.Series,
+        open: gpd.GeoDataFrame | None = None,
+        close: Iterable[Hashable] = (),
+        resize: Mapping[Hashable, float] | None = None,
+        areas: gpd.GeoDataFrame | None = None,
     ) -> pd.DataFrame:
         """Per group (area) before, after and difference of a change.
 
@@ -274,10 +284,10 @@ class Scenario:
     def changed_services(
         self,
         *,
-        open: Any = None,
-        close: Iterable[Any] = (),
-        resize: Mapping[Any, float] | None = None,
-    ) -> Any:
+        open: gpd.GeoDataFrame | None = None,
+        close: Iterable[Hashable] = (),
+        resize: Mapping[Hashable, float] | None = None,
+    ) -> gpd.GeoDataFrame:
         """The services table after a change (closed removed, resized, opened added)."""
         out = self.services.drop(index=list(close))
         if resize:
@@ -289,18 +299,18 @@ class Scenario:
 
 
 def scenario(
-    origins: Any,
-    services: Any,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
     *,
-    network: Any = None,
-    by: Any,
+    network: Network | None = None,
+    by: str | pd.Series,
     catchment_m: float = 1000.0,
-    decay: Any = "step",
+    decay: Decay = "step",
     population: str = "population",
-    open: Any = None,
-    close: Iterable[Any] = (),
-    resize: Mapping[Any, float] | None = None,
-    areas: Any = None,
+    open: gpd.GeoDataFrame | None = None,
+    close: Iterable[Hashable] = (),
+    resize: Mapping[Hashable, float] | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """One scenario in one call: ``Scenario(...).compare(by=..., open=..., close=..., resize=...)``.
 

@@ -9,12 +9,17 @@ CBC, or greedy) over straight lines or over the street network, measured as
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from buurtgeo._checks import Checks
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from buurtgeo.network import Network
 
 __all__ = ["suggest_sites"]
 
@@ -139,19 +144,19 @@ def _check_sites(
 
 
 def suggest_sites(
-    demand: Any,
-    candidates: Any = None,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame | None = None,
     *,
     k: int,
     catchment_m: float,
     weight: str = "need",
     covered: pd.Series | None = None,
-    existing: Any = None,
-    network: Any = None,
+    existing: gpd.GeoDataFrame | None = None,
+    network: Network | None = None,
     method: str = "auto",
     max_pairs: int = 250_000,
     time_limit_s: float = 60.0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Pick ``k`` new sites that cover the most uncovered, need-weighted children.
 
     Maximal covering location problem (Church & ReVelle 1974)::
@@ -263,12 +268,12 @@ def suggest_sites(
     cpts = shapely.point_on_surface(np.asarray(cands.geometry.values))
     dxy = np.column_stack([shapely.get_x(dpts), shapely.get_y(dpts)])
     cxy = np.column_stack([shapely.get_x(cpts), shapely.get_y(cpts)])
-    has_existing = existing is not None and len(existing) > 0
-    if has_existing:
+    exy: np.ndarray | None = None  # the existing services' points, when there are any
+    if existing is not None and len(existing) > 0:
         epts = np.asarray(existing.geometry.values)
         exy = np.column_stack([shapely.get_x(epts), shapely.get_y(epts)])
     if network is None:
-        if has_existing:
+        if exy is not None:
             near = _coverage(dxy, exy, r)
             w = np.where(np.asarray(near.sum(axis=1)).ravel() > 0, 0.0, w)
         keep = np.flatnonzero(w > 0)
@@ -281,7 +286,7 @@ def suggest_sites(
             cand = _Points(dxy[:, 0], dxy[:, 1], engine.node, engine.offset)
         else:
             cand = engine.prepare(cxy[:, 0], cxy[:, 1])
-        if has_existing:
+        if exy is not None:
             # reach's `covered`: the nearest existing service over the network within r
             w = np.where(engine.nearest(engine.prepare(exy[:, 0], exy[:, 1])) <= r, 0.0, w)
         keep = np.flatnonzero(w > 0)

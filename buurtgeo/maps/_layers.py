@@ -217,6 +217,7 @@ def _add_catchments(
     language = b.language
     if _is_gdf(catchments):
         frame = catchments
+        groups: list[tuple[str | None, Any]]
         if "service_kind" in frame.columns:
             groups = [
                 (str(k), frame.geometry.values[(frame["service_kind"] == k).to_numpy()])
