@@ -41,7 +41,7 @@ def reach_all_kinds(origins, services, network, *, catchment_m: float, kinds):
         reach_all = None
     if reach_all is not None:
         res = reach_all(
-            origins, services, network, catchments=float(catchment_m), kinds=list(kinds)
+            origins, services, network=network, catchment_m=float(catchment_m), kinds=list(kinds)
         )
         return res, "bg.reach_all"
     import pandas as pd
@@ -57,7 +57,7 @@ def reach_all_kinds(origins, services, network, *, catchment_m: float, kinds):
         res = reach(
             sub,
             services[services["service_kind"] == kind],
-            network,
+            network=network,
             catchment_m=catchment_m,
             population="_demand",
         )

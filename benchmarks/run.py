@@ -168,9 +168,9 @@ def task_m1_ours(ctx: Context) -> dict:
     reach = ours.api("reach")
     o, s = ctx.bundle.origins, ctx.bundle.kind(KIND)
     t0 = _clock()
-    reach(o, s, None, catchment_m=CATCHMENT_M, population="children_0_2")
+    reach(o, s, network=None, catchment_m=CATCHMENT_M, population="children_0_2")
     t1 = _clock()
-    res = reach(o, s, None, catchment_m=CATCHMENT_M, population="children_0_2")
+    res = reach(o, s, network=None, catchment_m=CATCHMENT_M, population="children_0_2")
     t2 = _clock()
     ctx.save("m1_ours", fca2=res["fca2"].to_numpy(dtype=np.float64))
     return {"times": {"first": t1 - t0, "reach": t2 - t1}}
@@ -277,12 +277,12 @@ def task_m3_ours_one(ctx: Context) -> dict:
     t0 = _clock()
     first_net = ours.build_network(ctx.bundle.network)
     t1 = _clock()
-    reach(o, s, first_net, catchment_m=CATCHMENT_M, population="children_0_2")
+    reach(o, s, network=first_net, catchment_m=CATCHMENT_M, population="children_0_2")
     t2 = _clock()
     del first_net
     network = ours.build_network(ctx.bundle.network)  # fresh: no cached KD-tree
     t3 = _clock()
-    res = reach(o, s, network, catchment_m=CATCHMENT_M, population="children_0_2")
+    res = reach(o, s, network=network, catchment_m=CATCHMENT_M, population="children_0_2")
     t4 = _clock()
     ctx.save("m3_ours_one", **_columns(res, ""))
     return {"times": {"build": t1 - t0, "first": t2 - t1, "reach": t4 - t3}}
@@ -380,7 +380,7 @@ def task_m3_bike(ctx: Context) -> dict:
     o, s = ctx.bundle.origins, ctx.bundle.kind(KIND)
     network = ours.build_network(ctx.bundle.network, mode="bike")
     t0 = _clock()
-    res = reach(o, s, network, catchment_m=BIKE_M, population="children_0_2")
+    res = reach(o, s, network=network, catchment_m=BIKE_M, population="children_0_2")
     t1 = _clock()
     return {
         "times": {"reach": t1 - t0},

@@ -85,7 +85,9 @@ class _Sums:
         self.used = np.zeros(n_s, dtype=np.bool_)
         self.demand = np.zeros(n_s)
 
-    def step1(self) -> tuple[np.ndarray, ...]:
+    def step1(
+        self,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The arguments the step-1 kernels write to, in their order."""
         return (self.demand, self.within, self.cap_within, self.ex_within, self.ex_cap, self.used)
 

@@ -234,10 +234,10 @@ def _weight_array(
     for c in cols:
         if c not in columns:
             columns[c] = checks.numeric(origins, c, "origins", allow_nan=False)
-        arr = columns[c]
-        if arr is None:
+        values = columns[c]
+        if values is None:
             return None
-        total += arr
+        total += values
     return total
 
 
@@ -267,7 +267,8 @@ def _check_aggregate(
         s: _weight_array(weight, origins, s, result.attrs, checks, columns) for s in suffixes
     }
     checks.raise_if_any()
-    return labels, name, weights
+    # a weight is None only where a problem was recorded, and raised above
+    return labels, name, {s: w for s, w in weights.items() if w is not None}
 
 
 def aggregate_reach(

@@ -19,7 +19,7 @@ the same shape: a GeoDataFrame indexed by ``area_id`` with ``area_name``,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from buurtgeo._checks import Checks
 from buurtgeo.aggregate import Groups
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.schema import AREA_ID, SECTOR_ID
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 __all__ = [
     "propose_areas",
@@ -172,7 +175,7 @@ def _regions_for_group(
     if n == 1:
         return np.zeros(1, dtype=int)
     coo = adj.tocoo()
-    neighbours = {i: [] for i in range(n)}
+    neighbours: dict[int, list[int]] = {i: [] for i in range(n)}
     for i, j in zip(coo.row.tolist(), coo.col.tolist(), strict=True):
         neighbours[i].append(j)
     w = libpysal.weights.W({i: sorted(v) for i, v in neighbours.items()}, silence_warnings=True)
@@ -181,6 +184,7 @@ def _regions_for_group(
     np.random.seed(seed)  # noqa: NPY002
     try:
         if method == "maxp":
+            assert target_size is not None  # propose_areas gives 'maxp' a target size
             if target.sum() < 2 * target_size:
                 return np.zeros(n, dtype=int)
             labels = _maxp_construction(xy, target, w, float(target_size), max_iterations)
@@ -320,7 +324,7 @@ def _check_sizes(checks: Checks, sectors, target_size, n_areas, within, method) 
 
 
 def propose_areas(
-    sectors: Any,
+    sectors: gpd.GeoDataFrame,
     population: pd.DataFrame,
     *,
     target_column: str = "children_0_17",
@@ -330,8 +334,8 @@ def propose_areas(
     method: str = "auto",
     seed: int = 0,
     max_iterations: int = 30,
-    progress: Callable[[int, int, str], Any] | None = None,
-):
+    progress: Callable[[int, int, str], object] | None = None,
+) -> gpd.GeoDataFrame:
     """Group contiguous sectors into *dicht-bij-huis* areas of a target size.
 
     Each group of sectors sharing a value of ``within`` (a municipality by default)
@@ -586,7 +590,9 @@ def _group_rows(
     return rows
 
 
-def municipality_areas(sectors: Any, *, by: str = "municipality_nis") -> Any:
+def municipality_areas(
+    sectors: gpd.GeoDataFrame, *, by: str = "municipality_nis"
+) -> gpd.GeoDataFrame:
     """One area per municipality (or per value of ``by``), in the shape of proposed areas.
 
     Useful to compute the official same-area ratio that Opgroeien publishes per
@@ -738,7 +744,7 @@ def area_of(table: pd.DataFrame, sector_area: Any = None, *, what: str = "row") 
 
 def aggregate_to_areas(
     table: pd.DataFrame,
-    sector_area: Any,
+    sector_area: pd.Series | pd.DataFrame | Mapping[str, str] | None,
     *,
     extensive: Iterable[str] = (),
     intensive: Mapping[str, str | None] | None = None,

@@ -78,7 +78,8 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 decay = "step"                                   # step | linear | gaussian
 origins = "grid"                                 # grid (population spread on a grid) | point
 grid_spacing_m = 100.0
-# catchments_m = { childcare_baby = 800 }        # per kind, metres; default: the vocabulary's
+# catchment_m = { childcare_baby = 800 }         # per kind, metres; default: the vocabulary's
+#                                                # (older files spell it catchments_m: still read)
 # age_bands = { playground = ["children_3_5", "children_6_11"] }   # target group per kind
 norm_places_per_100 = 33.0                       # places per 100 children (beschikbaarheid norm)
 
@@ -139,6 +140,10 @@ def _is_str_map(v: Any) -> bool:
     return isinstance(v, dict) and all(_is_str(x) for x in v.values())
 
 
+def _is_catchments(v: Any) -> bool:
+    return isinstance(v, dict) and all(_is_positive(x) for x in v.values())
+
+
 #: What a table of the configuration may hold: key -> (check, what is expected).
 _Spec = dict[str, tuple[Callable[[Any], bool], str]]
 
@@ -171,10 +176,8 @@ _SPEC: dict[str, _Spec] = {
         "decay": (lambda v: v in ("step", "linear", "gaussian"), "'step', 'linear' or 'gaussian'"),
         "origins": (lambda v: v in ("grid", "point"), "'grid' or 'point'"),
         "grid_spacing_m": (_is_positive, "a positive number of metres"),
-        "catchments_m": (
-            lambda v: isinstance(v, dict) and all(_is_positive(x) for x in v.values()),
-            "a table {kind = metres}",
-        ),
+        "catchment_m": (_is_catchments, "a table {kind = metres}"),
+        "catchments_m": (_is_catchments, "a table {kind = metres}"),  # the old spelling
         "age_bands": (
             lambda v: (
                 isinstance(v, dict) and all(_is_str(x) or _is_str_list(x) for x in v.values())
@@ -285,7 +288,7 @@ class AnalysisConfig:
     decay: str = "step"
     origins: str = "grid"
     grid_spacing_m: float = 100.0
-    catchments_m: Mapping[str, float] = field(default_factory=dict)
+    catchment_m: Mapping[str, float] = field(default_factory=dict)
     age_bands_by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     norm_places_per_100: float = 33.0
     target_children: float | None = 400.0
@@ -408,7 +411,9 @@ def _check_analysis(
     """The service kinds named in ``[analysis]`` and the age bands of each kind."""
     for kind in analysis.get("kinds", []) if _is_str_list(analysis.get("kinds")) else []:
         _check_kind(checks, kind, "analysis.kinds", kinds)
-    for table in ("catchments_m", "age_bands"):
+    if "catchment_m" in analysis and "catchments_m" in analysis:
+        checks.add("analysis: give catchment_m or catchments_m (its old spelling), not both")
+    for table in ("catchment_m", "catchments_m", "age_bands"):
         if isinstance(analysis.get(table), dict):
             for kind in analysis[table]:
                 _check_kind(checks, kind, f"analysis.{table}", kinds)
@@ -491,6 +496,11 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
     }
 
 
+def _catchment_table(analysis: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``analysis.catchment_m``, or its old spelling ``catchments_m`` (checked: not both)."""
+    return analysis.get("catchment_m", analysis.get("catchments_m", {}))
+
+
 def _build_analysis(analysis: Mapping[str, Any], areas: Mapping[str, Any]) -> dict[str, Any]:
     """The :class:`AnalysisConfig` fields of a checked ``[analysis]`` and ``[areas]``."""
     return {
@@ -498,7 +508,7 @@ def _build_analysis(analysis: Mapping[str, Any], areas: Mapping[str, Any]) -> di
         "decay": analysis.get("decay", "step"),
         "origins": analysis.get("origins", "grid"),
         "grid_spacing_m": float(analysis.get("grid_spacing_m", 100.0)),
-        "catchments_m": {k: float(v) for k, v in analysis.get("catchments_m", {}).items()},
+        "catchment_m": {k: float(v) for k, v in _catchment_table(analysis).items()},
         "age_bands_by_kind": {k: _bands(v) for k, v in analysis.get("age_bands", {}).items()},
         "norm_places_per_100": float(analysis.get("norm_places_per_100", 33.0)),
         "target_children": (

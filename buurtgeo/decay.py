@@ -12,12 +12,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from buurtgeo._checks import SHOW, Checks
 from buurtgeo.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import ArrayLike
 
 __all__ = ["DECAYS", "Decay", "decay_weights"]
 
@@ -47,7 +50,9 @@ DECAYS: Mapping[str, Callable[[np.ndarray, float], np.ndarray]] = MappingProxyTy
 Decay = str | Callable[[np.ndarray], np.ndarray]
 
 
-def decay_weights(distance_m: Any, *, catchment_m: float, decay: Decay = "step") -> np.ndarray:
+def decay_weights(
+    distance_m: ArrayLike, *, catchment_m: float, decay: Decay = "step"
+) -> np.ndarray:
     """Weights of a distance decay, zero beyond the catchment.
 
     Parameters

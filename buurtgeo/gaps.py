@@ -18,7 +18,7 @@ suppression for publication in :mod:`buurtgeo.outputs`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from buurtgeo.areas import area_of, sector_area_of
 from buurtgeo.errors import InputError
 from buurtgeo.options import get_option
 from buurtgeo.outputs import suppress_small
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 __all__ = [
     "need_score",
@@ -508,10 +511,10 @@ def _kind_gaps(
 
 
 def gaps(
-    areas: Any,
+    areas: gpd.GeoDataFrame,
     origins: pd.DataFrame,
     reach: pd.DataFrame,
-    services: Any,
+    services: gpd.GeoDataFrame,
     *,
     kinds: Sequence[str] | None = None,
     norm: float | Mapping[str, float] = 33.0,

@@ -18,11 +18,11 @@ and unknown names ending in ``_m`` or ``_min`` are read as distances and times.
 Examples
 --------
 >>> import buurtgeo as bg
->>> bg.format_value("share_covered__childcare_baby", 0.774, "nl")
+>>> bg.format_value("share_covered__childcare_baby", 0.774, language="nl")
 '77 %'
->>> bg.format_value("mean_dist_m", float("inf"), "en")
+>>> bg.format_value("mean_dist_m", float("inf"), language="en")
 'unreachable'
->>> bg.label("mean_dist_m__library", "en")
+>>> bg.label("mean_dist_m__library", language="en")
 'Mean distance (m): Library'
 """
 
@@ -104,11 +104,11 @@ class Indicator:
     weight: str | None = None
     persons: bool = False
 
-    def label(self, language: str | None = None) -> str:
+    def label(self, *, language: str | None = None) -> str:
         """The label in ``language`` ('nl' or 'en'; default: the ``language`` option)."""
         return self.label_en if _language(language) == "en" else self.label_nl
 
-    def explain(self, language: str | None = None) -> str:
+    def explain(self, *, language: str | None = None) -> str:
         """The explanation in ``language`` ('' when there is none)."""
         return self.doc_en if _language(language) == "en" else self.doc_nl
 
@@ -540,7 +540,7 @@ def get_indicator(column: str) -> Indicator | None:
     return None
 
 
-def label(column: str, language: str | None = None) -> str:
+def label(column: str, *, language: str | None = None) -> str:
     """The label people read for a column, with the service kind's label after a colon.
 
     Parameters
@@ -560,17 +560,17 @@ def label(column: str, language: str | None = None) -> str:
     language = _language(language)
     base, _, kind = str(column).partition("__")
     entry = _REGISTRY.get(base)
-    text = entry.label(language) if entry is not None else base
+    text = entry.label(language=language) if entry is not None else base
     kinds = service_kinds()
     if kind and kind in kinds:
-        text = f"{text}: {kinds[kind].label(language)}"
+        text = f"{text}: {kinds[kind].label(language=language)}"
     return text
 
 
-def explain(column: str, language: str | None = None) -> str:
+def explain(column: str, *, language: str | None = None) -> str:
     """The one-sentence explanation of a column ('' when none is registered)."""
     entry = _REGISTRY.get(str(column).partition("__")[0])
-    return entry.explain(language) if entry is not None else ""
+    return entry.explain(language=language) if entry is not None else ""
 
 
 def worse(column: str) -> Worse:
@@ -604,9 +604,9 @@ def _auto_decimals(value: float) -> int:
 
 def format_value(
     column: str,
-    value: Any,
-    language: str | None = None,
+    value: object,
     *,
+    language: str | None = None,
     unit: bool = True,
     missing: str | None = None,
 ) -> str:
@@ -642,9 +642,8 @@ def format_value(
         return word("yes" if value else "no", language)
     if isinstance(value, str):
         return value
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+    number = _as_float(value)
+    if number is None:
         return str(value)
     if math.isinf(number):
         return word("unreachable", language)
@@ -658,6 +657,14 @@ def format_value(
     if unit and entry is not None and entry.unit:
         text += entry.unit
     return text
+
+
+def _as_float(value: Any) -> float | None:
+    """``float(value)``, or None for a value float() refuses (shown as text)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _is_missing(value: Any) -> bool:

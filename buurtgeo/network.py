@@ -68,7 +68,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     import networkx as nx
     import pyproj
+    from numpy.typing import ArrayLike
     from scipy.spatial import cKDTree
+
+    #: what :meth:`pyproj.CRS.from_user_input` takes, as the public signatures name it
+    CRSLike = pyproj.CRS | str | int
 
 __all__ = ["Network", "grid_network"]
 
@@ -174,11 +178,13 @@ class Network:
     stats: dict[str, Any]
     #: the edge-level set-aside, on networks from :func:`buurtgeo.read_network` only
     edges_set_aside: pd.DataFrame
+    #: the file read, on networks from :func:`buurtgeo.read_network` only
+    source: str
     # caches, rebuilt on demand (not pickled): KD-tree of the nodes, pairs_within
     # workspaces and their lock, the shortest edge (set by _bucket_width)
     _tree: cKDTree | None
     _ws_free: list[np.ndarray]
-    _ws_lock: threading.Lock | None
+    _ws_lock: threading.Lock  # None only in a pickled state (see __getstate__)
     _w_min: float
     # set by the builders: input edge / source row / geometry of each kept edge, in the
     # (u < v) order of :meth:`edges`
@@ -192,7 +198,7 @@ class Network:
         node_y: np.ndarray,
         graph: sp.csr_array,
         *,
-        crs: Any,
+        crs: CRSLike,
         mode: str = "walk",
         set_aside: pd.DataFrame | None = None,
         node_id: np.ndarray | None = None,
@@ -262,7 +268,7 @@ class Network:
         node_x: Sequence[float] | np.ndarray,
         node_y: Sequence[float] | np.ndarray,
         *,
-        crs: Any,
+        crs: CRSLike,
         mode: str = "walk",
         keep_largest: bool = True,
         node_id: Sequence[int] | np.ndarray | None = None,
@@ -431,6 +437,7 @@ class Network:
         net.node_id = np.arange(net.n_nodes, dtype=np.int64)
         # the source row and geometry of every kept edge (u < v order of :meth:`edges`)
         kept_e = net._edge_of_input
+        assert kept_e is not None  # from_edges sets it
         net._edge_row = noded.part_row_ok[noded.edge_part[kept_e]]
         net._edge_geometry = edge_geometries(noded, kept_e)
         return net
@@ -444,7 +451,7 @@ class Network:
             self._tree = cKDTree(np.column_stack([self.node_x, self.node_y]))
         return self._tree
 
-    def snap(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    def snap(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Nearest node of each point, and the straight-line offset to it.
 
         Parameters
@@ -528,7 +535,7 @@ class Network:
         return nodes, off
 
     def nearest(
-        self, source_nodes: Any, source_offset_m: Any = None
+        self, source_nodes: ArrayLike, source_offset_m: ArrayLike | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Distance from every node to its closest source, in one shortest-path pass.
 
@@ -592,9 +599,9 @@ class Network:
 
     def pairs_within(
         self,
-        source_nodes: Any,
-        radius_m: Any,
-        source_offset_m: Any = None,
+        source_nodes: ArrayLike,
+        radius_m: ArrayLike,
+        source_offset_m: ArrayLike | None = None,
         *,
         sort: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -848,7 +855,7 @@ def grid_network(
     jitter: float = 0.3,
     drop: float = 0.0,
     seed: int = 0,
-    crs: Any = "EPSG:3812",
+    crs: CRSLike = "EPSG:3812",
 ) -> Network:
     """A jittered square-grid street network, for tests and benchmarks.
 

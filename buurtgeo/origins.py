@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ import pandas as pd
 from buurtgeo import schema
 from buurtgeo._checks import SHOW, Checks, shown
 from buurtgeo.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 __all__ = ["origins_from_sectors", "ORIGIN_METHODS"]
 
@@ -65,15 +68,15 @@ def _warn_zero(empty: list[Any], absent: list[Any]) -> None:
 
 
 def origins_from_sectors(
-    sectors: Any,
+    sectors: gpd.GeoDataFrame,
     population: pd.DataFrame | None = None,
     *,
     method: str = "point",
     spacing_m: float = 100.0,
     columns: Sequence[str] | None = None,
-    address_points: Any = None,
+    address_points: gpd.GeoDataFrame | None = None,
     address_weight: str | None = None,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Place every sector's population on points (origins for :func:`buurtgeo.reach`).
 
     Parameters

@@ -255,9 +255,9 @@ def _legend_table(analysis: Any, columns: Sequence[str]) -> pd.DataFrame:
     for column in columns:
         base = column.partition("__")[0]
         language = analysis.config.language
-        doc = explain(base, language)
+        doc = explain(base, language=language)
         names = ("column", "label", "meaning") if language == "en" else ("kolom", "label", "uitleg")
-        rows.append(dict(zip(names, (column, label(column, language), doc), strict=True)))
+        rows.append(dict(zip(names, (column, label(column, language=language), doc), strict=True)))
     return pd.DataFrame(rows)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,6 +29,12 @@ from buurtgeo.indicators import label
 from buurtgeo.outputs import GAP_COLUMNS_KEPT, write_outputs
 from buurtgeo.schema import AGE_BANDS, service_kinds
 from buurtgeo.summary import _WORDS, summary_html, summary_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    import geopandas as gpd
+
+    from buurtgeo.network import Network
 
 __all__ = [
     "Analysis",
@@ -61,7 +67,7 @@ _CONTEXT_SECTOR = ("sector_name_nl", "municipality_nis", "municipality_name_nl",
 _COUNTS = ("population", *AGE_BANDS)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Analysis:
     """The result of one analysis: every table, and the means to look at and write them.
 
@@ -90,7 +96,7 @@ class Analysis:
         The street network (None: straight-line distances).
     kinds : tuple of str
         Service kinds analysed.
-    catchments_m : dict
+    catchment_m : dict
         Catchment per kind, metres.
     targets : dict
         Target age bands per kind (the children a kind serves).
@@ -99,17 +105,17 @@ class Analysis:
     """
 
     config: AnalysisConfig
-    sectors: Any
-    services: Any
-    areas: Any
-    origins: Any
+    sectors: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    origins: gpd.GeoDataFrame
     reach: pd.DataFrame
-    sector_indicators: Any
-    area_indicators: Any
+    sector_indicators: gpd.GeoDataFrame
+    area_indicators: gpd.GeoDataFrame
     set_aside: pd.DataFrame
-    network: Any
+    network: Network | None
     kinds: tuple[str, ...]
-    catchments_m: dict[str, float]
+    catchment_m: dict[str, float]
     targets: dict[str, tuple[str, ...]]
     region: pd.DataFrame
     notes: list[str] = field(default_factory=list)
@@ -118,7 +124,7 @@ class Analysis:
     # -- accessors ---------------------------------------------------------------------
 
     def indicators(
-        self, level: str = "sector", *, kind: str | None = None, labels: bool = False
+        self, *, level: str = "sector", kind: str | None = None, labels: bool = False
     ) -> pd.DataFrame:
         """Indicator table per ``'sector'`` or ``'area'`` (a plain DataFrame, no geometry).
 
@@ -144,7 +150,7 @@ class Analysis:
             kind_cols = {c: c.removesuffix(suffix) for c in frame.columns if c.endswith(suffix)}
             frame = frame[keep + list(kind_cols)].rename(columns=kind_cols)
         if labels:
-            frame = frame.rename(columns=lambda c: label(c, self.config.language))
+            frame = frame.rename(columns=lambda c: label(c, language=self.config.language))
         return frame
 
     def summary(self) -> str:
@@ -162,7 +168,7 @@ class Analysis:
 
     # -- views -------------------------------------------------------------------------
 
-    def map(self, *, level: str = "area", kind: str | None = None, **kwargs: Any):
+    def map(self, *, level: str = "area", kind: str | None = None, **kwargs: Any) -> folium.Map:
         """Interactive map (folium) of the indicators per area or sector.
 
         Parameters
@@ -189,7 +195,7 @@ class Analysis:
 
         return fact_sheet(self, area_id)
 
-    def write(self, out_dir: str | PathLike[str] | None = None) -> dict[str, Path]:
+    def write(self, *, out_dir: str | PathLike[str] | None = None) -> dict[str, Path]:
         """Write the output files (see :mod:`buurtgeo.outputs`) and return their paths."""
         return write_outputs(self, Path(out_dir) if out_dir is not None else self.config.out_dir)
 
@@ -273,7 +279,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
         bar.step("voorzieningen")
         services, kinds = _read_services(cfg, notes, set_aside)
-        catchments = {k: cfg.catchments_m.get(k, service_kinds()[k].catchment_m) for k in kinds}
+        catchments = {k: cfg.catchment_m.get(k, service_kinds()[k].catchment_m) for k in kinds}
         targets = _kind_targets(cfg, kinds)
         _check_targets(targets, [c for c in _COUNTS if c in joined.columns], cfg)
 
@@ -288,8 +294,8 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         reach = bg.reach_all(
             origins,
             services,
-            network,
-            catchments=catchments,
+            network=network,
+            catchment_m=catchments,
             decay=cfg.decay,
             targets=target_columns,
             kinds=kinds,
@@ -322,7 +328,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         set_aside=pd.concat(set_aside, ignore_index=True),
         network=network,
         kinds=tuple(kinds),
-        catchments_m=catchments,
+        catchment_m=catchments,
         targets=targets,
         region=region,
         notes=notes,
@@ -454,7 +460,9 @@ def _kinds_analysed(cfg: AnalysisConfig, present: list[str], notes: list[str]) -
         if missing:
             notes.append(
                 _WORDS[cfg.language]["no_services"].format(
-                    kinds=", ".join(service_kinds()[k].label(cfg.language) for k in missing)
+                    kinds=", ".join(
+                        service_kinds()[k].label(language=cfg.language) for k in missing
+                    )
                 )
             )
     else:
@@ -521,7 +529,7 @@ def _origins(
 
 def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
     if cfg.areas is not None:
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if cfg.areas_id_column:
             kwargs["id_column"] = cfg.areas_id_column
         if cfg.areas_name_column:
@@ -722,7 +730,7 @@ def run_config(
     if write:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            analysis.write(out_dir)
+            analysis.write(out_dir=out_dir)
         _notes_from_warnings(analysis.notes, caught)
     if not quiet:
         print(analysis.summary())

@@ -51,7 +51,7 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,12 @@ from buurtgeo._engines import _engine, _Euclid, _OnNetwork, _Points, _xy
 from buurtgeo.decay import Decay, _check_decay, _decay_function, _decay_label
 from buurtgeo.errors import InputError
 from buurtgeo.options import get_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import shapely
+
+    from buurtgeo.network import Network
 
 __all__ = ["REACH_COLUMNS", "reach", "reach_all", "services_near"]
 
@@ -268,12 +274,12 @@ def _check_reach(
 
 
 def reach(
-    origins: Any,
-    services: Any,
-    network: Any = None,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    network: Network | None = None,
     catchment_m: float = 1000.0,
     decay: Decay = "step",
-    *,
     population: str = "population",
     capacity: str = "capacity",
     speed_kmh: float | None = None,
@@ -389,20 +395,20 @@ def _target_column(
     return cols, "+".join(cols)
 
 
-def _catchment_of(kind: str, catchments: float | Mapping[str, float] | None) -> float:
+def _catchment_of(kind: str, catchment_m: float | Mapping[str, float] | None) -> float:
     """The catchment radius of a kind (metres): given per kind, given for all, or the
     vocabulary's."""
-    if isinstance(catchments, Mapping) and kind in catchments:
-        return float(catchments[kind])
-    if catchments is not None and not isinstance(catchments, Mapping):
-        return float(catchments)
+    if isinstance(catchment_m, Mapping) and kind in catchment_m:
+        return float(catchment_m[kind])
+    if catchment_m is not None and not isinstance(catchment_m, Mapping):
+        return float(catchment_m)
     return float(schema.get_service_kind(kind).catchment_m)
 
 
 def _wanted_kinds(
     checks: Checks,
     services: pd.DataFrame,
-    catchments: Any,
+    catchment_m: Any,
     targets: Mapping[str, Any] | None,
     kinds: Sequence[str] | None,
 ) -> list[str]:
@@ -427,11 +433,11 @@ def _wanted_kinds(
                 f"(known kinds: {', '.join(vocab)})"
             )
         elif k not in vocab and not (
-            isinstance(catchments, int | float)
-            or (isinstance(catchments, Mapping) and k in catchments)
+            isinstance(catchment_m, int | float)
+            or (isinstance(catchment_m, Mapping) and k in catchment_m)
         ):
             checks.add(
-                f"service kind {k!r} is not in the vocabulary: give its catchment in catchments="
+                f"service kind {k!r} is not in the vocabulary: give its catchment in catchment_m="
             )
     return wanted
 
@@ -440,7 +446,7 @@ def _check_reach_all(
     origins: Any,
     services: Any,
     network: Any,
-    catchments: Any,
+    catchment_m: Any,
     decay: Any,
     targets: Mapping[str, Any] | None,
     kinds: Sequence[str] | None,
@@ -452,16 +458,16 @@ def _check_reach_all(
     (its target columns summed) and the capacities, or one error naming every problem."""
     checks = Checks("reach_all")
     _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay)
-    if isinstance(catchments, Mapping):
-        for k, v in catchments.items():
-            checks.radius(v, f"catchments[{k!r}]")
-    elif catchments is not None:
-        checks.radius(catchments, "catchments")
+    if isinstance(catchment_m, Mapping):
+        for k, v in catchment_m.items():
+            checks.radius(v, f"catchment_m[{k!r}]")
+    elif catchment_m is not None:
+        checks.radius(catchment_m, "catchment_m")
     cap = None
     wanted: list[str] = []
     if isinstance(services, pd.DataFrame):
         cap = checks.numeric(services, capacity, "services", allow_nan=True)
-        wanted = _wanted_kinds(checks, services, catchments, targets, kinds)
+        wanted = _wanted_kinds(checks, services, catchment_m, targets, kinds)
     demand: dict[str, np.ndarray] = {}
     if isinstance(origins, pd.DataFrame):
         columns: dict[str, np.ndarray | None] = {}  # each column checked once for all kinds
@@ -485,11 +491,11 @@ def _check_reach_all(
 
 
 def reach_all(
-    origins: Any,
-    services: Any,
-    network: Any = None,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
     *,
-    catchments: float | Mapping[str, float] | None = None,
+    network: Network | None = None,
+    catchment_m: float | Mapping[str, float] | None = None,
     decay: Decay = "step",
     targets: Mapping[str, str | Sequence[str]] | None = None,
     kinds: Sequence[str] | None = None,
@@ -514,7 +520,7 @@ def reach_all(
         Points with ``service_kind`` and ``capacity`` (places; NaN = unknown) columns.
     network : buurtgeo.Network, optional
         Street network; None measures straight lines.
-    catchments : float or mapping kind -> float, optional
+    catchment_m : float or mapping kind -> float, optional
         Catchment radius per kind in metres; a number applies to every kind. Default:
         each kind's ``catchment_m`` from :func:`buurtgeo.service_kinds`.
     decay : {'step', 'linear', 'gaussian'} or callable, default 'step'
@@ -541,7 +547,7 @@ def reach_all(
         origins,
         services,
         network,
-        catchments,
+        catchment_m,
         decay,
         targets,
         kinds,
@@ -563,7 +569,7 @@ def reach_all(
             all_svc.take(idx),
             demand[k],
             cap[idx],
-            catchment_m=_catchment_of(k, catchments),
+            catchment_m=_catchment_of(k, catchment_m),
             decay=decay,
             speed_kmh=speed,
             extra_catchments_m=tuple(extra_catchments_m),
@@ -607,10 +613,16 @@ def _check_services_near(services: Any, area: Any, catchment_m: Any) -> np.ndarr
     if geoms is not None and (len(geoms) == 0 or shapely.union_all(geoms).is_empty):
         checks.add("area is empty")
     checks.raise_if_any()
+    assert geoms is not None  # else a problem was recorded, and raised
     return geoms
 
 
-def services_near(services: Any, area: Any, *, catchment_m: float) -> Any:
+def services_near(
+    services: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
+    *,
+    catchment_m: float,
+) -> gpd.GeoDataFrame:
     """Services within ``catchment_m`` (straight line) of a study area, across its border too.
 
     Families near a municipal border use services on the other side: select services

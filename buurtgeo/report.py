@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from buurtgeo.errors import InputError
 from buurtgeo.indicators import format_number, format_value, label, worse
 from buurtgeo.maps.style import nice_length
 from buurtgeo.schema import service_kinds, yes_no
+
+if TYPE_CHECKING:  # pragma: no cover
+    from buurtgeo.pipeline import Analysis
 
 __all__ = ["fact_sheets", "fact_sheet", "write_fact_sheets", "REPORT_INDICATORS"]
 
@@ -282,7 +285,7 @@ def _services_near(analysis: Any, area_geom: Any) -> pd.DataFrame:
     if not len(services):
         return services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
     distance = services.geometry.distance(area_geom)
-    catchment = services["service_kind"].map(analysis.catchments_m).astype(float)
+    catchment = services["service_kind"].map(analysis.catchment_m).astype(float)
     near = services[distance <= catchment].copy()
     near["distance_m"] = distance[near.index]
     order = {k: i for i, k in enumerate(analysis.kinds)}
@@ -386,7 +389,7 @@ def _map_section(analysis: Any, area_id: Any, sectors: Any, near: pd.DataFrame) 
         "<div class='legend'>"
         + "".join(
             f"<span><i class='dot' style='background:{colours[k]}'></i>"
-            f"{escape(service_kinds()[k].label(language))}</span>"
+            f"{escape(service_kinds()[k].label(language=language))}</span>"
             for k in analysis.kinds
         )
         + "</div>",
@@ -401,10 +404,10 @@ def _residents_section(row: pd.Series, areas: Any, columns: _Columns, language: 
     for column in ("population", "children_0_2", "children_3_5", "children_6_11", "children_0_17"):
         if column in areas.columns:
             rows.append(
-                f"<tr><td>{escape(label(column, language))}</td>"
-                f"<td class='n'>{format_value(column, row[column], language)}</td>"
-                f"<td class='n'>{format_value(column, municipality.get(column), language)}</td>"
-                f"{columns.region_cell(format_value(column, region.get(column), language))}</tr>"
+                f"<tr><td>{escape(label(column, language=language))}</td>"
+                f"<td class='n'>{format_value(column, row[column], language=language)}</td>"
+                f"<td class='n'>{format_value(column, municipality.get(column), language=language)}</td>"
+                f"{columns.region_cell(format_value(column, region.get(column), language=language))}</tr>"
             )
     return [
         f"<h2>{escape(words['residents'])}</h2>",
@@ -419,9 +422,9 @@ def _indicators_section(analysis: Any, row: pd.Series, columns: _Columns) -> lis
     areas = analysis.area_indicators
     rows = []
     for kind in analysis.kinds:
-        catchment = words["catchment"].format(m=int(analysis.catchments_m[kind]))
+        catchment = words["catchment"].format(m=int(analysis.catchment_m[kind]))
         rows.append(
-            f"<tr class='kind'><th colspan='{4 if columns.with_region else 3}'>{escape(service_kinds()[kind].label(language))}"
+            f"<tr class='kind'><th colspan='{4 if columns.with_region else 3}'>{escape(service_kinds()[kind].label(language=language))}"
             f" <small>({escape(catchment)})</small></th></tr>"
         )
         for base in REPORT_INDICATORS:
@@ -432,10 +435,10 @@ def _indicators_section(analysis: Any, row: pd.Series, columns: _Columns) -> lis
             ref_m, ref_r = columns.municipality.get(column), columns.region.get(column)
             cls = "n worse" if _worse(base, value, ref_m) else "n"
             rows.append(
-                f"<tr><td>{escape(label(base, language))}</td>"
-                f"<td class='{cls}'>{format_value(base, value, language)}</td>"
-                f"<td class='n'>{format_value(base, ref_m, language)}</td>"
-                f"{columns.region_cell(format_value(base, ref_r, language))}</tr>"
+                f"<tr><td>{escape(label(base, language=language))}</td>"
+                f"<td class='{cls}'>{format_value(base, value, language=language)}</td>"
+                f"<td class='n'>{format_value(base, ref_m, language=language)}</td>"
+                f"{columns.region_cell(format_value(base, ref_r, language=language))}</tr>"
             )
     return [
         f"<h2>{escape(words['indicators'])}</h2>",
@@ -457,7 +460,9 @@ def _gaps_section(analysis: Any, row: pd.Series) -> list[str]:
         return []
     head_g = (
         f"<tr><th>{escape(words['kind'])}</th>"
-        + "".join(f"<th class='n'>{escape(label(base, language))}</th>" for base in gap_measures)
+        + "".join(
+            f"<th class='n'>{escape(label(base, language=language))}</th>" for base in gap_measures
+        )
         + "</tr>"
     )
     rows = []
@@ -467,7 +472,9 @@ def _gaps_section(analysis: Any, row: pd.Series) -> list[str]:
             align = "" if base == "class_label" else " class='n'"
             text = _gap_cell(base, row.get(f"{base}__{kind}"), language)
             cells += f"<td{align}>{escape(text)}</td>"
-        rows.append(f"<tr><td>{escape(service_kinds()[kind].label(language))}</td>{cells}</tr>")
+        rows.append(
+            f"<tr><td>{escape(service_kinds()[kind].label(language=language))}</td>{cells}</tr>"
+        )
     return [f"<h2>{escape(words['gaps'])}</h2>", f"<table>{head_g}{''.join(rows)}</table>"]
 
 
@@ -494,7 +501,7 @@ def _services_section(near: pd.DataFrame, language: str) -> list[str]:
         )
         rows.append(
             f"<tr><td>{escape(_text(s['name']))}</td>"
-            f"<td>{escape(service_kinds()[s['service_kind']].label(language))}</td>"
+            f"<td>{escape(service_kinds()[s['service_kind']].label(language=language))}</td>"
             f"<td class='n'>{capacity_text}</td><td>{escape(income_text)}</td>"
             f"<td class='n'>{escape(where)}</td></tr>"
         )
@@ -506,7 +513,7 @@ def _sectors_section(sectors: Any, language: str) -> list[str]:
     words = _WORDS[language]
     sector_rows = "".join(
         f"<tr><td>{escape(str(sid))}</td><td>{escape(_text(s.get('sector_name_nl')))}</td>"
-        f"<td class='n'>{format_value('population', s.get('population'), language)}</td></tr>"
+        f"<td class='n'>{format_value('population', s.get('population'), language=language)}</td></tr>"
         for sid, s in sectors.iterrows()
     )
     return [f"<h2>{escape(words['sectors'])}</h2>", f"<table>{sector_rows}</table>"]
@@ -524,7 +531,7 @@ GAP_MEASURES: tuple[str, ...] = (
 
 
 def _gap_cell(base: str, value: Any, language: str) -> str:
-    return format_value(base, value, language, missing="–")
+    return format_value(base, value, language=language, missing="–")
 
 
 #: The formulas in the reader's language ("R" named both the catchment and the 2SFCA
@@ -576,7 +583,7 @@ def _footer(analysis: Any) -> str:
     )
 
 
-def fact_sheets(analysis: Any) -> dict[Any, str]:
+def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
     """Every area's fact sheet as HTML text, by ``area_id``.
 
     Parameters
@@ -600,7 +607,7 @@ def fact_sheets(analysis: Any) -> dict[Any, str]:
     }
 
 
-def fact_sheet(analysis: Any, area_id: Any) -> str:
+def fact_sheet(analysis: Analysis, area_id: Hashable) -> str:
     """One area's fact sheet as HTML text (see :func:`fact_sheets`)."""
     per_municipality, region = _references(analysis)
     return _sheet(analysis, area_id, per_municipality, region)
@@ -617,18 +624,18 @@ def _index_page(analysis: Any, files: Mapping[Any, str]) -> str:
         row = areas.loc[area_id]
         value = ""
         if column and column in areas.columns:
-            value = format_value("share_covered", row[column], language)
+            value = format_value("share_covered", row[column], language=language)
         rows.append(
             f"<tr><td><a href='{escape(file_name)}'>{escape(_text(row.get('area_name')) or str(area_id))}"
             f"</a></td><td>{escape(str(area_id))}</td>"
             f"<td>{escape(_text(row.get('municipality_name_nl')))}</td>"
-            f"<td class='n'>{format_value('children_0_17', row.get('children_0_17'), language)}</td>"
+            f"<td class='n'>{format_value('children_0_17', row.get('children_0_17'), language=language)}</td>"
             f"<td class='n'>{value}</td></tr>"
         )
-    covered = label(column, language) if column else ""
+    covered = label(column, language=language) if column else ""
     head = (
         f"<tr><th>{escape(words['area'])}</th><th>id</th><th>{escape(words['municipality'])}</th>"
-        f"<th class='n'>{escape(label('children_0_17', language))}</th>"
+        f"<th class='n'>{escape(label('children_0_17', language=language))}</th>"
         f"<th class='n'>{escape(covered)}</th></tr>"
     )
     body = f"<h1>{escape(words['index'])}</h1><table>{head}{''.join(rows)}</table>"

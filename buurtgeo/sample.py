@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import TypedDict
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -246,7 +247,16 @@ def _municipality_of(points: np.ndarray, phase: float) -> np.ndarray:
     return (points[:, 0] > border_x).astype(int)
 
 
-def _sectors(rng: np.random.Generator) -> dict[str, object]:
+class _Geo(TypedDict):
+    """The fictional municipalities' geometry: what :func:`_sectors` draws."""
+
+    boundary: Polygon
+    seeds: np.ndarray
+    geoms: np.ndarray
+    muni: np.ndarray
+
+
+def _sectors(rng: np.random.Generator) -> _Geo:
     boundary = _boundary(rng)
     seeds = _seeds(rng, boundary, 48)
     cells = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=boundary.buffer(2000))
@@ -352,10 +362,10 @@ class _SectorRecord:
     bands: dict[str, int]
 
 
-def _sector_records(rng: np.random.Generator, geo: dict[str, object]) -> list[_SectorRecord]:
-    seeds: np.ndarray = geo["seeds"]  # type: ignore[assignment]
-    geoms: np.ndarray = geo["geoms"]  # type: ignore[assignment]
-    muni: np.ndarray = geo["muni"]  # type: ignore[assignment]
+def _sector_records(rng: np.random.Generator, geo: _Geo) -> list[_SectorRecord]:
+    seeds = geo["seeds"]
+    geoms = geo["geoms"]
+    muni = geo["muni"]
     names = list(_SECTOR_NAMES)
     rng.shuffle(names)
     name_iter = iter(names)
@@ -980,7 +990,7 @@ def make_sample(out_dir: str | PathLike[str], *, seed: int = DEFAULT_SEED) -> di
     rng = np.random.default_rng(int(seed))
     geo = _sectors(rng)
     records = _sector_records(rng, geo)
-    boundary: Polygon = geo["boundary"]  # type: ignore[assignment]
+    boundary = geo["boundary"]
     paths = sample_paths(out)
     inner = SAMPLE_FILES["sectors"].removesuffix(".zip")
     _write_zip(paths["sectors"], [(inner, _sectors_geojson(records))])

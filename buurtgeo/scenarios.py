@@ -9,14 +9,20 @@ Stage 4 of the pipeline (``reach per origin -> indicators per area``):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from buurtgeo._checks import Checks
 from buurtgeo.gaps import _services_area
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from buurtgeo.decay import Decay
+    from buurtgeo.network import Network
 
 __all__ = ["Scenario", "scenario"]
 
@@ -63,12 +69,12 @@ class Scenario:
 
     def __init__(
         self,
-        origins: Any,
-        services: Any,
-        network: Any = None,
+        origins: gpd.GeoDataFrame,
+        services: gpd.GeoDataFrame,
         *,
+        network: Network | None = None,
         catchment_m: float = 1000.0,
-        decay: Any = "step",
+        decay: Decay = "step",
         population: str = "population",
     ) -> None:
         from buurtgeo.reach import reach
@@ -84,23 +90,32 @@ class Scenario:
         self.decay = decay
         self.population = population
         self.baseline = reach(
-            origins, services, network, catchment_m, decay, population=population
+            origins,
+            services,
+            network=network,
+            catchment_m=catchment_m,
+            decay=decay,
+            population=population,
         )[list(self._COLUMNS)]
 
-    def _reach(self, origins: Any, services: Any) -> pd.DataFrame:
+    def _reach(self, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame) -> pd.DataFrame:
         from buurtgeo.reach import reach
 
         return reach(
             origins,
             services,
-            self.network,
-            self.catchment_m,
-            self.decay,
+            network=self.network,
+            catchment_m=self.catchment_m,
+            decay=self.decay,
             population=self.population,
         )
 
     def _check_change(
-        self, checks: Checks, open: Any, close: list[Any], resize: dict[Any, float]
+        self,
+        checks: Checks,
+        open: gpd.GeoDataFrame | None,
+        close: list[Hashable],
+        resize: dict[Hashable, float],
     ) -> None:
         """Record every problem with a change (ids, capacities, the opened services)."""
         import geopandas as gpd
@@ -125,9 +140,9 @@ class Scenario:
     def apply(
         self,
         *,
-        open: Any = None,
-        close: Iterable[Any] = (),
-        resize: Mapping[Any, float] | None = None,
+        open: gpd.GeoDataFrame | None = None,
+        close: Iterable[Hashable] = (),
+        resize: Mapping[Hashable, float] | None = None,
     ) -> pd.DataFrame:
         """Per-origin reach after the change (``dist_nearest_m``, ``services_within``,
         ``capacity_within``, ``fca2``, ``covered``), on ``origins.index``.
@@ -207,11 +222,11 @@ class Scenario:
     def compare(
         self,
         *,
-        by: Any,
-        open: Any = None,
-        close: Iterable[Any] = (),
-        resize: Mapping[Any, float] | None = None,
-        areas: Any = None,
+        by: str | pd.Series,
+        open: gpd.GeoDataFrame | None = None,
+        close: Iterable[Hashable] = (),
+        resize: Mapping[Hashable, float] | None = None,
+        areas: gpd.GeoDataFrame | None = None,
     ) -> pd.DataFrame:
         """Per group (area) before, after and difference of a change.
 
@@ -269,10 +284,10 @@ class Scenario:
     def changed_services(
         self,
         *,
-        open: Any = None,
-        close: Iterable[Any] = (),
-        resize: Mapping[Any, float] | None = None,
-    ) -> Any:
+        open: gpd.GeoDataFrame | None = None,
+        close: Iterable[Hashable] = (),
+        resize: Mapping[Hashable, float] | None = None,
+    ) -> gpd.GeoDataFrame:
         """The services table after a change (closed removed, resized, opened added)."""
         out = self.services.drop(index=list(close))
         if resize:
@@ -284,18 +299,18 @@ class Scenario:
 
 
 def scenario(
-    origins: Any,
-    services: Any,
-    network: Any = None,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
     *,
-    by: Any,
+    network: Network | None = None,
+    by: str | pd.Series,
     catchment_m: float = 1000.0,
-    decay: Any = "step",
+    decay: Decay = "step",
     population: str = "population",
-    open: Any = None,
-    close: Iterable[Any] = (),
-    resize: Mapping[Any, float] | None = None,
-    areas: Any = None,
+    open: gpd.GeoDataFrame | None = None,
+    close: Iterable[Hashable] = (),
+    resize: Mapping[Hashable, float] | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """One scenario in one call: ``Scenario(...).compare(by=..., open=..., close=..., resize=...)``.
 
@@ -304,6 +319,11 @@ def scenario(
     :meth:`Scenario.compare` for each.
     """
     model = Scenario(
-        origins, services, network, catchment_m=catchment_m, decay=decay, population=population
+        origins,
+        services,
+        network=network,
+        catchment_m=catchment_m,
+        decay=decay,
+        population=population,
     )
     return model.compare(by=by, open=open, close=close, resize=resize, areas=areas)

@@ -29,13 +29,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from buurtgeo._renamed import RENAMED_COLUMNS, renamed_column_note
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
 from buurtgeo.options import get_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    import pyproj
 
 __all__ = [
     "SECTOR_ID",
@@ -150,7 +154,7 @@ class ServiceKind:
     osm_tags: tuple[tuple[str, str], ...] = ()
     aliases: tuple[str, ...] = field(default=())
 
-    def label(self, language: str | None = None) -> str:
+    def label(self, *, language: str | None = None) -> str:
         """Label in ``language`` ('nl' or 'en'; default: the ``language`` option)."""
         language = language or get_option("language")
         return self.label_en if language == "en" else self.label_nl
@@ -376,7 +380,7 @@ def working_crs():
     return CRS.from_user_input(get_option("working_crs"))
 
 
-def require_metric_crs(*frames: Any, what: Iterable[str] | None = None):
+def require_metric_crs(*frames: object, what: Iterable[str] | None = None) -> pyproj.CRS:
     """Check that frames share one projected CRS in metres and return it.
 
     Pure analysis functions call this and never reproject: loaders do that.
@@ -438,7 +442,7 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> 
             )
 
 
-def validate_sectors(sectors: Any) -> None:
+def validate_sectors(sectors: gpd.GeoDataFrame) -> None:
     """Check a sectors GeoDataFrame against the canonical schema.
 
     Raises
@@ -464,7 +468,7 @@ def validate_sectors(sectors: Any) -> None:
     require_metric_crs(sectors, what=["sectors"])
 
 
-def validate_population(population: Any) -> None:
+def validate_population(population: pd.DataFrame) -> None:
     """Check a population table: index ``sector_id``, non-negative counts."""
     if not isinstance(population, pd.DataFrame):
         raise InputError("population must be a DataFrame", found=type(population).__name__)
@@ -482,7 +486,7 @@ def validate_population(population: Any) -> None:
         raise InputError("population table is not valid: " + "; ".join(problems))
 
 
-def validate_services(services: Any, *, one_kind: bool = False) -> None:
+def validate_services(services: gpd.GeoDataFrame, *, one_kind: bool = False) -> None:
     """Check a services GeoDataFrame: points, known kinds, capacity >= 0, metric CRS."""
     import geopandas as gpd
 

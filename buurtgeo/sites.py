@@ -9,12 +9,17 @@ CBC, or greedy) over straight lines or over the street network, measured as
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from buurtgeo._checks import Checks
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from buurtgeo.network import Network
 
 __all__ = ["suggest_sites"]
 
@@ -104,7 +109,7 @@ def _check_sites(
     network: Any,
     *,
     k: Any,
-    radius_m: Any,
+    catchment_m: Any,
     weight: str,
     method: Any,
 ) -> None:
@@ -127,7 +132,7 @@ def _check_sites(
         checks.numeric(demand, weight, "demand", allow_nan=True)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         checks.add(f"k must be an integer >= 1, got {k!r}")
-    checks.radius(radius_m, "radius_m")
+    checks.radius(catchment_m, "catchment_m")
     if method not in ("auto", "mclp", "greedy"):
         checks.add(f"method must be 'auto', 'mclp' or 'greedy', got {method!r}")
     if network is not None and checks.network(network):
@@ -139,19 +144,19 @@ def _check_sites(
 
 
 def suggest_sites(
-    demand: Any,
-    candidates: Any = None,
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame | None = None,
     *,
     k: int,
-    radius_m: float,
+    catchment_m: float,
     weight: str = "need",
     covered: pd.Series | None = None,
-    existing: Any = None,
-    network: Any = None,
+    existing: gpd.GeoDataFrame | None = None,
+    network: Network | None = None,
     method: str = "auto",
     max_pairs: int = 250_000,
     time_limit_s: float = 60.0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Pick ``k`` new sites that cover the most uncovered, need-weighted children.
 
     Maximal covering location problem (Church & ReVelle 1974)::
@@ -160,7 +165,7 @@ def suggest_sites(
         subject to y_i ≤ Σ_{j : d_ij ≤ r} x_j,   Σ_j x_j = k,   x_j, y_i ∈ {0, 1}
 
     with ``w_i`` the need weight of demand point ``i`` (0 where already covered),
-    ``x_j`` = open candidate ``j``, ``r`` = ``radius_m`` and ``d_ij`` the distance in
+    ``x_j`` = open candidate ``j``, ``r`` = ``catchment_m`` and ``d_ij`` the distance in
     metres: the straight line without ``network``; over the street network with one,
     measured as :func:`buurtgeo.reach` measures it::
 
@@ -182,9 +187,9 @@ def suggest_sites(
         Candidate sites (points); default: the demand points themselves.
     k : int
         Number of sites to pick (>= 1).
-    radius_m : float
-        Coverage radius ``r`` in metres (e.g. the kind's walking catchment); network
-        metres when ``network`` is given.
+    catchment_m : float
+        Coverage catchment ``r`` in metres (e.g. the kind's walking catchment, as in
+        :func:`buurtgeo.reach`); network metres when ``network`` is given.
     weight : str, default 'need'
         Weight column of ``demand`` (numbers >= 0; an empty value weighs 0, with a
         warning that names the rows; text or negative values are refused).
@@ -240,12 +245,12 @@ def suggest_sites(
         existing,
         network,
         k=k,
-        radius_m=radius_m,
+        catchment_m=catchment_m,
         weight=weight,
         method=method,
     )
     cands = demand if candidates is None else candidates
-    r = float(radius_m)
+    r = float(catchment_m)
     w = pd.to_numeric(demand[weight], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     empty = np.isnan(w)
     if empty.any():  # said, not silent: an empty weight counts as no need
@@ -263,12 +268,12 @@ def suggest_sites(
     cpts = shapely.point_on_surface(np.asarray(cands.geometry.values))
     dxy = np.column_stack([shapely.get_x(dpts), shapely.get_y(dpts)])
     cxy = np.column_stack([shapely.get_x(cpts), shapely.get_y(cpts)])
-    has_existing = existing is not None and len(existing) > 0
-    if has_existing:
+    exy: np.ndarray | None = None  # the existing services' points, when there are any
+    if existing is not None and len(existing) > 0:
         epts = np.asarray(existing.geometry.values)
         exy = np.column_stack([shapely.get_x(epts), shapely.get_y(epts)])
     if network is None:
-        if has_existing:
+        if exy is not None:
             near = _coverage(dxy, exy, r)
             w = np.where(np.asarray(near.sum(axis=1)).ravel() > 0, 0.0, w)
         keep = np.flatnonzero(w > 0)
@@ -281,7 +286,7 @@ def suggest_sites(
             cand = _Points(dxy[:, 0], dxy[:, 1], engine.node, engine.offset)
         else:
             cand = engine.prepare(cxy[:, 0], cxy[:, 1])
-        if has_existing:
+        if exy is not None:
             # reach's `covered`: the nearest existing service over the network within r
             w = np.where(engine.nearest(engine.prepare(exy[:, 0], exy[:, 1])) <= r, 0.0, w)
         keep = np.flatnonzero(w > 0)

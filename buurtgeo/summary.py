@@ -75,7 +75,7 @@ def _fmt_int(value: float, language: str) -> str:
 
 def _cell(column: str, value: Any, language: str) -> str:
     """A value of the summary table: as every output writes it, '–' when missing."""
-    return format_value(column, value, language, missing="–")
+    return format_value(column, value, language=language, missing="–")
 
 
 def _summary_rows(analysis: Any) -> list[list[str]]:
@@ -91,9 +91,9 @@ def _summary_rows(analysis: Any) -> list[list[str]]:
             n += f" ({words['outside'].format(n=outside)})"
         rows.append(
             [
-                service_kinds()[kind].label(language),
+                service_kinds()[kind].label(language=language),
                 n,
-                _cell("catchment_m", analysis.catchments_m[kind], language),
+                _cell("catchment_m", analysis.catchment_m[kind], language),
                 _cell("share_covered", region.get(f"share_covered__{kind}"), language),
                 _cell(
                     "places_per_100_2sfca", region.get(f"places_per_100_2sfca__{kind}"), language

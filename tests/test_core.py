@@ -50,7 +50,7 @@ def test_options_context_manager_restores_and_validates():
 
 def test_labels_dutch_by_default_english_available():
     assert bg.label("dist_nearest_m") == "Afstand tot dichtstbijzijnde (m)"
-    assert bg.label("dist_nearest_m", "en") == "Distance to nearest (m)"
+    assert bg.label("dist_nearest_m", language="en") == "Distance to nearest (m)"
     with bg.set_options(language="en"):
         assert bg.label("fca2__childcare_baby") == (
             "Places per child (2SFCA): Childcare for babies and toddlers"
@@ -149,8 +149,13 @@ def test_each_places_per_100_ratio_has_its_own_label():
 
     assert bg.label("places_per_100_2sfca") == "Plaatsen per 100 kinderen binnen bereik (2SFCA)"
     assert bg.label("places_per_100_in_area") == "Plaatsen per 100 kinderen in de buurt"
-    assert bg.label("places_per_100_2sfca", "en") == "Places per 100 children within reach (2SFCA)"
-    assert bg.label("places_per_100_in_area", "en") == "Places per 100 children in the area"
+    assert (
+        bg.label("places_per_100_2sfca", language="en")
+        == "Places per 100 children within reach (2SFCA)"
+    )
+    assert (
+        bg.label("places_per_100_in_area", language="en") == "Places per 100 children in the area"
+    )
     # the old, ambiguous name has no label any more (it is shown as it is)
     assert bg.label("places_per_100") == "places_per_100"
 

@@ -281,8 +281,8 @@ def test_sites_mclp_equals_greedy_when_greedy_is_optimal():
     # demand A 0, B 100, C 200 (10 each), D 1000 (25); radius 150
     demand = _line([0, 100, 200, 1000], need=[10.0, 10.0, 10.0, 25.0])
     cands = _line([100, 1000, 0]).set_index(pd.Index(["c1", "c2", "c3"]))
-    exact = suggest_sites(demand, cands, k=2, radius_m=150, method="mclp")
-    greedy = suggest_sites(demand, cands, k=2, radius_m=150, method="greedy")
+    exact = suggest_sites(demand, cands, k=2, catchment_m=150, method="mclp")
+    greedy = suggest_sites(demand, cands, k=2, catchment_m=150, method="greedy")
     for res in (exact, greedy):
         assert list(res.index) == ["c1", "c2"]
         assert res["added"].tolist() == [30.0, 25.0]
@@ -296,23 +296,23 @@ def test_sites_mclp_beats_greedy_hand_case():
     # Greedy: M then L (adds 4) = 16. Optimum: L + R = 20.
     demand = _line([0, 200, 400, 600], need=[4.0, 6.0, 6.0, 4.0])
     cands = _line([100, 300, 500]).set_index(pd.Index(["L", "M", "R"]))
-    greedy = suggest_sites(demand, cands, k=2, radius_m=150, method="greedy")
+    greedy = suggest_sites(demand, cands, k=2, catchment_m=150, method="greedy")
     assert list(greedy.index) == ["M", "L"] and greedy["cumulative"].iloc[-1] == 16.0
-    exact = suggest_sites(demand, cands, k=2, radius_m=150, method="mclp")
+    exact = suggest_sites(demand, cands, k=2, catchment_m=150, method="mclp")
     assert set(exact.index) == {"L", "R"} and exact["cumulative"].iloc[-1] == 20.0
     assert exact["covers_alone"].tolist() == [10.0, 10.0]
     # already covered demand weighs nothing: with L1, L2 covered, R is the best single site
     cov = pd.Series([True, True, False, False], index=demand.index)
-    one = suggest_sites(demand, cands, k=1, radius_m=150, covered=cov)
+    one = suggest_sites(demand, cands, k=1, catchment_m=150, covered=cov)
     assert list(one.index) == ["R"] and one.attrs["uncovered_total"] == 10.0
 
 
 def test_sites_default_candidates_are_demand_points():
     demand = _line([0, 50, 5000], need=[1.0, 2.0, 5.0])
-    res = suggest_sites(demand, k=1, radius_m=100)
+    res = suggest_sites(demand, k=1, catchment_m=100)
     assert list(res.index) == [2] and res["added"].iloc[0] == 5.0
     with pytest.raises(InputError):
-        suggest_sites(demand, k=0, radius_m=-1)
+        suggest_sites(demand, k=0, catchment_m=-1)
 
 
 def test_suppress_small_hand():
@@ -357,7 +357,7 @@ def test_sites_existing_services_cover_demand():
     demand = _line([0, 200, 400, 600], need=[4.0, 6.0, 6.0, 4.0])
     cands = _line([100, 300, 500]).set_index(pd.Index(["L", "M", "R"]))
     existing = _line([50])  # covers L1 (50 m) and L2 (150 m)
-    one = suggest_sites(demand, cands, k=1, radius_m=150, existing=existing)
+    one = suggest_sites(demand, cands, k=1, catchment_m=150, existing=existing)
     assert list(one.index) == ["R"] and one["added"].iloc[0] == 10.0
 
 
@@ -367,11 +367,13 @@ def test_scenario_on_network_incremental_equals_full():
 
     net = grid_network(31, spacing_m=100.0, seed=2)  # 3 km × 3 km
     origins, services, new = _random_town(7, n_origins=60, n_services=8)
-    model = Scenario(origins, services, net, catchment_m=700, decay="linear")
+    model = Scenario(origins, services, network=net, catchment_m=700, decay="linear")
     after = model.apply(open=new, close=["k0", "k5"], resize={"k3": 1.0})
     changed = services.drop(index=["k0", "k5"]).copy()
     changed.loc["k3", "capacity"] = 1.0
-    full = bg.reach(origins, pd.concat([changed, new]), net, catchment_m=700, decay="linear")
+    full = bg.reach(
+        origins, pd.concat([changed, new]), network=net, catchment_m=700, decay="linear"
+    )
     np.testing.assert_allclose(after["dist_nearest_m"], full["dist_nearest_m"], rtol=1e-12)
     np.testing.assert_array_equal(after["services_within"], full["services_within"])
     np.testing.assert_allclose(after["fca2"], full["fca2"], rtol=1e-9, atol=1e-12)
@@ -579,13 +581,13 @@ def test_suggest_sites_names_bad_weights_and_warns_about_empty_ones():
         crs="EPSG:3812",
     )
     with pytest.raises(InputError) as err:
-        bg.suggest_sites(pts, k=1, radius_m=150)
+        bg.suggest_sites(pts, k=1, catchment_m=150)
     text = str(err.value)
     assert "'b'" in text and "not numbers" in text and "veel" in text
     assert "'d'" in text and "negative" in text
     ok = pts.assign(need=[3.0, 1.0, np.nan, 2.0, 4.0])
     with pytest.warns(UserWarning, match=r"1 demand point\(s\) have an empty 'need' \(rows 'c'\)"):
-        picked = bg.suggest_sites(ok, k=1, radius_m=150, method="greedy")
+        picked = bg.suggest_sites(ok, k=1, catchment_m=150, method="greedy")
     # by hand, r = 150 m: a site at b covers a, b, c = 3 + 1 + 0; at d: c, d, e = 0 + 2 + 4
     assert picked.index.tolist() == ["d"]
     assert picked["added"].iloc[0] == pytest.approx(6.0)

@@ -335,8 +335,8 @@ def test_scenario_network_incremental_equals_full_and_compare(decay):
     net = grid_network(21, spacing_m=100.0, seed=4)  # 2 km × 2 km
     origins, services = _town(8)
     # close the service nearest to most origins, resize one, open one
-    base = bg.reach(origins, services, net, catchment_m=600, decay=decay)
-    model = Scenario(origins, services, net, catchment_m=600, decay=decay)
+    base = bg.reach(origins, services, network=net, catchment_m=600, decay=decay)
+    model = Scenario(origins, services, network=net, catchment_m=600, decay=decay)
     new = gpd.GeoDataFrame(
         {"capacity": [25.0]},
         geometry=[Point(1000, 1000)],
@@ -348,7 +348,7 @@ def test_scenario_network_incremental_equals_full_and_compare(decay):
     changed = model.changed_services(open=new, close=close, resize=resize)
     assert list(changed.index) == ["k1", "k2", "k4", "k5", "n1"]
     assert changed.loc["k1", "capacity"] == 2.0
-    full = bg.reach(origins, changed, net, catchment_m=600, decay=decay)
+    full = bg.reach(origins, changed, network=net, catchment_m=600, decay=decay)
     for col in ("dist_nearest_m", "services_within", "covered"):
         np.testing.assert_array_equal(after[col], full[col])
     np.testing.assert_allclose(after["capacity_within"], full["capacity_within"], atol=1e-9)
@@ -389,7 +389,7 @@ def test_scenario_unreachable_origins_on_a_split_network():
         index=pd.Index(["a", "b"], name="service_id"),
         crs=CRS,
     )
-    model = Scenario(origins, services, net, catchment_m=250)
+    model = Scenario(origins, services, network=net, catchment_m=250)
     # the third origin can reach nothing: inf, never capped
     assert np.isinf(model.baseline["dist_nearest_m"].iloc[2])
     # close a (nearest of origin 0 at 100 m): origin 0 now 400 m from b -> not covered
@@ -403,7 +403,9 @@ def test_scenario_unreachable_origins_on_a_split_network():
     after = model.apply(open=new, close=["a"])
     np.testing.assert_array_equal(after["dist_nearest_m"], [400.0, 0.0, 0.0])
     np.testing.assert_allclose(after["fca2"], [0.0, 0.4, 1.0])
-    full = bg.reach(origins, pd.concat([services.drop(index="a"), new]), net, catchment_m=250)
+    full = bg.reach(
+        origins, pd.concat([services.drop(index="a"), new]), network=net, catchment_m=250
+    )
     np.testing.assert_array_equal(after["dist_nearest_m"], full["dist_nearest_m"])
     np.testing.assert_allclose(after["fca2"], full["fca2"], atol=1e-15)
 
@@ -481,8 +483,8 @@ def test_sites_mclp_is_optimal_by_enumeration_and_greedy_within_bound():
     cover = np.hypot(*(dxy[:, None, :] - cxy[None, :, :]).transpose(2, 0, 1)) <= 500.0
     w = demand["need"].to_numpy()
     best = max(w[cover[:, list(t)].any(axis=1)].sum() for t in combinations(range(8), 3))
-    exact = suggest_sites(demand, cands, k=3, radius_m=500, method="mclp")
-    greedy = suggest_sites(demand, cands, k=3, radius_m=500, method="greedy")
+    exact = suggest_sites(demand, cands, k=3, catchment_m=500, method="mclp")
+    greedy = suggest_sites(demand, cands, k=3, catchment_m=500, method="greedy")
     assert exact["cumulative"].iloc[-1] == pytest.approx(best)
     assert greedy["cumulative"].iloc[-1] >= (1 - 1 / np.e) * best
     assert greedy["cumulative"].iloc[-1] <= best + 1e-9

@@ -2,7 +2,9 @@
 
 * no module of ``buurtgeo/`` over 1,200 lines;
 * no function body (its docstring aside) over 120 lines;
-* no import cycle between buurtgeo's modules, imports inside functions included.
+* no import cycle between buurtgeo's modules, imports inside functions included
+  (imports under ``if TYPE_CHECKING:`` never run: they are for the type checker only,
+  which reads annotations as text, so a type named both ways is no cycle).
 
 They keep each module to one job: a newcomer finds a loader, an indicator or a map
 layer by the folder listing (see CONTRIBUTING.md).
@@ -44,12 +46,30 @@ def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return node.end_lineno - first.lineno + 1
 
 
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """Ids of the import statements in the body of an ``if TYPE_CHECKING:`` block."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+        if name == "TYPE_CHECKING":
+            for stmt in node.body:
+                skipped.update(id(n) for n in ast.walk(stmt))
+    return skipped
+
+
 def _imports(name: str, path: Path) -> set[str]:
-    """buurtgeo modules that ``name`` imports anywhere in its source (functions too)."""
+    """buurtgeo modules that ``name`` imports anywhere in its source (functions too),
+    except under ``if TYPE_CHECKING:`` (never run)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     is_package = path.name == "__init__.py"
+    skipped = _type_checking_only(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
@@ -138,3 +158,22 @@ def test_the_rules_see_a_cycle_and_a_long_function() -> None:
     source = "def f():\n    '''doc'''\n" + "    x = 1\n" * 121
     node = ast.parse(source).body[0]
     assert isinstance(node, ast.FunctionDef) and _body_lines(node) == 121
+
+
+def test_imports_for_the_type_checker_only_are_no_cycle(tmp_path: Path) -> None:
+    """An import under ``if TYPE_CHECKING:`` is not followed; one in a function is."""
+    path = tmp_path / "report.py"
+    path.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "import typing\n"
+        "if TYPE_CHECKING:\n"
+        "    from buurtgeo.pipeline import Analysis\n"
+        "if typing.TYPE_CHECKING:\n"
+        "    import buurtgeo.network\n"
+        "else:\n"
+        "    import buurtgeo.schema\n"
+        "def f():\n"
+        "    from buurtgeo.config import load_config\n",
+        encoding="utf-8",
+    )
+    assert _imports("buurtgeo.report", path) == {"buurtgeo.config", "buurtgeo.schema"}

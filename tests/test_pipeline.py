@@ -119,6 +119,7 @@ def test_config_reports_every_problem_at_once(sample, tmp_path):
         ("outputs", "csv", "yes", "outputs.csv must be true or false"),
         ("outputs", "language", "fr", "outputs.language must be 'nl' or 'en'"),
         ("analysis", "kinds", "library", "analysis.kinds must be a list"),
+        ("analysis", "catchment_m", {"library": 0}, "analysis.catchment_m must be"),
         ("analysis", "catchments_m", {"library": 0}, "analysis.catchments_m must be"),
         ("areas", "n_areas", 2.5, "areas.n_areas must be a positive whole number"),
     ],
@@ -204,7 +205,7 @@ def test_demo_indicators_are_sane(demo, sample):
     assert "places_per_100_2sfca__playground" not in table.columns
     # the target children of childcare are the 0-2 year olds of the age-band file
     bands = pd.read_csv(sample["age_bands"], sep=";", encoding="utf-8-sig")
-    areas = analysis.indicators("area")
+    areas = analysis.indicators(level="area")
     assert areas["target_pop__childcare_baby"].sum() == pytest.approx(bands["children_0_2"].sum())
     playground = bands["children_3_5"].sum() + bands["children_6_11"].sum()
     assert areas["target_pop__playground"].sum() == pytest.approx(playground)
@@ -243,7 +244,7 @@ def test_demo_csv_opens_in_belgian_excel(demo):
 @pytest.mark.slow
 def test_writing_twice_gives_the_same_bytes(demo, tmp_path):
     analysis, out = demo
-    analysis.write(tmp_path)
+    analysis.write(out_dir=tmp_path)
     for name in OUTPUTS:
         assert filecmp.cmp(out / name, tmp_path / name, shallow=False), name
 
@@ -267,7 +268,7 @@ def test_demo_summary_and_html(demo):
 def _dense_2sfca(analysis, kind):
     origins = analysis.origins
     services = analysis.services[analysis.services["service_kind"] == kind]
-    radius = analysis.catchments_m[kind]
+    radius = analysis.catchment_m[kind]
     d = cdist(
         np.column_stack([origins.geometry.x, origins.geometry.y]),
         np.column_stack([services.geometry.x, services.geometry.y]),
@@ -292,7 +293,7 @@ def _dense_2sfca(analysis, kind):
 @pytest.mark.parametrize("kind", ["childcare_baby", "out_of_school_care", "playground"])
 def test_sector_indicators_match_a_dense_computation(straight, kind):
     fca2, share, nearest = _dense_2sfca(straight, kind)
-    table = straight.indicators("sector", kind=kind)
+    table = straight.indicators(level="sector", kind=kind)
     populated = fca2.dropna().index
     assert np.allclose(table.loc[populated, "share_covered"], share[populated], rtol=1e-9)
     if "fca2" in table.columns:
@@ -311,17 +312,17 @@ def test_places_per_child_add_up_to_the_places(straight):
         np.column_stack([origins.geometry.x, origins.geometry.y]),
         np.column_stack([services.geometry.x, services.geometry.y]),
     )
-    demand = origins["children_0_2"].to_numpy() @ (d <= straight.catchments_m[kind])
+    demand = origins["children_0_2"].to_numpy() @ (d <= straight.catchment_m[kind])
     places = services["capacity"].to_numpy()[demand > 0].sum()
-    table = straight.indicators("sector", kind=kind)
+    table = straight.indicators(level="sector", kind=kind)
     total = (table["target_pop"] * table["fca2"]).sum()
     assert total == pytest.approx(places, rel=1e-9)
 
 
 def test_area_and_region_are_weighted_means_of_sectors(straight):
     kind = "childcare_baby"
-    sectors = straight.indicators("sector", kind=kind)
-    areas = straight.indicators("area", kind=kind)
+    sectors = straight.indicators(level="sector", kind=kind)
+    areas = straight.indicators(level="area", kind=kind)
     ok = sectors["target_pop"] > 0
     weighted = (sectors["share_covered"] * sectors["target_pop"])[ok].groupby(
         sectors.loc[ok, "area_id"]
@@ -337,25 +338,40 @@ def test_area_and_region_are_weighted_means_of_sectors(straight):
 def test_kinds_and_catchments_from_config(sample):
     analysis = run_config(
         _straight_config(
-            sample, kinds=["library", "childcare_baby"], catchments_m={"childcare_baby": 500.0}
+            sample, kinds=["library", "childcare_baby"], catchment_m={"childcare_baby": 500.0}
         ),
         write=False,
         quiet=True,
     )
     assert analysis.kinds == ("library", "childcare_baby")
-    assert analysis.catchments_m == {"library": 1200.0, "childcare_baby": 500.0}
+    assert analysis.catchment_m == {"library": 1200.0, "childcare_baby": 500.0}
     assert set(analysis.services["service_kind"]) == {"library", "childcare_baby"}
+
+
+def test_catchments_m_is_still_read_and_not_with_catchment_m(sample):
+    """The old spelling ``catchments_m`` of ``[analysis] catchment_m`` still runs; both
+    at once is a configuration error naming both."""
+    old = parse_config(_straight_config(sample, catchments_m={"childcare_baby": 500.0}))
+    new = parse_config(_straight_config(sample, catchment_m={"childcare_baby": 500.0}))
+    assert old.catchment_m == new.catchment_m == {"childcare_baby": 500.0}
+    both = _straight_config(
+        sample, catchment_m={"childcare_baby": 500.0}, catchments_m={"library": 900.0}
+    )
+    with pytest.raises(ConfigError, match="give catchment_m or catchments_m .*, not both"):
+        parse_config(both)
+    with pytest.raises(ConfigError, match=r"analysis\.catchments_m: unknown service kind 'creche'"):
+        parse_config(_straight_config(sample, catchments_m={"creche": 500.0}))
 
 
 def test_unknown_kind_and_level_are_clear_errors(straight):
     with pytest.raises(InputError, match="was not analysed"):
-        straight.indicators("sector", kind="social_services")
+        straight.indicators(level="sector", kind="social_services")
     with pytest.raises(InputError, match="level must be"):
-        straight.indicators("wijk")
+        straight.indicators(level="wijk")
 
 
 def test_labels_for_people(straight):
-    table = straight.indicators("area", kind="childcare_baby", labels=True)
+    table = straight.indicators(level="area", kind="childcare_baby", labels=True)
     assert "Aandeel kinderen binnen bereik" in table.columns
 
 
@@ -392,7 +408,7 @@ def test_areas_are_proposed_when_no_areas_file_is_given(sample):
     municipality = analysis.sectors["municipality_nis"]
     for area_id, group in municipality.groupby(sector_area):
         assert group.nunique() == 1, f"{area_id} crosses a municipal border"
-    areas = analysis.indicators("area")
+    areas = analysis.indicators(level="area")
     assert areas["children_0_17"].sum() == pytest.approx(analysis.sectors["children_0_17"].sum())
     assert (areas["children_0_17"] >= 1500).all()
     # the summary's notes in the analysis' language (Dutch by default)

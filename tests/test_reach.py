@@ -320,7 +320,7 @@ def test_reach_all_equals_reach_per_kind(line):
         capacity=[5.0, 7.0, 3.0],
         service_kind=["childcare_baby", "childcare_baby", "library"],
     )
-    wide = reach_all(origins, services, catchments={"childcare_baby": 200.0}, decay="linear")
+    wide = reach_all(origins, services, catchment_m={"childcare_baby": 200.0}, decay="linear")
     one = reach(
         origins, services.iloc[:2], catchment_m=200.0, decay="linear", population="children_0_2"
     )
@@ -495,7 +495,7 @@ def test_network_reach_all_and_bike_speed(street):
     arrays, net, origins, services = street
     origins = origins.assign(children_0_2=origins["population"], children_0_17=1.0)
     services = services.assign(service_kind=["childcare_baby"] * 12 + ["library"] * 8)
-    wide = reach_all(origins, services, network=net, catchments={"library": 300.0})
+    wide = reach_all(origins, services, network=net, catchment_m={"library": 300.0})
     lib = reach(
         origins, services.iloc[12:], network=net, catchment_m=300.0, population="children_0_17"
     )

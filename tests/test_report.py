@@ -80,7 +80,7 @@ def test_names_from_data_are_escaped(analysis, sheets):
 
 def test_indicators_against_municipality_and_region(analysis, sheets):
     kind = "childcare_baby"
-    areas = analysis.indicators("area", kind=kind)
+    areas = analysis.indicators(level="area", kind=kind)
     area_id = areas.index[0]
     page = sheets[area_id]
     # the study-area column equals the region's weighted share, in %
@@ -136,7 +136,7 @@ def test_english(analysis):
 
 
 def test_gap_table_per_kind(analysis, sheets):
-    areas = analysis.indicators("area", kind="childcare_baby")
+    areas = analysis.indicators(level="area", kind="childcare_baby")
     area_id = areas.index[0]
     section = sheets[area_id].split("<h2>Hiaten</h2>")[1].split("</table>")[0]
     row = re.search(

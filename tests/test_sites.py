@@ -72,17 +72,17 @@ def test_river_network_pick_differs_from_straight_line(river, method):
     #   B covers 9: the network picks B.
     # D4 is on the island (D = inf) and 400+ m from both in a straight line: nobody
     # covers it either way; uncovered total 6 + 3 + 4 + 2 = 15.
-    line = suggest_sites(demand, cands, k=1, radius_m=250, method=method)
+    line = suggest_sites(demand, cands, k=1, catchment_m=250, method=method)
     assert list(line.index) == ["A"] and line["added"].tolist() == [10.0]
     assert line.attrs["distance"] == "euclidean"
-    on_net = suggest_sites(demand, cands, k=1, radius_m=250, method=method, network=net)
+    on_net = suggest_sites(demand, cands, k=1, catchment_m=250, method=method, network=net)
     assert list(on_net.index) == ["B"] and on_net["added"].tolist() == [9.0]
     assert on_net.attrs["distance"] == "network"
     assert on_net.attrs["uncovered_total"] == 15.0
     assert on_net.attrs["uncoverable_total"] == 2.0
     assert on_net["share_of_uncovered"].iloc[0] == pytest.approx(9 / 15)
     # k = 2 over the network: B (9) then A adds D3 (4); D4 stays uncovered
-    both = suggest_sites(demand, cands, k=2, radius_m=250, method=method, network=net)
+    both = suggest_sites(demand, cands, k=2, catchment_m=250, method=method, network=net)
     assert list(both.index) == ["B", "A"] and both["added"].tolist() == [9.0, 4.0]
     assert both["covers_alone"].tolist() == [9.0, 4.0]
     assert both["share_of_uncovered"].iloc[-1] == pytest.approx(13 / 15)
@@ -95,17 +95,17 @@ def test_river_existing_service_covers_over_the_network_only(river):
     #   from D1, so both are covered; left: D2 (3) and D4 (2). B covers D2: added 3.
     # Network: D3 at 10 m, but D1 at 10 + 1400 = 1410 m: only D3 is covered; left D1
     #   (6), D2 (3), D4 (2); B covers D1 + D2: added 9.
-    line = suggest_sites(demand, cands, k=1, radius_m=250, existing=existing)
+    line = suggest_sites(demand, cands, k=1, catchment_m=250, existing=existing)
     assert list(line.index) == ["B"] and line["added"].tolist() == [3.0]
     assert line.attrs["uncovered_total"] == 5.0
-    on_net = suggest_sites(demand, cands, k=1, radius_m=250, existing=existing, network=net)
+    on_net = suggest_sites(demand, cands, k=1, catchment_m=250, existing=existing, network=net)
     assert list(on_net.index) == ["B"] and on_net["added"].tolist() == [9.0]
     assert on_net.attrs["uncovered_total"] == 11.0
     # who counts as covered already is exactly reach's `covered` over the same network
     res = bg.reach(
         demand.rename(columns={"need": "population"}),
         existing.assign(capacity=1.0),
-        net,
+        network=net,
         catchment_m=250,
     )
     assert res["covered"].tolist() == [False, False, True, False]
@@ -116,11 +116,11 @@ def test_river_candidates_default_to_demand_points(river):
     # Each demand point as a site, radius 250 m over the network: D1 (n6, offset 10)
     # reaches D2 at 10 + 300 + 10 = 320 (no), D3 at 1420 (no): covers 6. D2 covers 3,
     # D3 covers 4, D4 covers 2. The best single site is D1.
-    res = suggest_sites(demand, k=1, radius_m=250, network=net, method="greedy")
+    res = suggest_sites(demand, k=1, catchment_m=250, network=net, method="greedy")
     assert list(res.index) == ["D1"] and res["added"].tolist() == [6.0]
     # straight line: D1 reaches D3 (220 m): 6 + 4 = 10; D3 covers the same two, and the
     # lower index wins the tie: D1 again, but covering more
-    line = suggest_sites(demand, k=1, radius_m=250, method="greedy")
+    line = suggest_sites(demand, k=1, catchment_m=250, method="greedy")
     assert list(line.index) == ["D1"] and line["added"].tolist() == [10.0]
 
 
@@ -184,7 +184,7 @@ def test_network_distances_equal_networkx_plus_offsets():
     res = bg.reach(
         _points(dxy, population=np.ones(len(dxy))),
         _points(cxy, capacity=np.ones(len(cxy))),
-        net,
+        network=net,
         catchment_m=radius,
     )
     np.testing.assert_array_equal(res["services_within"], np.isfinite(ref).sum(axis=1))
@@ -220,10 +220,10 @@ def test_network_mclp_optimal_and_greedy_by_brute_force():
     assert near.any() and not near.all()
     best = max(w[cover[:, list(t)].any(axis=1)].sum() for t in combinations(range(len(cxy)), k))
     exact = suggest_sites(
-        demand, cands, k=k, radius_m=radius, existing=existing, network=net, method="mclp"
+        demand, cands, k=k, catchment_m=radius, existing=existing, network=net, method="mclp"
     )
     greedy = suggest_sites(
-        demand, cands, k=k, radius_m=radius, existing=existing, network=net, method="greedy"
+        demand, cands, k=k, catchment_m=radius, existing=existing, network=net, method="greedy"
     )
     assert exact.attrs["uncovered_total"] == pytest.approx(w.sum())
     assert exact["cumulative"].iloc[-1] == pytest.approx(best)
@@ -243,21 +243,21 @@ def test_network_mclp_optimal_and_greedy_by_brute_force():
 def test_sites_network_inputs_checked_all_at_once(river):
     net, demand, cands = river
     with pytest.raises(InputError) as err:
-        suggest_sites(demand, cands, k=0, radius_m=-5, network=nx.Graph())
+        suggest_sites(demand, cands, k=0, catchment_m=-5, network=nx.Graph())
     text = str(err.value)
-    assert "k must be an integer" in text and "radius_m" in text
+    assert "k must be an integer" in text and "catchment_m" in text
     assert "network must be a buurtgeo.Network" in text and "Graph" in text
-    with pytest.raises(InputError, match="radius_m"):
-        suggest_sites(demand, cands, k=1, radius_m=0.0, network=net)
+    with pytest.raises(InputError, match="catchment_m"):
+        suggest_sites(demand, cands, k=1, catchment_m=0.0, network=net)
     # a network in another CRS: the CRS error alone, or listed with the other problems
     lambert72 = Network(net.node_x, net.node_y, net.graph, crs="EPSG:31370")
     with pytest.raises(CRSError, match="network"):
-        suggest_sites(demand, cands, k=1, radius_m=250, network=lambert72)
+        suggest_sites(demand, cands, k=1, catchment_m=250, network=lambert72)
     with pytest.raises(InputError) as err:
-        suggest_sites(demand, cands, k=1, radius_m=float("nan"), network=lambert72)
-    assert "radius_m" in str(err.value) and "EPSG:31370" in str(err.value)
+        suggest_sites(demand, cands, k=1, catchment_m=float("nan"), network=lambert72)
+    assert "catchment_m" in str(err.value) and "EPSG:31370" in str(err.value)
     with pytest.raises(InputError, match="candidates must be a GeoDataFrame"):
-        suggest_sites(demand, pd.DataFrame({"x": [1]}), k=1, radius_m=250, network=net)
+        suggest_sites(demand, pd.DataFrame({"x": [1]}), k=1, catchment_m=250, network=net)
 
 
 def test_existing_services_must_be_points(river):
@@ -270,6 +270,6 @@ def test_existing_services_must_be_points(river):
     )
     for network in (None, net):
         with pytest.raises(InputError) as err:
-            suggest_sites(demand, cands, k=1, radius_m=250, existing=existing, network=network)
+            suggest_sites(demand, cands, k=1, catchment_m=250, existing=existing, network=network)
         text = str(err.value)
         assert "existing" in text and "'hall'" in text and "Polygon" in text and "'gone'" in text

@@ -19,6 +19,7 @@ import warnings
 import zipfile
 from os import PathLike
 from pathlib import Path, PurePosixPath
+from types import FrameType
 
 import geopandas as gpd
 import numpy as np
@@ -81,7 +82,7 @@ def warn_user(message: str) -> None:
     import sys
 
     level = 2  # 1 would be this function, 2 its caller
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1
@@ -498,7 +499,8 @@ def repair_geometries(gdf: gpd.GeoDataFrame, ledger: RowLedger) -> gpd.GeoDataFr
     ledger.set_aside(
         pd.Series(empty, index=gdf.index), "empty or missing geometry", column="geometry"
     )
-    invalid = ~empty & ~shapely.is_valid(np.where(empty, None, geoms))
+    # numpy's stubs refuse None as a value of np.where; it is one of an object array
+    invalid = ~empty & ~shapely.is_valid(np.where(empty, None, geoms))  # type: ignore[call-overload]
     repaired_rows = np.zeros(0, dtype="int64")
     reasons: list[str] = []
     lost = np.zeros(len(geoms), dtype=bool)
@@ -546,7 +548,7 @@ def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
             continue
         parts = shapely.get_parts(geom)
         polys = [p for p in parts if shapely.get_type_id(p) in (3, 6)]
-        flat = []
+        flat: list[shapely.Geometry] = []
         for p in polys:
             flat.extend(shapely.get_parts(p) if shapely.get_type_id(p) == 6 else [p])
         out[i] = shapely.MultiPolygon(flat) if flat else shapely.MultiPolygon()

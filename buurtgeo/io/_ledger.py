@@ -123,7 +123,7 @@ class RowLedger:
         head = pd.DataFrame(
             {
                 "source": self.source,
-                "row": self.row_number(positions).astype("int64"),
+                "row": np.asarray(self.row_number(positions)).astype("int64"),
                 "column": self._column[positions],
                 "reason": self._reason[positions],
             }

@@ -162,9 +162,9 @@ def detect_delimiter(sample: str) -> str:
     if scored:
         return max(scored)[2]
     header = lines[0]
-    counts = {d: header.count(d) for d in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda d: (counts[d], d == sniffed))
-    if counts[best] > 0:
+    in_header = {d: header.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: (in_header[d], d == sniffed))
+    if in_header[best] > 0:
         return best
     absent = [d for d in _DELIMITERS if d not in sample]
     return absent[0] if absent else ";"

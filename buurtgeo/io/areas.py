@@ -16,7 +16,7 @@ sectors listed in two areas, areas with no sector, areas that overlap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -151,7 +151,7 @@ def read_areas(
     id_column: str | None = None,
     name_column: str | None = None,
     sector_column: str | None = None,
-    names: Any = None,
+    names: Mapping[Hashable, str] | pd.Series | pd.DataFrame | str | PathLike[str] | None = None,
     layer: str | None = None,
     sheet: str | int | None = None,
     min_share: float = 0.5,

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,11 @@ from buurtgeo.errors import InputError, NetworkError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.network import Network
 from buurtgeo.schema import working_crs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
+    import geopandas as gpd
 
 __all__ = ["read_network", "OSM_SUFFIXES", "MODES"]
 
@@ -71,7 +76,7 @@ _OSM_TAGS = ("highway", "name", "foot", "bicycle", "access")
 class _IndexedLedger(RowLedger):
     """A ledger over a subset of the source rows: row numbers come from the index."""
 
-    def row_number(self, position):  # type: ignore[override]
+    def row_number(self, position):
         return np.asarray(self.raw.index)[position] + self.first_row
 
 
@@ -115,10 +120,10 @@ def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple
 
 def read_network(
     path: str | PathLike[str],
-    mode: str = "walk",
     *,
+    mode: str = "walk",
     layer: str | None = None,
-    bbox: Any = None,
+    bbox: tuple[float, float, float, float] | gpd.GeoDataFrame | None = None,
     snap_tolerance_m: float = 0.5,
 ) -> Network:
     """Read a walking or cycling street network from an OSM file or road-segment lines.
@@ -279,7 +284,7 @@ def _scan_ways(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.nda
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
-        for way in fp:
+        for way in cast("Iterable[osmium.osm.Way]", fp):  # EntityFilter(WAY): ways only
             tags = way.tags
             way_ids.append(way.id)
             tag_rows.append(tuple(tags.get(k) for k in _OSM_TAGS))
@@ -356,7 +361,7 @@ def _finish(
     # the ledger checks the books: rows used + rows set aside == rows read
     table = ledger.attach(pd.DataFrame(index=pd.RangeIndex(int(ledger.kept.sum())))).attrs
     edges_sa = edges_sa.copy()
-    edges_sa.insert(0, "row", ledger.row_number(sa_rows).astype(np.int64))
+    edges_sa.insert(0, "row", np.asarray(ledger.row_number(sa_rows)).astype(np.int64))
     net.edges_set_aside = edges_sa
     net.set_aside = table["set_aside"]
     net.source = str(path)

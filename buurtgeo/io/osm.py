@@ -113,7 +113,7 @@ def _scan(path: Path, tag_kinds: dict[tuple[str, str], list[str]]):
     )
     try:
         for obj in processor:
-            if obj.is_area():
+            if isinstance(obj, osmium.osm.Area):  # what obj.is_area() tests
                 key = ("way" if obj.from_way() else "relation", obj.orig_id())
                 try:
                     areas[key] = wkb.create_multipolygon(obj)
@@ -141,10 +141,10 @@ def _scan(path: Path, tag_kinds: dict[tuple[str, str], list[str]]):
                 "relation_type": None,
                 "partial": False,
             }
-            if osm_type == "node":
+            if isinstance(obj, osmium.osm.Node):  # osm_type 'node'
                 if obj.location.valid():
                     record["lon"], record["lat"] = obj.location.lon, obj.location.lat
-            elif osm_type == "way":
+            elif isinstance(obj, osmium.osm.Way):  # osm_type 'way'
                 record["closed"] = obj.is_closed()
                 try:
                     record["line"] = wkb.create_linestring(obj)

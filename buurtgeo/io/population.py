@@ -590,7 +590,7 @@ def read_age_bands(
         )
     codes = _codes(raw, ledger, roles[SECTOR_ID])
 
-    if share_column is not None:
+    if share_column is not None and total_column is not None:  # checked: both or neither
         for column in (share_column, total_column):
             if column not in names:
                 raise MissingColumnError(column, path=path_text, found_columns=names)

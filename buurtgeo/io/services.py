@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -53,6 +53,9 @@ from buurtgeo.io._tabular import (
     zip_table_member,
 )
 from buurtgeo.schema import SERVICE_ID, service_kinds, working_crs
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyproj
 
 __all__ = [
     "ServiceLayout",
@@ -640,7 +643,7 @@ def read_services(
     *,
     kind: str | None = None,
     columns: Mapping[str, str] | None = None,
-    crs: Any = None,
+    crs: pyproj.CRS | str | int | None = None,
     layer: str | None = None,
     sheet: str | int | None = None,
     kind_map: Mapping[str, str | None] | None = None,

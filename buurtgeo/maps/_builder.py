@@ -13,12 +13,16 @@ import functools
 import html
 import json
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from buurtgeo.maps.export import _map_class
 from buurtgeo.maps.style import _word
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    from branca.element import Figure
 
 # --------------------------------------------------------------------------------------
 # Geometry at export
@@ -96,8 +100,9 @@ def _elements():
             self.template_text = template
             self.ctx = ctx
 
+        # branca declares _template an attribute; a property keeps jinja out of deepcopy
         @property
-        def _template(self) -> Any:
+        def _template(self) -> Any:  # type: ignore[override]
             return _jinja(self.template_text)
 
     class JsLayer(Layer):
@@ -112,7 +117,7 @@ def _elements():
             self.ctx = ctx
 
         @property
-        def _template(self) -> Any:
+        def _template(self) -> Any:  # type: ignore[override]  # as Script._template
             return _jinja(self.template_text)
 
     return Script, JsLayer
@@ -138,7 +143,7 @@ class _MapBuilder:
         self.m.fit_bounds(
             _bounds_latlon(areas), padding_top_left=(20, 20), padding_bottom_right=(350, 20)
         )
-        self.m.get_root().header.add_child(
+        cast("Figure", self.m.get_root()).header.add_child(  # a map's root is its page
             Element(f"<style>{_asset('map.css')}</style>"), name="bg_style"
         )
         # legend blocks: (layer the block belongs to or None, html, tight: no separator)
@@ -291,7 +296,7 @@ class _MapBuilder:
             self.kind_deps.append((group, kind))
         return group
 
-    def finish(self) -> Any:
+    def finish(self) -> folium.Map:
         import folium
 
         folium.LayerControl(position="topright", collapsed=False).add_to(self.m)

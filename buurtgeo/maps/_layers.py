@@ -84,7 +84,7 @@ def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
 
 def _popups(frame: Any, names: list[str], columns: Sequence[str], language: str) -> list[str]:
     formats = {c: _format_for(c, frame[c].to_numpy(dtype=float)) for c in columns}
-    labels = {c: label(c, language) for c in columns}
+    labels = {c: label(c, language=language) for c in columns}
     values = {c: frame[c].to_numpy(dtype=float) for c in columns}
     return [
         _table_html(
@@ -159,8 +159,8 @@ def _add_services(
             _table_html(
                 names[i] or html.escape(kind_text),
                 [
-                    (label("service_kind", language), kind_text),
-                    (label("capacity", language), t),
+                    (label("service_kind", language=language), kind_text),
+                    (label("capacity", language=language), t),
                 ],
             )
             for i, t in zip(idx, cap_texts, strict=True)
@@ -217,6 +217,7 @@ def _add_catchments(
     language = b.language
     if _is_gdf(catchments):
         frame = catchments
+        groups: list[tuple[str | None, Any]]
         if "service_kind" in frame.columns:
             groups = [
                 (str(k), frame.geometry.values[(frame["service_kind"] == k).to_numpy()])

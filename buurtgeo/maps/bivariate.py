@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,10 @@ from buurtgeo.maps.style import (
     _word,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    import geopandas as gpd
+
 __all__ = ["bivariate_map"]
 
 # Joshua Stevens' 3 × 3 bivariate palette; [reach class][need class], reach 0 = good.
@@ -52,11 +56,11 @@ def _tier_words(language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def bivariate_map(
-    areas: Any,
+    areas: gpd.GeoDataFrame,
     *,
     need: str,
     reach: str,
-    services: Any = None,
+    services: gpd.GeoDataFrame | None = None,
     need_thresholds: Sequence[float] | None = None,
     reach_thresholds: Sequence[float] | None = None,
     classes: tuple[str, str] | None = None,
@@ -67,7 +71,7 @@ def bivariate_map(
     labels: bool | str = "auto",
     cluster: bool | str = "auto",
     simplify_m: float = 1.0,
-) -> Any:
+) -> folium.Map:
     """Need × reach in one 3 × 3 colour grid, with its two-way legend.
 
     Each area gets a need class n ∈ {0 low, 1 middle, 2 high} and a reach class
@@ -141,7 +145,7 @@ def bivariate_map(
         for r, n, good in zip(r_cls, n_cls, ok, strict=True)
     ]
     need_words, reach_words = _tier_words(language)
-    need_label, reach_label = label(need, language), label(reach, language)
+    need_label, reach_label = label(need, language=language), label(reach, language=language)
     need_fmt, reach_fmt = _format_for(need, need_v), _format_for(reach, reach_v)
     names = _names(areas, name_column)
     tips = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,15 +40,19 @@ from buurtgeo.maps._layers import (
 from buurtgeo.maps.classes import SCHEMES, _scheme_note, classify
 from buurtgeo.maps.style import _format_for, _kind_of, _value_text
 
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    import geopandas as gpd
+
 __all__ = ["reach_map"]
 
 
 def reach_map(
-    areas: Any,
+    areas: gpd.GeoDataFrame,
     *,
     indicators: str | Sequence[str],
-    services: Any = None,
-    catchments: Any = None,
+    services: gpd.GeoDataFrame | None = None,
+    catchments: bool | float | gpd.GeoDataFrame | None = None,
     scheme: str | Mapping[str, str] = "quantiles",
     k: int = 5,
     thresholds: Sequence[float] | Mapping[str, Sequence[float]] | None = None,
@@ -59,7 +63,7 @@ def reach_map(
     labels: bool | str = "auto",
     cluster: bool | str = "auto",
     simplify_m: float = 1.0,
-) -> Any:
+) -> folium.Map:
     """Interactive choropleth of reach indicators per area, with services and catchments.
 
     One layer per indicator (radio buttons; the first is shown), coloured by class
@@ -159,7 +163,7 @@ def reach_map(
             values, column=ind, scheme=schemes[ind], k=k, thresholds=bounds[ind], language=language
         )
         fmt = _format_for(ind, values)
-        title_ind = label(ind, language)
+        title_ind = label(ind, language=language)
         tips = [
             f"<b>{nm}</b><br>{html.escape(title_ind)}: <b>{html.escape(_value_text(v, fmt, language))}</b>"
             for nm, v in zip(names, values, strict=True)

@@ -12,17 +12,21 @@ import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from buurtgeo._atomic import write_bytes
 from buurtgeo.errors import InputError
 from buurtgeo.maps._offline import deterministic_ids, inline_assets
 
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    from branca.element import Figure
+
 __all__ = ["InlineMap", "map_html", "save_map", "show_map"]
 
 
 @functools.cache
-def _map_class():
+def _map_class() -> type[folium.Map]:
     import folium
 
     class BuurtMap(folium.Map):
@@ -49,7 +53,7 @@ class InlineMap:
         )
 
 
-def show_map(m: Any, *, height_px: int = 600) -> InlineMap:
+def show_map(m: folium.Map | Figure, *, height_px: int = 600) -> InlineMap:
     """Show a map in Jupyter without internet: the self-contained page of :func:`map_html`.
 
     Folium's own notebook display loads Leaflet from CDNs and stays blank offline; maps
@@ -70,7 +74,7 @@ def show_map(m: Any, *, height_px: int = 600) -> InlineMap:
     return InlineMap(map_html(m), int(height_px))
 
 
-def map_html(m: Any) -> str:
+def map_html(m: folium.Map | Figure) -> str:
     """Render a folium map to one self-contained, deterministic HTML page.
 
     A copy of the map's page is rendered, so the map itself is left as it was and
@@ -96,13 +100,13 @@ def map_html(m: Any) -> str:
     import copy
 
     deterministic_ids(m.get_root())  # ids of the elements the caller made, once
-    page = copy.deepcopy(m.get_root())
+    page = cast("Figure", copy.deepcopy(m.get_root()))  # a map's root is its page
     page.script._children.clear()  # what earlier renders left there (only render adds)
     deterministic_ids(page)
     return inline_assets(page.render())
 
 
-def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
+def save_map(m: folium.Map | Figure, path: str | os.PathLike[str]) -> Path:
     """Write a map as a self-contained HTML file that opens offline by double-click.
 
     Parameters

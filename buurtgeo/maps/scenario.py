@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,10 @@ from buurtgeo.maps.style import (
     _value_text,
     _word,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    import geopandas as gpd
 
 __all__ = ["scenario_map"]
 
@@ -94,12 +98,12 @@ def _difference_classes(
 
 
 def scenario_map(
-    before: Any,
-    after: Any,
+    before: pd.DataFrame,
+    after: gpd.GeoDataFrame,
     *,
     indicator: str,
-    services: Any = None,
-    added_services: Any = None,
+    services: gpd.GeoDataFrame | None = None,
+    added_services: gpd.GeoDataFrame | None = None,
     scheme: str = "quantiles",
     k: int = 5,
     thresholds: Sequence[float] | None = None,
@@ -110,7 +114,7 @@ def scenario_map(
     labels: bool | str = "auto",
     cluster: bool | str = "auto",
     simplify_m: float = 1.0,
-) -> Any:
+) -> folium.Map:
     """Before, after and the difference of one indicator, as three switchable layers.
 
     "Vóór" and "Na" share one classification, computed on the finite values of both
@@ -167,7 +171,7 @@ def scenario_map(
         language=language,
     )
     fmt = _format_for(indicator, np.concatenate([before_v, after_v]))
-    ind_label = label(indicator, language)
+    ind_label = label(indicator, language=language)
     names = _names(after, name_column)
     b = _MapBuilder(
         after, language=language, title=html.escape(title) if title else None, tiles=tiles

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,10 @@ from buurtgeo.maps.style import (
     _word,
     nice_length,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    from matplotlib.figure import Figure
 
 __all__ = ["static_map"]
 
@@ -92,10 +96,10 @@ def _scale_bar(ax: Any, language: str) -> None:
 
 
 def static_map(
-    areas: Any,
+    areas: gpd.GeoDataFrame,
     *,
     indicator: str,
-    services: Any = None,
+    services: gpd.GeoDataFrame | None = None,
     scheme: str = "quantiles",
     k: int = 5,
     thresholds: Sequence[float] | None = None,
@@ -104,7 +108,7 @@ def static_map(
     path: str | os.PathLike[str] | None = None,
     figsize: tuple[float, float] = (8.0, 8.0),
     dpi: int = 150,
-) -> Any:
+) -> Figure:
     """The choropleth of one indicator as a matplotlib figure (PNG, PDF or SVG for reports).
 
     Same classes, colours and legend text as the layer of :func:`reach_map` (see
@@ -201,10 +205,10 @@ def static_map(
             )
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title or label(indicator, language), fontsize=12)
+    ax.set_title(title or label(indicator, language=language), fontsize=12)
     ax.legend(
         handles=handles,
-        title=f"{label(indicator, language)}\n{_scheme_note(classes.scheme, language)}",
+        title=f"{label(indicator, language=language)}\n{_scheme_note(classes.scheme, language)}",
         title_fontsize=8,
         fontsize=8,
         loc="upper left",

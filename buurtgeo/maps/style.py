@@ -203,7 +203,7 @@ def _kind_colour(kind: str, order: Sequence[str]) -> str:
 
 def _kind_label(kind: str, language: str) -> str:
     known = schema.service_kinds()
-    return known[kind].label(language) if kind in known else str(kind)
+    return known[kind].label(language=language) if kind in known else str(kind)
 
 
 def _radii(capacity: np.ndarray) -> tuple[list[float], list[bool]]:
