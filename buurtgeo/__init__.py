@@ -86,7 +86,7 @@ _LAZY: dict[str, str] = {
     "Scenario": "buurtgeo.scenarios",
     "scenario": "buurtgeo.scenarios",
     "suggest_sites": "buurtgeo.sites",
-    "suppress_small": "buurtgeo.outputs",
+    "suppress_small": "buurtgeo.suppression",
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",

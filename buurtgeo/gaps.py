@@ -28,7 +28,7 @@ from buurtgeo._checks import SHOW, Checks, row_labels, shown
 from buurtgeo.areas import area_of, sector_area_of
 from buurtgeo.errors import InputError
 from buurtgeo.options import get_option
-from buurtgeo.outputs import suppress_small
+from buurtgeo.suppression import suppress_small
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd

@@ -12,9 +12,9 @@ import buurtgeo as bg
 from buurtgeo.equity import concentration_index, equity, gini
 from buurtgeo.errors import InputError
 from buurtgeo.gaps import gaps, need_score
-from buurtgeo.outputs import suppress_small
 from buurtgeo.scenarios import Scenario, scenario
 from buurtgeo.sites import suggest_sites
+from buurtgeo.suppression import suppress_small
 
 CRS = "EPSG:3812"
 

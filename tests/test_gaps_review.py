@@ -15,8 +15,8 @@ from shapely.geometry import Point, box
 
 import buurtgeo as bg
 from buurtgeo.equity import concentration_index, equity, gini
-from buurtgeo.outputs import suppress_small
 from buurtgeo.scenarios import Scenario
+from buurtgeo.suppression import suppress_small
 
 CRS = "EPSG:3812"
 KIND = "childcare_baby"
