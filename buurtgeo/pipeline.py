@@ -349,7 +349,9 @@ def _read_population(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
     set_aside.append(_flatten_set_aside(_set_aside_of(population), "population"))
     age_bands = None
     if cfg.age_bands is not None:
-        age_bands = bg.read_age_bands(cfg.age_bands, **dict(cfg.age_bands_options))
+        options = dict(cfg.age_bands_options)
+        # a municipal age table (TF_SOC_POP_STRUCT) is spread over the sectors' totals
+        age_bands = bg.read_age_bands(cfg.age_bands, population=population, **options)
         set_aside.append(_flatten_set_aside(_set_aside_of(age_bands), "age_bands"))
     with warnings.catch_warnings():
         # its unmatched sectors become set-aside rows (stage 'join') just below
