@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import buurtgeo as bg
+from buurtgeo import _run_inputs
+from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
 from buurtgeo.indicators import label
@@ -120,6 +122,9 @@ class Analysis:
     region: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     gaps: pd.DataFrame | None = None
+    #: further tables by name (``published_vs_found``, ``places_by_language``), each
+    #: written as ``<name>.csv``
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     # -- accessors ---------------------------------------------------------------------
 
@@ -275,7 +280,10 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
     with steps(total=8, desc="buurtgeo") as bar:
         bar.step("sectoren en bevolking")
-        joined = _read_population(cfg, set_aside)
+        addresses = _run_inputs.read_address_points(cfg)
+        set_aside.append(_flatten_set_aside(_set_aside_of(addresses), "addresses"))
+        read: dict[str, Any] = {"addresses": addresses}
+        joined = _read_population(cfg, set_aside, notes=notes, read=read)
 
         bar.step("voorzieningen")
         services, kinds = _read_services(cfg, notes, set_aside)
@@ -288,18 +296,25 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
         bar.step("herkomstpunten")
         services = bg.services_near(services, joined, catchment_m=max(catchments.values()))
-        origins, target_columns = _origins(cfg, joined, targets)
+        origins, target_columns = _origins(cfg, joined, targets, addresses)
+        outside = _run_inputs.border_origins(
+            cfg, joined, services, catchments, targets, read["population"],
+            read["age_bands"], addresses,
+        )  # fmt: skip
 
         bar.step("bereikbaarheid")
-        reach = bg.reach_all(
+        reach = reach_across_border(
             origins,
             services,
+            outside=outside,
             network=network,
             catchment_m=catchments,
             decay=cfg.decay,
             targets=target_columns,
             kinds=kinds,
         )
+        if (line := _run_inputs.border_note(reach, cfg.language)) is not None:
+            notes.append(line)
 
         bar.step("buurten")
         areas = _areas(cfg, joined, notes)
@@ -308,6 +323,12 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("indicatoren")
         tables = _indicators(joined, areas, services, origins, reach, kinds, target_columns)
         sector_table, area_table, region = tables
+        sector_table, area_table = _run_inputs.mark_estimates(
+            joined, sector_table, area_table, areas.attrs["sector_area"]
+        )
+        more = _run_inputs.supply_tables(
+            cfg, joined, services, areas, targets, notes, set_aside, _flatten_set_aside
+        )
 
         bar.step("hiaten")
         gaps = _gaps(cfg, areas, origins, reach, services, kinds, notes)
@@ -333,6 +354,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         region=region,
         notes=notes,
         gaps=gaps,
+        tables=more,
     )
 
 
@@ -341,18 +363,34 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 # --------------------------------------------------------------------------------------
 
 
-def _read_population(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
-    """Sectors with their population (and age bands) joined, counts as floats."""
+def _read_population(
+    cfg: AnalysisConfig,
+    set_aside: list[pd.DataFrame],
+    *,
+    notes: list[str] | None = None,
+    read: dict[str, Any] | None = None,
+):
+    """Sectors with their population (and age bands) joined, counts as floats; the tables
+    as read go into ``read`` (``population``, ``age_bands``), vintages aligned (notes)."""
+    notes = [] if notes is None else notes
+    read = {} if read is None else read
     sectors = _read_sectors(cfg)
     set_aside.append(_flatten_set_aside(_set_aside_of(sectors), "sectors"))
     population = bg.read_population(cfg.population, **dict(cfg.population_options))
     set_aside.append(_flatten_set_aside(_set_aside_of(population), "population"))
+    population = _run_inputs.align_vintage(
+        cfg, sectors, population, notes, "population", read.get("addresses")
+    )
     age_bands = None
     if cfg.age_bands is not None:
         options = dict(cfg.age_bands_options)
         # a municipal age table (TF_SOC_POP_STRUCT) is spread over the sectors' totals
         age_bands = bg.read_age_bands(cfg.age_bands, population=population, **options)
         set_aside.append(_flatten_set_aside(_set_aside_of(age_bands), "age_bands"))
+        age_bands = _run_inputs.align_vintage(
+            cfg, sectors, age_bands, notes, "age_bands", read.get("addresses")
+        )
+    read.update(population=population, age_bands=age_bands)
     with warnings.catch_warnings():
         # its unmatched sectors become set-aside rows (stage 'join') just below
         warnings.filterwarnings("ignore", message="join_population: ", category=UserWarning)
@@ -510,7 +548,7 @@ def _read_network(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
 
 
 def _origins(
-    cfg: AnalysisConfig, joined: Any, targets: Mapping[str, Sequence[str]]
+    cfg: AnalysisConfig, joined: Any, targets: Mapping[str, Sequence[str]], addresses: Any = None
 ) -> tuple[Any, dict[str, str]]:
     """The population on points, with each kind's target children as ``target__<kind>``."""
     counts = [c for c in _COUNTS if c in joined.columns]
@@ -520,6 +558,7 @@ def _origins(
         method=cfg.origins,
         spacing_m=cfg.grid_spacing_m,
         columns=counts,
+        address_points=addresses,
     )
     target_columns = {}
     for kind, bands in targets.items():
