@@ -436,7 +436,7 @@ def _addresses(
     pt_idx, sec_idx = tree.query(pts, predicate="intersects")
     order = np.lexsort((sec_idx, pt_idx))
     pt_idx, sec_idx = pt_idx[order], sec_idx[order]
-    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
+    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]] if len(pt_idx) else np.zeros(0, dtype=bool)
     pt_idx, sec_idx = pt_idx[first], sec_idx[first]
     if weight_column is None:
         weight = np.ones(len(pt_idx))

@@ -323,9 +323,6 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("indicatoren")
         tables = _indicators(joined, areas, services, origins, reach, kinds, target_columns)
         sector_table, area_table, region = tables
-        sector_table, area_table = _run_inputs.mark_estimates(
-            joined, sector_table, area_table, areas.attrs["sector_area"]
-        )
         more = _run_inputs.supply_tables(
             cfg, joined, services, areas, targets, notes, set_aside, _flatten_set_aside
         )
@@ -336,6 +333,9 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             wide = _wide_gaps(gaps, kinds)
             wide = wide.drop(columns=[c for c in wide.columns if c in area_table.columns])
             area_table = area_table.join(wide)
+        sector_table, area_table = _run_inputs.mark_estimates(
+            joined, sector_table, area_table, areas.attrs["sector_area"]
+        )
 
     return Analysis(
         config=cfg,
@@ -473,8 +473,10 @@ def _read_services(
 def _concat_services(frames: Sequence[Any]):
     import geopandas as gpd
 
-    if len(frames) == 1:
-        return frames[0]
+    if len(frames) == 1:  # plain attrs only: a DataFrame there breaks astype/concat
+        one = frames[0].copy()
+        one.attrs = {k: v for k, v in frames[0].attrs.items() if not isinstance(v, pd.DataFrame)}
+        return one
     stripped = []
     for frame in frames:
         frame = frame.copy()

@@ -122,7 +122,10 @@ def read_published_places(
         raise InputError("file not found", path=path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            grid = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+            engine = "xlrd" if path.suffix.lower() == ".xls" else "openpyxl"
+            grid = pd.read_excel(
+                path, sheet_name=sheet or 0, header=None, dtype=object, engine=engine
+            )
         else:
             grid = pd.read_csv(
                 path, sep=None, engine="python", header=None, dtype=object, encoding="utf-8-sig"
@@ -223,5 +226,5 @@ def match_municipalities(names: pd.Series, sectors: pd.DataFrame) -> tuple[pd.Se
             for name, nis in pairs.itertuples(index=False):
                 table.setdefault(_norm(name), str(nis))
     codes = names.map(lambda v: table.get(_norm(v)) if isinstance(v, str) else None)
-    unknown = sorted({str(n) for n, c in zip(names, codes, strict=True) if c is None})
+    unknown = sorted({str(n) for n in names[codes.isna().to_numpy()] if isinstance(n, str)})
     return codes.astype("str").where(codes.notna(), None), unknown
