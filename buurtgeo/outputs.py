@@ -223,6 +223,15 @@ def _write_xlsx(analysis: Any, sectors: pd.DataFrame, areas: pd.DataFrame, path:
     path.write_bytes(_normalise_xlsx(buffer.getvalue()))
 
 
+def _writer(content: bytes) -> Any:
+    """A function writing ``content`` to the path it is given (for :func:`write_with`)."""
+
+    def write(path: Path) -> None:
+        path.write_bytes(content)
+
+    return write
+
+
 def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
     cfg = analysis.config
     written: dict[str, Path] = {}
@@ -242,10 +251,8 @@ def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
             out_dir / "indicators.gpkg", lambda p: _write_gpkg(analysis, p)
         )
     for name, table in getattr(analysis, "tables", {}).items():
-        plain = _for_tables(table, cfg.language)
-        written[f"{name}.csv"] = write_with(
-            out_dir / f"{name}.csv", lambda p, t=plain: p.write_bytes(_csv_bytes(t))
-        )
+        content = _csv_bytes(_for_tables(table, cfg.language))
+        written[f"{name}.csv"] = write_with(out_dir / f"{name}.csv", _writer(content))
     bar.step("set_aside")
     set_aside = analysis.set_aside
     written["set_aside.csv"] = write_with(

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -165,7 +165,7 @@ def places_by_language(
     sectors: Any,
     sector_area: pd.Series,
     areas: Any,
-    targets: dict[str, Sequence[str]],
+    targets: Mapping[str, Sequence[str]],
 ) -> pd.DataFrame:
     """Locations and places per area, service kind and language (see the module).
 
@@ -175,7 +175,8 @@ def places_by_language(
         Columns ``area_id``, ``area_name``, ``service_kind``, ``language``, ``locations``,
         ``places`` (NaN when no capacity is known), ``target_pop`` (the kind's children
         in the area) and ``places_per_100`` (``100 × places / target_pop``); one row
-        per combination present. Empty when the services carry no language.
+        per combination present (``language`` "unknown" for services of a file without
+        one). Empty when no service carries a language.
     """
     columns = [
         "area_id",
@@ -193,7 +194,7 @@ def places_by_language(
     inside = where.notna().to_numpy()
     svc = pd.DataFrame(services[inside].drop(columns="geometry"))
     svc["area_id"] = sector_area.reindex(where[inside].to_numpy()).to_numpy()
-    svc["language"] = svc["language"].fillna("?")
+    svc["language"] = svc["language"].fillna("unknown")  # a file without Taal/Langue
     groups = svc.groupby(["area_id", "service_kind", "language"], dropna=False)
     out = groups.agg(locations=("name", "size"), places=("capacity", lambda v: v.sum(min_count=1)))
     out = out.reset_index()

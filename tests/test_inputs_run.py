@@ -206,3 +206,58 @@ def test_brussels_run_with_published_inputs(real, tmp_path):
     assert "(geschat)" in (out / "map.html").read_text(encoding="utf-8")
     gpkg = gpd.read_file(out / "indicators.gpkg", layer="sectors")
     assert gpkg["children_estimated"].all()
+
+
+@pytest.mark.realdata
+def test_population_of_another_vintage_just_works(real, tmp_path):
+    """Gent's 2025 sectors with the 2019 population: moved by code family, with a note."""
+    services = tmp_path / "speeltuinen.csv"
+    pd.DataFrame(
+        {
+            "Naam": ["Speeltuin Kouter", "Speeltuin Citadelpark"],
+            "Type voorziening": ["Speeltuin"] * 2,
+            "X": ["104800", "104500"],
+            "Y": ["193800", "192200"],
+        }
+    ).to_csv(services, sep=";", index=False)
+    config = {
+        "inputs": {
+            "sectors": str(real / "gent_sectors_wijken" / "gent-sectors.geojson"),
+            "population": str(real / D_POP),
+            "services": [{"path": str(services)}],
+        },
+        "analysis": {"origins": "point", "age_bands": {"playground": ["population"]}},
+        "areas": {"n_areas": 4, "target_column": "population"},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = bg.run_config(config, write=False, quiet=True)
+    line = next(n for n in analysis.notes if n.startswith("population: sector vintages"))
+    assert "93 codes passed through" in line and "104 sectors redistributed" in line
+    assert (analysis.sectors["population"] > 0).sum() > 240  # not only the 93 equal codes
+    assert analysis.sectors["population"].sum() == pytest.approx(251766, abs=50)
+
+
+def test_config_keys(tmp_path):
+    from buurtgeo.config import parse_config
+    from buurtgeo.errors import ConfigError
+
+    for name in ("s.gpkg", "p.xlsx", "a.csv", "w1.xlsx", "w2.xlsx", "svc.csv"):
+        (tmp_path / name).write_text("x")
+    base = {"sectors": "s.gpkg", "population": "p.xlsx", "services": [{"path": "svc.csv"}]}
+    cfg = parse_config(
+        {
+            "inputs": {**base, "addresses": "a.csv", "published_places": ["w1.xlsx", "w2.xlsx"]},
+            "analysis": {"origins": "addresses", "demand_across_border": False},
+        },
+        base_dir=tmp_path,
+    )
+    assert cfg.addresses == tmp_path / "a.csv" and len(cfg.published_places) == 2
+    assert cfg.origins == "addresses" and cfg.demand_across_border is False
+    assert parse_config({"inputs": base}, base_dir=tmp_path).demand_across_border is True
+    with pytest.raises(ConfigError, match="needs inputs.addresses"):
+        parse_config({"inputs": base, "analysis": {"origins": "addresses"}}, base_dir=tmp_path)
+    with pytest.raises(ConfigError, match="demand_across_border must be true or false"):
+        parse_config(
+            {"inputs": base, "analysis": {"demand_across_border": "ja"}}, base_dir=tmp_path
+        )

@@ -169,27 +169,27 @@ def read_published_places(
         "a total row, not a municipality",
         column=roles["municipality_name"],
     )
-    out: dict[str, object] = {}
+    out: dict[str, pd.Series] = {}
     for role in _NUMBERS:
         if role in roles:
             values, bad = to_number(raw[roles[role]].map(lambda v: None if pd.isna(v) else str(v)))
             ledger.set_aside(bad.to_numpy(), f"{role} is not a number", column=roles[role])
             out[role] = values
     kept = ledger.kept
-    table = pd.DataFrame(
-        {
-            "year": pd.to_numeric(raw[roles["year"]], errors="coerce").to_numpy()[kept]
+    data: dict[str, object] = {
+        "year": (
+            pd.to_numeric(raw[roles["year"]], errors="coerce").to_numpy()[kept]
             if "year" in roles
-            else np.nan,
-            "municipality_name": muni.to_numpy()[kept],
-            **{
-                r: raw[roles[r]].astype("str").to_numpy()[kept]
-                for r in ("region", "province", "care_region", "licence_type", "tariff")
-                if r in roles
-            },
-            **{r: np.asarray(v, dtype="float64")[kept] for r, v in out.items()},  # type: ignore[call-overload]
-        }
-    )
+            else np.nan
+        ),
+        "municipality_name": muni.to_numpy()[kept],
+    }
+    for r in ("region", "province", "care_region", "licence_type", "tariff"):
+        if r in roles:
+            data[r] = raw[roles[r]].astype("str").to_numpy()[kept]
+    for r, v in out.items():
+        data[r] = v.to_numpy(dtype="float64")[kept]
+    table = pd.DataFrame(data)
     table["municipality_name"] = table["municipality_name"].astype("str")
     table = ledger.attach(table)
     table.attrs["kind"] = (
