@@ -123,6 +123,19 @@ def border_origins(
     return outside
 
 
+def address_note(origins: Any, language: str) -> str | None:
+    """One line: the sectors that had no address and were put on the grid."""
+    without = origins.attrs.get("sectors_without_addresses") or []
+    if origins.attrs.get("method") != "addresses" or not without:
+        return None
+    if language == "nl":
+        return (
+            f"{len(without)} sector(en) zonder adres: hun inwoners op het raster gespreid"
+            f" (bv. {without[0]})"
+        )
+    return f"{len(without)} sector(s) without an address: residents spread on the grid (e.g. {without[0]})"
+
+
 def border_note(reach: pd.DataFrame, language: str) -> str | None:
     """One line: how many children across the border were counted, per kind."""
     report = reach.attrs.get("across_border") or {}

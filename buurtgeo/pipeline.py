@@ -297,6 +297,8 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("herkomstpunten")
         services = bg.services_near(services, joined, catchment_m=max(catchments.values()))
         origins, target_columns = _origins(cfg, joined, targets, addresses)
+        if (line := _run_inputs.address_note(origins, cfg.language)) is not None:
+            notes.append(line)
         outside = _run_inputs.border_origins(
             cfg, joined, services, catchments, targets, read["population"],
             read["age_bands"], addresses,

@@ -182,6 +182,7 @@ def test_brussels_run_with_published_inputs(real, tmp_path):
     placed = analysis.origins.groupby("sector_id")["placement"].first()
     assert (placed.reindex(with_address) == "address").all()
     assert (placed.drop(with_address) != "address").all()
+    assert any("zonder adres" in n for n in analysis.notes)
     # published against found: Brussel 1050 places in 38 locations in 2023
     table = analysis.tables["published_vs_found"]
     row = table.loc["21004"]
