@@ -151,15 +151,6 @@ _INPUTS: tuple[Indicator, ...] = (
         decimals=0,
         aggregation="sum",
     ),
-    Indicator(
-        "places_per_100",
-        "Plaatsen per 100 kinderen",
-        "Places per 100 children",
-        "plaatsen per 100 kinderen van de doelgroep (100 × plaatsen / kinderen)",
-        "places per 100 children of the target group (100 × places / children)",
-        decimals=1,
-        worse="lower",
-    ),
     Indicator("year_published", "Jaar (gepubliceerd)", "Year (published)", decimals=0),
     *(
         Indicator(

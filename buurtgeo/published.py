@@ -174,7 +174,7 @@ def places_by_language(
     DataFrame
         Columns ``area_id``, ``area_name``, ``service_kind``, ``language``, ``locations``,
         ``places`` (NaN when no capacity is known), ``target_pop`` (the kind's children
-        in the area) and ``places_per_100`` (``100 × places / target_pop``); one row
+        in the area) and ``places_per_100_in_area`` (``100 × places / target_pop``); one row
         per combination present (``language`` "unknown" for services of a file without
         one). Empty when no service carries a language.
     """
@@ -186,7 +186,7 @@ def places_by_language(
         "locations",
         "places",
         "target_pop",
-        "places_per_100",
+        "places_per_100_in_area",
     ]
     if "language" not in services.columns or services["language"].isna().all():
         return pd.DataFrame(columns=columns)
@@ -209,7 +209,9 @@ def places_by_language(
         float(pops[k].get(a, np.nan)) if k in pops else np.nan
         for a, k in zip(out["area_id"], out["service_kind"], strict=True)
     ]
-    out["places_per_100"] = 100.0 * out["places"] / out["target_pop"].where(out["target_pop"] > 0)
+    out["places_per_100_in_area"] = (
+        100.0 * out["places"] / out["target_pop"].where(out["target_pop"] > 0)
+    )
     if "area_name" in areas.columns:
         out["area_name"] = areas["area_name"].reindex(out["area_id"]).to_numpy()
     else:
