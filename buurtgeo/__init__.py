@@ -67,6 +67,9 @@ _LAZY: dict[str, str] = {
     "read_network": "buurtgeo.io.network",
     "read_areas": "buurtgeo.io.areas",
     "download": "buurtgeo.io.download",
+    "read_addresses": "buurtgeo.io.addresses",
+    "read_published_places": "buurtgeo.io.published",
+    "crosswalk_sectors": "buurtgeo.crosswalk",
     # network and reach
     "Network": "buurtgeo.network",
     "origins_from_sectors": "buurtgeo.origins",

@@ -52,6 +52,13 @@ population = "OPEN DATA_SECTOREN_2023.xlsx"     # Statbel population per sector
 age_bands = "leeftijdsgroepen_sectoren_2023.csv" # optional: children per age band and sector
 # age_bands = { path = "ACP_BXL.xls", share_column = "PAG0015", total_column = "POP_2018" }
 #                                                # … or estimated from a share of 0-15 year olds
+# age_bands = "TF_SOC_POP_STRUCT_2019.txt"      # … or from Statbel's municipal single-year ages
+#                                                #   (each sector gets its municipality's age shares: an estimate)
+# population_sectors = "sectoren_2019.gpkg"      # optional: sectors of the population's vintage, when
+#                                                #   they differ from inputs.sectors (else: by code family)
+# addresses = "Brussels_addresses.csv"           # optional: BeST, Adressenregister or CRAB (origins = "addresses")
+# published_places = ["b-p-aantal-plaatsen-en-locaties-naar-vergunningstype-en-inkomenstarief_12.xlsx",
+#                     "aantal-plaatsen-per-100-kinderen_12.xlsx"]   # optional: Opgroeien's municipal figures
 network = "lindevoorde_hazelbeke_walk.osm"       # optional: OSM .osm/.pbf or road lines; without: straight lines
 network_mode = "walk"                            # walk | bike
 areas = "statsec_wijken.csv"                     # optional: areas (polygons or sector → area table); without: proposed
@@ -76,7 +83,8 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 [analysis]
 # kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
 decay = "step"                                   # step | linear | gaussian
-origins = "grid"                                 # grid (population spread on a grid) | point
+origins = "grid"                                 # grid (population spread on a grid) | point | addresses
+# demand_across_border = true                    # count the children across the border in the 2SFCA
 grid_spacing_m = 100.0
 # catchment_m = { childcare_baby = 800 }         # per kind, metres; default: the vocabulary's
 #                                                # (older files spell it catchments_m: still read)
@@ -170,11 +178,22 @@ _SPEC: dict[str, _Spec] = {
         "areas_names": (_is_str, "a file path (table or polygons with area id and name)"),
         "municipality": (_is_municipality, "a NIS code or name, or a list of them"),
         "services": (lambda v: isinstance(v, list), "a list of [[inputs.services]] tables"),
+        # issue 16: published inputs
+        "addresses": (_is_str, "a file path (BeST, Adressenregister or CRAB)"),
+        "published_places": (
+            lambda v: _is_str(v) or _is_str_list(v),
+            "a file path or a list of them (Opgroeien's places workbooks)",
+        ),
+        "population_sectors": (_is_str, "a file path (sectors of the population's vintage)"),
     },
     "analysis": {
         "kinds": (_is_str_list, "a list of service kinds"),
         "decay": (lambda v: v in ("step", "linear", "gaussian"), "'step', 'linear' or 'gaussian'"),
-        "origins": (lambda v: v in ("grid", "point"), "'grid' or 'point'"),
+        "origins": (
+            lambda v: v in ("grid", "point", "addresses"),
+            "'grid', 'point' or 'addresses'",
+        ),
+        "demand_across_border": (_is_bool, "true or false"),
         "grid_spacing_m": (_is_positive, "a positive number of metres"),
         "catchment_m": (_is_catchments, "a table {kind = metres}"),
         "catchments_m": (_is_catchments, "a table {kind = metres}"),  # the old spelling
@@ -244,7 +263,16 @@ _FILE_SPECS: dict[str, _Spec] = {
 _SECTIONS: _Spec = {section: (lambda v: isinstance(v, Mapping), "a table") for section in _SPEC}
 _REQUIRED = (("inputs", "sectors"), ("inputs", "population"), ("inputs", "services"))
 #: The input files named by a path (a table's ``path`` is checked with its table).
-_PATH_KEYS = ("sectors", "population", "age_bands", "network", "areas", "areas_names")
+_PATH_KEYS = (
+    "sectors",
+    "population",
+    "age_bands",
+    "network",
+    "areas",
+    "areas_names",
+    "addresses",
+    "population_sectors",
+)
 
 
 @dataclass(frozen=True)
@@ -303,6 +331,11 @@ class AnalysisConfig:
     language: str = "nl"
     suppress_below: int | None = None
     source: str = "<dict>"
+    # issue 16: published inputs
+    addresses: Path | None = None
+    published_places: tuple[Path, ...] = ()
+    population_sectors: Path | None = None
+    demand_across_border: bool = True
 
 
 # --------------------------------------------------------------------------------------
@@ -368,6 +401,10 @@ def _check_inputs(checks: Checks, inputs: Mapping[str, Any], base: Path) -> None
     """The input files: those named by a path, then those given as a table."""
     for key in _PATH_KEYS:
         _check_file(checks, inputs.get(key), base, f"inputs.{key}")
+    published = inputs.get("published_places")
+    for n, value in enumerate(published if isinstance(published, list) else [published]):
+        _check_file(checks, value, base, f"inputs.published_places[{n + 1}]")
+
     for name, spec in _FILE_SPECS.items():
         table = inputs.get(name)
         if not isinstance(table, dict):
@@ -440,6 +477,8 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
     _check_inputs(checks, sections["inputs"], base)
     _check_services(checks, sections["inputs"], base, kinds)
     _check_analysis(checks, sections["analysis"], kinds)
+    if sections["analysis"].get("origins") == "addresses" and "addresses" not in sections["inputs"]:
+        checks.add("analysis.origins = 'addresses' needs inputs.addresses (an address file)")
     if "target_children" in sections["areas"] and "n_areas" in sections["areas"]:
         checks.add("areas: give target_children or n_areas, not both")
 
@@ -461,6 +500,11 @@ def _services_input(entry: Mapping[str, Any], base: Path) -> ServicesInput:
         kind_map=dict(entry["kind_map"]) if "kind_map" in entry else None,
         kinds=tuple(entry["kinds"]) if "kinds" in entry else None,
     )
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A path or a list of paths as a list (empty when absent)."""
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
@@ -493,6 +537,13 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
         "areas_name_column": inputs.get("areas_name_column"),
         "areas_names": paths["areas_names"],
         "municipality": tuple(municipality) if municipality else None,
+        "addresses": paths["addresses"],
+        "published_places": tuple(
+            p
+            for p in (_resolve(v, base) for v in _as_list(inputs.get("published_places")))
+            if p is not None
+        ),
+        "population_sectors": paths["population_sectors"],
     }
 
 
@@ -507,6 +558,7 @@ def _build_analysis(analysis: Mapping[str, Any], areas: Mapping[str, Any]) -> di
         "kinds": tuple(analysis["kinds"]) if "kinds" in analysis else None,
         "decay": analysis.get("decay", "step"),
         "origins": analysis.get("origins", "grid"),
+        "demand_across_border": analysis.get("demand_across_border", True),
         "grid_spacing_m": float(analysis.get("grid_spacing_m", 100.0)),
         "catchment_m": {k: float(v) for k, v in _catchment_table(analysis).items()},
         "age_bands_by_kind": {k: _bands(v) for k, v in analysis.get("age_bands", {}).items()},

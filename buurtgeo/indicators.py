@@ -126,6 +126,74 @@ WORDS: Mapping[str, tuple[str, str]] = MappingProxyType(
 _CHILDREN = "target_pop"  # the weight of per-kind means: the kind's target children
 
 
+#: Columns of the inputs as published (issue 16): estimates, published places, languages.
+_INPUTS: tuple[Indicator, ...] = (
+    Indicator(
+        "children_estimated",
+        "Kinderen geschat",
+        "Children estimated",
+        "ja: de aantallen kinderen zijn geschat (hoe: zie de uitleg bij elke leeftijdsgroep)",
+        "yes: the numbers of children are estimates (how: see each age band's explanation)",
+    ),
+    Indicator(
+        "language",
+        "Taal",
+        "Language",
+        "taal van de voorziening (nl, fr, nl+fr)",
+        "language of the service (nl, fr, nl+fr)",
+    ),
+    Indicator(
+        "locations",
+        "Locaties",
+        "Locations",
+        "aantal locaties",
+        "number of locations",
+        decimals=0,
+        aggregation="sum",
+    ),
+    Indicator("year_published", "Jaar (gepubliceerd)", "Year (published)", decimals=0),
+    *(
+        Indicator(
+            f"{what}_{source}",
+            f"{nl} ({'gevonden' if source == 'found' else 'gepubliceerd'})",
+            f"{en} ({source})",
+            f"{doc_nl} {'in het locatiebestand, in de gemeente' if source == 'found' else 'volgens Opgroeien (gemeentecijfers)'}",
+            f"{doc_en} {'in the locations file, in the municipality' if source == 'found' else 'as published by Opgroeien (municipal figures)'}",
+            decimals=1 if what == "places_per_100" else 0,
+            aggregation="none" if what == "places_per_100" else "sum",
+            worse="lower",
+        )
+        for what, nl, en, doc_nl, doc_en in (
+            ("places", "Plaatsen", "Places", "kinderopvangplaatsen", "childcare places"),
+            ("locations", "Locaties", "Locations", "kinderopvanglocaties", "childcare locations"),
+            (
+                "places_per_100",
+                "Plaatsen per 100 kinderen 0-2",
+                "Places per 100 children 0-2",
+                "plaatsen per 100 kinderen van 0, 1 en 2 jaar,",
+                "places per 100 children aged 0, 1 and 2,",
+            ),
+        )
+        for source in ("found", "published")
+    ),
+    *(
+        Indicator(
+            f"{what}_difference",
+            f"{nl}: verschil (gevonden - gepubliceerd)",
+            f"{en}: difference (found - published)",
+            "gevonden min gepubliceerd",
+            "found minus published",
+            decimals=1 if what == "places_per_100" else 0,
+        )
+        for what, nl, en in (
+            ("places", "Plaatsen", "Places"),
+            ("locations", "Locaties", "Locations"),
+            ("places_per_100", "Plaatsen per 100 kinderen 0-2", "Places per 100 children 0-2"),
+        )
+    ),
+)
+
+
 _BUILTIN: tuple[Indicator, ...] = (
     # ---- identifiers and names of sectors, areas, municipalities, services
     Indicator("sector_id", "Statistische sector", "Statistical sector"),
@@ -464,6 +532,7 @@ _BUILTIN: tuple[Indicator, ...] = (
     # ---- equity
     Indicator("gini", "Gini-coëfficiënt", "Gini coefficient", decimals=3),
     Indicator("concentration_index", "Concentratie-index", "Concentration index", decimals=3),
+    *_INPUTS,
 )
 
 _REGISTRY: dict[str, Indicator] = {entry.name: entry for entry in _BUILTIN}

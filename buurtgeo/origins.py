@@ -12,7 +12,12 @@ this module places each sector's counts on points, three ways:
 ``"points"``
     the counts spread over user-supplied address points (e.g. CRAB/Adressenregister
     addresses or building centroids) in proportion to an optional weight (e.g.
-    dwellings); sectors without address points get their representative point.
+    dwellings); sectors without address points get their representative point;
+``"addresses"``
+    a sector's residents spread equally over its addresses (e.g. from
+    :func:`buurtgeo.read_addresses`: BeST, Adressenregister, CRAB); sectors without any
+    address fall back to the grid (then to their representative point), listed in
+    ``attrs["sectors_without_addresses"]``.
 
 In every method the sum of each count column over a sector's origins equals the
 sector's count (to floating-point rounding):
@@ -38,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["origins_from_sectors", "ORIGIN_METHODS"]
 
 #: Ways of placing a sector's population on points.
-ORIGIN_METHODS: tuple[str, ...] = ("point", "grid", "points")
+ORIGIN_METHODS: tuple[str, ...] = ("point", "grid", "points", "addresses")
 
 
 def _sector_ids(sectors: Any) -> np.ndarray:
@@ -94,16 +99,17 @@ def origins_from_sectors(
         0, counted per column in ``attrs["empty_counts"]``, the sectors listed in
         ``attrs["sectors_with_empty_counts"]``, and one ``UserWarning`` names an
         example sector (also for sectors missing from the table).
-    method : {'point', 'grid', 'points'}, default 'point'
+    method : {'point', 'grid', 'points', 'addresses'}, default 'point'
         How to place the counts (see the module docstring).
     spacing_m : float, default 100
-        Grid spacing in metres (``method='grid'``); cell centres sit at
+        Grid spacing in metres (``method='grid'``, and the fallback of
+        ``'addresses'``); cell centres sit at
         ``((i + 1/2) spacing_m, (j + 1/2) spacing_m)``.
     columns : sequence of str, optional
         Count columns to spread (persons). Default: those of ``population``,
         ``children_0_2``, ``children_3_5``, ``children_6_11``, ``children_0_17`` found.
     address_points : GeoDataFrame, optional
-        Points for ``method='points'`` (same CRS as ``sectors``). A point on a border
+        Points for ``method='points'`` or ``'addresses'`` (same CRS as ``sectors``). A point on a border
         between sectors goes to the first of them (in ``sectors`` order); points in no
         sector are counted in ``attrs["address_points_outside"]``.
     address_weight : str, optional
@@ -116,8 +122,10 @@ def origins_from_sectors(
     south to north and west to east, or address order)
         ``sector_id``, the count columns (float, persons; per origin
         ``c_k = C_s w_k / sum_s w``, with ``w = 1`` for grid cells), ``placement``
-        ('point', 'grid', 'address' or 'representative_point' for a fallback) and the
-        point geometry, in the sectors' CRS.
+        ('point', 'grid', 'address' or 'representative_point' for a fallback; with
+        ``'addresses'`` a sector without addresses is on 'grid') and the point
+        geometry, in the sectors' CRS. ``attrs["sectors_without_addresses"]`` (methods
+        'points' and 'addresses') lists the sectors that got no address.
 
     Examples
     --------
@@ -180,8 +188,10 @@ def _check(
     crs_ok = checks.crs([sectors], ["sectors"])
     ids = _check_sectors(checks, sectors)
     table, columns = _check_count_table(checks, sectors, population, columns)
-    if method == "points":
-        _check_addresses(checks, sectors, address_points, address_weight, crs_ok=crs_ok)
+    if method in ("points", "addresses"):
+        _check_addresses(
+            checks, sectors, address_points, address_weight, crs_ok=crs_ok, method=method
+        )
     values = _check_counts(checks, table, columns) if table is not None and columns else None
     checks.raise_if_any()
     assert values is not None and columns is not None
@@ -240,14 +250,20 @@ def _check_count_table(
 
 
 def _check_addresses(
-    checks: Checks, sectors: Any, address_points: Any, address_weight: str | None, *, crs_ok: bool
+    checks: Checks,
+    sectors: Any,
+    address_points: Any,
+    address_weight: str | None,
+    *,
+    crs_ok: bool,
+    method: str = "points",
 ) -> None:
     """``method='points'``: address points in the sectors' CRS, with their weight column."""
     import geopandas as gpd
     import shapely
 
     if not isinstance(address_points, gpd.GeoDataFrame):
-        checks.add("method='points' needs address_points, a GeoDataFrame of points")
+        checks.add(f"method={method!r} needs address_points, a GeoDataFrame of points")
         return
     atype = np.asarray(shapely.get_type_id(np.asarray(address_points.geometry.array)))
     if (atype != 0).any():
@@ -339,12 +355,19 @@ def _place(
     else:
         owner, pts, weight, outside = _addresses(geoms, address_points, address_weight)
         info["address_points_outside"] = outside
+        without = np.flatnonzero(np.bincount(owner, minlength=n) == 0)
+        info["sectors_without_addresses"] = ids[without].tolist()
+        if method == "addresses" and len(without):
+            owner, pts, weight = _grid_for(owner, pts, weight, geoms, without, spacing_m)
         total = np.bincount(owner, weights=weight, minlength=n)
         npts = np.bincount(owner, minlength=n)
         # all-zero weights in a sector: equal shares
         weight = np.where(total[owner] > 0, weight, 1.0)
         total = np.where(total > 0, total, npts)
         owner, pts, placement, weight = _with_fallback(owner, pts, geoms, "address", weight)
+        if method == "addresses" and len(without):
+            on_grid = np.isin(owner, without) & (placement == "address")
+            placement[on_grid] = "grid"
         total = np.bincount(owner, weights=weight, minlength=n)
         share = weight / total[owner]
     data = {schema.SECTOR_ID: ids[owner]}
@@ -413,7 +436,7 @@ def _addresses(
     pt_idx, sec_idx = tree.query(pts, predicate="intersects")
     order = np.lexsort((sec_idx, pt_idx))
     pt_idx, sec_idx = pt_idx[order], sec_idx[order]
-    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
+    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]] if len(pt_idx) else np.zeros(0, dtype=bool)
     pt_idx, sec_idx = pt_idx[first], sec_idx[first]
     if weight_column is None:
         weight = np.ones(len(pt_idx))
@@ -433,6 +456,23 @@ def _addresses(
     order = np.lexsort((pt_idx, sec_idx))
     outside = int(len(pts) - len(pt_idx))
     return sec_idx[order].astype(np.int64), pts[pt_idx[order]], weight[order], outside
+
+
+def _grid_for(
+    owner: np.ndarray,
+    pts: np.ndarray,
+    weight: np.ndarray,
+    geoms: np.ndarray,
+    sectors: np.ndarray,
+    spacing: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid cells (weight 1 each) for the ``sectors`` that got no address, in sector order."""
+    g_owner, g_pts = _grid(geoms[sectors], float(spacing))
+    owner = np.concatenate([owner, sectors[g_owner]])
+    pts = np.concatenate([np.asarray(pts), np.asarray(g_pts)])
+    weight = np.concatenate([weight, np.ones(len(g_owner))])
+    order = np.argsort(owner, kind="stable")
+    return owner[order], pts[order], weight[order]
 
 
 def _with_fallback(

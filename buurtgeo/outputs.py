@@ -9,6 +9,9 @@
     DIR/indicators.gpkg        layers 'sectors', 'areas', 'services'
     DIR/map.html               self-contained interactive map (opens offline)
     DIR/set_aside.csv          every input row that was not used, with file, row and reason
+    DIR/published_vs_found.csv places and locations found against Opgroeien's published
+                               figures per municipality (with ``inputs.published_places``)
+    DIR/places_by_language.csv locations and places per area and language (Brussels)
     DIR/buurtfiches/           one HTML fact sheet per area (+ index.html)
 
 CSV format: ``;``-separated, decimal comma, UTF-8 with BOM and CRLF line ends: that is
@@ -117,10 +120,13 @@ def _csv_bytes(frame: pd.DataFrame, *, index_label: str | None = None) -> bytes:
 
 def _legend_table(analysis: Any, columns: Sequence[str]) -> pd.DataFrame:
     rows = []
+    methods = analysis.sectors.attrs.get("estimate_methods", {})
     for column in columns:
         base = column.partition("__")[0]
         language = analysis.config.language
         doc = explain(base, language=language)
+        if base in methods:  # an estimated count says so, and how (geschat)
+            doc = f"{doc} — {methods[base].get(language, methods[base].get('nl', ''))}"
         names = ("column", "label", "meaning") if language == "en" else ("kolom", "label", "uitleg")
         rows.append(dict(zip(names, (column, label(column, language=language), doc), strict=True)))
     return pd.DataFrame(rows)
@@ -217,6 +223,15 @@ def _write_xlsx(analysis: Any, sectors: pd.DataFrame, areas: pd.DataFrame, path:
     path.write_bytes(_normalise_xlsx(buffer.getvalue()))
 
 
+def _writer(content: bytes) -> Any:
+    """A function writing ``content`` to the path it is given (for :func:`write_with`)."""
+
+    def write(path: Path) -> None:
+        path.write_bytes(content)
+
+    return write
+
+
 def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
     cfg = analysis.config
     written: dict[str, Path] = {}
@@ -235,6 +250,9 @@ def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
         written["indicators.gpkg"] = write_with(
             out_dir / "indicators.gpkg", lambda p: _write_gpkg(analysis, p)
         )
+    for name, table in getattr(analysis, "tables", {}).items():
+        content = _csv_bytes(_for_tables(table, cfg.language))
+        written[f"{name}.csv"] = write_with(out_dir / f"{name}.csv", _writer(content))
     bar.step("set_aside")
     set_aside = analysis.set_aside
     written["set_aside.csv"] = write_with(

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import buurtgeo as bg
+from buurtgeo import _run_inputs
+from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
 from buurtgeo.indicators import label
@@ -120,6 +122,9 @@ class Analysis:
     region: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     gaps: pd.DataFrame | None = None
+    #: further tables by name (``published_vs_found``, ``places_by_language``), each
+    #: written as ``<name>.csv``
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     # -- accessors ---------------------------------------------------------------------
 
@@ -275,7 +280,10 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
     with steps(total=8, desc="buurtgeo") as bar:
         bar.step("sectoren en bevolking")
-        joined = _read_population(cfg, set_aside)
+        addresses = _run_inputs.read_address_points(cfg)
+        set_aside.append(_flatten_set_aside(_set_aside_of(addresses), "addresses"))
+        read: dict[str, Any] = {"addresses": addresses}
+        joined = _read_population(cfg, set_aside, notes=notes, read=read)
 
         bar.step("voorzieningen")
         services, kinds = _read_services(cfg, notes, set_aside)
@@ -288,18 +296,27 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
         bar.step("herkomstpunten")
         services = bg.services_near(services, joined, catchment_m=max(catchments.values()))
-        origins, target_columns = _origins(cfg, joined, targets)
+        origins, target_columns = _origins(cfg, joined, targets, addresses)
+        if (line := _run_inputs.address_note(origins, cfg.language)) is not None:
+            notes.append(line)
+        outside = _run_inputs.border_origins(
+            cfg, joined, services, catchments, targets, read["population"],
+            read["age_bands"], addresses,
+        )  # fmt: skip
 
         bar.step("bereikbaarheid")
-        reach = bg.reach_all(
+        reach = reach_across_border(
             origins,
             services,
+            outside=outside,
             network=network,
             catchment_m=catchments,
             decay=cfg.decay,
             targets=target_columns,
             kinds=kinds,
         )
+        if (line := _run_inputs.border_note(reach, cfg.language)) is not None:
+            notes.append(line)
 
         bar.step("buurten")
         areas = _areas(cfg, joined, notes)
@@ -308,6 +325,9 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("indicatoren")
         tables = _indicators(joined, areas, services, origins, reach, kinds, target_columns)
         sector_table, area_table, region = tables
+        more = _run_inputs.supply_tables(
+            cfg, joined, services, areas, targets, notes, set_aside, _flatten_set_aside
+        )
 
         bar.step("hiaten")
         gaps = _gaps(cfg, areas, origins, reach, services, kinds, notes)
@@ -315,6 +335,9 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             wide = _wide_gaps(gaps, kinds)
             wide = wide.drop(columns=[c for c in wide.columns if c in area_table.columns])
             area_table = area_table.join(wide)
+        sector_table, area_table = _run_inputs.mark_estimates(
+            joined, sector_table, area_table, areas.attrs["sector_area"]
+        )
 
     return Analysis(
         config=cfg,
@@ -333,6 +356,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         region=region,
         notes=notes,
         gaps=gaps,
+        tables=more,
     )
 
 
@@ -341,16 +365,34 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 # --------------------------------------------------------------------------------------
 
 
-def _read_population(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
-    """Sectors with their population (and age bands) joined, counts as floats."""
+def _read_population(
+    cfg: AnalysisConfig,
+    set_aside: list[pd.DataFrame],
+    *,
+    notes: list[str] | None = None,
+    read: dict[str, Any] | None = None,
+):
+    """Sectors with their population (and age bands) joined, counts as floats; the tables
+    as read go into ``read`` (``population``, ``age_bands``), vintages aligned (notes)."""
+    notes = [] if notes is None else notes
+    read = {} if read is None else read
     sectors = _read_sectors(cfg)
     set_aside.append(_flatten_set_aside(_set_aside_of(sectors), "sectors"))
     population = bg.read_population(cfg.population, **dict(cfg.population_options))
     set_aside.append(_flatten_set_aside(_set_aside_of(population), "population"))
+    population = _run_inputs.align_vintage(
+        cfg, sectors, population, notes, "population", read.get("addresses")
+    )
     age_bands = None
     if cfg.age_bands is not None:
-        age_bands = bg.read_age_bands(cfg.age_bands, **dict(cfg.age_bands_options))
+        options = dict(cfg.age_bands_options)
+        # a municipal age table (TF_SOC_POP_STRUCT) is spread over the sectors' totals
+        age_bands = bg.read_age_bands(cfg.age_bands, population=population, **options)
         set_aside.append(_flatten_set_aside(_set_aside_of(age_bands), "age_bands"))
+        age_bands = _run_inputs.align_vintage(
+            cfg, sectors, age_bands, notes, "age_bands", read.get("addresses")
+        )
+    read.update(population=population, age_bands=age_bands)
     with warnings.catch_warnings():
         # its unmatched sectors become set-aside rows (stage 'join') just below
         warnings.filterwarnings("ignore", message="join_population: ", category=UserWarning)
@@ -433,8 +475,10 @@ def _read_services(
 def _concat_services(frames: Sequence[Any]):
     import geopandas as gpd
 
-    if len(frames) == 1:
-        return frames[0]
+    if len(frames) == 1:  # plain attrs only: a DataFrame there breaks astype/concat
+        one = frames[0].copy()
+        one.attrs = {k: v for k, v in frames[0].attrs.items() if not isinstance(v, pd.DataFrame)}
+        return one
     stripped = []
     for frame in frames:
         frame = frame.copy()
@@ -508,7 +552,7 @@ def _read_network(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
 
 
 def _origins(
-    cfg: AnalysisConfig, joined: Any, targets: Mapping[str, Sequence[str]]
+    cfg: AnalysisConfig, joined: Any, targets: Mapping[str, Sequence[str]], addresses: Any = None
 ) -> tuple[Any, dict[str, str]]:
     """The population on points, with each kind's target children as ``target__<kind>``."""
     counts = [c for c in _COUNTS if c in joined.columns]
@@ -518,6 +562,7 @@ def _origins(
         method=cfg.origins,
         spacing_m=cfg.grid_spacing_m,
         columns=counts,
+        address_points=addresses,
     )
     target_columns = {}
     for kind, bands in targets.items():

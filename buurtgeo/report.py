@@ -342,7 +342,9 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
         f"{escape(str(area_id))} · {escape(words['municipality'])} {escape(municipality_name)}"
         f" ({escape(nis)})</p>",
         *_map_section(analysis, area_id, sectors, near),
-        *_residents_section(row, areas, columns, language),
+        *_residents_section(
+            row, areas, columns, language, analysis.sectors.attrs.get("estimate_methods", {})
+        ),
         *_indicators_section(analysis, row, columns),
         *_gaps_section(analysis, row),
         *_services_section(near, language),
@@ -396,22 +398,39 @@ def _map_section(analysis: Any, area_id: Any, sectors: Any, near: pd.DataFrame) 
     ]
 
 
-def _residents_section(row: pd.Series, areas: Any, columns: _Columns, language: str) -> list[str]:
-    """Residents and children of the area, its municipality and the study area."""
+def _residents_section(
+    row: pd.Series,
+    areas: Any,
+    columns: _Columns,
+    language: str,
+    methods: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[str]:
+    """Residents and children of the area, its municipality and the study area; an
+    estimated count is labelled *geschat* and its method is said under the table."""
     words = _WORDS[language]
     municipality, region = columns.municipality, columns.region
+    methods = methods or {}
+    mark = " (geschat)" if language == "nl" else " (estimated)"
     rows = []
     for column in ("population", "children_0_2", "children_3_5", "children_6_11", "children_0_17"):
         if column in areas.columns:
+            suffix = mark if column in methods else ""
             rows.append(
-                f"<tr><td>{escape(label(column, language=language))}</td>"
+                f"<tr><td>{escape(label(column, language=language) + suffix)}</td>"
                 f"<td class='n'>{format_value(column, row[column], language=language)}</td>"
                 f"<td class='n'>{format_value(column, municipality.get(column), language=language)}</td>"
                 f"{columns.region_cell(format_value(column, region.get(column), language=language))}</tr>"
             )
+    notes = [
+        f"<p class='estimate'>{escape(label(c, language=language))}: "
+        f"{escape(m.get(language, m.get('nl', '')))}</p>"
+        for c, m in methods.items()
+        if c in areas.columns
+    ]
     return [
         f"<h2>{escape(words['residents'])}</h2>",
         f"<table>{columns.head(words)}{''.join(rows)}</table>",
+        *notes,
     ]
 
 

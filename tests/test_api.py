@@ -90,8 +90,8 @@ FROZEN_NAMES = (
     "validate_services",
 )
 
-#: DESIGN.md's stable names that exist today (``read_addresses`` and
-#: ``read_published_places`` are still to come).
+#: DESIGN.md's stable names (``read_addresses`` and ``read_published_places`` since
+#: issue 16, with ``crosswalk_sectors``).
 DESIGN_NAMES = (
     "read_sectors",
     "read_population",
@@ -100,6 +100,9 @@ DESIGN_NAMES = (
     "read_network",
     "read_areas",
     "reach",
+    "read_addresses",
+    "read_published_places",
+    "crosswalk_sectors",
 )
 
 #: name -> (positional parameters in order, keyword-only parameters that must exist).
@@ -112,6 +115,13 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("kind", "columns", "crs", "layer", "sheet", "kind_map", "check_belgium", "keep_columns"),
     ),
     "read_osm_services": (("path",), ("kinds",)),
+    "read_addresses": (("path",), ("layer", "crs")),
+    "read_published_places": (("path",), ("sheet",)),
+    "crosswalk_sectors": (("old", "new", "values"), ("weights", "columns")),
+    "read_age_bands": (
+        ("path",),
+        ("sheet", "columns", "share_column", "total_column", "population"),
+    ),
     "read_network": (("path",), ("mode", "layer", "bbox", "snap_tolerance_m")),
     "read_areas": (
         ("path_or_table",),

@@ -71,11 +71,19 @@ def test_real_ods_childcare(real):
     assert (services["service_kind"] == "childcare_baby").all()
     assert services["capacity"].isna().all()  # the export has no number of places
     assert "no capacity column" in services.attrs["notes"][0]
-    # Soort tarifering: 21 inkomenstarief, 7 vrije prijs, 64 empty (PROVENANCE.md)
+    # Soort tarifering: 21 inkomenstarief, 7 vrije prijs, 64 empty (the ONE rows,
+    # PROVENANCE.md); Statut/Status fills those: a subsidised place (69 in all) has an
+    # income-related fee, a non-subsidised one (23) a free price (issue 16)
     counts = services["income_related"].value_counts(dropna=False)
-    assert (
-        counts[True] == 21 and counts[False] == 7 and services["income_related"].isna().sum() == 64
-    )
+    assert counts[True] == 69 and counts[False] == 23
+    assert services["income_related"].notna().all()
+    # where both are given they agree (Kind & Gezin rows)
+    raw = pd.read_csv(path, sep=";", encoding="utf-8-sig")
+    tariff = raw["Soort tarifering"].map({"inkomenstarief": True, "vrije prijs": False})
+    both = tariff.notna().to_numpy()
+    assert (services["income_related"].to_numpy()[both] == tariff.to_numpy()[both]).all()
+    # Taal / Langue kept as language codes
+    assert services["language"].value_counts().to_dict() == {"fr": 64, "nl": 28}
     assert services.crs.to_epsg() == 3812
     assert services.index.name == "service_id" and services.index.is_unique
     raw = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str)

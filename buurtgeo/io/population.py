@@ -42,6 +42,7 @@ import pandas as pd
 
 from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
+from buurtgeo.io._age_shares import is_municipal_ages, municipal_share_bands
 from buurtgeo.io._geo import (
     VECTOR_SUFFIXES,
     read_vector,
@@ -343,11 +344,16 @@ def _long_result(
     if with_total:
         total = counts[kept].groupby(codes[kept].to_numpy()).sum()
         bands.insert(0, "population", total.reindex(bands.index).round().astype("int64"))
-    bands.attrs["set_aside"] = ledger.table()
-    bands.attrs["rows_in"] = ledger.rows_in
-    bands.attrs["rows_used"] = int(kept.sum())
-    bands.attrs["source"] = ledger.source
-    return bands
+    return _attach_long(ledger, bands)
+
+
+def _attach_long(ledger: RowLedger, out: pd.DataFrame) -> pd.DataFrame:
+    """The books of a long table (rows are not result rows): rows used + set aside = in."""
+    out.attrs["set_aside"] = ledger.table()
+    out.attrs["rows_in"] = ledger.rows_in
+    out.attrs["rows_used"] = int(ledger.kept.sum())
+    out.attrs["source"] = ledger.source
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -475,6 +481,7 @@ def read_population(
         out.index = pd.Index(codes[kept].to_numpy(), name=SECTOR_ID, dtype="str")
         out = ledger.attach(out)
         out.attrs["estimated"] = estimated
+        out.attrs["estimate_methods"] = {b: _group_method(used[b]) for b in estimated}
     out.attrs["reference_date"] = reference
     out.attrs["columns"] = roles
     return out
@@ -504,10 +511,11 @@ def read_age_bands(
     total_column: str | None = None,
     share_ages: tuple[int, int] = (0, 15),
     missing_values: tuple[float, ...] = (-999.0,),
+    population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Read children per age band from a table separate from the population file.
 
-    Three layouts are accepted (column names case-insensitive):
+    Four layouts are accepted (column names case-insensitive):
 
     1. **band or age-group columns**, one row per sector: a sector-code column
        (``CD_SECTOR``, ``SS``, ``sector_id`` …) and any of ``children_0_2``,
@@ -537,7 +545,21 @@ def read_age_bands(
 
        so with 0–15: ``children_0_2 = 3/16``, ``children_6_11 = 6/16`` and
        ``children_0_17 = 18/16`` of the 0–15 count (the last one extrapolated beyond
-       the share's ages). These bands are **estimates**; ``attrs["estimated"]`` says so.
+       the share's ages). These bands are **estimates**; ``attrs["estimated"]`` says so
+       and ``attrs["estimate_methods"]`` says how (so 0–2 and 3–5, both 3/16 of the
+       0–15 count, are published as the same number *and say why*);
+    4. **single-year ages per municipality**, Statbel ``TF_SOC_POP_STRUCT_<YYYY>``
+       (``|``-separated ``.txt``, UTF-8 with BOM or cp1252, or its ``.zip``/``.xlsx``:
+       ``CD_REFNIS`` — ``CD_MUNTY_REFNIS`` up to 2018 —, ``CD_SEX``, ``CD_NATLTY``,
+       ``CD_CIV_STS``, ``CD_AGE``, ``MS_POPULATION``; no sector column) with
+       ``population=`` the per-sector totals: each sector gets its total times its
+       municipality's share of the band, summed over sex, nationality and civil status::
+
+           band(s) = population(s) × Σ_{lo<=age<=hi} n(m(s), age) / Σ_age n(m(s), age)
+
+       Every band is an **estimate** (see :mod:`buurtgeo.io._age_shares`, also for the
+       2025 municipal mergers: sectors whose municipality is not in the table get no
+       estimate and are listed in ``attrs["sectors_without_municipality"]``).
 
     Parameters
     ----------
@@ -554,6 +576,9 @@ def read_age_bands(
         Inclusive ages the share covers.
     missing_values : tuple of float, default (-999.0,)
         Codes meaning "no value" (set aside with that reason).
+    population : DataFrame, optional
+        Layout 4 only: index ``sector_id`` with ``population`` (from
+        :func:`read_population`); the sectors estimated are its sectors.
 
     Returns
     -------
@@ -561,8 +586,11 @@ def read_age_bands(
         Index ``sector_id``; float64 columns among ``children_0_2``, ``children_3_5``,
         ``children_6_11``, ``children_0_17`` (residents of those ages; for layout 3 all
         four, estimated). ``attrs``: ``set_aside``, ``rows_in``, ``source``, ``layout``
-        (``'bands'``, ``'single_year_ages'`` or ``'share_estimate'``), ``estimated``
-        (list of estimated band columns; empty when counted), ``columns``.
+        (``'bands'``, ``'single_year_ages'``, ``'share_estimate'`` or
+        ``'municipal_ages_share'``), ``estimated`` (list of estimated band columns; empty
+        when counted), ``estimate_methods`` (``{band: {'nl': …, 'en': …}}``: how each
+        estimated band was made), ``columns``. For layouts 2 and 4 (long tables)
+        ``rows_used + len(set_aside) == rows_in``.
 
     Raises
     ------
@@ -571,6 +599,8 @@ def read_age_bands(
     """
     path_text = str(path)
     checks = Checks("read_age_bands")
+    if population is not None and not isinstance(population, pd.DataFrame):
+        checks.add(f"population must be a DataFrame, got {type(population).__name__}")
     if (share_column is None) != (total_column is None):
         checks.add("share_column and total_column go together")
     lo_s, hi_s = share_ages
@@ -579,6 +609,9 @@ def read_age_bands(
     checks.raise_if_any()
     raw, ledger = _read_any(path, sheet)
     names = [str(c) for c in raw.columns]
+    if is_municipal_ages(names) and not columns and share_column is None:
+        out = municipal_share_bands(raw, ledger, population, Path(path), _parse_ages, _counts)
+        return _attach_long(ledger, out)
     roles = _roles(names, columns, path_text, (SECTOR_ID, "age", "population"))
     if SECTOR_ID not in roles:
         raise MissingColumnError(
@@ -628,6 +661,7 @@ def read_age_bands(
         out.attrs.update(
             layout="share_estimate",
             estimated=list(AGE_BANDS),
+            estimate_methods=_share_methods(share_column, total_column, lo_s, hi_s),
             columns={**roles, "share": share_column, "total": total_column},
         )
         return out
@@ -663,8 +697,35 @@ def read_age_bands(
     out = pd.DataFrame({b: values[b][kept].astype("float64") for b in AGE_BANDS if b in values})
     out.index = pd.Index(codes[kept].to_numpy(), name=SECTOR_ID, dtype="str")
     out = ledger.attach(out)
-    out.attrs.update(layout="bands", estimated=estimated, columns={**roles, **used})
+    out.attrs.update(
+        layout="bands",
+        estimated=estimated,
+        estimate_methods={b: _group_method(used[b]) for b in estimated},
+        columns={**roles, **used},
+    )
     return out
+
+
+def _share_methods(share: str, total: str, lo: int, hi: int) -> dict[str, dict[str, str]]:
+    """How each band of a share estimate was made (Dutch and English)."""
+    years = hi - lo + 1
+    out = {}
+    for band, (b_lo, b_hi) in AGE_BANDS.items():
+        n = b_hi - b_lo + 1
+        out[band] = {
+            "nl": f"geschat: {n}/{years} van de {lo}-{hi}-jarigen ({total} × {share}),"
+            " evenveel kinderen per leeftijdsjaar verondersteld",
+            "en": f"estimated: {n}/{years} of those aged {lo}-{hi} ({total} × {share}),"
+            " assuming as many children in each year of age",
+        }
+    return out
+
+
+def _group_method(columns: str) -> dict[str, str]:
+    return {
+        "nl": f"geschat: uit leeftijdsgroepen {columns}, naar rato van de leeftijdsjaren",
+        "en": f"estimated: from age groups {columns}, in proportion to the years of age",
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -697,7 +758,8 @@ def join_population(
         ``sectors`` (same index, order, columns and ``attrs``) plus ``population``
         (nullable Int64: ``<NA>`` for sectors without population) and the age bands
         present (float64, NaN where unknown); ``attrs["estimated"]`` lists the bands that
-        are estimates (carried over from the inputs' ``attrs["estimated"]``).
+        are estimates (carried over from the inputs' ``attrs["estimated"]``), and
+        ``attrs["estimate_methods"]`` how each was made (``{band: {'nl', 'en'}}``).
         ``attrs["unmatched"]`` is a DataFrame with
         columns ``sector_id``, ``table`` (``'sectors'``, ``'population'`` or
         ``'age_bands'``: where the id is) and ``problem`` (``'no population'``, ``'no age
@@ -752,6 +814,10 @@ def join_population(
         estimated = [b for b in estimated if b not in band_cols]
         estimated += [b for b in age_bands.attrs.get("estimated", []) if b in band_cols]
     out.attrs["estimated"] = [b for b in AGE_BANDS if b in estimated]
+    methods = dict(population.attrs.get("estimate_methods", {}))
+    if age_bands is not None:
+        methods.update(age_bands.attrs.get("estimate_methods", {}))
+    out.attrs["estimate_methods"] = {b: methods[b] for b in out.attrs["estimated"] if b in methods}
 
     municipalities = set(out.index.str[:5])
     if "municipality_nis" in out.columns:

@@ -8,6 +8,10 @@ cannot use are returned as ``attrs["set_aside"]`` with a reason each.
 
 Recognised layouts (:data:`LAYOUTS`), tried in order, without any column mapping:
 
+* :data:`POI_LAYOUT`, :data:`ONDERWIJS_LAYOUT`, :data:`FWB_LAYOUT` — the Flemish POI
+  service (schools, childcare, libraries), the Onderwijs Vlaanderen API pages (``kind=``
+  needed) and the French-speaking schools of the FWB ``signaletique-fase`` (see
+  :mod:`buurtgeo.io._service_sources` for the column lists and the kinds).
 * :data:`ODS_LAYOUT` — the OpenDataSoft export that Belgian city portals publish
   (opendata.brussels.be, data.stad.gent, ...): ``;``, UTF-8 with BOM, a ``Geo Point``
   column with ``"lat, lon"`` text and a ``Geo Shape`` column with GeoJSON.
@@ -20,7 +24,8 @@ Recognised layouts (:data:`LAYOUTS`), tried in order, without any column mapping
   (``Naam``/``Nom``/``name``, ``Capaciteit``/``aantal plaatsen``, ``X``/``Y``,
   ``Latitude``/``Longitude``, ``geo_point_2d``, ...).
 
-A ``columns={canonical: source}`` mapping overrides any of them.
+A ``columns={canonical: source}`` mapping overrides any of them. JSON files are read as
+records (an API page ``{meta, content: [...]}`` or a list) unless they are GeoJSON.
 """
 
 from __future__ import annotations
@@ -45,6 +50,13 @@ from buurtgeo._checks import Checks
 from buurtgeo.errors import CRSError, InputError, MissingColumnError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._service_coords import Coords, guess_crs, locate, table_coords
+from buurtgeo.io._service_sources import (
+    EXTRA_ALIASES,
+    SET_ASIDE_VALUES,
+    json_records,
+    language_codes,
+    status_income_related,
+)
 from buurtgeo.io._tabular import (
     EXCEL_SUFFIXES,
     ledger_for,
@@ -59,6 +71,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ServiceLayout",
+    "POI_LAYOUT",
+    "ONDERWIJS_LAYOUT",
+    "FWB_LAYOUT",
     "ODS_LAYOUT",
     "OPGROEIEN_CHILDCARE_LAYOUT",
     "FLEMISH_SERVICES_LAYOUT",
@@ -86,6 +101,8 @@ COLUMN_ROLES: tuple[str, ...] = (
     "lon",
     "point",
     "shape",
+    "language",
+    "status",
     "crs",
 )
 
@@ -112,6 +129,11 @@ class ServiceLayout:
     crs : str, optional
         CRS of the ``x``/``y`` columns of this layout (``lat``/``lon``/``point`` are
         always WGS84 lon/lat, EPSG:4326).
+    id_parts : tuple of str, default ()
+        Columns whose values, joined with ``-``, make the service id (when one column is
+        not unique: a school's number and its site number).
+    needs_kind : str, optional
+        Why ``kind=`` must be given for this layout (its rows carry no readable kind).
     """
 
     name: str
@@ -119,6 +141,8 @@ class ServiceLayout:
     signature: tuple[str, ...]
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     crs: str | None = None
+    id_parts: tuple[str, ...] = ()
+    needs_kind: str | None = None
 
 
 #: OpenDataSoft export as published by Belgian city portals (e.g. opendata.brussels.be
@@ -149,9 +173,67 @@ ODS_LAYOUT = ServiceLayout(
             "income_related": ("Soort tarifering", "Type de tarification", "Inkomenstarief"),
             "point": ("Geo Point",),
             "shape": ("Geo Shape",),
+            "language": ("Taal", "Langue"),
+            "status": ("Status", "Statut"),
         }
     ),
     crs="EPSG:4326",
+)
+
+#: The Flemish POI service (GeoJSON from its WFS/OGC API, or a table of its properties):
+#: ``categorie``/``categorietxt`` → kinds (:mod:`buurtgeo.io._service_sources`), ``id``,
+#: ``naam``, ``adres``, ``x``/``y`` (the CRS recognised from the ranges).
+POI_LAYOUT = ServiceLayout(
+    name="poi_vlaanderen",
+    description="Flemish POI service: categorie, categorietxt, id, naam, adres, x, y",
+    signature=("categorie", "categorietxt", "naam"),
+    columns=MappingProxyType(
+        {
+            "service_id": ("id",),
+            "name": ("naam",),
+            "service_kind": ("categorietxt", "categorie"),
+            "x": ("x",),
+            "y": ("y",),
+        }
+    ),
+)
+
+#: Onderwijs Vlaanderen API ``instellingslocatie`` pages (JSON ``{meta, content}``): one
+#: record per school site, GPS in ``gps_breedtegraad``/``gps_lengtegraad`` (WGS84).
+ONDERWIJS_LAYOUT = ServiceLayout(
+    name="onderwijs_vlaanderen",
+    description="Onderwijs Vlaanderen API instellingslocatie: instelling_nummer,"
+    " instellingslocatie_vestigingsnummer, gps_breedtegraad, gps_lengtegraad",
+    signature=("instellingslocatie_vestigingsnummer", "gps_breedtegraad"),
+    columns=MappingProxyType(
+        {
+            "name": ("instelling_naam", "instellingslocatie_naam", "instelling_naam_volledig"),
+            "lat": ("gps_breedtegraad",),
+            "lon": ("gps_lengtegraad",),
+        }
+    ),
+    id_parts=("instelling_nummer", "instellingslocatie_vestigingsnummer"),
+    needs_kind="the Onderwijs Vlaanderen API records carry no school kind that buurtgeo can"
+    " read (its code for primary schools is not known): pass kind='primary_school' (or"
+    " 'nursery_school') for a page of those schools",
+)
+
+#: FWB ``signaletique-fase``: French-speaking schools, one row per site and type of
+#: education (JSON/GeoJSON field names or the CSV export's display labels).
+FWB_LAYOUT = ServiceLayout(
+    name="fwb_signaletique",
+    description="FWB signaletique-fase: ndeg_fase_de_l_implantation, nom_de_l_etablissement,"
+    " type_d_enseignement, latitude, longitude",
+    signature=("type_d_enseignement", "nom_de_l_etablissement"),
+    columns=MappingProxyType(
+        {
+            "name": ("nom_de_l_etablissement",),
+            "service_kind": ("type_d_enseignement",),
+            "lat": ("latitude",),
+            "lon": ("longitude",),
+        }
+    ),
+    id_parts=("ndeg_fase_de_l_implantation", "type_d_enseignement"),
 )
 
 #: Childcare locations in the Flemish open-data style of Opgroeien (formerly Kind en Gezin).
@@ -298,6 +380,7 @@ GENERIC_LAYOUT = ServiceLayout(
             "lon": ("lon", "lng", "long", "longitude", "lengtegraad", "wgs84 lon", "lon wgs84"),
             "point": ("geo point", "geo point 2d", "geopoint", "geo_point_2d"),
             "shape": ("geo shape", "geo_shape", "geoshape"),
+            "language": ("taal", "langue", "language", "onderwijstaal"),
         }
     ),
 )
@@ -305,6 +388,9 @@ GENERIC_LAYOUT = ServiceLayout(
 #: Layouts tried in order by :func:`read_services`; the first whose signature is present wins
 #: (the generic names fill any role the recognised layout leaves open).
 LAYOUTS: tuple[ServiceLayout, ...] = (
+    POI_LAYOUT,
+    ONDERWIJS_LAYOUT,
+    FWB_LAYOUT,
     ODS_LAYOUT,
     OPGROEIEN_CHILDCARE_LAYOUT,
     FLEMISH_SERVICES_LAYOUT,
@@ -398,8 +484,8 @@ def _norm(text: Any) -> str:
     """Lower-case, accents removed, runs of spaces/underscores/dashes/dots → one space."""
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.casefold().replace("\ufeff", "")
-    text = re.sub(r"[\s_\-./]+", " ", text)
+    text = text.casefold().replace("\ufeff", "").replace("°", "deg")
+    text = re.sub(r"[\s_\-./'’]+", " ", text)
     return text.strip()
 
 
@@ -466,10 +552,21 @@ def _alias_table() -> dict[str, str]:
     for key, kind in service_kinds().items():
         for word in (key, kind.label_nl, kind.label_en, *kind.aliases):
             table.setdefault(_norm(word), key)
-    for word, key in EXTRA_KIND_ALIASES.items():
+    for word, key in (*EXTRA_KIND_ALIASES.items(), *EXTRA_ALIASES.items()):
         if key in service_kinds():
             table.setdefault(_norm(word), key)
     return table
+
+
+def _set_aside_reason(key: str) -> str | None:
+    """Why a value is set aside by default (prenatal, secondary, special, servicepunt)."""
+    words = key.split()
+    if key in _SET_ASIDE_KINDS or any(w in words for w in _SET_ASIDE_KINDS):
+        return _SET_ASIDE_KINDS.get(key, _SET_ASIDE_KINDS["prenatal"])
+    for word, reason in SET_ASIDE_VALUES.items():
+        if word in words:
+            return reason
+    return None
 
 
 def resolve_service_kinds(
@@ -515,8 +612,10 @@ def resolve_service_kinds(
         if key in table:
             resolved[value] = (table[key], None)
             continue
-        if key in _SET_ASIDE_KINDS or any(w in key.split() for w in _SET_ASIDE_KINDS):
-            resolved[value] = (None, _SET_ASIDE_KINDS.get(key, _SET_ASIDE_KINDS["prenatal"]))
+        reason = _set_aside_reason(key)
+        if reason is not None:
+            prefix = "" if reason.startswith("prenatal") else f"{value!r}: "
+            resolved[value] = (None, prefix + reason)
             continue
         padded = f" {key} "
         found = [w for w in words if w not in _EXACT_ONLY and f" {w} " in padded]
@@ -693,7 +792,10 @@ def read_services(
         ``'<file stem>-<row>'`` with the spreadsheet row / feature number); columns
         ``name`` (str), ``service_kind`` (str), ``capacity`` (float, places; NaN when
         empty or when the source has no capacity column), ``income_related`` (pandas
-        ``boolean``, NA when unknown), ``geometry`` (Point, working CRS). ``attrs``:
+        ``boolean``, NA when unknown; in the Brussels ONE / Kind & Gezin export a
+        *subsidised* place — ``Statut``/``Status`` — has an income-related fee),
+        ``language`` when the source has ``Taal``/``Langue`` (``'nl'``, ``'fr'``,
+        ``'nl+fr'``), ``geometry`` (Point, working CRS). ``attrs``:
         ``set_aside`` (rows not used, with ``source, row, column, reason``), ``rows_in``,
         ``source``, ``layout`` (name of the recognised layout), ``columns_used``
         (role → source column), ``crs_source`` and ``notes`` (what the loader assumed).
@@ -725,7 +827,14 @@ def read_services(
     suffix = path.suffix.lower()
     notes: list[str] = []
     zipped_table = suffix == ".zip" and path.is_file() and zip_table_member(path) is not None
-    if suffix in _VECTOR_SUFFIXES and not zipped_table:
+    records = json_records(path) if suffix == ".json" and path.is_file() else None
+    if records is not None:  # an API page or a list of records, not GeoJSON
+        raw = records
+        ledger = RowLedger(raw, source=path, first_row=1)
+        layout = _recognise([str(c) for c in raw.columns])
+        roles = _resolve_columns([str(c) for c in raw.columns], layout, mapping, path)
+        coords = table_coords(raw, roles, crs_arg, layout.crs, ledger, path, check_belgium)
+    elif suffix in _VECTOR_SUFFIXES and not zipped_table:
         raw, ledger, coords, roles, layout = _from_vector(
             path, layer, mapping, crs_arg, check_belgium
         )
@@ -743,12 +852,17 @@ def read_services(
             found_columns=[str(c) for c in raw.columns],
             role="keep_columns",
         )
+    if layout.needs_kind and kind is None and "service_kind" not in mapping:
+        raise InputError(f"{layout.description}: {layout.needs_kind}", path=path)
     kinds = _kinds(raw, roles, kind, kind_map, mapping, ledger, path)
+    _library_points(raw, kinds, kind_map, ledger)
     capacity = _capacity(raw, roles, ledger, path, notes)
     flags = _income_related(raw, roles, path, notes)
+    if "status" in roles:  # Brussels ONE / K&G: a subsidised place has an income-related fee
+        flags = flags.fillna(status_income_related(raw[roles["status"]], _norm))
     # coordinates (after the other checks so each row gets its first reason)
     geoms = locate(coords, ledger, path, check_belgium=check_belgium, notes=notes)
-    ids = _service_ids(raw, roles, ledger, path)
+    ids = _service_ids(raw, roles, ledger, path, _id_parts(raw, layout, mapping))
 
     kept = ledger.kept
     names = _names(raw, roles, layout, mapping)
@@ -762,6 +876,8 @@ def read_services(
         geometry=gpd.GeoSeries(geoms[kept], crs=working_crs()),
     )
     result.index = pd.Index(ids.to_numpy(dtype=object)[kept], name=SERVICE_ID, dtype="str")
+    if "language" in roles:  # Taal / Langue: kept, for places by language
+        result["language"] = language_codes(raw[roles["language"]], _norm).to_numpy()[kept]
     for column in keep_columns:
         result[column] = raw[column].to_numpy()[kept]
     if "name" not in roles:
@@ -861,15 +977,63 @@ def _income_related(
     return flags
 
 
+def _id_parts(
+    raw: pd.DataFrame, layout: ServiceLayout, mapping: Mapping[str, str]
+) -> pd.Series | None:
+    """Ids joined from the layout's ``id_parts`` columns (None when it has none)."""
+    if not layout.id_parts or "service_id" in mapping:
+        return None
+    columns = [_find_column([str(c) for c in raw.columns], [p]) for p in layout.id_parts]
+    if any(c is None for c in columns):
+        return None
+    parts = [raw[c].astype("str").str.strip().str.replace(r"\.0$", "", regex=True) for c in columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "-" + part
+    return joined
+
+
+def _library_points(
+    raw: pd.DataFrame,
+    kinds: pd.Series,
+    kind_map: Mapping[str, str | None] | None,
+    ledger: RowLedger,
+) -> None:
+    """Library *servicepunten* (not open to everyone or not all year) are set aside by
+    default, also when ``kind='library'`` is given for the whole file: a column named
+    ``type``/``soort``/``categorie``/``type vestiging`` saying *servicepunt* decides
+    (``kind_map={'Servicepunt': 'library'}`` keeps them)."""
+    if not (kinds == "library").any():
+        return
+    user = {_norm(k) for k, v in (kind_map or {}).items() if v == "library"}
+    names = ("type", "soort", "categorie", "type vestiging", "soort vestiging", "vestigingstype")
+    column = _find_column([str(c) for c in raw.columns], names)
+    if column is None:
+        return
+    text = raw[column].map(_norm, na_action="ignore")
+    point = text.map(
+        lambda v: "servicepunt" in str(v).split() and v not in user, na_action="ignore"
+    )
+    mask = point.fillna(False).astype(bool).to_numpy() & (kinds == "library").to_numpy()
+    reason = SET_ASIDE_VALUES["servicepunt"]
+    ledger.set_aside(mask, f"library {reason.removeprefix('library ')}", column=column)
+
+
 def _service_ids(
-    raw: pd.DataFrame, roles: dict[str, str], ledger: RowLedger, path: Path
+    raw: pd.DataFrame,
+    roles: dict[str, str],
+    ledger: RowLedger,
+    path: Path,
+    composite: pd.Series | None = None,
 ) -> pd.Series:
     """The id of every row (the id column, else ``<file stem>-<row>``); later duplicates are
     set aside."""
     n = len(raw)
     numbers = pd.Series(np.asarray(ledger.row_number(np.arange(n)), dtype="int64"))
     auto = (f"{path.stem}-" + numbers.astype("str")).to_numpy(dtype=object)
-    if "service_id" in roles:
+    if composite is not None:
+        ids = np.where(composite.notna(), composite.to_numpy(dtype=object), auto)
+    elif "service_id" in roles:
         ids = raw[roles["service_id"]].astype("str").str.strip()
         ids = np.where(ids.notna() & (ids != ""), ids.to_numpy(dtype=object), auto)
     else:

@@ -84,7 +84,10 @@ def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
 
 def _popups(frame: Any, names: list[str], columns: Sequence[str], language: str) -> list[str]:
     formats = {c: _format_for(c, frame[c].to_numpy(dtype=float)) for c in columns}
-    labels = {c: label(c, language=language) for c in columns}
+    # an estimated count says so (geschat / estimated): buurtgeo._run_inputs.mark_estimates
+    estimated = getattr(frame, "attrs", {}).get("estimate_methods", {})
+    mark = " (geschat)" if language == "nl" else " (estimated)"
+    labels = {c: label(c, language=language) + (mark if c in estimated else "") for c in columns}
     values = {c: frame[c].to_numpy(dtype=float) for c in columns}
     return [
         _table_html(
