@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point, box
 
 import buurtgeo as bg
@@ -56,8 +57,23 @@ def make_services() -> gpd.GeoDataFrame:
 
 
 def layer_colours(page: str) -> list[list[str]]:
-    """Fill colours per choropleth layer, in page order, read from the page's JavaScript."""
-    return [json.loads(m) for m in re.findall(r"var bg_layer_bg\d+_c = (\[[^\]]*\]);", page)]
+    """Fill colours per choropleth layer, in page order, read from the page's JavaScript:
+    each layer's class per area (``_c``, negative = from the end) in its palette (``_p``)."""
+    found = re.findall(
+        r"var (bg_layer_bg\d+)_c = (\[[^\]]*\]);var \1_p = (\[[^\]]*\]);", page
+    )
+    out = []
+    for _, codes, palette in found:
+        p = json.loads(palette)
+        out.append([p[k] if k >= 0 else p[len(p) + k] for k in json.loads(codes)])
+    return out
+
+
+def page_geometry(page: str, pattern: str) -> list:
+    """The shapes (EPSG:4326) of every compact geometry ``bgDecode(...)`` whose JSON
+    matches ``pattern``, decoded as the page decodes them."""
+    blobs = re.findall(r"bgDecode\((\{\"f\": .*?, \"k\": \"\w+\", \"s\": \d+\})\)", page)
+    return [maps.decode_geometry(json.loads(b)) for b in blobs if re.search(pattern, b)]
 
 
 # --------------------------------------------------------------------------------------
@@ -101,10 +117,11 @@ def test_classify_natural_breaks_finds_the_obvious_groups():
 
 
 def test_classify_fewer_distinct_values_than_k():
-    assert maps.classify([5, 5, 5], column="fca2", k=5).codes.tolist() == [0, 0, 0]
-    c = maps.classify([1.0, 1.0, 2.0], column="fca2", k=5)
+    q = "quantiles"
+    assert maps.classify([5, 5, 5], column="fca2", scheme=q, k=5).codes.tolist() == [0, 0, 0]
+    c = maps.classify([1.0, 1.0, 2.0], column="fca2", scheme=q, k=5)
     assert len(c.bins) == 2 and c.codes.tolist() == [0, 0, 1]
-    empty = maps.classify([np.nan, np.inf], column="fca2")
+    empty = maps.classify([np.nan, np.inf], column="fca2", scheme=q)
     assert empty.codes.tolist() == [-1, -2] and empty.labels == ()
 
 
@@ -488,21 +505,9 @@ def test_brussels_sectors_map_lands_in_brussels(real, tmp_path):
     page = path.read_text(encoding="utf-8")
     assert remote_resources(page) == []
     assert path.stat().st_size < 3_000_000  # 1 m simplification keeps the page small
-    data = json.loads(re.search(r"var bg_script_bg\d+ = (\{.*?\});var", page).group(1))
-    assert len(data["features"]) == 724
-    lonlat = np.array(
-        [
-            xy
-            for f in data["features"]
-            for poly in (
-                f["geometry"]["coordinates"]
-                if f["geometry"]["type"] == "MultiPolygon"
-                else [f["geometry"]["coordinates"]]
-            )
-            for ring in poly
-            for xy in ring
-        ]
-    )
+    (shapes,) = page_geometry(page, '"k": "p"')  # the areas, as the page decodes them
+    assert len(shapes) == 724
+    lonlat = np.concatenate([shapely.get_coordinates(g) for g in shapes])
     # the Brussels-Capital Region lies within 4.24-4.49 °E, 50.76-50.92 °N (lon, lat order)
     assert lonlat[:, 0].min() > 4.24 and lonlat[:, 0].max() < 4.49
     assert lonlat[:, 1].min() > 50.76 and lonlat[:, 1].max() < 50.92
@@ -593,15 +598,14 @@ def test_straight_line_catchment_is_a_disc_of_the_kind_radius():
     page = bg.map_html(
         bg.reach_map(make_areas(), indicators="fca2", services=services, catchments=True)
     )
-    layers = re.findall(r'L\.geoJson\((\{"features".*?"type": "FeatureCollection"\})', page)
-    discs = [json.loads(t) for t in layers if '"Polygon"' in t and t.count('"i": ') == 1]
-    # one union per kind; the library (one service, 1200 m) is a lone disc
-    areas_m2 = sorted(
-        gpd.GeoDataFrame.from_features(d, crs="EPSG:4326").to_crs("EPSG:3812").area.iloc[0]
-        for d in discs
-    )
+    # the catchment overlays: one (multi)polygon per kind, drawn in the catchments pane
+    layers = re.findall(r"L\.geoJson\(bgDecode\((\{.*?\})\), \{pane: \"bgCatchments\"", page)
+    discs = [maps.decode_geometry(json.loads(t))[0] for t in layers]
+    assert len(discs) == 2  # one union per kind
+    areas_m2 = sorted(gpd.GeoSeries(discs, crs="EPSG:4326").to_crs("EPSG:3812").area)
     n = 64  # shapely buffer with quad_segs=16: a regular 64-gon, area n/2 · r² · sin(2π/n)
-    lone = n / 2 * 1200.0**2 * np.sin(2 * np.pi / n)
+    lone = n / 2 * 1200.0**2 * np.sin(2 * np.pi / n)  # the library: one service, 1200 m
+    # the page keeps 5 decimal degrees (≈1 m): the area within 0.2 %
     assert any(abs(a - lone) / lone < 0.002 for a in areas_m2)
 
 
