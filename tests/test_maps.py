@@ -190,10 +190,11 @@ def test_reach_map_page_is_offline_deterministic_and_escaped():
     # the dangerous name never reaches the page as markup, in any layer
     assert XSS not in page
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
-    # a backtick from the data only ever sits inside a JSON string, never in JS code
-    assert all(
-        page[i - 6 : i] == "\\u003e" for i in (m.start() for m in re.finditer("Kribbe", page))
-    )
+    # a backtick from the data only ever sits inside a JSON string, never in JS code:
+    # each occurrence starts a JSON string or follows markup inside one
+    hits = [m.start() for m in re.finditer("Kribbe", page)]
+    assert hits and all(page[i - 1] == '"' or page[i - 6 : i] == "\\u003e" for i in hits)
+    assert all(page[i : i + 16] == 'Kribbe `x` ${1}"' for i in hits)
     # tile URL template present (online basemap) but not as a loaded resource
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
 
@@ -599,7 +600,7 @@ def test_straight_line_catchment_is_a_disc_of_the_kind_radius():
         bg.reach_map(make_areas(), indicators="fca2", services=services, catchments=True)
     )
     # the catchment overlays: one (multi)polygon per kind, drawn in the catchments pane
-    layers = re.findall(r"L\.geoJson\(bgDecode\((\{.*?\})\), \{pane: \"bgCatchments\"", page)
+    layers = re.findall(r"bgGroup\((\{.*?\}), function \(ll\) \{\s*return L\.polygon\(ll, \{pane: \"bgCatchments\"", page)
     discs = [maps.decode_geometry(json.loads(t))[0] for t in layers]
     assert len(discs) == 2  # one union per kind
     areas_m2 = sorted(gpd.GeoSeries(discs, crs="EPSG:4326").to_crs("EPSG:3812").area)
@@ -617,8 +618,10 @@ def test_names_reach_the_page_as_the_same_text(name):
     services = make_services()
     services.loc[2, "name"] = name
     page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
-    tips = [json.loads(t) for t in re.findall(r"bindTooltip\((\[.*?\])\[f\.properties\.i\]", page)]
-    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for group in tips for t in group]
+    # the services' names, as the page puts them in tooltips and popups (escaped HTML)
+    layers = [json.loads(t) for t in re.findall(r"bgPoints\((\{.*?\})\)", page)]
+    assert layers
+    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for p in layers for t in p["names"]]
     assert any(name in t for t in texts)  # what the browser shows is the name itself
     if "<" in name:
         assert name not in page  # never as raw markup

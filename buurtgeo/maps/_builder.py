@@ -110,6 +110,12 @@ def _elements():
     return Script, JsLayer
 
 
+#: Above this many areas their outlines are drawn half as wide (px).
+_THIN_OUTLINES = 1000
+#: Above this many areas they are drawn on a canvas rather than as SVG paths.
+_CANVAS_AREAS = 3000
+
+
 class _MapBuilder:
     """Assembles one folium.Map: panes, shared area data, layers, legend, controls."""
 
@@ -200,14 +206,18 @@ class _MapBuilder:
         Returns the element whose JavaScript name the indicator layers refer to.
         """
         data = compact_geometry(areas.geometry.values, crs=self.crs, simplify_m=simplify_m)
+        n = len(areas)
         return self.add_script(
-            "var {{ this.get_name() }} = {geo: bgDecode({{ this.ctx.data|tojson }}), "
-            "names: {{ this.ctx.names|tojson }}, cols: {{ this.ctx.cols|tojson }}, "
-            "vals: {{ this.ctx.vals|tojson }}, layer: null, active: null};",
-            data=data,
-            names=names,
-            cols=[label for label, _ in columns],
-            vals=[texts for _, texts in columns],
+            "var {{ this.get_name() }} = {{ this.ctx.areas|tojson }};",
+            areas={
+                "geo": data,
+                "names": names,
+                "cols": [[label, texts] for label, texts in columns],
+                "w": 1 if n <= _THIN_OUTLINES else 0.5,  # outline width, px
+                "canvas": n > _CANVAS_AREAS,  # many areas: one canvas draws faster than SVG
+                "layer": None,
+                "active": None,
+            },
         )
 
     def choropleth(
@@ -304,31 +314,42 @@ class _MapBuilder:
         *,
         name: str,
         colour: str,
-        radii: list[float],
-        hollow: list[bool],
-        tooltips: list[str],
-        popups: list[str],
-        cluster: bool,
+        names: list[str],
+        sub: str,
+        columns: list[tuple[str, str | list[str]]],
+        tip_column: int = -1,
+        radii: list[float] | None = None,
+        hollow: list[bool] | None = None,
+        cluster: bool = False,
         show: bool = True,
         kind: str | None = None,
         numbers: list[str] | None = None,
     ) -> Any:
-        """Circles (or numbered markers with ``numbers``) for points, clustered or not."""
+        """Circles (or numbered markers with ``numbers``) for points, clustered or not.
+
+        Every text is HTML already (escaped by the caller). The tooltip shows the name,
+        ``sub`` and column ``tip_column``; the popup the name and every column (one text
+        per point, or one text for all).
+        """
         from folium.plugins import MarkerCluster
 
-        data = compact_geometry(geoms, crs=self.crs, simplify_m=0.0)
+        n = len(geoms)
+        points = {
+            "geo": compact_geometry(geoms, crs=self.crs, simplify_m=0.0),
+            "colour": colour,
+            "names": names,
+            "sub": sub,
+            "cols": [[label, texts] for label, texts in columns],
+            "tipcol": tip_column,
+            "radii": radii if radii is not None else [5.0] * n,
+            "hollow": hollow if hollow is not None else [False] * n,
+            "numbers": numbers,
+        }
         expression = _asset("points.js")
-        ctx = dict(
-            data=data,
-            colour=colour,
-            radii=radii,
-            hollow=hollow,
-            tooltips=tooltips,
-            popups=popups,
-            numbers=numbers,
-        )
         if not cluster:
-            layer = self.JsLayer(expression, name=html.escape(name), overlay=True, show=show, **ctx)
+            layer = self.JsLayer(
+                expression, name=html.escape(name), overlay=True, show=show, points=points
+            )
             self.m.add_child(layer)
             if kind is not None:
                 self.kind_deps.append((layer, kind))
@@ -344,13 +365,14 @@ class _MapBuilder:
                 "maxClusterRadius": 45,
                 "spiderfyOnMaxZoom": False,
                 "showCoverageOnHover": False,
+                "chunkedLoading": True,
             },
         )
         self.m.add_child(group)
         inner = self.Script(
             "var {{ this.get_name() }} = " + expression + ";"
             "{{ this.get_name() }}.addTo({{ this._parent.get_name() }});",
-            **ctx,
+            points=points,
         )
         group.add_child(inner)
         if kind is not None:
@@ -371,4 +393,5 @@ class _MapBuilder:
             links=[(layer, kind) for layer, kind in self.kind_links],
             deps=self.kind_deps,
         )
+        self.add_script("window.bgReady = true;")  # every layer of the page is made
         return self.m

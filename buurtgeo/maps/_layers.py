@@ -158,29 +158,26 @@ def _add_services(
             else _word("unknown_capacity", language)
             for i in idx
         ]
-        tooltips = [
-            f"<b>{names[i] or html.escape(kind_text)}</b><br>{html.escape(kind_text)} · {t}"
-            for i, t in zip(idx, cap_texts, strict=True)
-        ]
-        popups = [
-            _table_html(
-                names[i] or html.escape(kind_text),
-                [
-                    (label("service_kind", language=language), kind_text),
-                    (label("capacity", language=language), t),
-                ],
-            )
-            for i, t in zip(idx, cap_texts, strict=True)
-        ]
         use_cluster = cluster is True or (cluster == "auto" and len(idx) > 40)
         layer = b.points(
             services.geometry.values[idx],
             name=f"{kind_text} ({len(idx)})",
             colour=c,
+            names=[names[i] or html.escape(kind_text) for i in idx],
+            sub=html.escape(kind_text),
+            columns=[
+                (
+                    html.escape(label("service_kind", language=language)),
+                    html.escape(kind_text),
+                ),
+                (
+                    html.escape(label("capacity", language=language)),
+                    [html.escape(t) for t in cap_texts],
+                ),
+            ],
+            tip_column=1,
             radii=[float(x) for x in radii_arr[idx]],
             hollow=[bool(x) for x in hollow_arr[idx]],
-            tooltips=tooltips,
-            popups=popups,
             cluster=use_cluster,
             show=show_all or kind == active_kind,
             kind=None if prefix else kind,
@@ -387,33 +384,26 @@ def _add_sites(b: _MapBuilder, sites: Any) -> None:
         else ""
     )
     title = _word("sites", language) + (f": {kind_text}" if kind_text else "")
-    rows = []
-    for i, number in enumerate(order):
-        cells = [(label("order", language=language), number)]
-        for column in ("added", "covers_alone", "share_of_uncovered"):
-            if column in sites.columns:
-                value = float(sites[column].iloc[i])
-                cells.append(
-                    (
-                        label(column, language=language),
-                        _value_text(value, _format_for(column, np.array([value])), language),
-                    )
-                )
-        rows.append(cells)
-    tips = [f"<b>{html.escape(title)}</b><br>{html.escape(n)}" for n in order]
-    popups = [
-        _table_html(f"{html.escape(title)} {html.escape(n)}", r)
-        for n, r in zip(order, rows, strict=True)
+    columns: list[tuple[str, str | list[str]]] = [
+        (html.escape(label("order", language=language)), order)
     ]
+    for column in ("added", "covers_alone", "share_of_uncovered"):
+        if column in sites.columns:
+            values = sites[column].to_numpy(dtype=float)
+            fmt = _format_for(column, values)
+            columns.append(
+                (
+                    html.escape(label(column, language=language)),
+                    [html.escape(_value_text(v, fmt, language)) for v in values],
+                )
+            )
     layer = b.points(
         sites.geometry.values,
         name=f"{title} ({len(sites)})",
         colour=_SITE_COLOUR,
-        radii=[8.0] * len(sites),
-        hollow=[False] * len(sites),
-        tooltips=tips,
-        popups=popups,
-        cluster=False,
+        names=[f"{html.escape(title)} {n}" for n in order],
+        sub="",
+        columns=columns,
         numbers=order,
     )
     b.legend_blocks.append(

@@ -1,49 +1,55 @@
 
 // buurtgeo map helpers (one copy per page): geometry decoding, the shared area layer,
-// indicator layers as cheap switches over it, labels that do not overlap, base map.
-function bgDecode(d) {
-  var s = d.s, out = [];
-  function part(a, close) {
-    var x = 0, y = 0, n = a.length / 2, r = new Array(close ? n + 1 : n);
-    for (var i = 0; i < n; i++) { x += a[2 * i]; y += a[2 * i + 1]; r[i] = [x / s, y / s]; }
-    if (close) { r[n] = r[0]; }
+// indicator layers as cheap switches over it, points, labels that do not overlap, base map.
+function bgShapes(d) {
+  // compact geometry (maps/compact.py) → per shape: LatLng (point), lines or polygons
+  var s = d.s, out = new Array(d.f.length);
+  function part(a) {
+    var x = 0, y = 0, n = a.length / 2, r = new Array(n);
+    for (var i = 0; i < n; i++) { x += a[2 * i]; y += a[2 * i + 1]; r[i] = new L.LatLng(y / s, x / s); }
     return r;
   }
   for (var i = 0; i < d.f.length; i++) {
-    var f = d.f[i], g;
-    if (d.k === "pt") { g = {type: "Point", coordinates: [f[0] / s, f[1] / s]}; }
-    else if (d.k === "l") { g = {type: "MultiLineString", coordinates: f.map(function (l) { return part(l, false); })}; }
-    else { g = {type: "MultiPolygon", coordinates: f.map(function (p) { return p.map(function (r) { return part(r, true); }); })}; }
-    out.push({type: "Feature", properties: {i: i}, geometry: g});
+    var f = d.f[i];
+    if (d.k === "pt") { out[i] = new L.LatLng(f[1] / s, f[0] / s); }
+    else if (d.k === "l") { out[i] = f.map(part); }
+    else { out[i] = f.map(function (p) { return p.map(part); }); }
   }
-  return {type: "FeatureCollection", features: out};
+  return out;
 }
-function bgPopup(A, i) {
+function bgGroup(d, make) {
+  // a feature group with one layer per shape: make(latlngs, i)
+  var shapes = bgShapes(d), layers = new Array(shapes.length);
+  for (var i = 0; i < shapes.length; i++) { layers[i] = make(shapes[i], i); }
+  return L.featureGroup(layers);
+}
+function bgTable(name, cols, i) {
   var rows = "";
-  for (var c = 0; c < A.cols.length; c++) {
-    rows += "<tr><td>" + A.cols[c] + "</td><td class=\"v\">" + A.vals[c][i] + "</td></tr>";
+  for (var c = 0; c < cols.length; c++) {
+    var t = cols[c][1];
+    rows += "<tr><td>" + cols[c][0] + "</td><td class=\"v\">" + (typeof t === "string" ? t : t[i]) + "</td></tr>";
   }
-  return "<div class=\"bg-pop\"><b>" + A.names[i] + "</b><table>" + rows + "</table></div>";
+  return "<div class=\"bg-pop\"><b>" + name + "</b><table>" + rows + "</table></div>";
 }
 function bgAreaLayer(A) {
-  // the areas are drawn once; an indicator layer only recolours them (bgIndicator)
+  // the areas are drawn once; an indicator layer only recolours them (BgIndicator)
   if (!A.layer) {
-    A.layer = L.geoJson(A.geo, {
-      pane: "bgAreas",
-      style: function (f) {
-        var a = A.active, k = a ? a.c[f.properties.i] : -1;
-        return {fillColor: a ? a.p[k < 0 ? a.p.length + k : k] : "#d9d9d9", color: "#5a5a5a",
-                weight: 1, opacity: 0.9, fillOpacity: 0.72};
-      },
-      onEachFeature: function (f, l) {
-        var i = f.properties.i;
-        l.bindTooltip(function () { return A.active ? A.active.tip(i) : A.names[i]; },
-                      {sticky: true, className: "bg-tip"});
-        l.bindPopup(function () { return bgPopup(A, i); }, {maxWidth: 380});
-        l.on("mouseover", function (e) { e.target.setStyle({weight: 3, color: "#000"}); });
-        l.on("mouseout", function (e) { A.layer.resetStyle(e.target); });
-      }
+    var opts = {pane: "bgAreas", color: "#5a5a5a", weight: A.w, opacity: 0.9, fillOpacity: 0.72};
+    if (A.canvas) { opts.renderer = L.canvas({pane: "bgAreas"}); }
+    A.style = function (i) {
+      var a = A.active, k = a ? a.c[i] : -1;
+      return {fillColor: a ? a.p[k < 0 ? a.p.length + k : k] : "#d9d9d9", color: "#5a5a5a", weight: A.w};
+    };
+    A.layer = bgGroup(A.geo, function (latlngs, i) {
+      var o = L.extend({}, opts, A.style(i)), l = L.polygon(latlngs, o);
+      l.bindTooltip(function () { return A.active ? A.active.tip(i) : A.names[i]; },
+                    {sticky: true, className: "bg-tip"});
+      l.bindPopup(function () { return bgTable(A.names[i], A.cols, i); }, {maxWidth: 380});
+      l.on("mouseover", function () { l.setStyle({weight: 3, color: "#000"}); });
+      l.on("mouseout", function () { l.setStyle(A.style(i)); });
+      return l;
     });
+    A.geo = null;  // decoded once; the page keeps only the layers
   }
   return A.layer;
 }
@@ -53,13 +59,16 @@ var BgIndicator = L.Layer.extend({
   tip: function (i) {
     var t = this.t, A = this.A;
     if (t.tips) { return t.tips[i]; }
-    return "<b>" + A.names[i] + "</b><br>" + t.label + ": <b>" + A.vals[t.col][i] + "</b>";
+    return "<b>" + A.names[i] + "</b><br>" + t.label + ": <b>" + A.cols[t.col][1][i] + "</b>";
   },
   onAdd: function (map) {
     var A = this.A;
     A.active = this;
     var g = bgAreaLayer(A);
-    if (map.hasLayer(g)) { g.eachLayer(function (l) { g.resetStyle(l); }); } else { g.addTo(map); }
+    if (map.hasLayer(g)) {
+      var i = 0;
+      g.eachLayer(function (l) { l.setStyle(A.style(i)); i++; });
+    } else { g.addTo(map); }
   },
   onRemove: function (map) {
     var A = this.A;
@@ -68,14 +77,36 @@ var BgIndicator = L.Layer.extend({
     setTimeout(function () { if (!A.active && map.hasLayer(A.layer)) { map.removeLayer(A.layer); } }, 0);
   }
 });
+function bgPoints(P) {
+  // points with a tooltip (name, sub-title, one value) and a popup table, built on demand
+  function tip(i) {
+    var v = P.tipcol >= 0 ? P.cols[P.tipcol][1] : null;
+    v = v === null ? "" : (typeof v === "string" ? v : v[i]);
+    return "<b>" + P.names[i] + "</b><br>" + P.sub + (P.sub && v ? " · " : "") + v;
+  }
+  return bgGroup(P.geo, function (ll, i) {
+    var l;
+    if (P.numbers) {
+      l = L.marker(ll, {pane: "bgServices", icon: L.divIcon({className: "", iconSize: [24, 24],
+        html: "<div class=\"bg-num\" style=\"background:" + P.colour + "\">" + P.numbers[i] + "</div>"})});
+    } else {
+      var h = P.hollow[i];
+      l = L.circleMarker(ll, {pane: "bgServices", radius: P.radii[i], color: h ? P.colour : "#ffffff",
+        weight: h ? 2 : 1.5, dashArray: h ? "3 2" : null, fillColor: P.colour, fillOpacity: h ? 0.25 : 0.9});
+    }
+    l.bindTooltip(function () { return tip(i); }, {className: "bg-tip"});
+    l.bindPopup(function () { return bgTable(P.names[i], P.cols, i); }, {maxWidth: 320});
+    return l;
+  });
+}
 function bgLabels(pts, names, order, cls) {
   // permanent labels; on every view, a label that would overlap a label placed before it
   // (order: most important first) is hidden
   var group = L.layerGroup(), tips = null, map = null;
   function place() {
     if (!map) { return; }
-    var size = map.getSize(), kept = [], boxes = [];
-    for (var k = 0; k < order.length; k++) {
+    var size = map.getSize(), kept = [], boxes = [], k;
+    for (k = 0; k < order.length; k++) {
       var el = tips[order[k]].getElement();
       if (el) { el.style.visibility = ""; }
     }
@@ -110,13 +141,13 @@ function bgLabels(pts, names, order, cls) {
   group.bgPlace = place;
   return group;
 }
-function bgBase(layers, renderer) {
-  // the base map: each entry {d: compact geometry, s: Leaflet path style}
-  var group = L.layerGroup();
+function bgBase(layers) {
+  // the base map on one canvas: each entry {d: compact geometry, s: Leaflet path style}
+  var renderer = L.canvas({pane: "bgBase", padding: 0.3}), group = L.layerGroup();
   for (var i = 0; i < layers.length; i++) {
-    var s = layers[i].s;
-    s.renderer = renderer; s.interactive = false;
-    group.addLayer(L.geoJson(bgDecode(layers[i].d), {style: s, interactive: false}));
+    var s = L.extend({}, layers[i].s, {renderer: renderer, interactive: false, pane: "bgBase"});
+    var poly = layers[i].d.k === "p";
+    group.addLayer(bgGroup(layers[i].d, function (ll) { return poly ? L.polygon(ll, s) : L.polyline(ll, s); }));
   }
   return group;
 }
