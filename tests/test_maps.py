@@ -72,7 +72,7 @@ def layer_colours(page: str) -> list[list[str]]:
 def page_geometry(page: str, pattern: str) -> list:
     """The shapes (EPSG:4326) of every compact geometry ``bgDecode(...)`` whose JSON
     matches ``pattern``, decoded as the page decodes them."""
-    blobs = re.findall(r"bgDecode\((\{\"f\": .*?, \"k\": \"\w+\", \"s\": \d+\})\)", page)
+    blobs = re.findall(r"(\{\"f\": \[.*?\], \"k\": \"\w+\", \"s\": \d+\})", page)
     return [maps.decode_geometry(json.loads(b)) for b in blobs if re.search(pattern, b)]
 
 
