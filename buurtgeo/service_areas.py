@@ -96,6 +96,7 @@ def service_areas(
     network: Network | None = None,
     catchment_m: float | Mapping[str, float] | None = None,
     buffer_m: float = 50.0,
+    fill_holes_m2: float = 100_000.0,
 ) -> gpd.GeoDataFrame:
     """The area within each service's catchment: over the streets, or a circle without them.
 
@@ -116,6 +117,10 @@ def service_areas(
         :attr:`buurtgeo.ServiceKind.catchment_m`.
     buffer_m : float, default 50
         Half-width of the band along the reached streets, metres.
+    fill_holes_m2 : float, default 100,000 (10 ha)
+        Holes of the band smaller than this are filled: a block whose streets are all
+        reached is reached (its homes face those streets); larger holes (a park, a
+        field, a lake between reached streets) stay. 0 keeps every hole.
 
     Returns
     -------
@@ -137,6 +142,7 @@ def service_areas(
         method, band = "straight_line", np.nan
     else:
         geoms, street = _network_areas(network, pts, radius, float(buffer_m))
+        geoms = _fill_holes(geoms, float(fill_holes_m2))
         method, band = "network", float(buffer_m)
     columns = {"service_kind": services["service_kind"].astype(str).to_numpy()}
     if "name" in services.columns:
@@ -153,6 +159,26 @@ def service_areas(
         index=services.index,
         crs=services.crs,
     )
+    return out
+
+
+def _fill_holes(geoms: np.ndarray, below_m2: float) -> np.ndarray:
+    """Each polygon without its holes of less than ``below_m2`` square metres."""
+    import shapely
+
+    if below_m2 <= 0:
+        return geoms
+    out = geoms.copy()
+    for i, geom in enumerate(geoms):
+        if geom.is_empty:
+            continue
+        parts = [
+            shapely.Polygon(
+                p.exterior, [h for h in p.interiors if shapely.Polygon(h).area >= below_m2]
+            )
+            for p in shapely.get_parts(geom)
+        ]
+        out[i] = shapely.union_all(parts) if len(parts) > 1 else parts[0]
     return out
 
 

@@ -122,10 +122,15 @@ def _add_services(
     colour: str | None = None,
     active_kind: str | None = None,
     heading: bool = True,
+    capacity_max: float | None = None,
+    size_legend: bool = True,
 ) -> None:
     """One overlay per kind (named ``prefix: kind`` when a prefix is given), with legend rows.
 
-    When ``active_kind`` is one of the kinds, only that kind is shown at first.
+    When ``active_kind`` is one of the kinds, only that kind is shown at first. Marker
+    sizes scale to the largest capacity, or to ``capacity_max`` when it is larger (then
+    the layers drawn with it can share one size legend: ``size_legend=False`` leaves it
+    out).
     """
     language = b.language
     kinds = sorted(pd.unique(services["service_kind"].astype(str)))
@@ -134,7 +139,7 @@ def _add_services(
         if "capacity" in services.columns
         else np.full(len(services), np.nan)
     )
-    radii, hollow = _radii(capacity)
+    radii, hollow = _radii(capacity, capacity_max)
     radii_arr, hollow_arr = np.asarray(radii), np.asarray(hollow)
     names = (
         [html.escape(str(v)) if not pd.isna(v) else "" for v in services["name"]]
@@ -192,7 +197,7 @@ def _add_services(
         )
     notes = []
     finite = capacity[np.isfinite(capacity) & (capacity > 0)]
-    if finite.size:
+    if finite.size and size_legend:
         big = float(finite.max())
         sizes = "".join(
             f'<span class="bg-dot" style="background:#999;width:{2 * r:.0f}px;height:{2 * r:.0f}px">'
@@ -323,7 +328,7 @@ _BASE_STYLES: dict[str, tuple[dict[str, Any], float]] = {
         {"color": "#4a4a4a", "weight": 1.8, "opacity": 0.8, "fill": False, "dashArray": "8 3 2 3"},
         5.0,
     ),
-    "street": ({"color": "#6e6e6e", "weight": 0.7, "opacity": 0.5}, 2.0),
+    "street": ({"color": "#6e6e6e", "weight": 0.6, "opacity": 0.35}, 2.0),
     "railway": ({"color": "#303030", "weight": 1.6, "opacity": 0.75, "dashArray": "6 4"}, 2.0),
 }
 

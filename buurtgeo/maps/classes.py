@@ -231,11 +231,12 @@ def _catchment_for(column: str, catchment_m: float | Mapping[str, float] | None)
     from buurtgeo.schema import service_kinds
 
     kind = _kind_of(column)
-    if isinstance(catchment_m, Mapping):
-        if kind in catchment_m:
-            return float(catchment_m[kind])
-    elif catchment_m is not None:
+    if catchment_m is not None and not isinstance(catchment_m, Mapping):
         return float(catchment_m)
+    if kind is None:
+        return None
+    if isinstance(catchment_m, Mapping) and kind in catchment_m:
+        return float(catchment_m[kind])
     known = service_kinds()
     return float(known[kind].catchment_m) if kind in known else None
 

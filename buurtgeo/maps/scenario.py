@@ -196,29 +196,42 @@ def scenario_map(
     _add_difference(
         b, data, before_v, after_v, indicator, names=names, fmt=fmt, ind_label=ind_label
     )
+    # existing, new and closed services on one size scale, with one size legend
+    scale = _largest_capacity(services, added_services, removed_services)
     has_services = services is not None and len(services) > 0
     if has_services:
-        _add_services(b, services, cluster=cluster, active_kind=_kind_of(indicator))
-    if added_services is not None and len(added_services):
         _add_services(
-            b,
-            added_services,
-            cluster=False,
-            prefix=_word("new_services", language),
-            colour="#e7298a",
-            heading=not has_services,
+            b, services, cluster=cluster, active_kind=_kind_of(indicator), capacity_max=scale
         )
-    if removed_services is not None and len(removed_services):
-        _add_services(
-            b,
-            removed_services,
-            cluster=False,
-            prefix=_word("closed_services", language),
-            colour="#7f7f7f",
-            heading=not has_services and (added_services is None or not len(added_services)),
-        )
+    for extra, word, colour in (
+        (added_services, "new_services", "#e7298a"),
+        (removed_services, "closed_services", "#7f7f7f"),
+    ):
+        if extra is not None and len(extra):
+            _add_services(
+                b,
+                extra,
+                cluster=False,
+                prefix=_word(word, language),
+                colour=colour,
+                heading=not has_services,
+                capacity_max=scale,
+                size_legend=not has_services,
+            )
+            has_services = True
     b.labels(after, names, show=labels is True or (labels == "auto" and len(after) <= 60))
     return b.finish()
+
+
+def _largest_capacity(*frames: Any) -> float | None:
+    """The largest capacity among the services of ``frames`` (None when none is known)."""
+    values = [
+        pd.to_numeric(f["capacity"], errors="coerce").max()
+        for f in frames
+        if f is not None and len(f) and "capacity" in f.columns
+    ]
+    known = [float(v) for v in values if pd.notna(v)]
+    return max(known) if known else None
 
 
 def _check_scenario(

@@ -224,11 +224,19 @@ def _kind_label(kind: str, language: str) -> str:
     return known[kind].label(language=language) if kind in known else str(kind)
 
 
-def _radii(capacity: np.ndarray) -> tuple[list[float], list[bool]]:
-    """Marker radius in px: r = max(3, 14·√(c / c_max)); unknown capacity → 5 px, hollow."""
+def _radii(
+    capacity: np.ndarray, capacity_max: float | None = None
+) -> tuple[list[float], list[bool]]:
+    """Marker radius in px: r = max(3, 14·√(c / c_max)); unknown capacity → 5 px, hollow.
+
+    ``c_max`` is the largest capacity given, or ``capacity_max`` (so that several layers,
+    e.g. a scenario's new services, share one scale).
+    """
     cap = np.asarray(capacity, dtype=float)
     known = np.isfinite(cap) & (cap >= 0)
     cmax = float(cap[known].max()) if known.any() else 0.0
+    if capacity_max is not None:
+        cmax = max(cmax, float(capacity_max))
     r = np.full(cap.shape, _UNKNOWN_RADIUS_PX)
     if cmax > 0:
         r[known] = np.maximum(_MIN_RADIUS_PX, _MAX_RADIUS_PX * np.sqrt(cap[known] / cmax))
