@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from buurtgeo.errors import ConfigError
@@ -247,7 +248,9 @@ def run_scenarios(analysis: Any) -> list[ScenarioResult]:
     :class:`buurtgeo.Scenario` on the analysis' origins (the kind's target children as
     demand), the services of the kind (across the border too), its catchment, decay and
     network; compared per area (``places_per_100_2sfca``, ``share_covered``,
-    ``mean_dist_m`` and the places located in the area, before/after/diff).
+    ``mean_dist_m`` and the places located in the area, before/after/diff). For a kind
+    whose services carry no places (e.g. consultations), the places of opened services
+    are left unknown and the map shows the share of children within reach.
     """
     from buurtgeo.scenarios import Scenario
 
@@ -267,6 +270,11 @@ def run_scenarios(analysis: Any) -> list[ScenarioResult]:
                 expected=f"ids such as {list(services.index[:5])} (indicators.gpkg, layer services)",
             )
         opened = _opened(spec, services.crs, analysis.services.index)
+        has_places = bool(services["capacity"].notna().any())
+        if not has_places and len(opened):
+            # the kind's services carry no places: a new one's places mean nothing beside
+            # them (no 2SFCA); coverage and distance still change
+            opened["capacity"] = np.nan
         model = Scenario(
             analysis.origins,
             services,
@@ -282,7 +290,6 @@ def run_scenarios(analysis: Any) -> list[ScenarioResult]:
             resize=dict(spec.resize),
             areas=analysis.areas,
         )
-        has_places = services["capacity"].notna().any() or opened["capacity"].notna().any()
         results.append(
             ScenarioResult(
                 name=spec.name,

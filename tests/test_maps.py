@@ -59,9 +59,7 @@ def make_services() -> gpd.GeoDataFrame:
 def layer_colours(page: str) -> list[list[str]]:
     """Fill colours per choropleth layer, in page order, read from the page's JavaScript:
     each layer's class per area (``_c``, negative = from the end) in its palette (``_p``)."""
-    found = re.findall(
-        r"var (bg_layer_bg\d+)_c = (\[[^\]]*\]);var \1_p = (\[[^\]]*\]);", page
-    )
+    found = re.findall(r"var (bg_layer_bg\d+)_c = (\[[^\]]*\]);var \1_p = (\[[^\]]*\]);", page)
     out = []
     for _, codes, palette in found:
         p = json.loads(palette)
@@ -600,7 +598,10 @@ def test_straight_line_catchment_is_a_disc_of_the_kind_radius():
         bg.reach_map(make_areas(), indicators="fca2", services=services, catchments=True)
     )
     # the catchment overlays: one (multi)polygon per kind, drawn in the catchments pane
-    layers = re.findall(r"bgGroup\((\{.*?\}), function \(ll\) \{\s*return L\.polygon\(ll, \{pane: \"bgCatchments\"", page)
+    layers = re.findall(
+        r"bgGroup\((\{.*?\}), function \(ll\) \{\s*return L\.polygon\(ll, \{pane: \"bgCatchments\"",
+        page,
+    )
     discs = [maps.decode_geometry(json.loads(t))[0] for t in layers]
     assert len(discs) == 2  # one union per kind
     areas_m2 = sorted(gpd.GeoSeries(discs, crs="EPSG:4326").to_crs("EPSG:3812").area)

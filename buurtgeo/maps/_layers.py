@@ -232,6 +232,18 @@ def _catchment_name(kind: str | None, method: str, radius: float | None, languag
     return name + (f": {kind_text}" if kind else "")
 
 
+def _catchment_legend(b: _MapBuilder, layer: Any, name: str, colour: str) -> None:
+    """A legend row for a service-area overlay: its dashed outline and its name."""
+    b.legend_blocks.append(
+        (
+            layer,
+            f'<div class="bg-row"><span class="bg-sw bg-dash" style="border-color:{colour}">'
+            f'</span><span class="bg-t">{html.escape(name)}</span></div>',
+            True,
+        )
+    )
+
+
 def _add_catchments(
     b: _MapBuilder,
     services: Any,
@@ -265,18 +277,17 @@ def _add_catchments(
             radii = (
                 set(part["catchment_m"].astype(float)) if "catchment_m" in part.columns else set()
             )
-            b.polygons_overlay(
-                [union],
-                name=_catchment_name(
-                    kind,
-                    "straight_line" if methods == {"straight_line"} else "network",
-                    radii.pop() if len(radii) == 1 else None,
-                    language,
-                ),
-                colour=_kind_colour(kind, order) if kind else "#333333",
-                show=not linked or kind == active_kind,
-                kind=kind,
+            name = _catchment_name(
+                kind,
+                "straight_line" if methods == {"straight_line"} else "network",
+                radii.pop() if len(radii) == 1 else None,
+                language,
             )
+            colour = _kind_colour(kind, order) if kind else "#333333"
+            layer = b.polygons_overlay(
+                [union], name=name, colour=colour, show=not linked or kind == active_kind, kind=kind
+            )
+            _catchment_legend(b, layer, name, colour)
         return
     kinds = sorted(pd.unique(services["service_kind"].astype(str)))
     linked = active_kind in kinds
@@ -295,13 +306,12 @@ def _add_catchments(
             radius = float(catchments)
         pts = np.asarray(services.geometry.values[(services["service_kind"] == kind).to_numpy()])
         union = shapely.union_all(shapely.buffer(pts, radius, quad_segs=16))
-        b.polygons_overlay(
-            [union],
-            name=_catchment_name(kind, "straight_line", radius, language),
-            colour=_kind_colour(kind, kinds),
-            show=not linked or kind == active_kind,
-            kind=kind,
+        name = _catchment_name(kind, "straight_line", radius, language)
+        colour = _kind_colour(kind, kinds)
+        layer = b.polygons_overlay(
+            [union], name=name, colour=colour, show=not linked or kind == active_kind, kind=kind
         )
+        _catchment_legend(b, layer, name, colour)
 
 
 # --------------------------------------------------------------------------------------
@@ -402,6 +412,7 @@ def _add_sites(b: _MapBuilder, sites: Any) -> None:
                     [html.escape(_value_text(v, fmt, language)) for v in values],
                 )
             )
+    kind = str(sites["service_kind"].iloc[0]) if "service_kind" in sites.columns else None
     layer = b.points(
         sites.geometry.values,
         name=f"{title} ({len(sites)})",
@@ -410,6 +421,7 @@ def _add_sites(b: _MapBuilder, sites: Any) -> None:
         sub="",
         columns=columns,
         numbers=order,
+        kind=kind,  # shown with the indicators of its kind, as the services are
     )
     b.legend_blocks.append(
         (
