@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo._atomic import write_bytes, write_with
-from buurtgeo.indicators import explain, label
+from buurtgeo.indicators import explain, get_indicator, label
 from buurtgeo.schema import YES_NO
 from buurtgeo.suppression import suppress_small
 
@@ -107,15 +107,18 @@ def _yes_no_column(values: pd.Series, language: str) -> pd.Series:
 
 
 def _for_tables(frame: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals,
-    booleans as words people read (``ja``/``nee`` or ``yes``/``no``, by ``language``)."""
+    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals
+    (more where the registry shows more: longitudes and latitudes keep 6), booleans as
+    words people read (``ja``/``nee`` or ``yes``/``no``, by ``language``)."""
     frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
     for column in frame.columns:
         if _is_flag(frame[column]):
             frame[column] = _yes_no_column(frame[column], language)
         elif pd.api.types.is_float_dtype(frame[column]):
             values = frame[column].replace([np.inf, -np.inf], np.nan)
-            frame[column] = values.round(4)
+            entry = get_indicator(str(column))
+            shown = entry.decimals if entry is not None and entry.decimals is not None else 0
+            frame[column] = values.round(max(4, shown))
     return frame
 
 

@@ -15,7 +15,8 @@ and :meth:`buurtgeo.Network.pairs_within` gives every node within the catchment 
 An edge (u, v) of length L whose ends are reached at d_u and d_v is reached over
 [0, R − d_u] from u and over [L − (R − d_v), L] from v (the whole edge when the two
 meet); the service's own segment is reached over [f·L − (R − o), f·L + (R − o)].
-These pieces of street, buffered by ``buffer_m``, make the service area.
+These pieces of street, and the straight way P → Q, buffered by ``buffer_m``, make the
+service area.
 """
 
 from __future__ import annotations
@@ -102,8 +103,9 @@ def service_areas(
 
     Over a network, the pieces of street a service reaches within its catchment R
     (network metres, measured as :func:`buurtgeo.reach` measures them; formulas in the
-    module docstring), buffered by ``buffer_m``: the homes along those streets. Without
-    a network, the circle of radius R around the service (straight line).
+    module docstring), buffered by ``buffer_m``: the homes along those streets (with the
+    straight way from the service to its street). Without a network, the circle of
+    radius R around the service (straight line).
 
     Parameters
     ----------
@@ -241,6 +243,19 @@ def _network_areas(
     svc, edge, start, end = svc[real], edge[real], start[real], end[real]
     lines = _substrings(network, edges, edge, start, end, length)
     street = np.bincount(svc, weights=end - start, minlength=n_s)
+    # and the straight way from the service to its street, P → Q (walked, not street)
+    walk = np.flatnonzero((offset > 0) & (offset <= radius))
+    if len(walk):
+        q = shapely.line_interpolate_point(
+            np.asarray(edges.geometry.values)[own[walk]],
+            np.where(_starts_at_v(network, edges, own[walk]), 1 - frac[walk], frac[walk]),
+            normalized=True,
+        )
+        links = shapely.linestrings(
+            np.stack([shapely.get_coordinates(pts[walk]), shapely.get_coordinates(q)], axis=1)
+        )
+        lines = np.concatenate([lines, links])
+        svc = np.concatenate([svc, walk])
     keep = np.flatnonzero(~shapely.is_empty(lines))
     keep = keep[np.argsort(svc[keep], kind="stable")]
     multi = shapely.multilinestrings(lines[keep], indices=svc[keep])
@@ -272,7 +287,8 @@ def _edge_pieces(
     key = service.astype(np.int64) * n_nodes + node
     order = np.argsort(key, kind="stable")
     key, dist_sorted = key[order], dist[order]
-    first = np.r_[True, key[1:] != key[:-1]]  # one distance per (service, node): the least
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    # one distance per (service, node): the least
     mins = np.minimum.reduceat(dist_sorted, np.flatnonzero(first)) if len(key) else dist_sorted
     key = key[first]
     # incident edges of every node: CSR over both ends

@@ -35,7 +35,7 @@ def _box(areas: Any, margin_m: float) -> Any:
 
 
 def _streets(network: Any, box: Any) -> np.ndarray:
-    """The network's edges in ``box``, merged into as few lines as possible."""
+    """The network's edges in ``box`` (cut at its edge), merged where they continue each other."""
     import shapely
 
     edges = np.asarray(network.edges().geometry.values)
@@ -45,7 +45,7 @@ def _streets(network: Any, box: Any) -> np.ndarray:
     lo = shapely.bounds(edges)
     inside = (lo[:, 2] >= minx) & (lo[:, 0] <= maxx) & (lo[:, 3] >= miny) & (lo[:, 1] <= maxy)
     merged = shapely.line_merge(shapely.multilinestrings(edges[inside]))
-    parts = shapely.get_parts(merged)
+    parts = shapely.get_parts(shapely.clip_by_rect(merged, minx, miny, maxx, maxy))
     return np.asarray(parts[~shapely.is_empty(parts)])
 
 
