@@ -271,8 +271,11 @@ class _MapBuilder:
         *,
         name: str | None = None,
         cls: str = "bg-label",
+        prio: int = 0,
     ) -> None:
-        """Area names at a point inside each area; the largest areas' names win a collision."""
+        """Names at a point inside each area; the largest areas' names win a collision, and
+        groups of a lower ``prio`` before those of a higher one (area names 0, the base
+        map's town names 1)."""
         import shapely
 
         geoms = areas.geometry.to_crs("EPSG:4326")
@@ -288,6 +291,7 @@ class _MapBuilder:
             names=names,
             order=order,
             cls=cls,
+            prio=prio,
         )
         self.m.add_child(layer)
 

@@ -382,11 +382,13 @@ def _add_base_map(b: _MapBuilder, basemap: Any) -> None:
             show=True,
             name=_word("neighbours", b.language),
             cls="bg-label bg-label-base",
+            prio=1,
         )
 
 
-def _add_sites(b: _MapBuilder, sites: Any) -> None:
-    """Suggested sites as numbered markers (``order`` 1, 2, …), with a legend row."""
+def _add_sites(b: _MapBuilder, sites: Any, active_kind: str | None = None) -> None:
+    """Suggested sites as numbered markers (``order`` 1, 2, …), with a legend row; shown
+    at first unless another kind's indicator is (``active_kind``)."""
     language = b.language
     order = (
         [str(int(v)) for v in sites["order"]]
@@ -422,6 +424,7 @@ def _add_sites(b: _MapBuilder, sites: Any) -> None:
         columns=columns,
         numbers=order,
         kind=kind,  # shown with the indicators of its kind, as the services are
+        show=active_kind is None or kind is None or kind == active_kind,
     )
     b.legend_blocks.append(
         (

@@ -220,7 +220,7 @@ def reach_map(
     if services is not None and len(services):
         _add_services(b, services, cluster=cluster, active_kind=active)
     if sites is not None and len(sites):
-        _add_sites(b, sites)
+        _add_sites(b, sites, active_kind=active)
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
     return b.finish()
 

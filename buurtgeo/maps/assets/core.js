@@ -99,46 +99,60 @@ function bgPoints(P) {
     return l;
   });
 }
-function bgLabels(pts, names, order, cls) {
-  // permanent labels; on every view, a label that would overlap a label placed before it
-  // (order: most important first) is hidden
-  var group = L.layerGroup(), tips = null, map = null;
-  function place() {
-    if (!map) { return; }
-    var size = map.getSize(), kept = [], boxes = [], k;
-    for (k = 0; k < order.length; k++) {
-      var el = tips[order[k]].getElement();
-      if (el) { el.style.visibility = ""; }
+var bgLabelGroups = [];
+function bgPlaceLabels(map) {
+  // every label group on the map, most important first (area names, then the base map's
+  // town names; within a group its own order): a label that would overlap one placed
+  // before it or a control box, or stick out of the map, is hidden
+  var size = map.getSize(), kept = [], all = [];
+  var frame = map.getContainer().getBoundingClientRect();
+  map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) {
+    var r = c.getBoundingClientRect();  // the title, legend, layers and zoom cover the map
+    if (r.width && r.height) {
+      kept.push([r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
     }
-    for (k = 0; k < order.length; k++) {  // read every size first (one layout), then write
-      var t = tips[order[k]], e = t.getElement();
-      var p = map.latLngToContainerPoint(t.getLatLng());
-      boxes.push(e ? [p.x - e.offsetWidth / 2 - 3, p.y - e.offsetHeight / 2 - 1,
-                      p.x + e.offsetWidth / 2 + 3, p.y + e.offsetHeight / 2 + 1] : null);
-    }
-    for (k = 0; k < order.length; k++) {
-      var b = boxes[k], el2 = tips[order[k]].getElement();
-      if (!b || !el2) { continue; }
-      var out = b[2] < 0 || b[0] > size.x || b[3] < 0 || b[1] > size.y;
-      var hit = out || kept.some(function (o) { return !(o[2] < b[0] || o[0] > b[2] || o[3] < b[1] || o[1] > b[3]); });
-      el2.style.visibility = hit ? "hidden" : "";
-      if (!hit) { kept.push(b); }
-    }
-  }
+  });
+  var groups = bgLabelGroups.filter(function (g) { return g.tips && map.hasLayer(g.group); });
+  groups.sort(function (a, b) { return a.prio - b.prio; });
+  groups.forEach(function (g) {
+    g.order.forEach(function (i) { all.push(g.tips[i]); });
+  });
+  all.forEach(function (t) { var e = t.getElement(); if (e) { e.style.visibility = ""; } });
+  var boxes = all.map(function (t) {  // read every size first (one layout), then write
+    var e = t.getElement(), p = map.latLngToContainerPoint(t.getLatLng());
+    return e ? [p.x - e.offsetWidth / 2 - 3, p.y - e.offsetHeight / 2 - 1,
+                p.x + e.offsetWidth / 2 + 3, p.y + e.offsetHeight / 2 + 1] : null;
+  });
+  all.forEach(function (t, k) {
+    var b = boxes[k], e = t.getElement();
+    if (!b || !e) { return; }
+    var out = b[0] < 0 || b[2] > size.x || b[1] < 0 || b[3] > size.y;
+    var hit = out || kept.some(function (o) { return !(o[2] < b[0] || o[0] > b[2] || o[3] < b[1] || o[1] > b[3]); });
+    e.style.visibility = hit ? "hidden" : "";
+    if (!hit) { kept.push(b); }
+  });
+}
+function bgLabels(pts, names, order, cls, prio) {
+  // permanent labels, placed together with every other label group (bgPlaceLabels)
+  var group = L.layerGroup(), entry = {group: group, tips: null, order: order, prio: prio || 0};
+  var map = null;
+  function place() { if (map) { bgPlaceLabels(map); } }
+  bgLabelGroups.push(entry);
   group.on("add", function () {
     map = group._map;
-    if (!tips) {
-      tips = pts.map(function (p, i) {
+    if (!entry.tips) {
+      entry.tips = pts.map(function (p, i) {
         return L.tooltip({permanent: true, direction: "center", className: cls, interactive: false})
           .setLatLng(p).setContent(names[i]);
       });
-      tips.forEach(function (t) { group.addLayer(t); });
+      entry.tips.forEach(function (t) { group.addLayer(t); });
     }
     map.on("zoomend moveend resize", place);
     setTimeout(place, 0);
   });
-  group.on("remove", function () { if (map) { map.off("zoomend moveend resize", place); } map = null; });
-  group.bgPlace = place;
+  group.on("remove", function () {
+    if (map) { map.off("zoomend moveend resize", place); var m = map; map = null; setTimeout(function () { bgPlaceLabels(m); }, 0); }
+  });
   return group;
 }
 function bgBase(layers) {
