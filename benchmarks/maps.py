@@ -147,9 +147,10 @@ def draw_time(path: Path, n_areas: int) -> float | None:
         page.goto(path.resolve().as_uri(), wait_until="commit")
         # every layer made (the page's last script sets bgReady), the areas drawn: as SVG
         # paths, or on one canvas above 3,000 areas
+        # (pages of before issue 18 have no bgReady: their paths alone say it)
         page.wait_for_function(
-            "window.bgReady === true && (document.querySelector('.leaflet-bgAreas-pane canvas')"
-            f" || document.querySelectorAll('.leaflet-bgAreas-pane path').length >= {n_areas})",
+            "(window.bgReady === true && document.querySelector('.leaflet-bgAreas-pane canvas'))"
+            f" || document.querySelectorAll('.leaflet-bgAreas-pane path').length >= {n_areas}",
             timeout=120_000,
             polling=50,
         )

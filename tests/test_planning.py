@@ -320,3 +320,19 @@ def test_demo_writes_the_planners_files(demo):
 def test_demo_config_asks_for_every_block():
     cfg = demo_config("x")
     assert cfg.deprivation is not None and cfg.scenarios and cfg.sites is not None
+
+
+@pytest.mark.slow
+def test_the_whole_demo_never_imports_mapclassify(tmp_path):
+    """Classes by the kind of indicator need no mapclassify (its import alone takes
+    seconds): a plain run, maps included, leaves it unimported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, buurtgeo as bg\n"
+        f"bg.run_demo({str(tmp_path)!r}, quiet=True)\n"
+        "assert 'mapclassify' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert (tmp_path / "bivariate.html").is_file()
