@@ -163,3 +163,17 @@ def test_demo_service_areas_hold_their_services(tmp_path):
     # a longer catchment reaches more street: libraries (1,200 m) beyond playgrounds (400 m)
     by_kind = areas.groupby("service_kind")["street_m"].median()
     assert by_kind["library"] > by_kind["playground"]
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_gent_road_register_matches_networkx(real):
+    """Gent's road segments (Wegenregister lines, most of them bent): the street each of a
+    few services reaches within 800 m, against networkx on the same graph."""
+    net = bg.read_network(real / "gent_roads_parks" / "wegsegmenten-gent.geojson.zip")
+    rng = np.random.default_rng(18)
+    x0, y0 = np.median(net.node_x), np.median(net.node_y)  # the city centre's streets
+    pts = np.column_stack([x0 + rng.uniform(-1500, 1500, 4), y0 + rng.uniform(-1500, 1500, 4)])
+    area = bg.service_areas(_services(pts, crs=net.crs), network=net, catchment_m=800.0)
+    np.testing.assert_allclose(area["street_m"], _reached_by_networkx(net, pts, 800.0), rtol=1e-9)
+    assert (area["street_m"] > 2_000).all() and area.geometry.is_valid.all()
