@@ -28,6 +28,9 @@ Measures (targets from issues #4 and #10):
    ``np.unique`` noding + scipy CSR build — within 2×.
 5. End to end at Flanders scale: network from the file, origins from sectors (grid), five kinds,
    aggregation per sector and area, map — under 60 s and 4 GB.
+6. Large maps (``benchmarks/maps.py``): the page of 10,000 synthetic sectors (2,000 at city
+   scale) and of the 2,767 real Flemish wijken, four indicators and services each: its size and
+   how long headless Chromium takes to draw it — ≤ 15 MB and ≤ 3 s for 10,000 sectors.
 
 Parts of buurtgeo's API that have not landed print "n/a (not available yet)".
 """
@@ -480,6 +483,43 @@ def task_m5_e2e(ctx: Context) -> dict:
     }
 
 
+#: Synthetic sectors and services of measure 6, per scale.
+MAP_SECTORS = {"toy": 200, "city": 2_000, "flanders": 10_000}
+MAP_SERVICES = {"toy": 20, "city": 300, "flanders": 3_000}
+MAP_MB_LIMIT = 15.0
+MAP_DRAW_LIMIT_S = 3.0
+
+
+def _real_dir() -> Path:
+    env = os.environ.get("BUURTGEO_REAL_DATA")
+    return Path(env) if env else HERE.parent.parent / "shared" / "data" / "real"
+
+
+def task_m6_maps(ctx: Context) -> dict:
+    """Large maps: size and draw time in headless Chromium (see benchmarks/maps.py)."""
+    import maps as large
+
+    times: dict[str, float] = {}
+    info: dict[str, object] = {}
+    pages = {"sectors": large.synthetic_sectors(MAP_SECTORS[ctx.scale])}
+    if ctx.scale != "toy":
+        wijken = large.real_wijken(_real_dir())
+        if wijken is not None:
+            pages["wijken"] = wijken
+    for name, areas in pages.items():
+        areas = large.with_indicators(areas)
+        services = large.services_for(areas, MAP_SERVICES[ctx.scale])
+        path = ctx.cache / f"{ctx.scale}_map_{name}.html"
+        made = large.write_map(areas, services, path)
+        times[f"build_{name}"] = made["build"] + made["save"]
+        drawn = large.draw_time(path, len(areas))
+        if drawn is not None:
+            times[f"draw_{name}"] = drawn
+        info[f"mb_{name}"] = round(made["mb"], 2)
+        info[f"n_{name}"] = len(areas)
+    return {"times": times, "info": info}
+
+
 TASKS: dict[str, Callable[[Context], dict]] = {
     "m1_ours": task_m1_ours,
     "m1_access": task_m1_access,
@@ -496,6 +536,7 @@ TASKS: dict[str, Callable[[Context], dict]] = {
     "m4_ref": task_m4_ref,
     "m4_ours": task_m4_ours,
     "m5_e2e": task_m5_e2e,
+    "m6_maps": task_m6_maps,
 }
 
 
@@ -937,6 +978,7 @@ def build_rows(ctx: Context, results: dict[str, dict]) -> tuple[list[Row], list[
             f"{k} {_fmt_s(v)} s" for k, v in e2e.get("times", {}).items() if k != "total"
         )
         notes.append(f"5  parts: {parts}; {e2e.get('info', {})}")
+    _map_rows(ctx, r, row, notes)
     shares = [
         f"{name} {100 * res['cpu_s'] / res['process_wall_s']:.0f}%"
         for name, res in r.items()
@@ -948,6 +990,48 @@ def build_rows(ctx: Context, results: dict[str, dict]) -> tuple[list[Row], list[
             "pandana and KD-tree queries may use 2 threads): " + ", ".join(shares)
         )
     return rows, notes
+
+
+def _map_rows(ctx: Context, r: dict[str, dict], row: Callable[..., Row], notes: list[str]) -> None:
+    """Measure 6: the large maps' draw times as rows, their sizes in the notes."""
+    res = r.get("m6_maps", {})
+    info = res.get("info", {})
+    for key, what in (("sectors", "synthetic sectors"), ("wijken", "real Flemish wijken")):
+        n = info.get(f"n_{key}")
+        if res and n is None and key == "wijken":
+            continue  # no real data here
+        label = f"map of {n:,} {what}: draw" if n else f"map: {what}: draw"
+        limit = key == "sectors" and n is not None and n >= 10_000
+        item = row(
+            "6" if key == "sectors" else "",
+            label,
+            "m6_maps",
+            f"draw_{key}",
+            "",
+            "",
+            "",
+            f"<= {MAP_DRAW_LIMIT_S:.0f} s, <= {MAP_MB_LIMIT:.0f} MB" if limit else "—",
+            None,
+            ratio=False,
+        )
+        mb = info.get(f"mb_{key}")
+        if item.ours_s is None:
+            item.result = "n/a" if res.get("status") == "ok" else item.result
+            if res.get("status") == "ok":
+                item.ours_msg = "n/a (no /usr/bin/chromium)"
+        elif limit:
+            item.result = _judge(item.ours_s <= MAP_DRAW_LIMIT_S and mb <= MAP_MB_LIMIT)
+        if mb is not None:
+            build = res.get("times", {}).get(f"build_{key}")
+            notes.append(
+                f"6  {n:,} {what}: page {mb:.1f} MB, built and saved in {_fmt_s(build)} s, "
+                f"drawn in {_fmt_s(item.ours_s)} s"
+                + (
+                    " (before issue 18: the 2,767 wijken gave 7.1 MB and drew in 2.5 s)"
+                    if key == "wijken"
+                    else ""
+                )
+            )
 
 
 HEADER = (
@@ -1086,6 +1170,7 @@ PLAN: dict[str, list[str]] = {
         "m4_ref",
         "m4_ours",
         "m5_e2e",
+        "m6_maps",
     ],
 }
 

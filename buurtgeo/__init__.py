@@ -66,6 +66,8 @@ _LAZY: dict[str, str] = {
     "read_osm_services": "buurtgeo.io.osm",
     "read_network": "buurtgeo.io.network",
     "read_areas": "buurtgeo.io.areas",
+    "read_deprivation": "buurtgeo.io.deprivation",
+    "read_osm_basemap": "buurtgeo.io.basemap",
     "download": "buurtgeo.io.download",
     "read_addresses": "buurtgeo.io.addresses",
     "read_published_places": "buurtgeo.io.published",
@@ -89,6 +91,7 @@ _LAZY: dict[str, str] = {
     "Scenario": "buurtgeo.scenarios",
     "scenario": "buurtgeo.scenarios",
     "suggest_sites": "buurtgeo.sites",
+    "service_areas": "buurtgeo.service_areas",
     "suppress_small": "buurtgeo.suppression",
     # maps and reports
     "reach_map": "buurtgeo.maps",
@@ -98,6 +101,7 @@ _LAZY: dict[str, str] = {
     "static_map": "buurtgeo.maps",
     "map_html": "buurtgeo.maps",
     "show_map": "buurtgeo.maps",
+    "base_map": "buurtgeo.maps",
     # the whole job
     "make_sample": "buurtgeo.sample",
     "run_demo": "buurtgeo.pipeline",

@@ -44,10 +44,16 @@ outputs (in the output folder):
   indicators_areas.csv   per area (buurt), same format
   legenda.csv            what each column of the two CSV files means
   indicators.xlsx        both tables + a 'legenda' sheet explaining every column
-  indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas); booleans typed
+  indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas); booleans typed;
+                         'catchments' (service areas) and 'sites' when asked
   map.html               interactive map; self-contained, works offline by double-click
   set_aside.csv          every input row that was not used, with file, row and reason
   buurtfiches/           one HTML fact sheet per area, and index.html
+  equity.csv             with inputs.deprivation: equity of access per service kind
+  bivariate.html         with inputs.deprivation: need x reach per area
+  scenarios.csv          with [[scenarios]]: per scenario and area before, after, difference
+  scenario_<name>.html   with [[scenarios]]: the before/after map of each scenario
+  sites.csv              with [sites]: suggested sites, in the order they add coverage
 """
 
 
@@ -116,7 +122,8 @@ def _add_demo(sub: _Subparsers, common: argparse.ArgumentParser) -> None:
         help="run the analysis on the embedded fictional sample",
         description=_para(
             "Run the whole analysis on the embedded FICTIONAL sample study area "
-            "(two municipalities, 48 sectors, walking network, childcare and other services) "
+            "(two municipalities, 48 sectors, walking network, childcare and other services, "
+            "a deprivation index) with one scenario and three suggested childcare sites, "
             "and write the output files."
         ),
         epilog=_OUTPUTS,

@@ -32,7 +32,9 @@ from buurtgeo.schema import AGE_BANDS, ServiceKind, service_kinds
 __all__ = [
     "CONFIG_TEMPLATE",
     "AnalysisConfig",
+    "ScenarioSpec",
     "ServicesInput",
+    "SitesSpec",
     "demo_config",
     "load_config",
     "parse_config",
@@ -66,6 +68,17 @@ areas = "statsec_wijken.csv"                     # optional: areas (polygons or 
 # areas_name_column = "wijknaam"
 # areas_names = "wijken.geojson"                 # optional: area names from another file
 # municipality = ["46091", "46092"]              # optional: NIS codes or names to keep
+deprivation = { path = "BIMD2011_DOMAINS_STATISTICAL_SECTOR_ELLIS_WIDE.csv", column = "BIMD2011_score", direction = "higher_is_worse" }
+#                                                # optional: a deprivation figure per sector (BIMD,
+#                                                # fiscal income, child poverty …). It weighs up need
+#                                                # (need = children × (1 + alpha × d), d in 0-1) and
+#                                                # gives equity.csv and bivariate.html. Also:
+#                                                # id_column = "CD_RES_SECTOR" (default: found),
+#                                                # sheet = …, scale = "rank" | "minmax" | "share"
+#                                                # (how d is made; default "rank"), alpha = 1.0;
+#                                                # direction = "lower_is_worse" for incomes
+# basemap = "belgium-latest.osm.pbf"             # optional: water, railways, parks for the map's
+#                                                # background (default: the network, when it is OSM)
 
 [[inputs.services]]                              # one block per services file
 path = "kinderopvanglocaties.csv"
@@ -90,6 +103,33 @@ grid_spacing_m = 100.0
 #                                                # (older files spell it catchments_m: still read)
 # age_bands = { playground = ["children_3_5", "children_6_11"] }   # target group per kind
 norm_places_per_100 = 33.0                       # places per 100 children (beschikbaarheid norm)
+
+[[scenarios]]                                    # optional, one block per what-if: scenarios.csv and
+name = "Nieuwe crèche Lammerstraat"              # scenario_<name>.html (before, after, difference)
+kind = "childcare_baby"
+open = [{ name = "Crèche Lammerstraat", x = 645800.0, y = 695900.0, crs = "EPSG:3812", capacity = 28 }]
+#                                                # new services: x/y with their crs, or lat/lon;
+#                                                # capacity in places (id = … optional)
+close = ["KO-0008"]                              # service ids (as in indicators.gpkg, layer services)
+# resize = { "KO-0002" = 40 }                    # new capacities of existing services
+
+[sites]                                          # optional: suggest new locations (sites.csv, map layer)
+kind = "childcare_baby"
+k = 3                                            # how many
+# catchment_m = 800                              # coverage radius, metres (default: the kind's catchment)
+# candidates = "kandidaatlocaties.csv"           # default "origins": anywhere children live; a file
+#                                                # is read like a services file (candidates_columns = {…})
+
+[map]                                            # optional: how the maps class and show the indicators
+# scheme = { share_covered = "quantiles", mean_dist_m = "natural_breaks" }
+#                                                # per indicator (with or without __kind); default
+#                                                # "default": policy breaks (shares 50/75/90 %,
+#                                                # distances around the catchment, places around the norm)
+# k = 5                                          # classes of quantiles / natural breaks
+# thresholds = { mean_dist_m = [500, 1000, 1500] }   # your own class bounds, per indicator
+catchments = true                                # service areas over the streets (circles without network)
+basemap = true                                   # streets, water, railways, parks, neighbouring outlines
+# bivariate_kind = "childcare_baby"              # the kind of bivariate.html (default: the first with places)
 
 [areas]                                          # used when no areas file is given
 target_children = 400                            # about this many children 0-17 per proposed area
@@ -152,6 +192,29 @@ def _is_catchments(v: Any) -> bool:
     return isinstance(v, dict) and all(_is_positive(x) for x in v.values())
 
 
+def _is_scheme_map(v: Any) -> bool:
+    from buurtgeo.maps.classes import SCHEMES
+
+    return isinstance(v, dict) and all(x in SCHEMES and x != "thresholds" for x in v.values())
+
+
+def _is_bounds(v: Any) -> bool:
+    return (
+        isinstance(v, list)
+        and len(v) > 0
+        and all(_is_number(x) for x in v)
+        and all(a < b for a, b in zip(v, v[1:], strict=False))
+    )
+
+
+def _is_bounds_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(_is_bounds(x) for x in v.values())
+
+
+def _is_id_list(v: Any) -> bool:
+    return isinstance(v, list) and all(_is_str(i) or isinstance(i, int) for i in v)
+
+
 #: What a table of the configuration may hold: key -> (check, what is expected).
 _Spec = dict[str, tuple[Callable[[Any], bool], str]]
 
@@ -185,6 +248,11 @@ _SPEC: dict[str, _Spec] = {
             "a file path or a list of them (Opgroeien's places workbooks)",
         ),
         "population_sectors": (_is_str, "a file path (sectors of the population's vintage)"),
+        "deprivation": (
+            lambda v: isinstance(v, dict),
+            "a table {path, column, direction, id_column, sheet, scale, alpha}",
+        ),
+        "basemap": (_is_str, "the path of an OpenStreetMap file (.osm, .osm.pbf)"),
     },
     "analysis": {
         "kinds": (_is_str_list, "a list of service kinds"),
@@ -220,6 +288,60 @@ _SPEC: dict[str, _Spec] = {
         "language": (lambda v: v in ("nl", "en"), "'nl' or 'en'"),
         "suppress_below": (_is_positive_int, "a positive whole number of persons"),
     },
+    "sites": {
+        "kind": (_is_str, "a service kind"),
+        "k": (_is_positive_int, "a positive whole number of sites"),
+        "catchment_m": (_is_positive, "a positive number of metres"),
+        "candidates": (_is_str, "'origins' or the path of a file of candidate points"),
+        "candidates_columns": (_is_str_map, "a table {canonical = source column}"),
+        "method": (lambda v: v in ("auto", "mclp", "greedy"), "'auto', 'mclp' or 'greedy'"),
+    },
+    "map": {
+        "scheme": (
+            lambda v: _is_scheme_map(v) or (isinstance(v, str) and _is_scheme_map({"x": v})),
+            "a scheme ('default', 'quantiles', 'natural_breaks', 'equal_interval') or a table"
+            " {indicator = scheme}",
+        ),
+        "k": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 2 <= v <= 9, "2 to 9"),
+        "thresholds": (_is_bounds_map, "a table {indicator = [increasing bounds]}"),
+        "catchments": (_is_bool, "true or false"),
+        "basemap": (_is_bool, "true or false"),
+        "bivariate_kind": (_is_str, "a service kind"),
+    },
+}
+#: ``inputs.deprivation``: a per-sector table and how to read its figure.
+_DEPRIVATION_SPEC: _Spec = {
+    "path": (_is_str, "a file path"),
+    "column": (_is_str, "the column with the figure"),
+    "direction": (
+        lambda v: v in ("higher_is_worse", "lower_is_worse"),
+        "'higher_is_worse' (a deprivation score) or 'lower_is_worse' (an income)",
+    ),
+    "id_column": (_is_str, "the column with the sector codes"),
+    "sheet": (lambda v: _is_str(v) or isinstance(v, int), "a sheet name or number"),
+    "scale": (lambda v: v in ("rank", "minmax", "share"), "'rank', 'minmax' or 'share'"),
+    "alpha": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
+}
+#: One ``[[scenarios]]`` table, and one service it opens.
+_SCENARIO_SPEC: _Spec = {
+    "name": (_is_str, "a name"),
+    "kind": (_is_str, "a service kind"),
+    "open": (lambda v: isinstance(v, list), "a list of tables {x, y, crs, capacity, name}"),
+    "close": (_is_id_list, "a list of service ids"),
+    "resize": (
+        lambda v: isinstance(v, dict) and all(_is_number(x) and x >= 0 for x in v.values()),
+        "a table {service id = new capacity}",
+    ),
+}
+_OPEN_SPEC: _Spec = {
+    "id": (lambda v: _is_str(v) or isinstance(v, int), "a service id"),
+    "name": (_is_str, "a name"),
+    "x": (_is_number, "a number (with crs)"),
+    "y": (_is_number, "a number (with crs)"),
+    "crs": (_is_str, "a CRS, e.g. 'EPSG:31370'"),
+    "lat": (lambda v: _is_number(v) and -90 <= v <= 90, "a latitude"),
+    "lon": (lambda v: _is_number(v) and -180 <= v <= 180, "a longitude"),
+    "capacity": (lambda v: _is_number(v) and v >= 0, "a number of places >= 0"),
 }
 #: One ``[[inputs.services]]`` table.
 _SERVICE_SPEC: _Spec = {
@@ -259,8 +381,11 @@ _FILE_SPECS: dict[str, _Spec] = {
         "columns": (_is_str_map, "a table {canonical = source column}"),
     },
 }
-#: The top level: every section is a table.
-_SECTIONS: _Spec = {section: (lambda v: isinstance(v, Mapping), "a table") for section in _SPEC}
+#: The top level: every section is a table; ``scenarios`` a list of tables.
+_SECTIONS: _Spec = {
+    **{section: (lambda v: isinstance(v, Mapping), "a table") for section in _SPEC},
+    "scenarios": (lambda v: isinstance(v, list), "a list of [[scenarios]] tables"),
+}
 _REQUIRED = (("inputs", "sectors"), ("inputs", "population"), ("inputs", "services"))
 #: The input files named by a path (a table's ``path`` is checked with its table).
 _PATH_KEYS = (
@@ -272,6 +397,7 @@ _PATH_KEYS = (
     "areas_names",
     "addresses",
     "population_sectors",
+    "basemap",
 )
 
 
@@ -292,6 +418,33 @@ class ServicesInput:
     def is_osm(self) -> bool:
         """True for an OpenStreetMap extract (read with :func:`buurtgeo.read_osm_services`)."""
         return self.path.name.lower().endswith(_OSM_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """One ``[[scenarios]]`` block: services of one kind opened, closed or resized.
+
+    ``open`` holds one mapping per new service: ``id`` (optional), ``name``,
+    ``capacity`` (places) and its place as ``x``/``y`` with ``crs`` or ``lat``/``lon``.
+    """
+
+    name: str
+    kind: str
+    open: tuple[Mapping[str, Any], ...] = ()
+    close: tuple[str, ...] = ()
+    resize: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SitesSpec:
+    """The ``[sites]`` block: suggest ``k`` new sites of ``kind`` (see :func:`buurtgeo.suggest_sites`)."""
+
+    kind: str
+    k: int
+    catchment_m: float | None = None
+    candidates: Path | None = None  # None: the origins (where the children live)
+    candidates_columns: Mapping[str, str] | None = None
+    method: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -330,6 +483,18 @@ class AnalysisConfig:
     fact_sheets: bool = True
     language: str = "nl"
     suppress_below: int | None = None
+    # the planner's questions (inputs.deprivation, [[scenarios]], [sites], [map])
+    deprivation: Path | None = None
+    deprivation_options: Mapping[str, Any] = field(default_factory=dict)
+    basemap: Path | None = None
+    scenarios: tuple[ScenarioSpec, ...] = ()
+    sites: SitesSpec | None = None
+    map_scheme: str | Mapping[str, str] = "default"
+    map_k: int = 5
+    map_thresholds: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    map_catchments: bool = True
+    map_basemap: bool = True
+    bivariate_kind: str | None = None
     source: str = "<dict>"
     # issue 16: published inputs
     addresses: Path | None = None
@@ -393,7 +558,8 @@ def _check_kind(checks: Checks, kind: Any, where: str, kinds: Mapping[str, Servi
 
 
 def _sections(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each known section as a dict (empty when absent or not a table)."""
+    """Each known section as a dict (empty when absent or not a table; ``scenarios``, a
+    list of tables, is read apart)."""
     return {s: dict(data[s]) if isinstance(data.get(s), Mapping) else {} for s in _SPEC}
 
 
@@ -464,6 +630,50 @@ def _check_analysis(
                 )
 
 
+def _check_deprivation(checks: Checks, inputs: Mapping[str, Any], base: Path) -> None:
+    """``inputs.deprivation``: its keys, its file, a column to read."""
+    table = inputs.get("deprivation")
+    if not isinstance(table, dict):
+        return
+    _check_table(checks, table, _DEPRIVATION_SPEC, "inputs.deprivation", ("path", "column"))
+    _check_file(checks, table.get("path"), base, "inputs.deprivation.path")
+    if table.get("scale") == "share" and table.get("direction") == "lower_is_worse":
+        checks.add("inputs.deprivation: scale 'share' reads a share of deprived (higher is worse)")
+
+
+def _check_scenarios(checks: Checks, entries: Any, kinds: Mapping[str, ServiceKind]) -> None:
+    """Every ``[[scenarios]]`` block: its keys, its kind, the services it opens."""
+    if not isinstance(entries, list):
+        return
+    names = []
+    for n, entry in enumerate(entries, start=1):
+        where = f"scenarios[{n}]"
+        if not isinstance(entry, Mapping):
+            checks.add(f"{where} must be a table with a name and a kind")
+            continue
+        _check_table(checks, entry, _SCENARIO_SPEC, where, required=("name", "kind"))
+        _check_kind(checks, entry.get("kind"), f"{where}.kind", kinds)
+        names.append(entry.get("name"))
+        if not any(k in entry for k in ("open", "close", "resize")):
+            checks.add(f"{where} changes nothing: give open, close or resize")
+        given = entry.get("open")
+        opened: list[Any] = given if isinstance(given, list) else []
+        for m, service in enumerate(opened, start=1):
+            spot = f"{where}.open[{m}]"
+            if not isinstance(service, Mapping):
+                checks.add(f"{spot} must be a table {{x, y, crs, capacity}}")
+                continue
+            _check_table(checks, service, _OPEN_SPEC, spot, required=("capacity",))
+            xy, ll = {"x", "y"} & set(service), {"lat", "lon"} & set(service)
+            if not (len(xy) == 2 and "crs" in service) and len(ll) != 2:
+                checks.add(f"{spot} needs x, y and crs, or lat and lon")
+            elif xy and ll:
+                checks.add(f"{spot}: give x/y or lat/lon, not both")
+    dup = sorted({n for n in names if isinstance(n, str) and names.count(n) > 1})
+    if dup:
+        checks.add(f"scenarios: names used more than once: {dup}")
+
+
 def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
     """The check step of :func:`parse_config`: record every problem of ``data``."""
     _check_table(checks, data, _SECTIONS, None)
@@ -481,6 +691,17 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
         checks.add("analysis.origins = 'addresses' needs inputs.addresses (an address file)")
     if "target_children" in sections["areas"] and "n_areas" in sections["areas"]:
         checks.add("areas: give target_children or n_areas, not both")
+    _check_deprivation(checks, sections["inputs"], base)
+    _check_scenarios(checks, data.get("scenarios", []), kinds)
+    sites = sections["sites"]
+    if sites:
+        for key in ("kind", "k"):
+            if key not in sites:
+                checks.add(f"sites.{key} is required")
+        _check_kind(checks, sites.get("kind"), "sites.kind", kinds)
+        if sites.get("candidates") not in (None, "origins"):
+            _check_file(checks, sites.get("candidates"), base, "sites.candidates")
+    _check_kind(checks, sections["map"].get("bivariate_kind"), "map.bivariate_kind", kinds)
 
 
 # --------------------------------------------------------------------------------------
@@ -586,6 +807,54 @@ def _build_outputs(outputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
     }
 
 
+def _build_planning(
+    inputs: Mapping[str, Any], data: Mapping[str, Any], base: Path
+) -> dict[str, Any]:
+    """The :class:`AnalysisConfig` fields of the planner's questions (checked before)."""
+    sections = _sections(data)
+    dep = inputs.get("deprivation")
+    sites, look = sections["sites"], sections["map"]
+    out: dict[str, Any] = {
+        "deprivation": _resolve(dep["path"], base) if isinstance(dep, dict) else None,
+        "deprivation_options": {k: v for k, v in dep.items() if k != "path"}
+        if isinstance(dep, dict)
+        else {},
+        "basemap": _resolve(inputs.get("basemap"), base),
+        "scenarios": tuple(
+            ScenarioSpec(
+                name=str(entry["name"]),
+                kind=str(entry["kind"]),
+                open=tuple(dict(x) for x in entry.get("open", [])),
+                close=tuple(str(x) for x in entry.get("close", [])),
+                resize={str(k): float(v) for k, v in entry.get("resize", {}).items()},
+            )
+            for entry in data.get("scenarios", [])
+        ),
+        "sites": None,
+        "map_scheme": look.get("scheme", "default"),
+        "map_k": look.get("k", 5),
+        "map_thresholds": {
+            k: tuple(float(x) for x in v) for k, v in look.get("thresholds", {}).items()
+        },
+        "map_catchments": look.get("catchments", True),
+        "map_basemap": look.get("basemap", True),
+        "bivariate_kind": look.get("bivariate_kind"),
+    }
+    if sites:
+        candidates = sites.get("candidates", "origins")
+        out["sites"] = SitesSpec(
+            kind=sites["kind"],
+            k=int(sites["k"]),
+            catchment_m=float(sites["catchment_m"]) if "catchment_m" in sites else None,
+            candidates=None if candidates == "origins" else _resolve(candidates, base),
+            candidates_columns=dict(sites["candidates_columns"])
+            if "candidates_columns" in sites
+            else None,
+            method=sites.get("method", "auto"),
+        )
+    return out
+
+
 def parse_config(
     data: Mapping[str, Any], *, base_dir: str | PathLike[str] = ".", source: str = "<dict>"
 ) -> AnalysisConfig:
@@ -626,6 +895,7 @@ def parse_config(
         **_build_inputs(sections["inputs"], base),
         **_build_analysis(sections["analysis"], sections["areas"]),
         **_build_outputs(sections["outputs"], base),
+        **_build_planning(sections["inputs"], data, base),
         source=source,
     )
 
@@ -663,7 +933,8 @@ def load_config(path: str | PathLike[str]) -> AnalysisConfig:
 def demo_config(
     out_dir: str | PathLike[str] = "demo-output", *, sample: str | PathLike[str] | None = None
 ) -> AnalysisConfig:
-    """The configuration of the demo: the embedded fictional sample, every kind.
+    """The configuration of the demo: the embedded fictional sample, every kind, its
+    (fictional) deprivation index, one scenario and three suggested childcare sites.
 
     Parameters
     ----------
@@ -689,7 +960,30 @@ def demo_config(
             "network": str(paths["network"]),
             "areas": str(paths["areas"]),
             "services": [{"path": str(paths["childcare"])}, {"path": str(paths["services"])}],
+            "deprivation": {
+                "path": str(paths["deprivation"]),
+                "column": "BIMD2011_score",
+                "direction": "higher_is_worse",
+            },
         },
+        # one what-if, three suggested sites: the demo shows every output
+        "scenarios": [
+            {
+                "name": "Nieuwe crèche Lammerstraat",
+                "kind": "childcare_baby",
+                "open": [
+                    {
+                        "name": "Crèche Lammerstraat",
+                        "x": 645800.0,
+                        "y": 695900.0,
+                        "crs": "EPSG:3812",
+                        "capacity": 28,
+                    }
+                ],
+                "close": ["KO-0008"],
+            }
+        ],
+        "sites": {"kind": "childcare_baby", "k": 3},
         "outputs": {"dir": str(out_dir)},
     }
     return parse_config(data, source="demo")

@@ -535,7 +535,173 @@ _BUILTIN: tuple[Indicator, ...] = (
     *_INPUTS,
 )
 
-_REGISTRY: dict[str, Indicator] = {entry.name: entry for entry in _BUILTIN}
+
+def _scenario_entries() -> tuple[Indicator, ...]:
+    """The columns of scenarios.csv: each measure before, after and their difference."""
+    when = {
+        "before": ("vóór", "before"),
+        "after": ("na", "after"),
+        "diff": ("verschil na − vóór", "difference after − before"),
+    }
+    measured = (
+        ("places_per_100_2sfca", "Plaatsen per 100 kinderen binnen bereik (2SFCA)",
+         "Places per 100 children within reach (2SFCA)", "", 1, 1.0, "lower"),
+        ("share_covered", "Aandeel kinderen binnen bereik", "Share of children within reach",
+         " %", 0, 100.0, "lower"),
+        ("mean_dist_m", "Gemiddelde afstand (m)", "Mean distance (m)", " m", 0, 1.0, "higher"),
+        ("places_in_area", "Plaatsen in de buurt", "Places in the area", "", 0, 1.0, "lower"),
+    )  # fmt: skip
+    scenario = tuple(
+        Indicator(
+            f"{name}_{suffix}",
+            f"{nl} ({when[suffix][0]})",
+            f"{en} ({when[suffix][1]})",
+            unit=unit,
+            decimals=decimals,
+            scale=scale,
+            worse=worse,  # type: ignore[arg-type]
+        )
+        for name, nl, en, unit, decimals, scale, worse in measured
+        for suffix in when
+    )
+    return scenario
+
+
+#: The columns of the planner's outputs (:mod:`buurtgeo.planning`): deprivation per
+#: sector, equity.csv, scenarios.csv, sites.csv and the ``catchments`` layer of the
+#: GeoPackage.
+_PLANNING: tuple[Indicator, ...] = (
+    Indicator("scenario", "Scenario", "Scenario", "naam van het scenario", "scenario name"),
+    *_scenario_entries(),
+    Indicator(
+        "deprivation_value",
+        "Kansarmoedecijfer (zoals gepubliceerd)",
+        "Deprivation figure (as published)",
+        "het cijfer uit inputs.deprivation (een score, een inkomen, een aandeel)",
+        "the figure of inputs.deprivation (a score, an income, a share)",
+    ),
+    Indicator(
+        "deprivation",
+        "Kansarmoede (hoger = meer)",
+        "Deprivation (higher = more)",
+        "het cijfer, zo gedraaid dat hoger meer kansarmoede is",
+        "the figure, turned so that higher means more deprived",
+        worse="higher",
+    ),
+    Indicator(
+        "deprivation_weight",
+        "Gewicht kansarmoede (0-1)",
+        "Deprivation weight (0-1)",
+        "d in nood = kinderen × (1 + alpha × d): rang of herschaling van het cijfer",
+        "d in need = children × (1 + alpha × d): rank or rescaling of the figure",
+        decimals=2,
+        worse="higher",
+    ),
+    Indicator(
+        "access_indicator",
+        "Maat voor toegang",
+        "Access measure",
+        "de indicator die als toegang telt (plaatsen per 100, anders het aandeel binnen bereik)",
+        "the indicator counted as access (places per 100, else the share within reach)",
+    ),
+    Indicator(
+        "people",
+        "Kinderen (gewicht)",
+        "Children (weight)",
+        decimals=0,
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator("mean_access", "Gemiddelde toegang", "Mean access", decimals=3, worse="lower"),
+    Indicator(
+        "mean_access_deprived",
+        "Gemiddelde toegang, meest kansarm derde",
+        "Mean access, most deprived third",
+        decimals=3,
+        worse="lower",
+    ),
+    Indicator(
+        "mean_access_rest",
+        "Gemiddelde toegang, de andere kinderen",
+        "Mean access, the other children",
+        decimals=3,
+        worse="lower",
+    ),
+    Indicator(
+        "ratio_deprived_rest",
+        "Verhouding kansarm / rest",
+        "Ratio deprived / rest",
+        "gemiddelde toegang van het meest kansarme derde gedeeld door die van de rest"
+        " (onder 1: minder toegang voor kansarme kinderen)",
+        "mean access of the most deprived third divided by that of the rest (below 1:"
+        " less access for deprived children)",
+        decimals=2,
+        worse="lower",
+    ),
+    Indicator("site_id", "Locatie", "Site"),
+    Indicator("order", "Volgorde", "Order", decimals=0),
+    Indicator(
+        "added",
+        "Extra kinderen binnen bereik (nood)",
+        "Children newly within reach (need)",
+        "nood van de kinderen die deze locatie er na de vorige bij brengt",
+        "need of the children this site adds, after the ones before it",
+        decimals=0,
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator(
+        "cumulative",
+        "Samen binnen bereik (nood)",
+        "Together within reach (need)",
+        decimals=0,
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator(
+        "covers_alone",
+        "Binnen bereik van deze locatie alleen (nood)",
+        "Within reach of this site alone (need)",
+        decimals=0,
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator(
+        "share_of_uncovered",
+        "Aandeel van wie nu buiten bereik is",
+        "Share of those now out of reach",
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator("x", "x (m, Lambert 2008)", "x (m, Lambert 2008)", decimals=1),
+    Indicator("y", "y (m, Lambert 2008)", "y (m, Lambert 2008)", decimals=1),
+    Indicator("lon", "Lengtegraad", "Longitude", decimals=6),
+    Indicator("lat", "Breedtegraad", "Latitude", decimals=6),
+    Indicator(
+        "method",
+        "Methode",
+        "Method",
+        "'network': over de straten; 'straight_line': in vogelvlucht",
+        "'network': along the streets; 'straight_line': as the crow flies",
+    ),
+    Indicator(
+        "buffer_m",
+        "Strook langs de straat (m)",
+        "Band along the street (m)",
+        unit=" m",
+        decimals=0,
+    ),  # fmt: skip
+    Indicator(
+        "street_m",
+        "Straat binnen bereik (m)",
+        "Street within reach (m)",
+        unit=" m",
+        decimals=0,
+    ),
+)
+
+_REGISTRY: dict[str, Indicator] = {entry.name: entry for entry in (*_BUILTIN, *_PLANNING)}
 
 #: Names for which a published column of that name counts distances or times when it is
 #: not registered itself (``'dist_to_park_m'``): the suffix and what it implies.

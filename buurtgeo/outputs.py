@@ -14,6 +14,15 @@
     DIR/places_by_language.csv locations and places per area and language (Brussels)
     DIR/buurtfiches/           one HTML fact sheet per area (+ index.html)
 
+and, when the configuration asks for them (see :mod:`buurtgeo.planning`)::
+
+    DIR/equity.csv             per service kind: equity of access across children (deprivation)
+    DIR/bivariate.html         need × reach per area (deprivation given)
+    DIR/scenarios.csv          per scenario and area: before, after, difference
+    DIR/scenario_<name>.html   per scenario: before, after and the difference on a map
+    DIR/sites.csv              suggested sites, in the order they add coverage
+    indicators.gpkg            + layers 'catchments' (service areas) and 'sites'
+
 CSV format: ``;``-separated, decimal comma, UTF-8 with BOM and CRLF line ends: that is
 what Excel with Belgian (nl-BE / fr-BE) settings opens correctly by double-click
 (with ``,`` separators and decimal points it would read ``1.234`` as one thousand two
@@ -43,8 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buurtgeo._atomic import write_with
-from buurtgeo.indicators import explain, label
+from buurtgeo._atomic import write_bytes, write_with
+from buurtgeo.indicators import explain, get_indicator, label
 from buurtgeo.schema import YES_NO
 from buurtgeo.suppression import suppress_small
 
@@ -101,15 +110,18 @@ def _yes_no_column(values: pd.Series, language: str) -> pd.Series:
 
 
 def _for_tables(frame: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals,
-    booleans as words people read (``ja``/``nee`` or ``yes``/``no``, by ``language``)."""
+    """Plain table for CSV/xlsx: no geometry, inf → empty, floats rounded to 4 decimals
+    (more where the registry shows more: longitudes and latitudes keep 6), booleans as
+    words people read (``ja``/``nee`` or ``yes``/``no``, by ``language``)."""
     frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
     for column in frame.columns:
         if _is_flag(frame[column]):
             frame[column] = _yes_no_column(frame[column], language)
         elif pd.api.types.is_float_dtype(frame[column]):
             values = frame[column].replace([np.inf, -np.inf], np.nan)
-            frame[column] = values.round(4)
+            entry = get_indicator(str(column))
+            shown = entry.decimals if entry is not None and entry.decimals is not None else 0
+            frame[column] = values.round(max(4, shown))
     return frame
 
 
@@ -140,6 +152,10 @@ def _write_gpkg(analysis: Any, path: Path) -> None:
         "areas": analysis.area_indicators,
         "services": analysis.services,
     }
+    for name in ("catchments", "sites"):  # the planner's layers, when asked for
+        frame = getattr(analysis, name, None)
+        if frame is not None and len(frame):
+            layers[name] = frame
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
     try:
@@ -174,7 +190,33 @@ def _for_publication(analysis: Any) -> Any:
         sector_indicators=hide(analysis.sector_indicators),
         area_indicators=hide(analysis.area_indicators),
         gaps=hide(analysis.gaps),
+        scenarios=[
+            replace(res, table=_hide_scenario(res.table, threshold))
+            for res in getattr(analysis, "scenarios", [])
+        ],
+        sites=_hide_sites(getattr(analysis, "sites", None), threshold),
     )
+
+
+def _hide_scenario(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A scenario's table with the areas of few children hidden (every measure of the row)."""
+    rates = [c for c in table.columns if c != "target_pop"]
+    out = suppress_small(
+        table, threshold=threshold, columns=["target_pop"], rates={"target_pop": rates}
+    )
+    out.attrs = {}
+    return out
+
+
+def _hide_sites(sites: Any, threshold: int) -> Any:
+    """Suggested sites with the need they cover hidden where it is under the threshold."""
+    if sites is None or not len(sites):
+        return sites
+    out = sites.copy()
+    for column in ("added", "covers_alone"):
+        small = (out[column] > 0) & (out[column] < threshold)
+        out[column] = out[column].where(~small)
+    return out
 
 
 def write_outputs(analysis: Any, out_dir: Path) -> dict[str, Path]:
@@ -184,8 +226,11 @@ def write_outputs(analysis: Any, out_dir: Path) -> dict[str, Path]:
 
     analysis = _for_publication(analysis)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with steps(total=6, desc="bestanden") as bar:
-        return _write_files(analysis, out_dir, bar)
+    with steps(total=7, desc="bestanden") as bar:
+        written = _write_files(analysis, out_dir, bar)
+        bar.step("planning")
+        written.update(_write_planning(analysis, out_dir))
+        return written
 
 
 def _write_csv(
@@ -268,4 +313,80 @@ def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
         from buurtgeo.report import write_fact_sheets
 
         written["buurtfiches"] = write_fact_sheets(analysis, out_dir / "buurtfiches")
+    return written
+
+
+# --------------------------------------------------------------------------------------
+# The planner's files: equity, scenarios, sites, the bivariate and scenario maps
+# --------------------------------------------------------------------------------------
+
+
+def _write_planning(analysis: Any, out_dir: Path) -> dict[str, Path]:
+    """equity.csv, bivariate.html, scenarios.csv, scenario_<name>.html and sites.csv,
+    for what the configuration asked (see :mod:`buurtgeo.planning`)."""
+    from buurtgeo import planning
+
+    cfg = analysis.config
+    written: dict[str, Path] = {}
+    tables = {
+        "equity.csv": analysis.equity,
+        "scenarios.csv": planning.scenarios_table(analysis.scenarios, analysis.areas),
+        "sites.csv": None
+        if analysis.sites is None
+        else pd.DataFrame(analysis.sites.drop(columns="geometry")),
+    }
+    for name, table in tables.items():
+        if table is not None and cfg.csv:
+            written[name] = write_bytes(
+                out_dir / name, _csv_bytes(_for_tables(table, cfg.language))
+            )
+    if cfg.map:
+        written.update(_write_planning_maps(analysis, out_dir))
+    return written
+
+
+def _write_planning_maps(analysis: Any, out_dir: Path) -> dict[str, Path]:
+    """bivariate.html (deprivation given) and one scenario_<name>.html per scenario."""
+    from buurtgeo import planning
+    from buurtgeo.maps import bivariate_map, save_map, scenario_map
+    from buurtgeo.maps.style import _kind_label
+
+    cfg = analysis.config
+    language = cfg.language
+    written: dict[str, Path] = {}
+    options = {"language": language, "basemap": analysis.basemap}
+    if analysis.deprivation is not None and analysis.gaps is not None:
+        kind = planning.bivariate_kind(analysis)
+        frame, need, reach, classes = planning.bivariate_areas(analysis, kind)
+        services = analysis.services[analysis.services["service_kind"] == kind]
+        title = f"{_kind_label(kind, language)}: " + (
+            "nood × bereik per buurt" if language == "nl" else "need × reach per area"
+        )
+        m = bivariate_map(
+            frame,
+            need=need,
+            reach=reach,
+            classes=classes,
+            services=services,
+            title=title,
+            **options,
+        )
+        written["bivariate.html"] = Path(save_map(m, out_dir / "bivariate.html"))
+    for res in analysis.scenarios:
+        services = analysis.services[analysis.services["service_kind"] == res.kind]
+        name = f"scenario_{planning.slug(res.name)}.html"
+        m = scenario_map(
+            res.table,
+            analysis.area_indicators,
+            indicator=res.indicator,
+            services=services.drop(index=res.closed.index),
+            added_services=res.opened,
+            removed_services=res.closed,
+            scheme="default",
+            catchment_m=analysis.catchment_m,
+            norm=cfg.norm_places_per_100,
+            title=f"Scenario: {res.name}",
+            **options,
+        )
+        written[name] = Path(save_map(m, out_dir / name))
     return written

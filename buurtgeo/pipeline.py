@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import buurtgeo as bg
-from buurtgeo import _run_inputs
+from buurtgeo import _run_inputs, planning
 from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 
     from buurtgeo.network import Network
+    from buurtgeo.planning import ScenarioResult
 
 __all__ = [
     "Analysis",
@@ -104,6 +105,22 @@ class Analysis:
         Target age bands per kind (the children a kind serves).
     notes : list of str
         Things the user should know (warnings of the stages, skipped steps).
+    gaps : DataFrame or None
+        :func:`buurtgeo.gaps` per area and kind (need weighted by deprivation when given).
+    deprivation : DataFrame or None
+        Per study sector (``inputs.deprivation``): ``deprivation_value`` as published,
+        ``deprivation`` (higher = more deprived) and ``deprivation_weight`` (0-1).
+    equity : DataFrame or None
+        Per kind, equity of access across children (``equity.csv``).
+    scenarios : list of buurtgeo.planning.ScenarioResult
+        One per ``[[scenarios]]`` block: per area before and after, what changed.
+    sites : GeoDataFrame or None
+        Suggested sites of the ``[sites]`` block (``sites.csv``).
+    catchments : GeoDataFrame or None
+        Service areas per service (:func:`buurtgeo.service_areas`), when ``[map]
+        catchments``.
+    basemap : GeoDataFrame or None
+        The maps' own background (:func:`buurtgeo.base_map`), when ``[map] basemap``.
     """
 
     config: AnalysisConfig
@@ -125,6 +142,13 @@ class Analysis:
     #: further tables by name (``published_vs_found``, ``places_by_language``), each
     #: written as ``<name>.csv``
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the planner's questions (buurtgeo.planning): None / empty when not asked
+    deprivation: pd.DataFrame | None = None
+    equity: pd.DataFrame | None = None
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+    sites: gpd.GeoDataFrame | None = None
+    catchments: gpd.GeoDataFrame | None = None
+    basemap: gpd.GeoDataFrame | None = None
 
     # -- accessors ---------------------------------------------------------------------
 
@@ -191,8 +215,37 @@ class Analysis:
         indicators = _map_indicators(table, kinds)
         kwargs.setdefault("language", self.config.language)
         kwargs.setdefault("title", _map_title(self, level))
+        for key, value in self._map_options(kinds).items():
+            kwargs.setdefault(key, value)
         services = self.services[self.services["service_kind"].isin(kinds)]
         return reach_map(table, indicators=indicators, services=services, **kwargs)
+
+    def _map_options(self, kinds: Sequence[str]) -> dict[str, Any]:
+        """What the configuration says about every map: classes, base map, service areas,
+        suggested sites (see :meth:`map`)."""
+        cfg = self.config
+        options: dict[str, Any] = {
+            "scheme": cfg.map_scheme,
+            "k": cfg.map_k,
+            "catchment_m": self.catchment_m,
+            "norm": cfg.norm_places_per_100,
+            "basemap": self.basemap,
+        }
+        if cfg.map_thresholds:
+            options["thresholds"] = {k: list(v) for k, v in cfg.map_thresholds.items()}
+        if self.catchments is not None:
+            options["catchments"] = self.catchments[
+                self.catchments["service_kind"].isin(kinds).to_numpy()
+            ]
+        elif cfg.map_catchments:
+            options["catchments"] = True
+        if (
+            self.sites is not None
+            and len(self.sites)
+            and self.sites["service_kind"].iloc[0] in kinds
+        ):
+            options["sites"] = self.sites
+        return options
 
     def fact_sheet(self, area_id: str) -> str:
         """The *buurtfiche* of one area as an HTML page (see :mod:`buurtgeo.report`)."""
@@ -278,12 +331,16 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
     """The stages of :func:`analyse`, one progress step each."""
     from buurtgeo._progress import steps
 
-    with steps(total=8, desc="buurtgeo") as bar:
+    with steps(total=9, desc="buurtgeo") as bar:
         bar.step("sectoren en bevolking")
         addresses = _run_inputs.read_address_points(cfg)
         set_aside.append(_flatten_set_aside(_set_aside_of(addresses), "addresses"))
         read: dict[str, Any] = {"addresses": addresses}
         joined = _read_population(cfg, set_aside, notes=notes, read=read)
+        deprivation, unused = planning.deprivation_per_sector(cfg, joined, notes)
+        set_aside += [
+            t if "stage" in t.columns else _flatten_set_aside(t, "deprivation") for t in unused
+        ]
 
         bar.step("voorzieningen")
         services, kinds = _read_services(cfg, notes, set_aside)
@@ -330,7 +387,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         )
 
         bar.step("hiaten")
-        gaps = _gaps(cfg, areas, origins, reach, services, kinds, notes)
+        gaps = _gaps(cfg, areas, origins, reach, services, kinds, notes, deprivation)
         if gaps is not None:
             wide = _wide_gaps(gaps, kinds)
             wide = wide.drop(columns=[c for c in wide.columns if c in area_table.columns])
@@ -339,25 +396,40 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             joined, sector_table, area_table, areas.attrs["sector_area"]
         )
 
-    return Analysis(
-        config=cfg,
-        sectors=joined,
-        services=services,
-        areas=areas,
-        origins=origins,
-        reach=reach,
-        sector_indicators=sector_table,
-        area_indicators=area_table,
-        set_aside=pd.concat(set_aside, ignore_index=True),
-        network=network,
-        kinds=tuple(kinds),
-        catchment_m=catchments,
-        targets=targets,
-        region=region,
-        notes=notes,
-        gaps=gaps,
-        tables=more,
-    )
+        if deprivation is not None:
+            sector_table = sector_table.join(deprivation)
+        analysis = Analysis(
+            config=cfg,
+            sectors=joined,
+            services=services,
+            areas=areas,
+            origins=origins,
+            reach=reach,
+            sector_indicators=sector_table,
+            area_indicators=area_table,
+            set_aside=pd.concat(set_aside, ignore_index=True),
+            network=network,
+            kinds=tuple(kinds),
+            catchment_m=catchments,
+            targets=targets,
+            region=region,
+            notes=notes,
+            gaps=gaps,
+            deprivation=deprivation,
+            tables=more,
+        )
+        bar.step("scenario's, locaties, kaart")
+        _plan(analysis)
+    return analysis
+
+
+def _plan(analysis: Analysis) -> None:
+    """The planner's questions of the configuration (:mod:`buurtgeo.planning`)."""
+    analysis.equity = planning.equity_table(analysis)
+    analysis.scenarios = planning.run_scenarios(analysis)
+    analysis.sites = planning.suggest(analysis)
+    analysis.catchments = planning.catchment_areas(analysis, analysis.notes)
+    analysis.basemap = planning.background(analysis)
 
 
 # --------------------------------------------------------------------------------------
@@ -657,8 +729,11 @@ def _area_table(areas, sectors, sector_area, per_area, kinds, no_capacity):
     return gpd.GeoDataFrame(table, geometry=areas.geometry, crs=areas.crs)
 
 
-def _gaps(cfg, areas, origins, reach, services, kinds, notes):
-    """Gap indicators per area and kind from :func:`buurtgeo.gaps` (long table), or None."""
+def _gaps(cfg, areas, origins, reach, services, kinds, notes, deprivation=None):
+    """Gap indicators per area and kind from :func:`buurtgeo.gaps` (long table), or None.
+
+    With a deprivation table, need is weighted up by its ``deprivation_weight`` per
+    sector (``need = children · (1 + alpha · d)``, ``inputs.deprivation.alpha``)."""
     try:
         from buurtgeo.gaps import gaps as gaps_function
     except ImportError:
@@ -672,6 +747,9 @@ def _gaps(cfg, areas, origins, reach, services, kinds, notes):
         kinds=list(kinds),
         norm=cfg.norm_places_per_100,
         language=cfg.language,
+        deprivation=None if deprivation is None else deprivation["deprivation_weight"],
+        deprivation_scale="share",
+        alpha=float(cfg.deprivation_options.get("alpha", 1.0)),
     )
 
 

@@ -64,6 +64,7 @@ SAMPLE_FILES: dict[str, str] = {
     "services": "voorzieningen_kinderen_gezinnen.csv",
     "network": "lindevoorde_hazelbeke_walk.osm",
     "areas": "statsec_wijken.csv",
+    "deprivation": "BIMD2011_DOMAINS_STATISTICAL_SECTOR_ELLIS_WIDE.csv",
 }
 
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -773,12 +774,16 @@ def _services_csv(rows) -> tuple[bytes, bytes]:
     return childcare_bytes, _csv_bytes(city_header, city, sep=";")
 
 
-def _network_osm(rng: np.random.Generator, boundary: Polygon) -> bytes:
+def _network_osm(
+    rng: np.random.Generator, boundary: Polygon, background: np.random.Generator
+) -> bytes:
     """A jittered street grid around the study area, as OpenStreetMap XML.
 
     Streets every ~120 m (nodes jittered by N(0, 15 m)); about one block edge in nine
     is missing; rows and columns carry highway tags from ``primary`` to ``footway``; a
-    motorway without junctions crosses the south (walkers cannot use it).
+    motorway without junctions crosses the south (walkers cannot use it). The map's
+    background (:func:`_background_ways`, drawn from ``background``): a river, a railway,
+    a pond and two parks, sharing no node with the streets.
     """
     from pyproj import Transformer
 
@@ -808,9 +813,53 @@ def _network_osm(rng: np.random.Generator, boundary: Polygon) -> bytes:
     motorway_ids = list(range(first_free, first_free + len(mx)))
 
     lon, lat = to_wgs84.transform(gx[inside], gy[inside])
-    mlon, mlat = to_wgs84.transform(mx, my)
     ways.append((motorway_ids, {"highway": "motorway", "ref": "E34", "oneway": "yes"}))
-    return _osm_xml(node_id[inside], lon, lat, motorway_ids, mlon, mlat, ways)
+    bx, by, extra_ways = _background_ways(background, boundary, motorway_ids[-1] + 1)
+    mlon, mlat = to_wgs84.transform(np.concatenate([mx, bx]), np.concatenate([my, by]))
+    extra_ids = list(range(first_free, first_free + len(mx) + len(bx)))
+    return _osm_xml(node_id[inside], lon, lat, extra_ids, mlon, mlat, ways + extra_ways)
+
+
+def _background_ways(
+    rng: np.random.Generator, boundary: Polygon, first_id: int
+) -> tuple[np.ndarray, np.ndarray, list[tuple[list[int], dict[str, str]]]]:
+    """A river (north-west to south-east), a railway (west to east), a pond and two parks.
+
+    Returns the x, y of their nodes (EPSG:3812; ids from ``first_id`` on) and their ways.
+    """
+    minx, miny, maxx, maxy = boundary.buffer(450.0).bounds
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ways: list[tuple[list[int], dict[str, str]]] = []
+
+    def add(x: np.ndarray, y: np.ndarray, tags: dict[str, str], closed: bool = False) -> None:
+        start = first_id + int(sum(len(a) for a in xs))
+        ids = list(range(start, start + len(x)))
+        xs.append(x)
+        ys.append(y)
+        ways.append((ids + ids[:1] if closed else ids, tags))
+
+    t = np.linspace(0.0, 1.0, 60)
+    river_x = minx + t * (maxx - minx)
+    river_y = maxy - t * (maxy - miny) * 0.55 + 180.0 * np.sin(t * 9.0 + rng.uniform(0, 6))
+    add(river_x, river_y, {"waterway": "river", "name": "Beverbeek"})
+    rail_x = np.linspace(minx, maxx, 30)
+    rail_y = _CENTRE[1] + 900.0 + 120.0 * np.sin((rail_x - minx) / 2600.0)
+    add(rail_x, rail_y, {"railway": "rail", "name": "Spoorlijn 59"})
+    angles = np.linspace(0.0, 2 * np.pi, 24, endpoint=False)
+    for (cx, cy), r, tags in (
+        ((-1_450.0, -300.0), 170.0, {"natural": "water", "name": "Kasteelvijver"}),
+        ((-1_450.0, -300.0), 420.0, {"leisure": "park", "name": "Kasteelpark"}),
+        ((2_150.0, -850.0), 260.0, {"leisure": "park", "name": "Gemeentepark Hazelbeke"}),
+    ):
+        wobble = 1.0 + 0.12 * np.sin(3 * angles + rng.uniform(0, 6))
+        add(
+            _CENTRE[0] + cx + r * wobble * np.cos(angles),
+            _CENTRE[1] + cy + r * 0.75 * wobble * np.sin(angles),
+            tags,
+            closed=True,
+        )
+    return np.concatenate(xs), np.concatenate(ys), ways
 
 
 def _street_ways(
@@ -897,7 +946,7 @@ def _osm_xml(
     mlat: np.ndarray,
     ways: list[tuple[list[int], dict[str, str]]],
 ) -> bytes:
-    """The nodes (grid, then motorway) and ways as OpenStreetMap XML."""
+    """The nodes (grid, then motorway and background) and ways as OpenStreetMap XML."""
     lines = [
         "<?xml version='1.0' encoding='UTF-8'?>",
         '<osm version="0.6" generator="buurtgeo.sample (fictional)">',
@@ -955,6 +1004,57 @@ def _areas_csv(rng: np.random.Generator, records: Sequence[_SectorRecord]) -> by
     return _csv_bytes(["statsec", "wijknr", "wijknaam"], rows, sep=";")
 
 
+#: The columns of BIMD2011's sector file (``BIMD2011_DOMAINS_STATISTICAL_SECTOR_ELLIS_WIDE.csv``).
+_BIMD_DOMAINS = ("income", "employment", "edu", "hous", "crime", "health")
+_BIMD_WEIGHTS = (0.25, 0.25, 0.167, 0.167, 0.083, 0.083)
+
+
+def _deprivation_csv(rng: np.random.Generator, records: Sequence[_SectorRecord]) -> bytes:
+    """A FICTIONAL deprivation index per sector, in the layout of BIMD2011's sector file.
+
+    Comma-separated, every text quoted, numbers as R writes them (15 significant
+    digits), LF line ends, ASCII; ``CD_RES_SECTOR``, then per domain ``exp_score_<d>_domain``
+    (higher = more deprived), ``rank_<d>_domain`` (1 = most deprived) and
+    ``deciles_<d>_domain`` (1 = most deprived tenth), then ``BIMD2011_score`` (the
+    domains weighted 25/25/16.7/16.7/8.3/8.3 %), ``BIMD2011_rank`` and
+    ``BIMD2011_deciles_domain``. Sectors without residents have no row (as in BIMD).
+    Deprivation is drawn higher near Hazelbeke's centre and in the south of Lindevoorde.
+    """
+    rows = [r for r in records if r.population > 0]
+    hot = np.array([[1_800.0, -350.0], [-1_500.0, -1_100.0]]) + _CENTRE
+    xy = np.array([[r.geometry.centroid.x, r.geometry.centroid.y] for r in rows])
+    d = np.min(np.hypot(xy[:, None, 0] - hot[:, 0], xy[:, None, 1] - hot[:, 1]), axis=1)
+    latent = 2.2 * np.exp(-((d / 1_100.0) ** 2)) + rng.normal(0.0, 0.35, len(rows))
+    scores = {
+        name: np.exp(1.6 + 0.8 * latent + rng.normal(0.0, 0.3, len(rows))) for name in _BIMD_DOMAINS
+    }
+    scores["BIMD2011"] = sum(
+        w * scores[n] for n, w in zip(_BIMD_DOMAINS, _BIMD_WEIGHTS, strict=True)
+    )
+
+    def rank_decile(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rank = np.empty(len(values), dtype=int)
+        rank[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+        return rank, np.ceil(10 * rank / len(values)).astype(int)
+
+    header = ["CD_RES_SECTOR"]
+    columns: list[list[str]] = [[f'"{r.code}"' for r in rows]]
+    for name in (*_BIMD_DOMAINS, "BIMD2011"):
+        rank, decile = rank_decile(scores[name])
+        if name == "BIMD2011":
+            header += ["BIMD2011_score", "BIMD2011_rank", "BIMD2011_deciles_domain"]
+        else:
+            header += [f"{p}_{name}_domain" for p in ("exp_score", "rank", "deciles")]
+        columns += [
+            [f"{v:.15g}" for v in scores[name]],
+            [str(v) for v in rank],
+            [str(v) for v in decile],
+        ]
+    lines = [",".join(f'"{h}"' for h in header)]
+    lines += [",".join(cells) for cells in zip(*columns, strict=True)]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
 def make_sample(out_dir: str | PathLike[str], *, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write the fictional sample study area into ``out_dir``.
 
@@ -970,7 +1070,7 @@ def make_sample(out_dir: str | PathLike[str], *, seed: int = DEFAULT_SEED) -> di
     -------
     dict of str to pathlib.Path
         Path of every file by role: ``sectors``, ``population``, ``age_bands``,
-        ``services``, ``network``, ``areas`` (see :data:`SAMPLE_FILES`).
+        ``services``, ``network``, ``areas``, ``deprivation`` (see :data:`SAMPLE_FILES`).
 
     Notes
     -----
@@ -999,6 +1099,10 @@ def make_sample(out_dir: str | PathLike[str], *, seed: int = DEFAULT_SEED) -> di
     childcare, city = _services_csv(_services(rng, records, boundary))
     _write_bytes(paths["childcare"], childcare)
     _write_bytes(paths["services"], city)
-    _write_bytes(paths["network"], _network_osm(rng, boundary))
+    # the map's background and the deprivation table draw from their own generator, so
+    # that adding them left every other file as it was
+    extra = np.random.default_rng([int(seed), 18])
+    _write_bytes(paths["network"], _network_osm(rng, boundary, extra))
     _write_bytes(paths["areas"], _areas_csv(rng, records))
+    _write_bytes(paths["deprivation"], _deprivation_csv(extra, records))
     return paths

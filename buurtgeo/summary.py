@@ -134,6 +134,7 @@ _STAGE_WORDS = {
         "services": "voorzieningen",
         "network": "netwerk",
         "areas": "gebieden",
+        "deprivation": "kansarmoede",
     },
     "en": {"join": "join", "age_bands": "age bands"},
 }
@@ -146,7 +147,7 @@ _NIS_IN_VALUES = (
     r"|=(\d{5})[A-Z][0-9A-Z]{2}[0-9A-Z-]?(?:$| \|)"
 )
 #: Stages whose rows are about sectors (services and network rows are about places).
-_SECTOR_STAGES = ("sectors", "population", "age_bands", "join", "areas")
+_SECTOR_STAGES = ("sectors", "population", "age_bands", "join", "areas", "deprivation")
 
 
 def _outside_study_area(analysis: Any) -> pd.Series:

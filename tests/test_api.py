@@ -88,6 +88,10 @@ FROZEN_NAMES = (
     "validate_population",
     "validate_sectors",
     "validate_services",
+    "base_map",
+    "read_deprivation",
+    "read_osm_basemap",
+    "service_areas",
 )
 
 #: DESIGN.md's stable names (``read_addresses`` and ``read_published_places`` since
@@ -160,6 +164,14 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("k", "catchment_m", "weight", "covered", "existing", "network", "method"),
     ),
     "run_config": (("config",), ("out_dir", "write", "quiet")),
+    "read_deprivation": (("path",), ("column", "id_column", "sheet")),
+    "read_osm_basemap": (("path",), ("bbox",)),
+    "service_areas": (("services",), ("network", "catchment_m", "buffer_m", "fill_holes_m2")),
+    "base_map": (("areas",), ("network", "osm", "sectors", "margin_m")),
+    "reach_map": (
+        ("areas",),
+        ("indicators", "scheme", "catchment_m", "norm", "basemap", "sites", "catchments"),
+    ),
     "run_demo": (("out_dir",), ("write", "quiet")),
     "label": (("column",), ("language",)),
     "explain": (("column",), ("language",)),
@@ -183,6 +195,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "reach": {"network": None, "catchment_m": 1000.0, "decay": "step"},
     "reach_all": {"network": None, "catchment_m": None, "decay": "step"},
     "suggest_sites": {"candidates": None, "network": None},
+    "reach_map": {"scheme": "default", "basemap": None},
+    "scenario_map": {"scheme": "default"},
+    "service_areas": {"network": None, "buffer_m": 50.0},
     "Analysis.indicators": {"level": "sector"},
 }
 

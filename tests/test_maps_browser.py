@@ -314,3 +314,261 @@ def test_dense_services_cluster_and_split_when_zoomed_in(browser, tmp_path):
         assert opened.errors == [] and opened.console_errors() == []
     finally:
         opened.close()
+
+
+# --------------------------------------------------------------------------------------
+# What a planner sees (issue 18): the demo's pages and a real Brussels run, offline
+# --------------------------------------------------------------------------------------
+
+
+def _shot(page, name: str, tmp_path_factory) -> Path:
+    """A screenshot in the browser tests' output folder (pytest's base temp / shots)."""
+    folder = tmp_path_factory.getbasetemp() / "shots"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 20_000
+    return path
+
+
+def _open_ready(browser, path: Path, size=(1400, 900)) -> Opened:
+    opened = Opened.__new__(Opened)
+    opened.context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    opened.page = opened.context.new_page()
+    opened.console, opened.errors, opened.dialogs, opened.blocked = [], [], [], []
+    opened.page.on("console", lambda m: opened.console.append(m))
+    opened.page.on("pageerror", lambda e: opened.errors.append(str(e)))
+    opened.page.on("dialog", opened._dialog)
+    opened.page.route("**/*", opened._route)
+    opened.page.goto(path.as_uri())
+    opened.page.wait_for_function("window.bgReady === true", timeout=20_000)
+    opened.page.wait_for_timeout(300)  # the labels are placed after the first frame
+    return opened
+
+
+def _visible_label_boxes(page, cls: str = ".bg-label") -> list[dict]:
+    return page.evaluate(
+        f"""Array.from(document.querySelectorAll('{cls}'))
+              .filter(e => getComputedStyle(e).visibility !== 'hidden')
+              .map(e => {{ const r = e.getBoundingClientRect();
+                          return {{x0: r.left, y0: r.top, x1: r.right, y1: r.bottom,
+                                   text: e.textContent}}; }})"""
+    )
+
+
+def _assert_no_overlap(boxes: list[dict]) -> None:
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["y1"] <= b["y0"] or b["y1"] <= a["y0"]
+            )
+            assert apart, (a["text"], b["text"])
+
+
+def _assert_legend_not_cut(page) -> None:
+    """Every legend line fits its box (nothing cut sideways) and the box fits the window
+    (or scrolls: its own scroll height is within reach)."""
+    cut = page.evaluate(
+        """(() => { const d = document.getElementById('bg-legend'), out = [];
+             const box = d.getBoundingClientRect();
+             for (const e of d.querySelectorAll('.bg-row, .bg-note, h4')) {
+               const r = e.getBoundingClientRect();
+               if (e.offsetParent !== null && (e.scrollWidth > e.clientWidth + 1 ||
+                   r.right > box.right + 1)) { out.push(e.textContent); } }
+             if (d.scrollWidth > d.clientWidth + 1) { out.push('legend scrolls sideways'); }
+             if (box.bottom > window.innerHeight) { out.push('legend below the window'); }
+             return out; })()"""
+    )
+    assert cut == []
+
+
+def _assert_tight_fit(page) -> None:
+    """The areas fill the room between the control columns (fractional zoom)."""
+    fit = page.evaluate(
+        """(() => { const m = Object.values(window).find(v => v instanceof L.Map);
+             const A = Object.values(window).find(v => v && v.layer && v.cols);
+             const b = A.layer.getBounds(), s = m.getSize();
+             const p0 = m.latLngToContainerPoint(b.getNorthWest());
+             const p1 = m.latLngToContainerPoint(b.getSouthEast());
+             const left = document.querySelector('.leaflet-top.leaflet-left').getBoundingClientRect().right;
+             const right = document.querySelector('.leaflet-top.leaflet-right').getBoundingClientRect().left;
+             return {w: p1.x - p0.x, h: p1.y - p0.y, room: right - left, height: s.y,
+                     x0: p0.x, x1: p1.x, zoom: m.getZoom(), snap: m.options.zoomSnap}; })()"""
+    )
+    assert fit["snap"] == 0.1
+    assert fit["w"] >= 0.8 * fit["room"] - 40 or fit["h"] >= 0.8 * fit["height"]
+
+
+@pytest.fixture(scope="module")
+def demo_out(demo_output):
+    return demo_output
+
+
+def test_demo_map_reads_offline(browser, demo_out, tmp_path_factory):
+    opened = _open_ready(browser, demo_out / "map.html")
+    try:
+        page = opened.page
+        # its own base map: no tile request at all, nothing in the console
+        assert opened.blocked == [] and opened.console_errors() == [] and opened.errors == []
+        assert page.title() == "Hazelbeke, Lindevoorde: buurten"
+        assert page.locator(".leaflet-bgBase-pane canvas").count() == 1
+        assert page.locator(AREAS_PANE).count() == 7
+        # the classes say which scheme and why
+        legend = page.locator("#bg-legend")
+        shown = legend.locator(".bg-note:visible")  # the active layer's legend only
+        expect(shown.filter(has_text="Vaste grenzen 50, 75 en 90 %")).to_have_count(1)
+        expect(legend.locator(".bg-row:visible").filter(has_text="90 – 100 %")).to_have_count(1)
+        # the walking service area of childcare, and three numbered site suggestions
+        assert page.locator(".leaflet-bgCatchments-pane path").count() >= 1
+        expect(legend.get_by_text("over de straten: Kinderopvang", exact=False)).to_be_visible()
+        expect(page.locator(".bg-num:visible")).to_have_count(4)  # 3 markers, the legend's
+        _assert_no_overlap(_visible_label_boxes(page))
+        _assert_legend_not_cut(page)
+        _assert_tight_fit(page)
+        # hovering an area through the base map's canvas still shows its tooltip
+        opened.hover_centre(page.locator(AREAS_PANE).nth(3))
+        page.locator(".leaflet-tooltip.bg-tip").wait_for(state="visible", timeout=5_000)
+        page.mouse.move(5, 880)
+        _shot(page, "demo_map.png", tmp_path_factory)
+        # another kind: its service area and services come, the childcare sites go
+        control = page.locator(".leaflet-control-layers")
+        control.get_by_text("Aandeel kinderen binnen bereik: Bibliotheek").click()
+        expect(page.locator(".bg-num:visible")).to_have_count(0)
+        expect(control.get_by_label("Bibliotheek (3)")).to_be_checked()
+        expect(legend.get_by_text("over de straten: Bibliotheek", exact=False)).to_be_visible()
+        _shot(page, "demo_map_library.png", tmp_path_factory)
+    finally:
+        opened.close()
+
+
+def test_demo_bivariate_and_scenario_maps_read_offline(browser, demo_out, tmp_path_factory):
+    pages = {
+        "bivariate.html": "Kinderopvang baby's en peuters: nood × bereik per buurt",
+        "scenario_nieuwe_creche_lammerstraat.html": "Scenario: Nieuwe crèche Lammerstraat",
+    }
+    for name, title in pages.items():
+        opened = _open_ready(browser, demo_out / name)
+        try:
+            page = opened.page
+            assert opened.blocked == [] and opened.errors == [] and opened.console_errors() == []
+            assert page.title() == title
+            assert page.locator(AREAS_PANE).count() == 7
+            _assert_legend_not_cut(page)
+            _assert_no_overlap(_visible_label_boxes(page))
+            if name == "bivariate.html":
+                assert page.locator(".bg-bi .bg-cell").count() == 9
+                expect(page.get_by_text("Klassen: tertielen uit de hiaatanalyse")).to_be_visible()
+            else:
+                legend = page.locator("#bg-legend")
+                expect(legend.get_by_text("Verschil (na − vóór)", exact=False)).to_be_visible()
+                expect(legend.get_by_text("Nieuwe voorzieningen", exact=False)).to_be_visible()
+                expect(legend.get_by_text("Gesloten voorzieningen", exact=False)).to_be_visible()
+            _shot(page, name.replace(".html", ".png"), tmp_path_factory)
+        finally:
+            opened.close()
+
+
+def test_more_than_3000_areas_draw_on_a_canvas_and_answer_the_mouse(browser, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    n = 56  # 56 × 56 = 3,136 squares of 100 m
+    geoms = [box(650000 + 100 * i, 670000 + 100 * j, 650100 + 100 * i, 670100 + 100 * j)
+             for i in range(n) for j in range(n)]  # fmt: skip
+    areas = gpd.GeoDataFrame(
+        {"area_name": [f"V{k}" for k in range(n * n)], "fca2": np.linspace(0, 1, n * n)},
+        geometry=geoms,
+        crs=3812,
+    )
+    opened = _open_ready(
+        browser,
+        bg.save_map(bg.reach_map(areas, indicators="fca2", tiles=False), tmp_path / "vakjes.html"),
+    )
+    try:
+        page = opened.page
+        assert page.locator(".leaflet-bgAreas-pane canvas").count() == 1
+        assert page.locator(AREAS_PANE).count() == 0  # no SVG path per area
+        box_ = page.locator(".leaflet-bgAreas-pane canvas").bounding_box()
+        page.mouse.move(box_["x"] + box_["width"] / 2, box_["y"] + box_["height"] / 2)
+        tip = page.locator(".leaflet-tooltip.bg-tip")
+        tip.wait_for(state="visible", timeout=5_000)
+        assert tip.inner_text().startswith("V")
+        assert opened.errors == [] and opened.console_errors() == []
+    finally:
+        opened.close()
+
+
+@pytest.mark.realdata
+def test_real_brussels_run_reads_offline(browser, real, tmp_path_factory):
+    """The City of Brussels from the official files (notebook 02's configuration), with the
+    BIMD deprivation index, a scenario and site suggestions, written and opened offline."""
+    out = tmp_path_factory.mktemp("brussel")
+    R = real
+    config = {
+        "inputs": {
+            "sectors": str(R / "statbel_sectors_brussels_2020" / "statistical_sectors_brussels_region.gpkg"),
+            "municipality": "Bruxelles",
+            "population": str(R / "statbel_population_sectors_2019" / "OPEN DATA_SECTOREN_2019.xlsx"),
+            "age_bands": {
+                "path": str(R / "brussels_quartiers_ibsa" / "ACP_BXL_sectors.xls"),
+                "share_column": "PAG0015",
+                "total_column": "POP_2018",
+            },
+            "areas": str(R / "brussels_quartiers_ibsa" / "secteurs_quartiers_2023.csv"),
+            "areas_names": str(
+                R / "brussels_quartiers_ibsa" / "ibsa-revenu-imposable-median-des-declarations_2019_quartier.geojson"
+            ),
+            "services": [
+                {"path": str(R / "brussels_city_childcare_one" / "milieux_accueil_petite_enfance.csv")},
+                {"path": str(R / "brussels_city_childcare_one" / "consultations_enfants_one.csv")},
+            ],
+            "deprivation": {
+                "path": str(R / "bimd_2011" / "BIMD2011_DOMAINS_STATISTICAL_SECTOR_ELLIS_WIDE.csv"),
+                "column": "BIMD2011_score",
+                "direction": "higher_is_worse",
+            },
+        },
+        "scenarios": [
+            {
+                "name": "Consultatie in Haren",
+                "kind": "consultatiebureau",
+                "open": [{"name": "Haren", "lat": 50.889, "lon": 4.418, "capacity": 1}],
+            }
+        ],
+        "sites": {"kind": "consultatiebureau", "k": 3},
+        "outputs": {"dir": str(out)},
+    }  # fmt: skip
+    analysis = bg.run_config(config, quiet=True)
+    assert analysis.network is None and set(analysis.catchments["method"]) == {"straight_line"}
+    for name in ("equity.csv", "scenarios.csv", "sites.csv"):
+        assert (out / name).stat().st_size > 0
+    opened = _open_ready(browser, out / "map.html")
+    try:
+        page = opened.page
+        assert opened.blocked == [] and opened.errors == [] and opened.console_errors() == []
+        assert page.title() == "Brussel: buurten"
+        expect(page.locator(AREAS_PANE)).to_have_count(35)
+        # no network: the neighbouring municipalities and sectors are the background
+        base = _visible_label_boxes(page, ".bg-label-base")
+        assert {"Schaarbeek", "Elsene"} & {b["text"] for b in base}
+        legend = page.locator("#bg-legend")
+        shown = legend.locator(".bg-note:visible")  # the active layer's legend only
+        expect(shown.filter(has_text="Vaste grenzen 50, 75 en 90 %")).to_have_count(1)
+        expect(legend.get_by_text("in vogelvlucht", exact=False).first).to_be_visible()
+        labels = _visible_label_boxes(page, ".bg-label:not(.bg-label-base)")
+        assert len(labels) >= 15  # the quartiers that fit are named …
+        _assert_no_overlap(labels + base)  # … and none overlaps another
+        _assert_legend_not_cut(page)
+        _assert_tight_fit(page)
+        _shot(page, "brussel_map.png", tmp_path_factory)
+    finally:
+        opened.close()
+    for name in ("bivariate.html", "scenario_consultatie_in_haren.html"):
+        opened = _open_ready(browser, out / name)
+        try:
+            assert opened.blocked == [] and opened.errors == [] and opened.console_errors() == []
+            expect(opened.page.locator(AREAS_PANE)).to_have_count(35)
+            _assert_legend_not_cut(opened.page)
+            _shot(opened.page, "brussel_" + name.replace(".html", ".png"), tmp_path_factory)
+        finally:
+            opened.close()

@@ -178,7 +178,11 @@ def test_demo_tables_have_one_row_per_sector_and_area(demo, sample):
     assert set(table["sector_id"]) == set(raw_sectors["cd_sector"])
     assert len(areas) == wijken["wijknr"].nunique() == 7
     layers = dict(pyogrio.list_layers(out / "indicators.gpkg"))
-    assert set(layers) == {"sectors", "areas", "services"}
+    # the demo asks for service areas and site suggestions: their layers come along
+    assert set(layers) == {"sectors", "areas", "services", "catchments", "sites"}
+    catchments = gpd.read_file(out / "indicators.gpkg", layer="catchments")
+    assert len(catchments) == len(analysis.services)
+    assert set(catchments["method"]) == {"network"}
     gpkg_sectors = gpd.read_file(out / "indicators.gpkg", layer="sectors")
     assert len(gpkg_sectors) == 48 and gpkg_sectors.crs.to_epsg() == 3812
     assert set(analysis.kinds) == {
@@ -494,18 +498,31 @@ def test_legend_of_tied_shares_reads_distinct_classes():
 
     # City of Brussels, childcare 0-2 within 1000 m: 8 quartiers below 100 %, 27 at 100 %
     shares = np.array([0.0, 0.2857, 0.774, 0.8406, 0.9113, 0.9823, 0.9938, 0.9993] + [1.0] * 27)
+    # by default: the fixed breaks of a share, whatever the data (right-closed classes)
+    fixed = classify(shares, column="share_covered__childcare_baby", k=5)
+    assert fixed.labels == ("0 – 50 %", "50 – 75 %", "75 – 90 %", "90 – 100 %")
+    assert fixed.counts == (2, 0, 2, 31)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # mapclassify's "Not enough unique values" stays inside
-        classes = classify(shares, column="share_covered__childcare_baby", k=5)
+        classes = classify(shares, column="share_covered__childcare_baby", scheme="quantiles", k=5)
     assert len(set(classes.labels)) == len(classes.labels)
-    # 20 % quantile: position 0.2 · 34 = 6.8 → 0.9938 + 0.8 · (0.9993 − 0.9938) = 0.99820
-    assert classes.labels[0] == "0 – 99,8 %"  # not "0 – 100 %"
-    assert sum(classes.counts) == shares.size
+    # 20 % quantile: position 0.2 · 34 = 6.8 → 0.9938 + 0.8 · (0.9993 − 0.9938) = 0.99820;
+    # its class would hold 0 % and 99,4 %: split at 25, 50, 75 % (steps of a quarter)
+    assert classes.labels == ("0 – 25 %", "25 – 50 %", "50 – 75 %", "75 – 99,8 %", "99,8 – 100 %")
+    assert classes.counts == (1, 1, 0, 5, 28) and sum(classes.counts) == shares.size
+    assert "gesplitst" in classes.note
     # every value at one tied bound: the class reads as that value alone
-    tied = classify(np.array([0.5, 0.5, 0.5, 0.9] + [1.0] * 6), column="share_covered__x", k=5)
-    assert tied.labels == ("50 – 90 %", "100 %") and tied.counts == (4, 6)
+    tied = classify(
+        np.array([0.5, 0.5, 0.5, 0.9] + [1.0] * 6), column="share_covered__x", scheme="quantiles"
+    )
+    # quantile bounds 0.9 and 1; the class 50-90 % (spread 40 of a 50-point range) is split
+    # at steps of 20 points: 60 and 80 %
+    assert tied.labels == ("50 – 60 %", "60 – 80 %", "80 – 90 %", "100 %")
+    assert tied.counts == (3, 0, 1, 6)
     # bounds that already read differently keep their decimals
-    metres = classify(np.array([120.0, 500, 800, 1300, 2000]), column="mean_dist_m__x", k=5)
+    metres = classify(
+        np.array([120.0, 500, 800, 1300, 2000]), column="mean_dist_m__x", scheme="quantiles", k=5
+    )
     assert metres.labels[-1] == "1.440 – 2.000 m"
 
 

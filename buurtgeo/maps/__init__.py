@@ -7,6 +7,8 @@ become
   locations per kind as capacity-scaled circles (clustered where dense), catchment
   overlays, area-name labels, a plain-Dutch legend that follows the active layer,
   tooltips and popups with units;
+* :func:`base_map` - the page's own background (streets, water, railways, parks,
+  neighbouring outlines), so that a map reads offline;
 * :func:`bivariate_map` - need × reach in a 3 × 3 colour grid with its two-way legend;
 * :func:`scenario_map` - before, after and the difference, on shared classes;
 * :func:`save_map` - a self-contained, deterministic HTML file (every script and
@@ -29,7 +31,11 @@ every value travels to the page as JSON, so a service called
 
 One job per module:
 
-* :mod:`~buurtgeo.maps.classes` - values → classes, colours and legend labels;
+* :mod:`~buurtgeo.maps.classes` - values → classes, colours, legend labels and the
+  reason for the classes (policy breaks by kind of indicator; mapclassify on request);
+* :mod:`~buurtgeo.maps.compact` - geometry for the page: simplified, rounded and
+  delta-encoded (:func:`compact_geometry`, where a map's size is decided);
+* :mod:`~buurtgeo.maps.basemap` - the background features (:func:`base_map`);
 * :mod:`~buurtgeo.maps.style` - how indicators, numbers and words are drawn and
   written (from the indicator registry), colours and marker sizes;
 * :mod:`~buurtgeo.maps.choropleth` (:func:`reach_map`), :mod:`~buurtgeo.maps.bivariate`
@@ -42,15 +48,20 @@ One job per module:
 * ``assets/`` - the page's own stylesheet and JavaScript templates (package data).
 """
 
+from buurtgeo.maps.basemap import base_map
 from buurtgeo.maps.bivariate import bivariate_map
 from buurtgeo.maps.choropleth import reach_map
 from buurtgeo.maps.classes import SCHEMES, Classes, classify
+from buurtgeo.maps.compact import compact_geometry, decode_geometry
 from buurtgeo.maps.export import InlineMap, map_html, save_map, show_map
 from buurtgeo.maps.scenario import scenario_map
 from buurtgeo.maps.static import static_map
 
 __all__ = [
     "reach_map",
+    "base_map",
+    "compact_geometry",
+    "decode_geometry",
     "bivariate_map",
     "scenario_map",
     "save_map",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from buurtgeo.maps.compact import compact_geometry
 from buurtgeo.maps.export import _map_class
 from buurtgeo.maps.style import _word
 
@@ -29,32 +29,19 @@ if TYPE_CHECKING:  # pragma: no cover
 # --------------------------------------------------------------------------------------
 
 
-def _to_geojson(geoms: Any, *, crs: Any, simplify_m: float) -> dict:
-    """FeatureCollection in EPSG:4326 with ``properties.i`` = row position."""
-    import geopandas as gpd
-    import shapely
-
-    series = gpd.GeoSeries(shapely.force_2d(np.asarray(geoms)), crs=crs)
-    if simplify_m > 0:
-        series = series.simplify(simplify_m, preserve_topology=True)
-    series = series.to_crs("EPSG:4326")
-    rounded = shapely.transform(np.asarray(series.values), lambda c: np.round(c, 6))
-    texts = shapely.to_geojson(rounded)
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {"i": i}, "geometry": json.loads(t)}
-            for i, t in enumerate(texts)
-        ],
-    }
-
-
 def _bounds_latlon(frame: Any) -> list[list[float]]:
     minx, miny, maxx, maxy = frame.to_crs("EPSG:4326").total_bounds
     return [
         [round(float(miny), 6), round(float(minx), 6)],
         [round(float(maxy), 6), round(float(maxx), 6)],
     ]
+
+
+def _codes_palette(colours: list[str]) -> tuple[list[int], list[str]]:
+    """A colour per area as (index per area, palette of the distinct colours)."""
+    palette = list(dict.fromkeys(colours))
+    where = {c: i for i, c in enumerate(palette)}
+    return [where[c] for c in colours], palette
 
 
 # --------------------------------------------------------------------------------------
@@ -123,110 +110,195 @@ def _elements():
     return Script, JsLayer
 
 
+#: Above this many areas their outlines are drawn half as wide (px).
+_THIN_OUTLINES = 1000
+#: Above this many areas they are drawn on a canvas rather than as SVG paths.
+_CANVAS_AREAS = 3000
+
+
 class _MapBuilder:
     """Assembles one folium.Map: panes, shared area data, layers, legend, controls."""
 
     def __init__(self, areas: Any, *, language: str, title: str | None, tiles: bool) -> None:
-        import folium
+        """``title`` is plain text (escaped here); ``tiles`` adds the online tile layer."""
         from branca.element import Element
 
         self.Script, self.JsLayer = _elements()
         self.language = language
         self.crs = areas.crs
         self.m = _map_class()(
-            location=None, tiles=None, max_zoom=19, zoom_control=True, control_scale=False
+            location=None,
+            tiles=None,
+            max_zoom=19,
+            zoom_control="bottomright",
+            control_scale=False,
+            zoom_snap=0.1,  # a tight first view: fractional zoom levels
+            zoom_delta=0.5,
         )
         # folium hands max_zoom to its tile layer only; without tiles the map itself needs
         # it, or Leaflet.markercluster stops with "Map has no maxZoom specified"
         self.m.options["maxZoom"] = 19
-        # leave room for the control column on the right (layers, then legend)
+        # leave room for the control columns: title and legend left, layers right
         self.m.fit_bounds(
-            _bounds_latlon(areas), padding_top_left=(20, 20), padding_bottom_right=(350, 20)
+            _bounds_latlon(areas), padding_top_left=(340, 20), padding_bottom_right=(350, 20)
         )
-        cast("Figure", self.m.get_root()).header.add_child(  # a map's root is its page
-            Element(f"<style>{_asset('map.css')}</style>"), name="bg_style"
-        )
+        root = cast("Figure", self.m.get_root())  # a map's root is its page
+        root.title = html.escape(title or _word("map", language))
+        root.header.add_child(Element(f"<style>{_asset('map.css')}</style>"), name="bg_style")
         # legend blocks: (layer the block belongs to or None, html, tight: no separator)
         self.legend_blocks: list[tuple[Any, str, bool]] = []
         self.kind_links: list[tuple[Any, str | None]] = []  # indicator layer → its kind
         self.kind_deps: list[tuple[Any, str]] = []  # service/catchment layer → its kind
         self.add_script(_asset("panes.js"))
-        if tiles:
-            folium.TileLayer(
-                "OpenStreetMap",
-                name=html.escape(_word("basemap", language)),
-                overlay=True,
-                control=True,
-                show=True,
-                max_zoom=19,
-            ).add_to(self.m)
+        self.add_script(_asset("core.js"))
+        self.tiles = tiles
         if title:
-            self.add_script(_asset("title.js"), html=title)
+            self.add_script(_asset("title.js"), html=html.escape(title))
 
     def add_script(self, template: str, **ctx: Any):
         element = self.Script(template, **ctx)
         self.m.add_child(element)
         return element
 
-    def area_data(self, areas: Any, popups: list[str], simplify_m: float) -> Any:
-        """Embed the area outlines once; return the element (its JS name is set at render)."""
-        data = _to_geojson(areas.geometry.values, crs=self.crs, simplify_m=simplify_m)
-        element = self.add_script(
-            "var {{ this.get_name() }} = {{ this.ctx.data|tojson }};"
-            "var {{ this.get_name() }}_popup = {{ this.ctx.popups|tojson }};",
-            data=data,
-            popups=popups,
+    def _tile_layer(self, show: bool) -> None:
+        import folium
+
+        folium.TileLayer(
+            "OpenStreetMap",
+            name=html.escape(_word("basemap", self.language)),
+            overlay=True,
+            control=True,
+            show=show,
+            max_zoom=19,
+        ).add_to(self.m)
+
+    def base_map(self, layers: list[tuple[Any, dict[str, Any], float]], *, name: str) -> None:
+        """The offline base map: (geometries, Leaflet style, simplification in m) per layer.
+
+        Drawn on a canvas in the ``bgBase`` pane (above the area colours, below the
+        catchments; not interactive). With a base map the online tiles start hidden.
+        """
+        data = [
+            {"d": compact_geometry(geoms, crs=self.crs, simplify_m=tol), "s": style}
+            for geoms, style, tol in layers
+            if len(geoms)
+        ]
+        if self.tiles:
+            self._tile_layer(show=not data)
+            self.tiles = False
+        if not data:
+            return
+        layer = self.JsLayer(
+            'bgBase({{ this.ctx.layers|tojson }}, L.canvas({pane: "bgBase", padding: 0.3}))',
+            name=html.escape(name),
+            overlay=True,
+            show=True,
+            layers=data,
         )
-        return element
+        self.m.add_child(layer)
+
+    def area_data(
+        self, areas: Any, names: list[str], columns: list[tuple[str, list[str]]], simplify_m: float
+    ) -> Any:
+        """Embed the areas once: outlines, names and the popup table (label, texts per area).
+
+        Every text is HTML already (escaped by the caller) and reaches the page as JSON.
+        Returns the element whose JavaScript name the indicator layers refer to.
+        """
+        data = compact_geometry(areas.geometry.values, crs=self.crs, simplify_m=simplify_m)
+        n = len(areas)
+        return self.add_script(
+            "var {{ this.get_name() }} = {{ this.ctx.areas|tojson }};",
+            areas={
+                "geo": data,
+                "names": names,
+                "cols": [[label, texts] for label, texts in columns],
+                "w": 1 if n <= _THIN_OUTLINES else 0.5,  # outline width, px
+                "canvas": n > _CANVAS_AREAS,  # many areas: one canvas draws faster than SVG
+                "layer": None,
+                "active": None,
+            },
+        )
 
     def choropleth(
         self,
         data_var: Any,
         *,
         name: str,
-        colours: list[str],
-        tooltips: list[str],
         show: bool,
         legend: str,
+        codes: list[int] | None = None,
+        palette: list[str] | None = None,
+        colours: list[str] | None = None,
+        tip_column: int | None = None,
+        tip_label: str = "",
+        tooltips: list[str] | None = None,
         kind: str | None = None,
     ) -> Any:
+        """An indicator layer over the shared areas (a radio button of the layer control).
+
+        Colours come as class ``codes`` (negative: from the end of ``palette``) or one
+        colour per area (``colours``). Tooltips show column ``tip_column`` of the area
+        data under ``tip_label`` (escaped HTML), or are given per area (``tooltips``).
+        """
+        if colours is not None:
+            codes, palette = _codes_palette(colours)
+        tip = (
+            {"tips": tooltips} if tooltips is not None else {"col": tip_column, "label": tip_label}
+        )
         layer = self.JsLayer(
             _asset("choropleth.js"),
-            before="var {{ this.get_name() }}_c = {{ this.ctx.colours|tojson }};"
-            "var {{ this.get_name() }}_t = {{ this.ctx.tooltips|tojson }};",
+            before="var {{ this.get_name() }}_c = {{ this.ctx.codes|tojson }};"
+            "var {{ this.get_name() }}_p = {{ this.ctx.palette|tojson }};",
             name=html.escape(name),
             overlay=False,
             show=show,
             data=data_var,
-            colours=colours,
-            tooltips=tooltips,
+            codes=codes,
+            palette=palette,
+            tip=tip,
         )
         self.m.add_child(layer)
         self.legend_blocks.append((layer, legend, False))
         self.kind_links.append((layer, kind))
         return layer
 
-    def labels(self, areas: Any, names: list[str], show: bool) -> None:
+    def labels(
+        self,
+        areas: Any,
+        names: list[str],
+        show: bool,
+        *,
+        name: str | None = None,
+        cls: str = "bg-label",
+        prio: int = 0,
+    ) -> None:
+        """Names at a point inside each area; the largest areas' names win a collision, and
+        groups of a lower ``prio`` before those of a higher one (area names 0, the base
+        map's town names 1)."""
         import shapely
 
-        pts = shapely.get_coordinates(
-            areas.geometry.to_crs("EPSG:4326").representative_point().values
-        )
+        geoms = areas.geometry.to_crs("EPSG:4326")
+        pts = shapely.get_coordinates(geoms.representative_point().values)
         points = [[round(float(y), 6), round(float(x), 6)] for x, y in pts]
+        order = [int(i) for i in np.argsort(-areas.geometry.area.to_numpy(), kind="stable")]
         layer = self.JsLayer(
             _asset("labels.js"),
-            name=html.escape(_word("labels", self.language)),
+            name=html.escape(name or _word("labels", self.language)),
             overlay=True,
             show=show,
             points=points,
             names=names,
+            order=order,
+            cls=cls,
+            prio=prio,
         )
         self.m.add_child(layer)
 
     def polygons_overlay(
         self, geoms: Any, *, name: str, colour: str, show: bool, kind: str | None = None
     ) -> Any:
-        data = _to_geojson(geoms, crs=self.crs, simplify_m=1.0)
+        data = compact_geometry(geoms, crs=self.crs, simplify_m=1.0)
         layer = self.JsLayer(
             _asset("polygons.js"),
             name=html.escape(name),
@@ -246,28 +318,42 @@ class _MapBuilder:
         *,
         name: str,
         colour: str,
-        radii: list[float],
-        hollow: list[bool],
-        tooltips: list[str],
-        popups: list[str],
-        cluster: bool,
+        names: list[str],
+        sub: str,
+        columns: list[tuple[str, str | list[str]]],
+        tip_column: int = -1,
+        radii: list[float] | None = None,
+        hollow: list[bool] | None = None,
+        cluster: bool = False,
         show: bool = True,
         kind: str | None = None,
+        numbers: list[str] | None = None,
     ) -> Any:
+        """Circles (or numbered markers with ``numbers``) for points, clustered or not.
+
+        Every text is HTML already (escaped by the caller). The tooltip shows the name,
+        ``sub`` and column ``tip_column``; the popup the name and every column (one text
+        per point, or one text for all).
+        """
         from folium.plugins import MarkerCluster
 
-        data = _to_geojson(geoms, crs=self.crs, simplify_m=0.0)
+        n = len(geoms)
+        points = {
+            "geo": compact_geometry(geoms, crs=self.crs, simplify_m=0.0),
+            "colour": colour,
+            "names": names,
+            "sub": sub,
+            "cols": [[label, texts] for label, texts in columns],
+            "tipcol": tip_column,
+            "radii": radii if radii is not None else [5.0] * n,
+            "hollow": hollow if hollow is not None else [False] * n,
+            "numbers": numbers,
+        }
         expression = _asset("points.js")
-        ctx = dict(
-            data=data,
-            colour=colour,
-            radii=radii,
-            hollow=hollow,
-            tooltips=tooltips,
-            popups=popups,
-        )
         if not cluster:
-            layer = self.JsLayer(expression, name=html.escape(name), overlay=True, show=show, **ctx)
+            layer = self.JsLayer(
+                expression, name=html.escape(name), overlay=True, show=show, points=points
+            )
             self.m.add_child(layer)
             if kind is not None:
                 self.kind_deps.append((layer, kind))
@@ -283,13 +369,14 @@ class _MapBuilder:
                 "maxClusterRadius": 45,
                 "spiderfyOnMaxZoom": False,
                 "showCoverageOnHover": False,
+                "chunkedLoading": True,
             },
         )
         self.m.add_child(group)
         inner = self.Script(
             "var {{ this.get_name() }} = " + expression + ";"
             "{{ this.get_name() }}.addTo({{ this._parent.get_name() }});",
-            **ctx,
+            points=points,
         )
         group.add_child(inner)
         if kind is not None:
@@ -299,6 +386,8 @@ class _MapBuilder:
     def finish(self) -> folium.Map:
         import folium
 
+        if self.tiles:  # no base map of our own: the online tiles are the background
+            self._tile_layer(show=True)
         folium.LayerControl(position="topright", collapsed=False).add_to(self.m)
         blocks = [(layer, block, tight) for layer, block, tight in self.legend_blocks if block]
         self.add_script(
@@ -308,4 +397,5 @@ class _MapBuilder:
             links=[(layer, kind) for layer, kind in self.kind_links],
             deps=self.kind_deps,
         )
+        self.add_script("window.bgReady = true;")  # every layer of the page is made
         return self.m

@@ -78,13 +78,23 @@ def _check_columns(
             )
 
 
-def _per_indicator(value: Any, indicators: Sequence[str], name: str, checks: Checks):
-    """Spread a scalar-or-mapping argument over the indicators."""
+def _per_indicator(
+    value: Any, indicators: Sequence[str], name: str, checks: Checks, default: Any = None
+):
+    """Spread a scalar-or-mapping argument over the indicators.
+
+    A mapping may name an indicator in full (``'share_covered__library'``) or without
+    its kind (``'share_covered'``: every kind); the full name wins. Indicators it does
+    not name get ``default``.
+    """
     if isinstance(value, Mapping):
-        unknown = [key for key in value if key not in indicators]
+        bases = {ind.partition("__")[0] for ind in indicators}
+        unknown = [key for key in value if key not in indicators and key not in bases]
         if unknown:
             checks.add(f"{name} names columns that are not indicators: {unknown}")
-        return {ind: value.get(ind) for ind in indicators}
+        return {
+            ind: value.get(ind, value.get(ind.partition("__")[0], default)) for ind in indicators
+        }
     return dict.fromkeys(indicators, value)
 
 

@@ -7,7 +7,7 @@ Legend and popup HTML is built in Python, and every text that comes from the dat
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,7 @@ def _swatch_row(colour: str, text: str, count: int) -> str:
     """One legend line: colour swatch, escaped text, number of areas."""
     return (
         f'<div class="bg-row"><span class="bg-sw" style="background:{colour}"></span>'
-        f'{html.escape(text)}<span class="bg-n">({count})</span></div>'
+        f'<span class="bg-t">{html.escape(text)}<span class="bg-n">({count})</span></span></div>'
     )
 
 
@@ -66,7 +66,10 @@ def _missing_rows(codes: np.ndarray, language: str, *, unreachable: bool = True)
 
 
 def _legend_html(title: str, classes: Classes, language: str, note: str | None = None) -> str:
+    """A legend block: the title, which scheme and why (``note``, default the classes'
+    own), one row per class and the rows for unreachable and no data."""
     rows = [f"<h4>{html.escape(title)}</h4>"]
+    note = classes.note if note is None else note
     if note:
         rows.append(f'<div class="bg-note">{html.escape(note)}</div>')
     for colour, text, count in zip(classes.colours, classes.labels, classes.counts, strict=True):
@@ -82,20 +85,25 @@ def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
     return f'<div class="bg-pop"><b>{name}</b><table>{cells}</table></div>'
 
 
-def _popups(frame: Any, names: list[str], columns: Sequence[str], language: str) -> list[str]:
-    formats = {c: _format_for(c, frame[c].to_numpy(dtype=float)) for c in columns}
-    # an estimated count says so (geschat / estimated): buurtgeo._run_inputs.mark_estimates
+def _popup_columns(
+    frame: Any, columns: Sequence[str], language: str
+) -> list[tuple[str, list[str]]]:
+    """The areas' popup table, one column at a time: (escaped label, escaped value texts).
+
+    The page builds each area's popup from it (``bgPopup``), and an indicator's tooltip
+    shows its own column. An estimated count says so in its label (*geschat* /
+    *estimated*: :func:`buurtgeo._run_inputs.mark_estimates`).
+    """
     estimated = getattr(frame, "attrs", {}).get("estimate_methods", {})
     mark = " (geschat)" if language == "nl" else " (estimated)"
-    labels = {c: label(c, language=language) + (mark if c in estimated else "") for c in columns}
-    values = {c: frame[c].to_numpy(dtype=float) for c in columns}
-    return [
-        _table_html(
-            names[i],
-            [(labels[c], _value_text(values[c][i], formats[c], language)) for c in columns],
-        )
-        for i in range(len(frame))
-    ]
+    out = []
+    for c in columns:
+        values = frame[c].to_numpy(dtype=float)
+        fmt = _format_for(c, values)
+        texts = [html.escape(_value_text(v, fmt, language)) for v in values]
+        text = label(c, language=language) + (mark if c in estimated else "")
+        out.append((html.escape(text), texts))
+    return out
 
 
 def _extra_columns(frame: Any, indicators: Sequence[str]) -> list[str]:
@@ -118,10 +126,15 @@ def _add_services(
     colour: str | None = None,
     active_kind: str | None = None,
     heading: bool = True,
+    capacity_max: float | None = None,
+    size_legend: bool = True,
 ) -> None:
     """One overlay per kind (named ``prefix: kind`` when a prefix is given), with legend rows.
 
-    When ``active_kind`` is one of the kinds, only that kind is shown at first.
+    When ``active_kind`` is one of the kinds, only that kind is shown at first. Marker
+    sizes scale to the largest capacity, or to ``capacity_max`` when it is larger (then
+    the layers drawn with it can share one size legend: ``size_legend=False`` leaves it
+    out).
     """
     language = b.language
     kinds = sorted(pd.unique(services["service_kind"].astype(str)))
@@ -130,7 +143,7 @@ def _add_services(
         if "capacity" in services.columns
         else np.full(len(services), np.nan)
     )
-    radii, hollow = _radii(capacity)
+    radii, hollow = _radii(capacity, capacity_max)
     radii_arr, hollow_arr = np.asarray(radii), np.asarray(hollow)
     names = (
         [html.escape(str(v)) if not pd.isna(v) else "" for v in services["name"]]
@@ -154,29 +167,26 @@ def _add_services(
             else _word("unknown_capacity", language)
             for i in idx
         ]
-        tooltips = [
-            f"<b>{names[i] or html.escape(kind_text)}</b><br>{html.escape(kind_text)} · {t}"
-            for i, t in zip(idx, cap_texts, strict=True)
-        ]
-        popups = [
-            _table_html(
-                names[i] or html.escape(kind_text),
-                [
-                    (label("service_kind", language=language), kind_text),
-                    (label("capacity", language=language), t),
-                ],
-            )
-            for i, t in zip(idx, cap_texts, strict=True)
-        ]
         use_cluster = cluster is True or (cluster == "auto" and len(idx) > 40)
         layer = b.points(
             services.geometry.values[idx],
             name=f"{kind_text} ({len(idx)})",
             colour=c,
+            names=[names[i] or html.escape(kind_text) for i in idx],
+            sub=html.escape(kind_text),
+            columns=[
+                (
+                    html.escape(label("service_kind", language=language)),
+                    html.escape(kind_text),
+                ),
+                (
+                    html.escape(label("capacity", language=language)),
+                    [html.escape(t) for t in cap_texts],
+                ),
+            ],
+            tip_column=1,
             radii=[float(x) for x in radii_arr[idx]],
             hollow=[bool(x) for x in hollow_arr[idx]],
-            tooltips=tooltips,
-            popups=popups,
             cluster=use_cluster,
             show=show_all or kind == active_kind,
             kind=None if prefix else kind,
@@ -191,7 +201,7 @@ def _add_services(
         )
     notes = []
     finite = capacity[np.isfinite(capacity) & (capacity > 0)]
-    if finite.size:
+    if finite.size and size_legend:
         big = float(finite.max())
         sizes = "".join(
             f'<span class="bg-dot" style="background:#999;width:{2 * r:.0f}px;height:{2 * r:.0f}px">'
@@ -212,9 +222,41 @@ def _add_services(
         b.legend_blocks.append((None, "".join(notes), True))
 
 
+def _catchment_name(kind: str | None, method: str, radius: float | None, language: str) -> str:
+    """The layer name of a kind's service area: over the streets, or as the crow flies."""
+    kind_text = _kind_label(kind, language) if kind else ""
+    dist = _number(radius, 0, language) + " m" if radius is not None else ""
+    if method == "straight_line":
+        if not dist:
+            return _word("straight_any", language) + (f": {kind_text}" if kind else "")
+        return _word("straight", language).format(d=dist) + (f": {kind_text}" if kind else "")
+    name = _word("walk_area", language)
+    if dist:
+        name += " " + _word("over_streets", language).format(d=dist)
+    return name + (f": {kind_text}" if kind else "")
+
+
+def _catchment_legend(b: _MapBuilder, layer: Any, name: str, colour: str) -> None:
+    """A legend row for a service-area overlay: its dashed outline and its name."""
+    b.legend_blocks.append(
+        (
+            layer,
+            f'<div class="bg-row"><span class="bg-sw bg-dash" style="border-color:{colour}">'
+            f'</span><span class="bg-t">{html.escape(name)}</span></div>',
+            True,
+        )
+    )
+
+
 def _add_catchments(
-    b: _MapBuilder, services: Any, catchments: Any, active_kind: str | None = None
+    b: _MapBuilder,
+    services: Any,
+    catchments: Any,
+    active_kind: str | None = None,
+    catchment_m: float | Mapping[str, float] | None = None,
 ) -> None:
+    """One dashed overlay per kind: given service areas (a GeoDataFrame, e.g. from
+    :func:`buurtgeo.service_areas`), or straight-line circles around the services."""
     import shapely
 
     language = b.language
@@ -223,46 +265,180 @@ def _add_catchments(
         groups: list[tuple[str | None, Any]]
         if "service_kind" in frame.columns:
             groups = [
-                (str(k), frame.geometry.values[(frame["service_kind"] == k).to_numpy()])
+                (str(k), frame[(frame["service_kind"] == k).to_numpy()])
                 for k in sorted(pd.unique(frame["service_kind"].astype(str)))
             ]
         else:
-            groups = [(None, frame.geometry.values)]
+            groups = [(None, frame)]
         order = sorted(
             {k for k, _ in groups if k is not None}
             | (set(services["service_kind"].astype(str)) if services is not None else set())
         )
         linked = active_kind is not None and any(k == active_kind for k, _ in groups)
-        for kind, geoms in groups:
-            union = shapely.union_all(np.asarray(geoms))
-            kind_text = _kind_label(kind, language) if kind else ""
-            name = _word("walk_area", language) + (f": {kind_text}" if kind else "")
-            b.polygons_overlay(
-                [union],
-                name=name,
-                colour=_kind_colour(kind, order) if kind else "#333333",
-                show=not linked or kind == active_kind,
-                kind=kind,
+        for kind, part in groups:
+            union = shapely.union_all(np.asarray(part.geometry.values))
+            methods = set(part["method"].astype(str)) if "method" in part.columns else {"given"}
+            radii = (
+                set(part["catchment_m"].astype(float)) if "catchment_m" in part.columns else set()
             )
+            name = _catchment_name(
+                kind,
+                "straight_line" if methods == {"straight_line"} else "network",
+                radii.pop() if len(radii) == 1 else None,
+                language,
+            )
+            colour = _kind_colour(kind, order) if kind else "#333333"
+            layer = b.polygons_overlay(
+                [union], name=name, colour=colour, show=not linked or kind == active_kind, kind=kind
+            )
+            _catchment_legend(b, layer, name, colour)
         return
     kinds = sorted(pd.unique(services["service_kind"].astype(str)))
     linked = active_kind in kinds
     known = schema.service_kinds()
     for kind in kinds:
         if isinstance(catchments, bool):
-            radius = known[kind].catchment_m if kind in known else None
-            if radius is None:
+            if isinstance(catchment_m, Mapping) and kind in catchment_m:
+                radius = float(catchment_m[kind])
+            elif catchment_m is not None and not isinstance(catchment_m, Mapping):
+                radius = float(catchment_m)
+            elif kind in known:
+                radius = known[kind].catchment_m
+            else:
                 continue
         else:
             radius = float(catchments)
         pts = np.asarray(services.geometry.values[(services["service_kind"] == kind).to_numpy()])
         union = shapely.union_all(shapely.buffer(pts, radius, quad_segs=16))
-        dist = _number(radius, 0, language) + " m"
-        name = _word("straight", language).format(d=dist) + ": " + _kind_label(kind, language)
-        b.polygons_overlay(
-            [union],
-            name=name,
-            colour=_kind_colour(kind, kinds),
-            show=not linked or kind == active_kind,
-            kind=kind,
+        name = _catchment_name(kind, "straight_line", radius, language)
+        colour = _kind_colour(kind, kinds)
+        layer = b.polygons_overlay(
+            [union], name=name, colour=colour, show=not linked or kind == active_kind, kind=kind
         )
+        _catchment_legend(b, layer, name, colour)
+
+
+# --------------------------------------------------------------------------------------
+# Base map and suggested sites
+# --------------------------------------------------------------------------------------
+
+#: How each feature of a base map is drawn (Leaflet path options), in drawing order, and
+#: the simplification (metres) its geometry gets.
+_BASE_STYLES: dict[str, tuple[dict[str, Any], float]] = {
+    "park": (
+        {
+            "color": "#5d9a5f",
+            "weight": 0.8,
+            "opacity": 0.7,
+            "fillColor": "#a7d3a0",
+            "fillOpacity": 0.35,
+        },
+        2.0,
+    ),
+    "water": ({"stroke": False, "fillColor": "#8fbbe3", "fillOpacity": 0.8}, 2.0),
+    "waterway": ({"color": "#5f9bd4", "weight": 2.2, "opacity": 0.9}, 2.0),
+    "sector": ({"color": "#8c8c8c", "weight": 0.6, "opacity": 0.8, "fill": False}, 2.0),
+    "municipality": (
+        {"color": "#4a4a4a", "weight": 1.8, "opacity": 0.8, "fill": False, "dashArray": "8 3 2 3"},
+        5.0,
+    ),
+    "street": ({"color": "#6e6e6e", "weight": 0.6, "opacity": 0.35}, 2.0),
+    "railway": ({"color": "#303030", "weight": 1.6, "opacity": 0.75, "dashArray": "6 4"}, 2.0),
+}
+
+
+def _check_base_map(basemap: Any, checks: Any) -> None:
+    """Record problems with a base map frame (a GeoDataFrame with a ``feature`` column)."""
+    if basemap is None:
+        return
+    if not _is_gdf(basemap):
+        checks.add(f"basemap must be a GeoDataFrame, got {type(basemap).__name__}")
+        return
+    if "feature" not in basemap.columns:
+        checks.missing_column("feature", "basemap", basemap.columns)
+        return
+    unknown = sorted(set(basemap["feature"].astype(str)) - set(_BASE_STYLES))
+    if unknown:
+        checks.add(f"basemap has unknown features {unknown}; known: {', '.join(_BASE_STYLES)}")
+
+
+def _add_base_map(b: _MapBuilder, basemap: Any) -> None:
+    """The base map layer, and the names of the neighbouring municipalities."""
+    feature = basemap["feature"].astype(str).to_numpy()
+    layers = []
+    present = []
+    for name, (style, tolerance) in _BASE_STYLES.items():
+        geoms = np.asarray(basemap.geometry.values[feature == name])
+        if len(geoms):
+            layers.append((geoms, dict(style), tolerance))
+            present.append(name)
+    words = [_word(f"base_{name}", b.language) for name in present]
+    title = _word("own_basemap", b.language) + (
+        f" ({', '.join(dict.fromkeys(words))})" if words else ""
+    )
+    b.base_map(layers, name=title)
+    towns = basemap[(feature == "municipality")]
+    if "name" in towns.columns and len(towns) and towns["name"].notna().any():
+        towns = towns[towns["name"].notna()]
+        b.labels(
+            towns,
+            [html.escape(str(v)) for v in towns["name"]],
+            show=True,
+            name=_word("neighbours", b.language),
+            cls="bg-label bg-label-base",
+            prio=1,
+        )
+
+
+def _add_sites(b: _MapBuilder, sites: Any, active_kind: str | None = None) -> None:
+    """Suggested sites as numbered markers (``order`` 1, 2, …), with a legend row; shown
+    at first unless another kind's indicator is (``active_kind``)."""
+    language = b.language
+    order = (
+        [str(int(v)) for v in sites["order"]]
+        if "order" in sites.columns
+        else [str(i + 1) for i in range(len(sites))]
+    )
+    kind_text = (
+        _kind_label(str(sites["service_kind"].iloc[0]), language)
+        if "service_kind" in sites.columns and len(sites)
+        else ""
+    )
+    title = _word("sites", language) + (f": {kind_text}" if kind_text else "")
+    columns: list[tuple[str, str | list[str]]] = [
+        (html.escape(label("order", language=language)), order)
+    ]
+    for column in ("added", "covers_alone", "share_of_uncovered"):
+        if column in sites.columns:
+            values = sites[column].to_numpy(dtype=float)
+            fmt = _format_for(column, values)
+            columns.append(
+                (
+                    html.escape(label(column, language=language)),
+                    [html.escape(_value_text(v, fmt, language)) for v in values],
+                )
+            )
+    kind = str(sites["service_kind"].iloc[0]) if "service_kind" in sites.columns else None
+    layer = b.points(
+        sites.geometry.values,
+        name=f"{title} ({len(sites)})",
+        colour=_SITE_COLOUR,
+        names=[f"{html.escape(title)} {n}" for n in order],
+        sub="",
+        columns=columns,
+        numbers=order,
+        kind=kind,  # shown with the indicators of its kind, as the services are
+        show=active_kind is None or kind is None or kind == active_kind,
+    )
+    b.legend_blocks.append(
+        (
+            layer,
+            f'<div class="bg-row"><span class="bg-num bg-num-legend" style="background:'
+            f'{_SITE_COLOUR}">1</span><span class="bg-t">{html.escape(title)}</span></div>'
+            f'<div class="bg-note">{html.escape(_word("sites_note", language))}</div>',
+            False,
+        )
+    )
+
+
+_SITE_COLOUR = "#e7298a"

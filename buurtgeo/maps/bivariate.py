@@ -24,7 +24,15 @@ from buurtgeo.maps._inputs import (
     _language,
     _pick_name_column,
 )
-from buurtgeo.maps._layers import _add_services, _extra_columns, _missing_rows, _names, _popups
+from buurtgeo.maps._layers import (
+    _add_base_map,
+    _add_services,
+    _check_base_map,
+    _extra_columns,
+    _missing_rows,
+    _names,
+    _popup_columns,
+)
 from buurtgeo.maps.classes import Classes, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
@@ -64,6 +72,7 @@ def bivariate_map(
     need_thresholds: Sequence[float] | None = None,
     reach_thresholds: Sequence[float] | None = None,
     classes: tuple[str, str] | None = None,
+    basemap: gpd.GeoDataFrame | None = None,
     language: str | None = None,
     name_column: str | None = None,
     title: str | None = None,
@@ -102,6 +111,8 @@ def bivariate_map(
         of :func:`buurtgeo.gaps` (levels 1-3; reach level 1 = low reach): then n =
         need level − 1 and r = 3 − reach level, so the map shows exactly the table's
         classes; ``need`` and ``reach`` are still shown in tooltips.
+    basemap : geopandas.GeoDataFrame, optional
+        Background features (see :func:`buurtgeo.base_map`), as in :func:`reach_map`.
     language : {'nl', 'en'}, optional
     name_column, title, tiles, labels, cluster, simplify_m
         As in :func:`reach_map`.
@@ -122,22 +133,20 @@ def bivariate_map(
         name_column=name_column,
         labels=labels,
         cluster=cluster,
+        basemap=basemap,
     )
 
     need_v = areas[need].to_numpy(dtype=float)
     reach_v = areas[reach].to_numpy(dtype=float)
-    nc = classify(need_v, column=need, k=3, thresholds=need_thresholds, language=language)
-    rc = classify(reach_v, column=reach, k=3, thresholds=reach_thresholds, language=language)
-    n_cls = _spread3(nc.codes, len(nc.bins))
-    r_cls = _spread3(rc.codes, len(rc.bins))
-    if _direction(reach) == "better":
-        r_cls = np.where(r_cls >= 0, 2 - r_cls, r_cls)
-    r_cls = np.where(rc.codes == -2, 2, r_cls)  # unreachable = poor reach
-    n_cls = np.where(nc.codes == -2, -1, n_cls)  # an infinite need is no data
-    if classes is not None:
+    if classes is not None:  # the table's classes: nothing to classify here
         levels = [pd.to_numeric(areas[c], errors="coerce").to_numpy(dtype=float) for c in classes]
         n_cls = np.where(np.isfinite(levels[0]), np.nan_to_num(levels[0]) - 1, -1).astype(int)
         r_cls = np.where(np.isfinite(levels[1]), 3 - np.nan_to_num(levels[1]), -1).astype(int)
+        nc = rc = None
+    else:
+        nc, rc, n_cls, r_cls = _terciles(
+            need, reach, need_v, reach_v, need_thresholds, reach_thresholds, language
+        )
     ok = (n_cls >= 0) & (r_cls >= 0)
     palette = np.array(_BIVARIATE, dtype=object)
     colours = [
@@ -163,11 +172,11 @@ def bivariate_map(
             f"<b>{html.escape(_value_text(reach_v[i], reach_fmt, language))}</b><br>"
             f"<i>{html.escape(cell)}</i>"
         )
-    b = _MapBuilder(
-        areas, language=language, title=html.escape(title) if title else None, tiles=tiles
-    )
+    b = _MapBuilder(areas, language=language, title=title, tiles=tiles)
+    if basemap is not None:
+        _add_base_map(b, basemap)
     popup_columns = [need, reach, *[c for c in _extra_columns(areas, [need, reach])]]
-    data = b.area_data(areas, _popups(areas, names, popup_columns, language), simplify_m)
+    data = b.area_data(areas, names, _popup_columns(areas, popup_columns, language), simplify_m)
     layer_name = f"{_word('need', language).capitalize()} × {_word('reach', language)}"
     b.choropleth(
         data,
@@ -175,9 +184,7 @@ def bivariate_map(
         colours=colours,
         tooltips=tips,
         show=True,
-        legend=_bivariate_legend(
-            need_label, reach_label, nc, rc, reach, language, ~ok, given=classes is not None
-        ),
+        legend=_bivariate_legend(need_label, reach_label, nc, rc, reach, language, ~ok),
     )
     if services is not None and len(services):
         _add_services(b, services, cluster=cluster, active_kind=_kind_of(reach))
@@ -198,10 +205,12 @@ def _check_bivariate(
     name_column: str | None,
     labels: bool | str,
     cluster: bool | str,
+    basemap: Any = None,
 ) -> tuple[str, str | None]:
     """The check step of :func:`bivariate_map`; returns the language and the name column."""
     checks = Checks("bivariate_map")
     language = _language(language, checks)
+    _check_base_map(basemap, checks)
     if _check_frame(areas, "areas", checks, _POLYGONS):
         _check_columns(areas, [need, reach], "areas", checks)
         name_column = _pick_name_column(areas, name_column, checks)
@@ -224,9 +233,39 @@ def _check_bivariate(
                         checks.add(f"classes column {column!r} must hold levels 1, 2, 3")
     _check_services(services, checks)
     _check_flags(labels, cluster, checks)
-    _check_crs(checks, areas=areas, services=services)
+    _check_crs(checks, areas=areas, services=services, basemap=basemap)
     checks.raise_if_any()
     return language, name_column
+
+
+def _terciles(
+    need: str,
+    reach: str,
+    need_v: np.ndarray,
+    reach_v: np.ndarray,
+    need_thresholds: Sequence[float] | None,
+    reach_thresholds: Sequence[float] | None,
+    language: str,
+) -> tuple[Classes, Classes, np.ndarray, np.ndarray]:
+    """Need and reach classes 0-2 (reach 0 = good): terciles or the two fixed bounds."""
+    nc = classify(
+        need_v, column=need, scheme="quantiles", k=3, thresholds=need_thresholds, language=language
+    )
+    rc = classify(
+        reach_v,
+        column=reach,
+        scheme="quantiles",
+        k=3,
+        thresholds=reach_thresholds,
+        language=language,
+    )
+    n_cls = _spread3(nc.codes, len(nc.bins))
+    r_cls = _spread3(rc.codes, len(rc.bins))
+    if _direction(reach) == "better":
+        r_cls = np.where(r_cls >= 0, 2 - r_cls, r_cls)
+    r_cls = np.where(rc.codes == -2, 2, r_cls)  # unreachable = poor reach
+    n_cls = np.where(nc.codes == -2, -1, n_cls)  # an infinite need is no data
+    return nc, rc, n_cls, r_cls
 
 
 def _spread3(codes: np.ndarray, n: int) -> np.ndarray:
@@ -238,29 +277,10 @@ def _spread3(codes: np.ndarray, n: int) -> np.ndarray:
     return out if n > 1 else np.where(codes >= 0, 1, codes)
 
 
-def _bivariate_legend(
-    need_label: str,
-    reach_label: str,
-    nc: Classes,
-    rc: Classes,
-    reach: str,
-    language: str,
-    no_data: np.ndarray,
-    given: bool = False,
-) -> str:
-    cells = []
-    for row, r in enumerate((2, 1, 0)):  # poor reach at the top
-        for n in range(3):
-            cells.append(
-                f'<div class="bg-cell" style="grid-row:{row + 1};grid-column:{n + 2};'
-                f'background:{_BIVARIATE[r][n]}"></div>'
-            )
-    grid = (
-        '<div class="bg-bi">'
-        + "".join(cells)
-        + f'<div class="bg-yl">{_word("poorer_reach", language)}</div>'
-        + f'<div class="bg-xl">{_word("more_need", language)}</div></div>'
-    )
+def _class_notes(
+    need_label: str, reach_label: str, nc: Classes, rc: Classes, reach: str, language: str
+) -> list[str]:
+    """Legend lines naming the need and reach classes with their bounds."""
     need_words, reach_words = _tier_words(language)
     reach_classes = list(zip(rc.labels, range(len(rc.labels)), strict=True))
     if _direction(reach) == "better":
@@ -287,8 +307,45 @@ def _bivariate_legend(
     ]
     if np.any(rc.codes == -2):
         notes.append(f"{_word('unreachable', language)} → {_word('poor', language)}")
-    if given:  # the classes come with the table: their bounds are not ours to print
-        notes = [notes[0], notes[2], _word("given_classes", language)]
+    return notes
+
+
+def _bivariate_legend(
+    need_label: str,
+    reach_label: str,
+    nc: Classes | None,
+    rc: Classes | None,
+    reach: str,
+    language: str,
+    no_data: np.ndarray,
+) -> str:
+    """The 3 × 3 grid with its axes, what the classes are, and the rows for no data.
+
+    ``nc``/``rc`` None: the classes came with the table (their bounds are not printed).
+    """
+    cells = []
+    for row, r in enumerate((2, 1, 0)):  # poor reach at the top
+        for n in range(3):
+            cells.append(
+                f'<div class="bg-cell" style="grid-row:{row + 1};grid-column:{n + 2};'
+                f'background:{_BIVARIATE[r][n]}"></div>'
+            )
+    grid = (
+        '<div class="bg-bi">'
+        + "".join(cells)
+        + f'<div class="bg-yl">{_word("poorer_reach", language)}</div>'
+        + f'<div class="bg-xl">{_word("more_need", language)}</div></div>'
+    )
+    need_title = f"<b>{html.escape(_word('need', language).capitalize())}</b>: "
+    reach_title = f"<b>{html.escape(_word('reach', language).capitalize())}</b>: "
+    if nc is None or rc is None:  # the classes come with the table: their bounds are not ours
+        notes = [
+            need_title + html.escape(need_label),
+            reach_title + html.escape(reach_label),
+            _word("given_classes", language),
+        ]
+    else:
+        notes = _class_notes(need_label, reach_label, nc, rc, reach, language)
     extra = "".join(_missing_rows(np.where(no_data, -1, 0), language))
     title = f"{_word('need', language).capitalize()} × {_word('reach', language)}"
     return (

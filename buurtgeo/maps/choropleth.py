@@ -30,15 +30,18 @@ from buurtgeo.maps._inputs import (
     _pick_name_column,
 )
 from buurtgeo.maps._layers import (
+    _add_base_map,
     _add_catchments,
     _add_services,
+    _add_sites,
+    _check_base_map,
     _extra_columns,
     _legend_html,
     _names,
-    _popups,
+    _popup_columns,
 )
-from buurtgeo.maps.classes import SCHEMES, _scheme_note, classify
-from buurtgeo.maps.style import _format_for, _kind_of, _value_text
+from buurtgeo.maps.classes import SCHEMES, classify
+from buurtgeo.maps.style import _NO_DATA_COLOUR, _UNREACHABLE_COLOUR, _kind_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -53,9 +56,13 @@ def reach_map(
     indicators: str | Sequence[str],
     services: gpd.GeoDataFrame | None = None,
     catchments: bool | float | gpd.GeoDataFrame | None = None,
-    scheme: str | Mapping[str, str] = "quantiles",
+    scheme: str | Mapping[str, str] = "default",
     k: int = 5,
     thresholds: Sequence[float] | Mapping[str, Sequence[float]] | None = None,
+    catchment_m: float | Mapping[str, float] | None = None,
+    norm: float | None = None,
+    basemap: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
     language: str | None = None,
     name_column: str | None = None,
     title: str | None = None,
@@ -68,15 +75,22 @@ def reach_map(
 
     One layer per indicator (radio buttons; the first is shown), coloured by class
     (see :func:`classify`; dark = worse: long distances, few places per child), with a
-    legend in plain Dutch (English with ``language='en'``) that follows the active
-    layer. Hovering an area shows its name and the indicator with units; clicking it
-    shows every indicator (and the need columns ``population``/``children_*`` when
-    present). Values ``inf`` read "onbereikbaar" (unreachable), NaN "geen gegevens".
+    legend in plain Dutch (English with ``language='en'``) that says which classes and
+    why, and follows the active layer. Hovering an area shows its name and the
+    indicator with units; clicking it shows every indicator (and the need columns
+    ``population``/``children_*`` when present). Values ``inf`` read "onbereikbaar"
+    (unreachable), NaN "geen gegevens".
 
     Services are drawn per kind as circles whose area is proportional to capacity:
     radius r = max(3, 14 · √(c / c_max)) px, c_max the largest capacity on the map;
     services without a capacity get 5 px with a dashed outline. Kinds with more than
     40 services are clustered (``cluster='auto'``) until zoom 16.
+
+    The page opens fitted tightly to the areas (fractional zoom), names areas where
+    their labels do not collide (the larger area wins), and carries its own base map
+    when ``basemap`` is given (streets, water, railways, parks, neighbouring outlines:
+    see :func:`buurtgeo.base_map`), so that it reads offline; the OpenStreetMap tiles
+    stay in the layer control for when there is internet.
 
     Parameters
     ----------
@@ -93,34 +107,51 @@ def reach_map(
         Points with ``service_kind`` and optionally ``name`` and ``capacity`` (places),
         in the CRS of ``areas``.
     catchments : True, float or geopandas.GeoDataFrame, optional
-        Walking service areas drawn as dashed overlays, one per kind (union of the
-        services' areas). ``True``: a straight-line buffer of each kind's default
-        catchment (``ServiceKind.catchment_m``, metres); a number: that buffer radius
-        in metres for every kind; a GeoDataFrame: polygons you computed (e.g. network
-        service areas), grouped by its ``service_kind`` column when present.
-    scheme : str or mapping of indicator → str, default 'quantiles'
-        ``'quantiles'``, ``'natural_breaks'`` (Fisher-Jenks), ``'equal_interval'`` or
-        ``'thresholds'``.
+        Service areas drawn as dashed overlays, one per kind (union of the services'
+        areas). A GeoDataFrame: polygons such as :func:`buurtgeo.service_areas` returns
+        (network service areas; grouped by ``service_kind``, named by its ``method``
+        and ``catchment_m``). ``True``: straight-line circles of each kind's catchment
+        (``catchment_m``, else ``ServiceKind.catchment_m``); a number: circles of that
+        radius in metres. Circles are labelled "in vogelvlucht" (as the crow flies).
+    scheme : str or mapping of indicator → str, default 'default'
+        ``'default'`` (breaks by the kind of indicator: policy breaks for shares, the
+        catchment for distances, the norm for places per 100 children; see
+        :func:`classify`), ``'quantiles'``, ``'natural_breaks'`` (Fisher-Jenks),
+        ``'equal_interval'`` or ``'thresholds'``. A mapping may name an indicator with
+        or without its ``__kind`` suffix.
     k : int, default 5
-        Number of classes (2-9).
+        Number of classes of the data-driven schemes (2-9).
     thresholds : sequence of float or mapping of indicator → sequence, optional
         Fixed class bounds in the indicator's units (e.g. ``[500, 800, 1200]`` m);
         they take precedence over ``scheme`` for the indicators they apply to.
+    catchment_m : float or mapping kind → float, optional
+        Catchment per kind in metres: breaks of distance indicators and radius of
+        straight-line catchments (default: each kind's own).
+    norm : float, optional
+        Places per 100 children that count as enough (breaks of places indicators;
+        default 33).
+    basemap : geopandas.GeoDataFrame, optional
+        Background features with a ``feature`` column, as :func:`buurtgeo.base_map`
+        returns them, in the CRS of ``areas``.
+    sites : geopandas.GeoDataFrame, optional
+        Suggested sites (points, e.g. from :func:`buurtgeo.suggest_sites`, with
+        ``order``), drawn as numbered markers in their own layer.
     language : {'nl', 'en'}, optional
         Default: the ``language`` option.
     name_column : str, optional
         Column with the area name shown in tooltips; default the first of
         ``area_name``, ``sector_name_nl``, ``name``, else the index.
     title : str, optional
-        Title box at the top left (plain text; escaped).
+        Title box at the top left and the page's ``<title>`` (plain text; escaped).
     tiles : bool, default True
-        Add an OpenStreetMap background layer; it loads when online and fails quietly
-        offline (outlines, labels and legend need no tiles).
+        Offer the OpenStreetMap background (it loads when online and fails quietly
+        offline); shown at first only when there is no ``basemap``.
     labels : bool or 'auto', default 'auto'
         Overlay of area names; 'auto' shows it when there are at most 60 areas.
     cluster : bool or 'auto', default 'auto'
     simplify_m : float, default 1.0
-        Outline simplification tolerance in metres before export (0: none).
+        Outline simplification tolerance in metres before export (0: none; see
+        :func:`buurtgeo.maps.compact_geometry`).
 
     Returns
     -------
@@ -149,41 +180,47 @@ def reach_map(
         name_column=name_column,
         labels=labels,
         cluster=cluster,
+        basemap=basemap,
+        sites=sites,
     )
 
-    b = _MapBuilder(
-        areas, language=language, title=html.escape(title) if title else None, tiles=tiles
-    )
+    b = _MapBuilder(areas, language=language, title=title, tiles=tiles)
+    if basemap is not None:
+        _add_base_map(b, basemap)
     names = _names(areas, name_column)
     popup_columns = [*indicators, *_extra_columns(areas, indicators)]
-    data_var = b.area_data(areas, _popups(areas, names, popup_columns, language), simplify_m)
+    data_var = b.area_data(areas, names, _popup_columns(areas, popup_columns, language), simplify_m)
     for j, ind in enumerate(indicators):
         values = areas[ind].to_numpy(dtype=float)
         classes = classify(
-            values, column=ind, scheme=schemes[ind], k=k, thresholds=bounds[ind], language=language
+            values,
+            column=ind,
+            scheme=schemes[ind],
+            k=k,
+            thresholds=bounds[ind],
+            language=language,
+            catchment_m=catchment_m,
+            norm=norm,
         )
-        fmt = _format_for(ind, values)
         title_ind = label(ind, language=language)
-        tips = [
-            f"<b>{nm}</b><br>{html.escape(title_ind)}: <b>{html.escape(_value_text(v, fmt, language))}</b>"
-            for nm, v in zip(names, values, strict=True)
-        ]
         b.choropleth(
             data_var,
             name=title_ind,
-            colours=classes.colour_of(),
-            tooltips=tips,
+            codes=[int(c) for c in classes.codes],
+            palette=[*classes.colours, _UNREACHABLE_COLOUR, _NO_DATA_COLOUR],
+            tip_column=j,
+            tip_label=html.escape(title_ind),
             show=j == 0,
-            legend=_legend_html(
-                title_ind, classes, language, _scheme_note(classes.scheme, language)
-            ),
+            legend=_legend_html(title_ind, classes, language),
             kind=_kind_of(ind),
         )
     active = _kind_of(indicators[0])
     if catchments is not None:
-        _add_catchments(b, services, catchments, active_kind=active)
+        _add_catchments(b, services, catchments, active_kind=active, catchment_m=catchment_m)
     if services is not None and len(services):
         _add_services(b, services, cluster=cluster, active_kind=active)
+    if sites is not None and len(sites):
+        _add_sites(b, sites, active_kind=active)
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
     return b.finish()
 
@@ -201,6 +238,8 @@ def _check_reach_map(
     name_column: str | None,
     labels: bool | str,
     cluster: bool | str,
+    basemap: Any = None,
+    sites: Any = None,
 ) -> tuple[str, str | None, dict[str, Any], dict[str, Any]]:
     """The check step of :func:`reach_map`: every problem with the arguments at once.
 
@@ -217,7 +256,10 @@ def _check_reach_map(
     _check_services(services, checks)
     if catchments is not None:
         _check_catchments(catchments, services, checks)
-    schemes = _per_indicator(scheme, indicators, "scheme", checks)
+    _check_base_map(basemap, checks)
+    if sites is not None:
+        _check_frame(sites, "sites", checks, ("Point",))
+    schemes = _per_indicator(scheme, indicators, "scheme", checks, default="default")
     bounds = (
         _per_indicator(thresholds, indicators, "thresholds", checks)
         if isinstance(thresholds, Mapping)
@@ -234,7 +276,9 @@ def _check_reach_map(
             checks.add(f"scheme 'thresholds' for {ind!r} needs thresholds")
     _check_k(k, checks)
     _check_flags(labels, cluster, checks)
-    _check_crs(checks, areas=areas, services=services, catchments=catchments)
+    _check_crs(
+        checks, areas=areas, services=services, catchments=catchments, basemap=basemap, sites=sites
+    )
     checks.raise_if_any()
     return language, name_column, schemes, bounds
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,14 +25,15 @@ from buurtgeo.maps._inputs import (
     _pick_name_column,
 )
 from buurtgeo.maps._layers import (
+    _add_base_map,
     _add_services,
+    _check_base_map,
     _legend_html,
     _missing_rows,
     _names,
     _swatch_row,
-    _table_html,
 )
-from buurtgeo.maps.classes import Classes, _scheme_note, classify
+from buurtgeo.maps.classes import Classes, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _UNREACHABLE_COLOUR,
@@ -104,9 +105,13 @@ def scenario_map(
     indicator: str,
     services: gpd.GeoDataFrame | None = None,
     added_services: gpd.GeoDataFrame | None = None,
-    scheme: str = "quantiles",
+    removed_services: gpd.GeoDataFrame | None = None,
+    scheme: str = "default",
     k: int = 5,
     thresholds: Sequence[float] | None = None,
+    catchment_m: float | Mapping[str, float] | None = None,
+    norm: float | None = None,
+    basemap: gpd.GeoDataFrame | None = None,
     language: str | None = None,
     name_column: str | None = None,
     title: str | None = None,
@@ -142,7 +147,12 @@ def scenario_map(
         Existing services (drawn per kind).
     added_services : geopandas.GeoDataFrame, optional
         New services of the scenario, drawn as their own layers ("Nieuwe voorzieningen").
-    scheme, k, thresholds, language, name_column, title, tiles, labels, cluster, simplify_m
+    removed_services : geopandas.GeoDataFrame, optional
+        Services the scenario closes, drawn as their own layers ("Gesloten
+        voorzieningen").
+    scheme, k, thresholds, catchment_m, norm, basemap
+        As in :func:`reach_map` (``scheme='default'``: breaks by the kind of indicator).
+    language, name_column, title, tiles, labels, cluster, simplify_m
         As in :func:`reach_map`.
 
     Returns
@@ -160,6 +170,8 @@ def scenario_map(
         name_column=name_column,
         labels=labels,
         cluster=cluster,
+        removed_services=removed_services,
+        basemap=basemap,
     )
     before_v, after_v = _scenario_values(before, after, indicator, compared)
     both = classify(
@@ -169,33 +181,57 @@ def scenario_map(
         k=k,
         thresholds=thresholds,
         language=language,
+        catchment_m=catchment_m,
+        norm=norm,
     )
     fmt = _format_for(indicator, np.concatenate([before_v, after_v]))
     ind_label = label(indicator, language=language)
     names = _names(after, name_column)
-    b = _MapBuilder(
-        after, language=language, title=html.escape(title) if title else None, tiles=tiles
-    )
-    popups = _scenario_popups(names, before_v, after_v, fmt, ind_label, language)
-    data = b.area_data(after, popups, simplify_m)
+    b = _MapBuilder(after, language=language, title=title, tiles=tiles)
+    if basemap is not None:
+        _add_base_map(b, basemap)
+    columns = _scenario_columns(before_v, after_v, fmt, ind_label, language)
+    data = b.area_data(after, names, columns, simplify_m)
     _add_before_after(b, data, both, before_v, after_v, names=names, fmt=fmt, ind_label=ind_label)
     _add_difference(
         b, data, before_v, after_v, indicator, names=names, fmt=fmt, ind_label=ind_label
     )
+    # existing, new and closed services on one size scale, with one size legend
+    scale = _largest_capacity(services, added_services, removed_services)
     has_services = services is not None and len(services) > 0
     if has_services:
-        _add_services(b, services, cluster=cluster, active_kind=_kind_of(indicator))
-    if added_services is not None and len(added_services):
         _add_services(
-            b,
-            added_services,
-            cluster=False,
-            prefix=_word("new_services", language),
-            colour="#e7298a",
-            heading=not has_services,
+            b, services, cluster=cluster, active_kind=_kind_of(indicator), capacity_max=scale
         )
+    for extra, word, colour in (
+        (added_services, "new_services", "#e7298a"),
+        (removed_services, "closed_services", "#7f7f7f"),
+    ):
+        if extra is not None and len(extra):
+            _add_services(
+                b,
+                extra,
+                cluster=False,
+                prefix=_word(word, language),
+                colour=colour,
+                heading=not has_services,
+                capacity_max=scale,
+                size_legend=not has_services,
+            )
+            has_services = True
     b.labels(after, names, show=labels is True or (labels == "auto" and len(after) <= 60))
     return b.finish()
+
+
+def _largest_capacity(*frames: Any) -> float | None:
+    """The largest capacity among the services of ``frames`` (None when none is known)."""
+    values = [
+        pd.to_numeric(f["capacity"], errors="coerce").max()
+        for f in frames
+        if f is not None and len(f) and "capacity" in f.columns
+    ]
+    known = [float(v) for v in values if pd.notna(v)]
+    return max(known) if known else None
 
 
 def _check_scenario(
@@ -210,6 +246,8 @@ def _check_scenario(
     name_column: str | None,
     labels: bool | str,
     cluster: bool | str,
+    removed_services: Any = None,
+    basemap: Any = None,
 ) -> tuple[str, str | None, bool]:
     """The check step of :func:`scenario_map`: every problem with the arguments at once.
 
@@ -242,8 +280,17 @@ def _check_scenario(
             checks.add(p)
     _check_services(services, checks)
     _check_services(added_services, checks)
+    _check_services(removed_services, checks)
+    _check_base_map(basemap, checks)
     _check_flags(labels, cluster, checks)
-    _check_crs(checks, after=after, services=services, added_services=added_services)
+    _check_crs(
+        checks,
+        after=after,
+        services=services,
+        added_services=added_services,
+        removed_services=removed_services,
+        basemap=basemap,
+    )
     if isinstance(before, pd.DataFrame) and _is_gdf(before) and before.crs is not None:
         _check_crs(checks, after=after, before=before)
     checks.raise_if_any()
@@ -264,31 +311,20 @@ def _scenario_values(
     return before_v, after_v
 
 
-def _scenario_popups(
-    names: list[str],
+def _scenario_columns(
     before_v: np.ndarray,
     after_v: np.ndarray,
     fmt: _Format,
     ind_label: str,
     language: str,
-) -> list[str]:
-    """One popup per area: the indicator before and after."""
-    n = len(after_v)
+) -> list[tuple[str, list[str]]]:
+    """The popup table: the indicator before and after, per area (escaped HTML)."""
     return [
-        _table_html(
-            names[i],
-            [
-                (
-                    f"{ind_label}: {_word('before', language).lower()}",
-                    _value_text(before_v[i], fmt, language),
-                ),
-                (
-                    f"{ind_label}: {_word('after', language).lower()}",
-                    _value_text(after_v[i], fmt, language),
-                ),
-            ],
+        (
+            html.escape(f"{ind_label}: {_word(when, language).lower()}"),
+            [html.escape(_value_text(v, fmt, language)) for v in values],
         )
-        for i in range(n)
+        for when, values in (("before", before_v), ("after", after_v))
     ]
 
 
@@ -322,6 +358,7 @@ def _add_before_after(
                 for c in np.bincount(both.codes[sl][both.codes[sl] >= 0], minlength=len(both.bins))
             ),
             scheme=both.scheme,
+            note=both.note,
         )
         name = f"{_word(part, language)}: {ind_label}"
         tips = [
@@ -334,7 +371,7 @@ def _add_before_after(
             colours=colours_all[sl],
             tooltips=tips,
             show=False,
-            legend=_legend_html(name, part_classes, language, _scheme_note(both.scheme, language)),
+            legend=_legend_html(name, part_classes, language),
         )
 
 

@@ -7,6 +7,7 @@ arrow, and saves it as PNG, PDF or SVG without timestamps (same inputs, same byt
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from buurtgeo.maps._inputs import (
     _check_services,
     _language,
 )
-from buurtgeo.maps.classes import _scheme_note, classify
+from buurtgeo.maps.classes import classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
     _OUTLINE,
@@ -100,7 +101,7 @@ def static_map(
     *,
     indicator: str,
     services: gpd.GeoDataFrame | None = None,
-    scheme: str = "quantiles",
+    scheme: str = "default",
     k: int = 5,
     thresholds: Sequence[float] | None = None,
     language: str | None = None,
@@ -208,7 +209,7 @@ def static_map(
     ax.set_title(title or label(indicator, language=language), fontsize=12)
     ax.legend(
         handles=handles,
-        title=f"{label(indicator, language=language)}\n{_scheme_note(classes.scheme, language)}",
+        title=f"{label(indicator, language=language)}\n" + textwrap.fill(classes.note, 44),
         title_fontsize=8,
         fontsize=8,
         loc="upper left",

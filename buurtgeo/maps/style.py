@@ -132,7 +132,24 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Background map (OpenStreetMap, online only)",
     ),
     "straight": ("Binnen {d} in vogelvlucht", "Within {d} as the crow flies"),
+    "straight_any": ("Bereik in vogelvlucht", "Reach as the crow flies"),
     "walk_area": ("Bereik te voet", "Walking reach"),
+    "over_streets": ("binnen {d} over de straten", "within {d} along the streets"),
+    "map": ("Kaart", "Map"),
+    "own_basemap": ("Achtergrond", "Background"),
+    "base_park": ("parken", "parks"),
+    "base_water": ("water", "water"),
+    "base_waterway": ("water", "water"),
+    "base_sector": ("sectoren", "sectors"),
+    "base_municipality": ("gemeenten", "municipalities"),
+    "base_street": ("straten", "streets"),
+    "base_railway": ("spoor", "railways"),
+    "neighbours": ("Namen van de gemeenten", "Municipality names"),
+    "sites": ("Voorgestelde locaties", "Suggested sites"),
+    "sites_note": (
+        "genummerd in de volgorde waarin ze het meeste kinderen buiten bereik toevoegen",
+        "numbered in the order in which they add the most children out of reach",
+    ),
     "need": ("nood", "need"),
     "reach": ("bereik", "reach"),
     "low": ("laag", "low"),
@@ -154,6 +171,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "no_longer": ("niet meer bereikbaar", "no longer reachable"),
     "still_unreachable": ("blijft onbereikbaar", "still unreachable"),
     "new_services": ("Nieuwe voorzieningen", "New services"),
+    "closed_services": ("Gesloten voorzieningen", "Closed services"),
     "given_classes": (
         "Klassen: tertielen uit de hiaatanalyse",
         "Classes: terciles from the gap analysis",
@@ -206,11 +224,19 @@ def _kind_label(kind: str, language: str) -> str:
     return known[kind].label(language=language) if kind in known else str(kind)
 
 
-def _radii(capacity: np.ndarray) -> tuple[list[float], list[bool]]:
-    """Marker radius in px: r = max(3, 14·√(c / c_max)); unknown capacity → 5 px, hollow."""
+def _radii(
+    capacity: np.ndarray, capacity_max: float | None = None
+) -> tuple[list[float], list[bool]]:
+    """Marker radius in px: r = max(3, 14·√(c / c_max)); unknown capacity → 5 px, hollow.
+
+    ``c_max`` is the largest capacity given, or ``capacity_max`` (so that several layers,
+    e.g. a scenario's new services, share one scale).
+    """
     cap = np.asarray(capacity, dtype=float)
     known = np.isfinite(cap) & (cap >= 0)
     cmax = float(cap[known].max()) if known.any() else 0.0
+    if capacity_max is not None:
+        cmax = max(cmax, float(capacity_max))
     r = np.full(cap.shape, _UNKNOWN_RADIUS_PX)
     if cmax > 0:
         r[known] = np.maximum(_MIN_RADIUS_PX, _MAX_RADIUS_PX * np.sqrt(cap[known] / cmax))

@@ -1,7 +1,2 @@
-L.layerGroup((function () {
-                var pts = {{ this.ctx.points|tojson }}, names = {{ this.ctx.names|tojson }}, out = [];
-                for (var i = 0; i < pts.length; i++) {
-                    out.push(L.tooltip({permanent: true, direction: "center", className: "bg-label",
-                                        interactive: false}).setLatLng(pts[i]).setContent(names[i]));
-                }
-                return out; })())
+bgLabels({{ this.ctx.points|tojson }}, {{ this.ctx.names|tojson }}, {{ this.ctx.order|tojson }},
+         {{ this.ctx.cls|tojson }}, {{ this.ctx.prio|tojson }})

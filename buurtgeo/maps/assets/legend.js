@@ -2,7 +2,7 @@
             (function () {
               var m = {{ this._parent.get_name() }};
               var blocks = {{ this.ctx.blocks|tojson }};
-              var c = L.control({position: "topright"});
+              var c = L.control({position: "topleft"});
               c.onAdd = function () {
                 var d = L.DomUtil.create("div", "bg-box bg-legend");
                 d.id = "bg-legend";

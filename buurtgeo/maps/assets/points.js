@@ -1,14 +1,1 @@
-L.geoJson({{ this.ctx.data|tojson }}, {
-                pointToLayer: function (f, latlng) {
-                    var i = f.properties.i, h = {{ this.ctx.hollow|tojson }}[i];
-                    return L.circleMarker(latlng, {pane: "bgServices",
-                        radius: {{ this.ctx.radii|tojson }}[i],
-                        color: h ? {{ this.ctx.colour|tojson }} : "#ffffff", weight: h ? 2 : 1.5,
-                        dashArray: h ? "3 2" : null, fillColor: {{ this.ctx.colour|tojson }},
-                        fillOpacity: h ? 0.25 : 0.9});
-                },
-                onEachFeature: function (f, l) {
-                    l.bindTooltip({{ this.ctx.tooltips|tojson }}[f.properties.i], {className: "bg-tip"});
-                    l.bindPopup({{ this.ctx.popups|tojson }}[f.properties.i], {maxWidth: 320});
-                }
-            })
+bgPoints({{ this.ctx.points|tojson }})
