@@ -174,3 +174,13 @@ def minutes_table(
     if isinstance(catchment_min, Mapping):
         return {k: float(catchment_min[k]) for k in kinds if k in catchment_min}
     return {k: float(catchment_min) for k in kinds}
+
+
+def snap_distance(network: Any, x: np.ndarray, y: np.ndarray, *, snap: str = "edge") -> np.ndarray:
+    """How far each point is from where it joins ``network`` (metres): the nearest
+    street's closest point (``snap='edge'``) or the nearest node (``'node'``)."""
+    if len(x) == 0:
+        return np.zeros(0)
+    if snap == "node":
+        return np.asarray(network.snap(x, y)[1], dtype=np.float64)
+    return np.asarray(network.snap_edges(x, y).offset_m, dtype=np.float64)
