@@ -581,7 +581,10 @@ def test_gent_network_reach_real(real):
         geometry=parks.geometry.representative_point().to_numpy(),
         crs=CRS,
     )
-    on_net = reach(origins, services, network=net, catchment_m=800.0, decay="gaussian")
+    # grid origins in the port and the fields lie more than 250 m from any street: named
+    with pytest.warns(UserWarning, match=r"origin\(s\) \(up to \d+ m\) lie farther than 250 m"):
+        on_net = reach(origins, services, network=net, catchment_m=800.0, decay="gaussian")
+    assert 0 < on_net.attrs["origins_far"] == int((on_net["snap_m"] > 250.0).sum())
     straight = reach(origins, services, catchment_m=800.0, decay="gaussian")
     assert (on_net["dist_nearest_m"] >= straight["dist_nearest_m"] - 1e-6).all()
     assert (on_net["services_within"] <= straight["services_within"]).all()
