@@ -69,6 +69,7 @@ _LAZY: dict[str, str] = {
     "download": "buurtgeo.io.download",
     # network and reach
     "Network": "buurtgeo.network",
+    "EdgeSnap": "buurtgeo.network",
     "origins_from_sectors": "buurtgeo.origins",
     "reach": "buurtgeo.reach",
     "aggregate_reach": "buurtgeo.aggregate",

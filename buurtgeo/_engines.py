@@ -460,24 +460,15 @@ class _OnNetwork:
         work_guess = k * max(net._nodes_per_disc(float(np.median(radius)) if k else 0.0), 1.0)
         workers = 1 if work_guess < 50_000 else max(1, min(os.cpu_count() or 1, 8, -(-k // 64)))
         bounds = np.linspace(0, k, workers + 1).astype(np.int64)
-        fixed = (j.seed_ptr, j.seed_node, j.seed_cost, j.att_ptr, j.att_street, j.att_pos)
-        fixed += (j.att_cost, self.fwd, self.bwd, *self.ex, *self.at)
+        fixed: tuple[Any, ...] = (j.seed_ptr, j.seed_node, j.seed_cost, j.att_ptr)
+        fixed += (j.att_street, j.att_pos, j.att_cost, self.fwd, self.bwd, *self.ex, *self.at)
 
         def run(w: int) -> tuple[np.ndarray, ...]:
             lo, hi = int(bounds[w]), int(bounds[w + 1])
             dist, od = net._take_workspace(), self._take_od()
-            counts, origin, d, m = _join_pairs_kernel(
-                g.indptr,
-                g.indices,
-                g.data,
-                sources[lo:hi],
-                radius[lo:hi],
-                *fixed,
-                dist,
-                od,
-                width,
-                n_buckets,
-            )
+            args = (g.indptr, g.indices, g.data, sources[lo:hi], radius[lo:hi], *fixed)
+            kernel: Any = _join_pairs_kernel  # numba's Dispatcher: no usable signature
+            counts, origin, d, m = kernel(*args, dist, od, width, n_buckets)
             net._give_workspace(dist)  # all inf again (not given back if the kernel raised)
             self._od_free.append(od)
             return counts, origin[:m], d[:m]

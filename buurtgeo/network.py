@@ -223,7 +223,7 @@ class Network:
     # workspaces and their lock, the shortest edge (set by _bucket_width), the street
     # list and its snapping grid, the reversed graph
     _tree: cKDTree | None
-    _street_cache: tuple[np.ndarray, ...] | None
+    _street_cache: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
     _snap_index: StreetIndex | None
     _reverse: sp.csr_array | None
     _ws_free: list[np.ndarray]
