@@ -408,6 +408,8 @@ class _OnNetwork:
         )
         self.at = (at_start, at_origin[pick], mine.att_pos[pick], mine.att_cost[pick])
         self._od_free: list[np.ndarray] = []  # per-thread origin workspaces
+        #: set by :meth:`accumulate`: each origin's nearest service within its radius
+        self.near_within: np.ndarray | None = None
 
     # -- services ----------------------------------------------------------------------
 
@@ -423,10 +425,19 @@ class _OnNetwork:
 
     # -- nearest -----------------------------------------------------------------------
 
-    def nearest(self, s: _Points) -> np.ndarray:
-        """Distance from each origin (input order) to its nearest service, metres."""
+    def nearest(self, s: _Points, known: np.ndarray | None = None) -> np.ndarray:
+        """Distance from each origin (input order) to its nearest service, metres.
+
+        ``known`` (input order; ``inf``: not known) holds the nearest distance of the
+        origins that have a service within the radius of :meth:`accumulate` (the least of
+        their pairs: exact); when every origin that joins the network has one, the
+        search over the whole network is not needed."""
         if len(s) == 0 or self.n == 0:
             return np.full(self.n, np.inf)
+        if known is not None:
+            joined = np.diff(self.oe[0]) > 0  # internal order
+            if np.isfinite(known[self.order][joined]).all():
+                return known.copy()
         j = s.join
         assert j is not None
         node_dist, _ = self.network._nearest(j.seed_node, j.seed_cost, reverse=True)
@@ -488,9 +499,17 @@ class _OnNetwork:
         """Yield ``(service, internal origin, d)`` with ``d <= radius``, whole services."""
         if len(s) == 0 or self.n == 0:
             return
+        j = s.join
+        assert j is not None
+        # services in the order of the node they are reached from: consecutive searches
+        # then cover neighbouring parts of the network, already in cache
+        key = np.full(len(s), self.network.n_nodes, dtype=np.int64)
+        has = np.diff(j.seed_ptr) > 0
+        key[has] = j.seed_node[j.seed_ptr[:-1][has]]
+        by_node = np.argsort(key, kind="stable")
         step = self._source_block(radius)
         for lo in range(0, len(s), step):
-            src = np.arange(lo, min(lo + step, len(s)), dtype=np.int64)
+            src = by_node[lo : lo + step]
             yield self._pairs(s, src, np.full(len(src), float(radius)))
 
     def pair_blocks(self, s: _Points, radius: float) -> Iterator[tuple[np.ndarray, ...]]:
@@ -518,9 +537,13 @@ class _OnNetwork:
         code = _DECAY_CODES[decay]
         pop = np.ascontiguousarray(np.asarray(population, dtype=np.float64)[self.order])
         supply = np.ascontiguousarray(supply, dtype=np.float64)
+        near = np.full(self.n, np.inf)  # the least d of each origin's pairs
         for svc, origin, d in self._internal_blocks(s, max([r, *extras])):
-            _pairs_pass_demand(svc, origin, d, pop, supply, r, code, ex, *sums.step1())
+            step1 = sums.step1()
+            _pairs_pass_demand(svc, origin, d, pop, supply, r, code, ex, *step1, near)
             _pairs_pass_access(svc, origin, d, r, code, sums.ratio(supply, has_cap), sums.access)
+        self.near_within = np.empty(self.n)
+        self.near_within[self.order] = near  # input order; nearest() searches only if needed
         return sums.in_input_order(self.order)
 
 

@@ -180,26 +180,28 @@ def _pairs_pass_demand(
     ex_within,
     ex_cap,
     used,
+    nearest,
 ):  # pragma: no cover - compiled
     """Step 1 over (service, origin, d) pairs, each pair once with ``d`` at most the
-    largest radius: demand per service, counts and capacity within R (and extra radii)."""
+    largest radius: demand per service, counts and capacity within R (and extra radii),
+    and each origin's least ``d`` in ``nearest``. (What :func:`_visit` does, with the
+    extra radii in a loop of their own: written together, the loop ran 15 times slower.)"""
     for p in range(svc.shape[0]):
-        _visit(
-            origin[p],
-            svc[p],
-            d[p],
-            r,
-            code,
-            extras,
-            pop,
-            supply,
-            demand,
-            within,
-            cap_within,
-            ex_within,
-            ex_cap,
-            used,
-        )
+        i = origin[p]
+        j = svc[p]
+        dp = d[p]
+        if dp < nearest[i]:
+            nearest[i] = dp
+        if dp <= r:
+            demand[j] += _w(dp, r, code) * pop[i]
+            within[i] += 1
+            cap_within[i] += supply[j]
+            used[j] = True
+    for e in range(extras.shape[0]):
+        for p in range(svc.shape[0]):
+            if d[p] <= extras[e]:
+                ex_within[e, origin[p]] += 1
+                ex_cap[e, origin[p]] += supply[svc[p]]
 
 
 @njit(cache=True, nogil=True)

@@ -146,10 +146,7 @@ def _compute(
         extra_within = {e: ex_w[k] for k, e in enumerate(extras)}
         extra_cap = {e: ex_c[k] for k, e in enumerate(extras)}
         blocks: Iterator[tuple[np.ndarray, ...]] = iter(())
-        if isinstance(engine, _Euclid):
-            dist = engine.nearest(services, known=engine.near_within)
-        else:
-            dist = engine.nearest(services)
+        dist = engine.nearest(services, known=engine.near_within)
     else:
         dist = engine.nearest(services)
         blocks = engine.pair_blocks(services, radius)
