@@ -703,14 +703,20 @@ def reach_all(
     return out
 
 
-def _check_services_near(services: Any, area: Any, catchment_m: Any) -> np.ndarray:
+def _check_services_near(
+    services: Any, area: Any, catchment_m: Any, catchment_min: Any = None, speed_kmh: Any = None
+) -> np.ndarray:
     """The check step of :func:`services_near`: the area's geometries, or one error
     naming every problem."""
     import geopandas as gpd
     import shapely
 
     checks = Checks("services_near")
-    checks.radius(catchment_m, "catchment_m")
+    if catchment_min is None:
+        checks.radius(catchment_m, "catchment_m")
+    policy.check_minutes(checks, catchment_m, catchment_min)
+    if speed_kmh is not None:
+        checks.radius(speed_kmh, "speed_kmh")
     if not isinstance(services, gpd.GeoDataFrame):
         checks.add(f"services must be a GeoDataFrame, got {type(services).__name__}")
     if isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
@@ -739,7 +745,9 @@ def services_near(
     services: gpd.GeoDataFrame,
     area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     *,
-    catchment_m: float,
+    catchment_m: float | None = None,
+    catchment_min: float | None = None,
+    speed_kmh: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Services within ``catchment_m`` (straight line) of a study area, across its border too.
 
@@ -757,6 +765,12 @@ def services_near(
         the services' CRS.
     catchment_m : float
         Largest catchment radius you will use, metres (> 0).
+    catchment_min : float, optional
+        The same in minutes (give one of the two): ``catchment_min * speed_kmh * 1000 /
+        60`` metres.
+    speed_kmh : float, optional
+        Speed for ``catchment_min`` (default: the ``walk_speed_kmh`` option, 4.8 km/h;
+        give the ``bike_speed_kmh`` option's for cycling catchments).
 
     Returns
     -------
@@ -768,7 +782,9 @@ def services_near(
     """
     import shapely
 
-    geoms = _check_services_near(services, area, catchment_m)
+    geoms = _check_services_near(services, area, catchment_m, catchment_min, speed_kmh)
+    speed = float(speed_kmh) if speed_kmh is not None else float(get_option("walk_speed_kmh"))
+    catchment_m = policy.radius_m(catchment_m, catchment_min, speed)
     region = shapely.union_all(geoms)
     shapely.prepare(region)
     pts = np.asarray(services.geometry.array)

@@ -354,6 +354,13 @@ def test_services_near_keeps_services_across_the_border():
         services_near(s, area.to_crs(31370), catchment_m=500.0)
     with pytest.raises(InputError, match="catchment_m"):
         services_near(s, area, catchment_m=0)
+    # in minutes: 6.25 min at 4.8 km/h (80 m/min) = 500 m; at 6 km/h (100 m/min) 5 min
+    by_walk = services_near(s, area, catchment_min=6.25)
+    assert list(by_walk.index) == [0, 1, 3, 4]
+    assert by_walk.attrs["services_near"]["catchment_m"] == pytest.approx(500.0)
+    assert list(services_near(s, area, catchment_min=9.0, speed_kmh=6.0).index) == [0, 1, 2, 3, 4]
+    with pytest.raises(InputError, match="catchment_m or catchment_min"):
+        services_near(s, area, catchment_m=500.0, catchment_min=5.0)
 
 
 def test_aggregate_by_hand(line):
