@@ -1,19 +1,24 @@
 """The street network as compressed sparse arrays: build, snap, shortest paths.
 
-A :class:`Network` is an undirected graph in a projected CRS in metres. Its edges
-are stored once per direction in a :class:`scipy.sparse.csr_array` (``graph``), so
-that scipy's and our own shortest-path kernels read the same three arrays
-(``indptr``, ``indices``, ``data``) without copying.
+A :class:`Network` is a graph of streets in a projected CRS in metres. Its edges are
+stored once per direction they may be travelled in a :class:`scipy.sparse.csr_array`
+(``graph``: symmetric for walking, ``directed`` where one-way streets count, as for
+cycling over OpenStreetMap), so that scipy's and our own shortest-path kernels read
+the same three arrays (``indptr``, ``indices``, ``data``) without copying.
 
 Distances
 ---------
-The distance from a point *p* to a service *s* over the network is
+A point ``P`` joins the network at ``Q``, the closest point of its nearest street's own
+line (:meth:`Network.snap_edges`: the street, the position ``s`` along it from its ``u``
+node, the offset ``|PQ|``), and reaches the street's ends along it::
 
-    d(p, s) = offset(p) + D(node(p), node(s)) + offset(s)
+    d(P -> u) = |PQ| + s        d(P -> v) = |PQ| + (L - s)
 
-where ``node(.)`` is the nearest network node (:meth:`Network.snap`), ``offset(.)``
-the straight-line distance from the point to that node, and ``D`` the shortest-path
-length over the network (sum of edge lengths, metres), as in pandana and osmnx.
+(on a one-way street only the end it may ride to). From there ``D``, the shortest path
+over the network (sum of edge lengths, metres), takes over; two points on one street
+also reach each other directly along it (:mod:`buurtgeo._engines` puts it together).
+The older way, as in pandana and osmnx, joins each point at its nearest node
+(:meth:`Network.snap`): ``d(p, s) = offset(p) + D(node(p), node(s)) + offset(s)``.
 
 Building
 --------
