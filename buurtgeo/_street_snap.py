@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 #: cell size as a share of the median piece's extent (its larger side)
-_CELL_SHARE = 0.7
+_CELL_SHARE = 1.0
 #: points per compiled call when the query is split over threads
 _QUERY_BLOCK = 65_536
 
@@ -74,6 +74,46 @@ def _fill_grid(
                 c = cy * ncx + cx
                 items[fill[c]] = p
                 fill[c] += 1
+
+
+@njit(cache=True, nogil=True)
+def _prepare(vx, vy, first, length, ux, uy, vx_node, vy_node):  # pragma: no cover - compiled
+    """Each vertex's position along its street (graph metres from the ``u`` end), whether
+    each polyline runs from ``v`` to ``u``, and the pieces: first vertex, street and
+    extent (the larger side of its bounding box)."""
+    n_s = first.shape[0] - 1
+    n_v = vx.shape[0]
+    pos = np.empty(n_v)
+    flip = np.empty(n_s, dtype=np.bool_)
+    n_p = n_v - n_s
+    piece_vertex = np.empty(n_p, dtype=np.int64)
+    piece_street = np.empty(n_p, dtype=np.int64)
+    ext = np.empty(n_p)
+    q = 0
+    for e in range(n_s):
+        a, b = first[e], first[e + 1]
+        geo = 0.0
+        pos[a] = 0.0
+        for k in range(a + 1, b):
+            dx = vx[k] - vx[k - 1]
+            dy = vy[k] - vy[k - 1]
+            geo += math.sqrt(dx * dx + dy * dy)
+            pos[k] = geo
+            piece_vertex[q] = k - 1
+            piece_street[q] = e
+            ext[q] = max(abs(dx), abs(dy))
+            q += 1
+        scale = length[e] / geo if geo > 0.0 else 0.0
+        # does the polyline start at v? (its first vertex nearer v than u)
+        du = (vx[a] - ux[e]) ** 2 + (vy[a] - uy[e]) ** 2
+        dv = (vx[a] - vx_node[e]) ** 2 + (vy[a] - vy_node[e]) ** 2
+        flip[e] = dv < du
+        for k in range(a, b):
+            p = pos[k] * scale
+            if flip[e]:
+                p = length[e] - p
+            pos[k] = min(max(p, 0.0), length[e])
+    return pos, flip, piece_vertex, piece_street, ext
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -251,35 +291,17 @@ class StreetIndex:
         the polyline starts at)."""
         vx = np.ascontiguousarray(coords[:, 0], dtype=np.float64)
         vy = np.ascontiguousarray(coords[:, 1], dtype=np.float64)
-        n_v = len(vx)
-        counts = np.diff(first)
-        street_of_v = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-        step = np.zeros(n_v)
-        step[1:] = np.hypot(np.diff(vx), np.diff(vy))
-        step[first[:-1]] = 0.0  # no step into a street's first vertex
-        cum = np.cumsum(step)
-        geo = cum - np.repeat(cum[first[:-1]], counts)  # geometric position along the line
-        glen = geo[first[1:] - 1]
-        scale = np.divide(length, glen, out=np.zeros(len(length)), where=glen > 0)
-        # does the polyline start at v? (compare its first vertex with both end nodes)
-        fx, fy = vx[first[:-1]], vy[first[:-1]]
-        flip = np.hypot(fx - vx_node, fy - vy_node) < np.hypot(fx - ux, fy - uy)
-        pos = geo * np.repeat(scale, counts)
-        pos = np.where(np.repeat(flip, counts), np.repeat(length, counts) - pos, pos)
-        pos = np.clip(pos, 0.0, np.repeat(length, counts))
-        # pieces: every vertex but the last of its street starts one
-        last = np.zeros(n_v, dtype=bool)
-        last[first[1:] - 1] = True
-        piece_vertex = np.flatnonzero(~last).astype(np.int64)
-        piece_street = street_of_v[piece_vertex]
-        # cells about as wide as a typical piece, and never many more cells than pieces
-        ext = np.maximum(
-            np.abs(vx[piece_vertex + 1] - vx[piece_vertex]),
-            np.abs(vy[piece_vertex + 1] - vy[piece_vertex]),
+        first = np.ascontiguousarray(first, dtype=np.int64)
+        length = np.ascontiguousarray(length, dtype=np.float64)
+        pos, flip, piece_vertex, piece_street, ext = _prepare(
+            vx, vy, first, length, ux, uy, vx_node, vy_node
         )
+        # cells about as wide as a typical piece (the median of a sample), and never many
+        # more cells than pieces
         x0, y0 = float(vx.min()), float(vy.min())
         w, h = float(vx.max()) - x0, float(vy.max()) - y0
-        cs = max(_CELL_SHARE * float(np.median(ext)) if len(ext) else 1.0, 1.0)
+        sample = ext[:: max(1, len(ext) // 100_000)]
+        cs = max(_CELL_SHARE * float(np.median(sample)) if len(sample) else 1.0, 1.0)
         limit = max(4 * len(piece_vertex), 1024)
         cs = max(cs, math.sqrt(max(w * h, 1.0) / limit))
         ncx, ncy = int(w // cs) + 1, int(h // cs) + 1
@@ -291,9 +313,9 @@ class StreetIndex:
             vx,
             vy,
             pos,
-            np.asarray(first, np.int64),
+            first,
             flip,
-            np.asarray(length, np.float64),
+            length,
             piece_vertex,
             piece_street,
             x0,

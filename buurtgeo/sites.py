@@ -45,9 +45,9 @@ def _network_pairs(engine: Any, cand: Any, radius_m: float) -> tuple[np.ndarray,
 
     ``engine`` is :func:`buurtgeo.reach`'s network engine on the demand points (snapped
     once), ``cand`` the candidates it prepared (snapped): one bounded search per
-    candidate (:meth:`buurtgeo.Network.pairs_within` from its node, radius minus its
-    offset), then each reached node's demand points with their own offsets, so
-    ``d_ij = offset(j) + D(node(j), node(i)) + offset(i)`` exactly as ``reach`` measures.
+    candidate from where it joins the network, then the demand points that leave
+    through the nodes reached (or share the candidate's street), each once at its
+    shortest distance, exactly as ``reach`` measures.
     """
     blocks = list(engine.pair_blocks(cand, float(radius_m)))
     if not blocks:
@@ -180,7 +180,8 @@ def suggest_sites(
     metres: the straight line without ``network``; over the street network with one,
     measured as :func:`buurtgeo.reach` measures it (from the demand point to the site,
     along the street from where each joins it, the straight offsets included; with
-    ``snap='node'`` ``d_ij = offset(i) + D(node(i), node(j)) + offset(j)``). ``method='mclp'`` solves it exactly with ``spopt.locate.MCLP`` and pulp's
+    ``snap='node'`` ``d_ij = offset(i) + D(node(i), node(j)) + offset(j)``).
+    ``method='mclp'`` solves it exactly with ``spopt.locate.MCLP`` and pulp's
     bundled CBC; ``'greedy'`` adds, ``k`` times, the candidate that covers the most
     weight not yet covered (within ``1 − 1/e`` of the optimum); ``'auto'`` uses MCLP
     when demand × candidates ≤ ``max_pairs`` and greedy otherwise.
@@ -247,11 +248,11 @@ def suggest_sites(
     connected: ``D = inf``) can be covered by no choice of sites: it keeps its weight in
     ``uncovered_total`` (so ``share_of_uncovered`` cannot reach 1), attracts no site,
     and its weight is summed in ``attrs["uncoverable_total"]``. A candidate farther
-    than ``r`` from its own nearest node covers nothing over the network.
+    than ``r`` from the street it joins covers nothing over the network.
 
     On a network the demand points are snapped once and the (demand, candidate) pairs
-    within ``r`` come from one bounded search per candidate
-    (:meth:`buurtgeo.Network.pairs_within`), as in :func:`buurtgeo.reach`.
+    within ``r`` come from one bounded search per candidate, as in
+    :func:`buurtgeo.reach`.
     """
     import geopandas as gpd
     import shapely
