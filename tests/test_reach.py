@@ -533,6 +533,17 @@ def test_network_reach_along_the_street_equals_networkx(street, decay, monkeypat
     numpy_path = reach(origins, services, network=net, catchment_m=400.0, decay=weight)
     pd.testing.assert_frame_equal(small, res, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(numpy_path, res, check_exact=False, rtol=1e-12)
+    # extra radii, inside and beyond the catchment: the compiled and numpy paths agree,
+    # and the counts are the reference's
+    kw = {"network": net, "catchment_m": 400.0, "extra_catchments_m": (150.0, 600.0)}
+    extra = reach(origins, services, decay=decay, **kw)
+    pd.testing.assert_frame_equal(
+        reach(origins, services, decay=weight, **kw), extra, check_exact=False, rtol=1e-12
+    )
+    for r in (150, 600):
+        np.testing.assert_array_equal(extra[f"services_within_{r}m"], (dist <= r).sum(axis=1))
+        cap = services["capacity"].to_numpy(float)
+        np.testing.assert_allclose(extra[f"capacity_within_{r}m"], (dist <= r) @ cap, rtol=1e-9)
 
 
 def test_network_reach_all_and_bike_speed(street):
