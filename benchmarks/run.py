@@ -287,8 +287,21 @@ def task_m3_ours_one(ctx: Context) -> dict:
     t3 = _clock()
     res = reach(o, s, network=network, catchment_m=CATCHMENT_M, population="children_0_2")
     t4 = _clock()
-    ctx.save("m3_ours_one", **_columns(res, ""))
+    # the pipeline joins the network at the nearest node: cross-check our snap="node" (off
+    # the clock; the timed call above measures along the street, the default)
+    node = _node_snap(reach, o, s, network=network, population="children_0_2")
+    ctx.save("m3_ours_one", **_columns(node if node is not None else res, ""))
     return {"times": {"build": t1 - t0, "first": t2 - t1, "reach": t4 - t3}}
+
+
+def _node_snap(call, *args, **kwargs):
+    """``call(..., snap='node')`` (street snapping's ``snap='node'``: points join at their
+    nearest node, as the peers do), or None for a buurtgeo without it."""
+    import inspect
+
+    if "snap" not in inspect.signature(call).parameters:
+        return None
+    return call(*args, snap="node", catchment_m=CATCHMENT_M, **kwargs)
 
 
 def _columns(res, suffix: str) -> dict[str, np.ndarray]:
@@ -313,6 +326,9 @@ def task_m3_ours_all(ctx: Context) -> dict:
     t3 = _clock()
     res, how = ours.reach_all_kinds(o, s, network, catchment_m=CATCHMENT_M, kinds=kinds)
     t4 = _clock()
+    node = _node_snap(ours.api("reach_all"), o, s, network=network, kinds=list(kinds))
+    if node is not None:  # for the cross-check with the pipeline (nearest nodes)
+        res = node
     arrays = {}
     for kind in kinds:
         for col, values in _columns(res, f"__{kind}").items():
@@ -520,6 +536,191 @@ def task_m6_maps(ctx: Context) -> dict:
     return {"times": times, "info": info}
 
 
+# --------------------------------------------------------------------------------------
+# Street snapping (issue 15): the snap step alone, and reach on a dense network.
+# S1: Network.snap_edges vs shapely STRtree.query_nearest + line_locate_point on the same
+#     points (the scale's origins) and segments (the synthetic bent lines), >= 5x, same
+#     distances to 1e-9; a KD-tree on the nodes as a reference.
+# D1: bg.reach (along the street) on a network with a junction every 30 m vs the floor on
+#     that network, <= 1.5x; snap="node" beside it.
+# --------------------------------------------------------------------------------------
+
+
+def _origin_xy(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    return _xy(ctx.bundle.origins)
+
+
+def task_s1_ours(ctx: Context) -> dict:
+    network_cls = ours.api("Network")
+    if not hasattr(network_cls, "snap_edges"):
+        raise ours.NotAvailable("buurtgeo.Network.snap_edges")
+    lines = ctx.bundle.network.lines()
+    ox, oy = _origin_xy(ctx)
+    network_cls.from_lines(lines.iloc[:50]).snap_edges(ox[:10], oy[:10])  # JIT loaded
+    t0 = _clock()
+    net = network_cls.from_lines(lines)
+    t1 = _clock()
+    snap = net.snap_edges(ox, oy)  # the first call builds the grid over the streets
+    t2 = _clock()
+    again = net.snap_edges(ox, oy)
+    t3 = _clock()
+    assert np.array_equal(again.edge, snap.edge)
+    ctx.save(
+        "s1_ours",
+        offset=snap.offset_m,
+        segment=np.asarray(net._edge_row)[snap.edge],
+        qx=snap.x,
+        qy=snap.y,
+    )
+    return {"times": {"build": t1 - t0, "snap": t2 - t1, "again": t3 - t2}}
+
+
+def task_s1_shapely(ctx: Context) -> dict:
+    _preload("shapely")
+    import shapely
+
+    lines = np.asarray(ctx.bundle.network.lines().geometry.array)
+    ox, oy = _origin_xy(ctx)
+    pts = shapely.points(ox, oy)  # the same points, made off the clock
+    t0 = _clock()
+    tree = shapely.STRtree(lines)
+    t1 = _clock()
+    idx, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    t2 = _clock()
+    seg = np.empty(len(pts), dtype=np.int64)
+    seg[idx[0]] = idx[1]
+    offset = np.empty(len(pts))
+    offset[idx[0]] = dist
+    pos = shapely.line_locate_point(lines[seg], pts)
+    t3 = _clock()
+    q = shapely.get_coordinates(shapely.line_interpolate_point(lines[seg], pos))
+    ctx.save("s1_shapely", offset=offset, segment=seg, qx=q[:, 0], qy=q[:, 1])
+    return {
+        "times": {"tree": t1 - t0, "query": t2 - t1, "locate": t3 - t2, "total": t3 - t0},
+        "info": {"segments": len(lines)},
+    }
+
+
+def task_s1_kdtree(ctx: Context) -> dict:
+    _preload("scipy.spatial")
+    net = ctx.bundle.network
+    ox, oy = _origin_xy(ctx)
+    t0 = _clock()
+    peers.kdtree_snap(net.node_x, net.node_y, ox, oy)
+    t1 = _clock()
+    return {"times": {"total": t1 - t0}}
+
+
+def _dense(ctx: Context):
+    return synthetic.dense(ctx.scale, cache_dir=ctx.cache)
+
+
+def task_d1_ours(ctx: Context, snap: str = "edge") -> dict:
+    reach = ours.api("reach")
+    d = _dense(ctx)
+    o, s = d.origins, d.services
+    extra = {} if snap == "edge" else {"snap": snap}
+    first = ours.build_network(d.network)
+    t0 = _clock()
+    reach(o, s, network=first, catchment_m=CATCHMENT_M, population="children_0_2", **extra)
+    t1 = _clock()
+    del first
+    network = ours.build_network(d.network)  # fresh: grid and KD-tree built in the call
+    t2 = _clock()
+    res = reach(o, s, network=network, catchment_m=CATCHMENT_M, population="children_0_2", **extra)
+    t3 = _clock()
+    info = {"mean_services_within": float(res["services_within"].mean())}
+    return {"times": {"first": t1 - t0, "reach": t3 - t2}, "info": info}
+
+
+def task_d1_node(ctx: Context) -> dict:
+    import inspect
+
+    if "snap" not in inspect.signature(ours.api("reach")).parameters:
+        raise ours.NotAvailable("buurtgeo.reach(snap=...)")
+    return task_d1_ours(ctx, snap="node")
+
+
+def task_d1_floor(ctx: Context) -> dict:
+    _preload("scipy.spatial", "scipy.sparse.csgraph")
+    d = _dense(ctx)
+    ox, oy = _xy(d.origins)
+    sx, sy = _xy(d.services)
+    _, times = peers.floor_nearest(
+        d.network.csr(), d.network.node_x, d.network.node_y, ox, oy, sx, sy
+    )
+    times["total"] = times["snap"] + times["dijkstra"]
+    return {"times": times, "info": {"nodes": d.network.n_nodes, "segments": d.network.n_edges}}
+
+
+def _street_rows(ctx: Context, r: dict[str, dict], row, notes: list[str]) -> None:
+    """The rows and notes of S1 and D1 (see the block of tasks above)."""
+    mine, theirs = ctx.load("s1_ours"), ctx.load("s1_shapely")
+    diff = None
+    if r.get("s1_ours", {}).get("status") == "ok" and mine and theirs:
+        # relative, but in metres for offsets under 1 m (a point on the street: 0 m)
+        a, b = mine["offset"], theirs["offset"]
+        diff = float((np.abs(a - b) / np.maximum(np.maximum(a, b), 1.0)).max()) if len(a) else 0.0
+        same = mine["segment"] == theirs["segment"]
+        gap = np.hypot(mine["qx"] - theirs["qx"], mine["qy"] - theirs["qy"])[same]
+        notes.append(
+            f"S1 offsets: max relative difference ours vs shapely = {diff:.1e} (in metres below"
+            " 1 m; target 1e-9);"
+            f" the same segment for {same.mean():.2%} of the points (the rest: ties), where the"
+            f" join points differ by at most {1e6 * (gap.max() if gap.size else 0.0):.3f} µm"
+        )
+    row(
+        "S1",
+        "snap to the nearest street (origins)",
+        "s1_ours",
+        "snap",
+        "shapely STRtree.query_nearest+locate",
+        "s1_shapely",
+        "total",
+        ">= 5x, =1e-9",
+        lambda it: None if it.ratio is None or diff is None else (it.ratio >= 5 and diff <= 1e-9),
+    )
+    row(
+        "",
+        "",
+        "s1_ours",
+        "snap",
+        "KD-tree nearest node (reference)",
+        "s1_kdtree",
+        "total",
+        "",
+        None,
+    )
+    for task, key, label in (
+        ("s1_ours", "again", "snap_edges again (grid kept on the network)"),
+        ("s1_ours", "build", "Network.from_lines (not in the time)"),
+        ("s1_shapely", "tree", "shapely STRtree build (in its time)"),
+        ("s1_shapely", "locate", "shapely line_locate_point (in its time)"),
+    ):
+        value = _time(r.get(task, {}), key)
+        if value is not None:
+            notes.append(f"S1 {label}: {_fmt_s(value)} s")
+    row(
+        "D1",
+        "reach on a dense network (30 m), 1 km",
+        "d1_ours",
+        "reach",
+        "floor: KD-tree snap + scipy dijkstra",
+        "d1_floor",
+        "total",
+        "<= 1.5x floor",
+        lambda it: None if it.ratio is None else it.ratio >= 1 / 1.5,
+    )
+    row("", "  the same, snap='node'", "d1_node", "reach", "floor", "d1_floor", "total", "", None)
+    info = r.get("d1_floor", {}).get("info", {})
+    if info:
+        notes.append(
+            f"D1 dense network: {info.get('nodes', 0):,} nodes, {info.get('segments', 0):,}"
+            f" segments, junctions 30 m apart; mean services within 1 km:"
+            f" {r.get('d1_ours', {}).get('info', {}).get('mean_services_within', float('nan')):.1f}"
+        )
+
+
 TASKS: dict[str, Callable[[Context], dict]] = {
     "m1_ours": task_m1_ours,
     "m1_access": task_m1_access,
@@ -537,6 +738,13 @@ TASKS: dict[str, Callable[[Context], dict]] = {
     "m4_ours": task_m4_ours,
     "m5_e2e": task_m5_e2e,
     "m6_maps": task_m6_maps,
+    # street snapping (issue 15)
+    "s1_ours": task_s1_ours,
+    "s1_shapely": task_s1_shapely,
+    "s1_kdtree": task_s1_kdtree,
+    "d1_ours": task_d1_ours,
+    "d1_node": task_d1_node,
+    "d1_floor": task_d1_floor,
 }
 
 
@@ -913,15 +1121,17 @@ def build_rows(ctx: Context, results: dict[str, dict]) -> tuple[list[Row], list[
     if pipe and one and r.get("m3_ours_one", {}).get("status") == "ok":
         diffs = {c: max_rel_diff(one[c], pipe[f"{KIND}:{c}"]) for c in one}
         notes.append(
-            "3a ours vs pipeline, max relative difference: "
-            + ", ".join(f"{c} {v:.1e}" for c, v in diffs.items())
+            "3a ours (snap='node', like the pipeline; timed: along the street) vs pipeline,"
+            " max relative difference: " + ", ".join(f"{c} {v:.1e}" for c, v in diffs.items())
         )
     allk = ctx.load("m3_ours_all")
     if pipe and allk and r.get("m3_ours_all", {}).get("status") == "ok":
         worst = max(
             (max_rel_diff(v, pipe[k]) for k, v in allk.items() if k in pipe), default=float("nan")
         )
-        notes.append(f"3b ours vs pipeline, 5 kinds, max relative difference: {worst:.1e}")
+        notes.append(
+            f"3b ours (snap='node') vs pipeline, 5 kinds, max relative difference: {worst:.1e}"
+        )
 
     # 4. read_network
     item = row(
@@ -979,6 +1189,7 @@ def build_rows(ctx: Context, results: dict[str, dict]) -> tuple[list[Row], list[
         )
         notes.append(f"5  parts: {parts}; {e2e.get('info', {})}")
     _map_rows(ctx, r, row, notes)
+    _street_rows(ctx, r, row, notes)  # street snapping (issue 15)
     shares = [
         f"{name} {100 * res['cpu_s'] / res['process_wall_s']:.0f}%"
         for name, res in r.items()
@@ -1171,6 +1382,13 @@ PLAN: dict[str, list[str]] = {
         "m4_ours",
         "m5_e2e",
         "m6_maps",
+        # street snapping (issue 15)
+        "s1_ours",
+        "s1_shapely",
+        "s1_kdtree",
+        "d1_ours",
+        "d1_node",
+        "d1_floor",
     ],
 }
 

@@ -74,6 +74,7 @@ _LAZY: dict[str, str] = {
     "crosswalk_sectors": "buurtgeo.crosswalk",
     # network and reach
     "Network": "buurtgeo.network",
+    "EdgeSnap": "buurtgeo.network",
     "origins_from_sectors": "buurtgeo.origins",
     "reach": "buurtgeo.reach",
     "aggregate_reach": "buurtgeo.aggregate",

@@ -27,6 +27,33 @@ from buurtgeo.errors import NetworkError
 USED, BAD_LENGTH, ZERO_MERGED, SELF_LOOP, PARALLEL, DETACHED = range(6)
 
 
+@dataclass(frozen=True)
+class CleanEdges:
+    """The result of :func:`clean_edges`.
+
+    Attributes
+    ----------
+    reason : ndarray of int8, shape (n_edges,)
+        Why each input edge was left out (a code above; 0 = used).
+    used : ndarray of int64, shape (k,)
+        Input position of each node of the graph, in Z-order of their coordinates.
+    graph : scipy.sparse.csr_array, shape (k, k)
+        ``graph[i, j] = w(e)`` for the kept edge ``e`` joining ``i`` and ``j`` when it may
+        be travelled from ``i`` to ``j``; symmetric unless an edge is one-way.
+    edge_of_input : ndarray of int64
+        Input position of each kept edge, in the (a < b) order of its end nodes.
+    forward, backward : ndarray of bool
+        Whether each kept edge may be travelled from ``a`` to ``b`` / from ``b`` to ``a``.
+    """
+
+    reason: np.ndarray
+    used: np.ndarray
+    graph: sp.csr_array
+    edge_of_input: np.ndarray
+    forward: np.ndarray
+    backward: np.ndarray
+
+
 def clean_edges(
     u: np.ndarray,
     v: np.ndarray,
@@ -35,19 +62,15 @@ def clean_edges(
     y: np.ndarray,
     *,
     keep_largest: bool,
-) -> tuple[np.ndarray, np.ndarray, sp.csr_array, np.ndarray]:
+    oneway: np.ndarray | None = None,
+) -> CleanEdges:
     """The graph of checked edges between numbered nodes (lengths in metres).
 
-    Returns
-    -------
-    reason : ndarray of int8, shape (n_edges,)
-        Why each input edge was left out (a code above; 0 = used).
-    used : ndarray of int64, shape (k,)
-        Input position of each node of the graph, in Z-order of their coordinates.
-    graph : scipy.sparse.csr_array, shape (k, k)
-        Symmetric, ``graph[i, j] = min{w(e) : e joins i and j}``.
-    edge_of_input : ndarray of int64
-        Input position of each kept edge, in the (u < v) order of the graph.
+    ``oneway`` (int8 per input edge; None: all 0) says which way an edge may be
+    travelled: 0 both, 1 only from ``u`` to ``v``, -1 only from ``v`` to ``u``. Of
+    parallel edges the shortest is kept, and it may be travelled in every direction one
+    of them allows (two one-way carriageways between the same two nodes make a two-way
+    edge). The largest part is the largest *weakly* connected one.
 
     Raises
     ------
@@ -86,19 +109,31 @@ def clean_edges(
     b = np.maximum(uu[ok], vv[ok])
     order = np.argsort(a * n_in + b, kind="stable")
     a, b, idx = a[order], b[order], ok[order]
+    # directions in the (a < b) orientation: forward = a -> b allowed
+    if oneway is None:
+        fwd = bwd = np.ones(len(idx), dtype=bool)
+    else:
+        ow = oneway[idx]
+        along = uu[idx] < vv[idx]  # the input edge runs from a to b
+        fwd = np.where(along, ow >= 0, ow <= 0)
+        bwd = np.where(along, ow <= 0, ow >= 0)
     start = np.ones(len(idx), dtype=bool)
     start[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     if not start.all():
         group = np.cumsum(start) - 1
+        starts = np.flatnonzero(start)
         ws = w[idx]
-        shortest = np.minimum.reduceat(ws, np.flatnonzero(start))
+        shortest = np.minimum.reduceat(ws, starts)
         cand = np.flatnonzero(ws == shortest[group])
         first = np.ones(len(cand), dtype=bool)
         first[1:] = group[cand[1:]] != group[cand[:-1]]
         keep = np.zeros(len(idx), dtype=bool)
         keep[cand[first]] = True
         reason[idx[~keep]] = PARALLEL
-        a, b, idx = a[keep], b[keep], idx[keep]
+        if oneway is not None:  # every direction one of the parallel edges allows
+            fwd = np.logical_or.reduceat(fwd, starts)[group]
+            bwd = np.logical_or.reduceat(bwd, starts)[group]
+        a, b, idx, fwd, bwd = a[keep], b[keep], idx[keep], fwd[keep], bwd[keep]
 
     # 3. renumber the nodes that keep an edge, 0..k-1
     used_mask = np.zeros(n_in, dtype=bool)
@@ -119,6 +154,7 @@ def clean_edges(
             keep_edge = keep_node[a]
             reason[idx[~keep_edge]] = DETACHED
             a, b, ww, idx = a[keep_edge], b[keep_edge], ww[keep_edge], idx[keep_edge]
+            fwd, bwd = fwd[keep_edge], bwd[keep_edge]
             new = np.cumsum(keep_node) - 1
             a, b = new[a], new[b]
             used = used[keep_node]
@@ -131,10 +167,16 @@ def clean_edges(
     used = used[z_order]
     a, b = rank[a], rank[b]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
+    swapped = a > b  # the edge's (a < b) orientation turned round: so are its directions
+    fwd, bwd = np.where(swapped, bwd, fwd), np.where(swapped, fwd, bwd)
     order = np.argsort(lo * k + hi, kind="stable")
     a, b, ww, idx = lo[order], hi[order], ww[order], idx[order]
-    graph = _symmetric_csr(a, b, ww, k)
-    return reason, used, graph, idx
+    fwd, bwd = fwd[order], bwd[order]
+    if oneway is None or (fwd.all() and bwd.all()):
+        graph = _symmetric_csr(a, b, ww, k)
+    else:
+        graph = directed_csr(a, b, ww, fwd, bwd, k)
+    return CleanEdges(reason, used, graph, idx, fwd, bwd)
 
 
 def _symmetric_csr(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
@@ -146,6 +188,20 @@ def _symmetric_csr(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int) -> sp.cs
     rows = np.concatenate([a, b]).astype(idx_dtype)
     cols = np.concatenate([b, a]).astype(idx_dtype)
     data = np.concatenate([w, w]).astype(np.float64)
+    g = sp.csr_array(sp.coo_array((data, (rows, cols)), shape=(n, n)))
+    g.sort_indices()
+    return g
+
+
+def directed_csr(
+    a: np.ndarray, b: np.ndarray, w: np.ndarray, fwd: np.ndarray, bwd: np.ndarray, n: int
+) -> sp.csr_array:
+    """CSR of the allowed directions of each edge (``a -> b`` where ``fwd``, ``b -> a``
+    where ``bwd``; pairs unique, a != b); sorted indices."""
+    idx_dtype = np.int32 if n < 2**31 - 1 and 2 * len(a) < 2**31 - 1 else np.int64
+    rows = np.concatenate([a[fwd], b[bwd]]).astype(idx_dtype)
+    cols = np.concatenate([b[fwd], a[bwd]]).astype(idx_dtype)
+    data = np.concatenate([w[fwd], w[bwd]]).astype(np.float64)
     g = sp.csr_array(sp.coo_array((data, (rows, cols)), shape=(n, n)))
     g.sort_indices()
     return g

@@ -101,6 +101,14 @@ origins = "grid"                                 # grid (population spread on a 
 grid_spacing_m = 100.0
 # catchment_m = { childcare_baby = 800 }         # per kind, metres; default: the vocabulary's
 #                                                # (older files spell it catchments_m: still read)
+# catchment_min = { library = 15 }               # … or in minutes at the mode's speed (walking
+#                                                # 4.8 km/h: 15 min = 1,200 m; cycling 15 km/h);
+#                                                # not both for one kind (catchments_min: still read)
+# speed_kmh = 4.8                                # optional: the speed for minutes (default by mode)
+snap = "edge"                                    # edge: distances follow the street from the closest
+#                                                # point of the nearest street | node: nearest node
+max_snap_m = 250.0                               # points farther than this from any street are named
+far = "warn"                                     # warn | unreachable | error: what such points get
 # age_bands = { playground = ["children_3_5", "children_6_11"] }   # target group per kind
 norm_places_per_100 = 33.0                       # places per 100 children (beschikbaarheid norm)
 
@@ -215,6 +223,10 @@ def _is_id_list(v: Any) -> bool:
     return isinstance(v, list) and all(_is_str(i) or isinstance(i, int) for i in v)
 
 
+def _is_non_negative(v: Any) -> bool:
+    return _is_number(v) and v >= 0
+
+
 #: What a table of the configuration may hold: key -> (check, what is expected).
 _Spec = dict[str, tuple[Callable[[Any], bool], str]]
 
@@ -265,6 +277,15 @@ _SPEC: dict[str, _Spec] = {
         "grid_spacing_m": (_is_positive, "a positive number of metres"),
         "catchment_m": (_is_catchments, "a table {kind = metres}"),
         "catchments_m": (_is_catchments, "a table {kind = metres}"),  # the old spelling
+        "catchment_min": (_is_catchments, "a table {kind = minutes}"),
+        "catchments_min": (_is_catchments, "a table {kind = minutes}"),  # as for metres
+        "speed_kmh": (_is_positive, "a positive number of km/h"),
+        "snap": (lambda v: v in ("edge", "node"), "'edge' or 'node'"),
+        "max_snap_m": (_is_non_negative, "a number of metres >= 0"),
+        "far": (
+            lambda v: v in ("warn", "unreachable", "error"),
+            "'warn', 'unreachable' or 'error'",
+        ),
         "age_bands": (
             lambda v: (
                 isinstance(v, dict) and all(_is_str(x) or _is_str_list(x) for x in v.values())
@@ -470,6 +491,11 @@ class AnalysisConfig:
     origins: str = "grid"
     grid_spacing_m: float = 100.0
     catchment_m: Mapping[str, float] = field(default_factory=dict)
+    catchment_min: Mapping[str, float] = field(default_factory=dict)
+    speed_kmh: float | None = None
+    snap: str = "edge"
+    max_snap_m: float = 250.0
+    far: str = "warn"
     age_bands_by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     norm_places_per_100: float = 33.0
     target_children: float | None = 400.0
@@ -616,7 +642,14 @@ def _check_analysis(
         _check_kind(checks, kind, "analysis.kinds", kinds)
     if "catchment_m" in analysis and "catchments_m" in analysis:
         checks.add("analysis: give catchment_m or catchments_m (its old spelling), not both")
-    for table in ("catchment_m", "catchments_m", "age_bands"):
+    if "catchment_min" in analysis and "catchments_min" in analysis:
+        checks.add("analysis: give catchment_min or catchments_min (its other spelling), not both")
+    metres, minutes = _catchment_table(analysis), _minutes_table(analysis)
+    if isinstance(metres, dict) and isinstance(minutes, dict):
+        both = sorted(set(metres) & set(minutes))
+        if both:
+            checks.add(f"analysis: a catchment in metres and in minutes for {both}: give one")
+    for table in ("catchment_m", "catchments_m", "catchment_min", "catchments_min", "age_bands"):
         if isinstance(analysis.get(table), dict):
             for kind in analysis[table]:
                 _check_kind(checks, kind, f"analysis.{table}", kinds)
@@ -773,6 +806,11 @@ def _catchment_table(analysis: Mapping[str, Any]) -> Mapping[str, Any]:
     return analysis.get("catchment_m", analysis.get("catchments_m", {}))
 
 
+def _minutes_table(analysis: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``analysis.catchment_min``, or ``catchments_min`` (checked: not both)."""
+    return analysis.get("catchment_min", analysis.get("catchments_min", {}))
+
+
 def _build_analysis(analysis: Mapping[str, Any], areas: Mapping[str, Any]) -> dict[str, Any]:
     """The :class:`AnalysisConfig` fields of a checked ``[analysis]`` and ``[areas]``."""
     return {
@@ -782,6 +820,11 @@ def _build_analysis(analysis: Mapping[str, Any], areas: Mapping[str, Any]) -> di
         "demand_across_border": analysis.get("demand_across_border", True),
         "grid_spacing_m": float(analysis.get("grid_spacing_m", 100.0)),
         "catchment_m": {k: float(v) for k, v in _catchment_table(analysis).items()},
+        "catchment_min": {k: float(v) for k, v in _minutes_table(analysis).items()},
+        "speed_kmh": float(analysis["speed_kmh"]) if "speed_kmh" in analysis else None,
+        "snap": analysis.get("snap", "edge"),
+        "max_snap_m": float(analysis.get("max_snap_m", 250.0)),
+        "far": analysis.get("far", "warn"),
         "age_bands_by_kind": {k: _bands(v) for k, v in analysis.get("age_bands", {}).items()},
         "norm_places_per_100": float(analysis.get("norm_places_per_100", 33.0)),
         "target_children": (

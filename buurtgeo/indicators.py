@@ -248,6 +248,28 @@ _BUILTIN: tuple[Indicator, ...] = (
     ),
     Indicator("catchment_m", "Bereik (m)", "Catchment (m)", unit=" m", decimals=0),
     Indicator(
+        "catchment_min",
+        "Bereik (min)",
+        "Catchment (min)",
+        "bereik in minuten, aan de snelheid van de verplaatsingswijze (te voet 4,8 km/u,"
+        " per fiets 15 km/u)",
+        "catchment in minutes, at the speed of the travel mode (on foot 4.8 km/h, by bike 15 km/h)",
+        unit=" min",
+        decimals=0,
+    ),
+    Indicator(
+        "snap_m",
+        "Afstand tot de straat (m)",
+        "Distance to the street (m)",
+        "rechte afstand van het punt tot waar het bij de dichtstbijzijnde straat aansluit"
+        " (meter); afstanden langs de straat beginnen met dit stuk",
+        "straight distance from the point to where it joins the nearest street (metres);"
+        " distances along the street start with it",
+        unit=" m",
+        decimals=0,
+        worse="higher",
+    ),
+    Indicator(
         "n_origins", "Aantal herkomstpunten", "Number of origins", decimals=0, aggregation="sum"
     ),
     # ---- reach per origin (reach) and per sector/area (aggregate_reach)

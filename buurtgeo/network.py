@@ -1,19 +1,24 @@
 """The street network as compressed sparse arrays: build, snap, shortest paths.
 
-A :class:`Network` is an undirected graph in a projected CRS in metres. Its edges
-are stored once per direction in a :class:`scipy.sparse.csr_array` (``graph``), so
-that scipy's and our own shortest-path kernels read the same three arrays
-(``indptr``, ``indices``, ``data``) without copying.
+A :class:`Network` is a graph of streets in a projected CRS in metres. Its edges are
+stored once per direction they may be travelled in a :class:`scipy.sparse.csr_array`
+(``graph``: symmetric for walking, ``directed`` where one-way streets count, as for
+cycling over OpenStreetMap), so that scipy's and our own shortest-path kernels read
+the same three arrays (``indptr``, ``indices``, ``data``) without copying.
 
 Distances
 ---------
-The distance from a point *p* to a service *s* over the network is
+A point ``P`` joins the network at ``Q``, the closest point of its nearest street's own
+line (:meth:`Network.snap_edges`: the street, the position ``s`` along it from its ``u``
+node, the offset ``|PQ|``), and reaches the street's ends along it::
 
-    d(p, s) = offset(p) + D(node(p), node(s)) + offset(s)
+    d(P -> u) = |PQ| + s        d(P -> v) = |PQ| + (L - s)
 
-where ``node(.)`` is the nearest network node (:meth:`Network.snap`), ``offset(.)``
-the straight-line distance from the point to that node, and ``D`` the shortest-path
-length over the network (sum of edge lengths, metres), as in pandana and osmnx.
+(on a one-way street only the end it may ride to). From there ``D``, the shortest path
+over the network (sum of edge lengths, metres), takes over; two points on one street
+also reach each other directly along it (:mod:`buurtgeo._engines` puts it together).
+The older way, as in pandana and osmnx, joins each point at its nearest node
+(:meth:`Network.snap`): ``d(p, s) = offset(p) + D(node(p), node(s)) + offset(s)``.
 
 Building
 --------
@@ -31,7 +36,8 @@ so that ``edges read = edges used + len(set_aside)``.
 
 Searching
 ---------
-:meth:`Network.nearest` is one multi-source Dijkstra pass (binary heap);
+:meth:`Network.nearest` is one multi-source Dijkstra pass (a bucket queue in a ring of
+buckets of half the shortest edge, or a binary heap when that would take too many);
 :meth:`Network.pairs_within` runs a Dijkstra bounded by the radius from each source,
 with a bucket queue (Dial's algorithm, buckets of half the shortest edge: the same
 distances as a heap at O(1) per label; a heap when edges are very short). Both are
@@ -47,14 +53,19 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from buurtgeo._graph_kernels import _multi_source_kernel, _pairs_bucket_kernel, _pairs_kernel
+from buurtgeo._graph_kernels import (
+    _multi_source_bucket_kernel,
+    _multi_source_kernel,
+    _pairs_bucket_kernel,
+    _pairs_kernel,
+)
 from buurtgeo._network_build import (
     _morton_order,
     clean_edges,
@@ -62,6 +73,7 @@ from buurtgeo._network_build import (
     lines_set_aside,
     node_lines,
 )
+from buurtgeo._street_snap import StreetIndex
 from buurtgeo.errors import CRSError, InputError, NetworkError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,7 +86,31 @@ if TYPE_CHECKING:  # pragma: no cover
     #: what :meth:`pyproj.CRS.from_user_input` takes, as the public signatures name it
     CRSLike = pyproj.CRS | str | int
 
-__all__ = ["Network", "grid_network"]
+__all__ = ["EdgeSnap", "Network", "grid_network"]
+
+
+class EdgeSnap(NamedTuple):
+    """Where points join the network's streets (see :meth:`Network.snap_edges`).
+
+    Attributes
+    ----------
+    edge : ndarray of int64
+        The nearest street: a row of :meth:`Network.edges` (its ``u`` < ``v`` nodes).
+    position_m : ndarray of float64
+        Where the point joins it: metres along the street from its ``u`` node, in
+        ``[0, length_m]``.
+    offset_m : ndarray of float64
+        Straight-line distance from the point to where it joins, metres.
+    x, y : ndarray of float64
+        The join point, on the street's own line.
+    """
+
+    edge: np.ndarray
+    position_m: np.ndarray
+    offset_m: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
 
 # set-aside reasons (stable texts; tests and users may filter on them)
 REASON_BAD_LENGTH = "length is missing, negative or not finite"
@@ -139,19 +175,26 @@ def _empty_edge_table() -> pd.DataFrame:
 
 
 class Network:
-    """Undirected street network as compressed sparse arrays, in a metric CRS.
+    """Street network as compressed sparse arrays, in a metric CRS.
 
     Build one with :meth:`from_edges`, :meth:`from_lines` or
     :func:`buurtgeo.read_network`; the constructor takes arrays that are already
-    clean (symmetric CSR, no self loops, no explicit zeros).
+    clean (CSR with both directions of two-way streets stored, no self loops, no
+    explicit zeros).
 
     Attributes
     ----------
     node_x, node_y : ndarray of float64, shape (n_nodes,)
         Node coordinates in metres in ``crs``.
     graph : scipy.sparse.csr_array, shape (n_nodes, n_nodes)
-        Edge lengths in metres, float64, symmetric (both directions stored), no self
-        loops; where several edges join the same node pair the shortest counts.
+        Edge lengths in metres, float64, no self loops: ``graph[i, j]`` is the length
+        of the street from ``i`` to ``j`` where it may be travelled that way (both
+        directions stored for two-way streets: symmetric unless ``directed``); where
+        several edges join the same node pair the shortest counts.
+    directed : bool
+        Some streets are one-way (a cycling network from OpenStreetMap): ``graph`` is
+        not symmetric, and a distance from a point to a service may differ from the
+        way back. Walking networks are undirected.
     crs : pyproj.CRS
         Projected CRS in metres.
     mode : str
@@ -171,6 +214,7 @@ class Network:
     node_x: np.ndarray
     node_y: np.ndarray
     graph: sp.csr_array
+    directed: bool
     crs: pyproj.CRS
     mode: str
     set_aside: pd.DataFrame
@@ -181,8 +225,12 @@ class Network:
     #: the file read, on networks from :func:`buurtgeo.read_network` only
     source: str
     # caches, rebuilt on demand (not pickled): KD-tree of the nodes, pairs_within
-    # workspaces and their lock, the shortest edge (set by _bucket_width)
+    # workspaces and their lock, the shortest edge (set by _bucket_width), the street
+    # list and its snapping grid, the reversed graph
     _tree: cKDTree | None
+    _street_cache: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    _snap_index: StreetIndex | None
+    _reverse: sp.csr_array | None
     _ws_free: list[np.ndarray]
     _ws_lock: threading.Lock  # None only in a pickled state (see __getstate__)
     _w_min: float
@@ -202,6 +250,7 @@ class Network:
         mode: str = "walk",
         set_aside: pd.DataFrame | None = None,
         node_id: np.ndarray | None = None,
+        directed: bool = False,
     ) -> None:
         self.node_x = np.ascontiguousarray(node_x, dtype=np.float64)
         self.node_y = np.ascontiguousarray(node_y, dtype=np.float64)
@@ -214,6 +263,7 @@ class Network:
             )
         graph.sort_indices()
         self.graph = graph
+        self.directed = bool(directed)
         self.crs = _projected_crs(crs)
         self.mode = str(mode)
         self.set_aside = _empty_edge_table() if set_aside is None else set_aside
@@ -222,6 +272,9 @@ class Network:
         )
         self.stats = {}
         self._tree = None
+        self._street_cache = None
+        self._snap_index = None
+        self._reverse = None
         self._ws_free = []  # reusable pairs_within workspaces
         self._ws_lock = threading.Lock()
         # set by the builders (see the class body)
@@ -232,12 +285,20 @@ class Network:
     def __getstate__(self) -> dict[str, Any]:
         # caches (KD-tree, workspaces, lock) are rebuilt on demand after unpickling
         state = dict(self.__dict__)
-        state.update(_tree=None, _ws_free=[], _ws_lock=None)
+        state.update(
+            _tree=None, _ws_free=[], _ws_lock=None, _street_cache=None, _snap_index=None,
+            _reverse=None,
+        )  # fmt: skip
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._ws_lock = threading.Lock()
+        # networks pickled before streets could be one-way
+        for name, value in (("directed", False), ("_street_cache", None)):
+            self.__dict__.setdefault(name, value)
+        self.__dict__.setdefault("_snap_index", None)
+        self.__dict__.setdefault("_reverse", None)
 
     # ------------------------------------------------------------------ basics
 
@@ -248,14 +309,59 @@ class Network:
 
     @property
     def n_edges(self) -> int:
-        """Number of undirected edges (each stored twice in ``graph``)."""
-        return int(self.graph.nnz // 2)
+        """Number of streets (edges between two nodes; a two-way street is stored
+        twice in ``graph``, a one-way street once)."""
+        if not self.directed:
+            return int(self.graph.nnz // 2)
+        return len(self._streets()[0])
 
     def __repr__(self) -> str:
+        way = " directed" if self.directed else ""
         return (
-            f"<Network mode={self.mode!r} nodes={self.n_nodes:,} edges={self.n_edges:,} "
+            f"<Network mode={self.mode!r}{way} nodes={self.n_nodes:,} edges={self.n_edges:,} "
             f"crs={self.crs.to_string()} set_aside={len(self.set_aside):,}>"
         )
+
+    def _streets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The streets once each: ``u`` < ``v``, ``length_m``, ``forward`` (``u -> v``
+        may be travelled) and ``backward`` (``v -> u``), sorted by ``(u, v)`` (the rows of
+        :meth:`edges`). Cached."""
+        cached = self._street_cache
+        if cached is not None:
+            return cached
+        g = self.graph
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(g.indptr))
+        cols = g.indices.astype(np.int64)
+        if not self.directed:
+            keep = rows < cols
+            a, b, w = rows[keep], cols[keep], g.data[keep]
+            yes = np.ones(len(a), dtype=bool)
+            out = (a, b, w, yes, yes)
+        else:
+            lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+            order = np.argsort(lo * self.n_nodes + hi, kind="stable")
+            lo, hi, fwd, w = lo[order], hi[order], (rows < cols)[order], g.data[order]
+            start = np.ones(len(lo), dtype=bool)
+            start[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+            first = np.flatnonzero(start)
+            f = np.logical_or.reduceat(fwd, first) if len(first) else fwd[:0]
+            r = np.logical_or.reduceat(~fwd, first) if len(first) else fwd[:0]
+            wl = np.minimum.reduceat(w, first) if len(first) else w[:0]
+            out = (lo[first], hi[first], wl, f, r)
+        self._street_cache = out
+        return out
+
+    def _csr(self, reverse: bool = False) -> sp.csr_array:
+        """The graph, or (``reverse``) its edges turned round: searching it from a set of
+        sources gives every node's distance *to* them (the same graph when undirected)."""
+        if not reverse or not self.directed:
+            return self.graph
+        if self._reverse is None:
+            rev = sp.csr_array(self.graph.T)
+            rev.sort_indices()
+            self._reverse = rev
+        assert self._reverse is not None
+        return self._reverse
 
     # ------------------------------------------------------------------ building
 
@@ -272,8 +378,9 @@ class Network:
         mode: str = "walk",
         keep_largest: bool = True,
         node_id: Sequence[int] | np.ndarray | None = None,
+        oneway: Sequence[int] | np.ndarray | None = None,
     ) -> Network:
-        """Build a network from undirected edges between numbered nodes.
+        """Build a network from edges between numbered nodes (two-way unless ``oneway``).
 
         Parameters
         ----------
@@ -293,6 +400,10 @@ class Network:
             the other components are set aside.
         node_id : array-like of int, optional
             Ids of the input nodes (default: their positions).
+        oneway : array-like of int, shape (n_edges,), optional
+            Which way each edge may be travelled: 0 both (default for all), 1 only from
+            ``u`` to ``v``, -1 only from ``v`` to ``u``. With a one-way edge the network
+            is ``directed``.
 
         Returns
         -------
@@ -301,7 +412,9 @@ class Network:
             in Z-order (Morton) of their coordinates so that searches touch memory
             that is close together; ``network.node_id`` holds each node's input id.
             With ``w(e)`` the length of edge ``e``,
-            ``graph[i, j] = graph[j, i] = min{w(e) : e joins i and j}``.
+            ``graph[i, j] = graph[j, i] = min{w(e) : e joins i and j}`` (of parallel
+            edges the shortest is kept, and it may be travelled every way one of them
+            allows; ``graph[i, j]`` is left out where it may not be travelled from ``i``).
 
         Raises
         ------
@@ -328,6 +441,14 @@ class Network:
             problems.append(
                 f"node_x, node_y (and node_id) differ in length ({len(x)}, {len(y)}, {len(ids)})"
             )
+        ow = None
+        if oneway is not None:
+            ow = _as_1d("oneway", oneway, np.int64)
+            if len(ow) != len(u):
+                problems.append(f"oneway has {len(ow)} values for {len(u)} edges")
+            elif not np.isin(ow, (-1, 0, 1)).all():
+                problems.append("oneway must hold -1, 0 or 1 (0: both ways, 1: u to v only)")
+            ow = ow.astype(np.int8) if ow.any() else None
         if problems:
             raise InputError("; ".join(problems))
         n_in = len(x)
@@ -351,7 +472,13 @@ class Network:
                 found=(float(x[first]), float(y[first])),
             )
         crs = _projected_crs(crs)
-        reason, used, graph, idx = clean_edges(u, v, w, x, y, keep_largest=keep_largest)
+        cleaned = clean_edges(u, v, w, x, y, keep_largest=keep_largest, oneway=ow)
+        reason, used, graph, idx = (
+            cleaned.reason,
+            cleaned.used,
+            cleaned.graph,
+            cleaned.edge_of_input,
+        )
         out = np.flatnonzero(reason)
         set_aside = pd.DataFrame(
             {
@@ -362,8 +489,16 @@ class Network:
                 "reason": np.asarray(_REASONS, dtype=object)[reason[out]],
             }
         )
+        directed = not (cleaned.forward.all() and cleaned.backward.all())
         net = cls(
-            x[used], y[used], graph, crs=crs, mode=mode, set_aside=set_aside, node_id=ids[used]
+            x[used],
+            y[used],
+            graph,
+            crs=crs,
+            mode=mode,
+            set_aside=set_aside,
+            node_id=ids[used],
+            directed=directed,
         )
         net._edge_of_input = idx  # input edge position of each kept edge (a < b order)
         return net
@@ -376,6 +511,7 @@ class Network:
         mode: str = "walk",
         snap_tolerance_m: float = 0.5,
         keep_largest: bool = True,
+        oneway: Sequence[int] | np.ndarray | None = None,
     ) -> Network:
         """Build a network from road-segment lines, noded at their end points.
 
@@ -404,6 +540,9 @@ class Network:
             End points within this distance (metres) become one node.
         keep_largest : bool, default True
             Keep only the largest connected part.
+        oneway : array-like of int, shape (len(lines),), optional
+            Which way each line may be travelled: 0 both (default), 1 only in the
+            direction it is drawn (first point to last), -1 only against it.
 
         Returns
         -------
@@ -421,6 +560,11 @@ class Network:
             problems.append("lines must be a GeoDataFrame or GeoSeries")
         if problems:
             raise InputError("; ".join(problems))
+        ow = None
+        if oneway is not None:
+            ow = _as_1d("oneway", oneway, np.int64)
+            if len(ow) != len(lines):
+                raise InputError(f"oneway has {len(ow)} values for {len(lines)} lines")
         crs = _projected_crs(lines.crs)
         noded = node_lines(np.asarray(lines.geometry.values, dtype=object), float(snap_tolerance_m))
         net = cls.from_edges(
@@ -432,6 +576,8 @@ class Network:
             crs=crs,
             mode=mode,
             keep_largest=keep_largest,
+            # pieces run the way their line is drawn: they take its direction
+            oneway=None if ow is None else ow[noded.part_row_ok[noded.edge_part]],
         )
         net.set_aside = lines_set_aside(noded, net.set_aside)
         net.node_id = np.arange(net.n_nodes, dtype=np.int64)
@@ -501,6 +647,81 @@ class Network:
         dist[order] = d_sorted
         return node, dist
 
+    def _street_index(self) -> StreetIndex:
+        """The streets as polylines in a bucket grid (built on the first call, kept)."""
+        if self._snap_index is not None:
+            return self._snap_index
+        import shapely
+
+        a, b, w, _, _ = self._streets()
+        geom = self._edge_geometry
+        if geom is not None and len(geom) == len(a):
+            coords, which = shapely.get_coordinates(np.asarray(geom), return_index=True)
+            counts = np.bincount(which, minlength=len(a))
+        else:  # straight streets between their nodes
+            coords = np.empty((2 * len(a), 2))
+            coords[0::2, 0], coords[0::2, 1] = self.node_x[a], self.node_y[a]
+            coords[1::2, 0], coords[1::2, 1] = self.node_x[b], self.node_y[b]
+            counts = np.full(len(a), 2, dtype=np.int64)
+        first = np.zeros(len(a) + 1, dtype=np.int64)
+        np.cumsum(counts, out=first[1:])
+        index = StreetIndex.build(
+            coords, first, w, self.node_x[a], self.node_y[a], self.node_x[b], self.node_y[b]
+        )
+        self._snap_index = index
+        return index
+
+    def snap_edges(self, x: ArrayLike, y: ArrayLike) -> EdgeSnap:
+        """Where each point joins the nearest street: street, position along it, offset.
+
+        A point ``P`` joins the network at ``Q``, the closest point of the nearest
+        street's own line (its geometry when built from lines, else the straight line
+        between its nodes), not at the nearest node. From ``Q`` it reaches both ends
+        of that street along the street::
+
+            d(P -> u) = |PQ| + s        d(P -> v) = |PQ| + (L - s)
+
+        with ``L`` the street's length and ``s`` the position of ``Q`` (metres from
+        ``u`` along the street; a line's geometric position scaled by ``L`` over the
+        line's own length when the two differ). This is what every network measure of
+        buurtgeo uses by default (``snap="edge"``).
+
+        Parameters
+        ----------
+        x, y : array-like of float, shape (n,)
+            Point coordinates in metres, in the network's CRS.
+
+        Returns
+        -------
+        EdgeSnap
+            ``edge`` (row of :meth:`edges`), ``position_m``, ``offset_m`` (= ``|PQ|``),
+            ``x``, ``y`` (``Q``). Ties go to the lowest street.
+
+        Notes
+        -----
+        A bucket grid over the straight pieces of every street (compiled with numba,
+        built on the first call and kept): each point looks at the cells around it,
+        ring by ring, until no unseen piece can be closer (see
+        :mod:`buurtgeo._street_snap`). The same distances as shapely's
+        ``STRtree.query_nearest`` and ``line_locate_point``, several times faster.
+        """
+        x = _as_1d("x", x, np.float64)
+        y = _as_1d("y", y, np.float64)
+        if len(x) != len(y):
+            raise InputError("x and y differ in length", found=(len(x), len(y)))
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{int(bad.sum())} point(s) have missing or infinite coordinates",
+                row=first,
+                found=(float(x[first]), float(y[first])),
+            )
+        if len(x) == 0:
+            e = np.empty(0, np.float64)
+            return EdgeSnap(np.empty(0, np.int64), e, e.copy(), e.copy(), e.copy())
+        return EdgeSnap(*self._street_index().query(x, y))
+
     # ------------------------------------------------------------------ shortest paths
 
     def _check_sources(
@@ -535,7 +756,11 @@ class Network:
         return nodes, off
 
     def nearest(
-        self, source_nodes: ArrayLike, source_offset_m: ArrayLike | None = None
+        self,
+        source_nodes: ArrayLike,
+        source_offset_m: ArrayLike | None = None,
+        *,
+        reverse: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Distance from every node to its closest source, in one shortest-path pass.
 
@@ -545,12 +770,15 @@ class Network:
             Node of each source (e.g. from :meth:`snap`). Repeats are allowed.
         source_offset_m : array-like of float, shape (k,), optional
             Straight-line offset of each source from its node, metres (>= 0).
+        reverse : bool, default False
+            On a ``directed`` network: the distance from each node *to* the sources
+            (one-way streets travelled their way towards them) instead of from them.
 
         Returns
         -------
         dist_m : ndarray of float64, shape (n_nodes,)
-            ``dist_m[j] = min_i (offset_i + D(source_i, j))``, metres; ``inf`` when no
-            source reaches node ``j``.
+            ``dist_m[j] = min_i (offset_i + D(source_i, j))`` (``D(j, source_i)`` with
+            ``reverse``), metres; ``inf`` when no source reaches node ``j``.
         source : ndarray of int64, shape (n_nodes,)
             Position in ``source_nodes`` of the minimising source ``i``; ``-1`` where
             unreachable.
@@ -558,8 +786,22 @@ class Network:
         nodes, off = self._check_sources(source_nodes, source_offset_m)
         if off is None:
             off = np.zeros(len(nodes))
-        g = self.graph
-        return _multi_source_kernel(g.indptr, g.indices, g.data, nodes, off, self.n_nodes)
+        return self._nearest(nodes, off, reverse=reverse)
+
+    def _nearest(
+        self, nodes: np.ndarray, off: np.ndarray, *, reverse: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`nearest` on checked sources: a bucket queue in a ring when the edges'
+        lengths allow it (half the shortest edge per bucket, the longest within
+        ``_MAX_BUCKETS`` buckets), else a binary heap."""
+        g = self._csr(reverse)
+        args = (g.indptr, g.indices, g.data, nodes, off, self.n_nodes)
+        width, _ = self._bucket_width(0.0)
+        if width > 0:
+            n_cyc = int(float(g.data.max()) / width) + 3
+            if n_cyc <= _MAX_BUCKETS:
+                return _multi_source_bucket_kernel(*args, width, n_cyc)
+        return _multi_source_kernel(*args)
 
     def _nearest_scipy(
         self, source_nodes: Any, source_offset_m: Any = None
@@ -604,6 +846,7 @@ class Network:
         source_offset_m: ArrayLike | None = None,
         *,
         sort: bool = True,
+        reverse: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (source, node) pair within a network radius, exactly.
 
@@ -620,6 +863,8 @@ class Network:
             (all pairs of a source together), the sources in node order and the nodes
             in the order the search settled them: faster when the caller only sums
             over the pairs, as :func:`buurtgeo.reach` does.
+        reverse : bool, default False
+            On a ``directed`` network: distances from each node *to* the source.
 
         Returns
         -------
@@ -647,7 +892,7 @@ class Network:
         k = len(nodes)
         if off is None:
             off = np.zeros(k)
-        g = self.graph
+        g = self._csr(reverse)
         indptr, indices, data = g.indptr, g.indices, g.data
         # sources in node order: nodes are numbered along a Z-order curve, so searches
         # that follow each other cover overlapping discs and find them in cache
@@ -788,24 +1033,22 @@ class Network:
 
     # ------------------------------------------------------------------ inspection
 
-    def _upper_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        g = self.graph
-        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(g.indptr))
-        cols = g.indices.astype(np.int64)
-        keep = rows < cols
-        return rows[keep], cols[keep], g.data[keep]
-
     def to_networkx(self) -> nx.Graph:
-        """The network as a :class:`networkx.Graph` (edge attribute ``length``, metres;
-        node attributes ``x``, ``y``), for cross-checks."""
+        """The network as a :class:`networkx.Graph` (a :class:`networkx.DiGraph` when
+        ``directed``; edge attribute ``length``, metres; node attributes ``x``, ``y``),
+        for cross-checks."""
         import networkx as nx
 
-        g = nx.Graph()
+        g = nx.DiGraph() if self.directed else nx.Graph()
         g.add_nodes_from(
             (i, {"x": float(x), "y": float(y)})
             for i, (x, y) in enumerate(zip(self.node_x, self.node_y, strict=True))
         )
-        a, b, w = self._upper_edges()
+        if self.directed:
+            coo = self.graph.tocoo()
+            a, b, w = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
+        else:
+            a, b, w, _, _ = self._streets()
         g.add_weighted_edges_from(
             zip(a.tolist(), b.tolist(), w.tolist(), strict=True), weight="length"
         )
@@ -827,12 +1070,14 @@ class Network:
         ).rename_axis("node")
 
     def edges(self) -> gpd.GeoDataFrame:
-        """Edges once each: columns ``u`` < ``v`` (nodes), ``length_m``; the line geometry
-        (the source line when built from lines, else straight)."""
+        """Edges (streets) once each: columns ``u`` < ``v`` (nodes), ``length_m`` (and,
+        on a ``directed`` network, ``oneway``: 0 both ways, 1 only ``u`` to ``v``, -1
+        only ``v`` to ``u``); the line geometry (the source line when built from lines,
+        else straight). The row number is the ``edge`` of :meth:`snap_edges`."""
         import geopandas as gpd
         import shapely
 
-        a, b, w = self._upper_edges()
+        a, b, w, fwd, bwd = self._streets()
         geom = getattr(self, "_edge_geometry", None)
         if geom is None or len(geom) != len(a):
             coords = np.stack(
@@ -843,9 +1088,12 @@ class Network:
                 axis=1,
             )
             geom = shapely.linestrings(coords)
-        return gpd.GeoDataFrame(
-            {"u": a, "v": b, "length_m": w}, geometry=np.asarray(geom), crs=self.crs
-        ).rename_axis("edge")
+        columns: dict[str, np.ndarray] = {"u": a, "v": b, "length_m": w}
+        if self.directed:
+            columns["oneway"] = (fwd & ~bwd).astype(np.int8) - (bwd & ~fwd).astype(np.int8)
+        return gpd.GeoDataFrame(columns, geometry=np.asarray(geom), crs=self.crs).rename_axis(
+            "edge"
+        )
 
 
 def grid_network(

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo._atomic import write_bytes, write_with
-from buurtgeo.indicators import explain, get_indicator, label
+from buurtgeo.indicators import explain, format_number, get_indicator, label
 from buurtgeo.schema import YES_NO
 from buurtgeo.suppression import suppress_small
 
@@ -130,15 +130,40 @@ def _csv_bytes(frame: pd.DataFrame, *, index_label: str | None = None) -> bytes:
     return ("\ufeff" + text).encode("utf-8")
 
 
+def _catchment_note(analysis: Any, kind: str, language: str) -> str:
+    """``bereik 800 m = 10 min te voet (4,8 km/u)``: a kind's catchment for the legend, in
+    metres and in minutes at the speed of the analysis (as given when in minutes)."""
+    metres = getattr(analysis, "catchment_m", {}).get(kind)
+    speed = float(getattr(analysis, "speed_kmh", 4.8))
+    if metres is None:
+        return ""
+    minutes = getattr(analysis, "catchment_min", {}).get(kind, metres / (speed * 1000.0 / 60.0))
+    network = getattr(analysis, "network", None)
+    bike = network is not None and getattr(network, "mode", "walk") == "bike"
+    en = language == "en"
+    how = ("by bike" if bike else "on foot") if en else ("per fiets" if bike else "te voet")
+    m = format_number(float(metres), 0, language)
+    mins = format_number(float(minutes), 1 if round(minutes, 1) % 1 else 0, language)
+    km_h = format_number(speed, 1, language)
+    word = "catchment" if en else "bereik"
+    return (
+        f" ({word} {m} m = {mins} min {how} at {km_h} km/h)"
+        if en
+        else (f" ({word} {m} m = {mins} min {how} aan {km_h} km/u)")
+    )
+
+
 def _legend_table(analysis: Any, columns: Sequence[str]) -> pd.DataFrame:
     rows = []
     methods = analysis.sectors.attrs.get("estimate_methods", {})
     for column in columns:
-        base = column.partition("__")[0]
+        base, _, kind = column.partition("__")
         language = analysis.config.language
         doc = explain(base, language=language)
         if base in methods:  # an estimated count says so, and how (geschat)
             doc = f"{doc} — {methods[base].get(language, methods[base].get('nl', ''))}"
+        if kind:  # a kind's column: with that kind's catchment
+            doc = (doc + _catchment_note(analysis, kind, language)).strip()
         names = ("column", "label", "meaning") if language == "en" else ("kolom", "label", "uitleg")
         rows.append(dict(zip(names, (column, label(column, language=language), doc), strict=True)))
     return pd.DataFrame(rows)

@@ -24,10 +24,12 @@ import pandas as pd
 
 import buurtgeo as bg
 from buurtgeo import _run_inputs, planning
+from buurtgeo._snap_policy import snap_distance
 from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
 from buurtgeo.indicators import label
+from buurtgeo.options import get_option
 from buurtgeo.outputs import GAP_COLUMNS_KEPT, write_outputs
 from buurtgeo.schema import AGE_BANDS, service_kinds
 from buurtgeo.summary import _WORDS, summary_html, summary_text
@@ -101,6 +103,12 @@ class Analysis:
         Service kinds analysed.
     catchment_m : dict
         Catchment per kind, metres.
+    catchment_min : dict
+        The kinds whose catchment was given in minutes, and those minutes
+        (``catchment_m`` holds them in metres at ``speed_kmh``).
+    speed_kmh : float
+        The speed that turns distances into times (walking or cycling, by the network's
+        mode, or the configuration's ``speed_kmh``).
     targets : dict
         Target age bands per kind (the children a kind serves).
     notes : list of str
@@ -149,6 +157,8 @@ class Analysis:
     sites: gpd.GeoDataFrame | None = None
     catchments: gpd.GeoDataFrame | None = None
     basemap: gpd.GeoDataFrame | None = None
+    catchment_min: dict[str, float] = field(default_factory=dict)
+    speed_kmh: float = 4.8
 
     # -- accessors ---------------------------------------------------------------------
 
@@ -344,12 +354,25 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
         bar.step("voorzieningen")
         services, kinds = _read_services(cfg, notes, set_aside)
-        catchments = {k: cfg.catchment_m.get(k, service_kinds()[k].catchment_m) for k in kinds}
+        speed = _speed(cfg)
+        minutes = {k: cfg.catchment_min[k] for k in kinds if k in cfg.catchment_min}
+        catchments = {
+            k: minutes[k] * speed * 1000.0 / 60.0
+            if k in minutes
+            else cfg.catchment_m.get(k, service_kinds()[k].catchment_m)
+            for k in kinds
+        }
         targets = _kind_targets(cfg, kinds)
         _check_targets(targets, [c for c in _COUNTS if c in joined.columns], cfg)
 
         bar.step("netwerk")
         network = _read_network(cfg, set_aside)
+        if network is not None:  # how far each service is from the street it joins
+            services = services.copy()
+            geom = services.geometry
+            services["snap_m"] = snap_distance(
+                network, geom.x.to_numpy(), geom.y.to_numpy(), snap=cfg.snap
+            )
 
         bar.step("herkomstpunten")
         services = bg.services_near(services, joined, catchment_m=max(catchments.values()))
@@ -371,6 +394,10 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             decay=cfg.decay,
             targets=target_columns,
             kinds=kinds,
+            speed_kmh=speed,
+            snap=cfg.snap,
+            max_snap_m=cfg.max_snap_m,
+            far=cfg.far,
         )
         if (line := _run_inputs.border_note(reach, cfg.language)) is not None:
             notes.append(line)
@@ -417,6 +444,8 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             gaps=gaps,
             deprivation=deprivation,
             tables=more,
+            catchment_min=minutes,
+            speed_kmh=speed,
         )
         bar.step("scenario's, locaties, kaart")
         _plan(analysis)
@@ -612,6 +641,15 @@ def _check_targets(
         hint="Name an age-band table in inputs.age_bands, or count everyone for those kinds"
         " with analysis.age_bands = { kind = ['population'] }",
     )
+
+
+def _speed(cfg: AnalysisConfig) -> float:
+    """km/h that turns metres into minutes: the configuration's ``speed_kmh``, else the
+    option of the network's mode (straight lines: walking)."""
+    if cfg.speed_kmh is not None:
+        return float(cfg.speed_kmh)
+    bike = cfg.network is not None and cfg.network_mode == "bike"
+    return float(get_option("bike_speed_kmh" if bike else "walk_speed_kmh"))
 
 
 def _read_network(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):

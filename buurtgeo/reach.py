@@ -8,24 +8,37 @@ with a capacity), in one projected metric CRS. Nothing is reprojected here.
 Distances
 ---------
 Without a network, the distance between an origin ``i`` and a service ``j`` is the
-straight line ``d_ij = |x_i - x_j|`` (metres). With a :class:`buurtgeo.Network` it is
-the shortest path over the streets, counting the straight-line snap offsets at both
-ends, as pandana and osmnx do::
+straight line ``d_ij = |x_i - x_j|`` (metres). With a :class:`buurtgeo.Network` it
+follows the street. Each point ``P`` joins the network at ``Q``, the closest point of
+the nearest street's own line (``snap='edge'``, the default; see
+:meth:`buurtgeo.Network.snap_edges`), and from ``Q`` goes to either end of that street
+along it; the straight offset ``snap_m = |PQ|`` counts::
 
-    d_ij = offset(i) + D(node(i), node(j)) + offset(j)
+    d_ij = min( |P_i Q_i| + along(Q_i -> x) + D(x -> y) + along(y -> Q_j) + |Q_j P_j| )
+
+over the ends ``x`` of ``i``'s street and ``y`` of ``j``'s street, ``D`` the shortest
+path over the network; two points on the same street also reach each other directly
+along it. Walking networks are undirected; on a cycling network from OpenStreetMap
+one-way streets are travelled their way (``d_ij`` is the way from the origin to the
+service). ``snap='node'`` joins at the nearest node instead, as pandana and osmnx
+do: ``d_ij = offset(i) + D(node(i), node(j)) + offset(j)``. A point farther than
+``max_snap_m`` (250 m) from every street is named in a warning (``far='warn'``), left
+unreachable (``'unreachable'``) or refused (``'error'``).
 
 How it is computed
 ------------------
 Origins and services are snapped to the network once per call (once per
-:func:`reach_all` call for all kinds); shortest paths are computed from the service
-nodes (one multi-source pass for the nearest service, one bounded search per service
-for the catchment) at node level. Origins are sorted by node (nearest first within a
-node), and two compiled passes (numba, cached on disk) walk the origins of each
-(service, node) pair: the first sums the demand on each service, the second adds
-``w R_j`` to each origin. Straight-line reach does the same over a bucket grid of
-origins (cells of about R/2). No origin-level pair table is ever stored, services are
-processed in blocks, so memory stays O(origins + one block of node pairs). A callable
-decay takes an equivalent vectorised numpy path (``bincount`` over pair blocks).
+:func:`reach_all` call for all kinds; a bucket grid over the streets, compiled);
+shortest paths are computed from the services over the reversed graph (one
+multi-source pass for the nearest service, one bounded search per service for the
+catchment, with a bucket queue). For each service the compiled kernel turns the nodes
+within reach into the origins within reach, each once at its shortest distance, and
+two compiled passes (numba, cached on disk) over each block of whole services' pairs
+sum the demand on each service, then add ``w R_j`` to each origin. Straight-line
+reach walks a bucket grid of origins (cells of about R/2) without storing any pair.
+Services are processed in blocks, so memory stays O(origins + one block of pairs). A
+callable decay takes an equivalent vectorised numpy path (``bincount`` over pair
+blocks).
 The engines are in :mod:`buurtgeo._engines`, the compiled passes in
 :mod:`buurtgeo._reach_kernels`, the decays in :mod:`buurtgeo.decay`; the same 2SFCA
 from a cost table is :func:`buurtgeo.fca2_from_costs` (:mod:`buurtgeo.fca`), and the
@@ -46,6 +59,11 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 
                      in places per person of the demand population ``P``.
 ``covered``          ``dist_nearest_m <= R``
+``snap_m``           over a network: ``|PQ|``, how far the origin is from the street it joins
+
+A catchment may be given in minutes (``catchment_min``): ``R = catchment_min * speed``
+with the mode's speed (walking 4.8 km/h, cycling 15 km/h: the ``walk_speed_kmh`` and
+``bike_speed_kmh`` options, or ``speed_kmh``).
 """
 
 from __future__ import annotations
@@ -56,6 +74,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo import _snap_policy as policy
 from buurtgeo import schema
 from buurtgeo._checks import Checks, row_labels
 from buurtgeo._engines import _engine, _Euclid, _OnNetwork, _Points, _xy
@@ -102,6 +121,7 @@ def _compute(
     speed_kmh: float,
     extra_catchments_m: Sequence[float],
     outside_area: np.ndarray | None,
+    catchment_min: float | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     n, n_s = engine.n, len(services)
     r = float(catchment_m)
@@ -126,10 +146,7 @@ def _compute(
         extra_within = {e: ex_w[k] for k, e in enumerate(extras)}
         extra_cap = {e: ex_c[k] for k, e in enumerate(extras)}
         blocks: Iterator[tuple[np.ndarray, ...]] = iter(())
-        if isinstance(engine, _Euclid):
-            dist = engine.nearest(services, known=engine.near_within)
-        else:
-            dist = engine.nearest(services)
+        dist = engine.nearest(services, known=engine.near_within)
     else:
         dist = engine.nearest(services)
         blocks = engine.pair_blocks(services, radius)
@@ -176,6 +193,7 @@ def _compute(
     info: dict[str, Any] = {
         "distance": engine.kind,
         "catchment_m": r,
+        **({} if catchment_min is None else {"catchment_min": float(catchment_min)}),
         "decay": _decay_label(decay),
         "speed_kmh": float(speed_kmh),
         "services": int(n_s),
@@ -187,6 +205,36 @@ def _compute(
         info["services_outside_area"] = int(outside_area.sum())
         info["services_outside_area_used"] = int((outside_area & used).sum())
     return cols, info
+
+
+def _network_engine(
+    origins: Any,
+    services: Any,
+    network: Any,
+    *,
+    snap: str,
+    max_snap_m: float,
+    far: str,
+    what: str,
+) -> tuple[_Euclid | _OnNetwork, _Points, dict[str, Any]]:
+    """The engine on the origins and the services prepared for it; over a network the
+    points far from every street are named (:func:`buurtgeo._snap_policy.report_far`)."""
+    engine = _engine(origins, network, snap=snap, cut_m=policy.cut_m(max_snap_m, far))
+    svc = engine.prepare(*_xy(services))
+    info: dict[str, Any] = {}
+    if isinstance(engine, _OnNetwork):
+        info = {"snap": snap, "max_snap_m": float(max_snap_m), "far": far}
+        info.update(
+            policy.report_far(
+                what,
+                engine.snap_m,
+                svc.snap_m,
+                services.index,
+                max_snap_m=float(max_snap_m),
+                far=far,
+            )
+        )
+    return engine, svc, info
 
 
 def _speed(speed_kmh: float | None, network: Any) -> float:
@@ -205,12 +253,15 @@ def _check_common(
     speed_kmh: Any,
     extra_catchments_m: Any,
     decay: Any,
+    snap: tuple[Any, Any, Any] = ("edge", policy.MAX_SNAP_M, "warn"),
 ) -> None:
     """The checks :func:`reach` and :func:`reach_all` share: points, decay, speed, extra
-    radii, network, and one projected metric CRS for all."""
+    radii, network, how points join it (``snap``, ``max_snap_m``, ``far``), and one
+    projected metric CRS for all."""
     ok_o = checks.points(origins, "origins")
     ok_s = checks.points(services, "services")
     _check_decay(checks, decay)
+    policy.check_snap(checks, *snap)
     if speed_kmh is not None:
         checks.radius(speed_kmh, "speed_kmh")
     try:
@@ -250,12 +301,15 @@ def _check_reach(
     capacity: str,
     speed_kmh: Any,
     extra_catchments_m: Any,
+    catchment_min: Any = None,
+    snap: tuple[Any, Any, Any] = ("edge", policy.MAX_SNAP_M, "warn"),
 ) -> tuple[np.ndarray, np.ndarray]:
     """The check step of :func:`reach`: the population and capacity columns as float64,
     or one error naming every problem."""
     checks = Checks("reach")
     checks.radius(catchment_m, "catchment_m")
-    _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay)
+    policy.check_minutes(checks, catchment_m, catchment_min)
+    _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay, snap)
     pop = cap = None
     if isinstance(origins, pd.DataFrame):
         pop = checks.numeric(origins, population, "origins", allow_nan=False)
@@ -278,12 +332,16 @@ def reach(
     services: gpd.GeoDataFrame,
     *,
     network: Network | None = None,
-    catchment_m: float = 1000.0,
+    catchment_m: float = policy.DEFAULT_CATCHMENT_M,
+    catchment_min: float | None = None,
     decay: Decay = "step",
     population: str = "population",
     capacity: str = "capacity",
     speed_kmh: float | None = None,
     extra_catchments_m: Sequence[float] = (),
+    snap: str = "edge",
+    max_snap_m: float = policy.MAX_SNAP_M,
+    far: str = "warn",
 ) -> pd.DataFrame:
     """Reach of one kind of service from every origin: nearest, within a catchment, 2SFCA.
 
@@ -300,6 +358,9 @@ def reach(
         Street network; None (default) measures straight lines.
     catchment_m : float, default 1000
         Catchment radius ``R`` in metres (pairs with ``d <= R`` count).
+    catchment_min : float, optional
+        The catchment in minutes instead: ``R = catchment_min * speed_kmh * 1000 / 60``
+        (e.g. 10 min walking at 4.8 km/h: 800 m). Give it or ``catchment_m``, not both.
     decay : {'step', 'linear', 'gaussian'} or callable, default 'step'
         Distance decay ``w(d)`` applied in both steps of the 2SFCA, to pairs with
         ``d <= R`` only: ``'step'`` ``w = 1`` (classic 2SFCA); ``'linear'``
@@ -311,11 +372,23 @@ def reach(
     capacity : str, default 'capacity'
         Supply column of ``services``.
     speed_kmh : float, optional
-        Speed for ``time_nearest_min`` in km/h. Default: the ``bike_speed_kmh`` option
-        when ``network.mode == 'bike'``, else the ``walk_speed_kmh`` option (4.8 km/h).
+        Speed for ``time_nearest_min`` and ``catchment_min`` in km/h. Default: the
+        ``bike_speed_kmh`` option (15 km/h) when ``network.mode == 'bike'``, else the
+        ``walk_speed_kmh`` option (4.8 km/h).
     extra_catchments_m : sequence of float, default ()
         More radii (metres) for which ``services_within_{r}m`` and
         ``capacity_within_{r}m`` are added (e.g. ``(500, 2000)``).
+    snap : {'edge', 'node'}, default 'edge'
+        Over a network, where a point joins it: the closest point of its nearest street
+        (``'edge'``), or its nearest node (``'node'``: the older, coarser way, kept for
+        comparison). See the module docstring.
+    max_snap_m : float, default 250
+        A point farther than this (metres) from where it joins the network is named in
+        a warning: how many origins, which service rows.
+    far : {'warn', 'unreachable', 'error'}, default 'warn'
+        What such a point gets: ``'warn'`` (its distance starts with that straight
+        line), ``'unreachable'`` (it reaches nothing, nothing reaches it: distance
+        ``inf``), ``'error'`` (an :class:`~buurtgeo.errors.InputError` naming them).
 
     Returns
     -------
@@ -325,10 +398,13 @@ def reach(
         ``services_within`` (int, services with ``d <= R``), ``capacity_within`` (float,
         places, ``sum S_j`` over ``d <= R``), ``fca2`` (float, places per person),
         ``covered`` (bool, ``dist_nearest_m <= R``), then ``services_within_{r}m`` and
-        ``capacity_within_{r}m`` for each extra radius. ``attrs`` records the distance
-        kind, catchment, decay, speed and service counts (``services_used``: with an
-        origin within R; ``services_without_capacity``; ``services_without_demand``;
-        ``services_outside_area_used`` when ``services`` has ``outside_area``).
+        ``capacity_within_{r}m`` for each extra radius, and over a network ``snap_m``
+        (metres from the origin to where it joins the street). ``attrs`` records the
+        distance kind, catchment (and ``catchment_min`` when given), decay, speed and
+        service counts (``services_used``: with an origin within R;
+        ``services_without_capacity``; ``services_without_demand``;
+        ``services_outside_area_used`` when ``services`` has ``outside_area``), and over
+        a network ``snap``, ``max_snap_m``, ``far``, ``origins_far``, ``services_far``.
 
     Notes
     -----
@@ -344,9 +420,9 @@ def reach(
     no service has a capacity, ``capacity_within`` and ``fca2`` are NaN. A service with
     no demand in reach (``sum w P = 0``) adds nothing to ``fca2``.
 
-    Network distance: ``d_ij = offset(i) + D(node(i), node(j)) + offset(j)`` (snap
-    offsets count). Inputs must share one projected CRS in metres (the network's too);
-    nothing is reprojected.
+    Network distance: along the street from where each point joins it, the straight
+    offsets included (see the module docstring). Inputs must share one projected CRS in
+    metres (the network's too); nothing is reprojected.
 
     Examples
     --------
@@ -364,23 +440,31 @@ def reach(
         capacity,
         speed_kmh,
         extra_catchments_m,
+        catchment_min,
+        (snap, max_snap_m, far),
     )
-    engine = _engine(origins, network)
-    svc = engine.prepare(*_xy(services))
+    speed = _speed(speed_kmh, network)
+    engine, svc, snapped = _network_engine(
+        origins, services, network, snap=snap, max_snap_m=max_snap_m, far=far, what="reach"
+    )
     cols, info = _compute(
         engine,
         svc,
         pop,
         cap,
-        catchment_m=catchment_m,
+        catchment_m=policy.radius_m(catchment_m, catchment_min, speed),
         decay=decay,
-        speed_kmh=_speed(speed_kmh, network),
+        speed_kmh=speed,
         extra_catchments_m=tuple(extra_catchments_m),
         outside_area=_outside(services),
+        catchment_min=catchment_min,
     )
+    if isinstance(engine, _OnNetwork):
+        cols["snap_m"] = engine.snap_m
     out = pd.DataFrame(cols, index=origins.index)
     info["population"] = population
     out.attrs.update(info)
+    out.attrs.update(snapped)
     return out
 
 
@@ -395,9 +479,17 @@ def _target_column(
     return cols, "+".join(cols)
 
 
-def _catchment_of(kind: str, catchment_m: float | Mapping[str, float] | None) -> float:
-    """The catchment radius of a kind (metres): given per kind, given for all, or the
-    vocabulary's."""
+def _catchment_of(
+    kind: str,
+    catchment_m: float | Mapping[str, float] | None,
+    catchment_min: float | Mapping[str, float] | None = None,
+    speed_kmh: float = 4.8,
+) -> float:
+    """The catchment radius of a kind (metres): given per kind (in metres or minutes),
+    given for all, or the vocabulary's."""
+    minutes = policy.minutes_table([kind], catchment_min)
+    if kind in minutes:
+        return policy.radius_m(None, minutes[kind], speed_kmh)
     if isinstance(catchment_m, Mapping) and kind in catchment_m:
         return float(catchment_m[kind])
     if catchment_m is not None and not isinstance(catchment_m, Mapping):
@@ -411,6 +503,7 @@ def _wanted_kinds(
     catchment_m: Any,
     targets: Mapping[str, Any] | None,
     kinds: Sequence[str] | None,
+    catchment_min: Any = None,
 ) -> list[str]:
     """The kinds :func:`reach_all` computes: those asked for, else every kind present in
     ``services`` (vocabulary order); each must have a demand and a catchment."""
@@ -432,12 +525,13 @@ def _wanted_kinds(
                 f"unknown service kind {k!r}: give its demand in targets= "
                 f"(known kinds: {', '.join(vocab)})"
             )
-        elif k not in vocab and not (
-            isinstance(catchment_m, int | float)
-            or (isinstance(catchment_m, Mapping) and k in catchment_m)
+        elif k not in vocab and not any(
+            isinstance(c, int | float) or (isinstance(c, Mapping) and k in c)
+            for c in (catchment_m, catchment_min)
         ):
             checks.add(
-                f"service kind {k!r} is not in the vocabulary: give its catchment in catchment_m="
+                f"service kind {k!r} is not in the vocabulary: give its catchment in "
+                "catchment_m= (or catchment_min=)"
             )
     return wanted
 
@@ -453,21 +547,24 @@ def _check_reach_all(
     capacity: str,
     speed_kmh: Any,
     extra_catchments_m: Any,
+    catchment_min: Any = None,
+    snap: tuple[Any, Any, Any] = ("edge", policy.MAX_SNAP_M, "warn"),
 ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
     """The check step of :func:`reach_all`: the kinds to compute, the demand of each
     (its target columns summed) and the capacities, or one error naming every problem."""
     checks = Checks("reach_all")
-    _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay)
+    _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay, snap)
     if isinstance(catchment_m, Mapping):
         for k, v in catchment_m.items():
             checks.radius(v, f"catchment_m[{k!r}]")
     elif catchment_m is not None:
         checks.radius(catchment_m, "catchment_m")
+    policy.check_minutes(checks, catchment_m, catchment_min)
     cap = None
     wanted: list[str] = []
     if isinstance(services, pd.DataFrame):
         cap = checks.numeric(services, capacity, "services", allow_nan=True)
-        wanted = _wanted_kinds(checks, services, catchment_m, targets, kinds)
+        wanted = _wanted_kinds(checks, services, catchment_m, targets, kinds, catchment_min)
     demand: dict[str, np.ndarray] = {}
     if isinstance(origins, pd.DataFrame):
         columns: dict[str, np.ndarray | None] = {}  # each column checked once for all kinds
@@ -496,12 +593,16 @@ def reach_all(
     *,
     network: Network | None = None,
     catchment_m: float | Mapping[str, float] | None = None,
+    catchment_min: float | Mapping[str, float] | None = None,
     decay: Decay = "step",
     targets: Mapping[str, str | Sequence[str]] | None = None,
     kinds: Sequence[str] | None = None,
     capacity: str = "capacity",
     speed_kmh: float | None = None,
     extra_catchments_m: Sequence[float] = (),
+    snap: str = "edge",
+    max_snap_m: float = policy.MAX_SNAP_M,
+    far: str = "warn",
 ) -> pd.DataFrame:
     """Reach of several service kinds at once, snapping origins and services only once.
 
@@ -523,6 +624,9 @@ def reach_all(
     catchment_m : float or mapping kind -> float, optional
         Catchment radius per kind in metres; a number applies to every kind. Default:
         each kind's ``catchment_m`` from :func:`buurtgeo.service_kinds`.
+    catchment_min : float or mapping kind -> float, optional
+        Catchments in minutes at the mode's speed (see :func:`reach`), for every kind or
+        per kind; a kind may not have both a catchment in metres and one in minutes.
     decay : {'step', 'linear', 'gaussian'} or callable, default 'step'
         See :func:`reach`.
     targets : mapping kind -> column or list of columns, optional
@@ -535,13 +639,19 @@ def reach_all(
         See :func:`reach`.
     extra_catchments_m : sequence of float, default ()
         See :func:`reach`.
+    snap, max_snap_m, far
+        See :func:`reach`. The warning about points far from every street names the
+        origins once and the service rows of every kind.
 
     Returns
     -------
     DataFrame on ``origins.index``
         Wide: for each kind, the :func:`reach` columns suffixed ``__<kind>``, e.g.
-        ``dist_nearest_m__childcare_baby``, ``fca2__library``. ``attrs["kinds"]`` holds
-        per kind the settings and counts that :func:`reach` puts in its ``attrs``.
+        ``dist_nearest_m__childcare_baby``, ``fca2__library``; over a network one
+        ``snap_m`` column (the origins are snapped once for all kinds).
+        ``attrs["kinds"]`` holds per kind the settings and counts that :func:`reach`
+        puts in its ``attrs``; ``attrs`` also ``snap``, ``max_snap_m``, ``far``,
+        ``origins_far`` and ``services_far`` over a network.
     """
     wanted, demand, cap = _check_reach_all(
         origins,
@@ -554,12 +664,16 @@ def reach_all(
         capacity,
         speed_kmh,
         extra_catchments_m,
+        catchment_min,
+        (snap, max_snap_m, far),
     )
-    engine = _engine(origins, network)
-    all_svc = engine.prepare(*_xy(services))
+    engine, all_svc, snapped = _network_engine(
+        origins, services, network, snap=snap, max_snap_m=max_snap_m, far=far, what="reach_all"
+    )
     kind_col = services["service_kind"].astype(str).to_numpy()
     outside = _outside(services)
     speed = _speed(speed_kmh, network)
+    minutes = policy.minutes_table(wanted, catchment_min)
     frames = {}
     info_all: dict[str, Any] = {}
     for k in wanted:
@@ -569,30 +683,40 @@ def reach_all(
             all_svc.take(idx),
             demand[k],
             cap[idx],
-            catchment_m=_catchment_of(k, catchment_m),
+            catchment_m=_catchment_of(k, catchment_m, catchment_min, speed),
             decay=decay,
             speed_kmh=speed,
             extra_catchments_m=tuple(extra_catchments_m),
             outside_area=None if outside is None else outside[idx],
+            catchment_min=minutes.get(k),
         )
         info["population"] = _target_column(origins, k, targets)[1]
         info_all[k] = info
         for name, values in cols.items():
             frames[f"{name}__{k}"] = values
+    if isinstance(engine, _OnNetwork):
+        frames["snap_m"] = engine.snap_m
     out = pd.DataFrame(frames, index=origins.index)
     out.attrs["kinds"] = info_all
     out.attrs["distance"] = engine.kind
+    out.attrs.update(snapped)
     return out
 
 
-def _check_services_near(services: Any, area: Any, catchment_m: Any) -> np.ndarray:
+def _check_services_near(
+    services: Any, area: Any, catchment_m: Any, catchment_min: Any = None, speed_kmh: Any = None
+) -> np.ndarray:
     """The check step of :func:`services_near`: the area's geometries, or one error
     naming every problem."""
     import geopandas as gpd
     import shapely
 
     checks = Checks("services_near")
-    checks.radius(catchment_m, "catchment_m")
+    if catchment_min is None:
+        checks.radius(catchment_m, "catchment_m")
+    policy.check_minutes(checks, catchment_m, catchment_min)
+    if speed_kmh is not None:
+        checks.radius(speed_kmh, "speed_kmh")
     if not isinstance(services, gpd.GeoDataFrame):
         checks.add(f"services must be a GeoDataFrame, got {type(services).__name__}")
     if isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
@@ -621,7 +745,9 @@ def services_near(
     services: gpd.GeoDataFrame,
     area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     *,
-    catchment_m: float,
+    catchment_m: float | None = None,
+    catchment_min: float | None = None,
+    speed_kmh: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Services within ``catchment_m`` (straight line) of a study area, across its border too.
 
@@ -639,6 +765,12 @@ def services_near(
         the services' CRS.
     catchment_m : float
         Largest catchment radius you will use, metres (> 0).
+    catchment_min : float, optional
+        The same in minutes (give one of the two): ``catchment_min * speed_kmh * 1000 /
+        60`` metres.
+    speed_kmh : float, optional
+        Speed for ``catchment_min`` (default: the ``walk_speed_kmh`` option, 4.8 km/h;
+        give the ``bike_speed_kmh`` option's for cycling catchments).
 
     Returns
     -------
@@ -650,7 +782,9 @@ def services_near(
     """
     import shapely
 
-    geoms = _check_services_near(services, area, catchment_m)
+    geoms = _check_services_near(services, area, catchment_m, catchment_min, speed_kmh)
+    speed = float(speed_kmh) if speed_kmh is not None else float(get_option("walk_speed_kmh"))
+    catchment_m = policy.radius_m(catchment_m, catchment_min, speed)
     region = shapely.union_all(geoms)
     shapely.prepare(region)
     pts = np.asarray(services.geometry.array)

@@ -9,12 +9,14 @@ Stage 4 of the pipeline (``reach per origin -> indicators per area``):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from buurtgeo import _snap_policy as policy
 from buurtgeo._checks import Checks
 from buurtgeo.gaps import _services_area
 
@@ -59,10 +61,17 @@ class Scenario:
         Street network; None measures straight lines.
     catchment_m : float, default 1000
         Catchment radius in metres.
+    catchment_min : float, optional
+        The catchment in minutes instead, at the mode's speed (see
+        :func:`buurtgeo.reach`).
     decay : str or callable, default 'step'
         See :func:`buurtgeo.reach`.
     population : str, default 'population'
         Demand column of ``origins``.
+    snap, max_snap_m, far
+        How points join the network and what those far from every street get, as in
+        :func:`buurtgeo.reach`: the baseline names the far origins and services once,
+        :meth:`apply` the opened services that are far.
     """
 
     _COLUMNS = ("dist_nearest_m", "services_within", "capacity_within", "fca2", "covered")
@@ -73,42 +82,61 @@ class Scenario:
         services: gpd.GeoDataFrame,
         *,
         network: Network | None = None,
-        catchment_m: float = 1000.0,
+        catchment_m: float = policy.DEFAULT_CATCHMENT_M,
+        catchment_min: float | None = None,
         decay: Decay = "step",
         population: str = "population",
+        snap: str = "edge",
+        max_snap_m: float = policy.MAX_SNAP_M,
+        far: str = "warn",
     ) -> None:
-        from buurtgeo.reach import reach
+        from buurtgeo.reach import _speed, reach
 
         checks = Checks("Scenario")
         if services.index.has_duplicates:
             checks.add("services must have a unique index to name what changes")
+        policy.check_minutes(checks, catchment_m, catchment_min)
         checks.raise_if_any()
         self.origins = origins
         self.services = services
         self.network = network
-        self.catchment_m = catchment_m
         self.decay = decay
         self.population = population
+        self.snap, self.max_snap_m, self.far = snap, max_snap_m, far
+        self.catchment_min = catchment_min
         self.baseline = reach(
             origins,
             services,
             network=network,
             catchment_m=catchment_m,
+            catchment_min=catchment_min,
             decay=decay,
             population=population,
+            snap=snap,
+            max_snap_m=max_snap_m,
+            far=far,
         )[list(self._COLUMNS)]
+        #: the catchment in metres (from ``catchment_min`` at the mode's speed when given)
+        self.catchment_m = policy.radius_m(catchment_m, catchment_min, _speed(None, network))
 
     def _reach(self, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame) -> pd.DataFrame:
+        """:func:`buurtgeo.reach` with the scenario's settings; the baseline has already
+        named the points far from every street."""
         from buurtgeo.reach import reach
 
-        return reach(
-            origins,
-            services,
-            network=self.network,
-            catchment_m=self.catchment_m,
-            decay=self.decay,
-            population=self.population,
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="reach: ", category=UserWarning)
+            return reach(
+                origins,
+                services,
+                network=self.network,
+                catchment_m=self.catchment_m,
+                decay=self.decay,
+                population=self.population,
+                snap=self.snap,
+                max_snap_m=self.max_snap_m,
+                far=self.far,
+            )
 
     def _check_change(
         self,
@@ -183,6 +211,16 @@ class Scenario:
         )
         before_x = self._reach(self.origins, old)[list(zero.columns)] if len(old) else zero
         after_x = self._reach(self.origins, new)[list(zero.columns)] if len(new) else zero
+        if self.network is not None and open is not None and len(open):  # points checked
+            geom = open.geometry
+            snap_m = policy.snap_distance(
+                self.network, geom.x.to_numpy(), geom.y.to_numpy(), snap=self.snap
+            )
+            policy.report_far(
+                "Scenario.apply", None, snap_m, open.index,
+                max_snap_m=float(self.max_snap_m), far=self.far,
+                names=("origin(s)", "opened service row(s)"),
+            )  # fmt: skip
         delta = after_x.fillna(0.0) - before_x.fillna(0.0)
         after["services_within"] = (base["services_within"] + delta["services_within"]).astype(
             "int64"
@@ -304,13 +342,17 @@ def scenario(
     *,
     network: Network | None = None,
     by: str | pd.Series,
-    catchment_m: float = 1000.0,
+    catchment_m: float = policy.DEFAULT_CATCHMENT_M,
+    catchment_min: float | None = None,
     decay: Decay = "step",
     population: str = "population",
     open: gpd.GeoDataFrame | None = None,
     close: Iterable[Hashable] = (),
     resize: Mapping[Hashable, float] | None = None,
     areas: gpd.GeoDataFrame | None = None,
+    snap: str = "edge",
+    max_snap_m: float = policy.MAX_SNAP_M,
+    far: str = "warn",
 ) -> pd.DataFrame:
     """One scenario in one call: ``Scenario(...).compare(by=..., open=..., close=..., resize=...)``.
 
@@ -323,7 +365,11 @@ def scenario(
         services,
         network=network,
         catchment_m=catchment_m,
+        catchment_min=catchment_min,
         decay=decay,
         population=population,
+        snap=snap,
+        max_snap_m=max_snap_m,
+        far=far,
     )
     return model.compare(by=by, open=open, close=close, resize=resize, areas=areas)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo import _snap_policy as policy
 from buurtgeo._checks import Checks
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,9 +45,9 @@ def _network_pairs(engine: Any, cand: Any, radius_m: float) -> tuple[np.ndarray,
 
     ``engine`` is :func:`buurtgeo.reach`'s network engine on the demand points (snapped
     once), ``cand`` the candidates it prepared (snapped): one bounded search per
-    candidate (:meth:`buurtgeo.Network.pairs_within` from its node, radius minus its
-    offset), then each reached node's demand points with their own offsets, so
-    ``d_ij = offset(j) + D(node(j), node(i)) + offset(i)`` exactly as ``reach`` measures.
+    candidate from where it joins the network, then the demand points that leave
+    through the nodes reached (or share the candidate's street), each once at its
+    shortest distance, exactly as ``reach`` measures.
     """
     blocks = list(engine.pair_blocks(cand, float(radius_m)))
     if not blocks:
@@ -112,6 +113,8 @@ def _check_sites(
     catchment_m: Any,
     weight: str,
     method: Any,
+    catchment_min: Any = None,
+    snap: tuple[Any, Any, Any] = ("edge", policy.MAX_SNAP_M, "warn"),
 ) -> None:
     """The check step of :func:`suggest_sites`: every problem raised at once."""
     import geopandas as gpd
@@ -132,7 +135,10 @@ def _check_sites(
         checks.numeric(demand, weight, "demand", allow_nan=True)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         checks.add(f"k must be an integer >= 1, got {k!r}")
-    checks.radius(catchment_m, "catchment_m")
+    if catchment_min is None:
+        checks.radius(catchment_m, "catchment_m")
+    policy.check_minutes(checks, catchment_m, catchment_min)
+    policy.check_snap(checks, *snap)
     if method not in ("auto", "mclp", "greedy"):
         checks.add(f"method must be 'auto', 'mclp' or 'greedy', got {method!r}")
     if network is not None and checks.network(network):
@@ -148,7 +154,8 @@ def suggest_sites(
     candidates: gpd.GeoDataFrame | None = None,
     *,
     k: int,
-    catchment_m: float,
+    catchment_m: float | None = None,
+    catchment_min: float | None = None,
     weight: str = "need",
     covered: pd.Series | None = None,
     existing: gpd.GeoDataFrame | None = None,
@@ -156,6 +163,10 @@ def suggest_sites(
     method: str = "auto",
     max_pairs: int = 250_000,
     time_limit_s: float = 60.0,
+    snap: str = "edge",
+    max_snap_m: float = policy.MAX_SNAP_M,
+    far: str = "warn",
+    speed_kmh: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Pick ``k`` new sites that cover the most uncovered, need-weighted children.
 
@@ -167,13 +178,10 @@ def suggest_sites(
     with ``w_i`` the need weight of demand point ``i`` (0 where already covered),
     ``x_j`` = open candidate ``j``, ``r`` = ``catchment_m`` and ``d_ij`` the distance in
     metres: the straight line without ``network``; over the street network with one,
-    measured as :func:`buurtgeo.reach` measures it::
-
-        d_ij = offset(i) + D(node(i), node(j)) + offset(j)
-
-    where ``node(.)`` is the nearest network node (:meth:`buurtgeo.Network.snap`),
-    ``offset(.)`` the straight-line distance to it and ``D`` the shortest-path length
-    (metres). ``method='mclp'`` solves it exactly with ``spopt.locate.MCLP`` and pulp's
+    measured as :func:`buurtgeo.reach` measures it (from the demand point to the site,
+    along the street from where each joins it, the straight offsets included; with
+    ``snap='node'`` ``d_ij = offset(i) + D(node(i), node(j)) + offset(j)``).
+    ``method='mclp'`` solves it exactly with ``spopt.locate.MCLP`` and pulp's
     bundled CBC; ``'greedy'`` adds, ``k`` times, the candidate that covers the most
     weight not yet covered (within ``1 − 1/e`` of the optimum); ``'auto'`` uses MCLP
     when demand × candidates ≤ ``max_pairs`` and greedy otherwise.
@@ -190,6 +198,9 @@ def suggest_sites(
     catchment_m : float
         Coverage catchment ``r`` in metres (e.g. the kind's walking catchment, as in
         :func:`buurtgeo.reach`); network metres when ``network`` is given.
+    catchment_min : float, optional
+        The catchment in minutes instead (``r = catchment_min * speed_kmh * 1000 / 60``,
+        the speed as in :func:`buurtgeo.reach`); give one of the two.
     weight : str, default 'need'
         Weight column of ``demand`` (numbers >= 0; an empty value weighs 0, with a
         warning that names the rows; text or negative values are refused).
@@ -210,6 +221,13 @@ def suggest_sites(
         ``'auto'``; spopt builds the model in Python, ≈ 8 s at 500 × 500.
     time_limit_s : float
         CBC time limit in seconds.
+    snap, max_snap_m, far
+        How points join the network and what those far from every street get, as in
+        :func:`buurtgeo.reach` (default: the closest point of the nearest street; a
+        warning names the demand points and sites farther than 250 m).
+    speed_kmh : float, optional
+        Speed that turns ``catchment_min`` into metres (default: the mode's, see
+        :func:`buurtgeo.reach`).
 
     Returns
     -------
@@ -230,11 +248,11 @@ def suggest_sites(
     connected: ``D = inf``) can be covered by no choice of sites: it keeps its weight in
     ``uncovered_total`` (so ``share_of_uncovered`` cannot reach 1), attracts no site,
     and its weight is summed in ``attrs["uncoverable_total"]``. A candidate farther
-    than ``r`` from its own nearest node covers nothing over the network.
+    than ``r`` from the street it joins covers nothing over the network.
 
     On a network the demand points are snapped once and the (demand, candidate) pairs
-    within ``r`` come from one bounded search per candidate
-    (:meth:`buurtgeo.Network.pairs_within`), as in :func:`buurtgeo.reach`.
+    within ``r`` come from one bounded search per candidate, as in
+    :func:`buurtgeo.reach`.
     """
     import geopandas as gpd
     import shapely
@@ -248,9 +266,13 @@ def suggest_sites(
         catchment_m=catchment_m,
         weight=weight,
         method=method,
+        catchment_min=catchment_min,
+        snap=(snap, max_snap_m, far),
     )
     cands = demand if candidates is None else candidates
-    r = float(catchment_m)
+    from buurtgeo.reach import _speed
+
+    r = policy.radius_m(catchment_m, catchment_min, _speed(speed_kmh, network))
     w = pd.to_numeric(demand[weight], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     empty = np.isnan(w)
     if empty.any():  # said, not silent: an empty weight counts as no need
@@ -279,13 +301,15 @@ def suggest_sites(
         keep = np.flatnonzero(w > 0)
         cov = _coverage(dxy[keep], cxy, r)
     else:
-        from buurtgeo._engines import _OnNetwork, _Points
+        from buurtgeo._engines import _OnNetwork
 
-        engine = _OnNetwork(network, dxy[:, 0], dxy[:, 1])  # demand snapped once
-        if candidates is None:
-            cand = _Points(dxy[:, 0], dxy[:, 1], engine.node, engine.offset)
-        else:
-            cand = engine.prepare(cxy[:, 0], cxy[:, 1])
+        cut = policy.cut_m(max_snap_m, far)
+        engine = _OnNetwork(network, dxy[:, 0], dxy[:, 1], snap=snap, cut_m=cut)  # snapped once
+        cand = engine.as_services() if candidates is None else engine.prepare(cxy[:, 0], cxy[:, 1])
+        policy.report_far(
+            "suggest_sites", engine.snap_m, cand.snap_m, cands.index,
+            max_snap_m=float(max_snap_m), far=far, names=("demand point(s)", "candidate row(s)"),
+        )  # fmt: skip
         if exy is not None:
             # reach's `covered`: the nearest existing service over the network within r
             w = np.where(engine.nearest(engine.prepare(exy[:, 0], exy[:, 1])) <= r, 0.0, w)

@@ -119,13 +119,15 @@ def test_toy_run_prints_every_measure_with_positive_times(bench, tmp_path, capsy
         "read_network",
         "end to end",
         "synthetic sectors: draw",
+        "shapely STRtree.query_nearest+locate",
+        "reach on a dense network (30 m)",
         "machine:",
     ):
         assert text in printed, text
     data = json.loads(out_json.read_text())
     toy = data["scales"]["toy"]
     ids = [row["id"] for row in toy["rows"] if row["id"]]
-    assert ids == ["1", "2", "3a", "3b", "3c", "4", "5", "6"]
+    assert ids == ["1", "2", "3a", "3b", "3c", "4", "5", "6", "S1", "D1"]
     results = toy["results"]
     assert set(results) == set(bench.TASKS)
     for name, res in results.items():

@@ -107,6 +107,92 @@ def test_osm_bike_filters(tmp_path):
     assert net.mode == "bike"
 
 
+# A small town square for one-way rules: nodes on a 0.001-degree grid (about 70 m east
+# west and 111 m north-south), every street a way of two nodes.
+_GRID = {20 + k: (3.720 + 0.001 * (k % 3), 51.050 + 0.001 * (k // 3)) for k in range(9)}
+#   26 - 27 - 28
+#   |    |    |
+#   23 - 24 - 25
+#   |    |    |
+#   20 - 21 - 22
+_ONEWAY_WAYS = {
+    300: ([20, 21], {"oneway": "yes"}),  # one-way east for everyone
+    301: ([21, 22], {"oneway": "yes", "oneway:bicycle": "no"}),  # bikes exempt
+    302: ([23, 24], {"oneway": "-1"}),  # one-way west (against the drawing)
+    303: ([24, 25], {"oneway": "yes", "cycleway": "opposite_lane"}),  # contraflow lane
+    304: ([26, 27], {"junction": "roundabout"}),  # implied one-way east
+    305: ([27, 28], {"oneway": "yes", "cycleway:left": "opposite"}),
+    306: ([20, 23], {"oneway:bicycle": "yes"}),  # one-way north for bikes only
+    307: ([23, 26], {"oneway": "reversible"}),  # counted two-way
+    308: ([21, 24], {}),
+    309: ([24, 27], {"junction": "roundabout", "oneway": "no"}),
+    310: ([22, 25], {"oneway": "true"}),
+    311: ([25, 28], {"oneway": "reverse"}),
+    312: ([26, 28], {"highway": "pedestrian"}),  # no bikes, not even one way
+}
+
+
+def write_oneway_osm(path: Path) -> Path:
+    lines = ["<?xml version='1.0' encoding='UTF-8'?>", '<osm version="0.6" generator="test">']
+    for nid, (lon, lat) in _GRID.items():
+        lines.append(f'  <node id="{nid}" version="1" lat="{lat}" lon="{lon}"/>')
+    for wid, (refs, tags) in _ONEWAY_WAYS.items():
+        lines.append(f'  <way id="{wid}" version="1">')
+        lines += [f'    <nd ref="{r}"/>' for r in refs]
+        lines += [
+            f'    <tag k="{k}" v="{v}"/>' for k, v in {"highway": "residential", **tags}.items()
+        ]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_osm_one_way_streets_for_bikes(tmp_path):
+    """Which way each street may be cycled (every way is drawn from its first node to its
+    second): one-way along it, against it, or two-way where cyclists are exempt."""
+    path = write_oneway_osm(tmp_path / "oneway.osm")
+    bike = read_network(path, mode="bike")
+    assert bike.directed and bike.mode == "bike"
+    assert _reasons(bike) == {312: "footway/steps/pedestrian without bicycle=yes"}
+    ids = bike.node_id
+    edges = bike.edges()
+    way = {}
+    for u, v, ow in zip(edges["u"], edges["v"], edges["oneway"], strict=True):
+        a, b = int(ids[u]), int(ids[v])
+        # as drawn: +1 may only go along the drawing, -1 only against it
+        way[(a, b)] = int(ow)
+        way[(b, a)] = -int(ow)
+    expected = {
+        (20, 21): 1,  # oneway=yes
+        (21, 22): 0,  # oneway:bicycle=no
+        (23, 24): -1,  # oneway=-1
+        (24, 25): 0,  # cycleway=opposite_lane
+        (26, 27): 1,  # junction=roundabout
+        (27, 28): 0,  # cycleway:left=opposite
+        (20, 23): 1,  # oneway:bicycle=yes
+        (23, 26): 0,  # reversible
+        (21, 24): 0,
+        (24, 27): 0,  # roundabout with oneway=no
+        (22, 25): 1,  # oneway=true
+        (25, 28): -1,  # oneway=reverse
+    }
+    assert {k: way[k] for k in expected} == expected
+    # the graph holds only the allowed directions: networkx on it, node 20 -> 23 -> 20
+    g = bike.to_networkx()
+    pos = {int(i): k for k, i in enumerate(ids)}
+    assert g.has_edge(pos[20], pos[23]) and not g.has_edge(pos[23], pos[20])
+    assert g.has_edge(pos[24], pos[23]) and not g.has_edge(pos[23], pos[24])
+    # from 23 back to 20 by bike: 23 -> 26 -> 27 -> 24 -> 21 -> 20? 21 -> 20 is against
+    # the one-way 300, so 20 cannot be reached from 23 at all
+    d, _ = bike.nearest([pos[23]])
+    assert np.isinf(d[pos[20]]) and np.isfinite(d[pos[21]])
+    # walking: every street two-way, the pedestrian street too
+    walk = read_network(path, mode="walk")
+    assert not walk.directed and walk.n_edges == len(_ONEWAY_WAYS)
+    assert "oneway" not in walk.edges().columns
+
+
 def test_osm_lengths_match_geodesic(tmp_path):
     """Lengths in EPSG:3812 agree with geodesic lengths (pyproj.Geod) within the
     projection's scale error (< 1e-4 in Belgium)."""

@@ -7,6 +7,7 @@ import io
 import shutil
 import tomllib
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -365,6 +366,74 @@ def test_catchments_m_is_still_read_and_not_with_catchment_m(sample):
         parse_config(both)
     with pytest.raises(ConfigError, match=r"analysis\.catchments_m: unknown service kind 'creche'"):
         parse_config(_straight_config(sample, catchments_m={"creche": 500.0}))
+
+
+def test_catchments_in_minutes_from_config(sample):
+    """``catchment_min`` (or ``catchments_min``) per kind, at the mode's speed: walking
+    4.8 km/h = 80 m/min, so 15 min = 1,200 m; ``speed_kmh = 6`` (100 m/min): 1,500 m."""
+    analysis = run_config(
+        _straight_config(
+            sample, kinds=["library", "childcare_baby"], catchment_min={"library": 15}
+        ),
+        write=False,
+        quiet=True,
+    )
+    assert analysis.catchment_m == {"library": pytest.approx(1200.0), "childcare_baby": 1000.0}
+    assert analysis.catchment_min == {"library": 15.0} and analysis.speed_kmh == 4.8
+    cfg = parse_config(
+        _straight_config(sample, catchments_min={"library": 15}, speed_kmh=6.0, far="error")
+    )
+    assert cfg.catchment_min == {"library": 15.0} and cfg.speed_kmh == 6.0 and cfg.far == "error"
+    assert (cfg.snap, cfg.max_snap_m) == ("edge", 250.0)
+    bad = _straight_config(
+        sample,
+        catchment_m={"library": 900.0},
+        catchment_min={"library": 10, "playground": -5},
+        snap="street",
+        far="never",
+        max_snap_m=-1,
+    )
+    with pytest.raises(ConfigError) as err:
+        parse_config(bad)
+    text = str(err.value)
+    assert "metres and in minutes for ['library']" in text
+    assert "analysis.catchment_min must be a table {kind = minutes}" in text
+    assert "analysis.snap must be 'edge' or 'node'" in text
+    assert "analysis.far must be" in text and "analysis.max_snap_m must be" in text
+    with pytest.raises(ConfigError, match="catchment_min or catchments_min"):
+        parse_config(
+            _straight_config(sample, catchment_min={"library": 5}, catchments_min={"library": 6})
+        )
+
+
+def test_network_run_measures_along_the_street(sample, tmp_path):
+    """Over the sample's walking network: per-origin snap_m, services' snap_m (also in the
+    GeoPackage), the catchment in metres and minutes in the legend; snap = 'node' gives
+    other distances."""
+    config = _straight_config(
+        sample, kinds=["childcare_baby"], catchment_min={"childcare_baby": 10}
+    )
+    config["inputs"]["network"] = str(sample["network"])
+    config["outputs"] = {"map": False, "fact_sheets": False, "xlsx": False}
+    analysis = run_config(config, out_dir=tmp_path, quiet=True)
+    assert "snap_m" in analysis.reach.columns and (analysis.reach["snap_m"] >= 0).all()
+    assert analysis.reach.attrs["snap"] == "edge"
+    assert "snap_m" in analysis.services.columns and analysis.services["snap_m"].notna().all()
+    assert analysis.catchment_m == {"childcare_baby": pytest.approx(800.0)}
+    layer = gpd.read_file(tmp_path / "indicators.gpkg", layer="services")
+    np.testing.assert_allclose(layer["snap_m"], analysis.services["snap_m"], rtol=1e-12)
+    legend = pd.read_csv(tmp_path / "legenda.csv", sep=";", index_col=0)
+    assert legend.loc["share_covered__childcare_baby", "uitleg"].endswith(
+        "(bereik 800 m = 10 min te voet aan 4,8 km/u)"
+    )
+    config["analysis"]["snap"] = "node"
+    node = run_config(config, write=False, quiet=True)
+    assert node.reach.attrs["snap"] == "node"
+    assert (analysis.reach["snap_m"] <= node.reach["snap_m"] + 1e-9).all()
+    assert not np.allclose(
+        analysis.reach["dist_nearest_m__childcare_baby"],
+        node.reach["dist_nearest_m__childcare_baby"],
+    )
 
 
 def test_unknown_kind_and_level_are_clear_errors(straight):

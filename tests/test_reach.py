@@ -354,6 +354,13 @@ def test_services_near_keeps_services_across_the_border():
         services_near(s, area.to_crs(31370), catchment_m=500.0)
     with pytest.raises(InputError, match="catchment_m"):
         services_near(s, area, catchment_m=0)
+    # in minutes: 6.25 min at 4.8 km/h (80 m/min) = 500 m; at 6 km/h (100 m/min) 5 min
+    by_walk = services_near(s, area, catchment_min=6.25)
+    assert list(by_walk.index) == [0, 1, 3, 4]
+    assert by_walk.attrs["services_near"]["catchment_m"] == pytest.approx(500.0)
+    assert list(services_near(s, area, catchment_min=9.0, speed_kmh=6.0).index) == [0, 1, 2, 3, 4]
+    with pytest.raises(InputError, match="catchment_m or catchment_min"):
+        services_near(s, area, catchment_m=500.0, catchment_min=5.0)
 
 
 def test_aggregate_by_hand(line):
@@ -467,11 +474,13 @@ def street():
 
 @pytest.mark.parametrize("decay", ["step", "gaussian"])
 def test_network_reach_equals_networkx(street, decay, monkeypatch):
+    """snap='node' (points join at their nearest node): the numbers of before."""
     engines = importlib.import_module("buurtgeo._engines")
 
     arrays, net, origins, services = street
     ref = _dense_reference(*arrays, origins, services, 400.0, decay)
-    res = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
+    kw = {"network": net, "catchment_m": 400.0, "snap": "node"}
+    res = reach(origins, services, decay=decay, **kw)
     np.testing.assert_allclose(res["dist_nearest_m"], ref["dist_nearest_m"], rtol=1e-9)
     assert np.isinf(res["dist_nearest_m"].to_numpy()[-3:]).all()  # the island: unreachable
     np.testing.assert_array_equal(res["services_within"], ref["services_within"])
@@ -480,15 +489,61 @@ def test_network_reach_equals_networkx(street, decay, monkeypatch):
     # tiny blocks give the very same numbers (whole services per block)
     monkeypatch.setattr(engines, "_PAIR_BLOCK", 40)
     monkeypatch.setattr(engines, "_SOURCE_BLOCK", 3)
-    small = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
+    small = reach(origins, services, decay=decay, **kw)
     pd.testing.assert_frame_equal(small, res, check_exact=False, rtol=1e-12)
     # the vectorised numpy path (taken for a callable decay) agrees with the compiled one
     named = {
         "step": lambda d: np.ones_like(d),
         "gaussian": lambda d: decay_weights(d, catchment_m=400.0, decay="gaussian"),
     }
-    numpy_path = reach(origins, services, network=net, catchment_m=400.0, decay=named[decay])
+    numpy_path = reach(origins, services, decay=named[decay], **kw)
     pd.testing.assert_frame_equal(numpy_path, res, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("decay", ["step", "gaussian"])
+def test_network_reach_along_the_street_equals_networkx(street, decay, monkeypatch):
+    """snap='edge' (the default): networkx on a copy of the graph in which every point's
+    street is split where it joins, that point joined to the point by its offset."""
+    from _street_reference import reach_from_distances, street_distances
+
+    engines = importlib.import_module("buurtgeo._engines")
+    _, net, origins, services = street
+    oxy = np.column_stack([origins.geometry.x, origins.geometry.y])
+    sxy = np.column_stack([services.geometry.x, services.geometry.y])
+    dist = street_distances(net, oxy, sxy)
+    weight = {
+        "step": lambda d: np.ones_like(d),
+        "gaussian": lambda d: decay_weights(d, catchment_m=400.0, decay="gaussian"),
+    }[decay]
+    pop = origins["population"].to_numpy(float)
+    ref = reach_from_distances(dist, pop, services["capacity"].to_numpy(float), 400.0, weight)
+    res = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
+    np.testing.assert_allclose(res["dist_nearest_m"], ref["dist_nearest_m"], rtol=1e-9)
+    np.testing.assert_array_equal(res["services_within"], ref["services_within"])
+    np.testing.assert_allclose(res["capacity_within"], ref["capacity_within"], rtol=1e-9)
+    np.testing.assert_allclose(res["fca2"], ref["fca2"], rtol=1e-9, atol=1e-15)
+    assert np.isinf(res["dist_nearest_m"].to_numpy()[-3:]).all()  # the island: unreachable
+    # every node lies on a street: the nearest street is never farther than the nearest node
+    node = reach(origins, services, network=net, catchment_m=400.0, snap="node", far="error")
+    assert (res["snap_m"] <= node["snap_m"] + 1e-9).all()
+    assert not res["dist_nearest_m"].equals(node["dist_nearest_m"])
+    monkeypatch.setattr(engines, "_PAIR_BLOCK", 40)
+    monkeypatch.setattr(engines, "_SOURCE_BLOCK", 3)
+    small = reach(origins, services, network=net, catchment_m=400.0, decay=decay)
+    numpy_path = reach(origins, services, network=net, catchment_m=400.0, decay=weight)
+    pd.testing.assert_frame_equal(small, res, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(numpy_path, res, check_exact=False, rtol=1e-12)
+    # extra radii, inside and beyond the catchment: the compiled and numpy paths agree,
+    # and the counts are the reference's
+    kw = {"network": net, "catchment_m": 400.0, "extra_catchments_m": (150.0, 600.0)}
+    extra = reach(origins, services, decay=decay, **kw)
+    pd.testing.assert_frame_equal(
+        reach(origins, services, decay=weight, **kw), extra, check_exact=False, rtol=1e-12
+    )
+    for r in (150, 600):
+        np.testing.assert_array_equal(extra[f"services_within_{r}m"], (dist <= r).sum(axis=1))
+        cap = services["capacity"].to_numpy(float)
+        np.testing.assert_allclose(extra[f"capacity_within_{r}m"], (dist <= r) @ cap, rtol=1e-9)
 
 
 def test_network_reach_all_and_bike_speed(street):
@@ -499,8 +554,11 @@ def test_network_reach_all_and_bike_speed(street):
     lib = reach(
         origins, services.iloc[12:], network=net, catchment_m=300.0, population="children_0_17"
     )
-    for col in lib.columns:
+    for col in lib.columns.drop("snap_m"):
         np.testing.assert_allclose(wide[f"{col}__library"], lib[col], rtol=1e-12)
+    # the origins join the network once for every kind: one snap_m column
+    np.testing.assert_array_equal(wide["snap_m"], lib["snap_m"])
+    assert not any(c.startswith("snap_m__") for c in wide.columns)
     net.mode = "bike"
     bike = reach(origins, services.iloc[12:], network=net, catchment_m=300.0)
     finite = np.isfinite(bike["dist_nearest_m"])
@@ -541,7 +599,10 @@ def test_gent_network_reach_real(real):
         geometry=parks.geometry.representative_point().to_numpy(),
         crs=CRS,
     )
-    on_net = reach(origins, services, network=net, catchment_m=800.0, decay="gaussian")
+    # grid origins in the port and the fields lie more than 250 m from any street: named
+    with pytest.warns(UserWarning, match=r"origin\(s\) \(up to \d+ m\) lie farther than 250 m"):
+        on_net = reach(origins, services, network=net, catchment_m=800.0, decay="gaussian")
+    assert 0 < on_net.attrs["origins_far"] == int((on_net["snap_m"] > 250.0).sum())
     straight = reach(origins, services, catchment_m=800.0, decay="gaussian")
     assert (on_net["dist_nearest_m"] >= straight["dist_nearest_m"] - 1e-6).all()
     assert (on_net["services_within"] <= straight["services_within"]).all()

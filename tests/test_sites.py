@@ -169,10 +169,11 @@ def _reference_distances(graph_input, pts_a, pts_b, radius):
 
 
 def test_network_distances_equal_networkx_plus_offsets():
+    """snap='node': the distances of before (nearest node plus straight offsets)."""
     net, graph_input, dxy, cxy, _ = _random_case(5)
     radius = 320.0
     ref = _reference_distances(graph_input, dxy, cxy, radius)
-    engine = _OnNetwork(net, dxy[:, 0], dxy[:, 1])
+    engine = _OnNetwork(net, dxy[:, 0], dxy[:, 1], snap="node")
     i, j, d = _network_pairs(engine, engine.prepare(cxy[:, 0], cxy[:, 1]), radius)
     got = np.full_like(ref, np.inf)
     got[i, j] = d
@@ -186,8 +187,44 @@ def test_network_distances_equal_networkx_plus_offsets():
         _points(cxy, capacity=np.ones(len(cxy))),
         network=net,
         catchment_m=radius,
+        snap="node",
     )
     np.testing.assert_array_equal(res["services_within"], np.isfinite(ref).sum(axis=1))
+
+
+@pytest.mark.parametrize("oneway", [False, True])
+def test_network_distances_along_the_street_equal_networkx(oneway):
+    """snap='edge' (the default): from each demand point to each site along the street,
+    against networkx on a copy of the graph split where every point joins it (on a
+    cycling network with one-way streets too)."""
+    from _street_reference import street_distances
+
+    net, (x, y, u, v, length), dxy, cxy, rng = _random_case(5)
+    if oneway:
+        net = Network.from_edges(
+            u, v, length, x, y, crs=CRS, keep_largest=False, mode="bike",
+            oneway=rng.choice([0, 0, 1, -1], len(u)),
+        )  # fmt: skip
+        assert net.directed
+    radius = 320.0
+    ref = street_distances(net, dxy, cxy)
+    ref[ref > radius] = np.inf
+    engine = _OnNetwork(net, dxy[:, 0], dxy[:, 1])
+    i, j, d = _network_pairs(engine, engine.prepare(cxy[:, 0], cxy[:, 1]), radius)
+    got = np.full_like(ref, np.inf)
+    got[i, j] = d
+    assert len(i) == len(set(zip(i.tolist(), j.tolist(), strict=True)))  # each pair once
+    assert np.array_equal(np.isfinite(got), np.isfinite(ref))
+    assert 20 < np.isfinite(ref).sum() < ref.size
+    np.testing.assert_allclose(got[np.isfinite(ref)], ref[np.isfinite(ref)], rtol=1e-12)
+    # the demand points as sites: the same distances, the points joined as destinations
+    self_ref = street_distances(net, dxy, dxy)
+    self_ref[self_ref > radius] = np.inf
+    i, j, d = _network_pairs(engine, engine.as_services(), radius)
+    got = np.full_like(self_ref, np.inf)
+    got[i, j] = d
+    assert np.array_equal(np.isfinite(got), np.isfinite(self_ref))
+    np.testing.assert_allclose(got[np.isfinite(got)], self_ref[np.isfinite(got)], rtol=1e-12)
 
 
 def _greedy_reference(cover, w, k):
@@ -219,12 +256,9 @@ def test_network_mclp_optimal_and_greedy_by_brute_force():
     w = np.where(near, 0.0, demand["need"].to_numpy())
     assert near.any() and not near.all()
     best = max(w[cover[:, list(t)].any(axis=1)].sum() for t in combinations(range(len(cxy)), k))
-    exact = suggest_sites(
-        demand, cands, k=k, catchment_m=radius, existing=existing, network=net, method="mclp"
-    )
-    greedy = suggest_sites(
-        demand, cands, k=k, catchment_m=radius, existing=existing, network=net, method="greedy"
-    )
+    kw = {"k": k, "catchment_m": radius, "existing": existing, "network": net, "snap": "node"}
+    exact = suggest_sites(demand, cands, method="mclp", **kw)
+    greedy = suggest_sites(demand, cands, method="greedy", **kw)
     assert exact.attrs["uncovered_total"] == pytest.approx(w.sum())
     assert exact["cumulative"].iloc[-1] == pytest.approx(best)
     want = _greedy_reference(cover, w, k)

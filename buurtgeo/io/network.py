@@ -28,8 +28,16 @@ designated or permissive.
 OpenStreetMap, ``mode='bike'``: ``highway`` = motorway, motorway_link, trunk,
 trunk_link (and the not-built kinds above); footway, steps, pedestrian, bridleway,
 corridor unless ``bicycle`` = yes, designated or permissive; ``bicycle=no``; ``access``
-= private or no unless ``bicycle`` = yes, designated or permissive. One-way streets are
-treated as two-way (the network is undirected).
+= private or no unless ``bicycle`` = yes, designated or permissive.
+
+One-way streets (OpenStreetMap, ``mode='bike'`` only; walking is two-way everywhere):
+the network is *directed* and a way may only be cycled the way it goes when
+``oneway`` = yes/true/1 (or ``junction`` = roundabout/circular without ``oneway=no``),
+against it when ``oneway`` = -1/reverse; unless cyclists are exempted:
+``oneway:bicycle`` = no, or ``cycleway``, ``cycleway:left``, ``cycleway:right`` or
+``cycleway:both`` = opposite, opposite_lane, opposite_track or opposite_share_busway.
+``oneway:bicycle`` = yes (-1) makes a way one-way (against its direction) for bikes
+alone. ``oneway`` = reversible/alternating counts as two-way.
 
 Road-segment lines, both modes: motorways, recognised as Wegenregister ``morfologie``
 (or ``morf``/``lblmorf``) 'autosnelweg' or code 101; the Gent export's
@@ -37,6 +45,29 @@ Road-segment lines, both modes: motorways, recognised as Wegenregister ``morfolo
 'Snelweg' on a segment without a street name. Also tram-only tracks (``morfologie``
 'tramweg…') and segments whose Wegenregister status (``lblstatus``) is 'gepland',
 'vergund', 'in opbouw' or 'buiten gebruik'. ``mode='all'`` excludes nothing.
+
+Road-segment lines and cycling: read two-way for bikes too (the network is
+undirected). What the files hold, and why none of it is used for direction:
+
+* the Flemish Wegenregister's segment attributes (``morfologie``, ``wegcategorie``,
+  ``status``, ``toegangsbeperking``, ``beheerder``, street names; lanes, width and
+  surface as attribute events) say nothing about which way a cyclist may ride;
+* Stad Gent's ``wegsegmenten-gent`` export adds ``rijrichting`` ('D' both ways, 'FT' in
+  the direction the line is drawn, 'TF' against it, 'N', or empty: 9,099 D, 1,639 FT,
+  1,589 TF, 1,001 N and 938 empty of 14,266 segments) and ``rr_type`` ('Algemeen',
+  'Beperkt', 'Middenberm', 'Rotonde' or empty). ``rijrichting`` is the direction for
+  motor traffic, and nothing in the file says whether cyclists are exempted: in
+  Belgium most one-way streets are *beperkt eenrichtingsverkeer* (two-way for bikes),
+  which ``rr_type`` 'Beperkt' plausibly marks (2,399 segments, 1,519 of them FT/TF, and
+  871 of the 'N'), but the export documents neither column. Applying ``rijrichting``
+  would close streets that children may cycle both ways; ignoring it opens, for bikes,
+  the few roundabouts ('Rotonde') and split carriageways ('Middenberm') that are one-way
+  for everyone, where a cycle path usually runs beside them. We ignore it.
+  :meth:`buurtgeo.Network.from_lines` takes a ``oneway`` array for whoever knows
+  better (e.g. ``rijrichting`` FT → 1, TF → -1 where ``rr_type`` is not 'Beperkt').
+* ``functional_roadclass`` '10' (Path), ``kenmerk`` 'Pad'/'Trage wegen' and
+  ``rijrichting`` 'N' are kept in both modes: paths and roads closed to motor traffic
+  are where children walk and cycle.
 """
 
 from __future__ import annotations
@@ -70,7 +101,22 @@ MODES: tuple[str, ...] = ("walk", "bike", "all")
 _NOT_BUILT = ("construction", "proposed", "planned", "abandoned", "disused", "razed")
 _MOTOR = ("motorway", "motorway_link", "trunk", "trunk_link")
 _ALLOWED = ("yes", "designated", "permissive")
-_OSM_TAGS = ("highway", "name", "foot", "bicycle", "access")
+_OSM_TAGS = (
+    "highway",
+    "name",
+    "foot",
+    "bicycle",
+    "access",
+    "oneway",
+    "oneway:bicycle",
+    "junction",
+    "cycleway",
+    "cycleway:left",
+    "cycleway:right",
+    "cycleway:both",
+)
+_YES = ("yes", "true", "1")
+_REVERSE = ("-1", "reverse")
 
 
 class _IndexedLedger(RowLedger):
@@ -218,6 +264,32 @@ def _osm_way_reason(tags: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarr
     return reason, column
 
 
+def _osm_oneway(tags: pd.DataFrame, mode: str) -> np.ndarray:
+    """Which way each way may be travelled in ``mode`` (int8: 0 both, 1 along the way,
+    -1 against it); one-way streets count for bikes only (see the module docstring)."""
+    n = len(tags)
+    if mode != "bike" or n == 0:
+        return np.zeros(n, dtype=np.int8)
+
+    def col(name: str) -> np.ndarray:
+        return tags[name].fillna("").astype(str).str.strip().str.lower().to_numpy(dtype=object)
+
+    ow, ow_bike, junction = col("oneway"), col("oneway:bicycle"), col("junction")
+    out = np.zeros(n, dtype=np.int8)
+    out[np.isin(junction, ("roundabout", "circular")) & (ow != "no")] = 1
+    out[np.isin(ow, _YES)] = 1
+    out[np.isin(ow, _REVERSE)] = -1
+    out[np.isin(ow, ("no", "false", "0", "reversible", "alternating"))] = 0
+    opposite = np.zeros(n, dtype=bool)
+    for name in ("cycleway", "cycleway:left", "cycleway:right", "cycleway:both"):
+        opposite |= np.char.startswith(col(name).astype(str), "opposite")
+    out[opposite] = 0
+    out[np.isin(ow_bike, ("no", "false", "0"))] = 0
+    out[np.isin(ow_bike, _YES)] = 1
+    out[np.isin(ow_bike, _REVERSE)] = -1
+    return out
+
+
 def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     raw, counts_a, refs_a, lon, lat = _scan_ways(path)
     way_of_node = np.repeat(np.arange(len(raw)), counts_a)
@@ -260,7 +332,11 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     node_ids, node_of, x, y = _node_xy(refs_a, lon, lat, valid)
     u, v = node_of[e_from], node_of[e_to]
     length = np.hypot(x[u] - x[v], y[u] - y[v])
-    net = Network.from_edges(u, v, length, x, y, crs=working_crs(), mode=mode, node_id=node_ids)
+    # an edge runs from a way node to the next one: it takes the way's direction
+    oneway = _osm_oneway(raw, mode)[e_way]
+    net = Network.from_edges(
+        u, v, length, x, y, crs=working_crs(), mode=mode, node_id=node_ids, oneway=oneway
+    )
     sa_rows = e_way[net.set_aside["edge"].to_numpy()]
     return _finish(net, ledger, sa_rows, e_way[net._edge_of_input], path)
 
