@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import buurtgeo as bg
+from buurtgeo._attrs import hold
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
 from buurtgeo.indicators import label
@@ -386,7 +387,7 @@ def _read_sectors(cfg: AnalysisConfig):
     tables = [t for t in tables if isinstance(t, pd.DataFrame) and len(t)]
     if tables:  # the same file read once per municipality: each unused row once
         keys = [c for c in ("source", "row", "reason") if c in tables[0].columns]
-        attrs["set_aside"] = pd.concat(tables, ignore_index=True).drop_duplicates(keys)
+        attrs["set_aside"] = hold(pd.concat(tables, ignore_index=True).drop_duplicates(keys))
     sectors.attrs = attrs
     return sectors
 

@@ -40,6 +40,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from buurtgeo._attrs import hold
 from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
@@ -771,8 +772,8 @@ def join_population(
         outside[name] = int(len(extra) - len(inside))
         rows += [(s, name, "no sector") for s in inside]
     unmatched = pd.DataFrame(rows, columns=[SECTOR_ID, "table", "problem"])
-    out.attrs["unmatched"] = unmatched
-    out.attrs["outside_sectors"] = outside
+    out.attrs["unmatched"] = hold(unmatched)
+    out.attrs["outside_sectors"] = hold(outside)
     if len(unmatched):
         summary = unmatched.groupby(["table", "problem"]).size()
         parts = [
