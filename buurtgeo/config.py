@@ -31,12 +31,18 @@ from buurtgeo.schema import AGE_BANDS, ServiceKind, service_kinds
 
 __all__ = [
     "CONFIG_TEMPLATE",
+    "OUTPUT_NAMES",
     "AnalysisConfig",
     "ServicesInput",
+    "check_out_dir",
     "demo_config",
     "load_config",
     "parse_config",
 ]
+
+#: Smallest and largest grid spacing (metres): below 10 m a grid adds points, not precision
+#: (sector populations are spread evenly), and a city at 0.1 m would need billions of points.
+GRID_SPACING_M = (10.0, 5000.0)
 
 #: A complete, commented configuration file (``buurtgeo run --template`` prints it).
 CONFIG_TEMPLATE = """\
@@ -59,6 +65,9 @@ areas = "statsec_wijken.csv"                     # optional: areas (polygons or 
 # areas_name_column = "wijknaam"
 # areas_names = "wijken.geojson"                 # optional: area names from another file
 # municipality = ["46091", "46092"]              # optional: NIS codes or names to keep
+# decimal = ","                                  # optional: the decimal separator of every input
+#                                                # table ("," or "."); default: decided per column,
+#                                                # and an ambiguous number such as 1.000 is an error
 
 [[inputs.services]]                              # one block per services file
 path = "kinderopvanglocaties.csv"
@@ -68,6 +77,7 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 # kind = "childcare_baby"                        # optional: one kind for the whole file
 # columns = { name = "Naam", capacity = "Capaciteit", x = "X", y = "Y", crs = "EPSG:31370" }
 # kind_map = { PRENATAL = "consultatiebureau" }  # optional: source value → service kind
+# decimal = ","                                  # optional: this file's decimal separator
 
 # [[inputs.services]]                            # services from OpenStreetMap (.osm / .osm.pbf)
 # path = "belgium-latest.osm.pbf"
@@ -77,7 +87,7 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 # kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
 decay = "step"                                   # step | linear | gaussian
 origins = "grid"                                 # grid (population spread on a grid) | point
-grid_spacing_m = 100.0
+grid_spacing_m = 100.0                           # 10-5000 m
 # catchment_m = { childcare_baby = 800 }         # per kind, metres; default: the vocabulary's
 #                                                # (older files spell it catchments_m: still read)
 # age_bands = { playground = ["children_3_5", "children_6_11"] }   # target group per kind
@@ -95,6 +105,7 @@ gpkg = true
 map = true
 fact_sheets = true
 language = "nl"                                  # nl | en
+headers = "codes"                                # codes | labels (column headers people read)
 # suppress_below = 5                             # optional: hide counts of fewer than 5 children (and rates built on them) in every output
 """
 
@@ -170,12 +181,16 @@ _SPEC: dict[str, _Spec] = {
         "areas_names": (_is_str, "a file path (table or polygons with area id and name)"),
         "municipality": (_is_municipality, "a NIS code or name, or a list of them"),
         "services": (lambda v: isinstance(v, list), "a list of [[inputs.services]] tables"),
+        "decimal": (lambda v: v in (",", "."), "',' or '.'"),
     },
     "analysis": {
         "kinds": (_is_str_list, "a list of service kinds"),
         "decay": (lambda v: v in ("step", "linear", "gaussian"), "'step', 'linear' or 'gaussian'"),
         "origins": (lambda v: v in ("grid", "point"), "'grid' or 'point'"),
-        "grid_spacing_m": (_is_positive, "a positive number of metres"),
+        "grid_spacing_m": (
+            lambda v: _is_number(v) and GRID_SPACING_M[0] <= v <= GRID_SPACING_M[1],
+            f"a number of metres from {GRID_SPACING_M[0]:g} to {GRID_SPACING_M[1]:g}",
+        ),
         "catchment_m": (_is_catchments, "a table {kind = metres}"),
         "catchments_m": (_is_catchments, "a table {kind = metres}"),  # the old spelling
         "age_bands": (
@@ -200,6 +215,7 @@ _SPEC: dict[str, _Spec] = {
         "fact_sheets": (_is_bool, "true or false"),
         "language": (lambda v: v in ("nl", "en"), "'nl' or 'en'"),
         "suppress_below": (_is_positive_int, "a positive whole number of persons"),
+        "headers": (lambda v: v in ("codes", "labels"), "'codes' or 'labels'"),
     },
 }
 #: One ``[[inputs.services]]`` table.
@@ -215,6 +231,7 @@ _SERVICE_SPEC: _Spec = {
         "a table {source value = service kind}",
     ),
     "kinds": (_is_str_list, "a list of service kinds (OpenStreetMap files)"),
+    "decimal": (lambda v: v in (",", "."), "',' or '.'"),
 }
 _OSM_SUFFIXES = (".osm", ".pbf", ".osm.bz2", ".osm.gz")
 #: ``inputs.age_bands`` / ``inputs.sectors`` / ``inputs.population`` as a table: a ``path``
@@ -259,6 +276,7 @@ class ServicesInput:
     crs: str | None = None
     kind_map: Mapping[str, str] | None = None
     kinds: tuple[str, ...] | None = None
+    decimal: str | None = None
 
     @property
     def is_osm(self) -> bool:
@@ -303,6 +321,8 @@ class AnalysisConfig:
     language: str = "nl"
     suppress_below: int | None = None
     source: str = "<dict>"
+    headers: str = "codes"
+    decimal: str | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -346,9 +366,15 @@ def _resolve(value: Any, base: Path) -> Path | None:
 
 
 def _check_file(checks: Checks, value: Any, base: Path, where: str) -> None:
+    from buurtgeo.io._files import input_problem
+
     path = _resolve(value, base)
     if path is not None and not path.exists():
         checks.add(f"{where}: file not found: {path}")
+    elif path is not None:
+        problem = input_problem(path)
+        if problem:
+            checks.add(f"{where}: {problem}: {path}")
 
 
 def _check_kind(checks: Checks, kind: Any, where: str, kinds: Mapping[str, ServiceKind]) -> None:
@@ -442,6 +468,11 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
     _check_analysis(checks, sections["analysis"], kinds)
     if "target_children" in sections["areas"] and "n_areas" in sections["areas"]:
         checks.add("areas: give target_children or n_areas, not both")
+    if _is_str(sections["outputs"].get("dir", "buurtgeo-output")):
+        out_dir = _build_outputs(sections["outputs"], base)["out_dir"]
+        inputs = _input_paths(sections["inputs"], base)
+        for problem in out_dir_problems(out_dir, inputs):
+            checks.add(f"outputs.dir: {problem}")
 
 
 # --------------------------------------------------------------------------------------
@@ -460,6 +491,7 @@ def _services_input(entry: Mapping[str, Any], base: Path) -> ServicesInput:
         crs=entry.get("crs"),
         kind_map=dict(entry["kind_map"]) if "kind_map" in entry else None,
         kinds=tuple(entry["kinds"]) if "kinds" in entry else None,
+        decimal=entry.get("decimal"),
     )
 
 
@@ -493,6 +525,7 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
         "areas_name_column": inputs.get("areas_name_column"),
         "areas_names": paths["areas_names"],
         "municipality": tuple(municipality) if municipality else None,
+        "decimal": inputs.get("decimal"),
     }
 
 
@@ -531,6 +564,7 @@ def _build_outputs(outputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
         "fact_sheets": outputs.get("fact_sheets", True),
         "language": outputs.get("language", "nl"),
         "suppress_below": outputs.get("suppress_below"),
+        "headers": outputs.get("headers", "codes"),
     }
 
 
@@ -641,3 +675,100 @@ def demo_config(
         "outputs": {"dir": str(out_dir)},
     }
     return parse_config(data, source="demo")
+
+
+# --------------------------------------------------------------------------------------
+# The output folder: never over an input, never a file, never a system folder
+# --------------------------------------------------------------------------------------
+
+#: Every name :func:`buurtgeo.outputs.write_outputs` may write in the output folder.
+OUTPUT_NAMES: tuple[str, ...] = (
+    "indicators.csv",
+    "indicators_areas.csv",
+    "legenda.csv",
+    "bronnen.csv",
+    "indicators.xlsx",
+    "indicators.gpkg",
+    "map.html",
+    "set_aside.csv",
+    "ONVOLLEDIG.txt",
+    "INCOMPLETE.txt",
+)
+#: The folder of the fact sheets inside the output folder (every file in it is written).
+FACT_SHEETS_DIR = "buurtfiches"
+#: Folders that hold no data a run may write (pseudo file systems, the system's own).
+_SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr")
+
+
+def _input_paths(inputs: Mapping[str, Any], base: Path) -> list[Path]:
+    """Every input file a configuration's ``[inputs]`` names (resolved)."""
+    paths = [_resolve(inputs.get(key), base) for key in _PATH_KEYS]
+    for name in _FILE_SPECS:
+        if isinstance(inputs.get(name), dict):
+            paths.append(_resolve(inputs[name].get("path"), base))
+    for entry in inputs.get("services", []) if isinstance(inputs.get("services"), list) else []:
+        if isinstance(entry, Mapping):
+            paths.append(_resolve(entry.get("path"), base))
+    return [p for p in paths if p is not None]
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError):
+        return path.expanduser().absolute()
+
+
+def out_dir_problems(out_dir: Path, inputs: list[Path]) -> list[str]:
+    """What is wrong with an output folder: a file system root or a system folder, a file,
+    or a folder where an output file (or a fact sheet) would replace one of ``inputs``."""
+    problems = []
+    where = _real(Path(out_dir))
+    if where == Path(where.anchor):
+        problems.append(f"{out_dir} is the root of a file system; name a folder of its own")
+    elif any(where == Path(d) or Path(d) in where.parents for d in _SYSTEM_DIRS):
+        problems.append(f"{out_dir} is a system folder; name a folder of your own")
+    if where.exists() and not where.is_dir():
+        problems.append(f"{out_dir} is a file, not a folder")
+    sheets = where / FACT_SHEETS_DIR
+    for path in inputs:
+        real = _real(path)
+        if (real.parent == where and real.name in OUTPUT_NAMES) or real.parent == sheets:
+            problems.append(
+                f"writing the outputs to {out_dir} would replace the input file {path};"
+                " name another folder"
+            )
+        elif real == where or real == sheets:
+            problems.append(f"{out_dir} is an input, not a folder for outputs")
+    return problems
+
+
+def check_out_dir(cfg: AnalysisConfig, out_dir: str | PathLike[str] | None = None) -> Path:
+    """Refuse an output folder that cannot be written safely (see :func:`out_dir_problems`).
+
+    Parameters
+    ----------
+    cfg : AnalysisConfig
+        Its input files are never overwritten.
+    out_dir : path-like, optional
+        Default ``cfg.out_dir``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    ConfigError
+        Naming every problem.
+    """
+    folder = Path(out_dir) if out_dir is not None else cfg.out_dir
+    inputs = [cfg.sectors, cfg.population, *(s.path for s in cfg.services)]
+    inputs += [p for p in (cfg.age_bands, cfg.network, cfg.areas, cfg.areas_names) if p is not None]
+    if cfg.source not in ("<dict>", "demo"):
+        inputs.append(Path(cfg.source))
+    problems = out_dir_problems(folder, inputs)
+    if problems:
+        raise ConfigError("outputs.dir: " + "; ".join(problems), path=cfg.source)
+    return folder

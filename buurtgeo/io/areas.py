@@ -610,6 +610,14 @@ def _from_table(
         [c for c in others if c != id_col], name_column, AREA_NAME_COLUMNS, "area name", source
     )
 
+    from buurtgeo.io._tabular import check_duplicate_columns
+
+    check_duplicate_columns(
+        frame,
+        [c for c in (sec_col, id_col, name_col) if c is not None],
+        explicit=[c for c in (sector_column, id_column, name_column) if c is not None],
+        path=source,
+    )
     codes = normalize_sector_codes(frame[sec_col])
     ids = _ids(frame[id_col])
     ledger.set_aside(codes.isna().to_numpy(), "sector code is missing", column=sec_col)

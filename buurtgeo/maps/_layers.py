@@ -22,6 +22,7 @@ from buurtgeo.maps.style import (
     _MAX_RADIUS_PX,
     _MIN_RADIUS_PX,
     _NO_DATA_COLOUR,
+    _SUPPRESSED_COLOUR,
     _UNREACHABLE_COLOUR,
     _Format,
     _format_for,
@@ -53,26 +54,58 @@ def _swatch_row(colour: str, text: str, count: int) -> str:
     )
 
 
-def _missing_rows(codes: np.ndarray, language: str, *, unreachable: bool = True) -> list[str]:
-    """Legend lines for unreachable (code -2) and no-data (code -1) areas, when there are any."""
+def _missing_rows(
+    codes: np.ndarray,
+    language: str,
+    *,
+    unreachable: bool = True,
+    hidden: np.ndarray | None = None,
+    hidden_text: str | None = None,
+) -> list[str]:
+    """Legend lines for unreachable (code -2), suppressed (``hidden``) and no-data (code -1)
+    areas, when there are any."""
     rows = []
     n_inf = int(np.sum(codes == -2))
     if unreachable and n_inf:
         rows.append(_swatch_row(_UNREACHABLE_COLOUR, _word("unreachable", language), n_inf))
-    n_nan = int(np.sum(codes == -1))
+    hidden = np.zeros(len(codes), dtype=bool) if hidden is None else hidden
+    n_hidden = int(np.sum((codes == -1) & hidden))
+    if n_hidden and hidden_text:
+        rows.append(_swatch_row(_SUPPRESSED_COLOUR, hidden_text, n_hidden))
+    n_nan = int(np.sum((codes == -1) & ~hidden))
     if n_nan:
         rows.append(_swatch_row(_NO_DATA_COLOUR, _word("no_data", language), n_nan))
     return rows
 
 
-def _legend_html(title: str, classes: Classes, language: str, note: str | None = None) -> str:
+def _legend_html(
+    title: str,
+    classes: Classes,
+    language: str,
+    note: str | None = None,
+    *,
+    hidden: np.ndarray | None = None,
+    hidden_text: str | None = None,
+) -> str:
     rows = [f"<h4>{html.escape(title)}</h4>"]
     if note:
         rows.append(f'<div class="bg-note">{html.escape(note)}</div>')
     for colour, text, count in zip(classes.colours, classes.labels, classes.counts, strict=True):
         rows.append(_swatch_row(colour, text, count))
-    rows += _missing_rows(classes.codes, language)
+    rows += _missing_rows(classes.codes, language, hidden=hidden, hidden_text=hidden_text)
     return "".join(rows)
+
+
+def _hidden(frame: Any) -> tuple[dict[str, np.ndarray], str | None]:
+    """Cells small-number suppression hid, per column (from the ``suppressed`` column),
+    and what they say (*afgeschermd (< n)*); empty when nothing was hidden."""
+    from buurtgeo.suppression import hidden_cells
+
+    threshold = getattr(frame, "attrs", {}).get("suppression_threshold")
+    if "suppressed" not in frame.columns or not threshold:
+        return {}, None
+    columns = {c for text in frame["suppressed"].astype(str) for c in text.split(",") if c}
+    return {c: hidden_cells(frame, c) for c in columns}, str(threshold)
 
 
 def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
@@ -82,16 +115,27 @@ def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
     return f'<div class="bg-pop"><b>{name}</b><table>{cells}</table></div>'
 
 
-def _popups(frame: Any, names: list[str], columns: Sequence[str], language: str) -> list[str]:
+def _popups(
+    frame: Any,
+    names: list[str],
+    columns: Sequence[str],
+    language: str,
+    hidden: dict[str, np.ndarray] | None = None,
+    hidden_text: str | None = None,
+) -> list[str]:
     formats = {c: _format_for(c, frame[c].to_numpy(dtype=float)) for c in columns}
     labels = {c: label(c, language=language) for c in columns}
     values = {c: frame[c].to_numpy(dtype=float) for c in columns}
+    hidden = hidden or {}
+    none = np.zeros(len(frame), dtype=bool)
+
+    def text(c: str, i: int) -> str:
+        if hidden_text is not None and hidden.get(c, none)[i]:
+            return hidden_text
+        return _value_text(values[c][i], formats[c], language)
+
     return [
-        _table_html(
-            names[i],
-            [(labels[c], _value_text(values[c][i], formats[c], language)) for c in columns],
-        )
-        for i in range(len(frame))
+        _table_html(names[i], [(labels[c], text(c, i)) for c in columns]) for i in range(len(frame))
     ]
 
 

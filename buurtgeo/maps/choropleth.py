@@ -33,12 +33,13 @@ from buurtgeo.maps._layers import (
     _add_catchments,
     _add_services,
     _extra_columns,
+    _hidden,
     _legend_html,
     _names,
     _popups,
 )
 from buurtgeo.maps.classes import SCHEMES, _scheme_note, classify
-from buurtgeo.maps.style import _format_for, _kind_of, _value_text
+from buurtgeo.maps.style import _SUPPRESSED_COLOUR, _format_for, _kind_of, _value_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -63,6 +64,7 @@ def reach_map(
     labels: bool | str = "auto",
     cluster: bool | str = "auto",
     simplify_m: float = 1.0,
+    footer: str | None = None,
 ) -> folium.Map:
     """Interactive choropleth of reach indicators per area, with services and catchments.
 
@@ -121,6 +123,13 @@ def reach_map(
     cluster : bool or 'auto', default 'auto'
     simplify_m : float, default 1.0
         Outline simplification tolerance in metres before export (0: none).
+    footer : str, optional
+        A line at the bottom left (plain text; escaped), e.g. the sources of the figures.
+
+    Small-number suppression: when ``areas`` comes from a suppressed table (a
+    ``suppressed`` column and ``attrs["suppression_threshold"]``, see
+    :func:`buurtgeo.suppression.suppress_published`), its hidden cells read
+    *afgeschermd (< n)* in tooltips, popups and the legend, in their own grey.
 
     Returns
     -------
@@ -156,7 +165,16 @@ def reach_map(
     )
     names = _names(areas, name_column)
     popup_columns = [*indicators, *_extra_columns(areas, indicators)]
-    data_var = b.area_data(areas, _popups(areas, names, popup_columns, language), simplify_m)
+    hidden, threshold = _hidden(areas)
+    hidden_text = None
+    if threshold is not None:
+        from buurtgeo.suppression import suppression_text
+
+        hidden_text = suppression_text(int(threshold), language)
+    data_var = b.area_data(
+        areas, _popups(areas, names, popup_columns, language, hidden, hidden_text), simplify_m
+    )
+    no = np.zeros(len(areas), dtype=bool)
     for j, ind in enumerate(indicators):
         values = areas[ind].to_numpy(dtype=float)
         classes = classify(
@@ -164,18 +182,30 @@ def reach_map(
         )
         fmt = _format_for(ind, values)
         title_ind = label(ind, language=language)
-        tips = [
-            f"<b>{nm}</b><br>{html.escape(title_ind)}: <b>{html.escape(_value_text(v, fmt, language))}</b>"
-            for nm, v in zip(names, values, strict=True)
+        gone = hidden.get(ind, no) & np.isnan(values)
+        texts = [
+            hidden_text if g and hidden_text else _value_text(v, fmt, language)
+            for v, g in zip(values, gone, strict=True)
         ]
+        tips = [
+            f"<b>{nm}</b><br>{html.escape(title_ind)}: <b>{html.escape(t)}</b>"
+            for nm, t in zip(names, texts, strict=True)
+        ]
+        colours = classes.colour_of()
+        colours = [_SUPPRESSED_COLOUR if g else c for c, g in zip(colours, gone, strict=True)]
         b.choropleth(
             data_var,
             name=title_ind,
-            colours=classes.colour_of(),
+            colours=colours,
             tooltips=tips,
             show=j == 0,
             legend=_legend_html(
-                title_ind, classes, language, _scheme_note(classes.scheme, language)
+                title_ind,
+                classes,
+                language,
+                _scheme_note(classes.scheme, language),
+                hidden=gone,
+                hidden_text=hidden_text,
             ),
             kind=_kind_of(ind),
         )
@@ -185,6 +215,8 @@ def reach_map(
     if services is not None and len(services):
         _add_services(b, services, cluster=cluster, active_kind=active)
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
+    if footer:
+        b.footer(footer)
     return b.finish()
 
 
