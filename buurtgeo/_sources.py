@@ -90,12 +90,11 @@ def _vintage(result: Any, path: Path) -> str:
     """The vintage a loader recognised (reference date, sector vintage), else a year in the
     file's name (said so)."""
     attrs = getattr(result, "attrs", None) or {}
-    for key in ("reference_date", "vintage", "year"):
-        value = attrs.get(key)
-        if value is not None and str(value) != "":
-            return str(value)
+    found = [str(attrs[k]) for k in ("reference_date", "vintage", "year") if attrs.get(k)]
     years = _YEAR.findall(path.name)
-    return f"{years[-1]} (file name)" if years else ""
+    if years and not any(years[-1] in text for text in found):
+        found.append(f"{years[-1]} (file name)")
+    return "; ".join(found)
 
 
 def _count(value: Any) -> int | None:
@@ -211,9 +210,46 @@ def _versions() -> list[dict[str, Any]]:
     return rows
 
 
-#: Configuration fields not listed: where the outputs go is where this table lies, and the
-#: name of the configuration is listed first.
+#: Configuration fields not listed: where the outputs go is where this table lies.
 _NOT_SETTINGS = ("out_dir",)
+#: The configuration key of each field of :class:`~buurtgeo.config.AnalysisConfig` (as the
+#: TOML file names it); a field not listed keeps its own name.
+_KEYS = {
+    "sectors": "inputs.sectors",
+    "sectors_options": "inputs.sectors (options)",
+    "population": "inputs.population",
+    "population_options": "inputs.population (options)",
+    "age_bands": "inputs.age_bands",
+    "age_bands_options": "inputs.age_bands (options)",
+    "services": "inputs.services",
+    "network": "inputs.network",
+    "network_mode": "inputs.network_mode",
+    "areas": "inputs.areas",
+    "areas_id_column": "inputs.areas_id_column",
+    "areas_name_column": "inputs.areas_name_column",
+    "areas_names": "inputs.areas_names",
+    "municipality": "inputs.municipality",
+    "decimal": "inputs.decimal",
+    "kinds": "analysis.kinds",
+    "decay": "analysis.decay",
+    "origins": "analysis.origins",
+    "grid_spacing_m": "analysis.grid_spacing_m",
+    "catchment_m": "analysis.catchment_m",
+    "age_bands_by_kind": "analysis.age_bands",
+    "norm_places_per_100": "analysis.norm_places_per_100",
+    "target_children": "areas.target_children",
+    "n_areas": "areas.n_areas",
+    "area_target_column": "areas.target_column",
+    "csv": "outputs.csv",
+    "xlsx": "outputs.xlsx",
+    "gpkg": "outputs.gpkg",
+    "map": "outputs.map",
+    "fact_sheets": "outputs.fact_sheets",
+    "language": "outputs.language",
+    "suppress_below": "outputs.suppress_below",
+    "headers": "outputs.headers",
+    "source": "configuration file",
+}
 
 
 def sources_table(analysis: Any) -> pd.DataFrame:
@@ -233,9 +269,8 @@ def sources_table(analysis: Any) -> pd.DataFrame:
     for field in dataclasses.fields(cfg):
         if field.name in _NOT_SETTINGS:
             continue
-        rows.append(
-            {"part": "setting", "item": field.name, "value": _setting(getattr(cfg, field.name))}
-        )
+        item = _KEYS.get(field.name, field.name)
+        rows.append({"part": "setting", "item": item, "value": _setting(getattr(cfg, field.name))})
     table = pd.DataFrame(rows, columns=list(SOURCE_COLUMNS))
     for column in (
         "size_bytes",
@@ -263,5 +298,4 @@ def sources_line(analysis: Any, language: str = "nl") -> str:
             text += f" ({', '.join(details)})"
         parts.append(text)
     head = "Sources" if language == "en" else "Bronnen"
-    tail = "details in bronnen.csv" if language != "en" else "details in bronnen.csv"
-    return f"{head}: {'; '.join(parts)}. buurtgeo {__version__}; {tail}."
+    return f"{head}: {'; '.join(parts)}. buurtgeo {__version__}; details in bronnen.csv."
