@@ -66,6 +66,7 @@ _LAZY: dict[str, str] = {
     "read_osm_services": "buurtgeo.io.osm",
     "read_network": "buurtgeo.io.network",
     "read_areas": "buurtgeo.io.areas",
+    "set_aside_of": "buurtgeo.io._ledger",
     "download": "buurtgeo.io.download",
     # network and reach
     "Network": "buurtgeo.network",
@@ -87,6 +88,7 @@ _LAZY: dict[str, str] = {
     "scenario": "buurtgeo.scenarios",
     "suggest_sites": "buurtgeo.sites",
     "suppress_small": "buurtgeo.suppression",
+    "suppress_published": "buurtgeo.suppression",
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",

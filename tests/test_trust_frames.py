@@ -108,7 +108,56 @@ def _loaders(sample: dict[str, Path], tmp: Path) -> dict[str, Callable[[], objec
         assert len(after) == len(s) + len(new)
         return model.compare(by=areas().attrs["sector_area"], open=new, resize={s.index[0]: 20.0})
 
+    def near():
+        return bg.services_near(baby(), sectors(), catchment_m=800.0)
+
+    def to_areas():
+        j = joined()
+        a = areas()
+        return bg.aggregate_to_areas(
+            pd.DataFrame(j[["children_0_2"]]), a.attrs["sector_area"], extensive=["children_0_2"]
+        )
+
+    def equity():
+        return bg.equity(aggregate(), access="share_covered__childcare_baby")
+
+    def sites():
+        o = origins().assign(need=lambda t: t["children_0_2"])
+        return bg.suggest_sites(o, k=1, catchment_m=500.0)
+
+    runs: list = []
+
+    def analysis_table(name):
+        """One table of two independent demo analyses, alternately (two runs in all)."""
+        from buurtgeo.config import demo_config
+        from buurtgeo.pipeline import analyse
+
+        def make():
+            while len(runs) < 2:
+                runs.append(analyse(demo_config(tmp / "demo")))
+            run = runs[make.calls % 2]  # the first call from one run, the second from the other
+            make.calls += 1
+            return getattr(run, name)
+
+        make.calls = 0
+        return make
+
     return {
+        "services_near": near,
+        "aggregate_to_areas": to_areas,
+        "municipality_areas": lambda: bg.municipality_areas(sectors()),
+        "equity": equity,
+        "suggest_sites": sites,
+        "Analysis.sectors": analysis_table("sectors"),
+        "Analysis.services": analysis_table("services"),
+        "Analysis.areas": analysis_table("areas"),
+        "Analysis.origins": analysis_table("origins"),
+        "Analysis.reach": analysis_table("reach"),
+        "Analysis.sector_indicators": analysis_table("sector_indicators"),
+        "Analysis.area_indicators": analysis_table("area_indicators"),
+        "Analysis.region": analysis_table("region"),
+        "Analysis.gaps": analysis_table("gaps"),
+        "Analysis.set_aside": analysis_table("set_aside"),
         "read_sectors": sectors,
         "read_population": population,
         "read_age_bands": lambda: bg.read_age_bands(sample["age_bands"]),
@@ -151,6 +200,21 @@ NAMES = [
     "propose_areas",
     "Scenario.compare",
     "suppress_small",
+    "services_near",
+    "aggregate_to_areas",
+    "municipality_areas",
+    "equity",
+    "suggest_sites",
+    "Analysis.sectors",
+    "Analysis.services",
+    "Analysis.areas",
+    "Analysis.origins",
+    "Analysis.reach",
+    "Analysis.sector_indicators",
+    "Analysis.area_indicators",
+    "Analysis.region",
+    "Analysis.gaps",
+    "Analysis.set_aside",
 ]
 
 
@@ -191,13 +255,33 @@ def test_loader_results_survive_concat_merge_copy_groupby_loc_pickle(results, na
         pd.testing.assert_frame_equal(set_aside_of(a.copy()), set_aside_of(a))
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n not in ("reach", "reach_all")])
+GEO_NAMES = [
+    "read_sectors",
+    "join_population",
+    "read_services",
+    "read_services (second layout)",
+    "read_osm_services",
+    "read_areas",
+    "origins_from_sectors",
+    "propose_areas",
+    "services_near",
+    "municipality_areas",
+    "suggest_sites",
+    "Analysis.sectors",
+    "Analysis.services",
+    "Analysis.areas",
+    "Analysis.origins",
+    "Analysis.sector_indicators",
+    "Analysis.area_indicators",
+]
+
+
+@pytest.mark.parametrize("name", GEO_NAMES)
 def test_geo_results_write_to_a_geopackage(results, name, tmp_path):
     import geopandas as gpd
 
     a, b = results[name]
-    if not isinstance(a, gpd.GeoDataFrame):
-        pytest.skip("not a GeoDataFrame")
+    assert isinstance(a, gpd.GeoDataFrame), name
     path = tmp_path / "t.gpkg"
     flags = [c for c in a.columns if c != "geometry" and pd.api.types.is_bool_dtype(a[c])]
     typed = a.astype(dict.fromkeys(flags, "boolean")) if flags else a
@@ -232,6 +316,44 @@ def test_held_tables_compare_as_a_whole_only_with_each_other():
     assert (series == "A").tolist() == [True, False]
     assert (series == hold(series.copy())) is True
     assert hold(np.arange(3)) == (0, 1, 2)
+
+
+@pytest.mark.realdata
+def test_real_loaders_survive_concat_merge_astype_and_pickle(real, tmp_path):
+    """Every loader on the real files of the issue's Brussels configuration."""
+    ibsa = real / "brussels_quartiers_ibsa"
+    sectors_path = (
+        real / "statbel_sectors_brussels_2020" / "statistical_sectors_brussels_region.gpkg"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sectors = bg.read_sectors(sectors_path, municipality="Bruxelles")
+        loaders = {
+            "sectors": lambda: bg.read_sectors(sectors_path, municipality="Bruxelles"),
+            "population": lambda: bg.read_population(
+                real / "statbel_population_sectors_2019" / "OPEN DATA_SECTOREN_2019.xlsx"
+            ),
+            "age bands": lambda: bg.read_age_bands(
+                ibsa / "ACP_BXL_sectors.xls", share_column="PAG0015", total_column="POP_2018"
+            ),
+            "areas": lambda: bg.read_areas(ibsa / "secteurs_quartiers_2023.csv", sectors=sectors),
+            "services": lambda: bg.read_services(
+                real / "brussels_city_childcare_one" / "milieux_accueil_petite_enfance.csv"
+            ),
+        }
+        for name, load in loaders.items():
+            a, b = load(), load()
+            assert len(pd.concat([a, b])) == len(a) + len(b), name
+            column = _first_column(a)
+            assert a.astype({column: object})[column].dtype == object, name
+            merged = pd.DataFrame(a).merge(
+                pd.DataFrame(b), left_index=True, right_index=True, suffixes=("", "_b")
+            )
+            assert len(merged) == len(a), name
+            back = pickle.loads(pickle.dumps(a))
+            pd.testing.assert_frame_equal(set_aside_of(back), set_aside_of(a))
+            if hasattr(a, "geometry"):
+                a.reset_index().to_file(tmp_path / "t.gpkg", layer=name.replace(" ", "_"))
 
 
 @pytest.mark.realdata

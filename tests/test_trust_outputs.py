@@ -358,6 +358,7 @@ def test_an_interrupted_run_marks_its_folder_incomplete_and_leaves_no_temporary_
     assert not (out / "ONVOLLEDIG.txt").exists()
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_run_like_ctrl_c(sample, tmp_path):
     """A `kill` during writing: exit 130, the folder marked, no temporary file left."""
     import subprocess

@@ -216,6 +216,9 @@ def read_vector(path: str | PathLike[str], *, layer: str | None = None) -> gpd.G
         )
     if path.is_dir():
         raise InputError("expected a file, found a folder", path=path)
+    from buurtgeo.io._files import check_input
+
+    check_input(path)  # no device, named pipe or zip bomb
     if path.suffix.lower() == ".zip":
         member, layer = _zip_member(path, layer)
         source = f"/vsizip/{path.resolve()}/{member}"

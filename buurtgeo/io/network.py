@@ -115,6 +115,9 @@ def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)
+    from buurtgeo.io._files import check_input
+
+    check_input(path)  # no device, named pipe or zip bomb
     return path, box
 
 

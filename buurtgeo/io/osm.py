@@ -91,6 +91,9 @@ def _validate(path: Path, kinds: Iterable[str] | None) -> list[str] | None:
                 f" {', '.join(with_tags)}); register tags with buurtgeo.register_service_kind"
             )
     checks.raise_if_any(path=path)
+    from buurtgeo.io._files import check_input
+
+    check_input(path)  # no device, named pipe or zip bomb
     return chosen
 
 
