@@ -69,6 +69,7 @@ from buurtgeo.schema import YES_NO
 from buurtgeo.suppression import (
     _DEFAULT_RATES,
     hidden_cells,
+    hidden_map,
     suppress_published,
     suppress_small,
     suppression_text,
@@ -229,14 +230,15 @@ def _for_tables(
     (:func:`buurtgeo.suppression.hidden_cells`) saying *afgeschermd (< threshold)*."""
     frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
     word = suppression_text(threshold, language) if threshold else None
+    hidden_in = hidden_map(frame) if word is not None else {}
     for column in frame.columns:
         values = frame[column]
         if _is_flag(values):
             values = _yes_no_column(values, language)
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             values = _numbers(values, str(column))
-        if word is not None and column != "suppressed":
-            hidden = hidden_cells(frame, str(column))
+        if word is not None and str(column) in hidden_in:
+            hidden = hidden_in[str(column)]
             if hidden.any():
                 cells = values.astype(object).to_numpy(copy=True)
                 cells[hidden] = word

@@ -44,7 +44,13 @@ import pandas as pd
 
 from buurtgeo.errors import InputError, MissingColumnError
 
-__all__ = ["suppress_small", "suppress_published", "suppression_text", "hidden_cells"]
+__all__ = [
+    "suppress_small",
+    "suppress_published",
+    "suppression_text",
+    "hidden_cells",
+    "hidden_map",
+]
 
 
 #: What a hidden cell says, (nl, en).
@@ -63,6 +69,16 @@ def hidden_cells(table: pd.DataFrame, column: str) -> np.ndarray:
         return np.zeros(len(table), dtype=bool)
     lists = table["suppressed"].astype("str").fillna("")
     return np.array([column in text.split(",") for text in lists], dtype=bool)
+
+
+def hidden_map(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every hidden column of ``table`` and the rows it is hidden in (one pass over its
+    ``suppressed`` column); empty when nothing was hidden."""
+    if "suppressed" not in table.columns:
+        return {}
+    lists = [set(str(text).split(",")) - {""} for text in table["suppressed"].fillna("")]
+    columns = sorted(set().union(*lists)) if lists else []
+    return {c: np.fromiter((c in row for row in lists), bool, len(lists)) for c in columns}
 
 
 # --------------------------------------------------------------------------------------
@@ -243,8 +259,10 @@ class _Cells:
         n, total = 0, 0.0
         for table, column, rows in terms:
             h = self.hidden[(table, column)][rows]
-            n += int(h.sum())
-            total += float(np.nansum(self.values[(table, column)][rows][h]))
+            k = int(np.count_nonzero(h))
+            if k:
+                n += k
+                total += float(np.nansum(self.values[(table, column)][rows][h]))
         return n, total, int(self.hidden[parent[:2]][parent[2]])
 
     def hide_smallest(self, parent: _Cell, terms: _Terms) -> bool:
@@ -318,16 +336,43 @@ def _sums(
                 if cells.has(part, column):
                     rows = np.arange(len(tables[part]), dtype=np.int64)
                     sums.append((("region", column, 0), [(part, column, rows)]))
-    # in one row: a kind's target children = the sum of its age bands
-    for name, table in tables.items():
+    return sums
+
+
+def _row_sums(
+    tables: Mapping[str, pd.DataFrame], cells: _Cells, targets: Mapping[str, Sequence[str]]
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The sums inside each row: a kind's target children = the sum of its age bands
+    (table, total column, band columns), checked for every row at once."""
+    out = []
+    for name in tables:
         for kind, bands in targets.items():
             total = f"target_pop__{kind}"
-            if not cells.has(name, total) or not all(cells.has(name, b) for b in bands):
-                continue
-            for i in range(len(table)):
-                one = np.asarray([i], dtype=np.int64)
-                sums.append(((name, total, i), [(name, b, one) for b in bands]))
-    return sums
+            if bands and cells.has(name, total) and all(cells.has(name, b) for b in bands):
+                out.append((name, total, tuple(bands)))
+    return out
+
+
+def _protect_rows(cells: _Cells, name: str, total: str, bands: tuple[str, ...]) -> bool:
+    """:func:`_protect`'s rule for one row sum in every row of a table (vectorised)."""
+    h_total = cells.hidden[(name, total)]
+    h = np.vstack([cells.hidden[(name, b)] for b in bands])
+    v = np.nan_to_num(np.vstack([cells.values[(name, b)] for b in bands]), nan=0.0)
+    n_terms = h.sum(axis=0)
+    hidden_total = (v * h).sum(axis=0)
+    n = n_terms + h_total
+    todo = (n == 1) | (~h_total & (n_terms >= 2) & (hidden_total <= n_terms))
+    changed = False
+    for i in np.flatnonzero(todo):
+        free = ~h[:, i] & (v[:, i] > 0)
+        if free.any():
+            j = int(np.argmin(np.where(free, v[:, i], np.inf)))
+            cells.hidden[(name, bands[j])][i] = True
+            changed = True
+        elif not h_total[i]:
+            h_total[i] = True
+            changed = True
+    return changed
 
 
 def _nested_areas(
@@ -350,17 +395,25 @@ def _nested_areas(
     return {k: (np.asarray(v[0], dtype=np.int64), v[1]) for k, v in out.items()}
 
 
-def _protect(cells: _Cells, sums: list[tuple[_Cell, _Terms]], pairs: list[tuple]) -> None:
+def _protect(
+    cells: _Cells,
+    sums: list[tuple[_Cell, _Terms]],
+    pairs: list[tuple[tuple[str, str], tuple[str, str]]],
+    rows: Sequence[tuple[str, str, tuple[str, ...]]] = (),
+) -> None:
     """Secondary suppression until no published sum reveals a hidden term.
 
     A sum with exactly one hidden cell (total or term) gives it away; a visible total
     whose hidden terms are all 1 (their total equals their number) too, since a hidden
-    count is at least 1. ``pairs`` are cells that are hidden together (need and target
-    children of one kind in one row).
+    count is at least 1. ``pairs`` are columns whose cells are hidden together, row by
+    row (need and target children of one kind); ``rows`` the sums inside each row
+    (:func:`_row_sums`).
     """
     changed = True
     while changed:
         changed = False
+        for name, column, bands in rows:
+            changed |= _protect_rows(cells, name, column, bands)
         for parent, terms in sums:
             n_terms, total, parent_hidden = cells.count_hidden(parent, terms)
             n = n_terms + parent_hidden
@@ -368,9 +421,11 @@ def _protect(cells: _Cells, sums: list[tuple[_Cell, _Terms]], pairs: list[tuple]
             if (n == 1 or singletons) and cells.hide_smallest(parent, terms):
                 changed = True
         for a, b in pairs:
-            ha, hb = cells.hidden[a[:2]], cells.hidden[b[:2]]
-            if ha[a[2]] != hb[b[2]]:
-                ha[a[2]] = hb[b[2]] = True
+            ha, hb = cells.hidden[a], cells.hidden[b]
+            differ = ha != hb
+            if differ.any():
+                ha |= differ
+                hb |= differ
                 changed = True
 
 
@@ -411,13 +466,13 @@ def suppress_published(
     cells = _Cells(tables)
     for key, values in cells.values.items():
         cells.hidden[key] |= (values > 0) & (values < threshold)
-    pairs = []
-    for name, table in tables.items():
+    pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []  # hidden together, row by row
+    for name in tables:
         for kind in targets:
             need, target = f"need__{kind}", f"target_pop__{kind}"
             if cells.has(name, need) and cells.has(name, target):
-                pairs += [((name, need, i), (name, target, i)) for i in range(len(table))]
-    _protect(cells, _sums(tables, cells, targets), pairs)
+                pairs.append(((name, need), (name, target)))
+    _protect(cells, _sums(tables, cells, targets), pairs, _row_sums(tables, cells, targets))
     return {name: _hide(name, table, cells, targets, threshold) for name, table in tables.items()}
 
 

@@ -99,13 +99,12 @@ def _legend_html(
 def _hidden(frame: Any) -> tuple[dict[str, np.ndarray], str | None]:
     """Cells small-number suppression hid, per column (from the ``suppressed`` column),
     and what they say (*afgeschermd (< n)*); empty when nothing was hidden."""
-    from buurtgeo.suppression import hidden_cells
+    from buurtgeo.suppression import hidden_map
 
     threshold = getattr(frame, "attrs", {}).get("suppression_threshold")
     if "suppressed" not in frame.columns or not threshold:
         return {}, None
-    columns = {c for text in frame["suppressed"].astype(str) for c in text.split(",") if c}
-    return {c: hidden_cells(frame, c) for c in columns}, str(threshold)
+    return hidden_map(frame), str(threshold)
 
 
 def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
