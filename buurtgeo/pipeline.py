@@ -596,6 +596,7 @@ def _near_study_area(
             )
         )
         if "_input" in services.columns:
+            _count_far_in_sources(set_aside, far["_input"].value_counts())
             used = set(near["_input"])
             for n in sorted(set(services["_input"]) - used):
                 count = int((services["_input"] == n).sum())
@@ -610,6 +611,21 @@ def _near_study_area(
     if "_input" in near.columns:
         near = near.drop(columns="_input")
     return near
+
+
+def _count_far_in_sources(set_aside: list[pd.DataFrame], far: pd.Series) -> None:
+    """The services set aside as too far, counted in their file's bronnen row."""
+    if not isinstance(set_aside, _SetAside):
+        return
+    for record in set_aside.sources:
+        item = str(record.get("item", ""))
+        if not item.startswith("inputs.services["):
+            continue
+        n = int(far.get(int(item[len("inputs.services[") : -1]), 0))
+        if n:
+            record["rows_set_aside"] = int(record.get("rows_set_aside") or 0) + n
+            if record.get("rows_used") is not None:
+                record["rows_used"] = int(record["rows_used"]) - n
 
 
 #: The reason of a service set aside because it is too far from the study area.
