@@ -160,7 +160,9 @@ def suppress_small(
     columns : sequence of str, optional
         Count columns to check; default those of ``children``, ``need``, ``places``,
         ``missing_places``, ``missing_places_2sfca``, ``target_pop`` present, also as
-        ``<count>__<kind>`` in wide tables (:func:`buurtgeo.reach_all` aggregates).
+        ``<count>__<kind>`` in wide tables (:func:`buurtgeo.reach_all` aggregates), and
+        every other count of persons the indicator registry knows (``population``,
+        ``children_0_2`` …: the ``persons`` flag).
     rates : dict count → list of columns, optional
         Columns hidden together with a hidden count; default: with ``children``
         everything :func:`buurtgeo.gaps` derives from it (``need``, missing places, the
@@ -182,7 +184,9 @@ def suppress_small(
         cols = [
             c
             for c in table.columns
-            if c in _DEFAULT_COUNTS or str(c).partition("__")[0] in _DEFAULT_COUNTS
+            if c in _DEFAULT_COUNTS
+            or str(c).partition("__")[0] in _DEFAULT_COUNTS
+            or (_is_persons(str(c)) and pd.api.types.is_numeric_dtype(table[c]))
         ]
     else:
         cols = [c for c in columns if c in table.columns]

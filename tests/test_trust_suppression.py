@@ -351,3 +351,13 @@ def test_real_brussels_run_publishes_no_small_count(real, tmp_path, threshold):
             n_hidden = int((group[column] == word).sum())
             if area_id in areas.index and areas.loc[area_id, column] != word:
                 assert n_hidden != 1, (column, area_id)
+
+
+def test_suppress_small_hides_every_count_of_persons_the_registry_knows():
+    """The leak, in the public function: population and children_* were not hidden."""
+    table = pd.DataFrame(
+        {"population": [3.0, 40.0], "children_0_2": [2.0, 12.0], "places": [10.0, 20.0]}
+    )
+    out = bg.suppress_small(table, threshold=5)
+    assert pd.isna(out.loc[0, "population"]) and pd.isna(out.loc[0, "children_0_2"])
+    assert out.loc[1, "population"] == 40.0 and out.loc[0, "places"] == 10.0
