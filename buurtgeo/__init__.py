@@ -68,6 +68,7 @@ _LAZY: dict[str, str] = {
     "read_areas": "buurtgeo.io.areas",
     "read_deprivation": "buurtgeo.io.deprivation",
     "read_osm_basemap": "buurtgeo.io.basemap",
+    "set_aside_of": "buurtgeo.io._ledger",
     "download": "buurtgeo.io.download",
     "read_addresses": "buurtgeo.io.addresses",
     "read_published_places": "buurtgeo.io.published",
@@ -94,6 +95,7 @@ _LAZY: dict[str, str] = {
     "suggest_sites": "buurtgeo.sites",
     "service_areas": "buurtgeo.service_areas",
     "suppress_small": "buurtgeo.suppression",
+    "suppress_published": "buurtgeo.suppression",
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",

@@ -31,14 +31,20 @@ from buurtgeo.schema import AGE_BANDS, ServiceKind, service_kinds
 
 __all__ = [
     "CONFIG_TEMPLATE",
+    "OUTPUT_NAMES",
     "AnalysisConfig",
     "ScenarioSpec",
     "ServicesInput",
     "SitesSpec",
+    "check_out_dir",
     "demo_config",
     "load_config",
     "parse_config",
 ]
+
+#: Smallest and largest grid spacing (metres): below 10 m a grid adds points, not precision
+#: (sector populations are spread evenly), and a city at 0.1 m would need billions of points.
+GRID_SPACING_M = (10.0, 5000.0)
 
 #: A complete, commented configuration file (``buurtgeo run --template`` prints it).
 CONFIG_TEMPLATE = """\
@@ -79,6 +85,9 @@ deprivation = { path = "BIMD2011_DOMAINS_STATISTICAL_SECTOR_ELLIS_WIDE.csv", col
 #                                                # direction = "lower_is_worse" for incomes
 # basemap = "belgium-latest.osm.pbf"             # optional: water, railways, parks for the map's
 #                                                # background (default: the network, when it is OSM)
+# decimal = ","                                  # optional: the decimal separator of every input
+#                                                # table ("," or "."); default: decided per column,
+#                                                # and an ambiguous number such as 1.000 is an error
 
 [[inputs.services]]                              # one block per services file
 path = "kinderopvanglocaties.csv"
@@ -88,6 +97,7 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 # kind = "childcare_baby"                        # optional: one kind for the whole file
 # columns = { name = "Naam", capacity = "Capaciteit", x = "X", y = "Y", crs = "EPSG:31370" }
 # kind_map = { PRENATAL = "consultatiebureau" }  # optional: source value → service kind
+# decimal = ","                                  # optional: this file's decimal separator
 
 # [[inputs.services]]                            # services from OpenStreetMap (.osm / .osm.pbf)
 # path = "belgium-latest.osm.pbf"
@@ -98,7 +108,7 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 decay = "step"                                   # step | linear | gaussian
 origins = "grid"                                 # grid (population spread on a grid) | point | addresses
 # demand_across_border = true                    # count the children across the border in the 2SFCA
-grid_spacing_m = 100.0
+grid_spacing_m = 100.0                           # 10-5000 m
 # catchment_m = { childcare_baby = 800 }         # per kind, metres; default: the vocabulary's
 #                                                # (older files spell it catchments_m: still read)
 # catchment_min = { library = 15 }               # … or in minutes at the mode's speed (walking
@@ -151,6 +161,7 @@ gpkg = true
 map = true
 fact_sheets = true
 language = "nl"                                  # nl | en
+headers = "codes"                                # codes | labels (column headers people read)
 # suppress_below = 5                             # optional: hide counts of fewer than 5 children (and rates built on them) in every output
 """
 
@@ -265,6 +276,7 @@ _SPEC: dict[str, _Spec] = {
             "a table {path, column, direction, id_column, sheet, scale, alpha}",
         ),
         "basemap": (_is_str, "the path of an OpenStreetMap file (.osm, .osm.pbf)"),
+        "decimal": (lambda v: v in (",", "."), "',' or '.'"),
     },
     "analysis": {
         "kinds": (_is_str_list, "a list of service kinds"),
@@ -274,7 +286,10 @@ _SPEC: dict[str, _Spec] = {
             "'grid', 'point' or 'addresses'",
         ),
         "demand_across_border": (_is_bool, "true or false"),
-        "grid_spacing_m": (_is_positive, "a positive number of metres"),
+        "grid_spacing_m": (
+            lambda v: _is_number(v) and GRID_SPACING_M[0] <= v <= GRID_SPACING_M[1],
+            f"a number of metres from {GRID_SPACING_M[0]:g} to {GRID_SPACING_M[1]:g}",
+        ),
         "catchment_m": (_is_catchments, "a table {kind = metres}"),
         "catchments_m": (_is_catchments, "a table {kind = metres}"),  # the old spelling
         "catchment_min": (_is_catchments, "a table {kind = minutes}"),
@@ -308,6 +323,7 @@ _SPEC: dict[str, _Spec] = {
         "fact_sheets": (_is_bool, "true or false"),
         "language": (lambda v: v in ("nl", "en"), "'nl' or 'en'"),
         "suppress_below": (_is_positive_int, "a positive whole number of persons"),
+        "headers": (lambda v: v in ("codes", "labels"), "'codes' or 'labels'"),
     },
     "sites": {
         "kind": (_is_str, "a service kind"),
@@ -377,6 +393,7 @@ _SERVICE_SPEC: _Spec = {
         "a table {source value = service kind}",
     ),
     "kinds": (_is_str_list, "a list of service kinds (OpenStreetMap files)"),
+    "decimal": (lambda v: v in (",", "."), "',' or '.'"),
 }
 _OSM_SUFFIXES = (".osm", ".pbf", ".osm.bz2", ".osm.gz")
 #: ``inputs.age_bands`` / ``inputs.sectors`` / ``inputs.population`` as a table: a ``path``
@@ -434,6 +451,7 @@ class ServicesInput:
     crs: str | None = None
     kind_map: Mapping[str, str] | None = None
     kinds: tuple[str, ...] | None = None
+    decimal: str | None = None
 
     @property
     def is_osm(self) -> bool:
@@ -527,6 +545,8 @@ class AnalysisConfig:
     published_places: tuple[Path, ...] = ()
     population_sectors: Path | None = None
     demand_across_border: bool = True
+    headers: str = "codes"
+    decimal: str | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -570,9 +590,15 @@ def _resolve(value: Any, base: Path) -> Path | None:
 
 
 def _check_file(checks: Checks, value: Any, base: Path, where: str) -> None:
+    from buurtgeo.io._files import input_problem
+
     path = _resolve(value, base)
     if path is not None and not path.exists():
         checks.add(f"{where}: file not found: {path}")
+    elif path is not None:
+        problem = input_problem(path)
+        if problem:
+            checks.add(f"{where}: {problem}: {path}")
 
 
 def _check_kind(checks: Checks, kind: Any, where: str, kinds: Mapping[str, ServiceKind]) -> None:
@@ -735,6 +761,13 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
         if sites.get("candidates") not in (None, "origins"):
             _check_file(checks, sites.get("candidates"), base, "sites.candidates")
     _check_kind(checks, sections["map"].get("bivariate_kind"), "map.bivariate_kind", kinds)
+    if _is_str(sections["outputs"].get("dir", "buurtgeo-output")):
+        out_dir = _build_outputs(sections["outputs"], base)["out_dir"]
+        inputs = _input_paths(sections["inputs"], base)
+        if _is_str(sites.get("candidates")) and sites.get("candidates") != "origins":
+            inputs += [p for p in [_resolve(sites["candidates"], base)] if p is not None]
+        for problem in out_dir_problems(out_dir, inputs):
+            checks.add(f"outputs.dir: {problem}")
 
 
 # --------------------------------------------------------------------------------------
@@ -753,6 +786,7 @@ def _services_input(entry: Mapping[str, Any], base: Path) -> ServicesInput:
         crs=entry.get("crs"),
         kind_map=dict(entry["kind_map"]) if "kind_map" in entry else None,
         kinds=tuple(entry["kinds"]) if "kinds" in entry else None,
+        decimal=entry.get("decimal"),
     )
 
 
@@ -798,6 +832,7 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
             if p is not None
         ),
         "population_sectors": paths["population_sectors"],
+        "decimal": inputs.get("decimal"),
     }
 
 
@@ -847,6 +882,7 @@ def _build_outputs(outputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
         "fact_sheets": outputs.get("fact_sheets", True),
         "language": outputs.get("language", "nl"),
         "suppress_below": outputs.get("suppress_below"),
+        "headers": outputs.get("headers", "codes"),
     }
 
 
@@ -1030,3 +1066,120 @@ def demo_config(
         "outputs": {"dir": str(out_dir)},
     }
     return parse_config(data, source="demo")
+
+
+# --------------------------------------------------------------------------------------
+# The output folder: never over an input, never a file, never a system folder
+# --------------------------------------------------------------------------------------
+
+#: Every name :func:`buurtgeo.outputs.write_outputs` may write in the output folder.
+OUTPUT_NAMES: tuple[str, ...] = (
+    "indicators.csv",
+    "indicators_areas.csv",
+    "legenda.csv",
+    "bronnen.csv",
+    "indicators.xlsx",
+    "indicators.gpkg",
+    "map.html",
+    "set_aside.csv",
+    "equity.csv",
+    "bivariate.html",
+    "scenarios.csv",
+    "sites.csv",
+    "published_vs_found.csv",
+    "places_by_language.csv",
+    "ONVOLLEDIG.txt",
+    "INCOMPLETE.txt",
+)
+#: Outputs named after a configuration's blocks: ``scenario_<name>.html``.
+_OUTPUT_PATTERNS: tuple[tuple[str, str], ...] = (("scenario_", ".html"),)
+#: The folder of the fact sheets inside the output folder (every file in it is written).
+FACT_SHEETS_DIR = "buurtfiches"
+#: Folders that hold no data a run may write (pseudo file systems, the system's own).
+_SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr")
+
+
+def _input_paths(inputs: Mapping[str, Any], base: Path) -> list[Path]:
+    """Every input file a configuration's ``[inputs]`` names (resolved)."""
+    paths = [_resolve(inputs.get(key), base) for key in _PATH_KEYS]
+    for name in _FILE_SPECS:
+        if isinstance(inputs.get(name), dict):
+            paths.append(_resolve(inputs[name].get("path"), base))
+    for entry in inputs.get("services", []) if isinstance(inputs.get("services"), list) else []:
+        if isinstance(entry, Mapping):
+            paths.append(_resolve(entry.get("path"), base))
+    if isinstance(inputs.get("deprivation"), Mapping):
+        paths.append(_resolve(inputs["deprivation"].get("path"), base))
+    published = inputs.get("published_places")
+    for value in published if isinstance(published, list) else [published]:
+        if _is_str(value):
+            paths.append(_resolve(value, base))
+    return [p for p in paths if p is not None]
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError):
+        return path.expanduser().absolute()
+
+
+def out_dir_problems(out_dir: Path, inputs: list[Path]) -> list[str]:
+    """What is wrong with an output folder: a file system root or a system folder, a file,
+    or a folder where an output file (or a fact sheet) would replace one of ``inputs``."""
+    problems = []
+    where = _real(Path(out_dir))
+    if where == Path(where.anchor):
+        problems.append(f"{out_dir} is the root of a file system; name a folder of its own")
+    elif any(where == Path(d) or Path(d) in where.parents for d in _SYSTEM_DIRS):
+        problems.append(f"{out_dir} is a system folder; name a folder of your own")
+    if where.exists() and not where.is_dir():
+        problems.append(f"{out_dir} is a file, not a folder")
+    sheets = where / FACT_SHEETS_DIR
+    for path in inputs:
+        real = _real(path)
+        named = real.name in OUTPUT_NAMES or any(
+            real.name.startswith(a) and real.name.endswith(b) for a, b in _OUTPUT_PATTERNS
+        )
+        if (real.parent == where and named) or real.parent == sheets:
+            problems.append(
+                f"writing the outputs to {out_dir} would replace the input file {path};"
+                " name another folder"
+            )
+        elif real == where or real == sheets:
+            problems.append(f"{out_dir} is an input, not a folder for outputs")
+    return problems
+
+
+def check_out_dir(cfg: AnalysisConfig, out_dir: str | PathLike[str] | None = None) -> Path:
+    """Refuse an output folder that cannot be written safely (see :func:`out_dir_problems`).
+
+    Parameters
+    ----------
+    cfg : AnalysisConfig
+        Its input files are never overwritten.
+    out_dir : path-like, optional
+        Default ``cfg.out_dir``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    ConfigError
+        Naming every problem.
+    """
+    folder = Path(out_dir) if out_dir is not None else cfg.out_dir
+    inputs = [cfg.sectors, cfg.population, *(s.path for s in cfg.services)]
+    optional: list[Path | None] = [cfg.age_bands, cfg.network, cfg.areas, cfg.areas_names]
+    optional += [cfg.addresses, cfg.population_sectors, cfg.deprivation, cfg.basemap]
+    optional += [*cfg.published_places, cfg.sites.candidates if cfg.sites else None]
+    inputs += [p for p in optional if p is not None]
+    if cfg.source not in ("<dict>", "demo"):
+        inputs.append(Path(cfg.source))
+    problems = out_dir_problems(folder, inputs)
+    if problems:
+        raise ConfigError("outputs.dir: " + "; ".join(problems), path=cfg.source)
+    return folder
