@@ -753,6 +753,8 @@ def _table_bytes(analysis: Any, table: pd.DataFrame, *, precise: bool = False) -
     (``precise``: at least 4 decimals), hidden cells saying so, the headers asked for,
     every text cell neutralised."""
     cfg = analysis.config
+    if isinstance(table.index, pd.RangeIndex) and table.index.name is None and len(table.columns):
+        table = table.set_index(table.columns[0])  # no unnamed 0, 1, 2 … column
     shown = _for_tables(table, cfg.language, threshold=cfg.suppress_below, precise=precise)
     return _csv_bytes(_with_headers(shown, _headers(analysis), cfg.language))
 
