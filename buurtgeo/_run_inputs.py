@@ -152,10 +152,14 @@ def border_note(reach: pd.DataFrame, language: str) -> str | None:
     report = reach.attrs.get("across_border") or {}
     if not report:
         return None
+    from buurtgeo.indicators import format_number
+    from buurtgeo.schema import service_kinds
+
+    kinds = service_kinds()
+    sectors = "sectoren" if language == "nl" else "sectors"
     parts = [
-        f"{k}: {v['children']:.0f} ({v['sectors']} sectoren)"
-        if language == "nl"
-        else f"{k}: {v['children']:.0f} ({v['sectors']} sectors)"
+        f"{kinds[k].label(language=language) if k in kinds else k}: "
+        f"{format_number(v['children'], 0, language)} ({v['sectors']} {sectors})"
         for k, v in report.items()
     ]
     head = (
