@@ -173,10 +173,14 @@ def test_reach_map_page_is_offline_deterministic_and_escaped():
     # the dangerous name never reaches the page as markup, in any layer
     assert XSS not in page
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
-    # a backtick from the data only ever sits inside a JSON string, never in JS code
-    assert all(
-        page[i - 6 : i] == "\\u003e" for i in (m.start() for m in re.finditer("Kribbe", page))
-    )
+    # a backtick from the data only ever sits inside a JSON string, never in JS code: at
+    # the start of one (the services' names array) or after an escaped ">" (popups)
+    hits = [m.start() for m in re.finditer("Kribbe", page)]
+    assert hits and all(page[i - 1] == '"' or page[i - 6 : i] == "\\u003e" for i in hits)
+    for i in hits:
+        if page[i - 1] == '"':  # the whole string literal parses as JSON
+            end = page.index('"', i)
+            assert json.loads(page[i - 1 : end + 1]) == "Kribbe `x` ${1}"
     # tile URL template present (online basemap) but not as a loaded resource
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
 
@@ -605,6 +609,17 @@ def test_straight_line_catchment_is_a_disc_of_the_kind_radius():
     assert any(abs(a - lone) / lone < 0.002 for a in areas_m2)
 
 
+def service_tooltips(page: str) -> list[str]:
+    """The services' tooltips as the page's script puts them together (points.js):
+    ``tt[0] + n[i] + tt[1] + c[i] + tt[2]`` for each layer's arrays."""
+    out = []
+    pattern = r"n = (\[.*?\]),\s*c = (\[.*?\]), tt = (\[.*?\]),"
+    for n, c, tt in re.findall(pattern, page, flags=re.S):
+        names, caps, parts = json.loads(n), json.loads(c), json.loads(tt)
+        out += [parts[0] + a + parts[1] + b + parts[2] for a, b in zip(names, caps, strict=True)]
+    return out
+
+
 @pytest.mark.parametrize(
     "name",
     ["L'Arche & Co", 'Crèche "De Kleine Wereld"', "a </script><b>b", "back\\slash", "名前"],
@@ -613,8 +628,7 @@ def test_names_reach_the_page_as_the_same_text(name):
     services = make_services()
     services.loc[2, "name"] = name
     page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
-    tips = [json.loads(t) for t in re.findall(r"bindTooltip\((\[.*?\])\[f\.properties\.i\]", page)]
-    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for group in tips for t in group]
+    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for t in service_tooltips(page)]
     assert any(name in t for t in texts)  # what the browser shows is the name itself
     if "<" in name:
         assert name not in page  # never as raw markup
@@ -649,3 +663,29 @@ def test_map_assets_ship_as_package_data():
     patterns = config["tool"]["setuptools"]["package-data"]["buurtgeo.maps"]
     files = [p.relative_to(root).as_posix() for p in (root / "assets").iterdir()]
     assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files)
+
+
+def test_service_points_cost_well_under_200_bytes_each_on_the_page():
+    # a country's services (issue #20: ≤ 15 MB a map): one array per attribute and two
+    # templates per layer, not a GeoJSON feature, a tooltip and a popup per point
+    rng = np.random.default_rng(5)
+
+    def page_size(n):
+        services = gpd.GeoDataFrame(
+            {
+                "name": [f"Kinderdagverblijf nummer {i}" for i in range(n)],
+                "service_kind": "childcare_baby",
+                "capacity": rng.integers(5, 90, n).astype(float),
+            },
+            geometry=gpd.points_from_xy(
+                rng.uniform(650_000, 652_000, n), rng.uniform(670_000, 672_000, n)
+            ),
+            crs="EPSG:3812",
+        )
+        page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
+        assert len(service_tooltips(page)) == n
+        return len(page.encode())
+
+    per_point = (page_size(2_200) - page_size(200)) / 2_000
+    # name 27 + capacity caption ~12 + [lat, lon] ~22 + radius ~5 + hollow 2 + separators
+    assert per_point < 110, per_point

@@ -82,6 +82,13 @@ def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
     return f'<div class="bg-pop"><b>{name}</b><table>{cells}</table></div>'
 
 
+def _template_parts(text: str) -> tuple[str, str, str]:
+    """``text`` cut at its name ("\x00") and capacity ("\x01") placeholders."""
+    head, rest = text.split("\x00")
+    mid, tail = rest.split("\x01")
+    return head, mid, tail
+
+
 def _popups(frame: Any, names: list[str], columns: Sequence[str], language: str) -> list[str]:
     formats = {c: _format_for(c, frame[c].to_numpy(dtype=float)) for c in columns}
     labels = {c: label(c, language=language) for c in columns}
@@ -145,26 +152,24 @@ def _add_services(
         if prefix:
             kind_text = f"{prefix}: {kind_text}"
         c = colour or _kind_colour(kind, kinds)
-        cap_texts = [
-            _value_text(capacity[i], cap_fmt, language)
-            if np.isfinite(capacity[i])
-            else _word("unknown_capacity", language)
+        captions = [
+            html.escape(
+                _value_text(capacity[i], cap_fmt, language)
+                if np.isfinite(capacity[i])
+                else _word("unknown_capacity", language)
+            )
             for i in idx
         ]
-        tooltips = [
-            f"<b>{names[i] or html.escape(kind_text)}</b><br>{html.escape(kind_text)} · {t}"
-            for i, t in zip(idx, cap_texts, strict=True)
-        ]
-        popups = [
-            _table_html(
-                names[i] or html.escape(kind_text),
-                [
-                    (label("service_kind", language=language), kind_text),
-                    (label("capacity", language=language), t),
-                ],
-            )
-            for i, t in zip(idx, cap_texts, strict=True)
-        ]
+        kind_html = html.escape(kind_text)
+        # "\x00" stands for the name, "\x01" for the capacity (html.escape keeps both)
+        tip = f"<b>\x00</b><br>{kind_html} · \x01"
+        pop = _table_html(
+            "\x00",
+            [
+                (label("service_kind", language=language), kind_text),
+                (label("capacity", language=language), "\x01"),
+            ],
+        )
         use_cluster = cluster is True or (cluster == "auto" and len(idx) > 40)
         layer = b.points(
             services.geometry.values[idx],
@@ -172,8 +177,10 @@ def _add_services(
             colour=c,
             radii=[float(x) for x in radii_arr[idx]],
             hollow=[bool(x) for x in hollow_arr[idx]],
-            tooltips=tooltips,
-            popups=popups,
+            names=[names[i] or kind_html for i in idx],
+            captions=captions,
+            tooltip=_template_parts(tip),
+            popup=_template_parts(pop),
             cluster=use_cluster,
             show=show_all or kind == active_kind,
             kind=None if prefix else kind,

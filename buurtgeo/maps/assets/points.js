@@ -1,14 +1,20 @@
-L.geoJson({{ this.ctx.data|tojson }}, {
-                pointToLayer: function (f, latlng) {
-                    var i = f.properties.i, h = {{ this.ctx.hollow|tojson }}[i];
-                    return L.circleMarker(latlng, {pane: "bgServices",
-                        radius: {{ this.ctx.radii|tojson }}[i],
-                        color: h ? {{ this.ctx.colour|tojson }} : "#ffffff", weight: h ? 2 : 1.5,
-                        dashArray: h ? "3 2" : null, fillColor: {{ this.ctx.colour|tojson }},
-                        fillOpacity: h ? 0.25 : 0.9});
-                },
-                onEachFeature: function (f, l) {
-                    l.bindTooltip({{ this.ctx.tooltips|tojson }}[f.properties.i], {className: "bg-tip"});
-                    l.bindPopup({{ this.ctx.popups|tojson }}[f.properties.i], {maxWidth: 320});
-                }
-            })
+(function () {
+    // one array per attribute, written once; the markers are made in one loop (no
+    // GeoJSON feature per point, no array literal re-evaluated per point)
+    var ll = {{ this.ctx.latlon|tojson }}, r = {{ this.ctx.radii|tojson }},
+        h = {{ this.ctx.hollow|tojson }}, n = {{ this.ctx.names|tojson }},
+        c = {{ this.ctx.captions|tojson }}, tt = {{ this.ctx.tooltip|tojson }},
+        pp = {{ this.ctx.popup|tojson }}, col = {{ this.ctx.colour|tojson }};
+    var group = L.featureGroup();
+    for (var i = 0; i < ll.length; i++) {
+        var hollow = h[i] === 1;
+        var m = L.circleMarker(ll[i], {pane: "bgServices", radius: r[i],
+            color: hollow ? col : "#ffffff", weight: hollow ? 2 : 1.5,
+            dashArray: hollow ? "3 2" : null, fillColor: col,
+            fillOpacity: hollow ? 0.25 : 0.9});
+        m.bindTooltip(tt[0] + n[i] + tt[1] + c[i] + tt[2], {className: "bg-tip"});
+        m.bindPopup(pp[0] + n[i] + pp[1] + c[i] + pp[2], {maxWidth: 320});
+        group.addLayer(m);
+    }
+    return group;
+})()
