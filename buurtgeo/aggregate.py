@@ -112,10 +112,16 @@ class Groups:
         return np.where(known > 0, total, np.nan)
 
     def mean(
-        self, x: np.ndarray, w: np.ndarray | None = None, *, skipna: bool = True
+        self,
+        x: np.ndarray,
+        w: np.ndarray | None = None,
+        *,
+        skipna: bool = True,
+        den: np.ndarray | None = None,
     ) -> np.ndarray:
         """Intensive: ``Y_g = sum_{i in g} w_i x_i / sum_{i in g} w_i`` (the unit of ``x``;
-        ``w`` None: 1 per row); NaN where the weights sum to 0."""
+        ``w`` None: 1 per row); NaN where the weights sum to 0. With ``skipna=False``,
+        ``den`` may pass ``sum_{i in g} w_i`` when the caller has it (``total(w)``)."""
         w = np.ones(len(x)) if w is None else w
         if skipna:
             ok = self._in & ~np.isnan(x) & ~np.isnan(w)
@@ -127,7 +133,8 @@ class Groups:
         else:
             c, wx, w = self._c, (w * x)[self._in], w[self._in]
         num = np.bincount(c, weights=wx, minlength=self.n)
-        den = np.bincount(c, weights=w, minlength=self.n)
+        if den is None or skipna:
+            den = np.bincount(c, weights=w, minlength=self.n)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.divide(num, den, out=np.full(self.n, np.nan), where=den > 0)
 
@@ -158,8 +165,9 @@ def _weighted_median(
     base = np.cumsum(total) - total
     within = np.cumsum(w) - base[c]
     hit = np.flatnonzero(within >= 0.5 * total[c] * (1.0 - 1e-12))
-    groups, first = np.unique(c[hit], return_index=True)
-    out[groups] = v[hit[first]]
+    ch = c[hit]  # sorted: the first hit of each group is where its code changes
+    first = np.flatnonzero(np.r_[True, ch[1:] != ch[:-1]])
+    out[ch[first]] = v[hit[first]]
     return out
 
 
@@ -339,7 +347,8 @@ def aggregate_reach(
         cols[f"target_pop{s}"] = groups.total(w, skipna=False)
         cols[f"mean_dist_m{s}"] = groups.mean(np.where(finite, d, 0.0), reachable, skipna=False)
         cols[f"median_dist_m{s}"] = groups.median(d, w)
-        cols[f"share_unreachable{s}"] = groups.mean(~finite, w, skipna=False)
+        pop = cols[f"target_pop{s}"]  # = sum of w per group: every w-weighted mean's denominator
+        cols[f"share_unreachable{s}"] = groups.mean(~finite, w, skipna=False, den=pop)
         if f"time_nearest_min{s}" in result.columns:
             t = result[f"time_nearest_min{s}"].to_numpy(dtype=np.float64)
             cols[f"mean_time_min{s}"] = groups.mean(
@@ -352,11 +361,11 @@ def aggregate_reach(
         else:
             cov = None
         if cov is not None:
-            cols[f"share_covered{s}"] = groups.mean(cov, w, skipna=False)
+            cols[f"share_covered{s}"] = groups.mean(cov, w, skipna=False, den=pop)
         for col in ("services_within", "capacity_within", "fca2"):
             if f"{col}{s}" in result.columns:
                 x = result[f"{col}{s}"].to_numpy(dtype=np.float64)
-                cols[f"{col}{s}"] = groups.mean(x, w, skipna=False)
+                cols[f"{col}{s}"] = groups.mean(x, w, skipna=False, den=pop)
         if f"fca2{s}" in cols:
             cols[f"places_per_100_2sfca{s}"] = 100.0 * cols[f"fca2{s}"]
     out = pd.DataFrame(cols, index=pd.Index(groups.labels, name=name))
