@@ -199,6 +199,65 @@ def _imports(importtime: str) -> dict[str, float]:
     return out
 
 
+#: Stages of ``buurtgeo run`` timed in one extra run (module, function); a name that is
+#: not there (renamed in a later version) is left out of the breakdown.
+STAGES = (
+    ("buurtgeo.pipeline", "_read_population"),
+    ("buurtgeo.pipeline", "_read_services"),
+    ("buurtgeo.pipeline", "_read_network"),
+    ("buurtgeo.pipeline", "_origins"),
+    ("buurtgeo", "reach_all"),
+    ("buurtgeo.pipeline", "_areas"),
+    ("buurtgeo.pipeline", "_indicators"),
+    ("buurtgeo.pipeline", "_gaps"),
+    ("buurtgeo.outputs", "_write_csv"),
+    ("buurtgeo.outputs", "_write_xlsx"),
+    ("buurtgeo.outputs", "_write_gpkg"),
+    ("buurtgeo.pipeline:Analysis", "map"),
+    ("buurtgeo.maps", "save_map"),
+    ("buurtgeo.maps.choropleth", "classify"),
+    ("buurtgeo.report", "write_fact_sheets"),
+)
+
+
+def stages_main(config: str) -> None:
+    """One ``buurtgeo run`` in this process with its stages timed; prints JSON (seconds)."""
+    import functools
+    import importlib
+
+    t0 = time.perf_counter()
+    import buurtgeo  # noqa: F401
+
+    times: dict[str, float] = {"import buurtgeo": time.perf_counter() - t0}
+    for where, name in STAGES:
+        module_name, _, owner = where.partition(":")
+        try:
+            holder = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if owner:
+            holder = getattr(holder, owner, None)
+        if holder is None or not hasattr(holder, name):
+            continue
+        func = getattr(holder, name)
+
+        def timed(*args, __f=func, __k=f"{name}", **kwargs):
+            t = time.perf_counter()
+            try:
+                return __f(*args, **kwargs)
+            finally:
+                times[__k] = times.get(__k, 0.0) + time.perf_counter() - t
+
+        setattr(holder, name, functools.wraps(func)(timed))
+    from buurtgeo.pipeline import run_config
+
+    t1 = time.perf_counter()
+    run_config(config, quiet=True)
+    times["run_config"] = time.perf_counter() - t1
+    times["process"] = time.perf_counter() - t0
+    print(json.dumps({k: round(v, 3) for k, v in times.items()}))
+
+
 def task_cli(ctx, repeat: int = CLI_REPEAT) -> dict:
     """``buurtgeo run`` vs reading its inputs, both in fresh processes, alternating."""
     where = ctx.cache / "cli" / ctx.scale
@@ -220,6 +279,18 @@ def task_cli(ctx, repeat: int = CLI_REPEAT) -> dict:
         wall, peak, _ = _run_child(read_cmd, env=env)
         reads.append(wall)
         read_mb = max(read_mb, peak)
+    # one more run in a process that times the stages (not counted in the medians)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--stages", str(cfg)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    try:
+        stages = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        stages = {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]}
     heavy = {k: round(imported[k], 2) for k in HEAVY if k in imported}
     return {
         "times": {"run": statistics.median(runs), "read": statistics.median(reads)},
@@ -228,6 +299,7 @@ def task_cli(ctx, repeat: int = CLI_REPEAT) -> dict:
             "runs_s": [round(v, 2) for v in runs],
             "reads_s": [round(v, 2) for v in reads],
             "peak_mb": {"run": round(run_mb), "read": round(read_mb)},
+            "stages_s": stages,
             "heavy_imports_s": heavy,
             "buurtgeo_import_s": round(imported.get("buurtgeo", 0.0), 2),
             "reader_import_s": round(
@@ -419,6 +491,12 @@ def rows(results: dict, row, notes: list[str]) -> None:
             + (", ".join(f"{k} {v}" for k, v in heavy.items()) or "none of " + "/".join(HEAVY))
             + f"; the reader's geopandas+pandas {info.get('reader_import_s')}"
         )
+        stages = info.get("stages_s", {})
+        if stages:
+            notes.append(
+                "6  one run's stages (s; classify includes importing mapclassify, map includes "
+                "classify): " + ", ".join(f"{k} {v}" for k, v in stages.items())
+            )
     ours = results.get("m7_sites_ours", {})
     for name, label in (
         ("points", "3,000 demand x 600 cand."),
@@ -473,3 +551,10 @@ def rows(results: dict, row, notes: list[str]) -> None:
                 f"{g_s:.2f} s covers {o['greedy_covered']:.6g}, gap {100 * o['greedy_gap']:.2f} % "
                 f"(its own bound without the MCLP: ≤ {100 * o['greedy_gap_bound']:.1f} %)"
             )
+
+
+if __name__ == "__main__":  # the stage-timing child of measure 6
+    if len(sys.argv) == 3 and sys.argv[1] == "--stages":
+        stages_main(sys.argv[2])
+    else:
+        raise SystemExit("usage: python benchmarks/analyst.py --stages CONFIG.toml")
