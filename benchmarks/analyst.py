@@ -478,6 +478,8 @@ def rows(results: dict, row, notes: list[str]) -> None:
         lambda it: None if it.ratio is None else it.ratio >= 1 / CLI_LIMIT,
     )
     info = results.get("m6_cli", {}).get("info", {})
+    if info.get("peak_mb"):  # the children's peaks (buurtgeo run, the reader), not the task's
+        cli.ours_mb, cli.peer_mb = info["peak_mb"]["run"], info["peak_mb"]["read"]
     if info and cli.ours_s is not None:
         notes.append(
             f"6  {info['config']}: runs {info['runs_s']} s, reads {info['reads_s']} s; "

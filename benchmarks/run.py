@@ -173,6 +173,39 @@ def _kinds(ctx: Context) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
+def task_m0_warm(ctx: Context) -> dict:
+    """Fill numba's on-disk cache (``cache=True``) before anything is timed.
+
+    A user's first run ever compiles buurtgeo's kernels once; every later run loads them
+    from disk. The measures time the later runs: without this, whichever measure came
+    first in a freshly exported library (``--at-commit``) would pay the compilation. Runs
+    a small reach over straight lines and over a network, in a child process (so that its
+    time says what the compilation costs), then again in another (what loading costs).
+    """
+    code = (
+        "import numpy as np, geopandas as gpd, buurtgeo as bg\n"
+        "from buurtgeo.network import grid_network\n"
+        "rng = np.random.default_rng(0)\n"
+        "net = grid_network(12, spacing_m=100.0, seed=1, crs='EPSG:3812')\n"
+        "x, y = rng.uniform(0, 1100, 200), rng.uniform(0, 1100, 200)\n"
+        "o = gpd.GeoDataFrame({'population': np.ones(200), 'children_0_2': np.ones(200)},"
+        " geometry=gpd.points_from_xy(x, y), crs='EPSG:3812')\n"
+        "s = gpd.GeoDataFrame({'capacity': [10.0, 20.0, 5.0], 'service_kind': ['childcare_baby'] * 3},"
+        " geometry=gpd.points_from_xy([100, 600, 900], [200, 700, 300]), crs='EPSG:3812')\n"
+        "for network in (None, net):\n"
+        "    bg.reach_all(o, s, network=network, catchment_m=400.0, kinds=['childcare_baby'])\n"
+    )
+    times = {}
+    for key in ("first", "again"):
+        t0 = _clock()
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        times[key] = _clock() - t0
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"warm-up failed: {tail}")
+    return {"times": times}
+
+
 def task_m1_ours(ctx: Context) -> dict:
     reach = ours.api("reach")
     o, s = ctx.bundle.origins, ctx.bundle.kind(KIND)
@@ -510,6 +543,7 @@ def task_m5_e2e(ctx: Context) -> dict:
 
 
 TASKS: dict[str, Callable[[Context], dict]] = {
+    "m0_warm": task_m0_warm,
     "m1_ours": task_m1_ours,
     "m1_access": task_m1_access,
     "m1_costs": task_m1_costs,
@@ -1112,6 +1146,7 @@ def export_library(rev: str, cache: Path) -> str:
 
 PLAN: dict[str, list[str]] = {
     "default": [
+        "m0_warm",
         "m1_ours",
         "m1_access",
         "m1_costs",
@@ -1130,7 +1165,7 @@ PLAN: dict[str, list[str]] = {
         *analyst.TASKS,
     ],
     # the whole country (issue #20): the file-to-map run, read_network and its reference
-    "belgium": ["m4_write", "m4_ref", "m4_ours", "m5_e2e"],
+    "belgium": ["m0_warm", "m4_write", "m4_ref", "m4_ours", "m5_e2e"],
 }
 
 
@@ -1156,7 +1191,7 @@ def run_scale(
     ctx.clear()
     results: dict[str, dict] = {}
     for name in _plan(scale):
-        if only and not any(name.startswith(prefix) for prefix in only):
+        if only and name != "m0_warm" and not any(name.startswith(p) for p in only):
             continue
         if name.startswith("m4_") and name != "m4_write" and "m4_write" not in results:
             results["m4_write"] = _run(ctx, "m4_write", isolate, timeout_s, log)
@@ -1166,15 +1201,21 @@ def run_scale(
             continue
         results[name] = _run(ctx, name, isolate, timeout_s, log)
     rows, notes = build_rows(ctx, results)
-    if scale in PLAN:  # a scale with its own plan prints the measures it ran, not the rest
-        planned = set(PLAN[scale])
-        keep, current = [], False
-        for it in rows:
-            if it.id:
-                current = it.ours_task in planned
-            if current:
-                keep.append(it)
-        rows = keep
+    # print the measures that ran (a scale's own plan, --only), not a page of "not run"
+    keep, current = [], False
+    for it in rows:
+        if it.id:
+            current = it.ours_task in results
+        if current:
+            keep.append(it)
+    rows = keep
+    warm = results.get("m0_warm", {})
+    if warm.get("status") == "ok" and warm.get("times", {}).get("first", 0) > 0:
+        notes.append(
+            f"0  warm-up before the measures (compiled code cached on disk, as after a user's "
+            f"first run): {_fmt_s(warm['times']['first'])} s, then {_fmt_s(warm['times']['again'])}"
+            " s in a fresh process"
+        )
     write = results.get("m4_write", {})
     if write.get("times", {}).get("write"):
         notes.append(f"4  GeoPackage written once in {_fmt_s(write['times']['write'])} s (cached)")
