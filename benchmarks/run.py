@@ -1009,6 +1009,12 @@ def build_rows(ctx: Context, results: dict[str, dict]) -> tuple[list[Row], list[
             f"{k} {_fmt_s(v)} s" for k, v in e2e.get("times", {}).items() if k != "total"
         )
         notes.append(f"5  parts: {parts}; {info}")
+        if e2e.get("cpu_s") and e2e.get("process_wall_s"):
+            notes.append(
+                f"5  CPU time of its process {_fmt_s(e2e['cpu_s'])} s for "
+                f"{_fmt_s(e2e['process_wall_s'])} s of wall time (synthetic inputs made first "
+                "included): on a shared machine, about what the run takes alone"
+            )
 
     # 6, 7 (issue #20): the command line and site suggestions, in benchmarks/analyst.py
     analyst.rows(r, row, notes)
@@ -1346,7 +1352,8 @@ def growth_table(scales: dict[str, dict]) -> str:
         "== growth of measure 5 (end to end) from scale to scale; × = relative to "
         + next(iter(done)),
         f"   {'scale':<10} {'origins':>10} {'sectors':>8} {'kinds':>5} {'total s':>8} {'×':>6} "
-        f"{'peak MB':>8} {'×':>6} {'area map MB':>11} {'sector map MB':>13}  parts (s)",
+        f"{'CPU s':>7} {'peak MB':>8} {'×':>6} {'area map MB':>11} {'sector map MB':>13}  "
+        "parts (s)",
     ]
     for name, res in done.items():
         info, times = res.get("info", {}), res.get("times", {})
@@ -1355,7 +1362,7 @@ def growth_table(scales: dict[str, dict]) -> str:
             f"   {name:<10} {info.get('origins', 0):>10,} {info.get('sectors', 0):>8,} "
             f"{info.get('kinds', '?'):>5} {_fmt_s(times.get('total')):>8} "
             f"{times.get('total', 0) / max(first['times'].get('total', 1e-9), 1e-9):>5.1f}x "
-            f"{_fmt_mb(res.get('peak_mb')):>8} "
+            f"{_fmt_s(res.get('cpu_s')):>7} {_fmt_mb(res.get('peak_mb')):>8} "
             f"{(res.get('peak_mb') or 0) / max(first.get('peak_mb') or 1e-9, 1e-9):>5.1f}x "
             f"{info.get('map_mb', float('nan')):>11} {info.get('sector_map_mb', float('nan')):>13}  "
             f"{parts}"
