@@ -229,3 +229,20 @@ def test_belgium_scale_lies_inside_belgium(synthetic):
     )
     lo_lon, lo_lat, hi_lon, hi_lat = BELGIUM_LONLAT_BOUNDS
     assert min(lon) > lo_lon and max(lon) < hi_lon and min(lat) > lo_lat and max(lat) < hi_lat
+
+
+def test_importtime_parsed_per_top_level_package():
+    analyst = _load("analyst")
+    text = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:       120 |        120 |     numba.core.config",
+            "import time:      2000 |    2500000 | mapclassify",
+            "import time:       300 |     140000 |   numba",
+            "import time:        10 |     700000 | buurtgeo",
+            "not an import line",
+        ]
+    )
+    got = analyst._imports(text)
+    # only top-level names count, with their cumulative seconds
+    assert got == {"mapclassify": 2.5, "numba": 0.14, "buurtgeo": 0.7}
