@@ -4,7 +4,8 @@ Usage::
 
     python benchmarks/run.py --scale city        # ≈250 sectors, ≈100k nodes (pandana included)
     python benchmarks/run.py --scale flanders    # ≈9,200 sectors, ≈1M nodes, ≈1M origins
-    python benchmarks/run.py --scale all         # both (≈10 min on 2 cores)
+    python benchmarks/run.py --scale belgium     # ≈20,000 sectors, ≈3M nodes, 3M origins, six kinds
+    python benchmarks/run.py --scale all         # city, Flanders, Belgium (≈10 min on 2 cores)
     python benchmarks/run.py --scale flanders --slow-peers   # + pandana at 1M nodes (≈15 min more)
 
 For every measure the table gives our time, each peer's time, the ratio (peer / ours: above 1
@@ -27,7 +28,14 @@ Measures (targets from issues #4 and #10):
 4. ``bg.read_network`` on the synthetic network written as a GeoPackage vs pyogrio read +
    ``np.unique`` noding + scipy CSR build — within 2×.
 5. End to end at Flanders scale: network from the file, origins from sectors (grid), five kinds,
-   aggregation per sector and area, map — under 60 s and 4 GB.
+   aggregation per sector and area, map — under 60 s and 4 GB; at the Belgium scale (issue #20)
+   six kinds, ≤ 120 s, ≤ 8 GB and each map (per area; per sector for one province) ≤ 15 MB,
+   with how time and memory grow from scale to scale printed after the last one.
+6. ``buurtgeo run`` on a city configuration vs reading its inputs — ≤ 1.5× (issue #20).
+7. ``suggest_sites(method="mclp")`` vs a direct ``scipy.optimize.milp`` — ≤ 2×, same covered
+   weight (issue #20). Measures 6 and 7 live in ``benchmarks/analyst.py``.
+
+Measure 0 is a warm-up: numba's on-disk cache is filled before anything is timed.
 
 Parts of buurtgeo's API that have not landed print "n/a (not available yet)".
 """
