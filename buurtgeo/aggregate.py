@@ -155,12 +155,16 @@ def _weighted_median(
     times faster: with ``codes`` of 16 bits or less the second sort is a radix sort)."""
     out = np.full(n_groups, np.nan)
     sel = (weights > 0) & np.isfinite(values)
-    c, v, w = codes[sel], values[sel], weights[sel]
+    if sel.all():  # the usual case: no copies
+        c, v, w = codes, values, weights
+    else:
+        c, v, w = codes[sel], values[sel], weights[sel]
     if len(c) == 0:
         return out
     by_value = np.argsort(v)
     order = by_value[np.argsort(c[by_value], kind="stable")]
-    c, v, w = c[order].astype(np.int64), v[order], w[order]
+    # the codes in that order are the codes sorted (a stable sort moves values, not labels)
+    c, v, w = np.sort(c).astype(np.intp, copy=False), v[order], w[order]
     total = np.bincount(c, weights=w, minlength=n_groups)
     base = np.cumsum(total) - total
     within = np.cumsum(w) - base[c]
