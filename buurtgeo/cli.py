@@ -470,8 +470,13 @@ def leave(code: int) -> NoReturn:
     :mod:`buurtgeo._atomic`; temporary folders are ``with`` blocks): what the teardown
     would still do is free every imported module's objects one by one, which takes
     0.2–0.7 s after a run (numba, folium, pandas, mapclassify …) for nothing. Standard
-    output and error are flushed first. Only the console entry points call this; the
-    tests call :func:`main`, which returns.
+    output and error are flushed first. Only the console entry points call this, with
+    what :func:`main` *returned*: by then every ``with`` block of the run has closed (the
+    output folder's ``ONVOLLEDIG.txt`` mark set or removed, temporary files removed, the
+    SIGTERM handler restored), an interrupted run has already become exit code 130, and
+    an exception that leaves :func:`main` (``SystemExit`` from ``--help`` or a usage
+    error) never gets here: the interpreter ends as usual. The tests call :func:`main`,
+    which returns.
     """
     for stream in (sys.stdout, sys.stderr):
         try:
