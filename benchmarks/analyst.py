@@ -208,7 +208,7 @@ STAGES = (
     ("buurtgeo.pipeline", "_read_services"),
     ("buurtgeo.pipeline", "_read_network"),
     ("buurtgeo.pipeline", "_origins"),
-    ("buurtgeo", "reach_all"),
+    ("buurtgeo.reach", "reach_all"),  # the pipeline calls it through buurtgeo.border
     ("buurtgeo.pipeline", "_areas"),
     ("buurtgeo.pipeline", "_indicators"),
     ("buurtgeo.pipeline", "_gaps"),
