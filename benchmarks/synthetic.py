@@ -23,7 +23,8 @@ Services sit near random network nodes (up to ``service_jitter_m`` away, so snap
 not zero).
 
 Scales (see :data:`SCALES`): ``toy`` (seconds, for the smoke test), ``city`` (≈250 sectors,
-≈100k nodes) and ``flanders`` (≈9,200 sectors, ≈1M nodes, ≈1.6M segments, ≈1M origins).
+≈100k nodes), ``flanders`` (≈9,200 sectors, ≈1M nodes, ≈1.6M segments, ≈1M origins) and
+``belgium`` (≈20,000 sectors, ≈3M nodes, ≈4.8M segments, ≈3M origins, six kinds).
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ FLANDERS_SERVICES: dict[str, int] = {
     "consultatiebureau": 300,
     "library": 300,
     "huis_van_het_kind": 150,
+}
+
+#: Six service kinds at the scale of Belgium (rough national counts; issue #20).
+BELGIUM_SERVICES: dict[str, int] = {
+    "childcare_baby": 5500,
+    "primary_school": 4200,
+    "consultatiebureau": 550,
+    "library": 550,
+    "huis_van_het_kind": 280,
+    "playground": 4000,
 }
 
 #: Share of the population in each age band (rough Flemish figures).
@@ -74,6 +85,9 @@ class Scale:
         Grid spacing of the street network, metres.
     population : int
         Total population of the study area.
+    x0, y0 : float
+        South-west grid node before jitter (EPSG:3812 m); the area must lie in Belgium
+        (the loaders check that coordinates fall inside it).
     """
 
     name: str
@@ -84,15 +98,17 @@ class Scale:
     services: dict[str, int] = field(default_factory=dict)
     spacing_m: float = 100.0
     population: int = 0
+    x0: float = X0
+    y0: float = Y0
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of the study area, metres."""
         return (
-            X0 - self.spacing_m / 2,
-            Y0 - self.spacing_m / 2,
-            X0 + (self.n_cols - 0.5) * self.spacing_m,
-            Y0 + (self.n_rows - 0.5) * self.spacing_m,
+            self.x0 - self.spacing_m / 2,
+            self.y0 - self.spacing_m / 2,
+            self.x0 + (self.n_cols - 0.5) * self.spacing_m,
+            self.y0 + (self.n_rows - 0.5) * self.spacing_m,
         )
 
 
@@ -107,6 +123,19 @@ SCALES: dict[str, Scale] = {
     ),
     "flanders": Scale(
         "flanders", 1000, 1000, 9_200, 1_000_000, dict(FLANDERS_SERVICES), population=6_800_000
+    ),
+    # ≈ Belgium: 250 km × 120 km = 30,000 km² (Belgium: 30,688), ≈3M nodes, 20,000 sectors,
+    # 11.7M inhabitants, six kinds; placed so that all of it lies inside Belgium's bounds
+    "belgium": Scale(
+        "belgium",
+        2500,
+        1200,
+        20_000,
+        3_000_000,
+        dict(BELGIUM_SERVICES),
+        population=11_700_000,
+        x0=540_000.0,
+        y0=560_000.0,
     ),
 }
 
@@ -208,6 +237,8 @@ def street_network(
     jitter_frac: float = 0.25,
     bend_frac: float = 0.04,
     seed: int = 0,
+    x0: float = X0,
+    y0: float = Y0,
 ) -> SyntheticNetwork:
     """Generate a jittered-grid street network (see the module docstring for the recipe).
 
@@ -227,6 +258,8 @@ def street_network(
         Standard deviation of the sideways bend of a segment, as a share of its chord.
     seed : int
         Seed of ``numpy.random.default_rng``.
+    x0, y0 : float
+        The south-west grid node before jitter, metres (EPSG:3812).
 
     Returns
     -------
@@ -241,8 +274,8 @@ def street_network(
     col = np.tile(np.arange(n_cols), n_rows)
     row = np.repeat(np.arange(n_rows), n_cols)
     jitter = jitter_frac * spacing_m
-    x = X0 + col * spacing_m + rng.uniform(-jitter, jitter, n)
-    y = Y0 + row * spacing_m + rng.uniform(-jitter, jitter, n)
+    x = x0 + col * spacing_m + rng.uniform(-jitter, jitter, n)
+    y = y0 + row * spacing_m + rng.uniform(-jitter, jitter, n)
     idx = np.arange(n, dtype=np.int64).reshape(n_rows, n_cols)
 
     horizontal = np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()])
@@ -471,11 +504,14 @@ class Bundle:
         return self.services[self.services["service_kind"] == kind]
 
 
-def make(scale: str | Scale, *, cache_dir: Path | None = None) -> Bundle:
+def make(scale: str | Scale, *, cache_dir: Path | None = None, with_origins: bool = True) -> Bundle:
     """Build (or load from ``cache_dir``) all synthetic inputs of a scale.
 
     Only the network arrays are cached (``<cache_dir>/<scale>_network.npz``); sectors,
     origins and services are regenerated (a few seconds at Flanders scale), seeded.
+    ``with_origins=False`` leaves the origins out (``origins`` is None): the end-to-end
+    measure makes its own from the sectors, and 3M synthetic points would only add to
+    its peak memory.
     """
     sc = SCALES[scale] if isinstance(scale, str) else scale
     net = None
@@ -485,14 +521,16 @@ def make(scale: str | Scale, *, cache_dir: Path | None = None) -> Bundle:
         if path.exists():
             net = SyntheticNetwork.from_npz(path)
     if net is None:
-        net = street_network(n_cols=sc.n_cols, n_rows=sc.n_rows, spacing_m=sc.spacing_m)
+        net = street_network(
+            n_cols=sc.n_cols, n_rows=sc.n_rows, spacing_m=sc.spacing_m, x0=sc.x0, y0=sc.y0
+        )
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npz")
             net.to_npz(tmp)
             tmp.replace(path)
     sectors, population = sectors_and_population(sc)
-    orig = origins(sc, sectors, population)
+    orig = origins(sc, sectors, population) if with_origins else None
     serv = services(sc, net)
     return Bundle(sc, net, sectors, population, orig, serv)
 

@@ -235,24 +235,55 @@ def _cluster_points(pts: np.ndarray, tol: float) -> np.ndarray:
     """Label points so that points within ``tol`` (transitively) share a label 0..k-1,
     numbered in order of their first point.
 
-    A KD-tree lists every pair within ``tol`` (identical points included, also for
-    ``tol == 0``); the labels are the connected components of that pair graph."""
+    Identical points are grouped first (a hash of their coordinates: most end points of a
+    street network are shared exactly); a KD-tree over the distinct points lists every pair
+    within ``tol``; the labels are the connected components of that pair graph. Identical
+    points are within any ``tol >= 0`` of each other, so the grouping is the same as that
+    of a KD-tree over all points, at a third of the points."""
     from scipy.spatial import cKDTree
 
     n = len(pts)
     if n == 0:
         return np.empty(0, np.int64)
-    pairs = cKDTree(pts).query_pairs(tol, output_type="ndarray")
+    xy = np.ascontiguousarray(pts, dtype=np.float64) + 0.0  # + 0.0: -0.0 becomes 0.0
+    same, distinct = pd.factorize(xy.view(np.complex128).ravel())
+    upts = np.column_stack([distinct.real, distinct.imag])
+    m = len(upts)
+    pairs = cKDTree(upts).query_pairs(tol, output_type="ndarray")
     g = sp.coo_array(
-        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
+        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(m, m)
     ).tocsr()
-    k, comp = connected_components(g, directed=False)
+    k, comp_u = connected_components(g, directed=False)
+    comp = comp_u[same]
     # renumber the components in order of their first point
     first = np.full(k, n, dtype=np.int64)
     np.minimum.at(first, comp, np.arange(n, dtype=np.int64))
     rank = np.empty(k, dtype=np.int64)
     rank[np.argsort(first)] = np.arange(k, dtype=np.int64)
     return rank[comp]
+
+
+def _longer_parallels(lo: np.ndarray, hi: np.ndarray, length: np.ndarray, n: int) -> np.ndarray:
+    """Lines joining the same two nodes as another, shorter one (ties: the later in input
+    order): True for all but the first of each node pair in (length, position) order.
+
+    Node pairs are keys ``lo * n + hi``; one plain sort finds the keys that repeat (few,
+    in a street network), and only the lines of those are sorted by (pair, length,
+    position) — the same answer as a lexsort of every line on four keys, many times faster.
+    """
+    dup = np.zeros(len(lo), dtype=bool)
+    if len(lo) < 2:
+        return dup
+    key = lo.astype(np.int64) * np.int64(n) + hi.astype(np.int64)
+    ordered = np.sort(key)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if repeated.size == 0:
+        return dup
+    pos = np.minimum(np.searchsorted(repeated, key), repeated.size - 1)
+    cand = np.flatnonzero(repeated[pos] == key)  # every line of a repeated pair
+    order = cand[np.lexsort((cand, length[cand], key[cand]))]
+    dup[order[1:]] = key[order][1:] == key[order][:-1]
+    return dup
 
 
 @dataclass(frozen=True)
@@ -327,10 +358,7 @@ def node_lines(geoms: np.ndarray, snap_tolerance_m: float) -> NodedLines:
     # all but the shortest of parallel lines get a node at their middle (two edges of
     # half the length), loops (both ends at one node) two nodes at 1/3 and 2/3: no
     # road is lost, and no new parallel edges arise
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    order = np.lexsort((np.arange(m), length, hi, lo))
-    dup = np.zeros(m, dtype=bool)
-    dup[order[1:]] = (lo[order][1:] == lo[order][:-1]) & (hi[order][1:] == hi[order][:-1])
+    dup = _longer_parallels(np.minimum(a, b), np.maximum(a, b), length, n_in)
     pieces = np.where(length > 0, np.where(a == b, 3, np.where(dup, 2, 1)), 1)
     edge_part = np.repeat(np.arange(m), pieces)
     piece = np.arange(len(edge_part)) - np.repeat(np.cumsum(pieces) - pieces, pieces)

@@ -122,19 +122,34 @@ def test_toy_run_prints_every_measure_with_positive_times(bench, tmp_path, capsy
         "shapely STRtree.query_nearest+locate",
         "reach on a dense network (30 m)",
         "machine:",
+        "buurtgeo run, city config",
+        "fresh python: read the inputs only",
+        "scipy milp (HiGHS), direct",
+        "spopt MCLP + pulp/CBC (old route)",
     ):
         assert text in printed, text
     data = json.loads(out_json.read_text())
     toy = data["scales"]["toy"]
     ids = [row["id"] for row in toy["rows"] if row["id"]]
-    assert ids == ["1", "2", "3a", "3b", "3c", "4", "5", "6", "S1", "D1"]
+    # 6 large maps (issue 18), 8 the command line and 9 the MCLP (issue 20; 6 and 7 in its
+    # own recorded runs), S1 and D1 street snapping (issue 15): no id names two measures
+    assert ids == ["1", "2", "3a", "3b", "3c", "4", "5", "6", "8", "9", "S1", "D1"]
     results = toy["results"]
     assert set(results) == set(bench.TASKS)
     for name, res in results.items():
         # our API may not have landed yet ("n/a"); nothing may fail outright
         assert res["status"] in ("ok", "n/a"), (name, res.get("message"))
         if name.startswith(
-            ("m1_access", "m2_networkx", "m2_pandana", "m3_floor", "m3_pipeline", "m4_ref")
+            (
+                "m1_access",
+                "m2_networkx",
+                "m2_pandana",
+                "m3_floor",
+                "m3_pipeline",
+                "m4_ref",
+                "m9_sites_milp",
+                "m9_sites_spopt",
+            )
         ):
             assert res["status"] == "ok", name
         if res["status"] == "ok" and name != "m4_write":
@@ -181,3 +196,58 @@ def test_at_commit_exports_the_committed_library(bench, tmp_path, monkeypatch):
         cwd=tmp_path,
     ).stdout.strip()
     assert Path(found).parent.parent == exported
+
+
+def test_growth_table_relative_to_the_first_scale(bench):
+    def e2e(total, peak, origins):
+        return {
+            "status": "ok",
+            "times": {"read_network": total / 2, "total": total},
+            "peak_mb": peak,
+            "info": {"origins": origins, "sectors": 10, "kinds": 5, "map_mb": 1.0},
+        }
+
+    scales = {
+        "city": {"results": {"m5_e2e": e2e(10.0, 500.0, 100_000)}},
+        "belgium": {"results": {"m5_e2e": e2e(80.0, 4000.0, 3_000_000)}},
+    }
+    text = bench.growth_table(scales)
+    city, belgium = text.splitlines()[-2:]
+    assert city.split()[0] == "city" and "1.0x" in city
+    # 80 s / 10 s and 4,000 MB / 500 MB
+    assert belgium.split()[0] == "belgium" and "8.0x" in belgium and "3,000,000" in belgium
+    assert bench.growth_table({"city": scales["city"]}) == ""  # one scale: nothing to compare
+
+
+def test_belgium_scale_lies_inside_belgium(synthetic):
+    # the loaders refuse coordinates outside Belgium: the country scale must fit in it
+    from pyproj import Transformer
+
+    from buurtgeo.io._geo import BELGIUM_LONLAT_BOUNDS
+
+    scale = synthetic.SCALES["belgium"]
+    x0, y0, x1, y1 = scale.extent
+    assert 2.9e10 <= (x1 - x0) * (y1 - y0) <= 3.2e10  # ≈ 30,000 km², Belgium 30,688 km²
+    assert 2.8e6 <= scale.n_cols * scale.n_rows <= 3.2e6 and len(scale.services) == 6
+    lon, lat = Transformer.from_crs("EPSG:3812", "EPSG:4326", always_xy=True).transform(
+        [x0, x1, x0, x1], [y0, y0, y1, y1]
+    )
+    lo_lon, lo_lat, hi_lon, hi_lat = BELGIUM_LONLAT_BOUNDS
+    assert min(lon) > lo_lon and max(lon) < hi_lon and min(lat) > lo_lat and max(lat) < hi_lat
+
+
+def test_importtime_parsed_per_top_level_package():
+    analyst = _load("analyst")
+    text = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:       120 |        120 |     numba.core.config",
+            "import time:      2000 |    2500000 | mapclassify",
+            "import time:       300 |     140000 |   numba",
+            "import time:        10 |     700000 | buurtgeo",
+            "not an import line",
+        ]
+    )
+    got = analyst._imports(text)
+    # only top-level names count, with their cumulative seconds
+    assert got == {"mapclassify": 2.5, "numba": 0.14, "buurtgeo": 0.7}

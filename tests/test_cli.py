@@ -229,3 +229,35 @@ def test_python_dash_m_buurtgeo_is_the_same_command(tmp_path, capsys):
     assert main(["template"]) == 0
     assert done.stdout == capsys.readouterr().out
     assert "[inputs]" in done.stdout
+
+
+def test_the_console_run_leaves_without_teardown_but_with_every_file_and_line(sample, tmp_path):
+    # `python -m buurtgeo run` ends with os._exit (cli.leave): the summary must be printed
+    # in full and every output written and closed, as when the interpreter tears down
+    for path in sample.values():
+        shutil.copy(path, tmp_path / path.name)
+    text = CONFIG_TEMPLATE.replace('network = "', '# network = "')
+    config = tmp_path / "analysis.toml"
+    config.write_text(text, encoding="utf-8")
+    out = tmp_path / "o"
+    done = subprocess.run(
+        [sys.executable, "-m", "buurtgeo", "run", str(config), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "48 statistische sectoren" in done.stdout and done.stdout.rstrip().endswith(str(out))
+    for name in ("indicators.csv", "indicators.xlsx", "indicators.gpkg", "map.html"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "map.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    # an error still sets the exit code
+    bad = subprocess.run(
+        [sys.executable, "-m", "buurtgeo", "run", str(tmp_path / "nope.toml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert bad.returncode == EXIT_USAGE and "configuration file not found" in bad.stderr

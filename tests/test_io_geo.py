@@ -248,3 +248,17 @@ def test_geojson_without_crs_member_counts_as_undeclared(tmp_path):
     assert any("gives no CRS" in m and "EPSG:31370" in m for m in messages)
     # Grand-Place area: 149 km / 170 km in Lambert 72 is ~ (649 km, 670 km) in Lambert 2008
     assert out.geometry.iloc[0].distance(shapely.Point(649_000, 670_000)) < 200
+
+
+def test_outline_check_skips_rows_only_when_everything_is_inside_belgium():
+    # the fast path of to_working_crs: the outline of all rows' bounds, in lon/lat, inside
+    # Belgium's box (less ~10 m) means every row is; anything else runs the check per row
+    from buurtgeo.io._geo import _outline_inside_belgium
+
+    ghent = np.array([[590_000.0, 690_000.0, 600_000.0, 700_000.0]])  # EPSG:3812, Gent
+    assert _outline_inside_belgium(ghent, "EPSG:3812")
+    north = np.vstack([ghent, [[590_000.0, 690_000.0, 600_000.0, 820_000.0]]])  # lat > 52
+    assert not _outline_inside_belgium(north, "EPSG:3812")
+    assert not _outline_inside_belgium(np.array([[np.nan] * 4]), "EPSG:3812")
+    assert _outline_inside_belgium(np.array([[4.3, 50.8, 4.4, 50.9]]), "EPSG:4326")
+    assert not _outline_inside_belgium(np.array([[4.3, 50.8, 7.5, 50.9]]), "EPSG:4326")

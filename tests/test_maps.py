@@ -193,6 +193,10 @@ def test_reach_map_page_is_offline_deterministic_and_escaped():
     hits = [m.start() for m in re.finditer("Kribbe", page)]
     assert hits and all(page[i - 1] == '"' or page[i - 6 : i] == "\\u003e" for i in hits)
     assert all(page[i : i + 16] == 'Kribbe `x` ${1}"' for i in hits)
+    for i in hits:
+        if page[i - 1] == '"':  # the whole string literal parses as JSON
+            end = page.index('"', i)
+            assert json.loads(page[i - 1 : end + 1]) == "Kribbe `x` ${1}"
     # tile URL template present (online basemap) but not as a loaded resource
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
 
@@ -611,6 +615,24 @@ def test_straight_line_catchment_is_a_disc_of_the_kind_radius():
     assert any(abs(a - lone) / lone < 0.002 for a in areas_m2)
 
 
+def service_points(page: str) -> list[dict]:
+    """The data of every point layer on the page (the argument of each ``bgPoints(...)``)."""
+    decoder = json.JSONDecoder()
+    return [decoder.raw_decode(page, m.end())[0] for m in re.finditer(r"bgPoints\((?=\{)", page)]
+
+
+def service_tooltips(page: str) -> list[str]:
+    """The services' tooltips as the page's script puts them together (``bgPoints`` in
+    assets/core.js): ``<b>name</b><br>sub · value of the tooltip column``."""
+    out = []
+    for p in service_points(page):
+        col = p["cols"][p["tipcol"]][1] if p["tipcol"] >= 0 else None
+        for i, name in enumerate(p["names"]):
+            v = "" if col is None else (col if isinstance(col, str) else col[i])
+            out.append(f"<b>{name}</b><br>{p['sub']}{' · ' if p['sub'] and v else ''}{v}")
+    return out
+
+
 @pytest.mark.parametrize(
     "name",
     ["L'Arche & Co", 'Crèche "De Kleine Wereld"', "a </script><b>b", "back\\slash", "名前"],
@@ -619,10 +641,7 @@ def test_names_reach_the_page_as_the_same_text(name):
     services = make_services()
     services.loc[2, "name"] = name
     page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
-    # the services' names, as the page puts them in tooltips and popups (escaped HTML)
-    layers = [json.loads(t) for t in re.findall(r"bgPoints\((\{.*?\})\)", page)]
-    assert layers
-    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for p in layers for t in p["names"]]
+    texts = [html.unescape(re.sub(r"<[^>]+>", " ", t)) for t in service_tooltips(page)]
     assert any(name in t for t in texts)  # what the browser shows is the name itself
     if "<" in name:
         assert name not in page  # never as raw markup
@@ -827,7 +846,7 @@ def test_service_areas_and_sites_as_layers():
     )
     page = bg.map_html(bg.reach_map(areas, indicators="fca2", sites=sites))
     assert "Voorgestelde locaties: Kinderopvang baby" in page
-    points = [json.loads(t) for t in re.findall(r"bgPoints\((\{.*?\})\)", page)]
+    points = service_points(page)
     assert points[-1]["numbers"] == ["1", "2"]
 
 
@@ -842,3 +861,30 @@ def grid_network_for(areas):
     u = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()])
     v = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()])
     return Network.from_edges(u, v, np.full(len(u), 50.0), gx.ravel(), gy.ravel(), crs=areas.crs)
+
+
+def test_service_points_cost_well_under_200_bytes_each_on_the_page():
+    # a country's services (issue #20: ≤ 15 MB a map): one array per attribute per layer
+    # (compact coordinates, names, capacity texts), the tooltip and popup made on demand
+    # in the page (bgPoints), not a GeoJSON feature, a tooltip and a popup per point
+    rng = np.random.default_rng(5)
+
+    def page_size(n):
+        services = gpd.GeoDataFrame(
+            {
+                "name": [f"Kinderdagverblijf nummer {i}" for i in range(n)],
+                "service_kind": "childcare_baby",
+                "capacity": rng.integers(5, 90, n).astype(float),
+            },
+            geometry=gpd.points_from_xy(
+                rng.uniform(650_000, 652_000, n), rng.uniform(670_000, 672_000, n)
+            ),
+            crs="EPSG:3812",
+        )
+        page = bg.map_html(bg.reach_map(make_areas(), indicators="fca2", services=services))
+        assert len(service_tooltips(page)) == n
+        return len(page.encode())
+
+    per_point = (page_size(2_200) - page_size(200)) / 2_000
+    # name 27 + capacity text ~12 + [x, y] integers ~17 + radius ~5 + hollow ~5 + separators
+    assert per_point < 110, per_point

@@ -396,3 +396,44 @@ def test_snap_many_points_in_z_order_equals_plain_kdtree(monkeypatch):
     )
     np.testing.assert_array_equal(node, n_ref)
     np.testing.assert_array_equal(off, d_ref)
+
+
+def test_longer_parallels_equal_a_full_lexsort():
+    # the fast path of node_lines: only lines of repeated node pairs are sorted
+    from buurtgeo._network_build import _longer_parallels
+
+    rng = np.random.default_rng(4)
+    m, n = 5_000, 300
+    a = rng.integers(0, n, m)
+    b = rng.integers(0, n, m)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    length = rng.integers(1, 5, m).astype(float)  # ties in length: input order decides
+    order = np.lexsort((np.arange(m), length, hi, lo))
+    want = np.zeros(m, dtype=bool)
+    want[order[1:]] = (lo[order][1:] == lo[order][:-1]) & (hi[order][1:] == hi[order][:-1])
+    assert want.any() and not want.all()
+    np.testing.assert_array_equal(_longer_parallels(lo, hi, length, n), want)
+    assert not _longer_parallels(np.arange(3), np.arange(3) + 1, np.ones(3), 4).any()
+
+
+def test_cluster_points_equal_a_kdtree_over_every_point():
+    # end points grouped by exact coordinates first, then a KD-tree over the distinct ones
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    from buurtgeo._network_build import _cluster_points
+
+    rng = np.random.default_rng(9)
+    base = rng.uniform(0, 500, (400, 2))
+    pts = base[rng.integers(0, 400, 2_000)]  # exact repeats
+    pts[::7] += rng.uniform(-0.3, 0.3, pts[::7].shape)  # near repeats (within 0.5 m)
+    pts[5] = [-0.0, 0.0]
+    pts[6] = [0.0, -0.0]  # signed zeros are one place
+    for tol in (0.0, 0.5):
+        pairs = cKDTree(pts).query_pairs(tol, output_type="ndarray")
+        g = coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(2_000, 2_000))
+        _, comp = connected_components(g.tocsr(), directed=False)
+        first = {}
+        want = np.array([first.setdefault(c, len(first)) for c in comp])
+        np.testing.assert_array_equal(_cluster_points(pts, tol), want)

@@ -395,6 +395,31 @@ def test_aggregate_by_hand(line):
     pd.testing.assert_frame_equal(unnamed, agg2)
 
 
+@pytest.mark.parametrize("n_groups", [7, 70_000])  # 16-bit group codes (radix sort) and wider
+def test_weighted_median_per_group_equals_a_plain_loop(n_groups):
+    from buurtgeo.aggregate import Groups
+
+    rng = np.random.default_rng(n_groups)
+    n = 3_000
+    labels = pd.Series(rng.integers(0, n_groups, n).astype(float))
+    labels[rng.random(n) < 0.05] = np.nan  # origins without a group are left out
+    v = np.round(rng.exponential(300.0, n), -1)  # ties in value
+    v[rng.random(n) < 0.05] = np.inf
+    w = rng.integers(0, 4, n).astype(float)  # weights 0 add nothing
+    groups = Groups(labels)
+    got = groups.median(v, w)
+    for g, label in enumerate(groups.labels):
+        sel = (labels.to_numpy() == label) & (w > 0) & np.isfinite(v)
+        if not sel.any():
+            assert np.isnan(got[g])
+            continue
+        vals, wts = v[sel], w[sel]
+        order = np.argsort(vals, kind="stable")
+        cum = np.cumsum(wts[order])
+        want = vals[order][np.searchsorted(cum, 0.5 * wts.sum() * (1 - 1e-12))]
+        assert got[g] == want, label
+
+
 # --------------------------------------------------------------------------------------
 # over a street network: cross-check with networkx Dijkstra and a dense reference
 # --------------------------------------------------------------------------------------

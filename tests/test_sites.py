@@ -242,7 +242,6 @@ def _greedy_reference(cover, w, k):
     return chosen
 
 
-@pytest.mark.slow  # importing spopt and pulp takes ~7 s on its own
 def test_network_mclp_optimal_and_greedy_by_brute_force():
     net, graph_input, dxy, cxy, rng = _random_case(11, n_demand=40, n_cands=9)
     radius, k = 250.0, 3
@@ -307,3 +306,111 @@ def test_existing_services_must_be_points(river):
             suggest_sites(demand, cands, k=1, catchment_m=250, existing=existing, network=network)
         text = str(err.value)
         assert "existing" in text and "'hall'" in text and "Polygon" in text and "'gone'" in text
+
+
+# --------------------------------------------------------------------------------------
+# The exact model (scipy.optimize.milp / HiGHS) and the greedy's gap
+# --------------------------------------------------------------------------------------
+
+
+def _line_of_sight_case(seed: int, n_demand: int, n_cands: int, span: float = 1000.0):
+    """Random demand (integer needs, some points repeated so rows merge) and candidates."""
+    rng = np.random.default_rng(seed)
+    dxy = rng.uniform(0, span, (n_demand, 2))
+    dxy[: n_demand // 4] = dxy[n_demand // 4 : 2 * (n_demand // 4)]  # twins: identical rows
+    cxy = rng.uniform(0, span, (n_cands, 2))
+    demand = _points(dxy, need=rng.integers(0, 20, n_demand).astype(float))
+    cands = _points(cxy, index=pd.Index([f"c{j}" for j in range(n_cands)]))
+    cover = np.hypot(dxy[:, None, 0] - cxy[None, :, 0], dxy[:, None, 1] - cxy[None, :, 1]) <= 250
+    return demand, cands, cover, demand["need"].to_numpy()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mclp_equals_brute_force_and_greedy_gap_is_bounded(seed):
+    demand, cands, cover, w = _line_of_sight_case(seed, n_demand=60, n_cands=10)
+    k = 1 + seed % 4
+    best = max(w[cover[:, list(t)].any(axis=1)].sum() for t in combinations(range(10), k))
+    exact = suggest_sites(demand, cands, k=k, catchment_m=250, method="mclp")
+    assert exact.attrs["method"] == "mclp"
+    assert exact.attrs["covered_total"] == pytest.approx(best, rel=1e-12)
+    assert exact.attrs["mip_gap"] <= 1e-6
+    chosen = [int(c[1:]) for c in exact.index]
+    assert w[cover[:, chosen].any(axis=1)].sum() == pytest.approx(best, rel=1e-12)
+    # the greedy on the same instance, as the exact result reports it and as it runs alone
+    greedy = suggest_sites(demand, cands, k=k, catchment_m=250, method="greedy")
+    g_cov = greedy.attrs["covered_total"]
+    assert exact.attrs["greedy_covered_total"] == pytest.approx(g_cov)
+    assert exact.attrs["greedy_gap"] == pytest.approx(1 - g_cov / best)
+    # the greedy's a-posteriori bound holds: optimum <= upper_bound, gap <= gap_bound
+    assert best <= greedy.attrs["upper_bound"] + 1e-9
+    assert 1 - g_cov / best <= greedy.attrs["gap_bound"] + 1e-12
+
+
+def test_mclp_merges_identical_demand_rows_exactly():
+    from buurtgeo.sites import _coverage, _merge_rows
+
+    rng = np.random.default_rng(3)
+    dxy = rng.uniform(0, 800, (200, 2))
+    dxy[100:] = dxy[:100]  # each point twice
+    cxy = rng.uniform(0, 800, (30, 2))
+    w = rng.uniform(0, 5, 200)
+    cov = _coverage(dxy, cxy, 200.0)
+    rows, weights = _merge_rows(cov, w)
+    dense = cov.toarray()
+    covered_somewhere = dense.any(axis=1)
+    # every merged row is one distinct candidate set; weights are summed per set
+    sets: dict[bytes, float] = {}
+    for i in np.flatnonzero(covered_somewhere):
+        key = dense[i].tobytes()
+        sets[key] = sets.get(key, 0.0) + w[i]
+    got = {rows[[g]].toarray()[0].astype(bool).tobytes(): weights[g] for g in range(rows.shape[0])}
+    assert set(got) == set(sets)
+    for key, value in sets.items():
+        assert got[key] == pytest.approx(value)
+    assert rows.shape[0] < 200
+
+
+def test_suggest_sites_never_builds_a_dense_matrix(monkeypatch):
+    import scipy.sparse as sp
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"dense {self.shape} matrix built")
+
+    for cls in (sp.csr_array, sp.csc_array, sp.coo_array, sp.csr_matrix, sp.csc_matrix):
+        monkeypatch.setattr(cls, "toarray", refuse)
+        monkeypatch.setattr(cls, "todense", refuse)
+    demand, cands, _, _ = _line_of_sight_case(1, n_demand=400, n_cands=80)
+    for method in ("mclp", "greedy"):
+        res = suggest_sites(demand, cands, k=4, catchment_m=250, method=method)
+        assert len(res) == 4
+
+
+@pytest.mark.slow  # importing spopt and pulp takes ~7 s on its own
+def test_mclp_equals_spopt_on_a_medium_instance():
+    """Same covered weight as spopt's MCLP (pulp/CBC) on 800 demand points × 120 candidates."""
+    import warnings
+
+    import pulp
+    from spopt.locate import MCLP
+
+    demand, cands, cover, w = _line_of_sight_case(7, n_demand=800, n_cands=120, span=3000.0)
+    k = 6
+    ours = suggest_sites(demand, cands, k=k, catchment_m=250, method="mclp")
+    cost = np.where(cover, 0.0, 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = MCLP.from_cost_matrix(cost, w, service_radius=1.0, p_facilities=k)
+        model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
+    theirs = [j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
+    spopt_w = w[cover[:, theirs].any(axis=1)].sum()
+    assert ours.attrs["covered_total"] == pytest.approx(spopt_w, rel=1e-9)
+    assert ours.attrs["greedy_covered_total"] <= spopt_w + 1e-9
+
+
+def test_mclp_auto_uses_greedy_above_max_pairs():
+    demand, cands, _, _ = _line_of_sight_case(2, n_demand=300, n_cands=40)
+    small = suggest_sites(demand, cands, k=3, catchment_m=250)
+    big = suggest_sites(demand, cands, k=3, catchment_m=250, max_pairs=10)
+    assert small.attrs["method"] == "mclp" and big.attrs["method"] == "greedy"
+    assert big.attrs["covered_total"] <= small.attrs["covered_total"] + 1e-9
+    assert small.attrs["covered_total"] <= big.attrs["upper_bound"] + 1e-9

@@ -326,6 +326,43 @@ def _swap_xy(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: xy[:, ::-1])
 
 
+def _outline_inside_belgium(bounds: np.ndarray, crs: object) -> bool:
+    """Whether the rectangle of all the rows' bounds lies inside Belgium's lon/lat box.
+
+    The outline of the rectangle, 256 points a side, is transformed to lon/lat and must
+    fall inside :data:`BELGIUM_LONLAT_BOUNDS` less 1e-4° (≈ 10 m) on each side: the image
+    of the rectangle is then inside too, and so is every row's box, so the check per row
+    (one transform per row; seconds for millions of rows) can be skipped. When this says
+    False the check per row runs and names the first row outside.
+    """
+    from pyproj import Transformer
+
+    x0, y0 = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
+    x1, y1 = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
+    if not np.isfinite([x0, y0, x1, y1]).all():
+        return False
+    t = np.linspace(0.0, 1.0, 256)
+    xs = np.concatenate(
+        [x0 + (x1 - x0) * t, np.full(256, x1), x1 - (x1 - x0) * t, np.full(256, x0)]
+    )
+    ys = np.concatenate(
+        [np.full(256, y0), y0 + (y1 - y0) * t, np.full(256, y1), y1 - (y1 - y0) * t]
+    )
+    with np.errstate(invalid="ignore"):
+        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return False
+    margin = 1e-4
+    box = BELGIUM_LONLAT_BOUNDS
+    return bool(
+        (lon.min() >= box[0] + margin)
+        and (lat.min() >= box[1] + margin)
+        and (lon.max() <= box[2] - margin)
+        and (lat.max() <= box[3] - margin)
+    )
+
+
 def to_working_crs(
     gdf: gpd.GeoDataFrame,
     *,
@@ -445,7 +482,7 @@ def to_working_crs(
             )
             bounds, usable = _bounds(out)
 
-    if usable.any():
+    if usable.any() and not _outline_inside_belgium(bounds[usable], crs):
         to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
         with np.errstate(invalid="ignore"):
             lon0, lat0 = to_lonlat.transform(bounds[:, 0], bounds[:, 1])

@@ -350,7 +350,7 @@ class _MapBuilder:
             "cols": [[label, texts] for label, texts in columns],
             "tipcol": tip_column,
             "radii": radii if radii is not None else [5.0] * n,
-            "hollow": hollow if hollow is not None else [False] * n,
+            "hollow": [int(h) for h in hollow] if hollow is not None else [0] * n,  # 1: unknown
             "numbers": numbers,
         }
         expression = _asset("points.js")
