@@ -254,6 +254,75 @@ def _min_pairs(
     return svc[pick], origin[pick], d[pick]
 
 
+def _inner_points(services: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Geometries, which are areas, and a point inside each (``point_on_surface``)."""
+    import shapely
+
+    geom = np.asarray(services.geometry.array)
+    area = is_area(geom)
+    inner = geom.copy()
+    if area.any():
+        inner[area] = shapely.point_on_surface(geom[area])
+    return (
+        geom,
+        area,
+        shapely.get_x(inner).astype(np.float64),
+        shapely.get_y(inner).astype(np.float64),
+    )
+
+
+def service_joins(
+    network: Any,
+    services: Any,
+    *,
+    snap: str = "edge",
+    edge_m: float = AREA_EDGE_M,
+    entrances: Any = None,
+    cut_m: float | None = None,
+) -> tuple[_Join, np.ndarray]:
+    """How each service (point or area) joins ``network``: one join per service, with a
+    seed and an attachment per entrance of an area (see the module docstring), and per
+    service how it is entered (``'point'``, ``'street'``, ``'gate'``, ``'nearest'``).
+
+    The join's ``snap_m`` is each service's least ``|entrance, street| + d(entrance,
+    area)`` (0 for an area a street enters; the straight gap for one no street
+    reaches). With ``cut_m`` (``far='unreachable'``) entrances farther than it from their
+    street are left out (``snap_m`` still says how far the service is)."""
+    import shapely
+
+    geom, area, x, y = _inner_points(services)
+    owner = np.flatnonzero(~area)  # a point is its own entrance, at no extra cost
+    ex, ey, extra = x[~area], y[~area], np.zeros(int((~area).sum()))
+    how = np.full(len(geom), "point", dtype=object)
+    if area.any():
+        lines = _street_lines(network)
+        tree = shapely.STRtree(lines)
+        a_idx = np.flatnonzero(area)
+        gates = _gates_of(services, a_idx, entrances)
+        a_owner, ax, ay, a_cost, a_how = _entrances(
+            network, lines, tree, geom[a_idx], edge_m=edge_m, gates=gates
+        )
+        how[a_idx] = a_how
+        owner = np.concatenate([owner, a_idx[a_owner]])
+        ex, ey = np.concatenate([ex, ax]), np.concatenate([ey, ay])
+        extra = np.concatenate([extra, a_cost])
+    order = np.argsort(owner, kind="stable")
+    owner, ex, ey, extra = owner[order], ex[order], ey[order], extra[order]
+    join = _join(network, ex, ey, snap=snap, leave=False, cut_m=None)
+    snap_all = _group_join(join, owner, len(geom), extra).snap_m
+    if cut_m is not None:  # far='unreachable': an entrance too far from its street counts not
+        far = join.snap_m + extra > cut_m
+        if far.any():
+            keep = np.flatnonzero(~far)
+            join, owner, extra = join.take(keep), owner[keep], extra[keep]
+    grouped = _group_join(join, owner, len(geom), extra)
+    if area.any() and snap == "node":
+        grouped = _with_nodes_inside(grouped, network, geom, area, edge_m)
+        snap_all = np.minimum(snap_all, grouped.snap_m)
+    grouped.snap_m = snap_all
+    return grouped, how
+
+
 # --------------------------------------------------------------------------------------
 # The engine
 # --------------------------------------------------------------------------------------
@@ -297,51 +366,17 @@ class AreaEngine:
         """The services (points and areas, a GeoDataFrame) as :class:`_Places`; over a
         network with their joins, one per entrance of each area, and the direct pairs.
 
-        ``entrances``: a GeoDataFrame of points with a ``service_id`` column naming the
-        area (a row of ``services``) each belongs to (optional)."""
-        import shapely
-
-        geom = np.asarray(services.geometry.array)
-        area = is_area(geom)
-        inner = geom.copy()
-        if area.any():
-            inner[area] = shapely.point_on_surface(geom[area])
-        x = shapely.get_x(inner).astype(np.float64)
-        y = shapely.get_y(inner).astype(np.float64)
+        ``entrances``: entrance points of the areas (see :func:`_gates_of`), optional."""
+        geom, area, x, y = _inner_points(services)
         if self.kind != "network":
             return _Places(x, y, None, geom)
-        net = self.base.network
-        owner = np.flatnonzero(~area)  # a point is its own entrance, at no extra cost
-        ex, ey, extra = x[~area], y[~area], np.zeros(int((~area).sum()))
-        how = np.full(len(geom), "point", dtype=object)
-        if area.any():
-            lines = _street_lines(net)
-            tree = shapely.STRtree(lines)
-            a_idx = np.flatnonzero(area)
-            gates = _gates_of(services, a_idx, entrances)
-            a_owner, ax, ay, a_cost, a_how = _entrances(
-                net, lines, tree, geom[a_idx], edge_m=self.edge_m, gates=gates
-            )
-            how[a_idx] = a_how
-            owner = np.concatenate([owner, a_idx[a_owner]])
-            ex, ey = np.concatenate([ex, ax]), np.concatenate([ey, ay])
-            extra = np.concatenate([extra, a_cost])
-        order = np.argsort(owner, kind="stable")
-        owner, ex, ey, extra = owner[order], ex[order], ey[order], extra[order]
         base = self.base
-        join = _join(net, ex, ey, snap=base.snap, leave=False, cut_m=None)
-        cut = base.cut_m
-        if cut is not None:  # far='unreachable': an entrance too far from its street counts not
-            far = join.snap_m + extra > cut
-            if far.any():
-                keep = np.flatnonzero(~far)
-                join, owner, extra = join.take(keep), owner[keep], extra[keep]
-        grouped = _group_join(join, owner, len(geom), extra)
-        if area.any() and base.snap == "node":
-            grouped = _with_nodes_inside(grouped, net, geom, area, self.edge_m)
+        grouped, how = service_joins(
+            base.network, services, snap=base.snap, edge_m=self.edge_m, entrances=entrances,
+            cut_m=base.cut_m,
+        )  # fmt: skip
         if area.any():
-            nearest = how == "nearest"
-            self._warn_nearest(services.index, nearest, grouped.snap_m)
+            self._warn_nearest(services.index, how == "nearest", grouped.snap_m)
         direct = self._direct(geom, area)
         return _Places(x, y, grouped, geom, direct, how)
 
@@ -528,14 +563,21 @@ def _ranges(sizes: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
 
 def _gates_of(services: Any, a_idx: np.ndarray, entrances: Any) -> list[np.ndarray] | None:
     """The entrance points (x, y rows) of each area ``a_idx`` of ``services``, from an
-    entrances table with a ``service_id`` column (None without one)."""
+    entrances table whose ``green_id`` column names the area's ``green_id`` (its id as
+    read, :func:`buurtgeo.green_services`) or whose ``service_id`` column names the
+    service (None without a table)."""
     if entrances is None or not len(entrances):
         return None
     import shapely
 
-    ids = services.index.to_numpy()[a_idx]
+    if "green_id" in entrances.columns and "green_id" in services.columns:
+        ids = services["green_id"].astype(str).to_numpy()[a_idx]
+        owner = entrances["green_id"].astype(str).to_numpy()
+    else:
+        ids = services.index.astype(str).to_numpy()[a_idx]
+        column = "service_id" if "service_id" in entrances.columns else "green_id"
+        owner = entrances[column].astype(str).to_numpy()
     xy = shapely.get_coordinates(np.asarray(entrances.geometry.array))
-    owner = entrances["service_id"].astype(str).to_numpy()
     by_id: dict[str, list[int]] = {}
     for row, sid in enumerate(owner):
         by_id.setdefault(sid, []).append(row)

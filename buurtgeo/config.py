@@ -32,6 +32,7 @@ from buurtgeo.schema import AGE_BANDS, ServiceKind, service_kinds
 __all__ = [
     "CONFIG_TEMPLATE",
     "AnalysisConfig",
+    "GreenInput",
     "ScenarioSpec",
     "ServicesInput",
     "SitesSpec",
@@ -93,6 +94,12 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 # path = "belgium-latest.osm.pbf"
 # kinds = ["playground", "library"]
 
+# [[inputs.green]]                               # optional: green, play and youth spaces (areas),
+# path = "parken-gent.geojson"                   # reached at their edge (physical living environment)
+# kind = "green"                                 # green (parks: buurtgroen/wijkgroen by size) | play | youth
+# columns = { name = "naam", service_id = "urid", status = "statusnaam" }   # found when not given
+#                                                # an OpenStreetMap file gives all three, and its gates
+
 [analysis]
 # kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
 decay = "step"                                   # step | linear | gaussian
@@ -127,6 +134,14 @@ k = 3                                            # how many
 # catchment_m = 800                              # coverage radius, metres (default: the kind's catchment)
 # candidates = "kandidaatlocaties.csv"           # default "origins": anywhere children live; a file
 #                                                # is read like a services file (candidates_columns = {…})
+
+# [green]                                        # optional: the norms of the physical living environment
+# kinds = ["play_space", "youth_space", "buurtgroen", "wijkgroen"]   # default: all four
+# min_area_m2 = { buurtgroen = 2000, wijkgroen = 100000 }            # size classes (m²)
+# cluster_m = 0.0                                # green areas this near each other are one for the size class
+# area_edge_m = 10.0                             # a street this near a park's edge opens it along there
+#                                                # (the norm distances are the kinds' catchments:
+#                                                # play 400 m, youth 1,000 m, buurtgroen 400 m, wijkgroen 800 m)
 
 [map]                                            # optional: how the maps class and show the indicators
 # scheme = { share_covered = "quantiles", mean_dist_m = "natural_breaks" }
@@ -265,6 +280,7 @@ _SPEC: dict[str, _Spec] = {
             "a table {path, column, direction, id_column, sheet, scale, alpha}",
         ),
         "basemap": (_is_str, "the path of an OpenStreetMap file (.osm, .osm.pbf)"),
+        "green": (lambda v: isinstance(v, list), "a list of [[inputs.green]] tables"),
     },
     "analysis": {
         "kinds": (_is_str_list, "a list of service kinds"),
@@ -329,6 +345,29 @@ _SPEC: dict[str, _Spec] = {
         "basemap": (_is_bool, "true or false"),
         "bivariate_kind": (_is_str, "a service kind"),
     },
+    "green": {
+        "kinds": (
+            _is_str_list,
+            "a list of green norms (play_space, youth_space, buurtgroen, wijkgroen)",
+        ),
+        "min_area_m2": (
+            lambda v: isinstance(v, dict) and all(_is_non_negative(x) for x in v.values()),
+            "a table {norm = m² >= 0}",
+        ),
+        "cluster_m": (_is_non_negative, "a number of metres >= 0"),
+        "area_edge_m": (_is_non_negative, "a number of metres >= 0"),
+    },
+}
+#: One ``[[inputs.green]]`` table: a file of green, play or youth spaces (areas).
+_GREEN_INPUT_SPEC: _Spec = {
+    "path": (_is_str, "a file path"),
+    "kind": (lambda v: v in ("green", "play", "youth"), "'green', 'play' or 'youth'"),
+    "columns": (
+        lambda v: _is_str_map(v) and set(v) <= {"name", "service_id", "status"},
+        "a table {name, service_id, status = source column}",
+    ),
+    "layer": (_is_str, "a layer name"),
+    "crs": (_is_str, "a CRS, e.g. 'EPSG:31370'"),
 }
 #: ``inputs.deprivation``: a per-sector table and how to read its figure.
 _DEPRIVATION_SPEC: _Spec = {
@@ -442,6 +481,22 @@ class ServicesInput:
 
 
 @dataclass(frozen=True)
+class GreenInput:
+    """One file of green, play or youth spaces (``[[inputs.green]]``)."""
+
+    path: Path
+    kind: str = "green"
+    columns: Mapping[str, str] | None = None
+    layer: str | None = None
+    crs: str | None = None
+
+    @property
+    def is_osm(self) -> bool:
+        """True for an OpenStreetMap extract (read with :func:`buurtgeo.read_osm_green`)."""
+        return self.path.name.lower().endswith(_OSM_SUFFIXES)
+
+
+@dataclass(frozen=True)
 class ScenarioSpec:
     """One ``[[scenarios]]`` block: services of one kind opened, closed or resized.
 
@@ -527,6 +582,9 @@ class AnalysisConfig:
     published_places: tuple[Path, ...] = ()
     population_sectors: Path | None = None
     demand_across_border: bool = True
+    # issue 19: the physical living environment ([[inputs.green]], [green])
+    green: tuple[GreenInput, ...] = ()
+    green_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------
@@ -629,6 +687,28 @@ def _check_services(
         _check_file(checks, entry.get("path"), base, f"{where}.path")
 
 
+def _check_green(
+    checks: Checks, inputs: Mapping[str, Any], green: Mapping[str, Any], base: Path
+) -> None:
+    """Every ``[[inputs.green]]`` table (its keys and file) and the norms of ``[green]``."""
+    from buurtgeo.green import GREEN_NORMS
+
+    entries = inputs.get("green", [])
+    for n, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
+        where = f"inputs.green[{n}]"
+        if not isinstance(entry, Mapping):
+            checks.add(f"{where} must be a table with a 'path'")
+            continue
+        _check_table(checks, entry, _GREEN_INPUT_SPEC, where, required=("path",))
+        _check_file(checks, entry.get("path"), base, f"{where}.path")
+    for key in ("kinds", "min_area_m2"):
+        value = green.get(key)
+        named = value if isinstance(value, list) else list(value) if isinstance(value, dict) else []
+        for kind in named:
+            if kind not in GREEN_NORMS:
+                checks.add(f"green.{key}: {kind!r} is not a green norm ({', '.join(GREEN_NORMS)})")
+
+
 def _bands(value: str | list[str] | None) -> tuple[str, ...]:
     """``analysis.age_bands`` of one kind: one band or a list of them."""
     return (value,) if isinstance(value, str) else tuple(value or ())
@@ -714,11 +794,14 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
     for section, spec in _SPEC.items():
         _check_table(checks, sections[section], spec, section)
     for section, key in _REQUIRED:
-        if key not in sections[section]:
+        if key not in sections[section] and not (
+            key == "services" and "green" in sections[section]
+        ):
             checks.add(f"{section}.{key} is required")
     kinds = service_kinds()
     _check_inputs(checks, sections["inputs"], base)
     _check_services(checks, sections["inputs"], base, kinds)
+    _check_green(checks, sections["inputs"], sections["green"], base)
     _check_analysis(checks, sections["analysis"], kinds)
     if sections["analysis"].get("origins") == "addresses" and "addresses" not in sections["inputs"]:
         checks.add("analysis.origins = 'addresses' needs inputs.addresses (an address file)")
@@ -779,7 +862,17 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
     return {
         "sectors": paths["sectors"],
         "population": paths["population"],
-        "services": tuple(_services_input(entry, base) for entry in inputs["services"]),
+        "services": tuple(_services_input(entry, base) for entry in inputs.get("services", [])),
+        "green": tuple(
+            GreenInput(
+                _resolve(entry["path"], base),  # type: ignore[arg-type]
+                kind=entry.get("kind", "green"),
+                columns=dict(entry["columns"]) if "columns" in entry else None,
+                layer=entry.get("layer"),
+                crs=entry.get("crs"),
+            )
+            for entry in inputs.get("green", [])
+        ),
         "age_bands": paths["age_bands"],
         "age_bands_options": options["age_bands"],
         "sectors_options": options["sectors"],
@@ -939,6 +1032,7 @@ def parse_config(
         **_build_analysis(sections["analysis"], sections["areas"]),
         **_build_outputs(sections["outputs"], base),
         **_build_planning(sections["inputs"], data, base),
+        green_options=dict(sections["green"]),
         source=source,
     )
 

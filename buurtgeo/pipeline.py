@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import buurtgeo as bg
-from buurtgeo import _run_inputs, planning
+from buurtgeo import _run_green, _run_inputs, planning
 from buurtgeo._snap_policy import snap_distance
 from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
@@ -271,9 +271,9 @@ class Analysis:
 def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
     wanted = []
     bases = (
-        ("share_covered", "places_per_100_2sfca", "mean_dist_m")
+        ("share_covered", "places_per_100_2sfca", "m2_per_child", "mean_dist_m")
         if len(kinds) == 1
-        else ("share_covered", "places_per_100_2sfca")
+        else ("share_covered", "places_per_100_2sfca", "m2_per_child")
     )
     for kind in kinds:
         for base in bases:
@@ -353,7 +353,8 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         ]
 
         bar.step("voorzieningen")
-        services, kinds = _read_services(cfg, notes, set_aside)
+        green, entrances = _run_green.read_green_services(cfg, set_aside, _flatten_set_aside)
+        services, kinds = _read_services(cfg, notes, set_aside, extra=green)
         speed = _speed(cfg)
         minutes = {k: cfg.catchment_min[k] for k in kinds if k in cfg.catchment_min}
         catchments = {
@@ -363,6 +364,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             for k in kinds
         }
         targets = _kind_targets(cfg, kinds)
+        joined = _run_green.derive_bands(joined, targets)  # children_12_17 when needed
         _check_targets(targets, [c for c in _COUNTS if c in joined.columns], cfg)
 
         bar.step("netwerk")
@@ -370,9 +372,12 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         if network is not None:  # how far each service is from the street it joins
             services = services.copy()
             geom = services.geometry
-            services["snap_m"] = snap_distance(
-                network, geom.x.to_numpy(), geom.y.to_numpy(), snap=cfg.snap
-            )
+            if green is not None:  # areas: from their nearest entrance
+                services["snap_m"] = _run_green.snap_distances(network, services, cfg, entrances)
+            else:
+                services["snap_m"] = snap_distance(
+                    network, geom.x.to_numpy(), geom.y.to_numpy(), snap=cfg.snap
+                )
 
         bar.step("herkomstpunten")
         services = bg.services_near(services, joined, catchment_m=max(catchments.values()))
@@ -398,6 +403,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             snap=cfg.snap,
             max_snap_m=cfg.max_snap_m,
             far=cfg.far,
+            **_run_green.reach_options(cfg, entrances),
         )
         if (line := _run_inputs.border_note(reach, cfg.language)) is not None:
             notes.append(line)
@@ -408,15 +414,20 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
         bar.step("indicatoren")
         tables = _indicators(joined, areas, services, origins, reach, kinds, target_columns)
+        tables = _run_green.add_green(
+            tables, joined=joined, areas=areas, origins=origins, reach=reach, kinds=kinds,
+            target_columns=target_columns,
+        )  # fmt: skip
         sector_table, area_table, region = tables
         more = _run_inputs.supply_tables(
             cfg, joined, services, areas, targets, notes, set_aside, _flatten_set_aside
         )
 
         bar.step("hiaten")
-        gaps = _gaps(cfg, areas, origins, reach, services, kinds, notes, deprivation)
+        gap_services = _run_green.gap_services(services, kinds)
+        gaps = _gaps(cfg, areas, origins, reach, gap_services, kinds, notes, deprivation)
         if gaps is not None:
-            wide = _wide_gaps(gaps, kinds)
+            wide = _run_green.clean_wide_gaps(_wide_gaps(gaps, kinds), kinds)
             wide = wide.drop(columns=[c for c in wide.columns if c in area_table.columns])
             area_table = area_table.join(wide)
         sector_table, area_table = _run_inputs.mark_estimates(
@@ -549,9 +560,10 @@ def _unmatched_rows(unmatched: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_services(
-    cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame]
+    cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame], extra: Any = None
 ) -> tuple[Any, list[str]]:
-    """Every services file as one table, of the kinds analysed; and those kinds."""
+    """Every services file as one table (and ``extra``: the green, play and youth spaces),
+    of the kinds analysed; and those kinds."""
     frames = []
     for entry in cfg.services:
         if entry.is_osm:
@@ -568,6 +580,8 @@ def _read_services(
             )
         set_aside.append(_flatten_set_aside(_set_aside_of(part), "services"))
         frames.append(part)
+    if extra is not None:
+        frames.append(extra)
     services = _concat_services(frames)
     kinds = _kinds_analysed(cfg, list(dict.fromkeys(services["service_kind"])), notes)
     return services[services["service_kind"].isin(kinds)], kinds
