@@ -90,14 +90,19 @@ def derive_bands(joined: Any, targets: Mapping[str, Sequence[str]]) -> Any:
 
     needed = {b for bands in targets.values() for b in bands}
     if "children_12_17" in needed and "children_12_17" not in joined.columns:
-        return derive_age_bands(joined, ("children_12_17",))
+        return derive_age_bands(joined, bands=("children_12_17",))
     return joined
 
 
 def snap_distances(network: Any, services: Any, cfg: Any, entrances: Any) -> np.ndarray:
     """How far each service is from where it joins the streets (metres): a point from
     the nearest street, an area from its nearest entrance (0 when a street enters it)."""
-    from buurtgeo.areal import AREA_EDGE_M, service_joins
+    from buurtgeo._snap_policy import snap_distance
+    from buurtgeo.areal import AREA_EDGE_M, has_areas, service_joins
+
+    if not has_areas(services):
+        geom = services.geometry
+        return snap_distance(network, geom.x.to_numpy(), geom.y.to_numpy(), snap=cfg.snap)
 
     join, _ = service_joins(
         network,

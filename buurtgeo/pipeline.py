@@ -24,7 +24,6 @@ import pandas as pd
 
 import buurtgeo as bg
 from buurtgeo import _run_green, _run_inputs, planning
-from buurtgeo._snap_policy import snap_distance
 from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
@@ -370,14 +369,8 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("netwerk")
         network = _read_network(cfg, set_aside)
         if network is not None:  # how far each service is from the street it joins
-            services = services.copy()
-            geom = services.geometry
-            if green is not None:  # areas: from their nearest entrance
-                services["snap_m"] = _run_green.snap_distances(network, services, cfg, entrances)
-            else:
-                services["snap_m"] = snap_distance(
-                    network, geom.x.to_numpy(), geom.y.to_numpy(), snap=cfg.snap
-                )
+            services = services.copy()  # (an area: from its nearest entrance)
+            services["snap_m"] = _run_green.snap_distances(network, services, cfg, entrances)
 
         bar.step("herkomstpunten")
         services = bg.services_near(services, joined, catchment_m=max(catchments.values()))

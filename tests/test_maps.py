@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 import buurtgeo as bg
 from buurtgeo import indicators, maps
@@ -517,15 +517,16 @@ def test_brussels_sectors_map_lands_in_brussels(real, tmp_path):
     assert fig.axes[0].get_title() == "Afstand tot dichtstbijzijnde (m)"
 
 
-def test_areas_must_be_polygons_and_services_points():
+def test_areas_must_be_polygons_and_services_points_or_areas():
+    """Services may be points or areas (parks, since issue 19), not lines."""
     areas = make_areas()
     areas.loc["A0", "geometry"] = Point(650100, 670100)
     services = make_services()
-    services.loc[1, "geometry"] = box(650000, 670000, 650100, 670100)
+    services.loc[1, "geometry"] = LineString([(650000, 670000), (650100, 670100)])
     with pytest.raises(InputError) as err:
         bg.reach_map(areas, indicators="fca2", services=services)
     assert "areas must hold Polygon or MultiPolygon" in str(err.value)
-    assert "services must hold Point" in str(err.value)
+    assert "services must hold Point or Polygon or MultiPolygon" in str(err.value)
 
 
 def test_direction_of_gap_indicators_and_registry():

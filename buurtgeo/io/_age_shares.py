@@ -168,7 +168,7 @@ DERIVED_BANDS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def derive_age_bands(
-    table: pd.DataFrame, bands: tuple[str, ...] = ("children_12_17",)
+    table: pd.DataFrame, *, bands: tuple[str, ...] = ("children_12_17",)
 ) -> pd.DataFrame:
     """Add age bands that the table lacks but can be derived from its other bands.
 
