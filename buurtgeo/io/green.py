@@ -210,12 +210,12 @@ def read_green(
     allowed = (3, 6) if kind == "green" else (0, 3, 6)
     wrong = ~np.isin(type_id, allowed)
     if wrong.any():
-        shown = gdf.geom_type.to_numpy()
-        reasons = pd.Series(
-            [f"not an area ({t}): a {GREEN_TYPES[kind][1]} needs a polygon" for t in shown],
-            index=gdf.index,
-        )
-        ledger.set_aside(pd.Series(wrong, index=gdf.index), reasons.to_numpy(), column="geometry")
+        reasons = np.full(len(raw), None, dtype=object)
+        reasons[raw.index.get_indexer(gdf.index[wrong])] = [
+            f"not an area ({t}): a {GREEN_TYPES[kind][1]} needs a polygon"
+            for t in gdf.geom_type.to_numpy()[wrong]
+        ]
+        ledger.set_aside(pd.Series(wrong, index=gdf.index), reasons, column="geometry")
         gdf = gdf.loc[~wrong]
     stem = Path(path).name.split(".")[0]
     if id_col is not None:
