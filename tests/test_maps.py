@@ -843,3 +843,35 @@ def grid_network_for(areas):
     u = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()])
     v = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()])
     return Network.from_edges(u, v, np.full(len(u), 50.0), gx.ravel(), gy.ravel(), crs=areas.crs)
+
+
+def test_area_services_drawn_as_areas_with_their_own_legend(tmp_path):
+    """Parks (polygons) beside points: drawn as filled outlines in a layer per kind, names
+    escaped, their m² in the popup; the points keep their capacity scale (a park's m²
+    does not shrink the crèches' circles)."""
+    services = pd.concat(
+        [
+            make_services(),
+            gpd.GeoDataFrame(
+                {
+                    "name": [XSS, "Wijkpark"],
+                    "service_kind": ["buurtgroen", "wijkgroen"],
+                    "capacity": [10_000.0, 250_000.0],
+                },
+                geometry=[box(650100, 670600, 650200, 670700), box(651000, 671000, 651500, 671500)],
+                crs="EPSG:3812",
+            ),
+        ]
+    )
+    path = tmp_path / "groen.html"
+    bg.save_map(bg.reach_map(make_areas(), indicators="fca2", services=services), path)
+    page = path.read_text(encoding="utf-8")
+    assert "Groen en speelruimte" in page and "Buurtgroen (1)" in page and "Wijkgroen (1)" in page
+    assert XSS not in page  # the name is escaped (HTML, then JSON)
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
+    assert "10.000 m\\u00b2" in page and "250.000 m\\u00b2" in page  # the areas in m²
+    # the crèches' circles are sized among the crèches (80 places: the largest radius)
+    alone = tmp_path / "alleen.html"
+    bg.save_map(bg.reach_map(make_areas(), indicators="fca2", services=make_services()), alone)
+    radii = re.findall(r'"radii": (\[[^\]]*\])', page)
+    assert radii == re.findall(r'"radii": (\[[^\]]*\])', alone.read_text(encoding="utf-8"))
