@@ -422,8 +422,9 @@ def reach(
         area's edge opens it along that stretch (road registers draw the road's axis;
         the park begins at the kerb). 0: only streets that enter the area.
     entrances : GeoDataFrame, optional
-        Points with a ``service_id`` column naming the area service each belongs to
-        (:func:`buurtgeo.read_osm_entrances`: gates and entrances on a park's
+        Points with a ``service_id`` column naming the area service each belongs to,
+        or a ``green_id`` column naming the services' ``green_id`` (the area as read:
+        :func:`buurtgeo.read_osm_entrances` gives the gates and entrances on a park's
         boundary); over a network an area that has entrances is reached at them only.
 
     Returns
