@@ -284,6 +284,8 @@ def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
 
 def _map_title(analysis: Analysis, level: str) -> str:
     names = sorted(set(analysis.sectors["municipality_name_nl"].dropna().astype(str)))
+    if not names:  # a city's own sectors file may carry the NIS code only
+        names = sorted(set(analysis.sectors["municipality_nis"].dropna().astype(str)))
     where = ", ".join(names[:4]) + (" …" if len(names) > 4 else "")
     what = "buurten" if analysis.config.language == "nl" else "areas"
     if level == "sector":

@@ -553,10 +553,11 @@ def _services_section(near: pd.DataFrame, language: str) -> list[str]:
     for _, s in near.iterrows():
         capacity = s.get("capacity")
         capacity_text = "–" if capacity is None or pd.isna(capacity) else f"{capacity:.0f}"
-        if s.geometry is not None and s.geometry.geom_type in ("Polygon", "MultiPolygon"):
-            capacity_text = format_value("area_m2", s.geometry.area, language=language)
         income = s.get("income_related")
         income_text = yes_no(income, language) or words["unknown"]
+        if s.geometry is not None and s.geometry.geom_type in ("Polygon", "MultiPolygon"):
+            capacity_text = format_value("area_m2", s.geometry.area, language=language)
+            income_text = "–"  # an area (a park): its m², no tariff
         where = (
             words["inside"]
             if s["distance_m"] <= 0
