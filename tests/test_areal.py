@@ -298,6 +298,61 @@ def test_network_distances_to_parks_equal_networkx(edge_m):
     assert inside.any() and (res["dist_nearest_m"][inside] == 0).all()
 
 
+def test_network_distances_to_parks_on_one_way_streets_equal_networkx():
+    """A cycling network with a third of its streets one-way: parks are entered only
+    the way the street may be ridden (the entrances join as a service does)."""
+    from test_street import bent_lines
+
+    lines = bent_lines(seed=3)
+    rng = np.random.default_rng(3)
+    net = Network.from_lines(lines, oneway=rng.choice([0, 0, 1, -1], len(lines)), mode="bike")
+    assert net.directed
+    x0, x1 = net.node_x.min(), net.node_x.max()
+    y0, y1 = net.node_y.min(), net.node_y.max()
+    parks = [
+        shapely.Point(rng.uniform(x0 + 80, x1 - 80), rng.uniform(y0 + 80, y1 - 80)).buffer(
+            rng.uniform(25, 60)
+        )
+        for _ in range(6)
+    ]
+    oxy = np.c_[rng.uniform(x0, x1, 200), rng.uniform(y0, y1, 200)]
+    ref = area_distances(net, oxy, parks, 0.0)
+    entered = np.isfinite(ref).any(axis=0)
+    assert entered.sum() >= 5
+    kept = [p for p, e in zip(parks, entered, strict=True) if e]
+    services = areas(kept, capacity=[1.0] * len(kept))
+    origins = pts(oxy, population=np.ones(len(oxy)))
+    got = bg.reach(origins, services, network=net, catchment_m=300.0, area_edge_m=0.0)
+    np.testing.assert_allclose(
+        got["dist_nearest_m"], ref[:, entered].min(axis=1), rtol=1e-9, atol=1e-9
+    )
+
+
+def test_a_park_far_from_every_street_with_far_unreachable():
+    """A triangular park whose lowest corner (500, 300) is 300 m from the only street
+    (farther than max_snap_m = 250 m): named, and with far='unreachable' nobody reaches
+    it over the street; who lives in it still does (distance 0). With far='warn' it
+    joins at (500, 0): from (500, 10), 10 + 300 m."""
+    net = main_street()
+    park = gpd.GeoDataFrame(
+        {"capacity": [1.0]},
+        geometry=[shapely.Polygon([(500, 300), (600, 500), (400, 500)])],
+        index=["ver"],
+        crs=CRS,
+    )
+    origins = pts([[500, 10], [500, 450]], population=[1.0, 1.0])
+    with pytest.warns(UserWarning) as caught:
+        res = bg.reach(origins, park, network=net, catchment_m=2000.0, far="unreachable")
+    text = " ".join(str(w.message) for w in caught)
+    assert "'ver'" in text and "farther than 250 m" in text
+    assert res["dist_nearest_m"].iloc[0] == np.inf
+    assert res["dist_nearest_m"].iloc[1] == 0.0
+    assert res.attrs["services_far"] == 1
+    with pytest.warns(UserWarning, match="farther than 250 m"):
+        warned = bg.reach(origins, park, network=net, catchment_m=2000.0, far="warn")
+    assert warned["dist_nearest_m"].iloc[0] == pytest.approx(10.0 + 300.0)
+
+
 # --------------------------------------------------------------------------------------
 # the real Gent parks
 # --------------------------------------------------------------------------------------
