@@ -349,7 +349,8 @@ def test_a_park_far_from_every_street_with_far_unreachable():
     assert res["dist_nearest_m"].iloc[1] == 0.0
     assert res.attrs["services_far"] == 1
     with pytest.warns(UserWarning, match="farther than 250 m"):
-        warned = bg.reach(origins, park, network=net, catchment_m=2000.0, far="warn")
+        with pytest.warns(UserWarning, match="no street enters"):
+            warned = bg.reach(origins, park, network=net, catchment_m=2000.0, far="warn")
     assert warned["dist_nearest_m"].iloc[0] == pytest.approx(10.0 + 300.0)
 
 
