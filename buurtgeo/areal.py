@@ -447,12 +447,16 @@ class AreaEngine:
         if self.kind != "network":
             import shapely
 
-            tree = shapely.STRtree(s.geom)
-            (oi, _), dist = tree.query_nearest(
-                self._origins, return_distance=True, all_matches=False
-            )
-            out = np.full(self.n, np.inf)
-            out[oi] = dist
+            # ``known``: the least distance of the origins with a pair within the radius
+            # of :meth:`accumulate` (exact); only the others are queried
+            out = np.full(self.n, np.inf) if known is None else known.copy()
+            todo = np.flatnonzero(np.isinf(out))
+            if len(todo):
+                tree = shapely.STRtree(s.geom)
+                (oi, _), dist = tree.query_nearest(
+                    self._origins[todo], return_distance=True, all_matches=False
+                )
+                out[todo[oi]] = dist
             return out
         out = self.base.nearest(s, known=known)
         assert s.direct is not None
@@ -543,8 +547,6 @@ class AreaEngine:
             _pairs_pass_access(svc, origin, d, r, code, sums.ratio(supply, has_cap), sums.access)
         self.near_within = np.empty(self.n)
         self.near_within[self.order] = near
-        if self.kind != "network":
-            self.near_within = None  # the straight-line nearest is one STRtree query
         return sums.in_input_order(self.order)
 
 

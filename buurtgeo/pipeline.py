@@ -83,7 +83,9 @@ class Analysis:
         Canonical sectors (index ``sector_id``) with ``population`` and the age bands.
     services : GeoDataFrame
         Services used (index ``service_id``; ``name``, ``service_kind``, ``capacity``
-        in places, ``income_related``, ``outside_area`` for those across the border).
+        in places, ``income_related``, ``outside_area`` for those across the border);
+        the green, play and youth spaces of ``[[inputs.green]]`` are areas (polygons,
+        ``capacity`` = ``area_m2`` in m², ``green_id``; see :mod:`buurtgeo.green`).
     areas : GeoDataFrame
         Areas (index ``area_id``; ``area_name``, ``municipality_nis``), from the areas
         file or proposed; ``attrs["sector_area"]`` maps sectors to areas.
