@@ -271,10 +271,12 @@ class Analysis:
 
 def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
     wanted = []
+    # green, play and youth space: m² per child and the gap against the norm (persons)
+    green = ("m2_per_child", "children_beyond_norm")
     bases = (
-        ("share_covered", "places_per_100_2sfca", "m2_per_child", "mean_dist_m")
+        ("share_covered", "places_per_100_2sfca", *green, "mean_dist_m")
         if len(kinds) == 1
-        else ("share_covered", "places_per_100_2sfca", "m2_per_child")
+        else ("share_covered", "places_per_100_2sfca", *green)
     )
     for kind in kinds:
         for base in bases:

@@ -314,6 +314,7 @@ def test_sample_run_shows_green_in_every_output(sample, tmp_path):
     page = (out / "map.html").read_text(encoding="utf-8")
     assert "m\\u00b2 binnen bereik per kind (2SFCA): Buurtgroen" in page  # JSON-escaped
     assert "Groen en speelruimte" in page and "Wijkgroen (2)" in page
+    assert "Kinderen buiten de norm: Speelruimte (0-11 jaar)" in page  # the gap, as a layer
     sheet = next(p for p in (out / "buurtfiches").glob("*.html") if p.name != "index.html")
     html = sheet.read_text(encoding="utf-8")
     assert "Fysieke leefomgeving" in html and "Aandeel inwoners binnen de norm" in html
