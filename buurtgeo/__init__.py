@@ -68,6 +68,7 @@ _LAZY: dict[str, str] = {
     "read_areas": "buurtgeo.io.areas",
     "read_deprivation": "buurtgeo.io.deprivation",
     "read_osm_basemap": "buurtgeo.io.basemap",
+    "set_aside_of": "buurtgeo.io._ledger",
     "download": "buurtgeo.io.download",
     "read_addresses": "buurtgeo.io.addresses",
     "read_published_places": "buurtgeo.io.published",
@@ -103,6 +104,7 @@ _LAZY: dict[str, str] = {
     "suggest_sites": "buurtgeo.sites",
     "service_areas": "buurtgeo.service_areas",
     "suppress_small": "buurtgeo.suppression",
+    "suppress_published": "buurtgeo.suppression",
     # maps and reports
     "reach_map": "buurtgeo.maps",
     "save_map": "buurtgeo.maps",
@@ -166,10 +168,12 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-# ``reach``, ``gaps`` and ``equity`` share their module's name. Importing such a submodule
-# (``import buurtgeo.reach``, which any user or library may do) sets the package attribute
-# to the module; binding the functions here, after their modules have loaded, keeps
-# ``bg.reach``, ``bg.gaps`` and ``bg.equity`` the functions whatever is imported later.
+# ``reach``, ``gaps``, ``equity`` and ``service_areas`` share their module's name.
+# Importing such a submodule (``import buurtgeo.reach``, which any user or library may do)
+# sets the package attribute to the module; binding the functions here, after their
+# modules have loaded, keeps them the functions whatever is imported later
+# (tests/test_core.py checks every public name that is also a module's).
 from buurtgeo.equity import equity  # noqa: E402
 from buurtgeo.gaps import gaps  # noqa: E402
 from buurtgeo.reach import reach  # noqa: E402
+from buurtgeo.service_areas import service_areas  # noqa: E402

@@ -3,12 +3,15 @@
 Every output buurtgeo writes (tables, GeoPackage, HTML map, fact sheets, downloads) goes
 to a temporary file in the target's own folder first and is then renamed over the
 target with :func:`os.replace`, which is atomic on one file system. If anything fails
-before the rename, the temporary file is removed and the old target is untouched.
+before the rename, the temporary file is removed and the old target is untouched. A
+process killed outright (``SIGKILL``, a power cut) cannot clean up: the next run removes
+what it left (:func:`remove_stale_temporaries`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +19,17 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-__all__ = ["replacing", "write_bytes", "write_text", "write_with"]
+__all__ = [
+    "remove_stale_temporaries",
+    "replacing",
+    "write_bytes",
+    "write_text",
+    "write_with",
+]
+
+#: The names :func:`replacing` gives its temporary files (``.<stem>.<8 random>.tmp<suffix>``),
+#: and the journals SQLite (GeoPackage) keeps beside them.
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
 
 
 @contextmanager
@@ -68,3 +81,21 @@ def write_bytes(path: str | PathLike[str], data: bytes) -> Path:
 def write_text(path: str | PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:
     """Write ``text`` (``\\n`` line ends kept as written) to ``path`` atomically; return ``path``."""
     return write_with(path, lambda tmp: tmp.write_text(text, encoding=encoding, newline=""))
+
+
+def remove_stale_temporaries(folder: str | PathLike[str]) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder`` and its sub-folders.
+
+    Only names :func:`replacing` makes (``.<stem>.<8 characters>.tmp<suffix>``, and
+    their ``-journal``/``-wal``/``-shm`` companions) are touched; returns what was removed.
+    """
+    folder = Path(folder)
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for place in (folder, *(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())):
+        for entry in place.iterdir():
+            if _TEMPORARY.match(entry.name) and entry.is_file() and not entry.is_symlink():
+                entry.unlink(missing_ok=True)
+                removed.append(entry)
+    return removed

@@ -46,12 +46,13 @@ def read_green_services(
     import geopandas as gpd
 
     import buurtgeo as bg
+    from buurtgeo._sources import note_source
     from buurtgeo.green import green_services
 
     if not cfg.green:
         return None, None
     frames, gates = [], []
-    for entry in cfg.green:
+    for n, entry in enumerate(cfg.green, start=1):
         if entry.is_osm:
             part = bg.read_osm_green(entry.path)
             gates.append(bg.read_osm_entrances(entry.path, part))
@@ -64,6 +65,8 @@ def read_green_services(
                 crs=entry.crs,
             )
         set_aside.append(flatten(part.attrs.get("set_aside"), "green"))
+        # the file in the run's sources (bronnen), when the run keeps them
+        note_source(getattr(set_aside, "sources", None), f"inputs.green[{n}]", entry.path, part)
         part = part.copy()
         part.attrs = {}
         frames.append(part)

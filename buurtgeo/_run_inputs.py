@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 import buurtgeo as bg
+from buurtgeo._sources import note_source
 from buurtgeo.schema import AGE_BANDS
 
 __all__ = [
@@ -33,7 +34,14 @@ def read_address_points(cfg: Any) -> Any:
 
 
 def align_vintage(
-    cfg: Any, sectors: Any, table: pd.DataFrame, notes: list[str], what: str, addresses: Any = None
+    cfg: Any,
+    sectors: Any,
+    table: pd.DataFrame,
+    notes: list[str],
+    what: str,
+    addresses: Any = None,
+    *,
+    sources: list[dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """A per-sector table of another sector vintage, moved onto ``sectors``.
 
@@ -41,7 +49,9 @@ def align_vintage(
     of the same municipalities that no sector has, the counts of those municipalities
     are moved with :func:`buurtgeo.crosswalk_sectors` (over ``inputs.population_sectors``
     when given, else by code family; by addresses when ``inputs.addresses`` is given)
-    and a note says what happened. Otherwise ``table`` is returned unchanged.
+    and a note says what happened (``inputs.population_sectors``, when read, is recorded
+    in ``sources``: :func:`buurtgeo._sources.note_source`). Otherwise ``table`` is
+    returned unchanged.
     """
     ids = sectors.index.astype(str)
     nis = set(ids.str[:5])
@@ -53,6 +63,7 @@ def align_vintage(
     old = None
     if cfg.population_sectors is not None:
         old = bg.read_sectors(cfg.population_sectors)
+        note_source(sources, "inputs.population_sectors", cfg.population_sectors, old)
         old = old.to_crs(sectors.crs) if old.crs != sectors.crs else old
     mine = codes.str[:5].isin(nis)
     columns = [c for c in _COUNTS if c in table.columns]
@@ -141,10 +152,14 @@ def border_note(reach: pd.DataFrame, language: str) -> str | None:
     report = reach.attrs.get("across_border") or {}
     if not report:
         return None
+    from buurtgeo.indicators import format_number
+    from buurtgeo.schema import service_kinds
+
+    kinds = service_kinds()
+    sectors = "sectoren" if language == "nl" else "sectors"
     parts = [
-        f"{k}: {v['children']:.0f} ({v['sectors']} sectoren)"
-        if language == "nl"
-        else f"{k}: {v['children']:.0f} ({v['sectors']} sectors)"
+        f"{kinds[k].label(language=language) if k in kinds else k}: "
+        f"{format_number(v['children'], 0, language)} ({v['sectors']} {sectors})"
         for k, v in report.items()
     ]
     head = (
@@ -211,9 +226,11 @@ def supply_tables(
     tables: dict[str, pd.DataFrame] = {}
     if cfg.published_places:
         published = []
-        for path in cfg.published_places:
+        for n, path in enumerate(cfg.published_places, start=1):
             frame = bg.read_published_places(path)
             set_aside.append(flatten(frame.attrs.get("set_aside"), "published_places"))
+            item = "inputs.published_places" + (f"[{n}]" if len(cfg.published_places) > 1 else "")
+            note_source(getattr(set_aside, "sources", None), item, path, frame)
             published.append(frame)
         all_sectors = None
         if cfg.municipality:

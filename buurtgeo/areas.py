@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo._attrs import hold
 from buurtgeo._checks import Checks
 from buurtgeo.aggregate import Groups
 from buurtgeo.errors import InputError, MissingColumnError
@@ -511,10 +512,12 @@ def propose_areas(
         ]
     out["area_name"] = out["area_name"].astype("str")
     mapping = pd.Series(sector_area, index=sectors.index.rename(SECTOR_ID), name=AREA_ID)
-    out.attrs["sector_area"] = mapping.astype("str")
-    out.attrs["added_links"] = pd.DataFrame(
-        links, columns=["sector_a", "sector_b", "distance_m"]
-    ).astype({"distance_m": float})
+    out.attrs["sector_area"] = hold(mapping.astype("str"))
+    out.attrs["added_links"] = hold(
+        pd.DataFrame(links, columns=["sector_a", "sector_b", "distance_m"]).astype(
+            {"distance_m": float}
+        )
+    )
     out.attrs["sectors_without_population"] = [str(s) for s in missing]
     out.attrs["population_without_sector"] = [str(s) for s in extra]
     out.attrs["method"] = method
@@ -647,11 +650,13 @@ def municipality_areas(
     if by != "municipality_nis":
         out = out.drop(columns="municipality_nis")
     out["area_name"] = out["area_name"].astype("str")
-    out.attrs["sector_area"] = pd.Series(
-        np.asarray(uniques, dtype=object)[codes],
-        index=sectors.index.rename(SECTOR_ID),
-        name=AREA_ID,
-    ).astype("str")
+    out.attrs["sector_area"] = hold(
+        pd.Series(
+            np.asarray(uniques, dtype=object)[codes],
+            index=sectors.index.rename(SECTOR_ID),
+            name=AREA_ID,
+        ).astype("str")
+    )
     return out
 
 

@@ -9,11 +9,12 @@ data that cannot be used (file, row and column named); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import textwrap
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,11 @@ outputs (in the output folder):
                          yes/no columns read ja/nee (yes/no in English)
   indicators_areas.csv   per area (buurt), same format
   legenda.csv            what each column of the two CSV files means
-  indicators.xlsx        both tables + a 'legenda' sheet explaining every column
-  indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas); booleans typed;
-                         'catchments' (service areas) and 'sites' when asked
+  bronnen.csv            the sources: every input file (size, SHA-256, layout, vintage, rows
+                         read/used/set aside), the software versions and every setting
+  indicators.xlsx        both tables + 'legenda' (every column explained) + 'bronnen'
+  indicators.gpkg        layers 'sectors', 'areas', 'services' (QGIS, geopandas); booleans
+                         typed; table 'bronnen'; 'catchments' (service areas) and 'sites' when asked
   map.html               interactive map; self-contained, works offline by double-click
   set_aside.csv          every input row that was not used, with file, row and reason
   buurtfiches/           one HTML fact sheet per area, and index.html
@@ -54,6 +57,9 @@ outputs (in the output folder):
   scenarios.csv          with [[scenarios]]: per scenario and area before, after, difference
   scenario_<name>.html   with [[scenarios]]: the before/after map of each scenario
   sites.csv              with [sites]: suggested sites, in the order they add coverage
+  published_vs_found.csv with inputs.published_places: places published against found
+  places_by_language.csv locations and places per area and language of the service
+  ONVOLLEDIG.txt         only while a run writes, or after one was interrupted
 """
 
 
@@ -269,16 +275,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         cfg = replace(cfg, language=args.language)
     if args.check:
-        if cfg.municipality:  # the likeliest mistake a key check cannot see: the name
+        from buurtgeo.config import check_out_dir
+
+        check_out_dir(cfg, args.out)
+        if cfg.municipality or cfg.origins == "grid":
+            # the likeliest mistakes a key check cannot see: the municipality's name, and a
+            # grid too fine for the study area (estimated before anything is allocated)
             import warnings
 
             from buurtgeo.io.sectors import read_sectors
+            from buurtgeo.pipeline import _check_origin_count
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                read_sectors(
-                    cfg.sectors, municipality=list(cfg.municipality), **dict(cfg.sectors_options)
+                sectors = read_sectors(
+                    cfg.sectors,
+                    municipality=list(cfg.municipality) if cfg.municipality else None,
+                    **dict(cfg.sectors_options),
                 )
+            if cfg.origins == "grid":
+                _check_origin_count(sectors, cfg.grid_spacing_m)
         if not args.quiet:
             print(f"{args.config}: configuration OK")
         return EXIT_OK
@@ -384,6 +400,28 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """``kill`` (SIGTERM) stops a run like Ctrl-C: the files being written are removed and
+    the output folder stays marked incomplete (see :mod:`buurtgeo.outputs`); outside the
+    main thread (a test runner) nothing changes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``buurtgeo`` command; returns the exit code (see the module docstring)."""
     parser = build_parser()
@@ -392,7 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from buurtgeo.options import set_options
 
     try:
-        with set_options(progress=False if args.quiet else args.progress):
+        with (
+            set_options(progress=False if args.quiet else args.progress),
+            _terminate_as_interrupt(),
+        ):
             return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("buurtgeo: interrupted", file=sys.stderr)

@@ -26,20 +26,27 @@ from pathlib import Path
 from typing import Any
 
 from buurtgeo._checks import Checks
+from buurtgeo._config_green import GREEN_SECTION_SPEC, GreenInput, check_green, green_inputs
 from buurtgeo.errors import ConfigError
 from buurtgeo.schema import AGE_BANDS, ServiceKind, service_kinds
 
 __all__ = [
     "CONFIG_TEMPLATE",
+    "OUTPUT_NAMES",
     "AnalysisConfig",
     "GreenInput",
     "ScenarioSpec",
     "ServicesInput",
     "SitesSpec",
+    "check_out_dir",
     "demo_config",
     "load_config",
     "parse_config",
 ]
+
+#: Smallest and largest grid spacing (metres): below 10 m a grid adds points, not precision
+#: (sector populations are spread evenly), and a city at 0.1 m would need billions of points.
+GRID_SPACING_M = (10.0, 5000.0)
 
 #: A complete, commented configuration file (``buurtgeo run --template`` prints it).
 CONFIG_TEMPLATE = """\
@@ -80,6 +87,9 @@ deprivation = { path = "BIMD2011_DOMAINS_STATISTICAL_SECTOR_ELLIS_WIDE.csv", col
 #                                                # direction = "lower_is_worse" for incomes
 # basemap = "belgium-latest.osm.pbf"             # optional: water, railways, parks for the map's
 #                                                # background (default: the network, when it is OSM)
+# decimal = ","                                  # optional: the decimal separator of every input
+#                                                # table ("," or "."); default: decided per column,
+#                                                # and an ambiguous number such as 1.000 is an error
 
 [[inputs.services]]                              # one block per services file
 path = "kinderopvanglocaties.csv"
@@ -89,23 +99,21 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 # kind = "childcare_baby"                        # optional: one kind for the whole file
 # columns = { name = "Naam", capacity = "Capaciteit", x = "X", y = "Y", crs = "EPSG:31370" }
 # kind_map = { PRENATAL = "consultatiebureau" }  # optional: source value → service kind
+# decimal = ","                                  # optional: this file's decimal separator
 
 # [[inputs.services]]                            # services from OpenStreetMap (.osm / .osm.pbf)
 # path = "belgium-latest.osm.pbf"
 # kinds = ["playground", "library"]
 
-# [[inputs.green]]                               # optional: green, play and youth spaces (areas),
-# path = "parken-gent.geojson"                   # reached at their edge (physical living environment)
-# kind = "green"                                 # green (parks: buurtgroen/wijkgroen by size) | play | youth
-# columns = { name = "naam", service_id = "urid", status = "statusnaam" }   # found when not given
-#                                                # an OpenStreetMap file gives all three, and its gates
+# [[inputs.green]]                               # optional: green, play or youth spaces (areas; OSM too)
+# path = "parken-gent.geojson"                   # kind = "green" | "play" | "youth"; [green] min_area_m2 = {…}
 
 [analysis]
 # kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
 decay = "step"                                   # step | linear | gaussian
 origins = "grid"                                 # grid (population spread on a grid) | point | addresses
 # demand_across_border = true                    # count the children across the border in the 2SFCA
-grid_spacing_m = 100.0
+grid_spacing_m = 100.0                           # 10-5000 m
 # catchment_m = { childcare_baby = 800 }         # per kind, metres; default: the vocabulary's
 #                                                # (older files spell it catchments_m: still read)
 # catchment_min = { library = 15 }               # … or in minutes at the mode's speed (walking
@@ -135,14 +143,6 @@ k = 3                                            # how many
 # candidates = "kandidaatlocaties.csv"           # default "origins": anywhere children live; a file
 #                                                # is read like a services file (candidates_columns = {…})
 
-# [green]                                        # optional: the norms of the physical living environment
-# kinds = ["play_space", "youth_space", "buurtgroen", "wijkgroen"]   # default: all four
-# min_area_m2 = { buurtgroen = 2000, wijkgroen = 100000 }            # size classes (m²)
-# cluster_m = 0.0                                # green areas this near each other are one for the size class
-# area_edge_m = 10.0                             # a street this near a park's edge opens it along there
-#                                                # (the norm distances are the kinds' catchments:
-#                                                # play 400 m, youth 1,000 m, buurtgroen 400 m, wijkgroen 800 m)
-
 [map]                                            # optional: how the maps class and show the indicators
 # scheme = { share_covered = "quantiles", mean_dist_m = "natural_breaks" }
 #                                                # per indicator (with or without __kind); default
@@ -166,6 +166,7 @@ gpkg = true
 map = true
 fact_sheets = true
 language = "nl"                                  # nl | en
+headers = "codes"                                # codes | labels (column headers people read)
 # suppress_below = 5                             # optional: hide counts of fewer than 5 children (and rates built on them) in every output
 """
 
@@ -280,6 +281,7 @@ _SPEC: dict[str, _Spec] = {
             "a table {path, column, direction, id_column, sheet, scale, alpha}",
         ),
         "basemap": (_is_str, "the path of an OpenStreetMap file (.osm, .osm.pbf)"),
+        "decimal": (lambda v: v in (",", "."), "',' or '.'"),
         "green": (lambda v: isinstance(v, list), "a list of [[inputs.green]] tables"),
     },
     "analysis": {
@@ -290,7 +292,10 @@ _SPEC: dict[str, _Spec] = {
             "'grid', 'point' or 'addresses'",
         ),
         "demand_across_border": (_is_bool, "true or false"),
-        "grid_spacing_m": (_is_positive, "a positive number of metres"),
+        "grid_spacing_m": (
+            lambda v: _is_number(v) and GRID_SPACING_M[0] <= v <= GRID_SPACING_M[1],
+            f"a number of metres from {GRID_SPACING_M[0]:g} to {GRID_SPACING_M[1]:g}",
+        ),
         "catchment_m": (_is_catchments, "a table {kind = metres}"),
         "catchments_m": (_is_catchments, "a table {kind = metres}"),  # the old spelling
         "catchment_min": (_is_catchments, "a table {kind = minutes}"),
@@ -324,6 +329,7 @@ _SPEC: dict[str, _Spec] = {
         "fact_sheets": (_is_bool, "true or false"),
         "language": (lambda v: v in ("nl", "en"), "'nl' or 'en'"),
         "suppress_below": (_is_positive_int, "a positive whole number of persons"),
+        "headers": (lambda v: v in ("codes", "labels"), "'codes' or 'labels'"),
     },
     "sites": {
         "kind": (_is_str, "a service kind"),
@@ -345,29 +351,7 @@ _SPEC: dict[str, _Spec] = {
         "basemap": (_is_bool, "true or false"),
         "bivariate_kind": (_is_str, "a service kind"),
     },
-    "green": {
-        "kinds": (
-            _is_str_list,
-            "a list of green norms (play_space, youth_space, buurtgroen, wijkgroen)",
-        ),
-        "min_area_m2": (
-            lambda v: isinstance(v, dict) and all(_is_non_negative(x) for x in v.values()),
-            "a table {norm = m² >= 0}",
-        ),
-        "cluster_m": (_is_non_negative, "a number of metres >= 0"),
-        "area_edge_m": (_is_non_negative, "a number of metres >= 0"),
-    },
-}
-#: One ``[[inputs.green]]`` table: a file of green, play or youth spaces (areas).
-_GREEN_INPUT_SPEC: _Spec = {
-    "path": (_is_str, "a file path"),
-    "kind": (lambda v: v in ("green", "play", "youth"), "'green', 'play' or 'youth'"),
-    "columns": (
-        lambda v: _is_str_map(v) and set(v) <= {"name", "service_id", "status"},
-        "a table {name, service_id, status = source column}",
-    ),
-    "layer": (_is_str, "a layer name"),
-    "crs": (_is_str, "a CRS, e.g. 'EPSG:31370'"),
+    "green": GREEN_SECTION_SPEC,  # the physical living environment (buurtgeo._config_green)
 }
 #: ``inputs.deprivation``: a per-sector table and how to read its figure.
 _DEPRIVATION_SPEC: _Spec = {
@@ -416,6 +400,7 @@ _SERVICE_SPEC: _Spec = {
         "a table {source value = service kind}",
     ),
     "kinds": (_is_str_list, "a list of service kinds (OpenStreetMap files)"),
+    "decimal": (lambda v: v in (",", "."), "',' or '.'"),
 }
 _OSM_SUFFIXES = (".osm", ".pbf", ".osm.bz2", ".osm.gz")
 #: ``inputs.age_bands`` / ``inputs.sectors`` / ``inputs.population`` as a table: a ``path``
@@ -473,26 +458,11 @@ class ServicesInput:
     crs: str | None = None
     kind_map: Mapping[str, str] | None = None
     kinds: tuple[str, ...] | None = None
+    decimal: str | None = None
 
     @property
     def is_osm(self) -> bool:
         """True for an OpenStreetMap extract (read with :func:`buurtgeo.read_osm_services`)."""
-        return self.path.name.lower().endswith(_OSM_SUFFIXES)
-
-
-@dataclass(frozen=True)
-class GreenInput:
-    """One file of green, play or youth spaces (``[[inputs.green]]``)."""
-
-    path: Path
-    kind: str = "green"
-    columns: Mapping[str, str] | None = None
-    layer: str | None = None
-    crs: str | None = None
-
-    @property
-    def is_osm(self) -> bool:
-        """True for an OpenStreetMap extract (read with :func:`buurtgeo.read_osm_green`)."""
         return self.path.name.lower().endswith(_OSM_SUFFIXES)
 
 
@@ -582,8 +552,9 @@ class AnalysisConfig:
     published_places: tuple[Path, ...] = ()
     population_sectors: Path | None = None
     demand_across_border: bool = True
-    # issue 19: the physical living environment ([[inputs.green]], [green])
-    green: tuple[GreenInput, ...] = ()
+    headers: str = "codes"
+    decimal: str | None = None
+    green: tuple[GreenInput, ...] = ()  # the physical living environment (issue 19)
     green_options: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -628,9 +599,15 @@ def _resolve(value: Any, base: Path) -> Path | None:
 
 
 def _check_file(checks: Checks, value: Any, base: Path, where: str) -> None:
+    from buurtgeo.io._files import input_problem
+
     path = _resolve(value, base)
     if path is not None and not path.exists():
         checks.add(f"{where}: file not found: {path}")
+    elif path is not None:
+        problem = input_problem(path)
+        if problem:
+            checks.add(f"{where}: {problem}: {path}")
 
 
 def _check_kind(checks: Checks, kind: Any, where: str, kinds: Mapping[str, ServiceKind]) -> None:
@@ -685,28 +662,6 @@ def _check_services(
         for value in entry.get("kinds", []) if _is_str_list(entry.get("kinds")) else []:
             _check_kind(checks, value, f"{where}.kinds", kinds)
         _check_file(checks, entry.get("path"), base, f"{where}.path")
-
-
-def _check_green(
-    checks: Checks, inputs: Mapping[str, Any], green: Mapping[str, Any], base: Path
-) -> None:
-    """Every ``[[inputs.green]]`` table (its keys and file) and the norms of ``[green]``."""
-    from buurtgeo.green import GREEN_NORMS
-
-    entries = inputs.get("green", [])
-    for n, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
-        where = f"inputs.green[{n}]"
-        if not isinstance(entry, Mapping):
-            checks.add(f"{where} must be a table with a 'path'")
-            continue
-        _check_table(checks, entry, _GREEN_INPUT_SPEC, where, required=("path",))
-        _check_file(checks, entry.get("path"), base, f"{where}.path")
-    for key in ("kinds", "min_area_m2"):
-        value = green.get(key)
-        named = value if isinstance(value, list) else list(value) if isinstance(value, dict) else []
-        for kind in named:
-            if kind not in GREEN_NORMS:
-                checks.add(f"green.{key}: {kind!r} is not a green norm ({', '.join(GREEN_NORMS)})")
 
 
 def _bands(value: str | list[str] | None) -> tuple[str, ...]:
@@ -794,14 +749,13 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
     for section, spec in _SPEC.items():
         _check_table(checks, sections[section], spec, section)
     for section, key in _REQUIRED:
-        if key not in sections[section] and not (
-            key == "services" and "green" in sections[section]
-        ):
+        green_only = key == "services" and "green" in sections[section]
+        if key not in sections[section] and not green_only:
             checks.add(f"{section}.{key} is required")
     kinds = service_kinds()
     _check_inputs(checks, sections["inputs"], base)
     _check_services(checks, sections["inputs"], base, kinds)
-    _check_green(checks, sections["inputs"], sections["green"], base)
+    check_green(checks, sections["inputs"], sections["green"], base, _check_table, _check_file)
     _check_analysis(checks, sections["analysis"], kinds)
     if sections["analysis"].get("origins") == "addresses" and "addresses" not in sections["inputs"]:
         checks.add("analysis.origins = 'addresses' needs inputs.addresses (an address file)")
@@ -818,6 +772,13 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
         if sites.get("candidates") not in (None, "origins"):
             _check_file(checks, sites.get("candidates"), base, "sites.candidates")
     _check_kind(checks, sections["map"].get("bivariate_kind"), "map.bivariate_kind", kinds)
+    if _is_str(sections["outputs"].get("dir", "buurtgeo-output")):
+        out_dir = _build_outputs(sections["outputs"], base)["out_dir"]
+        inputs = _input_paths(sections["inputs"], base)
+        if _is_str(sites.get("candidates")) and sites.get("candidates") != "origins":
+            inputs += [p for p in [_resolve(sites["candidates"], base)] if p is not None]
+        for problem in out_dir_problems(out_dir, inputs):
+            checks.add(f"outputs.dir: {problem}")
 
 
 # --------------------------------------------------------------------------------------
@@ -836,6 +797,7 @@ def _services_input(entry: Mapping[str, Any], base: Path) -> ServicesInput:
         crs=entry.get("crs"),
         kind_map=dict(entry["kind_map"]) if "kind_map" in entry else None,
         kinds=tuple(entry["kinds"]) if "kinds" in entry else None,
+        decimal=entry.get("decimal"),
     )
 
 
@@ -863,16 +825,7 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
         "sectors": paths["sectors"],
         "population": paths["population"],
         "services": tuple(_services_input(entry, base) for entry in inputs.get("services", [])),
-        "green": tuple(
-            GreenInput(
-                _resolve(entry["path"], base),  # type: ignore[arg-type]
-                kind=entry.get("kind", "green"),
-                columns=dict(entry["columns"]) if "columns" in entry else None,
-                layer=entry.get("layer"),
-                crs=entry.get("crs"),
-            )
-            for entry in inputs.get("green", [])
-        ),
+        "green": green_inputs(inputs.get("green", []), lambda v: _resolve(v, base)),
         "age_bands": paths["age_bands"],
         "age_bands_options": options["age_bands"],
         "sectors_options": options["sectors"],
@@ -891,6 +844,7 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
             if p is not None
         ),
         "population_sectors": paths["population_sectors"],
+        "decimal": inputs.get("decimal"),
     }
 
 
@@ -940,6 +894,7 @@ def _build_outputs(outputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
         "fact_sheets": outputs.get("fact_sheets", True),
         "language": outputs.get("language", "nl"),
         "suppress_below": outputs.get("suppress_below"),
+        "headers": outputs.get("headers", "codes"),
     }
 
 
@@ -1124,3 +1079,120 @@ def demo_config(
         "outputs": {"dir": str(out_dir)},
     }
     return parse_config(data, source="demo")
+
+
+# --------------------------------------------------------------------------------------
+# The output folder: never over an input, never a file, never a system folder
+# --------------------------------------------------------------------------------------
+
+#: Every name :func:`buurtgeo.outputs.write_outputs` may write in the output folder.
+OUTPUT_NAMES: tuple[str, ...] = (
+    "indicators.csv",
+    "indicators_areas.csv",
+    "legenda.csv",
+    "bronnen.csv",
+    "indicators.xlsx",
+    "indicators.gpkg",
+    "map.html",
+    "set_aside.csv",
+    "equity.csv",
+    "bivariate.html",
+    "scenarios.csv",
+    "sites.csv",
+    "published_vs_found.csv",
+    "places_by_language.csv",
+    "ONVOLLEDIG.txt",
+    "INCOMPLETE.txt",
+)
+#: Outputs named after a configuration's blocks: ``scenario_<name>.html``.
+_OUTPUT_PATTERNS: tuple[tuple[str, str], ...] = (("scenario_", ".html"),)
+#: The folder of the fact sheets inside the output folder (every file in it is written).
+FACT_SHEETS_DIR = "buurtfiches"
+#: Folders that hold no data a run may write (pseudo file systems, the system's own).
+_SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr")
+
+
+def _input_paths(inputs: Mapping[str, Any], base: Path) -> list[Path]:
+    """Every input file a configuration's ``[inputs]`` names (resolved)."""
+    paths = [_resolve(inputs.get(key), base) for key in _PATH_KEYS]
+    for name in _FILE_SPECS:
+        if isinstance(inputs.get(name), dict):
+            paths.append(_resolve(inputs[name].get("path"), base))
+    for entry in inputs.get("services", []) if isinstance(inputs.get("services"), list) else []:
+        if isinstance(entry, Mapping):
+            paths.append(_resolve(entry.get("path"), base))
+    if isinstance(inputs.get("deprivation"), Mapping):
+        paths.append(_resolve(inputs["deprivation"].get("path"), base))
+    published = inputs.get("published_places")
+    for value in published if isinstance(published, list) else [published]:
+        if _is_str(value):
+            paths.append(_resolve(value, base))
+    return [p for p in paths if p is not None]
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError):
+        return path.expanduser().absolute()
+
+
+def out_dir_problems(out_dir: Path, inputs: list[Path]) -> list[str]:
+    """What is wrong with an output folder: a file system root or a system folder, a file,
+    or a folder where an output file (or a fact sheet) would replace one of ``inputs``."""
+    problems = []
+    where = _real(Path(out_dir))
+    if where == Path(where.anchor):
+        problems.append(f"{out_dir} is the root of a file system; name a folder of its own")
+    elif any(where == Path(d) or Path(d) in where.parents for d in _SYSTEM_DIRS):
+        problems.append(f"{out_dir} is a system folder; name a folder of your own")
+    if where.exists() and not where.is_dir():
+        problems.append(f"{out_dir} is a file, not a folder")
+    sheets = where / FACT_SHEETS_DIR
+    for path in inputs:
+        real = _real(path)
+        named = real.name in OUTPUT_NAMES or any(
+            real.name.startswith(a) and real.name.endswith(b) for a, b in _OUTPUT_PATTERNS
+        )
+        if (real.parent == where and named) or real.parent == sheets:
+            problems.append(
+                f"writing the outputs to {out_dir} would replace the input file {path};"
+                " name another folder"
+            )
+        elif real == where or real == sheets:
+            problems.append(f"{out_dir} is an input, not a folder for outputs")
+    return problems
+
+
+def check_out_dir(cfg: AnalysisConfig, out_dir: str | PathLike[str] | None = None) -> Path:
+    """Refuse an output folder that cannot be written safely (see :func:`out_dir_problems`).
+
+    Parameters
+    ----------
+    cfg : AnalysisConfig
+        Its input files are never overwritten.
+    out_dir : path-like, optional
+        Default ``cfg.out_dir``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    ConfigError
+        Naming every problem.
+    """
+    folder = Path(out_dir) if out_dir is not None else cfg.out_dir
+    inputs = [cfg.sectors, cfg.population, *(s.path for s in cfg.services)]
+    optional: list[Path | None] = [cfg.age_bands, cfg.network, cfg.areas, cfg.areas_names]
+    optional += [cfg.addresses, cfg.population_sectors, cfg.deprivation, cfg.basemap]
+    optional += [*cfg.published_places, cfg.sites.candidates if cfg.sites else None]
+    inputs += [p for p in optional if p is not None]
+    if cfg.source not in ("<dict>", "demo"):
+        inputs.append(Path(cfg.source))
+    problems = out_dir_problems(folder, inputs)
+    if problems:
+        raise ConfigError("outputs.dir: " + "; ".join(problems), path=cfg.source)
+    return folder

@@ -551,6 +551,64 @@ _BUILTIN: tuple[Indicator, ...] = (
         "rank (1 = largest gap)",
         decimals=0,
     ),
+    # ---- small-number suppression (buurtgeo.suppression)
+    Indicator(
+        "suppressed",
+        "Afgeschermde kolommen",
+        "Suppressed columns",
+        "kolommen van deze rij die afgeschermd zijn omdat ze (of een totaal) een klein aantal"
+        " personen zouden tonen",
+        "columns of this row suppressed because they (or a total) would show a small number"
+        " of persons",
+    ),
+    # ---- the sources of a run (bronnen.csv, buurtgeo._sources)
+    Indicator(
+        "part", "Onderdeel", "Part", "invoer, software of instelling", "input, software or setting"
+    ),
+    Indicator(
+        "item", "Wat", "What", "sleutel in de configuratie of naam", "configuration key or name"
+    ),
+    Indicator(
+        "value",
+        "Waarde",
+        "Value",
+        "bestand zoals opgegeven, versie of waarde",
+        "file as given, version or value",
+    ),
+    Indicator("size_bytes", "Grootte (bytes)", "Size (bytes)", unit=" bytes", decimals=0),
+    Indicator(
+        "sha256", "SHA-256", "SHA-256", "vingerafdruk van het bestand", "fingerprint of the file"
+    ),
+    Indicator(
+        "layout",
+        "Indeling",
+        "Layout",
+        "herkende indeling en kolommen",
+        "layout and columns recognised",
+    ),
+    Indicator(
+        "vintage",
+        "Versie (jaargang)",
+        "Vintage",
+        "peildatum of jaargang",
+        "reference date or vintage",
+    ),
+    Indicator("rows_read", "Rijen gelezen", "Rows read", decimals=0),
+    Indicator("rows_used", "Rijen gebruikt", "Rows used", decimals=0),
+    Indicator(
+        "rows_set_aside",
+        "Rijen niet gebruikt",
+        "Rows set aside",
+        "rijen niet gebruikt, met de reden in set_aside.csv",
+        "rows not used, with the reason in set_aside.csv",
+        decimals=0,
+    ),
+    Indicator(
+        "rows_other_municipalities",
+        "Rijen van andere gemeenten",
+        "Rows of other municipalities",
+        decimals=0,
+    ),
     # ---- equity
     Indicator("gini", "Gini-coëfficiënt", "Gini coefficient", decimals=3),
     Indicator("concentration_index", "Concentratie-index", "Concentration index", decimals=3),
@@ -931,7 +989,14 @@ def word(key: str, language: str | None = None) -> str:
 
 
 def format_number(value: float, decimals: int, language: str | None = None) -> str:
-    """A number with thousands separators: ``1.234,5`` in Dutch, ``1,234.5`` in English."""
+    """A number with thousands separators: ``1.234,5`` in Dutch, ``1,234.5`` in English.
+
+    Beyond 10¹⁵ (no count or distance is that large: a sign of bad input) the number is
+    written in scientific notation, ``1,0e+308``, not as hundreds of digits.
+    """
+    if math.isfinite(value) and abs(value) >= 1e15:
+        text = f"{value:.1e}"
+        return text.replace(".", ",") if _language(language) == "nl" else text
     text = f"{value:,.{decimals}f}"
     if text.lstrip("-").strip("0.,") == "":  # no '-0' or '-0,0'
         text = text.lstrip("-")

@@ -51,6 +51,7 @@ _DEFAULTS: dict[str, Any] = {
     "progress": None,
     "walk_speed_kmh": 4.8,
     "bike_speed_kmh": 15.0,
+    "decimal": None,
 }
 
 _VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -59,6 +60,7 @@ _VALIDATORS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "progress": (_is_progress, "True, False or None (None: only when writing to a terminal)"),
     "walk_speed_kmh": (_is_positive, "a positive number of km/h"),
     "bike_speed_kmh": (_is_positive, "a positive number of km/h"),
+    "decimal": (lambda v: v in (None, ",", "."), "None (decided per column), ',' or '.'"),
 }
 
 OPTION_DOCS: Mapping[str, str] = MappingProxyType(
@@ -68,6 +70,9 @@ OPTION_DOCS: Mapping[str, str] = MappingProxyType(
         "progress": "Show progress bars: True, False, or None for 'only on a terminal'.",
         "walk_speed_kmh": "Walking speed that turns metres into minutes (4.8 km/h: 15 min ≈ 1.2 km).",
         "bike_speed_kmh": "Cycling speed (15 km/h: 15 min ≈ 3.75 km).",
+        "decimal": "Decimal separator of the numbers in input tables: None (default: decided"
+        " per column; a number that reads two ways, such as '1.000', is an error or a"
+        " warning naming the column), ',' or '.'.",
     }
 )
 

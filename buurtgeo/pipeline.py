@@ -20,10 +20,14 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 import buurtgeo as bg
 from buurtgeo import _run_green, _run_inputs, planning
+from buurtgeo._attrs import hold
+from buurtgeo._sources import SetAside as _SetAside
+from buurtgeo._sources import note_source
 from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
 from buurtgeo.errors import InputError
@@ -130,6 +134,13 @@ class Analysis:
         catchments``.
     basemap : GeoDataFrame or None
         The maps' own background (:func:`buurtgeo.base_map`), when ``[map] basemap``.
+    sources : list of dict
+        Every input file read: as given, size, SHA-256, layout, vintage, rows read,
+        used and set aside (:func:`buurtgeo._sources.input_source`; published as
+        ``bronnen.csv``).
+    municipalities : DataFrame or None
+        Counts and indicators per municipality as published (set by the writers; the
+        fact sheets compute them when None).
     """
 
     config: AnalysisConfig
@@ -160,6 +171,8 @@ class Analysis:
     basemap: gpd.GeoDataFrame | None = None
     catchment_min: dict[str, float] = field(default_factory=dict)
     speed_kmh: float = 4.8
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    municipalities: pd.DataFrame | None = None
 
     # -- accessors ---------------------------------------------------------------------
 
@@ -228,6 +241,10 @@ class Analysis:
         kwargs.setdefault("title", _map_title(self, level))
         for key, value in self._map_options(kinds).items():
             kwargs.setdefault(key, value)
+        if self.sources:
+            from buurtgeo._sources import sources_line
+
+            kwargs.setdefault("footer", sources_line(self, kwargs["language"]))
         services = self.services[self.services["service_kind"].isin(kinds)]
         return reach_map(table, indicators=indicators, services=services, **kwargs)
 
@@ -322,11 +339,13 @@ def analyse(cfg: AnalysisConfig) -> Analysis:
     -------
     Analysis
     """
+    from buurtgeo.options import set_options
+
     notes: list[str] = []
     set_aside: list[pd.DataFrame] = []
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, set_options(decimal=cfg.decimal):
         warnings.simplefilter("always")
-        analysis = _analyse(cfg, notes, set_aside)
+        analysis = _analyse(cfg, notes, _SetAside(set_aside))
     _notes_from_warnings(analysis.notes, caught)
     return analysis
 
@@ -350,24 +369,22 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("sectoren en bevolking")
         addresses = _run_inputs.read_address_points(cfg)
         set_aside.append(_flatten_set_aside(_set_aside_of(addresses), "addresses"))
+        _note_source(set_aside, "inputs.addresses", cfg.addresses, addresses)
         read: dict[str, Any] = {"addresses": addresses}
         joined = _read_population(cfg, set_aside, notes=notes, read=read)
-        deprivation, unused = planning.deprivation_per_sector(cfg, joined, notes)
+        deprivation, unused = planning.deprivation_per_sector(
+            cfg, joined, notes, sources=getattr(set_aside, "sources", None)
+        )
         set_aside += [
             t if "stage" in t.columns else _flatten_set_aside(t, "deprivation") for t in unused
         ]
 
         bar.step("voorzieningen")
         green, entrances = _run_green.read_green_services(cfg, set_aside, _flatten_set_aside)
-        services, kinds = _read_services(cfg, notes, set_aside, extra=green)
+        region_geom = _study_region(joined)
+        services, kinds = _read_services(cfg, notes, set_aside, region_geom, extra=green)
         speed = _speed(cfg)
-        minutes = {k: cfg.catchment_min[k] for k in kinds if k in cfg.catchment_min}
-        catchments = {
-            k: minutes[k] * speed * 1000.0 / 60.0
-            if k in minutes
-            else cfg.catchment_m.get(k, service_kinds()[k].catchment_m)
-            for k in kinds
-        }
+        minutes, catchments = _catchments(cfg, kinds, speed)
         targets = _kind_targets(cfg, kinds)
         joined = _run_green.derive_bands(joined, targets)  # children_12_17 when needed
         _check_targets(targets, [c for c in _COUNTS if c in joined.columns], cfg)
@@ -379,7 +396,10 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             services["snap_m"] = _run_green.snap_distances(network, services, cfg, entrances)
 
         bar.step("herkomstpunten")
-        services = bg.services_near(services, joined, catchment_m=max(catchments.values()))
+        paths = {n: str(entry.path) for n, entry in enumerate(cfg.services, start=1)}
+        services = _near_study_area(
+            services, region_geom, max(catchments.values()), set_aside, paths
+        )
         origins, target_columns = _origins(cfg, joined, targets, addresses)
         if (line := _run_inputs.address_note(origins, cfg.language)) is not None:
             notes.append(line)
@@ -410,6 +430,8 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         bar.step("buurten")
         areas = _areas(cfg, joined, notes)
         set_aside.append(_flatten_set_aside(_set_aside_of(areas), "areas"))
+        _note_source(set_aside, "inputs.areas", cfg.areas, areas)
+        _note_source(set_aside, "inputs.areas_names", cfg.areas_names, None)
 
         bar.step("indicatoren")
         tables = _indicators(joined, areas, services, origins, reach, kinds, target_columns)
@@ -456,10 +478,26 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             tables=more,
             catchment_min=minutes,
             speed_kmh=speed,
+            sources=set_aside.sources if isinstance(set_aside, _SetAside) else [],
         )
         bar.step("scenario's, locaties, kaart")
         _plan(analysis)
     return analysis
+
+
+def _catchments(
+    cfg: AnalysisConfig, kinds: Sequence[str], speed: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each kind's catchment as given in minutes (those given so), and in metres: minutes
+    at ``speed`` km/h, else ``analysis.catchment_m``, else the vocabulary's."""
+    minutes = {k: cfg.catchment_min[k] for k in kinds if k in cfg.catchment_min}
+    metres = {
+        k: minutes[k] * speed * 1000.0 / 60.0
+        if k in minutes
+        else cfg.catchment_m.get(k, service_kinds()[k].catchment_m)
+        for k in kinds
+    }
+    return minutes, metres
 
 
 def _plan(analysis: Analysis) -> None:
@@ -487,12 +525,15 @@ def _read_population(
     as read go into ``read`` (``population``, ``age_bands``), vintages aligned (notes)."""
     notes = [] if notes is None else notes
     read = {} if read is None else read
+    sources = getattr(set_aside, "sources", None)
     sectors = _read_sectors(cfg)
     set_aside.append(_flatten_set_aside(_set_aside_of(sectors), "sectors"))
+    _note_source(set_aside, "inputs.sectors", cfg.sectors, sectors)
     population = bg.read_population(cfg.population, **dict(cfg.population_options))
     set_aside.append(_flatten_set_aside(_set_aside_of(population), "population"))
+    _note_source(set_aside, "inputs.population", cfg.population, population)
     population = _run_inputs.align_vintage(
-        cfg, sectors, population, notes, "population", read.get("addresses")
+        cfg, sectors, population, notes, "population", read.get("addresses"), sources=sources
     )
     age_bands = None
     if cfg.age_bands is not None:
@@ -500,14 +541,25 @@ def _read_population(
         # a municipal age table (TF_SOC_POP_STRUCT) is spread over the sectors' totals
         age_bands = bg.read_age_bands(cfg.age_bands, population=population, **options)
         set_aside.append(_flatten_set_aside(_set_aside_of(age_bands), "age_bands"))
+        _note_source(set_aside, "inputs.age_bands", cfg.age_bands, age_bands)
         age_bands = _run_inputs.align_vintage(
-            cfg, sectors, age_bands, notes, "age_bands", read.get("addresses")
+            cfg, sectors, age_bands, notes, "age_bands", read.get("addresses"), sources=sources
         )
     read.update(population=population, age_bands=age_bands)
     with warnings.catch_warnings():
         # its unmatched sectors become set-aside rows (stage 'join') just below
         warnings.filterwarnings("ignore", message="join_population: ", category=UserWarning)
         joined = bg.join_population(sectors, population, age_bands=age_bands)
+    if len(joined) and "population" in joined.columns:
+        residents = pd.to_numeric(joined["population"], errors="coerce").fillna(0.0)
+        if float(residents.sum()) <= 0:
+            raise InputError(
+                f"none of the study area's {len(joined)} sectors has residents in the"
+                " population file",
+                path=cfg.population,
+                hint="Check that the file covers these municipalities (sector codes) and that"
+                " its population column holds head counts; set_aside.csv lists the rows not used",
+            )
     unmatched = joined.attrs.get("unmatched")
     if isinstance(unmatched, pd.DataFrame) and len(unmatched):
         set_aside.append(_unmatched_rows(unmatched))
@@ -529,6 +581,7 @@ def _read_sectors(cfg: AnalysisConfig):
     ]
     tables = [p.attrs.get("set_aside") for p in parts]
     attrs = dict(parts[0].attrs)
+    attrs["rows_in"] = sum(int(p.attrs.get("rows_in", 0)) for p in parts)
     stripped = []
     for part in parts:
         part = part.copy()
@@ -539,7 +592,7 @@ def _read_sectors(cfg: AnalysisConfig):
     tables = [t for t in tables if isinstance(t, pd.DataFrame) and len(t)]
     if tables:  # the same file read once per municipality: each unused row once
         keys = [c for c in ("source", "row", "reason") if c in tables[0].columns]
-        attrs["set_aside"] = pd.concat(tables, ignore_index=True).drop_duplicates(keys)
+        attrs["set_aside"] = hold(pd.concat(tables, ignore_index=True).drop_duplicates(keys))
     sectors.attrs = attrs
     return sectors
 
@@ -559,25 +612,37 @@ def _unmatched_rows(unmatched: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_services(
-    cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame], extra: Any = None
+    cfg: AnalysisConfig,
+    notes: list[str],
+    set_aside: list[pd.DataFrame],
+    region: Any = None,
+    extra: Any = None,
 ) -> tuple[Any, list[str]]:
     """Every services file as one table (and ``extra``: the green, play and youth spaces),
-    of the kinds analysed; and those kinds."""
+    of the kinds analysed; and those kinds. Rows whose Lambert x and y seem exchanged
+    (:func:`_swapped_aside`) are set aside."""
+    from buurtgeo.options import set_options
+
     frames = []
-    for entry in cfg.services:
-        if entry.is_osm:
-            part = bg.read_osm_services(entry.path, kinds=entry.kinds)
-        else:
-            part = bg.read_services(
-                entry.path,
-                kind=entry.kind,
-                columns=dict(entry.columns) if entry.columns else None,
-                sheet=entry.sheet,
-                layer=entry.layer,
-                crs=entry.crs,
-                kind_map=dict(entry.kind_map) if entry.kind_map else None,
-            )
+    for n, entry in enumerate(cfg.services, start=1):
+        with set_options(decimal=entry.decimal or cfg.decimal):
+            if entry.is_osm:
+                part = bg.read_osm_services(entry.path, kinds=entry.kinds)
+            else:
+                part = bg.read_services(
+                    entry.path,
+                    kind=entry.kind,
+                    columns=dict(entry.columns) if entry.columns else None,
+                    sheet=entry.sheet,
+                    layer=entry.layer,
+                    crs=entry.crs,
+                    kind_map=dict(entry.kind_map) if entry.kind_map else None,
+                )
         set_aside.append(_flatten_set_aside(_set_aside_of(part), "services"))
+        _note_source(set_aside, f"inputs.services[{n}]", entry.path, part)
+        if region is not None:
+            part = _swapped_aside(cfg, part, region, entry, set_aside)
+        part = part.assign(_input=n)
         frames.append(part)
     if extra is not None:
         frames.append(extra)
@@ -607,6 +672,141 @@ def _concat_services(frames: Sequence[Any]):
             hint="Give each file its own ids (a 'service_id' column mapping)",
         )
     return gpd.GeoDataFrame(services, geometry="geometry", crs=frames[0].crs)
+
+
+def _study_region(sectors: Any) -> Any:
+    """The study area as one geometry (its sectors dissolved)."""
+    import shapely
+
+    return shapely.union_all(np.asarray(sectors.geometry.array))
+
+
+def _swapped_aside(
+    cfg: AnalysisConfig, part: Any, region: Any, entry: Any, set_aside: list[pd.DataFrame]
+) -> Any:
+    """Set aside the services of one file whose Lambert x and y seem exchanged: far from
+    the study area, in it with x and y swapped (:func:`buurtgeo.io._service_coords.swapped_xy`);
+    warn naming the file and the columns."""
+    from buurtgeo.io._service_coords import swapped_xy
+
+    crs = part.attrs.get("crs_source")
+    known = service_kinds()
+    reach = [
+        cfg.catchment_m.get(k, known[k].catchment_m)
+        for k in pd.unique(part["service_kind"].astype(str))
+        if k in known
+    ]
+    if not crs or not len(part) or not reach:
+        return part
+    mask = swapped_xy(part, region, max(reach), crs)
+    if not mask.any():
+        return part
+    columns = dict(part.attrs.get("columns_used") or {})
+    x, y = columns.get("x", "x"), columns.get("y", "y")
+    reason = (
+        f"x and y seem exchanged: placed far from the study area, it lies in it with"
+        f" {x!r} read as y and {y!r} as x"
+    )
+    rows = part[mask]
+    set_aside.append(
+        pd.DataFrame(
+            {
+                "stage": "services",
+                "source": str(entry.path),
+                "row": None,
+                "column": f"{x}, {y}",
+                "reason": reason,
+                "values": [
+                    f"service_id={i} | name={nm}"
+                    for i, nm in zip(rows.index, rows["name"].astype(str), strict=True)
+                ],
+            }
+        )
+    )
+    if isinstance(set_aside, _SetAside) and set_aside.sources:
+        record = set_aside.sources[-1]
+        record["rows_set_aside"] = int(record.get("rows_set_aside") or 0) + int(mask.sum())
+        if record.get("rows_used") is not None:
+            record["rows_used"] = int(record["rows_used"]) - int(mask.sum())
+    warnings.warn(
+        f"{entry.path}: {int(mask.sum())} of {len(part)} services seem to have x and y"
+        f" exchanged (columns {x!r} and {y!r}): they lie far from the study area, and in it"
+        f" with x and y swapped; set aside. If the columns are the wrong way round, name them:"
+        f" columns = {{x = {y!r}, y = {x!r}}}",
+        UserWarning,
+        stacklevel=2,
+    )
+    return part[~mask]
+
+
+def _near_study_area(
+    services: Any,
+    region: Any,
+    catchment_m: float,
+    set_aside: list[pd.DataFrame],
+    paths: Mapping[int, str],
+) -> Any:
+    """The services within the largest catchment of the study area (across its border
+    too, :func:`buurtgeo.services_near`); the others are set aside as beyond reach, and
+    a file none of whose services is near says so."""
+    near = bg.services_near(services, region, catchment_m=catchment_m)
+    far = services.loc[services.index.difference(near.index, sort=False)]
+    if len(far):
+        reason = f"{_BEYOND} ({catchment_m:,.0f} m): not used"
+        set_aside.append(
+            pd.DataFrame(
+                {
+                    "stage": "services",
+                    "source": far["_input"].map(paths).to_numpy(dtype=object)
+                    if "_input" in far.columns
+                    else None,
+                    "row": None,
+                    "column": None,
+                    "reason": reason,
+                    "values": [
+                        f"service_id={i} | name={nm} | service_kind={k}"
+                        for i, nm, k in zip(
+                            far.index, far["name"].astype(str), far["service_kind"], strict=True
+                        )
+                    ],
+                }
+            )
+        )
+        if "_input" in services.columns:
+            _count_far_in_sources(set_aside, far["_input"].value_counts())
+            used = set(near["_input"].dropna())  # (green spaces have no services file)
+            for n in sorted(set(services["_input"].dropna()) - used):
+                count = int((services["_input"] == n).sum())
+                warnings.warn(
+                    f"{paths.get(n, f'inputs.services[{n}]')}: none of its {count} services lies"
+                    " within"
+                    f" {catchment_m:,.0f} m of the study area; is the file about another place,"
+                    " or are its coordinates wrong?",
+                    UserWarning,
+                    stacklevel=2,
+                )
+    if "_input" in near.columns:
+        near = near.drop(columns="_input")
+    return near
+
+
+def _count_far_in_sources(set_aside: list[pd.DataFrame], far: pd.Series) -> None:
+    """The services set aside as too far, counted in their file's bronnen row."""
+    if not isinstance(set_aside, _SetAside):
+        return
+    for record in set_aside.sources:
+        item = str(record.get("item", ""))
+        if not item.startswith("inputs.services["):
+            continue
+        n = int(far.get(int(item[len("inputs.services[") : -1]), 0))
+        if n:
+            record["rows_set_aside"] = int(record.get("rows_set_aside") or 0) + n
+            if record.get("rows_used") is not None:
+                record["rows_used"] = int(record["rows_used"]) - n
+
+
+#: The reason of a service set aside because it is too far from the study area.
+_BEYOND = "farther from the study area than the largest catchment"
 
 
 def _kinds_analysed(cfg: AnalysisConfig, present: list[str], notes: list[str]) -> list[str]:
@@ -671,6 +871,7 @@ def _read_network(cfg: AnalysisConfig, set_aside: list[pd.DataFrame]):
         return None
     network = bg.read_network(cfg.network, mode=cfg.network_mode)
     set_aside.append(_flatten_set_aside(_set_aside_of(network), "network"))
+    _note_source(set_aside, "inputs.network", cfg.network, network)
     return network
 
 
@@ -679,6 +880,8 @@ def _origins(
 ) -> tuple[Any, dict[str, str]]:
     """The population on points, with each kind's target children as ``target__<kind>``."""
     counts = [c for c in _COUNTS if c in joined.columns]
+    if cfg.origins == "grid":
+        _check_origin_count(joined, cfg.grid_spacing_m)
     origins = bg.origins_from_sectors(
         joined,
         pd.DataFrame(joined[counts]),
@@ -693,6 +896,26 @@ def _origins(
         origins[column] = origins[list(bands)].sum(axis=1) if bands else 0.0
         target_columns[kind] = column
     return origins, target_columns
+
+
+#: The most origins a grid may have (about 100 bytes each per kind, in several arrays).
+MAX_ORIGINS = 5_000_000
+
+
+def _check_origin_count(sectors: Any, spacing_m: float) -> None:
+    """Refuse, before allocating, a grid with more than :data:`MAX_ORIGINS` points
+    (about the study area's surface / spacing²)."""
+    from buurtgeo.errors import ConfigError
+
+    area = float(sectors.geometry.area.sum())
+    estimate = area / (spacing_m * spacing_m)
+    if estimate > MAX_ORIGINS:
+        smallest = math.ceil(math.sqrt(area / MAX_ORIGINS))
+        raise ConfigError(
+            f"analysis.grid_spacing_m = {spacing_m:g} would place about {estimate:,.0f} origins"
+            f" on the study area's {area / 1e6:,.1f} km² (at most {MAX_ORIGINS:,})",
+            hint=f"Use grid_spacing_m = {smallest} or more, or origins = 'point'",
+        )
 
 
 def _areas(cfg: AnalysisConfig, sectors: Any, notes: list[str]):
@@ -846,6 +1069,11 @@ def _flatten_set_aside(table: pd.DataFrame | None, stage: str) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
+def _note_source(set_aside: list[pd.DataFrame], item: str, path: Any, result: Any) -> None:
+    """Record an input file of the run (see :mod:`buurtgeo._sources`)."""
+    note_source(getattr(set_aside, "sources", None), item, path, result)
+
+
 def _set_aside_of(obj: Any) -> pd.DataFrame | None:
     if obj is None:
         return None
@@ -900,6 +1128,10 @@ def run_config(
         cfg = parse_config(config)
     else:
         cfg = load_config(config)
+    if write:  # a folder that cannot be written is refused before the analysis
+        from buurtgeo.config import check_out_dir
+
+        check_out_dir(cfg, out_dir)
     analysis = analyse(cfg)
     if write:
         with warnings.catch_warnings(record=True) as caught:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from buurtgeo._sources import note_source
 from buurtgeo.errors import ConfigError
 from buurtgeo.schema import SECTOR_ID
 
@@ -58,7 +59,11 @@ MAX_SERVICE_AREAS = 2_000
 
 
 def deprivation_per_sector(
-    cfg: AnalysisConfig, sectors: Any, notes: list[str]
+    cfg: AnalysisConfig,
+    sectors: Any,
+    notes: list[str],
+    *,
+    sources: list[dict[str, Any]] | None = None,
 ) -> tuple[pd.DataFrame | None, list[pd.DataFrame]]:
     """The configured deprivation figure of every study sector, and its weight.
 
@@ -75,7 +80,9 @@ def deprivation_per_sector(
 
     Returns the table (None without ``inputs.deprivation``) and the rows set aside: the
     loader's table, and the unmatched sectors with the pipeline's columns (``stage``
-    first).
+    first). The file is recorded in ``sources`` (:func:`buurtgeo._sources.note_source`):
+    its rows used are those of study sectors; the unmatched sectors count as set aside,
+    the rows of other municipalities apart.
     """
     import buurtgeo as bg
 
@@ -106,6 +113,11 @@ def deprivation_per_sector(
                 }
             )
         )
+    record = note_source(sources, "inputs.deprivation", cfg.deprivation, table)
+    if record is not None:  # read = used + set aside + other municipalities
+        record["rows_set_aside"] = int(record.get("rows_set_aside") or 0) + len(inside)
+        record["rows_used"] = int(table.index.isin(study).sum())
+        record["rows_other_municipalities"] = len(extra) - len(inside)
     value = table["deprivation_value"].reindex(study)
     sign = -1.0 if opts.get("direction", "higher_is_worse") == "lower_is_worse" else 1.0
     oriented = sign * value
@@ -363,6 +375,7 @@ def suggest(analysis: Any) -> Any:
         candidates = bg.read_services(
             spec.candidates, kind=spec.kind, columns=dict(spec.candidates_columns or {}) or None
         )
+        note_source(analysis.sources, "sites.candidates", spec.candidates, candidates)
     catchment = spec.catchment_m or analysis.catchment_m[spec.kind]
     covered = analysis.reach[f"covered__{spec.kind}"].astype(bool)
     with warnings.catch_warnings():
@@ -438,6 +451,8 @@ def background(analysis: Any) -> gpd.GeoDataFrame | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         frame = bg.base_map(analysis.areas, network=analysis.network, osm=osm, sectors=everything)
+    if cfg.basemap is not None:  # the network file is listed as inputs.network already
+        note_source(analysis.sources, "inputs.basemap", cfg.basemap, frame)
     return frame if len(frame) else None
 
 

@@ -7,7 +7,12 @@ beside the same indicator for its municipality and for the whole study area, the
 gap columns when the analysis has them, and the services in the area and within
 each kind's catchment of it. Every text that comes from data (names of areas,
 sectors, services) is HTML-escaped. Pages contain no timestamps: the same analysis
-gives the same bytes.
+gives the same bytes. With small-number suppression (``outputs.suppress_below``) the
+pages show the published figures: a hidden one reads *afgeschermd (< n)*, for the
+area, its sectors, its municipality and the study area alike. The foot of every page
+names the sources (input files, their vintage and SHA-256, buurtgeo's version).
+File names are the area ids made safe for every disk: ``index`` and names that differ
+only in case get a suffix, so no page overwrites another or ``index.html``.
 
     sheets = bg.fact_sheets(analysis)          # {area_id: html}
     write_fact_sheets(analysis, "out/buurtfiches")
@@ -32,6 +37,7 @@ from buurtgeo.errors import InputError
 from buurtgeo.indicators import format_number, format_value, label, worse
 from buurtgeo.maps.style import nice_length
 from buurtgeo.schema import service_kinds, yes_no
+from buurtgeo.suppression import suppression_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from buurtgeo.pipeline import Analysis
@@ -173,6 +179,25 @@ def _worse(indicator: str, area: Any, reference: Any) -> bool:
     return False
 
 
+def _shown(
+    row: Any,
+    column: str,
+    language: str,
+    threshold: int | None,
+    *,
+    base: str | None = None,
+    missing: str | None = None,
+) -> str:
+    """A published value as HTML: *afgeschermd (< n)* where small-number suppression hid
+    it (the row's ``suppressed`` list), else :func:`format_value` (escaped)."""
+    if row is None or not hasattr(row, "get"):
+        return escape(format_value(base or column, None, language=language, missing=missing))
+    if threshold and column in str(row.get("suppressed") or "").split(","):
+        return escape(suppression_text(threshold, language))
+    value = row.get(column)
+    return escape(format_value(base or column, value, language=language, missing=missing))
+
+
 def _text(value: Any) -> str:
     """Text of a cell for people: '' for missing values (pandas' str dtype keeps NaN)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
@@ -180,8 +205,38 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Names Windows refuses for a file, whatever the extension.
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
+
+
 def _safe_name(area_id: Any) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(area_id)).strip("._") or "area"
+    """A file name stem for an area id: letters, digits, ``_ . -`` only, at most 80
+    characters, never a name Windows reserves (``CON``, ``NUL`` …)."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(area_id)).strip("._")[:80] or "area"
+    return f"area_{stem}" if stem.lower() in _RESERVED else stem
+
+
+def _file_names(area_ids: Sequence[Any]) -> dict[Any, str]:
+    """One ``<stem>.html`` per area, distinct on a disk that ignores case (Windows, macOS),
+    and never ``index.html`` (the list of pages)."""
+    files: dict[Any, str] = {}
+    used = {"index"}
+    for area_id in area_ids:
+        stem = _safe_name(area_id)
+        candidate, k = stem, 1
+        while candidate.lower() in used:
+            k += 1
+            candidate = f"{stem}_{k}"
+        used.add(candidate.lower())
+        files[area_id] = f"{candidate}.html"
+    return files
 
 
 # --------------------------------------------------------------------------------------
@@ -277,8 +332,12 @@ def _small_map(
 
 
 def _references(analysis: Any) -> tuple[pd.DataFrame, pd.Series]:
-    """Indicators per municipality and for the whole study area (children-weighted)."""
+    """Indicators per municipality and for the whole study area (children-weighted); as
+    published (``analysis.municipalities`` and its ``region``) when the writers set them."""
     from buurtgeo.aggregate import aggregate_reach
+
+    if getattr(analysis, "municipalities", None) is not None:
+        return analysis.municipalities, analysis.region.iloc[0]
 
     weights = {k: f"target__{k}" for k in analysis.kinds}
     municipality_of = analysis.sectors["municipality_nis"].astype(str)
@@ -376,13 +435,18 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
         f" ({escape(nis)})</p>",
         *_map_section(analysis, area_id, sectors, near),
         *_residents_section(
-            row, areas, columns, language, analysis.sectors.attrs.get("estimate_methods", {})
+            row,
+            areas,
+            columns,
+            language,
+            analysis.config.suppress_below,
+            analysis.sectors.attrs.get("estimate_methods", {}),
         ),
         *_indicators_section(analysis, row, columns),
         *_indicators_section(analysis, row, columns, green=True),
         *_gaps_section(analysis, row),
         *_services_section(near, language),
-        *_sectors_section(sectors, language),
+        *_sectors_section(analysis, sectors, language),
         _footer(analysis),
     ]
     return _page(f"{words['title']} {name}", "\n".join(parts), language)
@@ -437,10 +501,12 @@ def _residents_section(
     areas: Any,
     columns: _Columns,
     language: str,
+    threshold: int | None = None,
     methods: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
-    """Residents and children of the area, its municipality and the study area; an
-    estimated count is labelled *geschat* and its method is said under the table."""
+    """Residents and children of the area, its municipality and the study area; a count
+    hidden by small-number suppression reads *afgeschermd (< n)*; an estimated count is
+    labelled *geschat* and its method is said under the table."""
     words = _WORDS[language]
     municipality, region = columns.municipality, columns.region
     methods = methods or {}
@@ -451,9 +517,9 @@ def _residents_section(
             suffix = mark if column in methods else ""
             rows.append(
                 f"<tr><td>{escape(label(column, language=language) + suffix)}</td>"
-                f"<td class='n'>{format_value(column, row[column], language=language)}</td>"
-                f"<td class='n'>{format_value(column, municipality.get(column), language=language)}</td>"
-                f"{columns.region_cell(format_value(column, region.get(column), language=language))}</tr>"
+                f"<td class='n'>{_shown(row, column, language, threshold)}</td>"
+                f"<td class='n'>{_shown(municipality, column, language, threshold)}</td>"
+                f"{columns.region_cell(_shown(region, column, language, threshold))}</tr>"
             )
     notes = [
         f"<p class='estimate'>{escape(label(c, language=language))}: "
@@ -476,6 +542,7 @@ def _indicators_section(
     from buurtgeo.green import is_green_kind
 
     language = analysis.config.language
+    threshold = analysis.config.suppress_below
     words = _WORDS[language]
     areas = analysis.area_indicators
     kinds = [k for k in analysis.kinds if is_green_kind(k) == green]
@@ -493,13 +560,15 @@ def _indicators_section(
             if column not in areas.columns:
                 continue
             value = row[column]
-            ref_m, ref_r = columns.municipality.get(column), columns.region.get(column)
+            ref_m = columns.municipality.get(column)
             cls = "n worse" if _worse(base, value, ref_m) else "n"
+            municipality, region = columns.municipality, columns.region
             rows.append(
                 f"<tr><td>{escape(label(base, language=language))}</td>"
-                f"<td class='{cls}'>{format_value(base, value, language=language)}</td>"
-                f"<td class='n'>{format_value(base, ref_m, language=language)}</td>"
-                f"{columns.region_cell(format_value(base, ref_r, language=language))}</tr>"
+                f"<td class='{cls}'>{_shown(row, column, language, threshold, base=base)}</td>"
+                f"<td class='n'>{_shown(municipality, column, language, threshold, base=base)}</td>"
+                f"{columns.region_cell(_shown(region, column, language, threshold, base=base))}"
+                "</tr>"
             )
     return [
         f"<h2>{escape(words['green' if green else 'indicators'])}</h2>",
@@ -527,12 +596,13 @@ def _gaps_section(analysis: Any, row: pd.Series) -> list[str]:
         + "</tr>"
     )
     rows = []
+    threshold = analysis.config.suppress_below
     for kind in analysis.kinds:
         cells = ""
         for base in gap_measures:
             align = "" if base == "class_label" else " class='n'"
-            text = _gap_cell(base, row.get(f"{base}__{kind}"), language)
-            cells += f"<td{align}>{escape(text)}</td>"
+            text = _shown(row, f"{base}__{kind}", language, threshold, base=base, missing="–")
+            cells += f"<td{align}>{text}</td>"
         rows.append(
             f"<tr><td>{escape(service_kinds()[kind].label(language=language))}</td>{cells}</tr>"
         )
@@ -572,12 +642,19 @@ def _services_section(near: pd.DataFrame, language: str) -> list[str]:
     return [f"<h2>{escape(words['services'])}</h2>", f"<table>{head_s}{''.join(rows)}</table>"]
 
 
-def _sectors_section(sectors: Any, language: str) -> list[str]:
-    """The area's statistical sectors with their residents."""
+def _sectors_section(analysis: Any, sectors: Any, language: str) -> list[str]:
+    """The area's statistical sectors with their residents (as published: from the sector
+    table, where small-number suppression may have hidden them)."""
     words = _WORDS[language]
+    threshold = analysis.config.suppress_below
+    published = analysis.sector_indicators
     sector_rows = "".join(
         f"<tr><td>{escape(str(sid))}</td><td>{escape(_text(s.get('sector_name_nl')))}</td>"
-        f"<td class='n'>{format_value('population', s.get('population'), language=language)}</td></tr>"
+        "<td class='n'>"
+        + _shown(
+            published.loc[sid] if sid in published.index else s, "population", language, threshold
+        )
+        + "</td></tr>"
         for sid, s in sectors.iterrows()
     )
     return [f"<h2>{escape(words['sectors'])}</h2>", f"<table>{sector_rows}</table>"]
@@ -593,10 +670,6 @@ GAP_MEASURES: tuple[str, ...] = (
     "gap_rank",
     "class_label",
 )
-
-
-def _gap_cell(base: str, value: Any, language: str) -> str:
-    return format_value(base, value, language=language, missing="–")
 
 
 #: The formulas in the reader's language ("R" named both the catchment and the 2SFCA
@@ -661,15 +734,33 @@ def _footer(analysis: Any) -> str:
     if any(is_green_kind(k) for k in analysis.kinds):
         about += " " + _ABOUT_GREEN[language]
     cfg = analysis.config
-    sources = [cfg.sectors.name, cfg.population.name, *(s.path.name for s in cfg.services)]
-    sources += [g.path.name for g in getattr(cfg, "green", ())]
-    if cfg.network is not None:
-        sources.append(cfg.network.name)
+    if getattr(analysis, "sources", None):
+        from buurtgeo._sources import sources_line
+
+        sources = sources_line(analysis, language)
+    else:
+        names = [cfg.sectors.name, cfg.population.name, *(s.path.name for s in cfg.services)]
+        names += [g.path.name for g in getattr(cfg, "green", ())]
+        if cfg.network is not None:
+            names.append(cfg.network.name)
+        sources = f"{words['sources']}: {', '.join(names)}."
+    hidden = ""
+    if cfg.suppress_below:
+        hidden = f"<p>{escape(_HIDDEN_NOTE[language].format(n=cfg.suppress_below))}</p>"
     return (
-        f"<footer><p><strong>{escape(words['about'])}.</strong> {escape(about)}</p>"
-        f"<p>{escape(words['sources'])}: {escape(', '.join(sources))}.</p>"
+        f"<footer><p><strong>{escape(words['about'])}.</strong> {escape(about)}</p>{hidden}"
+        f"<p class='sources'>{escape(sources)}</p>"
         f"<p>{escape(words['made'].format(how=how))}</p></footer>"
     )
+
+
+#: What the foot of a page says about small-number suppression.
+_HIDDEN_NOTE = {
+    "nl": "Aantallen van minder dan {n} personen, en de cijfers waaruit ze af te leiden zijn,"
+    " zijn afgeschermd: 'afgeschermd (< {n})'.",
+    "en": "Counts of fewer than {n} persons, and the figures they could be derived from, are"
+    " suppressed: 'suppressed (< {n})'.",
+}
 
 
 def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
@@ -712,13 +803,14 @@ def _index_page(analysis: Any, files: Mapping[Any, str]) -> str:
     for area_id, file_name in files.items():
         row = areas.loc[area_id]
         value = ""
+        threshold = analysis.config.suppress_below
         if column and column in areas.columns:
-            value = format_value("share_covered", row[column], language=language)
+            value = _shown(row, column, language, threshold, base="share_covered")
         rows.append(
             f"<tr><td><a href='{escape(file_name)}'>{escape(_text(row.get('area_name')) or str(area_id))}"
             f"</a></td><td>{escape(str(area_id))}</td>"
             f"<td>{escape(_text(row.get('municipality_name_nl')))}</td>"
-            f"<td class='n'>{format_value('children_0_17', row.get('children_0_17'), language=language)}</td>"
+            f"<td class='n'>{_shown(row, 'children_0_17', language, threshold)}</td>"
             f"<td class='n'>{value}</td></tr>"
         )
     covered = label(column, language=language) if column else ""
@@ -738,7 +830,9 @@ def write_fact_sheets(analysis: Any, out_dir: str | PathLike[str]) -> Path:
     ----------
     analysis : buurtgeo.Analysis
     out_dir : path-like
-        Folder (created). Pages are named after the area id (unsafe characters → ``_``).
+        Folder (created). Pages are named after the area id (unsafe characters → ``_``;
+        ``index`` and ids that differ only in case get ``_2``, ``_3``; see
+        :func:`_file_names`).
 
     Returns
     -------
@@ -749,14 +843,7 @@ def write_fact_sheets(analysis: Any, out_dir: str | PathLike[str]) -> Path:
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     sheets = fact_sheets(analysis)
-    files: dict[Any, str] = {}
-    used: set[str] = set()
-    for area_id in sheets:
-        stem = _safe_name(area_id)
-        while stem in used:
-            stem += "_"
-        used.add(stem)
-        files[area_id] = f"{stem}.html"
+    files = _file_names(list(sheets))
     pages = {files[a]: html for a, html in sheets.items()}
     pages["index.html"] = _index_page(analysis, files)
     for file_name, html in pages.items():

@@ -44,6 +44,7 @@ _WORDS = {
         "outside": "waarvan {n} over de grens",
         "set_aside": "{n} invoerrij(en) niet gebruikt ({parts})",
         "outside_rows": "{n} rij(en) over andere gemeenten overgeslagen ({parts})",
+        "far_rows": "{n} voorziening(en) te ver van het studiegebied niet gebruikt",
         "see_set_aside": "reden per rij in set_aside.csv",
         "mode_walk": "wandel",
         "mode_bike": "fiets",
@@ -77,6 +78,7 @@ _WORDS = {
         "outside": "{n} across the border",
         "set_aside": "{n} input row(s) not used ({parts})",
         "outside_rows": "{n} row(s) about other municipalities skipped ({parts})",
+        "far_rows": "{n} service(s) too far from the study area not used",
         "see_set_aside": "the reason for each row is in set_aside.csv",
         "mode_walk": "walking",
         "mode_bike": "cycling",
@@ -220,12 +222,20 @@ def _set_aside_line(analysis: Any) -> str:
         counts = table["stage"].value_counts(sort=False)
         return ", ".join(f"{stage_words.get(stage, stage)} {n}" for stage, n in counts.items())
 
-    inside_rows, outside_rows = analysis.set_aside[~outside], analysis.set_aside[outside]
+    table = analysis.set_aside
+    far = (table["stage"] == "services") & table["reason"].astype(str).str.startswith(
+        "farther from the study area"
+    )
+    far = far.fillna(False).to_numpy(dtype=bool)
+    outside = outside.to_numpy(dtype=bool) & ~far
+    inside_rows, outside_rows = table[~outside & ~far], table[outside]
     pieces = []
     if len(inside_rows):
         pieces.append(words["set_aside"].format(n=len(inside_rows), parts=parts(inside_rows)))
     if len(outside_rows):
         pieces.append(words["outside_rows"].format(n=len(outside_rows), parts=parts(outside_rows)))
+    if far.any():
+        pieces.append(words["far_rows"].format(n=int(far.sum())))
     return "; ".join(pieces) + "; " + words["see_set_aside"]
 
 

@@ -1,9 +1,38 @@
 """Small-number suppression: counts of few persons, and what would reveal them, hidden.
 
-Published tables must not let a reader single out a handful of children. Before the
-pipeline writes a table (:mod:`buurtgeo.outputs`), and when :func:`buurtgeo.gaps` is asked
-to, :func:`suppress_small` hides every count of persons below a threshold and every
-figure built on it in the same row.
+Published tables must not let a reader single out a handful of children. Two tools:
+
+* :func:`suppress_small` hides, in one table, every count below a threshold and the
+  rates built on it in the same row (used by :func:`buurtgeo.gaps` when asked);
+* :func:`suppress_published` is what the pipeline applies before it writes anything
+  (:mod:`buurtgeo.outputs`): the tables per sector, per area, per municipality and for
+  the whole study area together, so that a hidden count can be recovered neither from
+  its own row nor by subtracting the visible counts from a published total.
+
+The rule (:func:`suppress_published`), as Statistics Netherlands (CBS) and Statbel apply
+it to published tables of persons:
+
+1. *Primary suppression.* Every count of persons (a column the indicator registry flags
+   ``persons``: residents, children per age band, children of a kind's target group,
+   need) with ``0 < n < N`` is hidden.
+2. *Secondary suppression.* Wherever published figures add up (a kind's target children
+   = the sum of its age bands in one row; an area = the sum of its sectors; a
+   municipality = the sum of its sectors, and of the areas inside it; the study area =
+   the sum of its municipalities, areas and sectors), a sum never has exactly one hidden
+   term: then the smallest visible non-zero term is hidden too (or, when there is none,
+   the total). This repeats until no sum has a single hidden term, so no hidden count
+   equals a published total minus published counts.
+3. *What reveals a count is hidden with it.* When a kind's target children are hidden
+   in a row, so is every figure of that kind computed from them: need, every rate and
+   distance, places per 100 children, missing places, gap score, rank and class.
+   (Places and the number of services are not persons: they stay.)
+
+Hidden cells read *afgeschermd (< N)* (*suppressed (< N)* in English,
+:func:`suppression_text`) in every output; a ``suppressed`` column lists the hidden
+columns of each row. Sources: CBS, *Statistical Disclosure Control* (Hundepool et al.,
+Wiley 2012, ch. 4 and 5: threshold rule, secondary suppression in hierarchical tables);
+Statbel, *Discretion* (statistical confidentiality: figures of fewer than 5 units are
+not published).
 """
 
 from __future__ import annotations
@@ -15,15 +44,49 @@ import pandas as pd
 
 from buurtgeo.errors import InputError, MissingColumnError
 
-__all__ = ["suppress_small"]
+__all__ = [
+    "suppress_small",
+    "suppress_published",
+    "suppression_text",
+    "hidden_cells",
+    "hidden_map",
+]
+
+
+#: What a hidden cell says, (nl, en).
+_SUPPRESSED_WORDS = ("afgeschermd (< {n})", "suppressed (< {n})")
+
+
+def suppression_text(threshold: int, language: str = "nl") -> str:
+    """What a hidden cell says: ``'afgeschermd (< 5)'`` (``'suppressed (< 5)'`` in English)."""
+    nl, en = _SUPPRESSED_WORDS
+    return (en if language == "en" else nl).format(n=int(threshold))
+
+
+def hidden_cells(table: pd.DataFrame, column: str) -> np.ndarray:
+    """Rows of ``table`` whose ``column`` was hidden (from its ``suppressed`` column)."""
+    if "suppressed" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    lists = table["suppressed"].astype("str").fillna("")
+    return np.array([column in text.split(",") for text in lists], dtype=bool)
+
+
+def hidden_map(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every hidden column of ``table`` and the rows it is hidden in (one pass over its
+    ``suppressed`` column); empty when nothing was hidden."""
+    if "suppressed" not in table.columns:
+        return {}
+    lists = [set(str(text).split(",")) - {""} for text in table["suppressed"].fillna("")]
+    columns = sorted(set().union(*lists)) if lists else []
+    return {c: np.fromiter((c in row for row in lists), bool, len(lists)) for c in columns}
 
 
 # --------------------------------------------------------------------------------------
 # Small-number suppression
 # --------------------------------------------------------------------------------------
 
-#: Counts that :func:`suppress_small` hides by default, with the rates built on them.
-#: Counts that :func:`suppress_small` hides by default, with the rates built on them.
+#: Counts that :func:`suppress_small` hides by default, with the rates built on them
+#: (besides every column the indicator registry flags ``persons``).
 _DEFAULT_COUNTS = (
     "children",
     "need",
@@ -97,7 +160,9 @@ def suppress_small(
     columns : sequence of str, optional
         Count columns to check; default those of ``children``, ``need``, ``places``,
         ``missing_places``, ``missing_places_2sfca``, ``target_pop`` present, also as
-        ``<count>__<kind>`` in wide tables (:func:`buurtgeo.reach_all` aggregates).
+        ``<count>__<kind>`` in wide tables (:func:`buurtgeo.reach_all` aggregates), and
+        every other count of persons the indicator registry knows (``population``,
+        ``children_0_2`` …: the ``persons`` flag).
     rates : dict count → list of columns, optional
         Columns hidden together with a hidden count; default: with ``children``
         everything :func:`buurtgeo.gaps` derives from it (``need``, missing places, the
@@ -119,7 +184,9 @@ def suppress_small(
         cols = [
             c
             for c in table.columns
-            if c in _DEFAULT_COUNTS or str(c).partition("__")[0] in _DEFAULT_COUNTS
+            if c in _DEFAULT_COUNTS
+            or str(c).partition("__")[0] in _DEFAULT_COUNTS
+            or (_is_persons(str(c)) and pd.api.types.is_numeric_dtype(table[c]))
         ]
     else:
         cols = [c for c in columns if c in table.columns]
@@ -148,6 +215,311 @@ def suppress_small(
     flags = hidden.to_numpy()
     out["suppressed"] = [",".join(names[row]) for row in flags]
     out["suppressed"] = out["suppressed"].astype("str")
+    out.attrs = dict(table.attrs)
+    out.attrs["suppression_threshold"] = threshold
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Suppression of the published tables together (primary, secondary, what reveals them)
+# --------------------------------------------------------------------------------------
+
+#: Columns of a kind (``<column>__<kind>``) that stay visible when the kind's children are
+#: hidden: they count services and places, not persons.
+_KEPT_WITH_KIND = ("n_services", "places", "share_income_related", "catchment_m")
+
+_Cell = tuple[str, str, int]  # (table, column, row position)
+_Terms = list[tuple[str, str, np.ndarray]]  # (table, column, row positions)
+
+
+def _is_persons(column: str) -> bool:
+    """A count of persons, by the indicator registry (``__kind`` ignored)."""
+    from buurtgeo.indicators import get_indicator
+
+    entry = get_indicator(str(column))
+    return bool(entry is not None and entry.persons)
+
+
+class _Cells:
+    """Values and hidden flags of every count of persons of the published tables."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        self.values: dict[tuple[str, str], np.ndarray] = {}
+        self.hidden: dict[tuple[str, str], np.ndarray] = {}
+        for name, table in tables.items():
+            for column in table.columns:
+                if _is_persons(column) and pd.api.types.is_numeric_dtype(table[column]):
+                    key = (name, str(column))
+                    values = pd.to_numeric(table[column], errors="coerce")
+                    self.values[key] = values.to_numpy(dtype="float64", na_value=np.nan)
+                    self.hidden[key] = np.zeros(len(table), dtype=bool)
+
+    def has(self, table: str, column: str) -> bool:
+        return (table, column) in self.values
+
+    def count_hidden(self, parent: _Cell, terms: _Terms) -> tuple[int, float, int]:
+        """Hidden terms of a sum (and its total): how many, their total value, and
+        whether the total itself is hidden."""
+        n, total = 0, 0.0
+        for table, column, rows in terms:
+            h = self.hidden[(table, column)][rows]
+            k = int(np.count_nonzero(h))
+            if k:
+                n += k
+                total += float(np.nansum(self.values[(table, column)][rows][h]))
+        return n, total, int(self.hidden[parent[:2]][parent[2]])
+
+    def hide_smallest(self, parent: _Cell, terms: _Terms) -> bool:
+        """Hide the smallest visible non-zero term; else the total. False: nothing to hide."""
+        best: tuple[float, str, str, int] | None = None
+        for table, column, rows in terms:
+            v = self.values[(table, column)][rows]
+            free = ~self.hidden[(table, column)][rows] & (v > 0)
+            if free.any():
+                j = int(np.argmin(np.where(free, v, np.inf)))
+                if best is None or v[j] < best[0]:
+                    best = (float(v[j]), table, column, int(rows[j]))
+        if best is not None:
+            self.hidden[(best[1], best[2])][best[3]] = True
+            return True
+        if not self.hidden[parent[:2]][parent[2]]:
+            self.hidden[parent[:2]][parent[2]] = True
+            return True
+        return False
+
+
+def _positions(index: pd.Index, labels: pd.Series) -> dict[str, np.ndarray]:
+    """Row positions of each label value (``labels`` on ``index``), as text keys."""
+    codes = labels.astype("str").to_numpy()
+    out: dict[str, list[int]] = {}
+    for position, code in enumerate(codes):
+        out.setdefault(code, []).append(position)
+    return {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}
+
+
+def _sums(
+    tables: Mapping[str, pd.DataFrame], cells: _Cells, targets: Mapping[str, Sequence[str]]
+) -> list[tuple[_Cell, _Terms]]:
+    """Every published sum: (total cell, its terms)."""
+    sums: list[tuple[_Cell, _Terms]] = []
+    columns = {c for (_t, c) in cells.values}
+    sectors, areas = tables.get("sectors"), tables.get("areas")
+    munis, region = tables.get("municipalities"), tables.get("region")
+    by_area = by_muni = None
+    if sectors is not None and "area_id" in sectors.columns:
+        by_area = _positions(sectors.index, sectors["area_id"])
+    if sectors is not None and "municipality_nis" in sectors.columns:
+        by_muni = _positions(sectors.index, sectors["municipality_nis"])
+    for column in sorted(columns):
+        # an area = its sectors
+        if by_area is not None and areas is not None and cells.has("areas", column):
+            if cells.has("sectors", column):
+                for i, area in enumerate(areas.index.astype(str)):
+                    if area in by_area:
+                        sums.append((("areas", column, i), [("sectors", column, by_area[area])]))
+        # a municipality = its sectors; = its areas (those inside it) and the other sectors
+        if munis is not None and by_muni is not None and cells.has("municipalities", column):
+            nested = _nested_areas(sectors, areas, by_area) if areas is not None else {}
+            for i, nis in enumerate(munis.index.astype(str)):
+                rows = by_muni.get(nis)
+                if rows is None or not cells.has("sectors", column):
+                    continue
+                sums.append((("municipalities", column, i), [("sectors", column, rows)]))
+                inside = nested.get(nis)
+                if inside is not None and by_area is not None and cells.has("areas", column):
+                    rest = np.setdiff1d(rows, np.concatenate([by_area[a] for a in inside[1]]))
+                    sums.append(
+                        (
+                            ("municipalities", column, i),
+                            [("areas", column, inside[0]), ("sectors", column, rest)],
+                        )
+                    )
+        # the study area = its municipalities = its areas = its sectors
+        if region is not None and len(region) == 1 and cells.has("region", column):
+            for part in ("municipalities", "areas", "sectors"):
+                if cells.has(part, column):
+                    rows = np.arange(len(tables[part]), dtype=np.int64)
+                    sums.append((("region", column, 0), [(part, column, rows)]))
+    return sums
+
+
+def _row_sums(
+    tables: Mapping[str, pd.DataFrame], cells: _Cells, targets: Mapping[str, Sequence[str]]
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The sums inside each row: a kind's target children = the sum of its age bands
+    (table, total column, band columns), checked for every row at once."""
+    out = []
+    for name in tables:
+        for kind, bands in targets.items():
+            total = f"target_pop__{kind}"
+            if bands and cells.has(name, total) and all(cells.has(name, b) for b in bands):
+                out.append((name, total, tuple(bands)))
+    return out
+
+
+def _protect_rows(cells: _Cells, name: str, total: str, bands: tuple[str, ...]) -> bool:
+    """:func:`_protect`'s rule for one row sum in every row of a table (vectorised)."""
+    h_total = cells.hidden[(name, total)]
+    h = np.vstack([cells.hidden[(name, b)] for b in bands])
+    v = np.nan_to_num(np.vstack([cells.values[(name, b)] for b in bands]), nan=0.0)
+    n_terms = h.sum(axis=0)
+    hidden_total = (v * h).sum(axis=0)
+    n = n_terms + h_total
+    todo = (n == 1) | (~h_total & (n_terms >= 2) & (hidden_total <= n_terms))
+    changed = False
+    for i in np.flatnonzero(todo):
+        free = ~h[:, i] & (v[:, i] > 0)
+        if free.any():
+            j = int(np.argmin(np.where(free, v[:, i], np.inf)))
+            cells.hidden[(name, bands[j])][i] = True
+            changed = True
+        elif not h_total[i]:
+            h_total[i] = True
+            changed = True
+    return changed
+
+
+def _nested_areas(
+    sectors: pd.DataFrame, areas: pd.DataFrame, by_area: dict[str, np.ndarray] | None
+) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Per municipality: the positions (in ``areas``) and ids of the areas wholly inside it."""
+    if by_area is None or "municipality_nis" not in sectors.columns:
+        return {}
+    nis = sectors["municipality_nis"].astype("str").to_numpy()
+    out: dict[str, tuple[list[int], list[str]]] = {}
+    for i, area in enumerate(areas.index.astype(str)):
+        rows = by_area.get(area)
+        if rows is None or len(rows) == 0:
+            continue
+        where = set(nis[rows])
+        if len(where) == 1:
+            entry = out.setdefault(where.pop(), ([], []))
+            entry[0].append(i)
+            entry[1].append(area)
+    return {k: (np.asarray(v[0], dtype=np.int64), v[1]) for k, v in out.items()}
+
+
+def _protect(
+    cells: _Cells,
+    sums: list[tuple[_Cell, _Terms]],
+    pairs: list[tuple[tuple[str, str], tuple[str, str]]],
+    rows: Sequence[tuple[str, str, tuple[str, ...]]] = (),
+) -> None:
+    """Secondary suppression until no published sum reveals a hidden term.
+
+    A sum with exactly one hidden cell (total or term) gives it away; a visible total
+    whose hidden terms are all 1 (their total equals their number) too, since a hidden
+    count is at least 1. ``pairs`` are columns whose cells are hidden together, row by
+    row (need and target children of one kind); ``rows`` the sums inside each row
+    (:func:`_row_sums`).
+    """
+    changed = True
+    while changed:
+        changed = False
+        for name, column, bands in rows:
+            changed |= _protect_rows(cells, name, column, bands)
+        for parent, terms in sums:
+            n_terms, total, parent_hidden = cells.count_hidden(parent, terms)
+            n = n_terms + parent_hidden
+            singletons = not parent_hidden and n_terms >= 2 and total <= n_terms
+            if (n == 1 or singletons) and cells.hide_smallest(parent, terms):
+                changed = True
+        for a, b in pairs:
+            ha, hb = cells.hidden[a], cells.hidden[b]
+            differ = ha != hb
+            if differ.any():
+                ha |= differ
+                hb |= differ
+                changed = True
+
+
+def suppress_published(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    threshold: int,
+    targets: Mapping[str, Sequence[str]],
+) -> dict[str, pd.DataFrame]:
+    """Hide small counts of persons, and every figure that would reveal them, in the
+    published tables together (the rule is in the module docstring).
+
+    Parameters
+    ----------
+    tables : mapping
+        Any of ``'sectors'`` (index ``sector_id``; columns ``area_id`` and
+        ``municipality_nis`` link each sector to its area and municipality),
+        ``'areas'`` (index ``area_id``), ``'municipalities'`` (index
+        ``municipality_nis``) and ``'region'`` (one row): the counts (``population``,
+        ``children_*``, ``target_pop__<kind>``, ``need__<kind>``: the columns the
+        indicator registry flags ``persons``) and the ``<indicator>__<kind>`` columns.
+        Areas and municipalities must be sums of the sectors linked to them.
+    threshold : int
+        ``N``: counts ``0 < n < N`` are hidden.
+    targets : mapping kind → age bands
+        The bands each kind's ``target_pop__<kind>`` adds up (``('population',)`` when it
+        counts everyone).
+
+    Returns
+    -------
+    dict
+        The same tables (copies), hidden cells missing (NaN, or None in text and yes/no
+        columns), plus a ``suppressed`` column listing each row's hidden columns
+        (comma-separated) and ``attrs["suppression_threshold"]``.
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise InputError("threshold must be a whole number >= 1", found=threshold)
+    cells = _Cells(tables)
+    for key, values in cells.values.items():
+        cells.hidden[key] |= (values > 0) & (values < threshold)
+    pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []  # hidden together, row by row
+    for name in tables:
+        for kind in targets:
+            need, target = f"need__{kind}", f"target_pop__{kind}"
+            if cells.has(name, need) and cells.has(name, target):
+                pairs.append(((name, need), (name, target)))
+    _protect(cells, _sums(tables, cells, targets), pairs, _row_sums(tables, cells, targets))
+    return {name: _hide(name, table, cells, targets, threshold) for name, table in tables.items()}
+
+
+def _hide(
+    name: str,
+    table: pd.DataFrame,
+    cells: _Cells,
+    targets: Mapping[str, Sequence[str]],
+    threshold: int,
+) -> pd.DataFrame:
+    """``table`` with the hidden counts of ``cells`` missing, and the figures of a kind
+    whose target children are hidden; a ``suppressed`` column."""
+    hidden = pd.DataFrame(False, index=range(len(table)), columns=list(table.columns))
+    for (t, column), mask in cells.hidden.items():
+        if t == name:
+            hidden[column] = mask
+    for kind in targets:
+        target = f"target_pop__{kind}"
+        if target not in hidden.columns:
+            continue
+        mask = hidden[target].to_numpy()
+        for column in table.columns:
+            base, _, of = str(column).partition("__")
+            if of == kind and base not in _KEPT_WITH_KIND:
+                hidden[column] = hidden[column].to_numpy() | mask
+    out = table.copy()
+    for column in hidden.columns[hidden.any().to_numpy()]:
+        mask = hidden[column].to_numpy()
+        if pd.api.types.is_float_dtype(out[column]) and not isinstance(
+            out[column].dtype, pd.api.extensions.ExtensionDtype
+        ):
+            values = out[column].to_numpy(dtype="float64", copy=True)
+            values[mask] = np.nan
+            out[column] = values
+        else:
+            values_o = out[column].astype(object).to_numpy(copy=True)
+            values_o[mask] = None
+            out[column] = pd.Series(values_o, index=out.index, dtype=object)
+    names = np.array([str(c) for c in hidden.columns], dtype=object)
+    flags = hidden.to_numpy()
+    out["suppressed"] = pd.Series(
+        [",".join(names[row]) for row in flags], index=out.index, dtype="str"
+    )
     out.attrs = dict(table.attrs)
     out.attrs["suppression_threshold"] = threshold
     return out

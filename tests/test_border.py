@@ -133,3 +133,17 @@ def test_elsene_alone_equals_elsene_cut_from_a_larger_run(real, tmp_path):
     assert any("kinderen over de grens" in n for n in alone.notes)
     # the option turns it off
     assert runs[False, 1].reach.attrs["across_border"] == {}
+
+
+def test_border_note_names_kinds_and_writes_numbers_as_people_read_them():
+    from buurtgeo._run_inputs import border_note
+
+    reach = pd.DataFrame()
+    reach.attrs["across_border"] = {"childcare_baby": {"children": 11623.4, "sectors": 188}}
+    assert border_note(reach, "nl").endswith(
+        ": Kinderopvang baby's en peuters: 11.623 (188 sectoren)"
+    )
+    assert border_note(reach, "en").endswith(
+        ": Childcare for babies and toddlers: 11,623 (188 sectors)"
+    )
+    assert border_note(pd.DataFrame(), "nl") is None

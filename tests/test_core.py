@@ -126,15 +126,23 @@ def test_public_api_lists_the_stable_names():
 
 
 def test_functions_named_like_their_module_stay_functions():
+    """Every public name that is also a submodule's stays the function after a plain
+    ``import buurtgeo.<module>`` of every module (which sets the package attribute)."""
+    import pkgutil
     import subprocess
     import sys
 
+    modules = {m.name for m in pkgutil.iter_modules(bg.__path__)}
+    shared = sorted(set(bg.__all__) & modules)
+    assert {"reach", "gaps", "equity", "service_areas"} <= set(shared)
     code = (
-        "import buurtgeo.gaps, buurtgeo.reach, types, buurtgeo as bg;"
-        "print(isinstance(bg.gaps, types.FunctionType), isinstance(bg.reach, types.FunctionType))"
+        "import importlib, pkgutil, types, buurtgeo as bg\n"
+        "for m in pkgutil.iter_modules(bg.__path__):\n"
+        "    importlib.import_module('buurtgeo.' + m.name)\n"
+        f"print(*(isinstance(getattr(bg, n), types.FunctionType) for n in {shared!r}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True"]
+    assert out.stdout.split() == ["True"] * len(shared)
 
 
 def test_missing_column_suggests_a_close_match():

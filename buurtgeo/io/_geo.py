@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
+from buurtgeo._attrs import hold
 from buurtgeo.errors import CRSError, InputError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.schema import working_crs
@@ -215,6 +216,9 @@ def read_vector(path: str | PathLike[str], *, layer: str | None = None) -> gpd.G
         )
     if path.is_dir():
         raise InputError("expected a file, found a folder", path=path)
+    from buurtgeo.io._files import check_input
+
+    check_input(path)  # no device, named pipe or zip bomb
     if path.suffix.lower() == ".zip":
         member, layer = _zip_member(path, layer)
         source = f"/vsizip/{path.resolve()}/{member}"
@@ -528,7 +532,7 @@ def repair_geometries(gdf: gpd.GeoDataFrame, ledger: RowLedger) -> gpd.GeoDataFr
     repaired = pd.DataFrame({"row": repaired_rows, "reason": pd.Series(reasons, dtype=object)})
     repaired = repaired[~lost[invalid]].reset_index(drop=True) if invalid.any() else repaired
     out.attrs.update(attrs)
-    out.attrs["repaired"] = repaired
+    out.attrs["repaired"] = hold(repaired)
     if len(repaired):
         warn_user(
             f"{ledger.source}: repaired {len(repaired)} invalid geometr"

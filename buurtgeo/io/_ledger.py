@@ -14,6 +14,13 @@ The set-aside table (``result.attrs["set_aside"]``) has the columns
 ``source, row, column, reason`` followed by the original row's values (as text),
 one line per raw row set aside (the first reason wins). ``result.attrs["rows_in"]``
 holds the number of raw rows.
+
+The set-aside table is a :class:`~buurtgeo._attrs.HeldFrame`: a DataFrame for whoever
+reads it, that pandas neither copies on every operation nor fails to compare when it
+combines tables (``pd.concat``, ``merge``, ``astype``), so the loader's result stays a
+plain frame. :meth:`RowLedger.attach` holds every other value of ``attrs`` the same way
+(:func:`buurtgeo._attrs.hold_attrs`), and :func:`set_aside_of` reads the rows back from
+a loader result, a :class:`~buurtgeo.Network` or an :class:`~buurtgeo.Analysis`.
 """
 
 from __future__ import annotations
@@ -23,14 +30,29 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
+from buurtgeo._attrs import hold, hold_attrs
 from buurtgeo.schema import SET_ASIDE_COLUMNS
 
-__all__ = ["RowLedger", "empty_set_aside", "combine_set_aside"]
+__all__ = ["RowLedger", "empty_set_aside", "combine_set_aside", "set_aside_of"]
 
 
 def empty_set_aside() -> pd.DataFrame:
     """An empty set-aside table with the canonical columns."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in SET_ASIDE_COLUMNS})
+
+
+def set_aside_of(obj: object) -> pd.DataFrame | None:
+    """The set-aside rows of a loader result, a Network or an Analysis (None: none kept).
+
+    A plain DataFrame (a copy of what ``attrs["set_aside"]`` or ``.set_aside`` holds).
+    """
+    if obj is None:
+        return None
+    table = getattr(obj, "set_aside", None)
+    if not isinstance(table, pd.DataFrame):
+        attrs = getattr(obj, "attrs", None)
+        table = attrs.get("set_aside") if isinstance(attrs, dict) else None
+    return pd.DataFrame(table).copy() if isinstance(table, pd.DataFrame) else None
 
 
 def combine_set_aside(*tables: pd.DataFrame) -> pd.DataFrame:
@@ -112,7 +134,10 @@ class RowLedger:
         return int(new.sum())
 
     def table(self) -> pd.DataFrame:
-        """The set-aside table so far."""
+        """The set-aside table so far (held: safe in ``attrs``, see :mod:`buurtgeo._attrs`)."""
+        return hold(self._table())
+
+    def _table(self) -> pd.DataFrame:
         positions = np.flatnonzero(~self.kept)
         if len(positions) == 0:
             out = empty_set_aside()
@@ -156,4 +181,4 @@ class RowLedger:
         result.attrs["set_aside"] = table
         result.attrs["rows_in"] = self.rows_in
         result.attrs["source"] = self.source
-        return result
+        return hold_attrs(result)

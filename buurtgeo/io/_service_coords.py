@@ -26,7 +26,7 @@ from buurtgeo.io import _geo
 from buurtgeo.io._tabular import to_number
 from buurtgeo.schema import working_crs
 
-__all__ = ["Coords", "guess_crs", "locate", "table_coords"]
+__all__ = ["Coords", "guess_crs", "locate", "swapped_xy", "table_coords"]
 
 # Coordinate ranges of Belgium per CRS, the swapped lat/lon box and Belgium's lon/lat bounds
 # are shared with the vector loaders (one definition, in io._geo).
@@ -194,8 +194,20 @@ def table_coords(
         coords = Coords(lon.to_numpy(), lat.to_numpy(), "EPSG:4326", roles["lat"])
         fallback_bad = np.zeros(n, dtype=bool)
     elif {"x", "y"} <= have:
-        xs, bad_x = to_number(raw[roles["x"]])
-        ys, bad_y = to_number(raw[roles["y"]])
+        xs, bad_x = to_number(
+            raw[roles["x"]],
+            path=path,
+            column=roles["x"],
+            first_row=ledger.first_row,
+            ambiguous="raise",
+        )
+        ys, bad_y = to_number(
+            raw[roles["y"]],
+            path=path,
+            column=roles["y"],
+            first_row=ledger.first_row,
+            ambiguous="raise",
+        )
         ledger.set_aside(bad_x.to_numpy(), "x is not a number", column=roles["x"])
         ledger.set_aside(bad_y.to_numpy(), "y is not a number", column=roles["y"])
         x, y = xs.to_numpy(), ys.to_numpy()
@@ -246,3 +258,53 @@ def table_coords(
             column=roles["point"],
         )
     return coords
+
+
+def swapped_xy(services: Any, region: Any, distance_m: float, source_crs: Any) -> np.ndarray:
+    """Services placed far from the study area that would lie in it with x and y exchanged.
+
+    Lambert coordinates written the wrong way round (x in the y column) still fall inside
+    Belgium's box, tens of kilometres away: nothing else tells them from a service that
+    is far away. The study area does: a row farther than ``distance_m`` from ``region``
+    whose exchanged coordinates (in the file's own projected CRS) lie within
+    ``distance_m`` of it was, almost surely, written the wrong way round.
+
+    Parameters
+    ----------
+    services : GeoDataFrame
+        A loader result (working CRS).
+    region : shapely geometry
+        The study area, in the services' CRS.
+    distance_m : float
+        How far from the study area a service still counts (the largest catchment).
+    source_crs : CRS-like
+        The CRS of the file's coordinates (``attrs["crs_source"]``); geographic CRSs are
+        not checked here (the loader swaps latitude and longitude itself).
+
+    Returns
+    -------
+    ndarray of bool
+        Per row: True where x and y seem exchanged.
+    """
+    from pyproj import CRS, Transformer
+
+    n = len(services)
+    out = np.zeros(n, dtype=bool)
+    crs = CRS.from_user_input(source_crs)
+    if n == 0 or crs.is_geographic or services.crs is None:
+        return out
+    pts = np.asarray(services.geometry.array)
+    shapely.prepare(region)
+    far = ~np.asarray(shapely.dwithin(pts, region, float(distance_m)), dtype=bool)
+    far &= ~shapely.is_missing(pts) & (shapely.get_type_id(pts) == 0)
+    if not far.any():
+        return out
+    back = Transformer.from_crs(services.crs, crs, always_xy=True)
+    forth = Transformer.from_crs(crs, services.crs, always_xy=True)
+    x, y = back.transform(shapely.get_x(pts[far]), shapely.get_y(pts[far]))
+    sx, sy = forth.transform(np.asarray(y), np.asarray(x))
+    exchanged = shapely.points(sx, sy)
+    out[np.flatnonzero(far)] = np.asarray(
+        shapely.dwithin(exchanged, region, float(distance_m)), dtype=bool
+    )
+    return out

@@ -34,6 +34,7 @@ from buurtgeo.errors import InputError
 
 __all__ = [
     "TableInfo",
+    "check_duplicate_columns",
     "ledger_for",
     "row_of",
     "zip_table_member",
@@ -89,6 +90,9 @@ class TableInfo:
     sheet: str | None = None
     first_row: int = 2
     row_numbers: tuple[int, ...] | None = None
+    #: Column names that occur more than once: (name, its 1-based column positions); the
+    #: frame names the later ones ``name.1``, ``name.2`` … (see :func:`check_duplicate_columns`).
+    duplicates: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def __getitem__(self, key: str) -> Any:  # info["encoding"] reads like info.encoding
         return getattr(self, key)
@@ -193,6 +197,89 @@ def _clean_header(names: list[Any]) -> list[str]:
     return out
 
 
+def _duplicates(names: list[Any]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Header names that occur more than once, with their 1-based positions."""
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        text = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
+        text = text.strip().lstrip("\ufeff").strip()
+        if text:
+            seen.setdefault(text, []).append(i + 1)
+    return tuple((name, tuple(at)) for name, at in seen.items() if len(at) > 1)
+
+
+def _letters(position: int) -> str:
+    """Spreadsheet column letters of a 1-based position (1 → A, 27 → AA)."""
+    out = ""
+    while position > 0:
+        position, rest = divmod(position - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def check_duplicate_columns(
+    frame: pd.DataFrame,
+    used: Any,
+    *,
+    explicit: Any = (),
+    path: str | PathLike[str] | None = None,
+) -> None:
+    """Refuse a column used by its name when the file has several columns of that name.
+
+    A file may repeat a header (``Naam;Naam;…``); :func:`read_table` keeps every column
+    (the later ones as ``Naam.1``, ``Naam.2`` …) and lists them in ``info.duplicates``.
+    Using ``Naam`` would then silently take the first: that is an error naming the
+    columns and their positions, unless the columns hold the same values, or the
+    configuration names the one to use by its numbered name (``Naam.1``; ``Naam.0`` is
+    the first, see :func:`duplicate_aliases`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        From :func:`read_table` (``attrs["duplicates"]``: see ``TableInfo.duplicates``).
+    used : iterable of str
+        The columns the loader takes.
+    explicit : iterable of str
+        The column names the caller (configuration) gave.
+    path : path-like, optional
+        The file, for the message.
+    """
+    duplicates = frame.attrs.get("duplicates") or ()
+    given = {str(c) for c in explicit}
+    for name, positions in duplicates:
+        numbered = [name] + [f"{name}.{k}" for k in range(1, len(positions))]
+        for column in used:
+            column = str(column)
+            if column not in numbered:
+                continue
+            if column != name and column in given:
+                continue  # named unambiguously: 'Naam.1'
+            if f"{name}.0" in given and column == name:
+                continue  # 'Naam.0': the first, named unambiguously
+            present = [c for c in numbered if c in frame.columns]
+            first = frame[present[0]]
+            if all(first.equals(frame[c]) for c in present[1:]):
+                continue  # the same values twice: nothing to choose
+            where = ", ".join(f"{_letters(p)} ({p})" for p in positions)
+            choices = "; ".join(
+                f"{c!r} is column {_letters(p)}"
+                for c, p in zip([f"{name}.0", *numbered[1:]], positions, strict=True)
+            )
+            raise InputError(
+                f"{len(positions)} columns are named {name!r} (columns {where}) and they differ:"
+                " which one to use is ambiguous",
+                path=path,
+                column=name,
+                hint=f"Rename one of them in the file, or name the one to use in columns: {choices}",
+            )
+
+
+def duplicate_aliases(frame: pd.DataFrame) -> dict[str, str]:
+    """``{'Naam.0': 'Naam'}`` for every repeated header of a :func:`read_table` frame: the
+    first column of that name by a numbered name."""
+    return {f"{name}.0": name for name, _ in frame.attrs.get("duplicates") or ()}
+
+
 def _looks_like_data_row(names: list[str]) -> bool:
     """True when every header cell parses as a number (a file without a header row)."""
     values = pd.Series([n for n in names if not n.startswith("Unnamed: ")], dtype="object")
@@ -228,6 +315,7 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
     delimiter = detect_delimiter(text[:_SAMPLE_CHARS])
     records, numbers = _records(path, text, delimiter)
     header = _header(path, records, numbers, delimiter)
+    duplicates = _duplicates(records[0][: len(header)])
     width = len(header)
     body = records[1:]
     body_numbers = numbers[1:]
@@ -243,6 +331,7 @@ def _read_text(path: Path, columns_as_str: bool) -> tuple[pd.DataFrame, TableInf
         rows=len(frame),
         first_row=first,
         row_numbers=None if contiguous else tuple(body_numbers),
+        duplicates=duplicates,
     )
     return frame, info
 
@@ -438,7 +527,8 @@ def _read_excel(path: Path, sheet: str | int | None, columns_as_str: bool):
     width = max(len(row) for _, row in filled)
     used = [j for j in range(width) if any(j < len(r) and not _blank(r[j]) for _, r in filled)]
     header_row, header_cells = filled[0]
-    header = _clean_header([header_cells[j] if j < len(header_cells) else None for j in used])
+    header_raw = [header_cells[j] if j < len(header_cells) else None for j in used]
+    header = _clean_header(header_raw)
     if _looks_like_data_row(header):
         raise InputError(
             "the first row holds values, not column names (no header row)",
@@ -462,6 +552,9 @@ def _read_excel(path: Path, sheet: str | int | None, columns_as_str: bool):
         sheet=chosen,
         first_row=first,
         row_numbers=None if contiguous else row_numbers,
+        duplicates=tuple(
+            (name, tuple(used[p - 1] + 1 for p in at)) for name, at in _duplicates(header_raw)
+        ),
     )
     return frame, info
 
@@ -525,13 +618,19 @@ def read_table(
     :func:`detect_encoding`). Delimiter: ``;``, ``,``, ``|`` or tab (see
     :func:`detect_delimiter`).
     """
+    from buurtgeo.io._files import check_input
+
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path, hint="Check the path and the file name")
     if path.is_dir():
         raise InputError("this is a folder, not a file", path=path)
+    check_input(path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        return _read_excel(path, sheet, columns_as_str)
+        frame, info = _read_excel(path, sheet, columns_as_str)
+        frame.attrs["format"] = info.format
+        frame.attrs["duplicates"] = info.duplicates
+        return frame, info
     if path.suffix.lower() == ".zip":
         return _read_zipped(path, sheet, columns_as_str)
     if path.suffix.lower() in (".ods", ".xlsb", ".numbers", ".gz"):
@@ -541,7 +640,9 @@ def read_table(
             expected="CSV/TXT, xlsx or xls",
             hint="Save the sheet as xlsx or CSV (or unzip the file first)",
         )
-    return _read_text(path, columns_as_str)
+    frame, info = _read_text(path, columns_as_str)
+    frame.attrs["duplicates"] = info.duplicates
+    return frame, info
 
 
 def zip_table_member(path: str | PathLike[str]) -> str | None:
@@ -585,6 +686,25 @@ def zip_table_member(path: str | PathLike[str]) -> str | None:
     return tables[0] if tables else None
 
 
+def _extract_capped(path: Path, member: str, target: Path) -> None:
+    """Copy a zip member to ``target``, stopping at :data:`MAX_ZIP_MEMBER_BYTES` (a member
+    may claim a small size and expand to far more)."""
+    from buurtgeo.io._files import MAX_ZIP_MEMBER_BYTES
+
+    written = 0
+    with zipfile.ZipFile(path) as archive, archive.open(member) as src, target.open("wb") as out:
+        while block := src.read(1 << 20):
+            written += len(block)
+            if written > MAX_ZIP_MEMBER_BYTES:
+                raise InputError(
+                    f"the zip member {member!r} expands to more than"
+                    f" {MAX_ZIP_MEMBER_BYTES // 1024**3} GB; refusing to read it",
+                    path=path,
+                    expected="a data file",
+                )
+            out.write(block)
+
+
 def _read_zipped(path: Path, sheet: str | int | None, columns_as_str: bool):
     member = zip_table_member(path)
     if member is None:
@@ -596,8 +716,7 @@ def _read_zipped(path: Path, sheet: str | int | None, columns_as_str: bool):
     display = f"{path}!{member}"
     with tempfile.TemporaryDirectory(prefix="buurtgeo-") as folder:
         target = Path(folder) / PurePosixPath(member).name
-        with zipfile.ZipFile(path) as archive, archive.open(member) as src:
-            target.write_bytes(src.read())
+        _extract_capped(path, member, target)
         try:
             frame, info = read_table(target, sheet=sheet, columns_as_str=columns_as_str)
         except InputError as exc:  # name the zip member, not the temporary copy
@@ -624,6 +743,18 @@ _DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _COMMA_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _MANY_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")
 
+
+#: One separator followed by exactly three digits: '1.000' is 1 or 1000, '1,000' is 1 or
+#: 1000 too, depending on which separator the file uses.
+_AMBIGUOUS_DOT = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
+_AMBIGUOUS_COMMA = re.compile(r"^[+-]?\d{1,3},\d{3}$")
+#: Values that show which separator is the decimal one, whatever the rest of the column.
+_SHOWS_COMMA = re.compile(
+    r"^[+-]?(\d+,(\d{1,2}|\d{4,})|\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,})$"
+)
+_SHOWS_DOT = re.compile(
+    r"^[+-]?(\d*\.(\d{1,2}|\d{4,})|\d{4,}\.\d+|\d{1,3}(,\d{3})+\.\d+|\d{1,3}(,\d{3}){2,})$"
+)
 
 _COMMA_MODE = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _LONE_DOT = re.compile(r"^[+-]?\d+\.(\d{1,2}|\d{4,})$")
@@ -713,6 +844,60 @@ def _parse_numbers(text: pd.Series, decimal: str | None = None) -> tuple[pd.Seri
     return values, invalid
 
 
+def _ambiguous(
+    series: pd.Series,
+    values: pd.Series,
+    *,
+    path: str | PathLike[str] | None,
+    column: str | None,
+    first_row: int,
+) -> pd.Series:
+    """Values that read two ways ('1.000': 1 or 1000) read the way the rest of the column
+    shows, with a warning naming the column; an error when nothing in the column shows it."""
+    text = series.astype("str").where(series.notna(), "").str.strip()
+    dot = text.str.fullmatch(_AMBIGUOUS_DOT).fillna(False).to_numpy(dtype=bool)
+    comma = text.str.fullmatch(_AMBIGUOUS_COMMA).fillna(False).to_numpy(dtype=bool)
+    unclear = dot | comma
+    if not unclear.any():
+        return values
+    if series.attrs.get("format") in ("xlsx", "xls"):
+        return values  # workbook cells that were numbers: their text is Python's, unambiguous
+    shows_comma = bool(text[~unclear].str.fullmatch(_SHOWS_COMMA).fillna(False).any())
+    shows_dot = bool(text[~unclear].str.fullmatch(_SHOWS_DOT).fillna(False).any())
+    pos = int(np.flatnonzero(unclear)[0])
+    example = str(text.iloc[pos])
+    name = column if column is not None else series.name
+    where = f"column {name!r}" if name is not None else "a column"
+    how = "Say which separator the file uses: decimal = ',' or '.' (in its [[inputs.services]]"
+    how += " entry, or inputs.decimal for every table; bg.set_options(decimal=',') in Python)"
+    if shows_comma == shows_dot:  # nothing (or both) in the column decides it
+        raise InputError(
+            f"{int(unclear.sum())} number(s) such as {example!r} can be read two ways"
+            " (a decimal or a thousands separator) and nothing else in the column says which",
+            path=path,
+            row=first_row + pos,
+            column=name,
+            found=example,
+            hint=how,
+        )
+    as_comma = shows_comma  # the decimal separator is ','; '.' groups thousands
+    cleaned = text.str.replace(".", "" if as_comma else ".", regex=False)
+    cleaned = cleaned.str.replace(",", "." if as_comma else "", regex=False)
+    read = pd.to_numeric(cleaned.where(unclear, ""), errors="coerce")
+    out = values.copy()
+    out[unclear] = read[unclear].to_numpy()
+    reading = format(float(read.iloc[pos]), "g")
+    warnings.warn(
+        (f"{path}: " if path is not None else "")
+        + f"{where}: {int(unclear.sum())} number(s) such as {example!r} can be read two ways;"
+        f" read as {reading}, since other values of the column use a decimal"
+        f" {'comma' if as_comma else 'point'}. {how}",
+        UserWarning,
+        stacklevel=3,
+    )
+    return out
+
+
 def to_number(
     series: pd.Series,
     *,
@@ -721,6 +906,7 @@ def to_number(
     first_row: int = 2,
     decimal: str | None = None,
     errors: str = "mask",
+    ambiguous: str = "ignore",
 ) -> tuple[pd.Series, pd.Series]:
     """Parse numbers written the Belgian or the English way.
 
@@ -748,6 +934,15 @@ def to_number(
     errors : {'mask', 'raise'}, default 'mask'
         ``'mask'``: return the mask of values that are not numbers; ``'raise'``: raise
         :class:`~buurtgeo.errors.InputError` naming the first one (file, row, column).
+    ambiguous : {'ignore', 'raise'}, default 'ignore'
+        What to do, when the decimal mark is not given (``decimal`` and the ``decimal``
+        option are None), with values that read two ways: one separator followed by
+        exactly three digits (``'1.000'``, ``'1,000'``: 1 or 1000). ``'raise'``: read
+        them the way the other values of the column show (a decimal comma such as
+        ``'1,5'`` or a decimal point such as ``'12.5'``) and warn naming the column; when
+        nothing else shows it, raise :class:`~buurtgeo.errors.InputError` (file, row,
+        column). ``'ignore'``: the per-column decision above, silently (for quantities
+        where a thousands separator cannot occur, such as degrees).
 
     Returns
     -------
@@ -761,10 +956,18 @@ def to_number(
         raise InputError("decimal must be ',' or '.'", found=decimal)
     if errors not in ("mask", "raise"):
         raise InputError("errors must be 'mask' or 'raise'", found=errors)
+    if ambiguous not in ("ignore", "raise"):
+        raise InputError("ambiguous must be 'ignore' or 'raise'", found=ambiguous)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = pd.to_numeric(series, errors="coerce").astype("float64")
         return values, pd.Series(False, index=series.index)
+    if decimal is None:
+        from buurtgeo.options import get_option
+
+        decimal = get_option("decimal")
     values, invalid = _parse_numbers(series, decimal)
+    if decimal is None and ambiguous == "raise":
+        values = _ambiguous(series, values, path=path, column=column, first_row=first_row)
     if errors == "raise" and invalid.any():
         pos = int(np.flatnonzero(invalid.to_numpy())[0])
         raise InputError(

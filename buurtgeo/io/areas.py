@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from buurtgeo._attrs import hold
 from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
@@ -502,12 +503,12 @@ def _finish(out, sectors, sector_area, checks, mode, repaired=None):
     elsewhere = no_area & ~checks[SECTOR_ID].map(nis).isin(covered)
     outside = checks.loc[elsewhere, SECTOR_ID].tolist()
     checks = checks.loc[~elsewhere].reset_index(drop=True)
-    out.attrs["sector_area"] = sector_area
-    out.attrs["checks"] = checks
+    out.attrs["sector_area"] = hold(sector_area)
+    out.attrs["checks"] = hold(checks)
     out.attrs["sectors_outside_areas"] = outside
     out.attrs["mode"] = mode
     if repaired is not None:
-        out.attrs["repaired"] = repaired
+        out.attrs["repaired"] = hold(repaired)
     parts = [f"{kind}: {n}" for kind, n in checks["kind"].value_counts().items()]
     if len(checks):
         first = checks.iloc[0]
@@ -609,6 +610,14 @@ def _from_table(
         [c for c in others if c != id_col], name_column, AREA_NAME_COLUMNS, "area name", source
     )
 
+    from buurtgeo.io._tabular import check_duplicate_columns
+
+    check_duplicate_columns(
+        frame,
+        [c for c in (sec_col, id_col, name_col) if c is not None],
+        explicit=[c for c in (sector_column, id_column, name_column) if c is not None],
+        path=source,
+    )
     codes = normalize_sector_codes(frame[sec_col])
     ids = _ids(frame[id_col])
     ledger.set_aside(codes.isna().to_numpy(), "sector code is missing", column=sec_col)

@@ -161,6 +161,9 @@ def _check_args(path: Any, mode: Any, bbox: Any, snap_tolerance_m: Any) -> tuple
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)
+    from buurtgeo.io._files import check_input
+
+    check_input(path)  # no device, named pipe or zip bomb
     return path, box
 
 
@@ -291,8 +294,13 @@ def _osm_oneway(tags: pd.DataFrame, mode: str) -> np.ndarray:
 
 
 def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
+    from buurtgeo.io._osm_integrity import way_node_problems
+
     raw, counts_a, refs_a, lon, lat = _scan_ways(path)
     way_of_node = np.repeat(np.arange(len(raw)), counts_a)
+    # duplicate node ids, negative ids, absurd coordinates (io._osm_integrity)
+    node_reason, lon, lat = way_node_problems(path, way_of_node, len(raw), refs_a, lon, lat)
+    raw = raw.assign(_nodes=node_reason)
     valid = np.isfinite(lon) & np.isfinite(lat)
 
     if box is not None and len(raw):
@@ -311,7 +319,9 @@ def _read_osm(path: Path, mode: str, box: tuple[float, ...] | None) -> Network:
     else:
         raw.index = pd.RangeIndex(len(raw))
 
+    problems = raw.pop("_nodes").to_numpy(dtype=object)
     ledger = _IndexedLedger(raw, source=path, first_row=1)
+    ledger.set_aside(problems != None, problems, column="nd")  # noqa: E711
     _set_aside_by_column(ledger, *_osm_way_reason(raw, mode))
 
     # edges between consecutive way nodes of usable ways, both with a location

@@ -91,6 +91,9 @@ def _validate(path: Path, kinds: Iterable[str] | None) -> list[str] | None:
                 f" {', '.join(with_tags)}); register tags with buurtgeo.register_service_kind"
             )
     checks.raise_if_any(path=path)
+    from buurtgeo.io._files import check_input
+
+    check_input(path)  # no device, named pipe or zip bomb
     return chosen
 
 
@@ -140,6 +143,7 @@ def _scan(path: Path, tag_kinds: dict[tuple[str, str], list[str]]):
                 "closed": False,
                 "relation_type": None,
                 "partial": False,
+                "refs": None,
             }
             if isinstance(obj, osmium.osm.Node):  # osm_type 'node'
                 if obj.location.valid():
@@ -151,6 +155,7 @@ def _scan(path: Path, tag_kinds: dict[tuple[str, str], list[str]]):
                 except (RuntimeError, osmium.InvalidLocationError):
                     # cut by the edge of the extract: locate it by the nodes that are inside
                     inside = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                    record["refs"] = [n.ref for n in obj.nodes]
                     if inside:
                         record["lon"], record["lat"] = np.mean(np.asarray(inside), axis=0)
                         record["partial"] = True
@@ -178,7 +183,8 @@ def _object_rows(objects: list[dict], columns: list[str]) -> pd.DataFrame:
                 {**record, "service_kind": kind, SERVICE_ID: f"{base}-{kind}" if several else base}
             )
     return pd.DataFrame(
-        rows, columns=[*columns, "lon", "lat", "line", "closed", "relation_type", "partial"]
+        rows,
+        columns=[*columns, "lon", "lat", "line", "closed", "relation_type", "partial", "refs"],
     )
 
 
@@ -219,6 +225,65 @@ def _locations(
         ~(np.isfinite(lon) & np.isfinite(lat)), "no usable location", column="geometry"
     )
     return lon, lat
+
+
+def _negative_id_ways(raw: pd.DataFrame, path: Path) -> None:
+    """Ways whose nodes have negative ids (created in JOSM, not uploaded): libosmium's
+    location index has no place for them; locate them from the file's nodes
+    (:func:`buurtgeo.io._osm_integrity.node_locations`), as any other way (in place)."""
+    # ``refs`` is kept for the ways libosmium could not build a line for
+    todo = [i for i, r in enumerate(raw["refs"]) if isinstance(r, list) and min(r, default=0) < 0]
+    if not todo:
+        return
+    from buurtgeo.io._osm_integrity import node_locations
+
+    nodes = node_locations(path).drop_duplicates("id").set_index("id")
+    for i in todo:
+        at = nodes.reindex(raw["refs"].iat[i])
+        xy = at[["lon", "lat"]].to_numpy(dtype=float)
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if len(xy) < 2:
+            continue
+        line = shapely.linestrings(xy)
+        raw.loc[raw.index[i], "line"] = shapely.to_wkb(line)
+        raw.loc[raw.index[i], "partial"] = len(xy) < len(at)
+        raw.loc[raw.index[i], ["lon", "lat"]] = np.nan
+
+
+def _odd_locations(raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, ledger: RowLedger) -> None:
+    """Set aside objects whose id occurs twice at other places, and objects far outside
+    the area the working CRS is made for (see :mod:`buurtgeo.io._osm_integrity`)."""
+    from buurtgeo.io._osm_integrity import MARGIN_DEG
+
+    keys = raw["osm_type"].astype(str) + "/" + raw["osm_id"].astype(str)
+    place = pd.DataFrame({"key": keys, "lon": np.round(lon, 7), "lat": np.round(lat, 7)})
+    places = place.drop_duplicates().groupby("key").size()
+    clash = keys.map(places).fillna(0).to_numpy() > 1
+    reasons = np.array(
+        [f"{k.replace('/', ' ')} appears twice with other coordinates" for k in keys], dtype=object
+    )
+    ledger.set_aside(clash, reasons, column="id")
+    # one object matching several kinds has one row per kind: only a repeated row is a copy
+    same = raw[SERVICE_ID].duplicated().to_numpy() & ~clash
+    ledger.set_aside(same, "the same object twice in the file", column="id")
+    area = working_crs().area_of_use
+    if area is None:
+        return
+    with np.errstate(invalid="ignore"):
+        far = np.isfinite(lon) & ~(
+            (lon >= area.west - MARGIN_DEG)
+            & (lon <= area.east + MARGIN_DEG)
+            & (lat >= area.south - MARGIN_DEG)
+            & (lat <= area.north + MARGIN_DEG)
+        )
+    texts = np.array(
+        [
+            f"at lon {a:.6f}, lat {b:.6f}: far outside the area of the working CRS"
+            for a, b in zip(lon, lat, strict=True)
+        ],
+        dtype=object,
+    )
+    ledger.set_aside(far, texts, column="geometry")
 
 
 def read_osm_services(
@@ -281,7 +346,9 @@ def read_osm_services(
     raw = _object_rows(objects, columns)
     ledger = RowLedger(raw[columns], source=path, first_row=1)
     n = len(raw)
+    _negative_id_ways(raw, path)
     lon, lat = _locations(raw, areas, ledger)
+    _odd_locations(raw, lon, lat, ledger)
 
     # --- capacity tag
     capacity, not_number = to_number(
@@ -294,7 +361,14 @@ def read_osm_services(
         notes.append(
             f"{int((not_number & kept).sum())} capacity tag(s) are not numbers ({examples}): NaN"
         )
-    capacity = capacity.where(capacity >= 0)
+    from buurtgeo.io.services import MAX_CAPACITY
+
+    huge = (capacity > MAX_CAPACITY) & kept
+    if huge.any():
+        notes.append(
+            f"{int(huge.sum())} capacity tag(s) above {MAX_CAPACITY:,} places are implausible: NaN"
+        )
+    capacity = capacity.where((capacity >= 0) & (capacity <= MAX_CAPACITY))
     partial = raw["partial"].to_numpy(dtype=bool) & kept
     if partial.any():
         notes.append(

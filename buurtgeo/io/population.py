@@ -40,6 +40,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from buurtgeo._attrs import hold
 from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._age_shares import is_municipal_ages, municipal_share_bands
@@ -50,7 +51,14 @@ from buurtgeo.io._geo import (
     warn_user,
 )
 from buurtgeo.io._ledger import RowLedger
-from buurtgeo.io._tabular import ledger_for, read_table, to_number, zip_table_member
+from buurtgeo.io._tabular import (
+    check_duplicate_columns,
+    duplicate_aliases,
+    ledger_for,
+    read_table,
+    to_number,
+    zip_table_member,
+)
 from buurtgeo.io.sectors import check_column_overrides, normalize_sector_codes
 from buurtgeo.schema import AGE_BANDS, SECTOR_ID
 
@@ -264,7 +272,13 @@ def _counts(
     raw: pd.DataFrame, ledger: RowLedger, column: str, what: str, *, whole: bool
 ) -> pd.Series:
     """Parse a count column; set aside missing, non-numeric, negative (and fractional)."""
-    values, invalid = to_number(raw[column])
+    values, invalid = to_number(
+        raw[column],
+        path=ledger.source,
+        column=column,
+        first_row=ledger.first_row,
+        ambiguous="ignore" if whole else "raise",  # whole counts: '2.345' is 2345, below
+    )
     if whole and not pd.api.types.is_numeric_dtype(raw[column]):
         # a head count written '2.345' is two thousand three hundred and forty-five (the
         # Belgian thousands dot), not 2.345 persons
@@ -276,6 +290,19 @@ def _counts(
     ledger.set_aside((values < 0).fillna(False).to_numpy(), f"{what} is negative", column=column)
     if whole:
         frac = (values % 1 != 0) & values.notna()
+        usable = (values.notna() & (values >= 0)).to_numpy(dtype=bool)
+        if frac.any() and bool(frac.to_numpy()[usable].all()):
+            first = int(np.flatnonzero(frac.to_numpy())[0])
+            raise InputError(
+                f"every {what} in the column is fractional (e.g. {raw[column].iloc[first]!r}):"
+                " it does not hold numbers of residents",
+                path=ledger.source,
+                row=int(ledger.row_number(first)),
+                column=column,
+                expected="whole numbers of residents per sector",
+                hint="Name the column with the head counts (columns = {population = ...});"
+                " round estimates first",
+            )
         ledger.set_aside(frac.to_numpy(), f"{what} is not a whole number", column=column)
     return values
 
@@ -418,7 +445,14 @@ def read_population(
     path_text = str(path)
     raw, ledger = _read_any(path, sheet)
     names = [str(c) for c in raw.columns]
-    roles = _roles(names, columns, path_text, tuple(POPULATION_COLUMN_ALIASES))
+    aliases = duplicate_aliases(raw)
+    roles = _roles(
+        names,
+        {k: aliases.get(v, v) for k, v in columns.items()} if columns else columns,
+        path_text,
+        tuple(POPULATION_COLUMN_ALIASES),
+    )
+    check_duplicate_columns(raw, roles.values(), explicit=(columns or {}).values(), path=path_text)
     for role, example in ((SECTOR_ID, "CD_SECTOR"), ("population", "POPULATION or TOTAL")):
         if role not in roles:
             raise MissingColumnError(
@@ -612,7 +646,15 @@ def read_age_bands(
     if is_municipal_ages(names) and not columns and share_column is None:
         out = municipal_share_bands(raw, ledger, population, Path(path), _parse_ages, _counts)
         return _attach_long(ledger, out)
-    roles = _roles(names, columns, path_text, (SECTOR_ID, "age", "population"))
+    aliases = duplicate_aliases(raw)
+    roles = _roles(
+        names,
+        {k: aliases.get(v, v) for k, v in columns.items()} if columns else columns,
+        path_text,
+        (SECTOR_ID, "age", "population"),
+    )
+    taken = [*roles.values(), *(c for c in (share_column, total_column) if c is not None)]
+    check_duplicate_columns(raw, taken, explicit=(columns or {}).values(), path=path_text)
     if SECTOR_ID not in roles:
         raise MissingColumnError(
             "CD_SECTOR",
@@ -837,8 +879,8 @@ def join_population(
         outside[name] = int(len(extra) - len(inside))
         rows += [(s, name, "no sector") for s in inside]
     unmatched = pd.DataFrame(rows, columns=[SECTOR_ID, "table", "problem"])
-    out.attrs["unmatched"] = unmatched
-    out.attrs["outside_sectors"] = outside
+    out.attrs["unmatched"] = hold(unmatched)
+    out.attrs["outside_sectors"] = hold(outside)
     if len(unmatched):
         summary = unmatched.groupby(["table", "problem"]).size()
         parts = [

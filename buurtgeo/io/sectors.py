@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from buurtgeo._attrs import hold
 from buurtgeo._checks import Checks
 from buurtgeo.errors import InputError, MissingColumnError
 from buurtgeo.io._geo import (
@@ -515,7 +516,7 @@ def read_sectors(
     out.index = pd.Index(codes.loc[index].to_numpy(), name=SECTOR_ID, dtype="str")
     out = ledger.attach(out)
     out.attrs["rows_in_file"] = rows_in_file
-    out.attrs["repaired"] = repaired
+    out.attrs["repaired"] = hold(repaired)
     out.attrs["vintage"] = _vintage(raw_columns, mapping)
     out.attrs["columns"] = dict(mapping)
     return out

@@ -59,6 +59,8 @@ from buurtgeo.io._service_sources import (
 )
 from buurtgeo.io._tabular import (
     EXCEL_SUFFIXES,
+    check_duplicate_columns,
+    duplicate_aliases,
     ledger_for,
     read_table,
     to_number,
@@ -87,6 +89,10 @@ __all__ = [
     "resolve_service_kinds",
     "parse_income_related",
 ]
+
+#: The largest capacity read as places (a larger one is set aside): no crèche, school or
+#: playground has 100,000 places, and sums of numbers like 1e308 overflow to infinity.
+MAX_CAPACITY = 100_000
 
 #: Canonical roles a ``columns`` mapping may name (``crs`` takes a CRS, not a column).
 COLUMN_ROLES: tuple[str, ...] = (
@@ -842,7 +848,14 @@ def read_services(
         raw, info = read_table(path, sheet=sheet)
         ledger = ledger_for(raw, info)
         layout = _recognise([str(c) for c in raw.columns])
-        roles = _resolve_columns([str(c) for c in raw.columns], layout, mapping, path)
+        aliases = duplicate_aliases(raw)
+        roles = _resolve_columns(
+            [str(c) for c in raw.columns],
+            layout,
+            {k: aliases.get(v, v) for k, v in mapping.items()},
+            path,
+        )
+        check_duplicate_columns(raw, roles.values(), explicit=mapping.values(), path=path)
         coords = table_coords(raw, roles, crs_arg, layout.crs, ledger, path, check_belgium)
     missing_keep = [c for c in keep_columns if c not in raw.columns]
     if missing_keep:
@@ -939,10 +952,16 @@ def _capacity(
     n = len(raw)
     if "capacity" in roles:
         col = roles["capacity"]
-        capacity, not_number = to_number(raw[col])
+        capacity, not_number = to_number(
+            raw[col], path=path, column=col, first_row=ledger.first_row, ambiguous="raise"
+        )
         ledger.set_aside(not_number.to_numpy(), "capacity is not a number", column=col)
         negative = (capacity < 0).to_numpy()
         ledger.set_aside(negative, "capacity is negative", column=col)
+        huge = (capacity > MAX_CAPACITY).to_numpy()
+        ledger.set_aside(
+            huge, f"capacity is implausibly large (more than {MAX_CAPACITY:,} places)", column=col
+        )
         capacity = capacity.to_numpy(dtype=float)
     else:
         capacity = np.full(n, np.nan)

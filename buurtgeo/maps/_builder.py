@@ -155,6 +155,10 @@ class _MapBuilder:
         if title:
             self.add_script(_asset("title.js"), html=html.escape(title))
 
+    def footer(self, text: str) -> None:
+        """A line at the bottom left (plain text, escaped): the sources of the figures."""
+        self.add_script(_asset("footer.js"), html=html.escape(text))
+
     def add_script(self, template: str, **ctx: Any):
         element = self.Script(template, **ctx)
         self.m.add_child(element)

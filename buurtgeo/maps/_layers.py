@@ -22,6 +22,7 @@ from buurtgeo.maps.style import (
     _MAX_RADIUS_PX,
     _MIN_RADIUS_PX,
     _NO_DATA_COLOUR,
+    _SUPPRESSED_COLOUR,
     _UNREACHABLE_COLOUR,
     _Format,
     _format_for,
@@ -53,29 +54,63 @@ def _swatch_row(colour: str, text: str, count: int) -> str:
     )
 
 
-def _missing_rows(codes: np.ndarray, language: str, *, unreachable: bool = True) -> list[str]:
-    """Legend lines for unreachable (code -2) and no-data (code -1) areas, when there are any."""
+def _missing_rows(
+    codes: np.ndarray,
+    language: str,
+    *,
+    unreachable: bool = True,
+    hidden: np.ndarray | None = None,
+    hidden_text: str | None = None,
+) -> list[str]:
+    """Legend lines for unreachable (code -2), suppressed (``hidden``) and no-data (code -1)
+    areas, when there are any."""
     rows = []
     n_inf = int(np.sum(codes == -2))
     if unreachable and n_inf:
         rows.append(_swatch_row(_UNREACHABLE_COLOUR, _word("unreachable", language), n_inf))
-    n_nan = int(np.sum(codes == -1))
+    hidden = np.zeros(len(codes), dtype=bool) if hidden is None else hidden
+    n_hidden = int(np.sum((codes == -1) & hidden))
+    if n_hidden and hidden_text:
+        rows.append(_swatch_row(_SUPPRESSED_COLOUR, hidden_text, n_hidden))
+    n_nan = int(np.sum((codes == -1) & ~hidden))
     if n_nan:
         rows.append(_swatch_row(_NO_DATA_COLOUR, _word("no_data", language), n_nan))
     return rows
 
 
-def _legend_html(title: str, classes: Classes, language: str, note: str | None = None) -> str:
+def _legend_html(
+    title: str,
+    classes: Classes,
+    language: str,
+    note: str | None = None,
+    *,
+    hidden: np.ndarray | None = None,
+    hidden_text: str | None = None,
+) -> str:
     """A legend block: the title, which scheme and why (``note``, default the classes'
-    own), one row per class and the rows for unreachable and no data."""
+    own), one row per class and the rows for unreachable, suppressed (``hidden``: the
+    areas whose value small-number suppression hid, reading ``hidden_text``) and no data."""
     rows = [f"<h4>{html.escape(title)}</h4>"]
     note = classes.note if note is None else note
     if note:
         rows.append(f'<div class="bg-note">{html.escape(note)}</div>')
     for colour, text, count in zip(classes.colours, classes.labels, classes.counts, strict=True):
         rows.append(_swatch_row(colour, text, count))
-    rows += _missing_rows(classes.codes, language)
+    rows += _missing_rows(classes.codes, language, hidden=hidden, hidden_text=hidden_text)
     return "".join(rows)
+
+
+def _hidden(frame: Any, language: str) -> tuple[dict[str, np.ndarray], str | None]:
+    """Cells small-number suppression hid, per column (from the ``suppressed`` column of a
+    table :func:`buurtgeo.suppress_published` made, with ``attrs["suppression_threshold"]``),
+    and what they say (*afgeschermd (< n)* / *suppressed (< n)*); empty when nothing was
+    hidden."""
+    from buurtgeo.suppression import hidden_map, suppression_text
+
+    threshold = getattr(frame, "attrs", {}).get("suppression_threshold")
+    if "suppressed" not in frame.columns or not threshold:
+        return {}, None
+    return hidden_map(frame), suppression_text(int(threshold), language)
 
 
 def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
@@ -86,23 +121,33 @@ def _table_html(name: str, rows: list[tuple[str, str]]) -> str:
 
 
 def _popup_columns(
-    frame: Any, columns: Sequence[str], language: str
+    frame: Any,
+    columns: Sequence[str],
+    language: str,
+    *,
+    hidden: Mapping[str, np.ndarray] | None = None,
+    hidden_text: str | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The areas' popup table, one column at a time: (escaped label, escaped value texts).
 
     The page builds each area's popup from it (``bgPopup``), and an indicator's tooltip
     shows its own column. An estimated count says so in its label (*geschat* /
-    *estimated*: :func:`buurtgeo._run_inputs.mark_estimates`).
+    *estimated*: :func:`buurtgeo._run_inputs.mark_estimates`); a cell small-number
+    suppression hid (``hidden``: per column, one flag per area, see :func:`_hidden`)
+    reads ``hidden_text`` (*afgeschermd (< n)*).
     """
     estimated = getattr(frame, "attrs", {}).get("estimate_methods", {})
     mark = " (geschat)" if language == "nl" else " (estimated)"
+    hidden = hidden if hidden_text is not None and hidden else {}
     out = []
     for c in columns:
         values = frame[c].to_numpy(dtype=float)
         fmt = _format_for(c, values)
-        texts = [html.escape(_value_text(v, fmt, language)) for v in values]
+        texts = [_value_text(v, fmt, language) for v in values]
+        if c in hidden:
+            texts = [hidden_text if g else t for t, g in zip(texts, hidden[c], strict=True)]  # type: ignore[misc]
         text = label(c, language=language) + (mark if c in estimated else "")
-        out.append((html.escape(text), texts))
+        out.append((html.escape(text), [html.escape(t) for t in texts]))
     return out
 
 
@@ -416,15 +461,18 @@ def _add_sites(b: _MapBuilder, sites: Any, active_kind: str | None = None) -> No
     columns: list[tuple[str, str | list[str]]] = [
         (html.escape(label("order", language=language)), order)
     ]
+    hidden, hidden_text = _hidden(sites, language)  # small need hidden (suppress_below)
     for column in ("added", "covers_alone", "share_of_uncovered"):
         if column in sites.columns:
             values = sites[column].to_numpy(dtype=float)
             fmt = _format_for(column, values)
+            texts = [_value_text(v, fmt, language) for v in values]
+            if hidden_text is not None and column in hidden:
+                texts = [
+                    hidden_text if g else t for t, g in zip(texts, hidden[column], strict=True)
+                ]
             columns.append(
-                (
-                    html.escape(label(column, language=language)),
-                    [html.escape(_value_text(v, fmt, language)) for v in values],
-                )
+                (html.escape(label(column, language=language)), [html.escape(t) for t in texts])
             )
     kind = str(sites["service_kind"].iloc[0]) if "service_kind" in sites.columns else None
     layer = b.points(

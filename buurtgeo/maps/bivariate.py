@@ -29,6 +29,7 @@ from buurtgeo.maps._layers import (
     _add_services,
     _check_base_map,
     _extra_columns,
+    _hidden,
     _missing_rows,
     _names,
     _popup_columns,
@@ -36,6 +37,7 @@ from buurtgeo.maps._layers import (
 from buurtgeo.maps.classes import Classes, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
+    _SUPPRESSED_COLOUR,
     _direction,
     _format_for,
     _kind_of,
@@ -80,6 +82,7 @@ def bivariate_map(
     labels: bool | str = "auto",
     cluster: bool | str = "auto",
     simplify_m: float = 1.0,
+    footer: str | None = None,
 ) -> folium.Map:
     """Need × reach in one 3 × 3 colour grid, with its two-way legend.
 
@@ -114,8 +117,10 @@ def bivariate_map(
     basemap : geopandas.GeoDataFrame, optional
         Background features (see :func:`buurtgeo.base_map`), as in :func:`reach_map`.
     language : {'nl', 'en'}, optional
-    name_column, title, tiles, labels, cluster, simplify_m
-        As in :func:`reach_map`.
+    name_column, title, tiles, labels, cluster, simplify_m, footer
+        As in :func:`reach_map`. An area whose need or reach small-number suppression
+        hid (a table of :func:`buurtgeo.suppress_published`) reads *afgeschermd (< n)*
+        in its tooltip, popup and legend row, in its own grey.
 
     Returns
     -------
@@ -148,10 +153,14 @@ def bivariate_map(
             need, reach, need_v, reach_v, need_thresholds, reach_thresholds, language
         )
     ok = (n_cls >= 0) & (r_cls >= 0)
+    hidden, hidden_text = _hidden(areas, language)
+    no = np.zeros(len(areas), dtype=bool)
+    need_gone, reach_gone = hidden.get(need, no), hidden.get(reach, no)
+    gone = ~ok & (need_gone | reach_gone) if hidden_text else no
     palette = np.array(_BIVARIATE, dtype=object)
     colours = [
-        str(palette[r, n]) if good else _NO_DATA_COLOUR
-        for r, n, good in zip(r_cls, n_cls, ok, strict=True)
+        str(palette[r, n]) if good else _SUPPRESSED_COLOUR if g else _NO_DATA_COLOUR
+        for r, n, good, g in zip(r_cls, n_cls, ok, gone, strict=True)
     ]
     need_words, reach_words = _tier_words(language)
     need_label, reach_label = label(need, language=language), label(reach, language=language)
@@ -163,20 +172,32 @@ def bivariate_map(
             f"{_word('need', language)}: {need_words[n_cls[i]]} · "
             f"{_word('reach', language)}: {reach_words[r_cls[i]]}"
             if ok[i]
+            else str(hidden_text)
+            if gone[i]
             else _word("no_data", language)
         )
+        need_text = _value_text(need_v[i], need_fmt, language)
+        reach_text = _value_text(reach_v[i], reach_fmt, language)
+        if hidden_text:
+            need_text = hidden_text if need_gone[i] else need_text
+            reach_text = hidden_text if reach_gone[i] else reach_text
         tips.append(
             f"<b>{nm}</b><br>{html.escape(need_label)}: "
-            f"<b>{html.escape(_value_text(need_v[i], need_fmt, language))}</b><br>"
+            f"<b>{html.escape(need_text)}</b><br>"
             f"{html.escape(reach_label)}: "
-            f"<b>{html.escape(_value_text(reach_v[i], reach_fmt, language))}</b><br>"
+            f"<b>{html.escape(reach_text)}</b><br>"
             f"<i>{html.escape(cell)}</i>"
         )
     b = _MapBuilder(areas, language=language, title=title, tiles=tiles)
     if basemap is not None:
         _add_base_map(b, basemap)
     popup_columns = [need, reach, *[c for c in _extra_columns(areas, [need, reach])]]
-    data = b.area_data(areas, names, _popup_columns(areas, popup_columns, language), simplify_m)
+    data = b.area_data(
+        areas,
+        names,
+        _popup_columns(areas, popup_columns, language, hidden=hidden, hidden_text=hidden_text),
+        simplify_m,
+    )
     layer_name = f"{_word('need', language).capitalize()} × {_word('reach', language)}"
     b.choropleth(
         data,
@@ -184,11 +205,15 @@ def bivariate_map(
         colours=colours,
         tooltips=tips,
         show=True,
-        legend=_bivariate_legend(need_label, reach_label, nc, rc, reach, language, ~ok),
+        legend=_bivariate_legend(
+            need_label, reach_label, nc, rc, reach, language, ~ok, gone, hidden_text
+        ),
     )
     if services is not None and len(services):
         _add_services(b, services, cluster=cluster, active_kind=_kind_of(reach))
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
+    if footer:
+        b.footer(footer)
     return b.finish()
 
 
@@ -318,8 +343,11 @@ def _bivariate_legend(
     reach: str,
     language: str,
     no_data: np.ndarray,
+    hidden: np.ndarray | None = None,
+    hidden_text: str | None = None,
 ) -> str:
-    """The 3 × 3 grid with its axes, what the classes are, and the rows for no data.
+    """The 3 × 3 grid with its axes, what the classes are, and the rows for suppressed
+    (``hidden``, reading ``hidden_text``) and no data.
 
     ``nc``/``rc`` None: the classes came with the table (their bounds are not printed).
     """
@@ -346,7 +374,9 @@ def _bivariate_legend(
         ]
     else:
         notes = _class_notes(need_label, reach_label, nc, rc, reach, language)
-    extra = "".join(_missing_rows(np.where(no_data, -1, 0), language))
+    extra = "".join(
+        _missing_rows(np.where(no_data, -1, 0), language, hidden=hidden, hidden_text=hidden_text)
+    )
     title = f"{_word('need', language).capitalize()} × {_word('reach', language)}"
     return (
         f"<h4>{html.escape(title)}</h4>{grid}"

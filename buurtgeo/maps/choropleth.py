@@ -36,12 +36,13 @@ from buurtgeo.maps._layers import (
     _add_sites,
     _check_base_map,
     _extra_columns,
+    _hidden,
     _legend_html,
     _names,
     _popup_columns,
 )
 from buurtgeo.maps.classes import SCHEMES, classify
-from buurtgeo.maps.style import _NO_DATA_COLOUR, _UNREACHABLE_COLOUR, _kind_of
+from buurtgeo.maps.style import _NO_DATA_COLOUR, _SUPPRESSED_COLOUR, _UNREACHABLE_COLOUR, _kind_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -70,6 +71,7 @@ def reach_map(
     labels: bool | str = "auto",
     cluster: bool | str = "auto",
     simplify_m: float = 1.0,
+    footer: str | None = None,
 ) -> folium.Map:
     """Interactive choropleth of reach indicators per area, with services and catchments.
 
@@ -152,6 +154,13 @@ def reach_map(
     simplify_m : float, default 1.0
         Outline simplification tolerance in metres before export (0: none; see
         :func:`buurtgeo.maps.compact_geometry`).
+    footer : str, optional
+        A line at the bottom left (plain text; escaped), e.g. the sources of the figures.
+
+    Small-number suppression: when ``areas`` comes from a suppressed table (a
+    ``suppressed`` column and ``attrs["suppression_threshold"]``, see
+    :func:`buurtgeo.suppression.suppress_published`), its hidden cells read
+    *afgeschermd (< n)* in tooltips, popups and the legend, in their own grey.
 
     Returns
     -------
@@ -189,7 +198,14 @@ def reach_map(
         _add_base_map(b, basemap)
     names = _names(areas, name_column)
     popup_columns = [*indicators, *_extra_columns(areas, indicators)]
-    data_var = b.area_data(areas, names, _popup_columns(areas, popup_columns, language), simplify_m)
+    hidden, hidden_text = _hidden(areas, language)
+    data_var = b.area_data(
+        areas,
+        names,
+        _popup_columns(areas, popup_columns, language, hidden=hidden, hidden_text=hidden_text),
+        simplify_m,
+    )
+    no = np.zeros(len(areas), dtype=bool)
     for j, ind in enumerate(indicators):
         values = areas[ind].to_numpy(dtype=float)
         classes = classify(
@@ -203,15 +219,19 @@ def reach_map(
             norm=norm,
         )
         title_ind = label(ind, language=language)
+        # a value small-number suppression hid: its own code (-3: grey), its tooltip and
+        # popup read 'afgeschermd (< n)' (the column texts), its own legend row
+        gone = hidden.get(ind, no) & np.isnan(values) if hidden_text else no
+        codes = np.where(gone, -3, classes.codes)
         b.choropleth(
             data_var,
             name=title_ind,
-            codes=[int(c) for c in classes.codes],
-            palette=[*classes.colours, _UNREACHABLE_COLOUR, _NO_DATA_COLOUR],
+            codes=[int(c) for c in codes],
+            palette=[*classes.colours, _SUPPRESSED_COLOUR, _UNREACHABLE_COLOUR, _NO_DATA_COLOUR],
             tip_column=j,
             tip_label=html.escape(title_ind),
             show=j == 0,
-            legend=_legend_html(title_ind, classes, language),
+            legend=_legend_html(title_ind, classes, language, hidden=gone, hidden_text=hidden_text),
             kind=_kind_of(ind),
         )
     active = _kind_of(indicators[0])
@@ -222,6 +242,8 @@ def reach_map(
     if sites is not None and len(sites):
         _add_sites(b, sites, active_kind=active)
     b.labels(areas, names, show=labels is True or (labels == "auto" and len(areas) <= 60))
+    if footer:
+        b.footer(footer)
     return b.finish()
 
 

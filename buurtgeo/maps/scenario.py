@@ -28,6 +28,7 @@ from buurtgeo.maps._layers import (
     _add_base_map,
     _add_services,
     _check_base_map,
+    _hidden,
     _legend_html,
     _missing_rows,
     _names,
@@ -36,6 +37,7 @@ from buurtgeo.maps._layers import (
 from buurtgeo.maps.classes import Classes, classify
 from buurtgeo.maps.style import (
     _NO_DATA_COLOUR,
+    _SUPPRESSED_COLOUR,
     _UNREACHABLE_COLOUR,
     _direction,
     _Format,
@@ -119,6 +121,7 @@ def scenario_map(
     labels: bool | str = "auto",
     cluster: bool | str = "auto",
     simplify_m: float = 1.0,
+    footer: str | None = None,
 ) -> folium.Map:
     """Before, after and the difference of one indicator, as three switchable layers.
 
@@ -152,8 +155,10 @@ def scenario_map(
         voorzieningen").
     scheme, k, thresholds, catchment_m, norm, basemap
         As in :func:`reach_map` (``scheme='default'``: breaks by the kind of indicator).
-    language, name_column, title, tiles, labels, cluster, simplify_m
-        As in :func:`reach_map`.
+    language, name_column, title, tiles, labels, cluster, simplify_m, footer
+        As in :func:`reach_map`. An area whose values small-number suppression hid in
+        ``before`` (its ``suppressed`` column, ``attrs["suppression_threshold"]``) reads
+        *afgeschermd (< n)* in its tooltips, popup and legend rows, in its own grey.
 
     Returns
     -------
@@ -190,12 +195,20 @@ def scenario_map(
     b = _MapBuilder(after, language=language, title=title, tiles=tiles)
     if basemap is not None:
         _add_base_map(b, basemap)
+    gone, hidden_text = _scenario_hidden(before, after, indicator, compared, language)
     columns = _scenario_columns(before_v, after_v, fmt, ind_label, language)
+    if hidden_text is not None:
+        columns = [(lab, [hidden_text if g else t for t, g in zip(texts, gone, strict=True)])
+                   for lab, texts in columns]  # fmt: skip
     data = b.area_data(after, names, columns, simplify_m)
-    _add_before_after(b, data, both, before_v, after_v, names=names, fmt=fmt, ind_label=ind_label)
+    _add_before_after(
+        b, data, both, before_v, after_v, names=names, fmt=fmt, ind_label=ind_label,
+        gone=gone, hidden_text=hidden_text,
+    )  # fmt: skip
     _add_difference(
-        b, data, before_v, after_v, indicator, names=names, fmt=fmt, ind_label=ind_label
-    )
+        b, data, before_v, after_v, indicator, names=names, fmt=fmt, ind_label=ind_label,
+        gone=gone, hidden_text=hidden_text,
+    )  # fmt: skip
     # existing, new and closed services on one size scale, with one size legend
     scale = _largest_capacity(services, added_services, removed_services)
     has_services = services is not None and len(services) > 0
@@ -220,7 +233,26 @@ def scenario_map(
             )
             has_services = True
     b.labels(after, names, show=labels is True or (labels == "auto" and len(after) <= 60))
+    if footer:
+        b.footer(footer)
     return b.finish()
+
+
+def _scenario_hidden(
+    before: Any, after: Any, indicator: str, compared: bool, language: str
+) -> tuple[np.ndarray, str | None]:
+    """The areas (of ``after``) whose indicator small-number suppression hid in ``before``,
+    and what they say (*afgeschermd (< n)*); none when nothing was hidden."""
+    hidden, text = _hidden(before, language)
+    gone = np.zeros(len(after), dtype=bool)
+    if text is None:
+        return gone, None
+    columns = (f"{indicator}_before", f"{indicator}_after") if compared else (indicator,)
+    for column in columns:
+        if column in hidden:
+            flags = pd.Series(hidden[column], index=before.index)
+            gone |= flags.reindex(after.index).fillna(False).to_numpy(dtype=bool)
+    return gone, text
 
 
 def _largest_capacity(*frames: Any) -> float | None:
@@ -338,10 +370,14 @@ def _add_before_after(
     names: list[str],
     fmt: _Format,
     ind_label: str,
+    gone: np.ndarray | None = None,
+    hidden_text: str | None = None,
 ) -> None:
-    """The layers "Vóór" and "Na" on the classes ``both`` shares (before, then after)."""
+    """The layers "Vóór" and "Na" on the classes ``both`` shares (before, then after);
+    ``gone`` areas read ``hidden_text`` (small-number suppression)."""
     language = b.language
     n = len(after_v)
+    gone = np.zeros(n, dtype=bool) if gone is None or hidden_text is None else gone
     colours_all = both.colour_of()
     for part, values, sl in (
         ("before", before_v, slice(0, n)),
@@ -361,17 +397,24 @@ def _add_before_after(
             note=both.note,
         )
         name = f"{_word(part, language)}: {ind_label}"
+        texts = [
+            str(hidden_text) if g else _value_text(v, fmt, language)
+            for v, g in zip(values, gone, strict=True)
+        ]
         tips = [
-            f"<b>{nm}</b><br>{html.escape(name)}: <b>{html.escape(_value_text(v, fmt, language))}</b>"
-            for nm, v in zip(names, values, strict=True)
+            f"<b>{nm}</b><br>{html.escape(name)}: <b>{html.escape(t)}</b>"
+            for nm, t in zip(names, texts, strict=True)
+        ]
+        colours = [
+            _SUPPRESSED_COLOUR if g else c for c, g in zip(colours_all[sl], gone, strict=True)
         ]
         b.choropleth(
             data,
             name=name,
-            colours=colours_all[sl],
+            colours=colours,
             tooltips=tips,
             show=False,
-            legend=_legend_html(name, part_classes, language),
+            legend=_legend_html(name, part_classes, language, hidden=gone, hidden_text=hidden_text),
         )
 
 
@@ -385,10 +428,14 @@ def _add_difference(
     names: list[str],
     fmt: _Format,
     ind_label: str,
+    gone: np.ndarray | None = None,
+    hidden_text: str | None = None,
 ) -> None:
-    """The difference layer, shown when the page opens (classes: :func:`_difference_classes`)."""
+    """The difference layer, shown when the page opens (classes: :func:`_difference_classes`);
+    ``gone`` areas read ``hidden_text`` (small-number suppression)."""
     language = b.language
     codes, colours, labels_diff = _difference_classes(before_v, after_v, indicator, language)
+    gone = np.zeros(len(codes), dtype=bool) if gone is None or hidden_text is None else gone
     table = np.array([*colours, _NO_DATA_COLOUR], dtype=object)
     diff_name = f"{_word('difference', language)}: {ind_label}"
     diff_tips = []
@@ -401,10 +448,12 @@ def _add_difference(
             if codes[i] >= 0
             else _word("no_data", language)
         )
+        was, now = _value_text(before_v[i], fmt, language), _value_text(after_v[i], fmt, language)
+        if gone[i]:
+            change = was = now = str(hidden_text)
         diff_tips.append(
             f"<b>{nm}</b><br>{html.escape(ind_label)}: "
-            f"{html.escape(_value_text(before_v[i], fmt, language))} → "
-            f"{html.escape(_value_text(after_v[i], fmt, language))}<br>"
+            f"{html.escape(was)} → {html.escape(now)}<br>"
             f"<b>{html.escape(change)}</b>"
         )
     rows = [f"<h4>{html.escape(diff_name)}</h4>"]
@@ -412,11 +461,13 @@ def _add_difference(
         count = int(np.sum(codes == j))
         if count or j < 5:
             rows.append(_swatch_row(c, text, count))
-    rows += _missing_rows(codes, language)
+    rows += _missing_rows(codes, language, hidden=gone, hidden_text=hidden_text)
     b.choropleth(
         data,
         name=diff_name,
-        colours=[str(c) for c in table[codes]],
+        colours=[
+            _SUPPRESSED_COLOUR if g else str(c) for c, g in zip(table[codes], gone, strict=True)
+        ],
         tooltips=diff_tips,
         show=True,
         legend="".join(rows),

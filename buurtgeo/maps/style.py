@@ -191,6 +191,8 @@ def _word(key: str, language: str) -> str:
 
 _UNREACHABLE_COLOUR = "#4d4d4d"
 _NO_DATA_COLOUR = "#d9d9d9"
+#: Areas whose value small-number suppression hid (between no data and unreachable).
+_SUPPRESSED_COLOUR = "#a6a6a6"
 _OUTLINE = "#5a5a5a"
 
 # Qualitative colours for service kinds, away from the yellow-red of the choropleths.
