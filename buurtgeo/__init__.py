@@ -73,6 +73,15 @@ _LAZY: dict[str, str] = {
     "read_addresses": "buurtgeo.io.addresses",
     "read_published_places": "buurtgeo.io.published",
     "crosswalk_sectors": "buurtgeo.crosswalk",
+    "derive_age_bands": "buurtgeo.io._age_shares",
+    # the physical living environment: green, play and youth spaces (areas)
+    "read_green": "buurtgeo.io.green",
+    "read_osm_green": "buurtgeo.io.green",
+    "read_osm_entrances": "buurtgeo.io.green",
+    "green_services": "buurtgeo.green",
+    "green_indicators": "buurtgeo.green",
+    "GREEN_NORMS": "buurtgeo.green",
+    "GreenNorm": "buurtgeo.green",
     # network and reach
     "Network": "buurtgeo.network",
     "EdgeSnap": "buurtgeo.network",

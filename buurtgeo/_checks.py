@@ -105,8 +105,9 @@ class Checks:
         self.add(f"{owner} has no column {column!r} (columns found: {listing})")
 
     # -- common checks ------------------------------------------------------------
-    def points(self, frame: Any, role: str) -> bool:
-        """Check that ``frame`` is a GeoDataFrame of points, each with a geometry.
+    def points(self, frame: Any, role: str, *, areas: bool = False) -> bool:
+        """Check that ``frame`` is a GeoDataFrame of points, each with a geometry
+        (``areas=True``: points, polygons or multipolygons, as services may be).
 
         Returns True when it is (so that checks which need points can follow).
         """
@@ -121,13 +122,15 @@ class Checks:
         missing = (type_id < 0) | shapely.is_empty(geom)
         if missing.any():
             self.add(f"{role} {row_labels(frame.index, missing)} have no geometry")
-        wrong = ~missing & (type_id != 0)
+        # 3 = Polygon, 6 = MultiPolygon: area services, reached at their edge
+        allowed = np.isin(type_id, (0, 3, 6)) if areas else type_id == 0
+        wrong = ~missing & ~allowed
         if wrong.any():
             kinds = sorted(set(frame.geometry.array[wrong].geom_type.tolist()))  # the few wrong
             self.add(
-                f"{role} must be points, but {row_labels(frame.index, wrong)} are "
-                f"{', '.join(kinds)} (use .representative_point() or "
-                "buurtgeo.origins_from_sectors)"
+                f"{role} must be points{' or polygons' if areas else ''}, but "
+                f"{row_labels(frame.index, wrong)} are {', '.join(kinds)} (use "
+                ".representative_point() or buurtgeo.origins_from_sectors)"
             )
         return not (missing.any() or wrong.any())
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from buurtgeo._checks import Checks
+from buurtgeo._config_green import GREEN_SECTION_SPEC, GreenInput, check_green, green_inputs
 from buurtgeo.errors import ConfigError
 from buurtgeo.schema import AGE_BANDS, ServiceKind, service_kinds
 
@@ -33,6 +34,7 @@ __all__ = [
     "CONFIG_TEMPLATE",
     "OUTPUT_NAMES",
     "AnalysisConfig",
+    "GreenInput",
     "ScenarioSpec",
     "ServicesInput",
     "SitesSpec",
@@ -102,6 +104,9 @@ path = "voorzieningen_kinderen_gezinnen.csv"
 # [[inputs.services]]                            # services from OpenStreetMap (.osm / .osm.pbf)
 # path = "belgium-latest.osm.pbf"
 # kinds = ["playground", "library"]
+
+# [[inputs.green]]                               # optional: green, play or youth spaces (areas; OSM too)
+# path = "parken-gent.geojson"                   # kind = "green" | "play" | "youth"; [green] min_area_m2 = {…}
 
 [analysis]
 # kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
@@ -277,6 +282,7 @@ _SPEC: dict[str, _Spec] = {
         ),
         "basemap": (_is_str, "the path of an OpenStreetMap file (.osm, .osm.pbf)"),
         "decimal": (lambda v: v in (",", "."), "',' or '.'"),
+        "green": (lambda v: isinstance(v, list), "a list of [[inputs.green]] tables"),
     },
     "analysis": {
         "kinds": (_is_str_list, "a list of service kinds"),
@@ -345,6 +351,7 @@ _SPEC: dict[str, _Spec] = {
         "basemap": (_is_bool, "true or false"),
         "bivariate_kind": (_is_str, "a service kind"),
     },
+    "green": GREEN_SECTION_SPEC,  # the physical living environment (buurtgeo._config_green)
 }
 #: ``inputs.deprivation``: a per-sector table and how to read its figure.
 _DEPRIVATION_SPEC: _Spec = {
@@ -547,6 +554,8 @@ class AnalysisConfig:
     demand_across_border: bool = True
     headers: str = "codes"
     decimal: str | None = None
+    green: tuple[GreenInput, ...] = ()  # the physical living environment (issue 19)
+    green_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------
@@ -740,11 +749,13 @@ def _check_config(checks: Checks, data: Mapping[str, Any], base: Path) -> None:
     for section, spec in _SPEC.items():
         _check_table(checks, sections[section], spec, section)
     for section, key in _REQUIRED:
-        if key not in sections[section]:
+        green_only = key == "services" and "green" in sections[section]
+        if key not in sections[section] and not green_only:
             checks.add(f"{section}.{key} is required")
     kinds = service_kinds()
     _check_inputs(checks, sections["inputs"], base)
     _check_services(checks, sections["inputs"], base, kinds)
+    check_green(checks, sections["inputs"], sections["green"], base, _check_table, _check_file)
     _check_analysis(checks, sections["analysis"], kinds)
     if sections["analysis"].get("origins") == "addresses" and "addresses" not in sections["inputs"]:
         checks.add("analysis.origins = 'addresses' needs inputs.addresses (an address file)")
@@ -813,7 +824,8 @@ def _build_inputs(inputs: Mapping[str, Any], base: Path) -> dict[str, Any]:
     return {
         "sectors": paths["sectors"],
         "population": paths["population"],
-        "services": tuple(_services_input(entry, base) for entry in inputs["services"]),
+        "services": tuple(_services_input(entry, base) for entry in inputs.get("services", [])),
+        "green": green_inputs(inputs.get("green", []), lambda v: _resolve(v, base)),
         "age_bands": paths["age_bands"],
         "age_bands_options": options["age_bands"],
         "sectors_options": options["sectors"],
@@ -975,6 +987,7 @@ def parse_config(
         **_build_analysis(sections["analysis"], sections["areas"]),
         **_build_outputs(sections["outputs"], base),
         **_build_planning(sections["inputs"], data, base),
+        green_options=dict(sections["green"]),
         source=source,
     )
 

@@ -226,7 +226,7 @@ _BUILTIN: tuple[Indicator, ...] = (
             aggregation="sum",
             persons=True,
         )
-        for band in ("0_2", "3_5", "6_11", "0_17")
+        for band in ("0_2", "3_5", "6_11", "0_17", "12_17")
     ),
     Indicator(
         "children",
@@ -781,7 +781,95 @@ _PLANNING: tuple[Indicator, ...] = (
     ),
 )
 
-_REGISTRY: dict[str, Indicator] = {entry.name: entry for entry in (*_BUILTIN, *_PLANNING)}
+#: The physical living environment (issue 19): the norms of green, play and youth space
+#: per sector and area (:mod:`buurtgeo.green`), and the columns of the spaces.
+_GREEN: tuple[Indicator, ...] = (
+    Indicator(
+        "m2_per_child",
+        "m² binnen bereik per kind (2SFCA)",
+        "m² within reach per child (2SFCA)",
+        "m² groen-, speel- of jeugdruimte binnen de normafstand per kind van de doelgroep,"
+        " gedeeld met alle kinderen die dezelfde ruimte bereiken (2SFCA; gewogen gemiddelde)",
+        "m² of green, play or youth space within the norm distance per child of the target"
+        " group, shared with every child who reaches the same space (2SFCA; weighted mean)",
+        unit=" m²",
+        decimals=1,
+        worse="lower",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "m2_within",
+        "m² binnen bereik",
+        "m² within reach",
+        "oppervlakte (m²) van de ruimtes binnen de normafstand (gewogen gemiddelde)",
+        "area (m²) of the spaces within the norm distance (children-weighted mean)",
+        unit=" m²",
+        decimals=0,
+        worse="lower",
+        aggregation="mean",
+        weight=_CHILDREN,
+    ),
+    Indicator(
+        "share_residents_covered",
+        "Aandeel inwoners binnen de norm",
+        "Share of residents within the norm",
+        "aandeel van alle inwoners binnen de normafstand van de ruimte (0-1)",
+        "share of all residents within the norm distance of the space (0-1)",
+        worse="lower",
+        aggregation="share",
+        weight="population",
+        unit=" %",
+        decimals=0,
+        scale=100.0,
+    ),
+    Indicator(
+        "children_beyond_norm",
+        "Kinderen buiten de norm",
+        "Children beyond the norm",
+        "kinderen van de doelgroep die verder dan de normafstand wonen: het tekort tegenover"
+        " de norm (personen)",
+        "children of the target group living farther than the norm distance: the gap"
+        " against the norm (persons)",
+        decimals=0,
+        worse="higher",
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator(
+        "residents_beyond_norm",
+        "Inwoners buiten de norm",
+        "Residents beyond the norm",
+        "inwoners die verder dan de normafstand wonen (personen)",
+        "residents living farther than the norm distance (persons)",
+        decimals=0,
+        worse="higher",
+        aggregation="sum",
+        persons=True,
+    ),
+    Indicator(
+        "green_type",
+        "Soort ruimte",
+        "Kind of space",
+        "green: openbaar groen; play: speelruimte; youth: jeugdruimte",
+        "green: public green; play: play space; youth: youth space",
+    ),
+    Indicator("green_id", "Id van de ruimte", "Id of the space"),
+    Indicator(
+        "cluster_m2",
+        "Oppervlakte groengebied (m²)",
+        "Area of the green area (m²)",
+        "oppervlakte van het aaneengesloten groengebied waartoe de ruimte behoort (m²): daarop"
+        " wordt de grootteklasse beoordeeld",
+        "area of the contiguous green area the space belongs to (m²): its size class is"
+        " judged on it",
+        unit=" m²",
+        decimals=0,
+    ),
+    Indicator("status", "Status", "Status"),
+)
+
+_REGISTRY: dict[str, Indicator] = {entry.name: entry for entry in (*_BUILTIN, *_PLANNING, *_GREEN)}
 
 #: Names for which a published column of that name counts distances or times when it is
 #: not registered itself (``'dist_to_park_m'``): the suffix and what it implies.

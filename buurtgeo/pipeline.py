@@ -24,9 +24,8 @@ import numpy as np
 import pandas as pd
 
 import buurtgeo as bg
-from buurtgeo import _run_inputs, planning
+from buurtgeo import _run_green, _run_inputs, planning
 from buurtgeo._attrs import hold
-from buurtgeo._snap_policy import snap_distance
 from buurtgeo._sources import SetAside as _SetAside
 from buurtgeo._sources import note_source
 from buurtgeo.border import reach_across_border
@@ -88,7 +87,9 @@ class Analysis:
         Canonical sectors (index ``sector_id``) with ``population`` and the age bands.
     services : GeoDataFrame
         Services used (index ``service_id``; ``name``, ``service_kind``, ``capacity``
-        in places, ``income_related``, ``outside_area`` for those across the border).
+        in places, ``income_related``, ``outside_area`` for those across the border);
+        the green, play and youth spaces of ``[[inputs.green]]`` are areas (polygons,
+        ``capacity`` = ``area_m2`` in m², ``green_id``; see :mod:`buurtgeo.green`).
     areas : GeoDataFrame
         Areas (index ``area_id``; ``area_name``, ``municipality_nis``), from the areas
         file or proposed; ``attrs["sector_area"]`` maps sectors to areas.
@@ -287,10 +288,12 @@ class Analysis:
 
 def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
     wanted = []
+    # green, play and youth space: m² per child and the gap against the norm (persons)
+    green = ("m2_per_child", "children_beyond_norm")
     bases = (
-        ("share_covered", "places_per_100_2sfca", "mean_dist_m")
+        ("share_covered", "places_per_100_2sfca", *green, "mean_dist_m")
         if len(kinds) == 1
-        else ("share_covered", "places_per_100_2sfca")
+        else ("share_covered", "places_per_100_2sfca", *green)
     )
     for kind in kinds:
         for base in bases:
@@ -302,6 +305,8 @@ def _map_indicators(table: pd.DataFrame, kinds: Sequence[str]) -> list[str]:
 
 def _map_title(analysis: Analysis, level: str) -> str:
     names = sorted(set(analysis.sectors["municipality_name_nl"].dropna().astype(str)))
+    if not names:  # a city's own sectors file may carry the NIS code only
+        names = sorted(set(analysis.sectors["municipality_nis"].dropna().astype(str)))
     where = ", ".join(names[:4]) + (" …" if len(names) > 4 else "")
     what = "buurten" if analysis.config.language == "nl" else "areas"
     if level == "sector":
@@ -375,21 +380,20 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
         ]
 
         bar.step("voorzieningen")
+        green, entrances = _run_green.read_green_services(cfg, set_aside, _flatten_set_aside)
         region_geom = _study_region(joined)
-        services, kinds = _read_services(cfg, notes, set_aside, region_geom)
+        services, kinds = _read_services(cfg, notes, set_aside, region_geom, extra=green)
         speed = _speed(cfg)
         minutes, catchments = _catchments(cfg, kinds, speed)
         targets = _kind_targets(cfg, kinds)
+        joined = _run_green.derive_bands(joined, targets)  # children_12_17 when needed
         _check_targets(targets, [c for c in _COUNTS if c in joined.columns], cfg)
 
         bar.step("netwerk")
         network = _read_network(cfg, set_aside)
         if network is not None:  # how far each service is from the street it joins
-            services = services.copy()
-            geom = services.geometry
-            services["snap_m"] = snap_distance(
-                network, geom.x.to_numpy(), geom.y.to_numpy(), snap=cfg.snap
-            )
+            services = services.copy()  # (an area: from its nearest entrance)
+            services["snap_m"] = _run_green.snap_distances(network, services, cfg, entrances)
 
         bar.step("herkomstpunten")
         paths = {n: str(entry.path) for n, entry in enumerate(cfg.services, start=1)}
@@ -418,6 +422,7 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
             snap=cfg.snap,
             max_snap_m=cfg.max_snap_m,
             far=cfg.far,
+            **_run_green.reach_options(cfg, entrances),
         )
         if (line := _run_inputs.border_note(reach, cfg.language)) is not None:
             notes.append(line)
@@ -430,15 +435,20 @@ def _analyse(cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame
 
         bar.step("indicatoren")
         tables = _indicators(joined, areas, services, origins, reach, kinds, target_columns)
+        tables = _run_green.add_green(
+            tables, joined=joined, areas=areas, origins=origins, reach=reach, kinds=kinds,
+            target_columns=target_columns,
+        )  # fmt: skip
         sector_table, area_table, region = tables
         more = _run_inputs.supply_tables(
             cfg, joined, services, areas, targets, notes, set_aside, _flatten_set_aside
         )
 
         bar.step("hiaten")
-        gaps = _gaps(cfg, areas, origins, reach, services, kinds, notes, deprivation)
+        gap_services = _run_green.gap_services(services, kinds)
+        gaps = _gaps(cfg, areas, origins, reach, gap_services, kinds, notes, deprivation)
         if gaps is not None:
-            wide = _wide_gaps(gaps, kinds)
+            wide = _run_green.clean_wide_gaps(_wide_gaps(gaps, kinds), kinds)
             wide = wide.drop(columns=[c for c in wide.columns if c in area_table.columns])
             area_table = area_table.join(wide)
         sector_table, area_table = _run_inputs.mark_estimates(
@@ -602,10 +612,15 @@ def _unmatched_rows(unmatched: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_services(
-    cfg: AnalysisConfig, notes: list[str], set_aside: list[pd.DataFrame], region: Any = None
+    cfg: AnalysisConfig,
+    notes: list[str],
+    set_aside: list[pd.DataFrame],
+    region: Any = None,
+    extra: Any = None,
 ) -> tuple[Any, list[str]]:
-    """Every services file as one table, of the kinds analysed; and those kinds. Rows
-    whose Lambert x and y seem exchanged (:func:`_swapped_aside`) are set aside."""
+    """Every services file as one table (and ``extra``: the green, play and youth spaces),
+    of the kinds analysed; and those kinds. Rows whose Lambert x and y seem exchanged
+    (:func:`_swapped_aside`) are set aside."""
     from buurtgeo.options import set_options
 
     frames = []
@@ -629,6 +644,8 @@ def _read_services(
             part = _swapped_aside(cfg, part, region, entry, set_aside)
         part = part.assign(_input=n)
         frames.append(part)
+    if extra is not None:
+        frames.append(extra)
     services = _concat_services(frames)
     kinds = _kinds_analysed(cfg, list(dict.fromkeys(services["service_kind"])), notes)
     return services[services["service_kind"].isin(kinds)], kinds
@@ -757,8 +774,8 @@ def _near_study_area(
         )
         if "_input" in services.columns:
             _count_far_in_sources(set_aside, far["_input"].value_counts())
-            used = set(near["_input"])
-            for n in sorted(set(services["_input"]) - used):
+            used = set(near["_input"].dropna())  # (green spaces have no services file)
+            for n in sorted(set(services["_input"].dropna()) - used):
                 count = int((services["_input"] == n).sum())
                 warnings.warn(
                     f"{paths.get(n, f'inputs.services[{n}]')}: none of its {count} services lies"

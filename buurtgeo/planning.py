@@ -403,7 +403,8 @@ def suggest(analysis: Any) -> Any:
 
 
 def catchment_areas(analysis: Any, notes: list[str]) -> Any:
-    """Service areas of every service (``[map] catchments``; see :func:`buurtgeo.service_areas`)."""
+    """Service areas of every service (``[map] catchments``; see :func:`buurtgeo.service_areas`);
+    not of area services (parks, play spaces: reached at their edge)."""
     from buurtgeo.service_areas import service_areas
 
     if not analysis.config.map_catchments or not len(analysis.services):
@@ -417,9 +418,12 @@ def catchment_areas(analysis: Any, notes: list[str]) -> Any:
             f"{MAX_SERVICE_AREAS}); make them for a selection with buurtgeo.service_areas"
         )
         return None
-    return service_areas(
-        analysis.services, network=analysis.network, catchment_m=analysis.catchment_m
-    )
+    from buurtgeo.areal import is_area
+
+    points = analysis.services[~is_area(analysis.services.geometry.array)]
+    if not len(points):  # areas (parks) are reached at their edge: no service area drawn
+        return None
+    return service_areas(points, network=analysis.network, catchment_m=analysis.catchment_m)
 
 
 def background(analysis: Any) -> gpd.GeoDataFrame | None:

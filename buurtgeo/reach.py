@@ -61,6 +61,10 @@ Measures (per origin ``i``, catchment ``R`` metres, decay weight ``w(d)``)
 ``covered``          ``dist_nearest_m <= R``
 ``snap_m``           over a network: ``|PQ|``, how far the origin is from the street it joins
 
+Services may be areas (polygons: parks, play spaces): reached at their edge, in a
+straight line (0 inside) and over the network where a street enters them (see
+:mod:`buurtgeo.areal`); their capacity may be an area in m².
+
 A catchment may be given in minutes (``catchment_min``): ``R = catchment_min * speed``
 with the mode's speed (walking 4.8 km/h, cycling 15 km/h: the ``walk_speed_kmh`` and
 ``bike_speed_kmh`` options, or ``speed_kmh``).
@@ -75,7 +79,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import _snap_policy as policy
-from buurtgeo import schema
+from buurtgeo import areal, schema
 from buurtgeo._checks import Checks, row_labels
 from buurtgeo._engines import _engine, _Euclid, _OnNetwork, _Points, _xy
 from buurtgeo.decay import Decay, _check_decay, _decay_function, _decay_label
@@ -111,7 +115,7 @@ def _radius_tag(r: float) -> str:
 
 
 def _compute(
-    engine: _Euclid | _OnNetwork,
+    engine: _Euclid | _OnNetwork | areal.AreaEngine,
     services: _Points,
     population: np.ndarray,
     capacity: np.ndarray,
@@ -216,18 +220,26 @@ def _network_engine(
     max_snap_m: float,
     far: str,
     what: str,
-) -> tuple[_Euclid | _OnNetwork, _Points, dict[str, Any]]:
+    area_edge_m: float = areal.AREA_EDGE_M,
+    entrances: Any = None,
+) -> tuple[_Euclid | _OnNetwork | areal.AreaEngine, _Points, dict[str, Any]]:
     """The engine on the origins and the services prepared for it; over a network the
-    points far from every street are named (:func:`buurtgeo._snap_policy.report_far`)."""
+    points far from every street are named (:func:`buurtgeo._snap_policy.report_far`).
+    Area services (polygons) take an :class:`buurtgeo.areal.AreaEngine`."""
+    engine: _Euclid | _OnNetwork | areal.AreaEngine
+    svc: _Points
     engine = _engine(origins, network, snap=snap, cut_m=policy.cut_m(max_snap_m, far))
-    svc = engine.prepare(*_xy(services))
+    if areal.has_areas(services):
+        engine, svc = areal.area_engine(engine, services, edge_m=area_edge_m, entrances=entrances)
+    else:
+        svc = engine.prepare(*_xy(services))
     info: dict[str, Any] = {}
-    if isinstance(engine, _OnNetwork):
+    if engine.kind == "network":
         info = {"snap": snap, "max_snap_m": float(max_snap_m), "far": far}
         info.update(
             policy.report_far(
                 what,
-                engine.snap_m,
+                _origins_snap(engine),
                 svc.snap_m,
                 services.index,
                 max_snap_m=float(max_snap_m),
@@ -235,6 +247,11 @@ def _network_engine(
             )
         )
     return engine, svc, info
+
+
+def _origins_snap(engine: Any) -> np.ndarray | None:
+    """Over a network, how far each origin is from where it joins it (metres)."""
+    return getattr(engine, "snap_m", None) if engine.kind == "network" else None
 
 
 def _speed(speed_kmh: float | None, network: Any) -> float:
@@ -254,12 +271,14 @@ def _check_common(
     extra_catchments_m: Any,
     decay: Any,
     snap: tuple[Any, Any, Any] = ("edge", policy.MAX_SNAP_M, "warn"),
+    area_edge_m: Any = areal.AREA_EDGE_M,
 ) -> None:
-    """The checks :func:`reach` and :func:`reach_all` share: points, decay, speed, extra
-    radii, network, how points join it (``snap``, ``max_snap_m``, ``far``), and one
-    projected metric CRS for all."""
+    """The checks :func:`reach` and :func:`reach_all` share: points (services may be
+    areas), decay, speed, extra radii, network, how points join it (``snap``,
+    ``max_snap_m``, ``far``, ``area_edge_m``), and one projected metric CRS for all."""
     ok_o = checks.points(origins, "origins")
-    ok_s = checks.points(services, "services")
+    ok_s = checks.points(services, "services", areas=True)
+    areal.check_edge(checks, area_edge_m)
     _check_decay(checks, decay)
     policy.check_snap(checks, *snap)
     if speed_kmh is not None:
@@ -303,13 +322,17 @@ def _check_reach(
     extra_catchments_m: Any,
     catchment_min: Any = None,
     snap: tuple[Any, Any, Any] = ("edge", policy.MAX_SNAP_M, "warn"),
+    area_edge_m: Any = areal.AREA_EDGE_M,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The check step of :func:`reach`: the population and capacity columns as float64,
     or one error naming every problem."""
     checks = Checks("reach")
     checks.radius(catchment_m, "catchment_m")
     policy.check_minutes(checks, catchment_m, catchment_min)
-    _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay, snap)
+    _check_common(
+        checks, origins, services, network, speed_kmh, extra_catchments_m, decay, snap,
+        area_edge_m,
+    )  # fmt: skip
     pop = cap = None
     if isinstance(origins, pd.DataFrame):
         pop = checks.numeric(origins, population, "origins", allow_nan=False)
@@ -342,6 +365,8 @@ def reach(
     snap: str = "edge",
     max_snap_m: float = policy.MAX_SNAP_M,
     far: str = "warn",
+    area_edge_m: float = areal.AREA_EDGE_M,
+    entrances: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Reach of one kind of service from every origin: nearest, within a catchment, 2SFCA.
 
@@ -354,6 +379,9 @@ def reach(
         Points of ONE kind (a ``service_kind`` column, when present, must hold one
         value) with a ``capacity`` column (places, >= 0; NaN = unknown, see Notes).
         A boolean ``outside_area`` column (from :func:`services_near`) is reported on.
+        Services may be areas (Polygons, MultiPolygons: parks, play spaces), reached at
+        their edge (see ``area_edge_m`` and :mod:`buurtgeo.areal`); their capacity may
+        be in m² (then ``fca2`` is m² per person).
     network : buurtgeo.Network, optional
         Street network; None (default) measures straight lines.
     catchment_m : float, default 1000
@@ -389,6 +417,15 @@ def reach(
         What such a point gets: ``'warn'`` (its distance starts with that straight
         line), ``'unreachable'`` (it reaches nothing, nothing reaches it: distance
         ``inf``), ``'error'`` (an :class:`~buurtgeo.errors.InputError` naming them).
+    area_edge_m : float, default 10
+        Over a network, for area services: a street within this many metres of the
+        area's edge opens it along that stretch (road registers draw the road's axis;
+        the park begins at the kerb). 0: only streets that enter the area.
+    entrances : GeoDataFrame, optional
+        Points with a ``service_id`` column naming the area service each belongs to,
+        or a ``green_id`` column naming the services' ``green_id`` (the area as read:
+        :func:`buurtgeo.read_osm_entrances` gives the gates and entrances on a park's
+        boundary); over a network an area that has entrances is reached at them only.
 
     Returns
     -------
@@ -442,11 +479,13 @@ def reach(
         extra_catchments_m,
         catchment_min,
         (snap, max_snap_m, far),
+        area_edge_m,
     )
     speed = _speed(speed_kmh, network)
     engine, svc, snapped = _network_engine(
-        origins, services, network, snap=snap, max_snap_m=max_snap_m, far=far, what="reach"
-    )
+        origins, services, network, snap=snap, max_snap_m=max_snap_m, far=far, what="reach",
+        area_edge_m=area_edge_m, entrances=entrances,
+    )  # fmt: skip
     cols, info = _compute(
         engine,
         svc,
@@ -459,8 +498,8 @@ def reach(
         outside_area=_outside(services),
         catchment_min=catchment_min,
     )
-    if isinstance(engine, _OnNetwork):
-        cols["snap_m"] = engine.snap_m
+    if (snap_m := _origins_snap(engine)) is not None:
+        cols["snap_m"] = snap_m
     out = pd.DataFrame(cols, index=origins.index)
     info["population"] = population
     out.attrs.update(info)
@@ -549,11 +588,15 @@ def _check_reach_all(
     extra_catchments_m: Any,
     catchment_min: Any = None,
     snap: tuple[Any, Any, Any] = ("edge", policy.MAX_SNAP_M, "warn"),
+    area_edge_m: Any = areal.AREA_EDGE_M,
 ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
     """The check step of :func:`reach_all`: the kinds to compute, the demand of each
     (its target columns summed) and the capacities, or one error naming every problem."""
     checks = Checks("reach_all")
-    _check_common(checks, origins, services, network, speed_kmh, extra_catchments_m, decay, snap)
+    _check_common(
+        checks, origins, services, network, speed_kmh, extra_catchments_m, decay, snap,
+        area_edge_m,
+    )  # fmt: skip
     if isinstance(catchment_m, Mapping):
         for k, v in catchment_m.items():
             checks.radius(v, f"catchment_m[{k!r}]")
@@ -603,6 +646,8 @@ def reach_all(
     snap: str = "edge",
     max_snap_m: float = policy.MAX_SNAP_M,
     far: str = "warn",
+    area_edge_m: float = areal.AREA_EDGE_M,
+    entrances: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Reach of several service kinds at once, snapping origins and services only once.
 
@@ -642,6 +687,9 @@ def reach_all(
     snap, max_snap_m, far
         See :func:`reach`. The warning about points far from every street names the
         origins once and the service rows of every kind.
+    area_edge_m, entrances
+        See :func:`reach`: services may be areas (parks, play spaces), reached at their
+        edge.
 
     Returns
     -------
@@ -666,10 +714,12 @@ def reach_all(
         extra_catchments_m,
         catchment_min,
         (snap, max_snap_m, far),
+        area_edge_m,
     )
     engine, all_svc, snapped = _network_engine(
-        origins, services, network, snap=snap, max_snap_m=max_snap_m, far=far, what="reach_all"
-    )
+        origins, services, network, snap=snap, max_snap_m=max_snap_m, far=far,
+        what="reach_all", area_edge_m=area_edge_m, entrances=entrances,
+    )  # fmt: skip
     kind_col = services["service_kind"].astype(str).to_numpy()
     outside = _outside(services)
     speed = _speed(speed_kmh, network)
@@ -694,8 +744,8 @@ def reach_all(
         info_all[k] = info
         for name, values in cols.items():
             frames[f"{name}__{k}"] = values
-    if isinstance(engine, _OnNetwork):
-        frames["snap_m"] = engine.snap_m
+    if (snap_m := _origins_snap(engine)) is not None:
+        frames["snap_m"] = snap_m
     out = pd.DataFrame(frames, index=origins.index)
     out.attrs["kinds"] = info_all
     out.attrs["distance"] = engine.kind

@@ -54,6 +54,10 @@ REPORT_INDICATORS: tuple[str, ...] = (
     "services_within",
     "capacity_within",
     "places_per_100_2sfca",
+    # green, play and youth space (buurtgeo.green): the norm for residents, m² per child
+    "share_residents_covered",
+    "m2_within",
+    "m2_per_child",
 )
 
 _WORDS = {
@@ -64,6 +68,7 @@ _WORDS = {
         "area": "Buurt",
         "indicator": "Indicator",
         "indicators": "Bereik en aanbod per voorziening",
+        "green": "Fysieke leefomgeving: groen-, speel- en jeugdruimte binnen de norm",
         "residents": "Inwoners en kinderen",
         "services": "Voorzieningen in en nabij de buurt",
         "service": "Voorziening",
@@ -93,6 +98,7 @@ _WORDS = {
         "area": "Area",
         "indicator": "Indicator",
         "indicators": "Reach and supply per service",
+        "green": "Physical living environment: green, play and youth space within the norm",
         "residents": "Residents and children",
         "services": "Services in and near the area",
         "service": "Service",
@@ -261,7 +267,11 @@ def _small_map(
     width: int = 560,
 ) -> str:
     """An SVG map of the area (metric CRS) with its sectors, neighbours and services."""
+    from buurtgeo.areal import is_area
+
     minx, miny, maxx, maxy = area_geom.buffer(max(area_geom.length * 0.05, 150.0)).bounds
+    shapes = services[is_area(services.geometry.array)] if len(services) else services
+    services = services.drop(index=shapes.index) if len(shapes) else services
     if len(services):
         sx, sy = services.geometry.x.to_numpy(), services.geometry.y.to_numpy()
         minx, maxx = min(minx, sx.min() - 60), max(maxx, sx.max() + 60)
@@ -286,6 +296,14 @@ def _small_map(
         out.append(
             f'<path d="{_svg_path(geom, transform)}" fill="none" stroke="#c05800" '
             'stroke-width="0.8" stroke-dasharray="3,2"/>'
+        )
+    for geom, kind, name in zip(
+        shapes.geometry, shapes["service_kind"], shapes["name"].map(_text), strict=True
+    ):  # parks and play spaces as the areas they are (the frame clips them)
+        colour = colours.get(kind, "#333")
+        out.append(
+            f'<path d="{_svg_path(geom, transform)}" fill="{colour}" fill-opacity="0.35" '
+            f'stroke="{colour}" stroke-width="1"><title>{escape(name)}</title></path>'
         )
     if len(services):
         xy = transform(np.column_stack([services.geometry.x, services.geometry.y]))
@@ -326,6 +344,7 @@ def _references(analysis: Any) -> tuple[pd.DataFrame, pd.Series]:
     per_municipality = aggregate_reach(
         analysis.reach, analysis.origins, by=municipality_of, weight=weights
     )
+    per_municipality = _green_references(analysis, per_municipality, municipality_of, weights)
     counts = [
         c
         for c in ("population", "children_0_2", "children_3_5", "children_6_11", "children_0_17")
@@ -337,6 +356,20 @@ def _references(analysis: Any) -> tuple[pd.DataFrame, pd.Series]:
     for c in counts:
         region[c] = float(analysis.sectors[c].sum())
     return per_municipality, region
+
+
+def _green_references(
+    analysis: Any, table: pd.DataFrame, by: pd.Series, weights: Mapping[str, str]
+) -> pd.DataFrame:
+    """The municipality references of green kinds: their m² columns named as in the
+    area table, and the norm indicators (:func:`buurtgeo.green_indicators`)."""
+    from buurtgeo.green import green_indicators, is_green_kind, rename_green_columns
+
+    green = [k for k in analysis.kinds if is_green_kind(k)]
+    if not green:
+        return table
+    extra = green_indicators(analysis.reach, analysis.origins, by=by, kinds=green, children=weights)
+    return rename_green_columns(table.join(extra), green)
 
 
 def _services_near(analysis: Any, area_geom: Any) -> pd.DataFrame:
@@ -410,6 +443,7 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
             analysis.sectors.attrs.get("estimate_methods", {}),
         ),
         *_indicators_section(analysis, row, columns),
+        *_indicators_section(analysis, row, columns, green=True),
         *_gaps_section(analysis, row),
         *_services_section(near, language),
         *_sectors_section(analysis, sectors, language),
@@ -500,14 +534,22 @@ def _residents_section(
     ]
 
 
-def _indicators_section(analysis: Any, row: pd.Series, columns: _Columns) -> list[str]:
-    """Every indicator of every kind beside its municipality's and the study area's."""
+def _indicators_section(
+    analysis: Any, row: pd.Series, columns: _Columns, *, green: bool = False
+) -> list[str]:
+    """Every indicator of every kind beside its municipality's and the study area's; the
+    kinds of the physical living environment (``green``) in a section of their own."""
+    from buurtgeo.green import is_green_kind
+
     language = analysis.config.language
     threshold = analysis.config.suppress_below
     words = _WORDS[language]
     areas = analysis.area_indicators
+    kinds = [k for k in analysis.kinds if is_green_kind(k) == green]
+    if not kinds:
+        return []
     rows = []
-    for kind in analysis.kinds:
+    for kind in kinds:
         catchment = words["catchment"].format(m=int(analysis.catchment_m[kind]))
         rows.append(
             f"<tr class='kind'><th colspan='{4 if columns.with_region else 3}'>{escape(service_kinds()[kind].label(language=language))}"
@@ -529,7 +571,7 @@ def _indicators_section(analysis: Any, row: pd.Series, columns: _Columns) -> lis
                 "</tr>"
             )
     return [
-        f"<h2>{escape(words['indicators'])}</h2>",
+        f"<h2>{escape(words['green' if green else 'indicators'])}</h2>",
         f"<table>{columns.head(words)}{''.join(rows)}</table>",
     ]
 
@@ -583,6 +625,9 @@ def _services_section(near: pd.DataFrame, language: str) -> list[str]:
         capacity_text = "–" if capacity is None or pd.isna(capacity) else f"{capacity:.0f}"
         income = s.get("income_related")
         income_text = yes_no(income, language) or words["unknown"]
+        if s.geometry is not None and s.geometry.geom_type in ("Polygon", "MultiPolygon"):
+            capacity_text = format_value("area_m2", s.geometry.area, language=language)
+            income_text = "–"  # an area (a park): its m², no tariff
         where = (
             words["inside"]
             if s["distance_m"] <= 0
@@ -619,6 +664,7 @@ def _sectors_section(analysis: Any, sectors: Any, language: str) -> list[str]:
 GAP_MEASURES: tuple[str, ...] = (
     "places_per_100_in_area",
     "missing_places",
+    "children_beyond_norm",
     "need",
     "gap_score",
     "gap_rank",
@@ -651,6 +697,25 @@ _ABOUT = {
 }
 
 
+#: How green, play and youth space is measured, in the reader's language.
+_ABOUT_GREEN = {
+    "nl": (
+        "Groen-, speel- en jeugdruimte wordt bereikt aan de rand: 0 wie erin woont, anders"
+        " de wandelafstand tot waar een straat of pad de ruimte binnengaat of erlangs loopt"
+        " (in rechte lijn: tot de dichtstbijzijnde rand). Binnen de norm = binnen de"
+        " normafstand (speelruimte 400 m, jeugdruimte 1.000 m, buurtgroen 400 m, wijkgroen"
+        " 800 m); m² per kind volgens 2SFCA met de oppervlakte als aanbod."
+    ),
+    "en": (
+        "Green, play and youth space is reached at its edge: 0 for those living in it, else"
+        " the walking distance to where a street or path enters it or runs along it (as"
+        " the crow flies: to its nearest edge). Within the norm = within the norm distance"
+        " (play space 400 m, youth space 1,000 m, buurtgroen 400 m, wijkgroen 800 m); m² per"
+        " child by 2SFCA with the area as supply."
+    ),
+}
+
+
 def _footer(analysis: Any) -> str:
     language = analysis.config.language
     words = _WORDS[language]
@@ -664,6 +729,10 @@ def _footer(analysis: Any) -> str:
     else:
         how = words["straight"]
     about = _ABOUT[language]
+    from buurtgeo.green import is_green_kind
+
+    if any(is_green_kind(k) for k in analysis.kinds):
+        about += " " + _ABOUT_GREEN[language]
     cfg = analysis.config
     if getattr(analysis, "sources", None):
         from buurtgeo._sources import sources_line
@@ -671,6 +740,7 @@ def _footer(analysis: Any) -> str:
         sources = sources_line(analysis, language)
     else:
         names = [cfg.sectors.name, cfg.population.name, *(s.path.name for s in cfg.services)]
+        names += [g.path.name for g in getattr(cfg, "green", ())]
         if cfg.network is not None:
             names.append(cfg.network.name)
         sources = f"{words['sources']}: {', '.join(names)}."

@@ -9,12 +9,14 @@ sectors (GeoDataFrame, index ``sector_id``; from :func:`buurtgeo.read_sectors`)
     ``geometry`` (Polygon/MultiPolygon, 2D, working CRS).
 population (DataFrame, index ``sector_id``; from :func:`buurtgeo.read_population`)
     ``population`` (int) and, where known, the age bands of :data:`AGE_BANDS`
-    (``children_0_2``, ``children_3_5``, ``children_6_11``, ``children_0_17``; float,
-    because estimated bands need not be whole numbers).
+    (``children_0_2``, ``children_3_5``, ``children_6_11``, ``children_0_17``,
+    ``children_12_17``; float, because estimated bands need not be whole numbers).
 services (GeoDataFrame, index ``service_id``; from :func:`buurtgeo.read_services`)
     ``name`` (str), ``service_kind`` (a key of :func:`service_kinds`), ``capacity``
     (float, places; NaN when the source has none), ``income_related`` (boolean, NA
-    when unknown), ``geometry`` (Point, working CRS).
+    when unknown), ``geometry`` (Point, working CRS). Area services (parks, play
+    spaces: :func:`buurtgeo.read_green`) are Polygons or MultiPolygons, with
+    ``area_m2`` and ``capacity`` in m²; they are reached at their edge.
 areas (GeoDataFrame, index ``area_id``; from :func:`buurtgeo.read_areas`)
     ``area_name`` (str), ``municipality_nis`` (str), ``geometry``; plus the
     sector → area table in ``attrs["sector_area"]`` (Series ``area_id`` on ``sector_id``).
@@ -77,6 +79,10 @@ AGE_BANDS: Mapping[str, tuple[int, int]] = MappingProxyType(
         "children_3_5": (3, 5),
         "children_6_11": (6, 11),
         "children_0_17": (0, 17),
+        # young people (youth space, jeugdruimte); when a source gives only the bands
+        # above, it is children_0_17 minus the three younger bands
+        # (buurtgeo.derive_age_bands)
+        "children_12_17": (12, 17),
     }
 )
 
@@ -267,6 +273,46 @@ _BUILTIN_KINDS: tuple[ServiceKind, ...] = (
         1200.0,
         (("amenity", "social_facility"),),
         ("ocmw", "cpas", "sociaal huis", "sociale dienst"),
+    ),
+    # the physical living environment (fysieke leefomgeving): green and play space,
+    # areas reached at their edge; their norms, size classes and sources are in
+    # buurtgeo.green (GREEN_NORMS), their loaders buurtgeo.read_green and
+    # buurtgeo.read_osm_green (no OSM tags here: read_osm_services reads points)
+    ServiceKind(
+        "play_space",
+        "Speelruimte (0-11 jaar)",
+        "Play space (ages 0-11)",
+        ("children_0_2", "children_3_5", "children_6_11"),
+        400.0,
+        (),
+        ("speelruimte", "speelterrein", "speelbos", "speelzone"),
+    ),
+    ServiceKind(
+        "youth_space",
+        "Jeugdruimte (12-17 jaar)",
+        "Youth space (ages 12-17)",
+        ("children_12_17",),
+        1000.0,
+        (),
+        ("jeugdruimte", "jeugdhuis", "jeugdcentrum", "tienerruimte", "maison de jeunes"),
+    ),
+    ServiceKind(
+        "buurtgroen",
+        "Buurtgroen",
+        "Neighbourhood green",
+        ("children_0_17",),
+        400.0,
+        (),
+        ("buurtgroen", "buurtpark"),
+    ),
+    ServiceKind(
+        "wijkgroen",
+        "Wijkgroen",
+        "District green",
+        ("children_0_17",),
+        800.0,
+        (),
+        ("wijkgroen", "wijkpark"),
     ),
 )
 
@@ -487,15 +533,19 @@ def validate_population(population: pd.DataFrame) -> None:
 
 
 def validate_services(services: gpd.GeoDataFrame, *, one_kind: bool = False) -> None:
-    """Check a services GeoDataFrame: points, known kinds, capacity >= 0, metric CRS."""
+    """Check a services GeoDataFrame: points or areas (polygons), known kinds, capacity
+    >= 0, metric CRS."""
     import geopandas as gpd
 
     if not isinstance(services, gpd.GeoDataFrame):
         raise InputError("services must be a GeoDataFrame", found=type(services).__name__)
     _require_columns(services, ("service_kind",), "services")
     problems = []
-    if not services.empty and not (services.geom_type == "Point").all():
-        problems.append("every service must be a Point")
+    if (
+        not services.empty
+        and not services.geom_type.isin(["Point", "Polygon", "MultiPolygon"]).all()
+    ):
+        problems.append("every service must be a Point (or an area: Polygon, MultiPolygon)")
     unknown = sorted(set(services["service_kind"].dropna()) - set(_KINDS))
     if unknown:
         problems.append(f"unknown service kinds {unknown}")

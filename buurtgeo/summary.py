@@ -2,19 +2,25 @@
 
 :func:`summary_text` is what ``buurtgeo demo`` and ``buurtgeo run`` print (and what
 :meth:`buurtgeo.Analysis.summary` returns); :func:`summary_html` is the same summary as
-a notebook shows it. Both name the study area, the network, one row per service kind
-(services, catchment, share of children within reach, places per 100 children, mean
-distance, for the whole study area), the input rows set aside (those about other
-municipalities counted apart) and the notes of the run. Labels in Dutch or English.
+a notebook shows it. Both name the study area, the network, then the B's the run
+measures: *beschikbaar en bereikbaar* (one row per service kind: services, catchment,
+share of children within reach, places per 100 children, mean distance, for the whole
+study area), *betaalbaar* (the share of places with an income-related tariff, where the
+inputs say) and, beside them, the *fysieke leefomgeving* (one row per norm of green,
+play and youth space: spaces, norm distance, size class, children and residents within
+the norm, m² within reach per child, children beyond the norm); then the input rows set
+aside (those about other municipalities counted apart) and the notes of the run. Labels
+in Dutch or English.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from buurtgeo.green import GREEN_NORMS, is_green_kind
 from buurtgeo.indicators import format_number, format_value
 from buurtgeo.schema import service_kinds
 
@@ -44,6 +50,17 @@ _WORDS = {
         "mode_bike": "fiets",
         "no_services": "geen voorzieningen van deze soort(en) in de invoer: {kinds}",
         "proposed": "buurten voorgesteld uit aangrenzende sectoren (geen gebiedenbestand gegeven)",
+        "b_services": "Beschikbaar en bereikbaar",
+        "b_affordable": "Betaalbaar: plaatsen met inkomenstarief: {parts}",
+        "b_affordable_none": "Betaalbaar: geen tarieven in de invoer",
+        "b_physical": "Fysieke leefomgeving (normen van de Gemeente- en Stadsmonitor)",
+        "norm": "Norm",
+        "norm_m": "afstand",
+        "min_size": "min. grootte",
+        "children_in": "kinderen binnen",
+        "residents_in": "inwoners binnen",
+        "m2_child": "m²/kind (2SFCA)",
+        "children_out": "kinderen buiten",
     },
     "en": {
         "sectors": "statistical sectors",
@@ -67,6 +84,17 @@ _WORDS = {
         "mode_bike": "cycling",
         "no_services": "no services of these kind(s) in the inputs: {kinds}",
         "proposed": "areas proposed from contiguous sectors (no areas file given)",
+        "b_services": "Available and reachable (beschikbaar, bereikbaar)",
+        "b_affordable": "Affordable (betaalbaar): places with an income-related tariff: {parts}",
+        "b_affordable_none": "Affordable (betaalbaar): no tariffs in the inputs",
+        "b_physical": "Physical living environment (norms of the Gemeente- en Stadsmonitor)",
+        "norm": "Norm",
+        "norm_m": "distance",
+        "min_size": "min. size",
+        "children_in": "children within",
+        "residents_in": "residents within",
+        "m2_child": "m²/child (2SFCA)",
+        "children_out": "children beyond",
     },
 }
 
@@ -80,17 +108,25 @@ def _cell(column: str, value: Any, language: str) -> str:
     return format_value(column, value, language=language, missing="–")
 
 
+def _count_cell(analysis: Any, kind: str, words: Mapping[str, str]) -> str:
+    """How many services of a kind, and how many of them across the border."""
+    of_kind = analysis.services[analysis.services["service_kind"] == kind]
+    n = str(len(of_kind))
+    outside = int(of_kind.get("outside_area", pd.Series(False)).fillna(False).sum())
+    if outside:
+        n += f" ({words['outside'].format(n=outside)})"
+    return n
+
+
 def _summary_rows(analysis: Any) -> list[list[str]]:
     language = analysis.config.language
     words = _WORDS[language]
     rows = []
     region = analysis.region.iloc[0] if len(analysis.region) else pd.Series(dtype=float)
     for kind in analysis.kinds:
-        of_kind = analysis.services[analysis.services["service_kind"] == kind]
-        n = str(len(of_kind))
-        outside = int(of_kind.get("outside_area", pd.Series(False)).fillna(False).sum())
-        if outside:
-            n += f" ({words['outside'].format(n=outside)})"
+        if is_green_kind(kind):
+            continue  # in the physical living environment's table
+        n = _count_cell(analysis, kind, words)
         rows.append(
             [
                 service_kinds()[kind].label(language=language),
@@ -110,6 +146,8 @@ def _summary_head(analysis: Any) -> list[str]:
     language = analysis.config.language
     words = _WORDS[language]
     names = sorted(set(analysis.sectors["municipality_name_nl"].dropna().astype(str)))
+    if not names and "municipality_nis" in analysis.sectors.columns:  # a city's own sectors
+        names = sorted(set(analysis.sectors["municipality_nis"].dropna().astype(str)))
     population = float(analysis.sectors.get("population", pd.Series(0.0)).sum())
     children = float(analysis.sectors.get("children_0_17", pd.Series(0.0)).sum())
     lines = [
@@ -137,6 +175,7 @@ _STAGE_WORDS = {
         "network": "netwerk",
         "areas": "gebieden",
         "deprivation": "kansarmoede",
+        "green": "groen",
     },
     "en": {"join": "join", "age_bands": "age bands"},
 }
@@ -205,6 +244,88 @@ def _summary_header(analysis: Any) -> list[str]:
     return [words[k] for k in ("kind", "n", "catchment", "covered", "places", "dist")]
 
 
+def _green_header(analysis: Any) -> list[str]:
+    words = _WORDS[analysis.config.language]
+    keys = ("norm", "n", "norm_m", "min_size", "children_in", "residents_in", "m2_child")
+    return [words[k] for k in (*keys, "children_out")]
+
+
+def _size_text(m2: float, language: str) -> str:
+    """A size class for people: '–' without one, else hectares (m² under 0.1 ha)."""
+    if not m2 > 0:
+        return "–"
+    if m2 < 1_000:
+        return format_number(m2, 0, language) + " m²"
+    return format_number(m2 / 10_000, 1 if m2 % 10_000 else 0, language) + " ha"
+
+
+def _green_rows(analysis: Any) -> list[list[str]]:
+    """One row per norm of the physical living environment, for the whole study area."""
+    language = analysis.config.language
+    words = _WORDS[language]
+    region = analysis.region.iloc[0] if len(analysis.region) else pd.Series(dtype=float)
+    sizes = dict(getattr(analysis.config, "green_options", {}).get("min_area_m2", {}))
+    rows = []
+    for kind in analysis.kinds:
+        if not is_green_kind(kind):
+            continue
+        size = float(sizes.get(kind, GREEN_NORMS[kind].min_area_m2))
+        rows.append(
+            [
+                service_kinds()[kind].label(language=language),
+                _count_cell(analysis, kind, words),
+                _cell("catchment_m", analysis.catchment_m[kind], language),
+                _size_text(size, language),
+                _cell("share_covered", region.get(f"share_covered__{kind}"), language),
+                _cell(
+                    "share_residents_covered",
+                    region.get(f"share_residents_covered__{kind}"),
+                    language,
+                ),
+                _cell("m2_per_child", region.get(f"m2_per_child__{kind}"), language),
+                _cell(
+                    "children_beyond_norm", region.get(f"children_beyond_norm__{kind}"), language
+                ),
+            ]
+        )
+    return rows
+
+
+def _affordable_line(analysis: Any) -> str | None:
+    """*Betaalbaar*: per kind with known tariffs, the share of its places (of services
+    when it has no places) in the study area with an income-related tariff."""
+    language = analysis.config.language
+    words = _WORDS[language]
+    kinds = [k for k in analysis.kinds if not is_green_kind(k)]
+    if not kinds:
+        return None
+    services = analysis.services
+    if "outside_area" in services.columns:
+        services = services[~services["outside_area"].fillna(False).astype(bool)]
+    parts = []
+    for kind in kinds:
+        of_kind = services[services["service_kind"] == kind]
+        if "income_related" not in of_kind.columns or not of_kind["income_related"].notna().any():
+            continue
+        known = of_kind[of_kind["income_related"].notna()]
+        size = pd.to_numeric(known["capacity"], errors="coerce")
+        size = size if size.notna().any() else pd.Series(1.0, index=known.index)
+        yes = known["income_related"].astype(bool).to_numpy()
+        share = float(size[yes].sum() / size.sum()) if size.sum() > 0 else float("nan")
+        label = service_kinds()[kind].label(language=language)
+        parts.append(f"{label} {_cell('share_income_related', share, language)}")
+    if not parts:
+        return words["b_affordable_none"]
+    return words["b_affordable"].format(parts="; ".join(parts))
+
+
+def _aligned(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """One line of a text table: the first cell left-aligned, the others right-aligned."""
+    first = cells[0].ljust(widths[0])
+    rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+    return "  ".join([first, *rest]).rstrip()
+
+
 def summary_text(analysis: Any) -> str:
     """The summary of an :class:`~buurtgeo.Analysis` as plain text (what the CLI prints)."""
     header = _summary_header(analysis)
@@ -212,12 +333,21 @@ def summary_text(analysis: Any) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
+        return _aligned(cells, widths)
 
     out = ["buurtgeo — " + _summary_head(analysis)[0], *_summary_head(analysis)[1:], ""]
-    out += [line(header), *(line(r) for r in rows)]
+    words = _WORDS[analysis.config.language]
+    if rows:
+        out += [words["b_services"], line(header), *(line(r) for r in rows)]
+    if (affordable := _affordable_line(analysis)) is not None:
+        out.append(affordable)
+    green = _green_rows(analysis)
+    if green:
+        g_header = _green_header(analysis)
+        g_widths = [max(len(r[i]) for r in [g_header, *green]) for i in range(len(g_header))]
+        out += [""] if rows else []
+        out.append(words["b_physical"])
+        out += [_aligned(cells, g_widths) for cells in (g_header, *green)]
     if len(analysis.set_aside):
         out += ["", _set_aside_line(analysis)]
     out += [f"· {note}" for note in analysis.notes]
@@ -228,12 +358,24 @@ def summary_html(analysis: Any) -> str:
     """The same summary as HTML, with the accessors of the result (a notebook's view)."""
     from html import escape
 
-    header = _summary_header(analysis)
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-        for row in _summary_rows(analysis)
-    )
+    words = _WORDS[analysis.config.language]
+
+    def table(header: Sequence[str], rows: Sequence[Sequence[str]], title: str) -> str:
+        if not rows:
+            return ""
+        head = "".join(f"<th>{escape(h)}</th>" for h in header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
+        )
+        return (
+            f"<div><em>{escape(title)}</em></div>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
+    tables = table(_summary_header(analysis), _summary_rows(analysis), words["b_services"])
+    if (affordable := _affordable_line(analysis)) is not None:
+        tables += f"<div>{escape(affordable)}</div>"
+    tables += table(_green_header(analysis), _green_rows(analysis), words["b_physical"])
     lines = "".join(f"<div>{escape(x)}</div>" for x in _summary_head(analysis))
     notes = "".join(f"<li>{escape(n)}</li>" for n in analysis.notes)
     if len(analysis.set_aside):
@@ -245,7 +387,7 @@ def summary_html(analysis: Any) -> str:
     )
     return (
         "<div class='buurtgeo-analysis'><strong>buurtgeo Analysis</strong>"
-        f"{lines}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"{lines}{tables}"
         + (f"<ul>{notes}</ul>" if notes else "")
         + f"<div style='color:#666'>{accessors}</div></div>"
     )

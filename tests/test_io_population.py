@@ -207,11 +207,24 @@ def _long_table():
     )
 
 
-# hand sums: A: 0-2 = 1+2+4 = 7; 3-5 = 8; 6-11 = 16; 0-17 = 7+8+16+32 = 63; total 127
-#            B: 0-2 = 0; 3-5 = 256; 6-11 = 0; 0-17 = 256; total 384
+# hand sums: A: 0-2 = 1+2+4 = 7; 3-5 = 8; 6-11 = 16; 0-17 = 7+8+16+32 = 63; 12-17 = 32;
+#               total 127
+#            B: 0-2 = 0; 3-5 = 256; 6-11 = 0; 0-17 = 256; 12-17 = 0; total 384
 LONG_EXPECTED = {
-    "21004A00-": {"children_0_2": 7, "children_3_5": 8, "children_6_11": 16, "children_0_17": 63},
-    "21004A011": {"children_0_2": 0, "children_3_5": 256, "children_6_11": 0, "children_0_17": 256},
+    "21004A00-": {
+        "children_0_2": 7,
+        "children_3_5": 8,
+        "children_6_11": 16,
+        "children_0_17": 63,
+        "children_12_17": 32,
+    },
+    "21004A011": {
+        "children_0_2": 0,
+        "children_3_5": 256,
+        "children_6_11": 0,
+        "children_0_17": 256,
+        "children_12_17": 0,
+    },
 }
 
 
@@ -256,6 +269,7 @@ def test_read_age_bands_from_five_year_groups(tmp_path):
             "children_3_5": 40.0,  # 2/5 x 50 + 1/5 x 100
             "children_6_11": 90.0,  # 4/5 x 100 + 2/5 x 25
             "children_0_17": 181.0,  # 50 + 100 + 25 + 3/5 x 10
+            "children_12_17": 21.0,  # 3/5 x 25 + 3/5 x 10
         }
     )
     assert out.attrs["estimated"] == list(bg.AGE_BANDS)
@@ -270,6 +284,7 @@ def test_kind_en_gezin_groups_are_exact(tmp_path):
         "children_3_5": 2.0,
         "children_6_11": 4.0,
         "children_0_17": 15.0,  # 1 + 2 + 4 + 8
+        "children_12_17": 8.0,  # its own column
     }
     assert out.attrs["estimated"] == []
 
@@ -290,8 +305,9 @@ def test_read_age_bands_share_estimate(tmp_path):
         "children_3_5": 48.0,
         "children_6_11": 96.0,  # 6 years x 16
         "children_0_17": 288.0,  # 18 years x 16 (extrapolated)
+        "children_12_17": 96.0,  # 6 years x 16 (extrapolated beyond 15)
     }
-    assert out.loc["21004A011"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert out.loc["21004A011"].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0]
     assert out.attrs["estimated"] == list(bg.AGE_BANDS)
     assert out.attrs["layout"] == "share_estimate"
     aside = out.attrs["set_aside"].set_index("row")["reason"].to_dict()

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 import buurtgeo as bg
 from buurtgeo import indicators, maps
@@ -521,15 +521,16 @@ def test_brussels_sectors_map_lands_in_brussels(real, tmp_path):
     assert fig.axes[0].get_title() == "Afstand tot dichtstbijzijnde (m)"
 
 
-def test_areas_must_be_polygons_and_services_points():
+def test_areas_must_be_polygons_and_services_points_or_areas():
+    """Services may be points or areas (parks, since issue 19), not lines."""
     areas = make_areas()
     areas.loc["A0", "geometry"] = Point(650100, 670100)
     services = make_services()
-    services.loc[1, "geometry"] = box(650000, 670000, 650100, 670100)
+    services.loc[1, "geometry"] = LineString([(650000, 670000), (650100, 670100)])
     with pytest.raises(InputError) as err:
         bg.reach_map(areas, indicators="fca2", services=services)
     assert "areas must hold Polygon or MultiPolygon" in str(err.value)
-    assert "services must hold Point" in str(err.value)
+    assert "services must hold Point or Polygon or MultiPolygon" in str(err.value)
 
 
 def test_direction_of_gap_indicators_and_registry():
@@ -888,3 +889,35 @@ def test_service_points_cost_well_under_200_bytes_each_on_the_page():
     per_point = (page_size(2_200) - page_size(200)) / 2_000
     # name 27 + capacity text ~12 + [x, y] integers ~17 + radius ~5 + hollow ~5 + separators
     assert per_point < 110, per_point
+
+
+def test_area_services_drawn_as_areas_with_their_own_legend(tmp_path):
+    """Parks (polygons) beside points: drawn as filled outlines in a layer per kind, names
+    escaped, their m² in the popup; the points keep their capacity scale (a park's m²
+    does not shrink the crèches' circles)."""
+    services = pd.concat(
+        [
+            make_services(),
+            gpd.GeoDataFrame(
+                {
+                    "name": [XSS, "Wijkpark"],
+                    "service_kind": ["buurtgroen", "wijkgroen"],
+                    "capacity": [10_000.0, 250_000.0],
+                },
+                geometry=[box(650100, 670600, 650200, 670700), box(651000, 671000, 651500, 671500)],
+                crs="EPSG:3812",
+            ),
+        ]
+    )
+    path = tmp_path / "groen.html"
+    bg.save_map(bg.reach_map(make_areas(), indicators="fca2", services=services), path)
+    page = path.read_text(encoding="utf-8")
+    assert "Groen en speelruimte" in page and "Buurtgroen (1)" in page and "Wijkgroen (1)" in page
+    assert XSS not in page  # the name is escaped (HTML, then JSON)
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
+    assert "10.000 m\\u00b2" in page and "250.000 m\\u00b2" in page  # the areas in m²
+    # the crèches' circles are sized among the crèches (80 places: the largest radius)
+    alone = tmp_path / "alleen.html"
+    bg.save_map(bg.reach_map(make_areas(), indicators="fca2", services=make_services()), alone)
+    radii = re.findall(r'"radii": (\[[^\]]*\])', page)
+    assert radii == re.findall(r'"radii": (\[[^\]]*\])', alone.read_text(encoding="utf-8"))

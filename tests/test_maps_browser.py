@@ -572,3 +572,32 @@ def test_real_brussels_run_reads_offline(browser, real, tmp_path_factory):
             _shot(opened.page, "brussel_" + name.replace(".html", ".png"), tmp_path_factory)
         finally:
             opened.close()
+
+
+def test_parks_are_drawn_as_areas_offline(browser, tmp_path):
+    """Area services (issue 19) as filled polygons in the services pane, with a tooltip."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    parks = gpd.GeoDataFrame(
+        {"name": ["Stadspark", "Wijkpark"], "service_kind": ["buurtgroen", "wijkgroen"],
+         "capacity": [10_000.0, 250_000.0]},
+        geometry=[box(650100, 670600, 650200, 670700), box(651000, 671000, 651500, 671500)],
+        crs="EPSG:3812",
+    )  # fmt: skip
+    services = pd.concat([make_services(), parks])
+    path = tmp_path / "groen.html"
+    bg.save_map(bg.reach_map(make_areas(), indicators="fca2", services=services), path)
+    opened = Opened(browser, path)
+    try:
+        assert opened.errors == []
+        shapes = opened.page.locator(SERVICES_PANE)
+        # two parks as paths, three services as circles (also paths in Leaflet's SVG)
+        assert shapes.count() == 5
+        park = opened.page.locator(".leaflet-bgServices-pane path[fill='#006d2c']")
+        assert park.count() == 1
+        opened.hover_centre(park.first)
+        expect(opened.page.locator(".bg-tip").first).to_contain_text("Wijkpark")
+    finally:
+        opened.close()

@@ -37,7 +37,13 @@ from buurtgeo.errors import InputError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.schema import AGE_BANDS, SECTOR_ID
 
-__all__ = ["MUNICIPALITY_COLUMNS", "is_municipal_ages", "municipal_share_bands"]
+__all__ = [
+    "DERIVED_BANDS",
+    "MUNICIPALITY_COLUMNS",
+    "derive_age_bands",
+    "is_municipal_ages",
+    "municipal_share_bands",
+]
 
 #: Columns naming the municipality in TF_SOC_POP_STRUCT (2019+ and up to 2018).
 MUNICIPALITY_COLUMNS: tuple[str, ...] = ("CD_REFNIS", "CD_MUNTY_REFNIS")
@@ -152,4 +158,73 @@ def municipal_share_bands(
         sectors_without_municipality=population.index[~has].astype(str).tolist(),
         columns={"municipality": muni_col, "age": age_col, "count": count_col},
     )
+    return out
+
+
+#: Bands that can be derived from others: band -> (whole band, parts to subtract).
+DERIVED_BANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "children_12_17": ("children_0_17", ("children_0_2", "children_3_5", "children_6_11")),
+}
+
+
+def derive_age_bands(
+    table: pd.DataFrame, *, bands: tuple[str, ...] = ("children_12_17",)
+) -> pd.DataFrame:
+    """Add age bands that the table lacks but can be derived from its other bands.
+
+    ``children_12_17 = children_0_17 − children_0_2 − children_3_5 − children_6_11``
+    (persons; a negative difference, which only inconsistent inputs give, becomes 0 and
+    is counted in ``attrs["derived_negative"]``). A derived band is an estimate when one
+    of the bands it comes from is (``attrs["estimated"]``): it is then listed there too,
+    with its method in ``attrs["estimate_methods"]`` (*geschat* in the outputs).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Sectors or population with age-band columns (e.g. the joined sectors).
+    bands : tuple of str, default ('children_12_17',)
+        The bands wanted (keys of :data:`DERIVED_BANDS`); those present are left alone.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the bands added where their sources are all present (the same
+        table when none can be added); ``attrs["derived"]``: ``{band: {'nl', 'en'}}``.
+    """
+    out = table
+    for band in bands:
+        whole, parts = DERIVED_BANDS[band]
+        if band in table.columns or not all(c in table.columns for c in (whole, *parts)):
+            continue
+        if out is table:
+            out = table.copy()
+            out.attrs = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                         for k, v in table.attrs.items()}  # fmt: skip
+        value = out[whole].astype("float64") - sum(out[p].astype("float64") for p in parts)
+        negative = value < -1e-9
+        out[band] = value.clip(lower=0.0)
+        lo, hi = AGE_BANDS[band]
+        text = {
+            "nl": f"afgeleid: {whole.removeprefix('children_').replace('_', '-')} min "
+            + ", ".join(p.removeprefix("children_").replace("_", "-") for p in parts)
+            + f" ({lo}-{hi} jaar)",
+            "en": f"derived: {whole.removeprefix('children_').replace('_', '-')} minus "
+            + ", ".join(p.removeprefix("children_").replace("_", "-") for p in parts)
+            + f" (ages {lo}-{hi})",
+        }
+        out.attrs.setdefault("derived", {})[band] = text
+        out.attrs.setdefault("derived_negative", {})[band] = int(negative.sum())
+        estimated = list(out.attrs.get("estimated", []))
+        sources = [c for c in (whole, *parts) if c in estimated]
+        if sources:
+            methods = dict(out.attrs.get("estimate_methods", {}))
+            first = methods.get(sources[0], {})
+            methods[band] = {
+                lang: f"geschat, {text[lang]}; {first.get(lang, '')}".rstrip("; ")
+                if lang == "nl"
+                else f"estimated, {text[lang]}; {first.get(lang, '')}".rstrip("; ")
+                for lang in ("nl", "en")
+            }
+            out.attrs["estimated"] = [*estimated, band]
+            out.attrs["estimate_methods"] = methods
     return out

@@ -112,10 +112,11 @@ def _pick_name_column(frame: Any, name_column: str | None, checks: Checks) -> st
 
 
 def _check_services(services: Any, checks: Checks) -> None:
-    """Record problems with optional service points (``service_kind``, numeric ``capacity``)."""
+    """Record problems with optional service points (``service_kind``, numeric ``capacity``);
+    area services (parks, play spaces) may be polygons."""
     if services is None:
         return
-    if not _check_frame(services, "services", checks, ("Point",)):
+    if not _check_frame(services, "services", checks, ("Point", "Polygon", "MultiPolygon")):
         return
     _check_columns(services, ["service_kind"], "services", checks, numeric=False)
     if "capacity" in services.columns:

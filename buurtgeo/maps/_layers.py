@@ -15,7 +15,7 @@ import pandas as pd
 
 from buurtgeo import schema
 from buurtgeo.indicators import label
-from buurtgeo.maps._builder import _MapBuilder
+from buurtgeo.maps._builder import _asset, _MapBuilder
 from buurtgeo.maps._inputs import _is_gdf
 from buurtgeo.maps.classes import Classes
 from buurtgeo.maps.style import (
@@ -181,6 +181,14 @@ def _add_services(
     the layers drawn with it can share one size legend: ``size_legend=False`` leaves it
     out).
     """
+    from buurtgeo.areal import is_area
+
+    area = is_area(services.geometry.array)
+    if area.any():  # parks, play spaces: drawn as the areas they are, in layers of their own
+        _add_area_services(b, services[area], active_kind=active_kind, prefix=prefix)
+        services = services[~area]
+        if not len(services):
+            return
     language = b.language
     kinds = sorted(pd.unique(services["service_kind"].astype(str)))
     capacity = (
@@ -490,3 +498,72 @@ def _add_sites(b: _MapBuilder, sites: Any, active_kind: str | None = None) -> No
 
 
 _SITE_COLOUR = "#e7298a"
+
+
+#: Colours of the kinds of the physical living environment (greens, a play orange).
+_AREA_COLOURS = {
+    "buurtgroen": "#41ab5d",
+    "wijkgroen": "#006d2c",
+    "play_space": "#e08214",
+    "youth_space": "#8073ac",
+}
+
+
+def _add_area_services(
+    b: _MapBuilder, services: Any, *, active_kind: str | None = None, prefix: str | None = None
+) -> None:
+    """Area services (parks, play and youth spaces) as filled outlines, one layer per kind,
+    with their name and area (m²) in the tooltip and popup, and legend rows."""
+    from buurtgeo.maps.compact import compact_geometry
+
+    language = b.language
+    kinds = sorted(pd.unique(services["service_kind"].astype(str)))
+    kind_of = services["service_kind"].astype(str).to_numpy()
+    area_m2 = np.asarray(services.geometry.area, dtype=float)
+    names = (
+        [html.escape(str(v)) if not pd.isna(v) else "" for v in services["name"]]
+        if "name" in services.columns
+        else [html.escape(str(v)) for v in services.index]
+    )
+    heading = "Groen en speelruimte" if language == "nl" else "Green and play space"
+    b.legend_blocks.append((None, f"<h4>{html.escape(heading)}</h4>", False))
+    show_all = active_kind is None or active_kind not in kinds
+    fmt = _Format(0, " m²")
+    for kind in kinds:
+        idx = np.flatnonzero(kind_of == kind)
+        kind_text = _kind_label(kind, language)
+        if prefix:
+            kind_text = f"{prefix}: {kind_text}"
+        colour = _AREA_COLOURS.get(kind, _kind_colour(kind, kinds))
+        points = {
+            "geo": compact_geometry(services.geometry.values[idx], crs=b.crs, simplify_m=1.0),
+            "colour": colour,
+            "names": [names[i] or html.escape(kind_text) for i in idx],
+            "sub": html.escape(kind_text),
+            "cols": [
+                [html.escape(label("service_kind", language=language)), html.escape(kind_text)],
+                [
+                    html.escape(label("area_m2", language=language)),
+                    [html.escape(_value_text(area_m2[i], fmt, language)) for i in idx],
+                ],
+            ],
+            "tipcol": 1,
+        }
+        layer = b.JsLayer(
+            _asset("areas.js"),
+            name=html.escape(f"{kind_text} ({len(idx)})"),
+            overlay=True,
+            show=show_all or kind == active_kind,
+            points=points,
+        )
+        b.m.add_child(layer)
+        if not prefix:
+            b.kind_deps.append((layer, kind))
+        b.legend_blocks.append(
+            (
+                layer,
+                f'<div class="bg-row"><span class="bg-dot" style="background:{colour};width:12px;'
+                f'height:12px;border-radius:2px"></span>{html.escape(kind_text)}</div>',
+                True,
+            )
+        )
