@@ -223,18 +223,12 @@ def _table_decimals(column: str) -> int | None:
 _EXACT_INT = 2.0**53
 
 
-def _numbers(values: pd.Series, column: str, *, precise: bool = False) -> pd.Series:
+def _numbers(values: pd.Series, column: str) -> pd.Series:
     """A numeric column rounded for people: inf → missing; whole numbers (the registry
-    gives 0 decimals) as integers; else the registry's decimals (4 when it gives none).
-    ``precise``: at least 4 decimals, more where the registry gives more (the planner's
-    tables, whose figures are read back and compared: see :func:`_write_planning`)."""
+    gives 0 decimals) as integers; else the registry's decimals (4 when it gives none)."""
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     x = np.where(np.isinf(x), np.nan, x)
     decimals = _table_decimals(column)
-    if precise:
-        if pd.api.types.is_integer_dtype(values) and not values.isna().any():
-            return values
-        return pd.Series(np.round(x, max(4, decimals or 0)), index=values.index, name=values.name)
     if decimals is None:
         if pd.api.types.is_integer_dtype(values) and not values.isna().any():
             return values
@@ -247,10 +241,10 @@ def _numbers(values: pd.Series, column: str, *, precise: bool = False) -> pd.Ser
 
 
 def _for_tables(
-    frame: pd.DataFrame, language: str, *, threshold: int | None = None, precise: bool = False
+    frame: pd.DataFrame, language: str, *, threshold: int | None = None
 ) -> pd.DataFrame:
     """Plain table for CSV/xlsx: no geometry, inf → empty, numbers rounded as the registry
-    says (:func:`_numbers`; ``precise``: at least 4 decimals), booleans as words people
+    says (:func:`_numbers`), booleans as words people
     read (``ja``/``nee`` or ``yes``/``no``), and with ``threshold`` the hidden cells of a
     suppressed table (:func:`buurtgeo.suppression.hidden_cells`) saying
     *afgeschermd (< threshold)*."""
@@ -262,7 +256,7 @@ def _for_tables(
         if _is_flag(values):
             values = _yes_no_column(values, language)
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            values = _numbers(values, str(column), precise=precise)
+            values = _numbers(values, str(column))
         if word is not None and str(column) in hidden_in:
             hidden = hidden_in[str(column)]
             if hidden.any():
@@ -748,14 +742,14 @@ def _writer(content: bytes) -> Any:
     return write
 
 
-def _table_bytes(analysis: Any, table: pd.DataFrame, *, precise: bool = False) -> bytes:
+def _table_bytes(analysis: Any, table: pd.DataFrame) -> bytes:
     """A further table as CSV, like the main ones: numbers rounded as the registry says
-    (``precise``: at least 4 decimals), hidden cells saying so, the headers asked for,
+    hidden cells saying so, the headers asked for,
     every text cell neutralised."""
     cfg = analysis.config
     if isinstance(table.index, pd.RangeIndex) and table.index.name is None and len(table.columns):
         table = table.set_index(table.columns[0])  # no unnamed 0, 1, 2 … column
-    shown = _for_tables(table, cfg.language, threshold=cfg.suppress_below, precise=precise)
+    shown = _for_tables(table, cfg.language, threshold=cfg.suppress_below)
     return _csv_bytes(_with_headers(shown, _headers(analysis), cfg.language))
 
 
@@ -815,6 +809,21 @@ def _write_files(analysis: Any, out_dir: Path, bar: Any) -> dict[str, Path]:
 # --------------------------------------------------------------------------------------
 
 
+def _published_differences(table: pd.DataFrame) -> pd.DataFrame:
+    """A scenario table whose ``<m>_diff`` is the published ``<m>_after`` minus the
+    published ``<m>_before`` (each rounded as the registry says), so that the numbers a
+    reader subtracts agree with the difference printed beside them."""
+    out = table.copy()
+    for column in out.columns:
+        measure, sep, _ = str(column).rpartition("_diff")
+        before, after = f"{measure}_before", f"{measure}_after"
+        if sep and before in out.columns and after in out.columns:
+            rounded_after = _numbers(out[after], after).astype("Float64")
+            rounded_before = _numbers(out[before], before).astype("Float64")
+            out[column] = (rounded_after - rounded_before).astype("float64")
+    return out
+
+
 def _write_planning(analysis: Any, out_dir: Path) -> dict[str, Path]:
     """equity.csv, bivariate.html, scenarios.csv, scenario_<name>.html and sites.csv,
     for what the configuration asked (see :mod:`buurtgeo.planning`)."""
@@ -829,11 +838,12 @@ def _write_planning(analysis: Any, out_dir: Path) -> dict[str, Path]:
         if analysis.sites is None
         else pd.DataFrame(analysis.sites.drop(columns="geometry")),
     }
+    if tables["scenarios.csv"] is not None:
+        tables["scenarios.csv"] = _published_differences(tables["scenarios.csv"])
     for name, table in tables.items():
         if table is not None and cfg.csv:
-            # the planner's figures keep 4 decimals (equity measures, need-weighted
-            # coverage, differences that must equal after − before)
-            written[name] = write_bytes(out_dir / name, _table_bytes(analysis, table, precise=True))
+            # as every table: persons whole, the registry's decimals
+            written[name] = write_bytes(out_dir / name, _table_bytes(analysis, table))
     if cfg.map:
         written.update(_write_planning_maps(analysis, out_dir))
     return written
