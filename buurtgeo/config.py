@@ -17,6 +17,7 @@ kinds, catchments and age bands, and the outputs (see :data:`CONFIG_TEMPLATE`, w
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import math
 import tomllib
 from collections.abc import Callable, Mapping
@@ -49,126 +50,11 @@ __all__ = [
 GRID_SPACING_M = (10.0, 5000.0)
 
 #: A complete, commented configuration file (``buurtgeo run --template`` prints it).
-CONFIG_TEMPLATE = """\
-# buurtgeo analysis — paths are relative to this file.
-# The file names below are those of the embedded sample (buurtgeo sample --out DIR).
-
-[inputs]
-sectors = "sh_statbel_statistical_sectors_3812_20230101.geojson.zip"  # Statbel sectors
-# sectors = { path = "sectoren.gpkg", layer = "sectoren", columns = { sector_id = "CODE" }, crs = "EPSG:31370" }
-#                                                # … when the columns are not Statbel's own
-population = "OPEN DATA_SECTOREN_2023.xlsx"     # Statbel population per sector
-# population = { path = "bevolking.xlsx", sheet = "2023", columns = { sector_id = "sector", population = "inwoners" } }
-age_bands = "leeftijdsgroepen_sectoren_2023.csv" # optional: children per age band and sector
-# age_bands = { path = "ACP_BXL.xls", share_column = "PAG0015", total_column = "POP_2018" }
-#                                                # … or estimated from a share of 0-15 year olds
-# age_bands = "TF_SOC_POP_STRUCT_2019.txt"      # … or from Statbel's municipal single-year ages
-#                                                #   (each sector gets its municipality's age shares: an estimate)
-# population_sectors = "sectoren_2019.gpkg"      # optional: sectors of the population's vintage, when
-#                                                #   they differ from inputs.sectors (else: by code family)
-# addresses = "Brussels_addresses.csv"           # optional: BeST, Adressenregister or CRAB (origins = "addresses")
-# published_places = ["b-p-aantal-plaatsen-en-locaties-naar-vergunningstype-en-inkomenstarief_12.xlsx",
-#                     "aantal-plaatsen-per-100-kinderen_12.xlsx"]   # optional: Opgroeien's municipal figures
-network = "lindevoorde_hazelbeke_walk.osm"       # optional: OSM .osm/.pbf or road lines; without: straight lines
-network_mode = "walk"                            # walk | bike
-areas = "statsec_wijken.csv"                     # optional: areas (polygons or sector → area table); without: proposed
-# areas_id_column = "wijknr"                     # optional, when the areas file is not recognised
-# areas_name_column = "wijknaam"
-# areas_names = "wijken.geojson"                 # optional: area names from another file
-# municipality = ["46091", "46092"]              # optional: NIS codes or names to keep
-deprivation = { path = "BIMD2011_DOMAINS_STATISTICAL_SECTOR_ELLIS_WIDE.csv", column = "BIMD2011_score", direction = "higher_is_worse" }
-#                                                # optional: a deprivation figure per sector (BIMD,
-#                                                # fiscal income, child poverty …). It weighs up need
-#                                                # (need = children × (1 + alpha × d), d in 0-1) and
-#                                                # gives equity.csv and bivariate.html. Also:
-#                                                # id_column = "CD_RES_SECTOR" (default: found),
-#                                                # sheet = …, scale = "rank" | "minmax" | "share"
-#                                                # (how d is made; default "rank"), alpha = 1.0;
-#                                                # direction = "lower_is_worse" for incomes
-# basemap = "belgium-latest.osm.pbf"             # optional: water, railways, parks for the map's
-#                                                # background (default: the network, when it is OSM)
-# decimal = ","                                  # optional: the decimal separator of every input
-#                                                # table ("," or "."); default: decided per column,
-#                                                # and an ambiguous number such as 1.000 is an error
-
-[[inputs.services]]                              # one block per services file
-path = "kinderopvanglocaties.csv"
-
-[[inputs.services]]
-path = "voorzieningen_kinderen_gezinnen.csv"
-# kind = "childcare_baby"                        # optional: one kind for the whole file
-# columns = { name = "Naam", capacity = "Capaciteit", x = "X", y = "Y", crs = "EPSG:31370" }
-# kind_map = { PRENATAL = "consultatiebureau" }  # optional: source value → service kind
-# decimal = ","                                  # optional: this file's decimal separator
-
-# [[inputs.services]]                            # services from OpenStreetMap (.osm / .osm.pbf)
-# path = "belgium-latest.osm.pbf"
-# kinds = ["playground", "library"]
-
-# [[inputs.green]]                               # optional: green, play or youth spaces (areas; OSM too)
-# path = "parken-gent.geojson"                   # kind = "green" | "play" | "youth"; [green] min_area_m2 = {…}
-
-[analysis]
-# kinds = ["childcare_baby", "playground"]      # default: every kind found in the services
-decay = "step"                                   # step | linear | gaussian
-origins = "grid"                                 # grid (population spread on a grid) | point | addresses
-# demand_across_border = true                    # count the children across the border in the 2SFCA
-grid_spacing_m = 100.0                           # 10-5000 m
-# catchment_m = { childcare_baby = 800 }         # per kind, metres; default: the vocabulary's
-#                                                # (older files spell it catchments_m: still read)
-# catchment_min = { library = 15 }               # … or in minutes at the mode's speed (walking
-#                                                # 4.8 km/h: 15 min = 1,200 m; cycling 15 km/h);
-#                                                # not both for one kind (catchments_min: still read)
-# speed_kmh = 4.8                                # optional: the speed for minutes (default by mode)
-snap = "edge"                                    # edge: distances follow the street from the closest
-#                                                # point of the nearest street | node: nearest node
-max_snap_m = 250.0                               # points farther than this from any street are named
-far = "warn"                                     # warn | unreachable | error: what such points get
-# age_bands = { playground = ["children_3_5", "children_6_11"] }   # target group per kind
-norm_places_per_100 = 33.0                       # places per 100 children (beschikbaarheid norm)
-
-[[scenarios]]                                    # optional, one block per what-if: scenarios.csv and
-name = "Nieuwe crèche Lammerstraat"              # scenario_<name>.html (before, after, difference)
-kind = "childcare_baby"
-open = [{ name = "Crèche Lammerstraat", x = 645800.0, y = 695900.0, crs = "EPSG:3812", capacity = 28 }]
-#                                                # new services: x/y with their crs, or lat/lon;
-#                                                # capacity in places (id = … optional)
-close = ["KO-0008"]                              # service ids (as in indicators.gpkg, layer services)
-# resize = { "KO-0002" = 40 }                    # new capacities of existing services
-
-[sites]                                          # optional: suggest new locations (sites.csv, map layer)
-kind = "childcare_baby"
-k = 3                                            # how many
-# catchment_m = 800                              # coverage radius, metres (default: the kind's catchment)
-# candidates = "kandidaatlocaties.csv"           # default "origins": anywhere children live; a file
-#                                                # is read like a services file (candidates_columns = {…})
-
-[map]                                            # optional: how the maps class and show the indicators
-# scheme = { share_covered = "quantiles", mean_dist_m = "natural_breaks" }
-#                                                # per indicator (with or without __kind); default
-#                                                # "default": policy breaks (shares 50/75/90 %,
-#                                                # distances around the catchment, places around the norm)
-# k = 5                                          # classes of quantiles / natural breaks
-# thresholds = { mean_dist_m = [500, 1000, 1500] }   # your own class bounds, per indicator
-catchments = true                                # service areas over the streets (circles without network)
-basemap = true                                   # streets, water, railways, parks, neighbouring outlines
-# bivariate_kind = "childcare_baby"              # the kind of bivariate.html (default: the first with places)
-
-[areas]                                          # used when no areas file is given
-target_children = 400                            # about this many children 0-17 per proposed area
-# n_areas = 8
-
-[outputs]
-dir = "buurtgeo-output"
-csv = true
-xlsx = true
-gpkg = true
-map = true
-fact_sheets = true
-language = "nl"                                  # nl | en
-headers = "codes"                                # codes | labels (column headers people read)
-# suppress_below = 5                             # optional: hide counts of fewer than 5 children (and rates built on them) in every output
-"""
+#: The commented configuration ``buurtgeo template`` prints: every key, its default and
+#: what it does (package data ``buurtgeo/template.toml``, read once at import).
+CONFIG_TEMPLATE: str = (
+    importlib.resources.files("buurtgeo").joinpath("template.toml").read_text(encoding="utf-8")
+)
 
 
 # --------------------------------------------------------------------------------------

@@ -177,3 +177,26 @@ def test_imports_for_the_type_checker_only_are_no_cycle(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert _imports("buurtgeo.report", path) == {"buurtgeo.config", "buurtgeo.schema"}
+
+
+def test_every_data_file_of_the_package_ships():
+    """A file the package reads at run time (the template, the maps' assets, py.typed) is
+    named in pyproject's package-data, so a wheel (not only an editable install) has it."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    data = config["tool"]["setuptools"]["package-data"]
+    unshipped = []
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        # the nearest package above the file and the file's path below it
+        owner = path.parent
+        while not (owner / "__init__.py").is_file():
+            owner = owner.parent
+        package = ".".join(owner.relative_to(PACKAGE.parent).parts)
+        below = path.relative_to(owner).as_posix()
+        if not any(fnmatch.fnmatch(below, pattern) for pattern in data.get(package, [])):
+            unshipped.append(f"{package}: {below}")
+    assert not unshipped, "not in [tool.setuptools.package-data]: " + ", ".join(unshipped)
