@@ -372,17 +372,39 @@ def _green_references(
     return rename_green_columns(table.join(extra), green)
 
 
-def _services_near(analysis: Any, area_geom: Any) -> pd.DataFrame:
+def _services_near(analysis: Any, area_ids: Sequence[Any]) -> dict[Any, pd.DataFrame]:
+    """Per area, the services within their kind's catchment of its outline, with
+    ``distance_m``; in the order of the kinds, then by distance and name.
+
+    The candidate pairs come from one STRtree query over all areas; the distances are
+    the same shapely distances as area by area.
+    """
+    import shapely
+
     services = analysis.services
     if not len(services):
-        return services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
-    distance = services.geometry.distance(area_geom)
-    catchment = services["service_kind"].map(analysis.catchment_m).astype(float)
-    near = services[distance <= catchment].copy()
-    near["distance_m"] = distance[near.index]
-    order = {k: i for i, k in enumerate(analysis.kinds)}
-    near["_order"] = near["service_kind"].map(order)
-    return near.sort_values(["_order", "distance_m", "name"]).drop(columns="_order")
+        empty = services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
+        return {area_id: empty for area_id in area_ids}
+    geoms = np.asarray(analysis.area_indicators.geometry.loc[list(area_ids)].values)
+    points = np.asarray(services.geometry.values)
+    catchment = services["service_kind"].map(analysis.catchment_m).astype(float).to_numpy()
+    reach = np.nan_to_num(catchment, nan=-1.0)
+    pairs = shapely.STRtree(points).query(geoms, predicate="dwithin", distance=max(reach.max(), 0))
+    distance = shapely.distance(geoms[pairs[0]], points[pairs[1]])
+    inside = distance <= catchment[pairs[1]]
+    area_at, service_at, distance = pairs[0][inside], pairs[1][inside], distance[inside]
+    order = np.lexsort((service_at, area_at))  # per area, in the services' order
+    area_at, service_at, distance = area_at[order], service_at[order], distance[order]
+    bounds = np.searchsorted(area_at, np.arange(len(geoms) + 1))
+    kind_order = services["service_kind"].map({k: i for i, k in enumerate(analysis.kinds)})
+    out = {}
+    for i, area_id in enumerate(area_ids):
+        at = slice(bounds[i], bounds[i + 1])
+        near = services.iloc[service_at[at]].copy()
+        near["distance_m"] = distance[at]
+        near["_order"] = kind_order.iloc[service_at[at]].to_numpy()
+        out[area_id] = near.sort_values(["_order", "distance_m", "name"]).drop(columns="_order")
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -403,8 +425,17 @@ def _kind_colours(kinds: Sequence[str]) -> dict[str, str]:
     return {k: _KIND_COLOURS[i % len(_KIND_COLOURS)] for i, k in enumerate(kinds)}
 
 
-def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: pd.Series) -> str:
-    """One area's page: header and small map, residents, indicators, gaps, services, sectors."""
+def _sheet(
+    analysis: Any,
+    area_id: Any,
+    per_municipality: pd.DataFrame,
+    region: pd.Series,
+    near: pd.DataFrame | None = None,
+) -> str:
+    """One area's page: header and small map, residents, indicators, gaps, services, sectors.
+
+    ``near``: the services near the area (:func:`_services_near`), found here when None.
+    """
     language = analysis.config.language
     words = _WORDS[language]
     areas = analysis.area_indicators
@@ -422,8 +453,8 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
     sector_area = analysis.areas.attrs["sector_area"]
     sector_ids = sector_area.index[sector_area == area_id]
     sectors = analysis.sectors.loc[analysis.sectors.index.intersection(sector_ids)]
-    area_geom = areas.geometry.loc[area_id]
-    near = _services_near(analysis, area_geom)
+    if near is None:
+        near = _services_near(analysis, [area_id])[area_id]
     # one municipality: the study area is the municipality, one column says it all
     columns = _Columns(name, municipality_name, municipality, region, len(per_municipality) > 1)
 
@@ -781,9 +812,11 @@ def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
         and, in the gap table, located in the area).
     """
     per_municipality, region = _references(analysis)
+    area_ids = list(analysis.area_indicators.index)
+    near = _services_near(analysis, area_ids)
     return {
-        area_id: _sheet(analysis, area_id, per_municipality, region)
-        for area_id in analysis.area_indicators.index
+        area_id: _sheet(analysis, area_id, per_municipality, region, near[area_id])
+        for area_id in area_ids
     }
 
 
