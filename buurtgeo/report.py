@@ -252,8 +252,8 @@ def _svg_path(geom: Any, transform) -> str:
         if polygon.geom_type != "Polygon":
             continue
         for ring in (polygon.exterior, *polygon.interiors):
-            xy = transform(np.asarray(ring.coords))
-            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in xy) + "Z")
+            xy = transform(np.asarray(ring.coords)).tolist()  # Python floats format faster
+            parts.append("M" + "L".join([f"{x:.1f},{y:.1f}" for x, y in xy]) + "Z")
     return "".join(parts)
 
 
@@ -431,10 +431,12 @@ def _sheet(
     per_municipality: pd.DataFrame,
     region: pd.Series,
     near: pd.DataFrame | None = None,
+    neighbours: Any = None,
 ) -> str:
     """One area's page: header and small map, residents, indicators, gaps, services, sectors.
 
-    ``near``: the services near the area (:func:`_services_near`), found here when None.
+    ``near``: the services near the area (:func:`_services_near`), ``neighbours`` the
+    areas around it (:func:`_neighbours`); found here when None.
     """
     language = analysis.config.language
     words = _WORDS[language]
@@ -464,7 +466,7 @@ def _sheet(
         f"<p class='sub'>{escape(words['title'])} · {escape(words['area'])} "
         f"{escape(str(area_id))} · {escape(words['municipality'])} {escape(municipality_name)}"
         f" ({escape(nis)})</p>",
-        *_map_section(analysis, area_id, sectors, near),
+        *_map_section(analysis, area_id, sectors, near, neighbours),
         *_residents_section(
             row,
             areas,
@@ -505,15 +507,34 @@ class _Columns:
         return f"<td class='n'>{text}</td>" if self.with_region else ""
 
 
-def _map_section(analysis: Any, area_id: Any, sectors: Any, near: pd.DataFrame) -> list[str]:
+def _neighbours(areas: Any, area_ids: Sequence[Any]) -> dict[Any, Any]:
+    """Per area, the other areas within 200 m of it (touching ones included), in the
+    table's order: one STRtree query for all areas."""
+    import shapely
+
+    geoms = np.asarray(areas.geometry.values)
+    at = areas.index.get_indexer(list(area_ids))
+    near_of, other = shapely.STRtree(geoms).query(
+        shapely.buffer(geoms[at], 200.0), predicate="intersects"
+    )
+    order = np.lexsort((other, near_of))
+    near_of, other = near_of[order], other[order]
+    bounds = np.searchsorted(near_of, np.arange(len(at) + 1))
+    return {
+        area_id: areas.iloc[other[bounds[i] : bounds[i + 1]]].drop(index=area_id, errors="ignore")
+        for i, area_id in enumerate(area_ids)
+    }
+
+
+def _map_section(
+    analysis: Any, area_id: Any, sectors: Any, near: pd.DataFrame, neighbours: Any = None
+) -> list[str]:
     """The small map of the area, its neighbours and the services near, with a legend."""
     language = analysis.config.language
     areas = analysis.area_indicators
     area_geom = areas.geometry.loc[area_id]
-    neighbours = areas[
-        areas.geometry.touches(area_geom) | areas.geometry.intersects(area_geom.buffer(200.0))
-    ]
-    neighbours = neighbours.drop(index=area_id, errors="ignore")
+    if neighbours is None:
+        neighbours = _neighbours(areas, [area_id])[area_id]
     colours = _kind_colours(analysis.kinds)
     return [
         _small_map(area_geom, sectors, neighbours, near, colours),
@@ -814,8 +835,9 @@ def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
     per_municipality, region = _references(analysis)
     area_ids = list(analysis.area_indicators.index)
     near = _services_near(analysis, area_ids)
+    around = _neighbours(analysis.area_indicators, area_ids)
     return {
-        area_id: _sheet(analysis, area_id, per_municipality, region, near[area_id])
+        area_id: _sheet(analysis, area_id, per_municipality, region, near[area_id], around[area_id])
         for area_id in area_ids
     }
 
