@@ -281,12 +281,17 @@ def task_cli(ctx, repeat: int = CLI_REPEAT) -> dict:
         wall, peak, _ = _run_child(read_cmd, env=env)
         reads.append(wall)
         read_mb = max(read_mb, peak)
-    # one more run in a process that times the stages (not counted in the medians)
+    # one more run in a process that times the stages (not counted in the medians); its
+    # sys.path[0] is benchmarks/, so the package under test is put on PYTHONPATH unless
+    # --at-commit already did
+    stage_env = dict(env)
+    if not os.environ.get("PYTHONPATH"):
+        stage_env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--stages", str(cfg)],
         capture_output=True,
         text=True,
-        env=env,
+        env=stage_env,
         check=False,
     )
     try:

@@ -7,7 +7,9 @@ or changes something says so in a note.
 
 from __future__ import annotations
 
+import os
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -89,6 +91,36 @@ def _target_columns(origins: Any, targets: Mapping[str, Sequence[str]]) -> dict[
     return columns
 
 
+#: The whole sectors file of a configuration, read once per run (by the demand across
+#: the border and by the map's neighbours), with the file's size and time it was read at.
+#: Keyed by the configuration's id; the entry goes when the configuration does.
+_WHOLE_FILE: dict[int, tuple[tuple[int, int], Any]] = {}
+
+
+def whole_sectors_file(cfg: Any) -> Any:
+    """Every sector of ``inputs.sectors`` (no municipality chosen), as a fresh copy.
+
+    The study area's read has reported the file's rows already: the loader's warnings
+    are not repeated. Read once per configuration object and file version.
+    """
+    try:
+        stat = os.stat(cfg.sectors)
+    except (OSError, TypeError, ValueError):  # not a plain file: read it each time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bg.read_sectors(cfg.sectors, **dict(cfg.sectors_options))
+    version = (stat.st_mtime_ns, stat.st_size)
+    held = _WHOLE_FILE.get(id(cfg))
+    if held is None or held[0] != version:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            held = (version, bg.read_sectors(cfg.sectors, **dict(cfg.sectors_options)))
+        if id(cfg) not in _WHOLE_FILE:
+            weakref.finalize(cfg, _WHOLE_FILE.pop, id(cfg), None)
+        _WHOLE_FILE[id(cfg)] = held
+    return held[1].copy()
+
+
 def border_origins(
     cfg: Any,
     joined: Any,
@@ -111,8 +143,7 @@ def border_origins(
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the first read has reported the file's rows
-        everything = bg.read_sectors(cfg.sectors, **dict(cfg.sectors_options))
-        everything = bg.join_population(everything, population, age_bands=age_bands)
+        everything = bg.join_population(whole_sectors_file(cfg), population, age_bands=age_bands)
     for column in _COUNTS:
         if column in everything.columns:
             everything[column] = (

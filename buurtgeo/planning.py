@@ -444,9 +444,9 @@ def background(analysis: Any) -> gpd.GeoDataFrame | None:
         osm = cfg.network
     everything = None
     if cfg.municipality:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the study area's read reported its rows already
-            everything = bg.read_sectors(cfg.sectors, **dict(cfg.sectors_options))
+        from buurtgeo._run_inputs import whole_sectors_file
+
+        everything = whole_sectors_file(cfg)
         everything.attrs = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

@@ -252,8 +252,8 @@ def _svg_path(geom: Any, transform) -> str:
         if polygon.geom_type != "Polygon":
             continue
         for ring in (polygon.exterior, *polygon.interiors):
-            xy = transform(np.asarray(ring.coords))
-            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in xy) + "Z")
+            xy = transform(np.asarray(ring.coords)).tolist()  # Python floats format faster
+            parts.append("M" + "L".join([f"{x:.1f},{y:.1f}" for x, y in xy]) + "Z")
     return "".join(parts)
 
 
@@ -372,17 +372,39 @@ def _green_references(
     return rename_green_columns(table.join(extra), green)
 
 
-def _services_near(analysis: Any, area_geom: Any) -> pd.DataFrame:
+def _services_near(analysis: Any, area_ids: Sequence[Any]) -> dict[Any, pd.DataFrame]:
+    """Per area, the services within their kind's catchment of its outline, with
+    ``distance_m``; in the order of the kinds, then by distance and name.
+
+    The candidate pairs come from one STRtree query over all areas; the distances are
+    the same shapely distances as area by area.
+    """
+    import shapely
+
     services = analysis.services
     if not len(services):
-        return services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
-    distance = services.geometry.distance(area_geom)
-    catchment = services["service_kind"].map(analysis.catchment_m).astype(float)
-    near = services[distance <= catchment].copy()
-    near["distance_m"] = distance[near.index]
-    order = {k: i for i, k in enumerate(analysis.kinds)}
-    near["_order"] = near["service_kind"].map(order)
-    return near.sort_values(["_order", "distance_m", "name"]).drop(columns="_order")
+        empty = services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
+        return {area_id: empty for area_id in area_ids}
+    geoms = np.asarray(analysis.area_indicators.geometry.loc[list(area_ids)].values)
+    points = np.asarray(services.geometry.values)
+    catchment = services["service_kind"].map(analysis.catchment_m).astype(float).to_numpy()
+    reach = np.nan_to_num(catchment, nan=-1.0)
+    pairs = shapely.STRtree(points).query(geoms, predicate="dwithin", distance=max(reach.max(), 0))
+    distance = shapely.distance(geoms[pairs[0]], points[pairs[1]])
+    inside = distance <= catchment[pairs[1]]
+    area_at, service_at, distance = pairs[0][inside], pairs[1][inside], distance[inside]
+    order = np.lexsort((service_at, area_at))  # per area, in the services' order
+    area_at, service_at, distance = area_at[order], service_at[order], distance[order]
+    bounds = np.searchsorted(area_at, np.arange(len(geoms) + 1))
+    kind_order = services["service_kind"].map({k: i for i, k in enumerate(analysis.kinds)})
+    out = {}
+    for i, area_id in enumerate(area_ids):
+        at = slice(bounds[i], bounds[i + 1])
+        near = services.iloc[service_at[at]].copy()
+        near["distance_m"] = distance[at]
+        near["_order"] = kind_order.iloc[service_at[at]].to_numpy()
+        out[area_id] = near.sort_values(["_order", "distance_m", "name"]).drop(columns="_order")
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -403,8 +425,19 @@ def _kind_colours(kinds: Sequence[str]) -> dict[str, str]:
     return {k: _KIND_COLOURS[i % len(_KIND_COLOURS)] for i, k in enumerate(kinds)}
 
 
-def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: pd.Series) -> str:
-    """One area's page: header and small map, residents, indicators, gaps, services, sectors."""
+def _sheet(
+    analysis: Any,
+    area_id: Any,
+    per_municipality: pd.DataFrame,
+    region: pd.Series,
+    near: pd.DataFrame | None = None,
+    neighbours: Any = None,
+) -> str:
+    """One area's page: header and small map, residents, indicators, gaps, services, sectors.
+
+    ``near``: the services near the area (:func:`_services_near`), ``neighbours`` the
+    areas around it (:func:`_neighbours`); found here when None.
+    """
     language = analysis.config.language
     words = _WORDS[language]
     areas = analysis.area_indicators
@@ -422,8 +455,8 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
     sector_area = analysis.areas.attrs["sector_area"]
     sector_ids = sector_area.index[sector_area == area_id]
     sectors = analysis.sectors.loc[analysis.sectors.index.intersection(sector_ids)]
-    area_geom = areas.geometry.loc[area_id]
-    near = _services_near(analysis, area_geom)
+    if near is None:
+        near = _services_near(analysis, [area_id])[area_id]
     # one municipality: the study area is the municipality, one column says it all
     columns = _Columns(name, municipality_name, municipality, region, len(per_municipality) > 1)
 
@@ -433,7 +466,7 @@ def _sheet(analysis: Any, area_id: Any, per_municipality: pd.DataFrame, region: 
         f"<p class='sub'>{escape(words['title'])} · {escape(words['area'])} "
         f"{escape(str(area_id))} · {escape(words['municipality'])} {escape(municipality_name)}"
         f" ({escape(nis)})</p>",
-        *_map_section(analysis, area_id, sectors, near),
+        *_map_section(analysis, area_id, sectors, near, neighbours),
         *_residents_section(
             row,
             areas,
@@ -474,15 +507,34 @@ class _Columns:
         return f"<td class='n'>{text}</td>" if self.with_region else ""
 
 
-def _map_section(analysis: Any, area_id: Any, sectors: Any, near: pd.DataFrame) -> list[str]:
+def _neighbours(areas: Any, area_ids: Sequence[Any]) -> dict[Any, Any]:
+    """Per area, the other areas within 200 m of it (touching ones included), in the
+    table's order: one STRtree query for all areas."""
+    import shapely
+
+    geoms = np.asarray(areas.geometry.values)
+    at = areas.index.get_indexer(list(area_ids))
+    near_of, other = shapely.STRtree(geoms).query(
+        shapely.buffer(geoms[at], 200.0), predicate="intersects"
+    )
+    order = np.lexsort((other, near_of))
+    near_of, other = near_of[order], other[order]
+    bounds = np.searchsorted(near_of, np.arange(len(at) + 1))
+    return {
+        area_id: areas.iloc[other[bounds[i] : bounds[i + 1]]].drop(index=area_id, errors="ignore")
+        for i, area_id in enumerate(area_ids)
+    }
+
+
+def _map_section(
+    analysis: Any, area_id: Any, sectors: Any, near: pd.DataFrame, neighbours: Any = None
+) -> list[str]:
     """The small map of the area, its neighbours and the services near, with a legend."""
     language = analysis.config.language
     areas = analysis.area_indicators
     area_geom = areas.geometry.loc[area_id]
-    neighbours = areas[
-        areas.geometry.touches(area_geom) | areas.geometry.intersects(area_geom.buffer(200.0))
-    ]
-    neighbours = neighbours.drop(index=area_id, errors="ignore")
+    if neighbours is None:
+        neighbours = _neighbours(areas, [area_id])[area_id]
     colours = _kind_colours(analysis.kinds)
     return [
         _small_map(area_geom, sectors, neighbours, near, colours),
@@ -781,9 +833,12 @@ def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
         and, in the gap table, located in the area).
     """
     per_municipality, region = _references(analysis)
+    area_ids = list(analysis.area_indicators.index)
+    near = _services_near(analysis, area_ids)
+    around = _neighbours(analysis.area_indicators, area_ids)
     return {
-        area_id: _sheet(analysis, area_id, per_municipality, region)
-        for area_id in analysis.area_indicators.index
+        area_id: _sheet(analysis, area_id, per_municipality, region, near[area_id], around[area_id])
+        for area_id in area_ids
     }
 
 

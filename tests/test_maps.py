@@ -751,6 +751,34 @@ def test_mapclassify_is_imported_only_for_the_schemes_that_need_it():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_class_colours_are_matplotlibs_colormaps_without_importing_it():
+    """The palettes are picked from ColorBrewer's YlOrRd and Blues as matplotlib's
+    registered colormaps interpolate them; a run does not import matplotlib for that."""
+    import subprocess
+    import sys
+
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    from buurtgeo.maps.classes import _palette
+
+    for direction, name in (("worse", "YlOrRd"), ("better", "YlOrRd"), ("neutral", "Blues")):
+        for n in range(0, 41):
+            stops = np.linspace(0.15, 0.9, n) if n > 1 else np.array([0.55][:n])
+            expected = [to_hex(colormaps[name](float(v))) for v in stops]
+            if direction == "better":
+                expected.reverse()
+            assert _palette(n, direction) == tuple(expected), (direction, n)
+    code = (
+        "import sys, numpy as np\n"
+        "from buurtgeo.maps import classify\n"
+        "for column in ('share_covered', 'mean_dist_m__library', 'fca2', 'children_0_2'):\n"
+        "    assert len(classify(np.arange(10.0), column=column).colours) >= 2\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported for the colours'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_compact_geometry_by_hand_and_round_trip():
     from buurtgeo.maps.compact import compact_geometry, decode_geometry
 

@@ -507,6 +507,42 @@ def test_selecting_municipalities(sample):
     assert set(one.sector_indicators["municipality_nis"]) == {"46091"}
 
 
+def test_whole_sectors_file_is_read_once_per_run(sample, monkeypatch, tmp_path):
+    """With a municipality chosen, the demand across the border and the map's
+    neighbours both need every sector of the file: one read serves both."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    import buurtgeo as bg
+    from buurtgeo._run_inputs import whole_sectors_file
+
+    calls: list[object] = []
+    real_read = bg.read_sectors
+
+    def counting(path, **kwargs):
+        calls.append(kwargs.get("municipality"))
+        return real_read(path, **kwargs)
+
+    monkeypatch.setattr(bg, "read_sectors", counting)
+    sectors = tmp_path / Path(sample["sectors"]).name
+    shutil.copyfile(sample["sectors"], sectors)
+    config = _straight_config(sample)
+    config["inputs"]["sectors"] = str(sectors)
+    config["inputs"]["municipality"] = "Lindevoorde"
+    config.setdefault("map", {})["basemap"] = True
+    analysis = run_config(config, write=False, quiet=True)
+    assert calls.count(None) == 1 and calls.count("Lindevoorde") == 1
+    assert analysis.basemap is not None and analysis.reach.attrs.get("across_border") is not None
+    cfg = analysis.config
+    first, again = whole_sectors_file(cfg), whole_sectors_file(cfg)
+    assert calls.count(None) == 1  # still the run's read
+    assert again is not first and again.equals(first)  # copies: safe to change
+    stat = os.stat(sectors)
+    os.utime(sectors, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the file changed
+    assert whole_sectors_file(cfg).equals(first) and calls.count(None) == 2
+
+
 def test_services_from_openstreetmap_and_a_kind_map(sample, tmp_path):
     import geopandas as gpd
 

@@ -246,6 +246,11 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     ``20190101`` and Excel serial day numbers (``43466`` = 2019-01-01, ``2958465`` =
     9999-12-31: days since 1899-12-30).
     """
+    # a column holds few distinct dates (Statbel's: two): parse each once
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if len(uniques) < len(values):
+        parsed = _parse_dates(pd.Series(np.asarray(uniques, dtype=object), dtype=values.dtype))
+        return pd.Series(parsed.to_numpy()[codes], index=values.index)
     text = values.astype("str").str.strip()
     compact = text.str.fullmatch(r"(?:19|20|99)\d{6}").fillna(False).astype(bool)
     text = text.where(~compact, text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:8])

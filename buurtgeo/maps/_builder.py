@@ -339,8 +339,6 @@ class _MapBuilder:
         ``sub`` and column ``tip_column``; the popup the name and every column (one text
         per point, or one text for all).
         """
-        from folium.plugins import MarkerCluster
-
         n = len(geoms)
         points = {
             "geo": compact_geometry(geoms, crs=self.crs, simplify_m=0.0),
@@ -362,6 +360,8 @@ class _MapBuilder:
             if kind is not None:
                 self.kind_deps.append((layer, kind))
             return layer
+        from folium.plugins import MarkerCluster  # imports every plugin: only when clustering
+
         icon = _asset("cluster_icon.js").replace("{{ colour }}", colour)
         group = MarkerCluster(
             name=html.escape(name),

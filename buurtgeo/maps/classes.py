@@ -168,15 +168,37 @@ class Classes:
         return [str(c) for c in table[self.codes]]  # index -2 → unreachable, -1 → no data
 
 
-def _palette(n: int, direction: str) -> tuple[str, ...]:
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
+#: Entries of the colour ramp a class colour is picked from, as in matplotlib's
+#: registered colormaps (``LinearSegmentedColormap.from_list(name, colours, 256)``).
+_RAMP_SIZE = 256
 
+
+def _ramp(name: str) -> np.ndarray:
+    """The 256 × 3 RGB table (0..1) of ColorBrewer's 9-class ``name`` interpolated
+    linearly between evenly spaced stops: matplotlib's colormap of that name, made
+    without importing matplotlib (0.1 s of every run; ``tests/test_maps_classes.py``
+    compares every palette with matplotlib's)."""
+    from branca.utilities import color_brewer
+
+    stops = np.array(
+        [[int(h[i : i + 2], 16) / 255 for i in (1, 3, 5)] for h in color_brewer(name, 9)]
+    )
+    x = np.linspace(0, 1, len(stops))
+    # matplotlib.colors._create_lookup_table, term by term (the same floating-point steps)
+    xind = np.linspace(0, 1, _RAMP_SIZE)
+    ind = np.searchsorted(x, xind)[1:-1]
+    distance = (xind[1:-1] - x[ind - 1]) / (x[ind] - x[ind - 1])
+    table = distance[:, None] * (stops[ind] - stops[ind - 1]) + stops[ind - 1]
+    return np.clip(np.vstack([stops[:1], table, stops[-1:]]), 0.0, 1.0)
+
+
+def _palette(n: int, direction: str) -> tuple[str, ...]:
     if n <= 0:
         return ()
-    cmap = colormaps["Blues" if direction == "neutral" else "YlOrRd"]
+    ramp = _ramp("Blues" if direction == "neutral" else "YlOrRd")
     stops = np.linspace(0.15, 0.9, n) if n > 1 else np.array([0.55])
-    colours = [to_hex(cmap(float(s))) for s in stops]
+    at = np.clip((stops * _RAMP_SIZE).astype(int), 0, _RAMP_SIZE - 1)  # as Colormap.__call__
+    colours = ["#" + "".join(format(round(float(v) * 255), "02x") for v in ramp[i]) for i in at]
     if direction == "better":  # low values are the problem: make them dark
         colours.reverse()
     return tuple(colours)
