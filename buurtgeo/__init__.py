@@ -29,6 +29,7 @@ from buurtgeo.errors import (
     CRSError,
     DownloadError,
     InputError,
+    InputWarning,
     MissingColumnError,
     NetworkError,
 )
@@ -131,6 +132,7 @@ __all__ = sorted(
         "ConfigError",
         "DownloadError",
         "InputError",
+        "InputWarning",
         "MissingColumnError",
         "NetworkError",
         "Indicator",

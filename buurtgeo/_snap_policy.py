@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo._checks import Checks, shown
-from buurtgeo.errors import InputError
+from buurtgeo.errors import InputError, InputWarning
+from buurtgeo.indicators import format_number
 
 SNAPS: tuple[str, ...] = ("edge", "node")
 FAR: tuple[str, ...] = ("warn", "unreachable", "error")
@@ -138,16 +139,24 @@ def report_far(
     counts = {"origins_far": int(o_far.sum()), "services_far": int(s_far.sum())}
     if not (o_far.any() or s_far.any()):
         return counts
-    parts = []
+    parts, nl = [], []
     if o_far.any():
         assert origins_snap is not None
-        parts.append(
-            f"{int(o_far.sum()):,} {names[0]} (up to {float(origins_snap[o_far].max()):,.0f} m)"
+        farthest = float(origins_snap[o_far].max())
+        parts.append(f"{int(o_far.sum()):,} {names[0]} (up to {farthest:,.0f} m)")
+        nl.append(
+            f"{format_number(int(o_far.sum()), 0, 'nl')} herkomstpunt(en)"
+            f" (tot {format_number(farthest, 0, 'nl')} m)"
         )
     if s_far.any() and services_index is not None:
         assert services_snap is not None
         parts.append(f"the {names[1]} {_rows(services_index, s_far)}")
+        nl.append(f"de voorziening(en) {_rows(services_index, s_far)}")
     text = f"{what}: {' and '.join(parts)} lie farther than {max_snap_m:g} m from any street"
+    text_nl = (
+        f"{what}: {' en '.join(nl)} liggen verder dan {format_number(max_snap_m, 0, 'nl')} m"
+        " van elke straat"
+    )
     if far == "error":
         raise InputError(
             text,
@@ -156,12 +165,14 @@ def report_far(
         )
     if far == "unreachable":
         text += "; they count as unreachable (far='unreachable')"
+        text_nl += "; ze tellen als onbereikbaar (far='unreachable')"
     else:
         text += (
             "; their distances start with that straight line (far='unreachable' counts"
             " them as unreachable, far='error' refuses them)"
         )
-    warnings.warn(text, UserWarning, stacklevel=4)
+        text_nl += "; hun afstand begint met die rechte lijn (far='unreachable': onbereikbaar)"
+    warnings.warn(InputWarning(text, nl=text_nl), stacklevel=4)
     return counts
 
 

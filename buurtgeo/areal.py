@@ -61,6 +61,8 @@ import pandas as pd
 from buurtgeo._checks import shown
 from buurtgeo._engines import _PAIR_BLOCK, _Join, _join, _Points, _Sums
 from buurtgeo._reach_kernels import _DECAY_CODES, _pairs_pass_access, _pairs_pass_demand
+from buurtgeo.errors import InputWarning
+from buurtgeo.indicators import format_number
 
 __all__ = ["AREA_EDGE_M", "AreaEngine", "as_points", "has_areas", "is_area"]
 
@@ -384,11 +386,16 @@ class AreaEngine:
         if not nearest.any():
             return
         far = float(np.max(np.where(np.isfinite(snap[nearest]), snap[nearest], 0.0)))
+        which = shown(index[nearest].tolist())
         warnings.warn(
-            f"reach: {int(nearest.sum())} area service(s) that no street enters "
-            f"({shown(index[nearest].tolist())}) join the network at the nearest street's "
-            f"point closest to them, plus that straight distance (up to {far:,.0f} m)",
-            UserWarning,
+            InputWarning(
+                f"reach: {int(nearest.sum())} area service(s) that no street enters ({which})"
+                " join the network at the nearest street's point closest to them, plus that"
+                f" straight distance (up to {far:,.0f} m)",
+                nl=f"bereik: {int(nearest.sum())} gebied(en) waar geen straat in komt ({which})"
+                " sluiten aan op het dichtste punt van de dichtste straat, plus die rechte"
+                f" afstand (tot {format_number(far, 0, 'nl')} m)",
+            ),
             stacklevel=4,
         )
 

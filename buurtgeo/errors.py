@@ -25,6 +25,7 @@ __all__ = [
     "NetworkError",
     "ConfigError",
     "DownloadError",
+    "InputWarning",
 ]
 
 
@@ -152,3 +153,19 @@ class ConfigError(InputError):
 
 class DownloadError(BuurtgeoError, OSError):
     """A download failed (HTTP error, network error, truncated or altered file)."""
+
+
+class InputWarning(UserWarning):
+    """A warning about the inputs, in English and, where written, in Dutch.
+
+    ``str(w)`` is the English text (what Python prints); :meth:`text` gives the text in
+    the run's language, so a Dutch summary lists its notes in Dutch.
+    """
+
+    def __init__(self, message: str, *, nl: str | None = None) -> None:
+        super().__init__(message)
+        self.nl = nl
+
+    def text(self, language: str = "en") -> str:
+        """The warning in ``language`` ('nl' or 'en'; English when no Dutch is written)."""
+        return self.nl if language == "nl" and self.nl else str(self)

@@ -35,7 +35,7 @@ import pandas as pd
 
 from buurtgeo import schema
 from buurtgeo._checks import SHOW, Checks, shown
-from buurtgeo.errors import InputError
+from buurtgeo.errors import InputError, InputWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -61,13 +61,20 @@ def _warn_zero(empty: list[Any], absent: list[Any]) -> None:
         parts.append(
             f"{len(absent)} sector(s) are not in the population table (e.g. {absent[0]!r})"
         )
+    nl = []
+    if empty:
+        nl.append(f"{len(empty)} sector(en) met lege aantallen (bv. {empty[0]!r})")
+    if absent:
+        nl.append(f"{len(absent)} sector(en) niet in de bevolkingstabel (bv. {absent[0]!r})")
     if parts:
         warnings.warn(
-            "origins_from_sectors: "
-            + "; ".join(parts)
-            + ": their missing counts are taken as 0 people (see attrs['empty_counts'], "
-            "attrs['sectors_with_empty_counts'] and attrs['sectors_without_population'])",
-            UserWarning,
+            InputWarning(
+                "origins_from_sectors: "
+                + "; ".join(parts)
+                + ": their missing counts are taken as 0 people (see attrs['empty_counts'], "
+                "attrs['sectors_with_empty_counts'] and attrs['sectors_without_population'])",
+                nl="herkomstpunten: " + "; ".join(nl) + ": ontbrekende aantallen tellen als 0",
+            ),
             stacklevel=3,
         )
 

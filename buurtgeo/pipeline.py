@@ -30,8 +30,8 @@ from buurtgeo._sources import SetAside as _SetAside
 from buurtgeo._sources import note_source
 from buurtgeo.border import reach_across_border
 from buurtgeo.config import AnalysisConfig, demo_config, load_config, parse_config
-from buurtgeo.errors import InputError
-from buurtgeo.indicators import label
+from buurtgeo.errors import InputError, InputWarning
+from buurtgeo.indicators import format_number, label
 from buurtgeo.options import get_option
 from buurtgeo.outputs import GAP_COLUMNS_KEPT, write_outputs
 from buurtgeo.schema import AGE_BANDS, service_kinds
@@ -346,14 +346,19 @@ def analyse(cfg: AnalysisConfig) -> Analysis:
     with warnings.catch_warnings(record=True) as caught, set_options(decimal=cfg.decimal):
         warnings.simplefilter("always")
         analysis = _analyse(cfg, notes, _SetAside(set_aside))
-    _notes_from_warnings(analysis.notes, caught)
+    _notes_from_warnings(analysis.notes, caught, cfg.language)
     return analysis
 
 
-def _notes_from_warnings(notes: list[str], caught: Sequence[warnings.WarningMessage]) -> None:
-    """Keep the stages' user warnings as notes (shown in the summary), once each."""
+def _notes_from_warnings(
+    notes: list[str], caught: Sequence[warnings.WarningMessage], language: str = "en"
+) -> None:
+    """Keep the stages' user warnings as notes (shown in the summary), once each; an
+    :class:`InputWarning` in the run's language."""
     for w in caught:
-        text = " ".join(str(w.message).split())
+        message = w.message
+        said = message.text(language) if isinstance(message, InputWarning) else str(message)
+        text = " ".join(said.split())
         if issubclass(w.category, UserWarning) and not issubclass(w.category, FutureWarning):
             if text not in notes:
                 notes.append(text)
@@ -729,11 +734,16 @@ def _swapped_aside(
         if record.get("rows_used") is not None:
             record["rows_used"] = int(record["rows_used"]) - int(mask.sum())
     warnings.warn(
-        f"{entry.path}: {int(mask.sum())} of {len(part)} services seem to have x and y"
-        f" exchanged (columns {x!r} and {y!r}): they lie far from the study area, and in it"
-        f" with x and y swapped; set aside. If the columns are the wrong way round, name them:"
-        f" columns = {{x = {y!r}, y = {x!r}}}",
-        UserWarning,
+        InputWarning(
+            f"{entry.path}: {int(mask.sum())} of {len(part)} services seem to have x and y"
+            f" exchanged (columns {x!r} and {y!r}): they lie far from the study area, and in"
+            f" it with x and y swapped; set aside. If the columns are the wrong way round, name"
+            f" them: columns = {{x = {y!r}, y = {x!r}}}",
+            nl=f"{entry.path}: bij {int(mask.sum())} van {len(part)} voorzieningen lijken x en"
+            f" y omgewisseld (kolommen {x!r} en {y!r}): ze liggen ver van het studiegebied, en"
+            f" erin met x en y omgewisseld; apart gezet. Staan de kolommen verkeerd om, noem ze"
+            f" dan: columns = {{x = {y!r}, y = {x!r}}}",
+        ),
         stacklevel=2,
     )
     return part[~mask]
@@ -777,12 +787,16 @@ def _near_study_area(
             used = set(near["_input"].dropna())  # (green spaces have no services file)
             for n in sorted(set(services["_input"].dropna()) - used):
                 count = int((services["_input"] == n).sum())
+                where = paths.get(n, f"inputs.services[{n}]")
                 warnings.warn(
-                    f"{paths.get(n, f'inputs.services[{n}]')}: none of its {count} services lies"
-                    " within"
-                    f" {catchment_m:,.0f} m of the study area; is the file about another place,"
-                    " or are its coordinates wrong?",
-                    UserWarning,
+                    InputWarning(
+                        f"{where}: none of its {count} services lies within"
+                        f" {catchment_m:,.0f} m of the study area; is the file about another"
+                        " place, or are its coordinates wrong?",
+                        nl=f"{where}: geen van zijn {count} voorzieningen ligt binnen"
+                        f" {format_number(catchment_m, 0, 'nl')} m van het studiegebied; gaat"
+                        " het bestand over een andere plaats, of kloppen de coördinaten niet?",
+                    ),
                     stacklevel=2,
                 )
     if "_input" in near.columns:
@@ -1137,7 +1151,7 @@ def run_config(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             analysis.write(out_dir=out_dir)
-        _notes_from_warnings(analysis.notes, caught)
+        _notes_from_warnings(analysis.notes, caught, cfg.language)
     if not quiet:
         print(analysis.summary())
         if write:

@@ -31,6 +31,7 @@ FROZEN_NAMES = (
     "DownloadError",
     "Indicator",
     "InputError",
+    "InputWarning",
     "MissingColumnError",
     "Network",
     "EdgeSnap",

@@ -190,7 +190,7 @@ def test_lambert_x_and_y_swapped_are_set_aside_with_a_warning_not_silently_vanis
     swapped = reasons.str.startswith("x and y seem exchanged")
     assert int(swapped.sum()) == len(read) > 20
     assert not analysis.services.index.isin(read.index).any()
-    note = next(n for n in analysis.notes if "x and y exchanged" in n)
+    note = next(n for n in analysis.notes if "x en y omgewisseld" in n)  # a Dutch run
     assert "opvang.csv" in note and "columns = {x = 'Y', y = 'X'}" in note
     # rows in = rows used + rows set aside, in bronnen too
     row = next(r for r in analysis.sources if r["item"] == "inputs.services[1]")

@@ -28,7 +28,7 @@ import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo._attrs import hold
-from buurtgeo.errors import CRSError, InputError
+from buurtgeo.errors import CRSError, InputError, InputWarning
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.schema import working_crs
 
@@ -74,8 +74,9 @@ _SWAPPED_LONLAT = (49.4, 2.5, 51.6, 6.5)  # lat/lon written as x/y
 _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 
 
-def warn_user(message: str) -> None:
-    """Issue a ``UserWarning`` that points at the first caller outside buurtgeo.
+def warn_user(message: str, *, nl: str | None = None) -> None:
+    """Issue an :class:`~buurtgeo.InputWarning` that points at the first caller outside
+    buurtgeo (``nl``: the same in Dutch, for a Dutch run's summary).
 
     Loaders warn from deep inside the package; the user should see the line of their own
     script or notebook cell that called the loader.
@@ -87,7 +88,7 @@ def warn_user(message: str) -> None:
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1
-    warnings.warn(message, UserWarning, stacklevel=level)
+    warnings.warn(InputWarning(message, nl=nl), stacklevel=level)
 
 
 def _short(message: str, limit: int = 200) -> str:
@@ -447,7 +448,11 @@ def to_working_crs(
                     found=f"bounds {example}",
                     hint="Pass assume_crs=... if you know the CRS",
                 )
-            warn_user(f"{source}: no CRS declared; the coordinates look like {guess}, assuming it")
+            warn_user(
+                f"{source}: no CRS declared; the coordinates look like {guess}, assuming it",
+                nl=f"{source}: geen coördinatenstelsel opgegeven; de coördinaten lijken {guess},"
+                " dat is aangenomen",
+            )
             crs = CRS.from_user_input(guess)
         out = out.set_crs(crs, allow_override=True)
     crs = CRS.from_user_input(crs)
@@ -462,8 +467,15 @@ def to_working_crs(
                 if declared
                 else "the file gives no CRS (GeoJSON default lon/lat)"
             )
+            said_nl = (
+                f"het bestand geeft {crs.to_string()} (graden)"
+                if declared
+                else "het bestand geeft geen coördinatenstelsel (GeoJSON: lengte/breedte)"
+            )
             warn_user(
-                f"{source}: {said} but the coordinates are metres like {guess}; using {guess}"
+                f"{source}: {said} but the coordinates are metres like {guess}; using {guess}",
+                nl=f"{source}: {said_nl}, maar de coördinaten zijn meters zoals in {guess};"
+                f" {guess} gebruikt",
             )
             crs = CRS.from_user_input(guess)
             out = out.set_crs(crs, allow_override=True)
@@ -478,7 +490,9 @@ def to_working_crs(
             first = _row_label(out.index, int(np.flatnonzero(swapped)[0]), first_row)
             warn_user(
                 f"{source}: {int(swapped.sum())} row(s) have latitude and longitude swapped"
-                f" (e.g. row {first}); swapped them back"
+                f" (e.g. row {first}); swapped them back",
+                nl=f"{source}: bij {int(swapped.sum())} rij(en) zijn breedte- en lengtegraad"
+                f" omgewisseld (bv. rij {first}); teruggezet",
             )
             bounds, usable = _bounds(out)
 
@@ -571,10 +585,13 @@ def repair_geometries(gdf: gpd.GeoDataFrame, ledger: RowLedger) -> gpd.GeoDataFr
     out.attrs.update(attrs)
     out.attrs["repaired"] = hold(repaired)
     if len(repaired):
+        first = int(repaired["row"].iloc[0])
         warn_user(
             f"{ledger.source}: repaired {len(repaired)} invalid geometr"
-            f"{'y' if len(repaired) == 1 else 'ies'} (e.g. row {int(repaired['row'].iloc[0])}:"
-            f" {repaired['reason'].iloc[0]}); see attrs['repaired']"
+            f"{'y' if len(repaired) == 1 else 'ies'} (e.g. row {first}:"
+            f" {repaired['reason'].iloc[0]}); see attrs['repaired']",
+            nl=f"{ledger.source}: {len(repaired)} ongeldige geometrie(ën) hersteld (bv. rij"
+            f" {first}: {repaired['reason'].iloc[0]})",
         )
     return out
 

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
-from buurtgeo.errors import CRSError, MissingColumnError
+from buurtgeo.errors import CRSError, InputWarning, MissingColumnError
 from buurtgeo.io import _geo
 from buurtgeo.io._tabular import to_number
 from buurtgeo.schema import working_crs
@@ -132,7 +132,11 @@ def locate(
                 f" (e.g. row {first}); swapped them back"
             )
             notes.append(message)
-            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)
+            nl = (
+                f"{path}: bij {int(swapped.sum())} rij(en) zijn breedte- en lengtegraad"
+                f" omgewisseld (bv. rij {first}); teruggezet"
+            )
+            warnings.warn(InputWarning(f"{path}: {message}", nl=nl), stacklevel=3)
     if check_belgium and live.any():
         to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
         with np.errstate(invalid="ignore"):

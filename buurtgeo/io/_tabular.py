@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buurtgeo.errors import InputError
+from buurtgeo.errors import InputError, InputWarning
 from buurtgeo.io._workbook import cell_text as _cell_text
 
 __all__ = [
@@ -942,12 +942,18 @@ def _ambiguous(
     out = values.copy()
     out[unclear] = read[unclear].to_numpy()
     reading = format(float(read.iloc[pos]), "g")
+    prefix = f"{path}: " if path is not None else ""
     warnings.warn(
-        (f"{path}: " if path is not None else "")
-        + f"{where}: {int(unclear.sum())} number(s) such as {example!r} can be read two ways;"
-        f" read as {reading}, since other values of the column use a decimal"
-        f" {'comma' if as_comma else 'point'}. {how}",
-        UserWarning,
+        InputWarning(
+            prefix + f"{where}: {int(unclear.sum())} number(s) such as {example!r} can be read two"
+            f" ways; read as {reading}, since other values of the column use a decimal"
+            f" {'comma' if as_comma else 'point'}. {how}",
+            nl=prefix + f"{where.replace('column', 'kolom').replace('a kolom', 'een kolom')}:"
+            f" {int(unclear.sum())} getal(len) zoals {example!r} zijn op twee manieren te lezen;"
+            f" gelezen als {reading}, omdat andere waarden van de kolom een decimale"
+            f" {'komma' if as_comma else 'punt'} gebruiken. Zeg welk scheidingsteken het"
+            " bestand gebruikt: decimal = ',' of '.'",
+        ),
         stacklevel=3,
     )
     return out

@@ -520,7 +520,17 @@ def _finish(out, sectors, sector_area, checks, mode, repaired=None):
             " see attrs['sectors_outside_areas']"
         )
     if parts:
-        warn_user(f"{out.attrs.get('source', mode)}: " + ", ".join(parts))
+        where = out.attrs.get("source", mode)
+        parts_nl = [p.split(" (e.g.")[0] for p in parts if not p[0].isdigit()]
+        if outside:
+            parts_nl.append(
+                f"{len(outside)} sector(en) in gemeenten zonder gebied (bv. {outside[0]})"
+            )
+        warn_user(
+            f"{where}: " + ", ".join(parts),
+            nl=f"{where}: controle van de gebieden (reden per sector in attrs['checks']): "
+            + ", ".join(parts_nl),
+        )
     return out
 
 

@@ -474,7 +474,9 @@ def read_population(
             if len(years) > 1:
                 warn_user(
                     f"{path_text}: the table holds {len(years)} years; reading {year}"
-                    " (pass year=… for another)"
+                    " (pass year=… for another)",
+                    nl=f"{path_text}: de tabel bevat {len(years)} jaren; {year} gelezen"
+                    " (year=… voor een ander)",
                 )
     ref_year = year if year is not None else _year_from_name(path_text)
     if "year" in roles and year is not None:
@@ -487,7 +489,9 @@ def read_population(
         if ref_year is None:
             warn_user(
                 f"{path_text}: cannot tell the reference date (no year in the file name);"
-                " sectors that stopped are not checked. Pass year=…"
+                " sectors that stopped are not checked. Pass year=…",
+                nl=f"{path_text}: de referentiedatum is onbekend (geen jaar in de"
+                " bestandsnaam); opgeheven sectoren niet nagekeken. Geef year=…",
             )
         else:
             reference = f"{ref_year:04d}-01-01"
@@ -843,7 +847,11 @@ def join_population(
         band_cols = [b for b in AGE_BANDS if b in age_bands.columns]
         both = [b for b in band_cols if b in pop.columns]
         if both:
-            warn_user(f"age bands {both} are in both population and age_bands; using age_bands")
+            warn_user(
+                f"age bands {both} are in both population and age_bands; using age_bands",
+                nl=f"leeftijdsgroepen {both} staan in de bevolking en in age_bands;"
+                " die van age_bands gebruikt",
+            )
             pop = pop.drop(columns=both)
 
     out = sectors.drop(columns=[c for c in pop_cols if c in sectors.columns]).copy()
@@ -893,5 +901,20 @@ def join_population(
             f" (e.g. {unmatched[(unmatched.table == t) & (unmatched.problem == p)][SECTOR_ID].iloc[0]})"
             for (t, p), n in summary.items()
         ]
-        warn_user("join_population: " + "; ".join(parts) + "; see attrs['unmatched']")
+        problem_nl = {
+            "no population": "zonder bevolking",
+            "no age bands": "zonder leeftijdsgroepen",
+            "no sector": "zonder sector",
+        }
+        table_nl = {"population": "bevolking", "age_bands": "leeftijdsgroepen"}
+        parts_nl = [
+            f"{n} {'sector(en)' if t == 'sectors' else f'rij(en) {table_nl.get(t, t)}'}"
+            f" {problem_nl.get(p, p)}"
+            f" (bv. {unmatched[(unmatched.table == t) & (unmatched.problem == p)][SECTOR_ID].iloc[0]})"
+            for (t, p), n in summary.items()
+        ]
+        warn_user(
+            "join_population: " + "; ".join(parts) + "; see attrs['unmatched']",
+            nl="koppeling bevolking: " + "; ".join(parts_nl),
+        )
     return out

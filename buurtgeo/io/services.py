@@ -47,7 +47,7 @@ import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo._checks import Checks
-from buurtgeo.errors import CRSError, InputError, MissingColumnError
+from buurtgeo.errors import CRSError, InputError, InputWarning, MissingColumnError
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._service_coords import Coords, guess_crs, locate, table_coords
 from buurtgeo.io._service_sources import (
@@ -967,9 +967,12 @@ def _capacity(
         capacity = np.full(n, np.nan)
         notes.append("no capacity column: capacity is NaN (unknown) for every service")
         warnings.warn(
-            f"{path}: no capacity column found; capacity is NaN (unknown). If the file has"
-            " one, name it in columns (capacity = its column name)",
-            UserWarning,
+            InputWarning(
+                f"{path}: no capacity column found; capacity is NaN (unknown). If the file"
+                " has one, name it in columns (capacity = its column name)",
+                nl=f"{path}: geen kolom met het aantal plaatsen gevonden; plaatsen onbekend."
+                " Heeft het bestand er een, noem ze dan in columns (capacity = kolomnaam)",
+            ),
             stacklevel=3,
         )
     return capacity
@@ -990,7 +993,11 @@ def _income_related(
                 f" flag ({examples}); income_related is NA there"
             )
             notes.append(message)
-            warnings.warn(f"{path}: {message}", UserWarning, stacklevel=3)
+            nl = (
+                f"{path}: {int(unknown.sum())} waarde(n) van {roles['income_related']!r} zijn"
+                f" geen ja/nee ({examples}); inkomenstarief daar onbekend"
+            )
+            warnings.warn(InputWarning(f"{path}: {message}", nl=nl), stacklevel=3)
     else:
         flags = pd.Series(pd.NA, index=raw.index, dtype="boolean")
     return flags
@@ -1121,9 +1128,12 @@ def _from_vector(path: Path, layer, mapping, crs_arg, check_belgium):
         if not_point.any():
             g = np.where(not_point, shapely.point_on_surface(g), g)
             warnings.warn(
-                f"{path}: {int(not_point.sum())} feature(s) are not points; using a point inside"
-                " each (shapely.point_on_surface)",
-                UserWarning,
+                InputWarning(
+                    f"{path}: {int(not_point.sum())} feature(s) are not points; using a point"
+                    " inside each (shapely.point_on_surface)",
+                    nl=f"{path}: {int(not_point.sum())} object(en) zijn geen punt; een punt"
+                    " erbinnen gebruikt",
+                ),
                 stacklevel=3,
             )
         x[ok] = shapely.get_x(g)
@@ -1134,8 +1144,11 @@ def _from_vector(path: Path, layer, mapping, crs_arg, check_belgium):
             raise CRSError("the file declares no CRS", path=path, hint="Pass crs=...")
         crs = guess_crs(x, y, path)
         warnings.warn(
-            f"{path}: no CRS declared; the coordinates look like {crs}, assuming it",
-            UserWarning,
+            InputWarning(
+                f"{path}: no CRS declared; the coordinates look like {crs}, assuming it",
+                nl=f"{path}: geen coördinatenstelsel opgegeven; de coördinaten lijken {crs},"
+                " dat is aangenomen",
+            ),
             stacklevel=3,
         )
     coords = Coords(x, y, crs, "geometry")
