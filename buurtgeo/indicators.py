@@ -48,6 +48,7 @@ __all__ = [
     "explain",
     "format_value",
     "format_number",
+    "catchment_text",
     "worse",
     "word",
     "WORDS",
@@ -216,12 +217,24 @@ _BUILTIN: tuple[Indicator, ...] = (
     Indicator("income_related", "Inkomensgerelateerd tarief", "Income-related tariff"),
     Indicator("outside_area", "Buiten het studiegebied", "Outside the study area"),
     # ---- residents and children (persons)
-    Indicator("population", "Inwoners", "Residents", decimals=0, aggregation="sum", persons=True),
+    Indicator(
+        "population",
+        "Inwoners",
+        "Residents",
+        "inwoners volgens het bevolkingsbestand (personen; opgeteld)",
+        "residents according to the population file (persons; summed)",
+        decimals=0,
+        aggregation="sum",
+        persons=True,
+    ),
     *(
         Indicator(
             f"children_{band}",
             f"Kinderen {band.replace('_', '-')} jaar",
             f"Children aged {band.replace('_', '-')}",
+            f"kinderen van {band.split('_')[0]} tot en met {band.split('_')[1]} jaar"
+            " (personen; opgeteld)",
+            f"children aged {band.split('_')[0]} to {band.split('_')[1]} (persons; summed)",
             decimals=0,
             aggregation="sum",
             persons=True,
@@ -283,8 +296,12 @@ _BUILTIN: tuple[Indicator, ...] = (
     ),
     Indicator(
         "time_nearest_min",
-        "Wandeltijd tot dichtstbijzijnde (min)",
-        "Walking time to nearest (min)",
+        "Reistijd tot dichtstbijzijnde (min)",
+        "Travel time to nearest (min)",
+        "afstand tot de dichtstbijzijnde voorziening aan de snelheid van de verplaatsingswijze"
+        " (te voet 4,8 km/u, per fiets 15 km/u, tenzij anders ingesteld)",
+        "distance to the nearest service at the speed of the travel mode (on foot 4.8 km/h,"
+        " by bike 15 km/h unless set otherwise)",
         unit=" min",
         decimals=1,
         worse="higher",
@@ -352,10 +369,12 @@ _BUILTIN: tuple[Indicator, ...] = (
     ),
     Indicator(
         "mean_time_min",
-        "Gemiddelde wandeltijd (min)",
-        "Mean walking time (min)",
-        "gemiddelde wandeltijd tot de dichtstbijzijnde voorziening (minuten)",
-        "mean walking time to the nearest service (minutes)",
+        "Gemiddelde reistijd (min)",
+        "Mean travel time (min)",
+        "gemiddelde reistijd (te voet of per fiets, volgens de verplaatsingswijze) tot de"
+        " dichtstbijzijnde voorziening (minuten)",
+        "mean travel time (on foot or by bike, as the travel mode) to the nearest service"
+        " (minutes)",
         unit=" min",
         decimals=1,
         worse="higher",
@@ -1084,3 +1103,14 @@ def _is_missing(value: Any) -> bool:
         return bool(pd.api.types.is_scalar(value) and pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def catchment_text(
+    metres: float, minutes: float | None = None, *, language: str | None = None
+) -> str:
+    """A kind's catchment as people read it: ``'1.200 m'``, or with a catchment given in
+    minutes ``'15 min (1.200 m)'`` (the minutes first: they are what was asked)."""
+    distance = format_value("catchment_m", metres, language=language)
+    if minutes is None or not math.isfinite(float(minutes)):
+        return distance
+    return f"{format_value('catchment_min', minutes, language=language)} ({distance})"

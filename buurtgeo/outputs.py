@@ -349,7 +349,8 @@ def _legend_table(analysis: Any, columns: Sequence[str]) -> pd.DataFrame:
         language = analysis.config.language
         doc = explain(base, language=language)
         if base in methods:  # an estimated count says so, and how (geschat)
-            doc = f"{doc} — {methods[base].get(language, methods[base].get('nl', ''))}"
+            how = methods[base].get(language, methods[base].get("nl", ""))
+            doc = f"{doc} — {how}" if doc else how
         if kind:  # a kind's column: with that kind's catchment
             doc = (doc + _catchment_note(analysis, kind, language)).strip()
         names = ("column", "label", "meaning") if language == "en" else ("kolom", "label", "uitleg")

@@ -34,7 +34,7 @@ import pandas as pd
 
 from buurtgeo._atomic import write_text
 from buurtgeo.errors import InputError
-from buurtgeo.indicators import format_number, format_value, label, worse
+from buurtgeo.indicators import catchment_text, format_number, format_value, label, worse
 from buurtgeo.maps.style import nice_length
 from buurtgeo.schema import service_kinds, yes_no
 from buurtgeo.suppression import suppression_text
@@ -84,7 +84,7 @@ _WORDS = {
         "about": "Over deze cijfers",
         "unknown": "onbekend",
         "index": "Buurtfiches",
-        "catchment": "bereik {m} m",
+        "catchment": "bereik {m}",
         "back": "alle buurten",
         "made": "Gemaakt met buurtgeo. Afstanden: {how}.",
         "network": "over het {mode}netwerk",
@@ -114,7 +114,7 @@ _WORDS = {
         "about": "About these figures",
         "unknown": "unknown",
         "index": "Area fact sheets",
-        "catchment": "catchment {m} m",
+        "catchment": "catchment {m}",
         "back": "all areas",
         "made": "Made with buurtgeo. Distances: {how}.",
         "network": "over the {mode} network",
@@ -602,7 +602,10 @@ def _indicators_section(
         return []
     rows = []
     for kind in kinds:
-        catchment = words["catchment"].format(m=int(analysis.catchment_m[kind]))
+        minutes = getattr(analysis, "catchment_min", {}).get(kind)
+        catchment = words["catchment"].format(
+            m=catchment_text(analysis.catchment_m[kind], minutes, language=language)
+        )
         rows.append(
             f"<tr class='kind'><th colspan='{4 if columns.with_region else 3}'>{escape(service_kinds()[kind].label(language=language))}"
             f" <small>({escape(catchment)})</small></th></tr>"

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from buurtgeo.green import GREEN_NORMS, is_green_kind
-from buurtgeo.indicators import format_number, format_value
+from buurtgeo.indicators import catchment_text, format_number, format_value
 from buurtgeo.schema import service_kinds
 
 __all__ = ["summary_html", "summary_text"]
@@ -53,6 +53,7 @@ _WORDS = {
         "b_services": "Beschikbaar en bereikbaar",
         "b_affordable": "Betaalbaar: plaatsen met inkomenstarief: {parts}",
         "b_affordable_none": "Betaalbaar: geen tarieven in de invoer",
+        "of_locations": "van de locaties: plaatsen onbekend",
         "b_physical": "Fysieke leefomgeving (normen van de Gemeente- en Stadsmonitor)",
         "norm": "Norm",
         "norm_m": "afstand",
@@ -87,6 +88,7 @@ _WORDS = {
         "b_services": "Available and reachable (beschikbaar, bereikbaar)",
         "b_affordable": "Affordable (betaalbaar): places with an income-related tariff: {parts}",
         "b_affordable_none": "Affordable (betaalbaar): no tariffs in the inputs",
+        "of_locations": "of the locations: places unknown",
         "b_physical": "Physical living environment (norms of the Gemeente- en Stadsmonitor)",
         "norm": "Norm",
         "norm_m": "distance",
@@ -106,6 +108,12 @@ def _fmt_int(value: float, language: str) -> str:
 def _cell(column: str, value: Any, language: str) -> str:
     """A value of the summary table: as every output writes it, '–' when missing."""
     return format_value(column, value, language=language, missing="–")
+
+
+def _catchment(analysis: Any, kind: str, language: str) -> str:
+    """A kind's catchment: in minutes (and metres) when given in minutes."""
+    minutes = getattr(analysis, "catchment_min", {}).get(kind)
+    return catchment_text(analysis.catchment_m[kind], minutes, language=language)
 
 
 def _count_cell(analysis: Any, kind: str, words: Mapping[str, str]) -> str:
@@ -131,7 +139,7 @@ def _summary_rows(analysis: Any) -> list[list[str]]:
             [
                 service_kinds()[kind].label(language=language),
                 n,
-                _cell("catchment_m", analysis.catchment_m[kind], language),
+                _catchment(analysis, kind, language),
                 _cell("share_covered", region.get(f"share_covered__{kind}"), language),
                 _cell(
                     "places_per_100_2sfca", region.get(f"places_per_100_2sfca__{kind}"), language
@@ -274,7 +282,7 @@ def _green_rows(analysis: Any) -> list[list[str]]:
             [
                 service_kinds()[kind].label(language=language),
                 _count_cell(analysis, kind, words),
-                _cell("catchment_m", analysis.catchment_m[kind], language),
+                _catchment(analysis, kind, language),
                 _size_text(size, language),
                 _cell("share_covered", region.get(f"share_covered__{kind}"), language),
                 _cell(
@@ -292,8 +300,9 @@ def _green_rows(analysis: Any) -> list[list[str]]:
 
 
 def _affordable_line(analysis: Any) -> str | None:
-    """*Betaalbaar*: per kind with known tariffs, the share of its places (of services
-    when it has no places) in the study area with an income-related tariff."""
+    """*Betaalbaar*: per kind with known tariffs, the share of its places (of its
+    locations, said so, when no place count is known) in the study area with an
+    income-related tariff."""
     language = analysis.config.language
     words = _WORDS[language]
     kinds = [k for k in analysis.kinds if not is_green_kind(k)]
@@ -309,11 +318,13 @@ def _affordable_line(analysis: Any) -> str | None:
             continue
         known = of_kind[of_kind["income_related"].notna()]
         size = pd.to_numeric(known["capacity"], errors="coerce")
-        size = size if size.notna().any() else pd.Series(1.0, index=known.index)
+        by_places = bool(size.notna().any())
+        size = size if by_places else pd.Series(1.0, index=known.index)
         yes = known["income_related"].astype(bool).to_numpy()
         share = float(size[yes].sum() / size.sum()) if size.sum() > 0 else float("nan")
         label = service_kinds()[kind].label(language=language)
-        parts.append(f"{label} {_cell('share_income_related', share, language)}")
+        how = "" if by_places else f" ({words['of_locations']})"  # counted, not weighed
+        parts.append(f"{label} {_cell('share_income_related', share, language)}{how}")
     if not parts:
         return words["b_affordable_none"]
     return words["b_affordable"].format(parts="; ".join(parts))

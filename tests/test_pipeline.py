@@ -380,6 +380,13 @@ def test_catchments_in_minutes_from_config(sample):
     )
     assert analysis.catchment_m == {"library": pytest.approx(1200.0), "childcare_baby": 1000.0}
     assert analysis.catchment_min == {"library": 15.0} and analysis.speed_kmh == 4.8
+    # the summary and the fact sheets say the minutes that were asked, and the metres
+    rows = {line.split("  ")[0]: line for line in analysis.summary().splitlines()}
+    assert " 15 min (1.200 m) " in rows["Bibliotheek"]
+    assert "1.000 m" in rows["Kinderopvang baby's en peuters"]
+    assert "min (" not in rows["Kinderopvang baby's en peuters"]
+    sheet = analysis.fact_sheet(analysis.area_indicators.index[0])
+    assert "(bereik 15 min (1.200 m))" in sheet and "(bereik 1.000 m)" in sheet
     cfg = parse_config(
         _straight_config(sample, catchments_min={"library": 15}, speed_kmh=6.0, far="error")
     )
@@ -543,6 +550,43 @@ def test_whole_sectors_file_is_read_once_per_run(sample, monkeypatch, tmp_path):
     assert whole_sectors_file(cfg).equals(first) and calls.count(None) == 2
 
 
+def test_a_dutch_run_lists_the_loaders_warnings_in_dutch(sample, tmp_path):
+    """An InputWarning carries its Dutch text: the Dutch summary's notes are Dutch, the
+    English run's (and Python's own warning text) English. Without place counts the
+    affordable share is a share of the locations, and says so."""
+    import buurtgeo as bg
+
+    childcare = pd.read_csv(sample["childcare"], sep=";", encoding="cp1252", dtype=str)
+    without = tmp_path / "kinderopvang_zonder_plaatsen.csv"
+    childcare.drop(columns="Vergunde plaatsen").to_csv(
+        without, sep=";", index=False, encoding="cp1252"
+    )
+    config = _straight_config(sample, kinds=["childcare_baby"])
+    config["inputs"]["services"] = [{"path": str(without)}]
+    with pytest.warns(bg.InputWarning, match="no capacity column found") as caught:
+        bg.read_services(without)  # Python's warning: the English text
+    assert isinstance(caught[0].message, UserWarning)
+    assert caught[0].message.text("nl").startswith(f"{without}: geen kolom met het aantal")
+    dutch = run_config(config, write=False, quiet=True)  # a run keeps them as notes
+    notes = [n for n in dutch.notes if n.startswith(str(without))]
+    assert notes == [
+        f"{without}: geen kolom met het aantal plaatsen gevonden; plaatsen onbekend. Heeft het"
+        " bestand er een, noem ze dan in columns (capacity = kolomnaam)"
+    ]
+    used = dutch.services[dutch.services["service_kind"] == "childcare_baby"]
+    if "outside_area" in used.columns:  # the study area's own locations
+        used = used[~used["outside_area"].fillna(False).astype(bool)]
+    assert used["capacity"].isna().all() and used["income_related"].notna().all()
+    share = round(100 * used["income_related"].astype(bool).mean())  # each location once
+    line = next(x for x in dutch.summary().splitlines() if x.startswith("Betaalbaar"))
+    assert line.endswith(f" {share} % (van de locaties: plaatsen onbekend)")
+    config.setdefault("outputs", {})["language"] = "en"
+    english = run_config(config, write=False, quiet=True)
+    assert any(n.startswith(f"{without}: no capacity column found") for n in english.notes)
+    line = next(x for x in english.summary().splitlines() if x.startswith("Affordable"))
+    assert line.endswith(f" {share} % (of the locations: places unknown)")
+
+
 def test_services_from_openstreetmap_and_a_kind_map(sample, tmp_path):
     import geopandas as gpd
 
@@ -646,8 +690,9 @@ def test_notes_name_options_as_a_configuration_file_user_can_follow(sample, tmp_
     config = _straight_config(sample)
     config["inputs"]["services"] = [{"path": str(path)}]
     analysis = run_config(config, write=False, quiet=True)
-    capacity = [n for n in analysis.notes if "no capacity column" in n]
-    assert capacity and "name it in columns (capacity = its column name)" in capacity[0]
+    # a Dutch run (the default) lists the note in Dutch
+    capacity = [n for n in analysis.notes if "geen kolom met het aantal plaatsen" in n]
+    assert capacity and "noem ze dan in columns (capacity = kolomnaam)" in capacity[0]
     prenatal = analysis.set_aside[analysis.set_aside["reason"].str.startswith("prenatal")]
     assert len(prenatal) == 1
     assert "map PRENATAL to consultatiebureau with kind_map" in prenatal["reason"].iloc[0]
