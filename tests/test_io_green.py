@@ -163,6 +163,7 @@ def small_osm(tmp_path):
     nodes[20] = (0.010, 0.005, {"amenity": "community_centre", "community_centre": "youth_centre",
                                 "name": "Jeugdhuis"})  # fmt: skip
     nodes[21] = (0.011, 0.005, {"leisure": "park", "name": "Parkje op een punt"})
+    nodes[22] = (0.012, 0.005, {"leisure": "youth_centre", "name": "Jeugdhuis 2"})
     nodes[801], nodes[802], nodes[803] = (0.02, 0.0, {}), (0.021, 0.0, {}), (0.021, 0.001, {})
     ways = {
         1: ([1, 10, 2, 11, 3, 4, 1], {"leisure": "park", "name": "Stadspark"}),
@@ -189,10 +190,10 @@ def test_read_osm_green_small_file(tmp_path):
     path = small_osm(tmp_path)
     green = bg.read_osm_green(path)
     kinds = green.groupby("green_type").size().to_dict()
-    assert kinds == {"green": 4, "play": 1, "youth": 2}
+    assert kinds == {"green": 4, "play": 1, "youth": 3}
     assert set(green.index) == {
         "osm-way-1", "osm-way-8", "osm-way-7", "osm-relation-30", "osm-way-3", "osm-way-4",
-        "osm-node-20",
+        "osm-node-20", "osm-node-22",
     }  # fmt: skip
     assert green.loc["osm-node-20", "geometry"].geom_type == "Point"
     assert np.isnan(green.loc["osm-node-20", "area_m2"])
@@ -205,7 +206,7 @@ def test_read_osm_green_small_file(tmp_path):
         21: "a node has no area (green and play spaces are areas)",
         9: "the area could not be assembled",
     }
-    assert len(green) + len(aside) == green.attrs["rows_in"] == 10
+    assert len(green) + len(aside) == green.attrs["rows_in"] == 11
     only_play = bg.read_osm_green(path, types=["play"])
     assert list(only_play.index) == ["osm-way-3"]
     # the gate on the park's edge is its entrance; the private gate and the far door not
@@ -224,7 +225,7 @@ def test_green_services_from_osm_and_reach_with_the_gate(tmp_path):
     assert "osm-way-8" in set(services.attrs["set_aside"]["service_id"])
     by_kind = services.groupby("service_kind")["green_id"].apply(sorted).to_dict()
     assert by_kind["play_space"] == ["osm-way-3"]
-    assert by_kind["youth_space"] == ["osm-node-20", "osm-way-4"]
+    assert by_kind["youth_space"] == ["osm-node-20", "osm-node-22", "osm-way-4"]
     assert by_kind["buurtgroen"] == ["osm-relation-30", "osm-way-1", "osm-way-7"]
     assert "wijkgroen" not in by_kind  # nothing of 10 ha
 

@@ -70,6 +70,7 @@ OSM_GREEN_TAGS: tuple[tuple[str, str, str, tuple[str, str] | None], ...] = (
     ("amenity", "community_centre", "youth", ("community_centre", "youth_centre")),
     ("amenity", "community_centre", "youth", ("community_centre", "youth_club")),
     ("amenity", "youth_centre", "youth", None),  # covered youth space (jeugdhuis)
+    ("leisure", "youth_centre", "youth", None),  # the same, as some mappers tag it
 )
 #: ``access`` values that make a space not public (set aside), and private gardens.
 _NOT_PUBLIC = {"private", "no", "customers", "members"}
@@ -341,8 +342,8 @@ def read_osm_green(
     ``landuse=recreation_ground``, ``landuse=village_green``; play space
     ``leisure=playground``; youth space ``leisure=pitch`` (open: sports pitches, skate
     and ball courts), ``amenity=community_centre`` with ``community_centre=youth_centre``
-    or ``youth_club`` and ``amenity=youth_centre`` (covered: *jeugdhuizen*; a node is kept
-    as a point). Set aside, with the reason: ``access=private|no|customers|members``,
+    or ``youth_club``, ``amenity=youth_centre`` and ``leisure=youth_centre`` (covered:
+    *jeugdhuizen*; a node is kept as a point). Set aside, with the reason: ``access=private|no|customers|members``,
     private gardens (``garden:type=private|residential``), a green or play space mapped
     as a node (no area), and an area libosmium cannot assemble (broken ring, cut by the
     extract's edge).
