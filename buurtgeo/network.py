@@ -60,6 +60,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from buurtgeo._checks import raise_problems
 from buurtgeo._graph_kernels import (
     _multi_source_bucket_kernel,
     _multi_source_kernel,
@@ -449,8 +450,7 @@ class Network:
             elif not np.isin(ow, (-1, 0, 1)).all():
                 problems.append("oneway must hold -1, 0 or 1 (0: both ways, 1: u to v only)")
             ow = ow.astype(np.int8) if ow.any() else None
-        if problems:
-            raise InputError("; ".join(problems))
+        raise_problems("Network.from_edges", problems)
         n_in = len(x)
         bad_node = (u < 0) | (u >= n_in) | (v < 0) | (v >= n_in)
         if bad_node.any():
@@ -558,8 +558,7 @@ class Network:
             problems.append(f"snap_tolerance_m must be a number >= 0, got {snap_tolerance_m!r}")
         if not hasattr(lines, "geometry"):
             problems.append("lines must be a GeoDataFrame or GeoSeries")
-        if problems:
-            raise InputError("; ".join(problems))
+        raise_problems("Network.from_lines", problems)
         ow = None
         if oneway is not None:
             ow = _as_1d("oneway", oneway, np.int64)
@@ -751,8 +750,7 @@ class Network:
             elif not (np.isfinite(off) & (off >= 0)).all():
                 problems.append("source_offset_m must be finite and >= 0 (metres)")
             off = np.ascontiguousarray(off)
-        if problems:
-            raise InputError("; ".join(problems))
+        raise_problems("Network (sources)", problems)
         return nodes, off
 
     def nearest(
