@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from html import escape
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,43 @@ from buurtgeo.schema import service_kinds, yes_no
 from buurtgeo.suppression import suppression_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from buurtgeo.pipeline import Analysis
+    import geopandas as gpd
+
+    from buurtgeo.config import AnalysisConfig
+    from buurtgeo.network import Network
+
+
+class AnalysisLike(Protocol):
+    """What the fact sheets read of a :class:`buurtgeo.Analysis` (its attributes of the
+    same names): the pages depend on the results, not on the pipeline that made them."""
+
+    @property
+    def config(self) -> AnalysisConfig: ...
+    @property
+    def kinds(self) -> tuple[str, ...]: ...
+    @property
+    def catchment_m(self) -> dict[str, float]: ...
+    @property
+    def sectors(self) -> gpd.GeoDataFrame: ...
+    @property
+    def areas(self) -> gpd.GeoDataFrame: ...
+    @property
+    def services(self) -> gpd.GeoDataFrame: ...
+    @property
+    def origins(self) -> gpd.GeoDataFrame: ...
+    @property
+    def reach(self) -> pd.DataFrame: ...
+    @property
+    def sector_indicators(self) -> gpd.GeoDataFrame: ...
+    @property
+    def area_indicators(self) -> gpd.GeoDataFrame: ...
+    @property
+    def region(self) -> pd.DataFrame: ...
+    @property
+    def network(self) -> Network | None: ...
+    @property
+    def municipalities(self) -> pd.DataFrame | None: ...
+
 
 __all__ = ["fact_sheets", "fact_sheet", "write_fact_sheets", "REPORT_INDICATORS"]
 
@@ -818,7 +854,7 @@ _HIDDEN_NOTE = {
 }
 
 
-def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
+def fact_sheets(analysis: AnalysisLike) -> dict[Hashable, str]:
     """Every area's fact sheet as HTML text, by ``area_id``.
 
     Parameters
@@ -845,7 +881,7 @@ def fact_sheets(analysis: Analysis) -> dict[Hashable, str]:
     }
 
 
-def fact_sheet(analysis: Analysis, area_id: Hashable) -> str:
+def fact_sheet(analysis: AnalysisLike, area_id: Hashable) -> str:
     """One area's fact sheet as HTML text (see :func:`fact_sheets`)."""
     per_municipality, region = _references(analysis)
     return _sheet(analysis, area_id, per_municipality, region)
@@ -881,7 +917,7 @@ def _index_page(analysis: Any, files: Mapping[Any, str]) -> str:
     return _page(words["index"], body + _footer(analysis), language)
 
 
-def write_fact_sheets(analysis: Any, out_dir: str | PathLike[str]) -> Path:
+def write_fact_sheets(analysis: AnalysisLike, out_dir: str | PathLike[str]) -> Path:
     """Write one HTML page per area and an ``index.html`` into ``out_dir``.
 
     Parameters
