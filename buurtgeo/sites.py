@@ -17,6 +17,7 @@ import pandas as pd
 
 from buurtgeo import _snap_policy as policy
 from buurtgeo._checks import Checks
+from buurtgeo.errors import InputWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -226,9 +227,12 @@ def _solve(cov, w: np.ndarray, k: int, method: str, time_limit_s: float) -> dict
         exact, mip_gap = _mclp(cov, w, k, time_limit_s)
     except TimeoutError as exc:
         warnings.warn(
-            f"suggest_sites: the MCLP found no solution within {time_limit_s:g} s ({exc}); "
-            "the greedy choice is returned",
-            UserWarning,
+            InputWarning(
+                f"suggest_sites: the MCLP found no solution within {time_limit_s:g} s ({exc});"
+                " the greedy choice is returned",
+                nl=f"locatievoorstellen: geen optimale keuze gevonden binnen {time_limit_s:g} s;"
+                " de gulzige keuze (greedy) is gegeven",
+            ),
             stacklevel=3,
         )
         exact, mip_gap = greedy, float("nan")
@@ -463,9 +467,12 @@ def suggest_sites(
     if empty.any():  # said, not silent: an empty weight counts as no need
         rows = ", ".join(repr(v) for v in demand.index[empty][:5].tolist())
         warnings.warn(
-            f"suggest_sites: {int(empty.sum())} demand point(s) have an empty {weight!r} "
-            f"(rows {rows}); they count as weight 0",
-            UserWarning,
+            InputWarning(
+                f"suggest_sites: {int(empty.sum())} demand point(s) have an empty {weight!r}"
+                f" (rows {rows}); they count as weight 0",
+                nl=f"locatievoorstellen: {int(empty.sum())} vraagpunt(en) zonder {weight!r}"
+                f" (rijen {rows}); ze tellen als 0",
+            ),
             stacklevel=2,
         )
         w = np.where(empty, 0.0, w)

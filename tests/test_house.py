@@ -189,3 +189,50 @@ def test_every_data_file_of_the_package_ships():
         if not any(fnmatch.fnmatch(below, pattern) for pattern in data.get(package, [])):
             unshipped.append(f"{package}: {below}")
     assert not unshipped, "not in [tool.setuptools.package-data]: " + ", ".join(unshipped)
+
+
+def _untranslated_warnings(path: Path) -> list[int]:
+    """Lines of ``path`` that warn the user without a Dutch text: a ``warnings.warn`` whose
+    message is not ``InputWarning(..., nl=...)``, or a ``warn_user`` without ``nl=``."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "warn_user":
+            if not any(k.arg == "nl" for k in node.keywords):
+                lines.append(node.lineno)
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr == "warn"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "warnings"
+        ):
+            message = node.args[0] if node.args else None
+            translated = (
+                isinstance(message, ast.Call)
+                and isinstance(message.func, ast.Name)
+                and message.func.id == "InputWarning"
+                and any(k.arg == "nl" for k in message.keywords)
+            )
+            if not translated:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_every_warning_to_the_user_has_a_dutch_text(tmp_path: Path) -> None:
+    """A Dutch run lists the stages' warnings in its summary: each is an InputWarning
+    with its Dutch text (the rule sees a plain warning)."""
+    missing = {
+        name: lines for name, path in MODULES.items() if (lines := _untranslated_warnings(path))
+    }
+    assert not missing, f"warnings without nl=: {missing}"
+    plain = tmp_path / "plain.py"
+    plain.write_text(
+        "import warnings\n"
+        "warnings.warn('x', UserWarning)\n"
+        "warnings.warn(InputWarning('x', nl='y'))\n"
+        "warn_user('x')\n",
+        encoding="utf-8",
+    )
+    assert _untranslated_warnings(plain) == [2, 4]

@@ -425,9 +425,12 @@ def to_working_crs(
     if assume_crs is not None and declared:
         assumed = CRS.from_user_input(assume_crs)
         if not assumed.equals(CRS.from_user_input(crs), ignore_axis_order=True):
+            stated = CRS.from_user_input(crs).to_string()
             warn_user(
-                f"{source}: the file declares {CRS.from_user_input(crs).to_string()};"
-                f" using assume_crs={assumed.to_string()} instead"
+                f"{source}: the file declares {stated};"
+                f" using assume_crs={assumed.to_string()} instead",
+                nl=f"{source}: het bestand geeft {stated}; assume_crs={assumed.to_string()}"
+                " gebruikt",
             )
             out = out.set_crs(assumed, allow_override=True)
             crs = assumed

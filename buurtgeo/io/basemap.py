@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
-from buurtgeo.errors import InputError
+from buurtgeo.errors import InputError, InputWarning
 from buurtgeo.schema import working_crs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,9 +105,13 @@ def read_osm_basemap(
     out.attrs["not_assembled"] = broken
     if broken:
         warnings.warn(
-            f"read_osm_basemap: {broken} background object(s) of {path.name} have no usable "
-            "geometry in the file (cut by the extract's edge or broken); they are not drawn",
-            UserWarning,
+            InputWarning(
+                f"read_osm_basemap: {broken} background object(s) of {path.name} have no"
+                " usable geometry in the file (cut by the extract's edge or broken); they are"
+                " not drawn",
+                nl=f"achtergrondkaart: {broken} object(en) van {path.name} hebben geen bruikbare"
+                " geometrie (afgesneden door de rand van het uittreksel of stuk); niet getekend",
+            ),
             stacklevel=2,
         )
     return out

@@ -37,7 +37,7 @@ import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo._checks import Checks
-from buurtgeo.errors import InputError
+from buurtgeo.errors import InputError, InputWarning
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.schema import SERVICE_ID, working_crs
 
@@ -377,7 +377,13 @@ def read_osm_green(
     ledger.set_aside(pd.isna(geoms), "the area could not be assembled", column="geometry")
     kept = ledger.kept
     if not len(objects):
-        warnings.warn(f"{path}: no green, play or youth space found", UserWarning, stacklevel=2)
+        warnings.warn(
+            InputWarning(
+                f"{path}: no green, play or youth space found",
+                nl=f"{path}: geen groen, speelruimte of jeugdruimte gevonden",
+            ),
+            stacklevel=2,
+        )
     lonlat = gpd.GeoSeries(list(geoms[kept]), crs="EPSG:4326")
     target = working_crs()
     projected = np.asarray(lonlat.to_crs(target).array) if len(lonlat) else np.zeros(0, object)

@@ -35,7 +35,7 @@ import shapely
 
 from buurtgeo import _proj  # noqa: F401  (PROJ network off before any transform)
 from buurtgeo._checks import Checks
-from buurtgeo.errors import InputError
+from buurtgeo.errors import InputError, InputWarning
 from buurtgeo.io._ledger import RowLedger
 from buurtgeo.io._tabular import to_number
 from buurtgeo.options import get_option
@@ -334,11 +334,12 @@ def read_osm_services(
     tag_kinds = osm_tag_kinds(chosen)
     objects, areas = _scan(path, tag_kinds)
     if not objects:
+        tags = ", ".join(f"{k}={v}" for k, v in tag_kinds)
         warnings.warn(
-            f"{path}: no object carries any of the tags "
-            + ", ".join(f"{k}={v}" for k, v in tag_kinds)
-            + "; the result is empty",
-            UserWarning,
+            InputWarning(
+                f"{path}: no object carries any of the tags {tags}; the result is empty",
+                nl=f"{path}: geen enkel object draagt een van de tags {tags}; niets gevonden",
+            ),
             stacklevel=2,
         )
 
@@ -393,7 +394,12 @@ def read_osm_services(
                     " option to a metric CRS for this region"
                 )
                 notes.append(message)
-                warnings.warn(f"{path}: {message}", UserWarning, stacklevel=2)
+                nl = (
+                    f"{path}: {int(outside.sum())} van {len(points)} voorzieningen liggen buiten"
+                    f" het gebied van het werkstelsel {target.to_string()} ({area.name}); kies"
+                    " met de optie working_crs een metrisch stelsel voor deze streek"
+                )
+                warnings.warn(InputWarning(f"{path}: {message}", nl=nl), stacklevel=2)
     points = points.to_crs(target)
     result = gpd.GeoDataFrame(
         {
