@@ -157,9 +157,8 @@ def _join(
             empty,
             np.asarray(off, np.float64),
         )
-    es = network.snap_edges(x, y)
+    e, pos, off = network._snap_streets(x, y)
     a, b, length, fwd, bwd = network._streets()
-    e, pos, off = es.edge, es.position_m, es.offset_m
     big_l = length[e]
     ok = np.ones(n, dtype=bool) if cut_m is None else off <= cut_m
     # towards u: travel from Q to u (leaving) needs v -> u; reaching Q from u needs u -> v

@@ -194,4 +194,4 @@ def snap_distance(network: Any, x: np.ndarray, y: np.ndarray, *, snap: str = "ed
         return np.zeros(0)
     if snap == "node":
         return np.asarray(network.snap(x, y)[1], dtype=np.float64)
-    return np.asarray(network.snap_edges(x, y).offset_m, dtype=np.float64)
+    return np.asarray(network._snap_streets(x, y)[2], dtype=np.float64)

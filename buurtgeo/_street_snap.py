@@ -10,6 +10,9 @@ when the next ring cannot hold anything closer than the best piece found::
 
     ring k searched  =>  every piece not yet seen is farther than k * cell_size
 
+and skips, within a ring, each cell that lies farther from the point than the best piece
+so far (none of its pieces could be nearer: about half the cells of ring 1).
+
 For a point ``P`` and a piece ``AB`` the closest point is ``Q = A + t (B - A)`` with
 ``t = clip(((P - A) . (B - A)) / |B - A|^2, 0, 1)``; the offset is ``|PQ|`` and the
 position along the street is the length of the polyline from its first vertex to
@@ -118,9 +121,10 @@ def _prepare(vx, vy, first, length, ux, uy, vx_node, vy_node):  # pragma: no cov
 
 @njit(cache=True, nogil=True, inline="always")
 def _scan_cell(
-    c, px, py, vx, vy, piece_vertex, piece_street, start, items, best
+    c, px, py, vx, vy, piece_vertex, piece_street, start, items, bd, bs, bp, bt
 ):  # pragma: no cover - compiled
-    """Look at the pieces of cell ``c``; ``best`` = [d2, street, piece, t], updated."""
+    """Look at the pieces of cell ``c``; returns the best ``(d2, street, piece, t)``
+    of those and the best so far (``bd, bs, bp, bt``)."""
     for q in range(start[c], start[c + 1]):
         p = items[q]
         k = piece_vertex[p]
@@ -140,93 +144,101 @@ def _scan_cell(
         ey = py - (ay + t * dy)
         d2 = ex * ex + ey * ey
         s = piece_street[p]
-        if d2 < best[0] or (d2 == best[0] and (s < best[1] or (s == best[1] and p < best[2]))):
-            best[0] = d2
-            best[1] = s
-            best[2] = p
-            best[3] = t
+        if d2 < bd or (d2 == bd and (s < bs or (s == bs and p < bp))):
+            bd = d2
+            bs = s
+            bp = p
+            bt = t
+    return bd, bs, bp, bt
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _far_cell(x, y, x0, y0, cs, cx, cy, best_d2):  # pragma: no cover - compiled
+    """Cell ``(cx, cy)`` lies farther from ``(x, y)`` than the best so far: none of its
+    pieces can be nearer, nor tie (a margin of 1e-9 keeps rounding on the safe side).
+
+    Every piece is in each cell its bounding box touches, so the cell holding a piece's
+    nearest point to ``(x, y)`` is never skipped while that piece could still win."""
+    lx = x0 + cx * cs
+    ly = y0 + cy * cs
+    dx = max(lx - x, 0.0, x - (lx + cs))
+    dy = max(ly - y, 0.0, y - (ly + cs))
+    return dx * dx + dy * dy > best_d2 * (1.0 + 1e-9) + 1e-9
+
+
+@njit(cache=True, nogil=True)
+def _nearest_piece(
+    x, y, vx, vy, piece_vertex, piece_street, x0, y0, cs, ncx, ncy, start, items
+):  # pragma: no cover - compiled
+    """``(d2, street, piece, t)`` of the piece nearest to ``(x, y)`` (street and piece
+    -1 when the grid holds none)."""
+    pcx = int(math.floor((x - x0) / cs))
+    pcy = int(math.floor((y - y0) / cs))
+    none = np.int64(2**62)
+    bd, bs, bp, bt = np.inf, none, none, 0.0
+    # rings nearer than this one cannot touch the grid (a point outside its box)
+    k = max(0, pcx - (ncx - 1), -pcx, pcy - (ncy - 1), -pcy)
+    while True:
+        gx0 = max(pcx - k, 0)
+        gx1 = min(pcx + k, ncx - 1)
+        gy0 = max(pcy - k, 0)
+        gy1 = min(pcy + k, ncy - 1)
+        for cy in range(gy0, gy1 + 1):  # the cells of ring k (the square's border)
+            on_row = cy == pcy - k or cy == pcy + k
+            for cx in range(gx0, gx1 + 1):
+                if not on_row and cx != pcx - k and cx != pcx + k:
+                    continue  # inside the square: seen in an earlier ring
+                if _far_cell(x, y, x0, y0, cs, cx, cy, bd):
+                    continue
+                bd, bs, bp, bt = _scan_cell(
+                    cy * ncx + cx, x, y, vx, vy, piece_vertex, piece_street, start, items,
+                    bd, bs, bp, bt,
+                )  # fmt: skip
+        # every piece not seen yet lies in a cell outside the square of rings 0..k:
+        # stop when the square's edge is farther than the best (a tie goes on)
+        gap = min(
+            x - (x0 + (pcx - k) * cs),
+            x0 + (pcx + k + 1) * cs - x,
+            y - (y0 + (pcy - k) * cs),
+            y0 + (pcy + k + 1) * cs - y,
+        )
+        if gap > 0.0 and bd < gap * gap:
+            break
+        if gx0 == 0 and gy0 == 0 and gx1 == ncx - 1 and gy1 == ncy - 1:
+            break  # the whole grid has been searched
+        k += 1
+    if bs == none:
+        return bd, np.int64(-1), np.int64(-1), bt
+    return bd, bs, bp, bt
 
 
 @njit(cache=True, nogil=True)
 def _query_kernel(
-    px, py, vx, vy, piece_vertex, piece_street, x0, y0, cs, ncx, ncy, start, items
-):  # pragma: no cover - compiled
-    """Nearest piece of each point: its street, piece, ``t`` along it and squared offset."""
-    n = px.shape[0]
-    out_street = np.empty(n, dtype=np.int64)
-    out_piece = np.empty(n, dtype=np.int64)
-    out_t = np.empty(n, dtype=np.float64)
-    out_d2 = np.empty(n, dtype=np.float64)
-    best = np.empty(4, dtype=np.float64)
-    for i in range(n):
-        x = px[i]
-        y = py[i]
-        pcx = int(math.floor((x - x0) / cs))
-        pcy = int(math.floor((y - y0) / cs))
-        best[0] = np.inf
-        best[1] = np.inf
-        best[2] = np.inf
-        best[3] = 0.0
-        # rings nearer than this one cannot touch the grid (a point outside its box)
-        k = max(0, pcx - (ncx - 1), -pcx, pcy - (ncy - 1), -pcy)
-        while True:
-            gx0 = max(pcx - k, 0)
-            gx1 = min(pcx + k, ncx - 1)
-            gy0 = max(pcy - k, 0)
-            gy1 = min(pcy + k, ncy - 1)
-            if k == 0:
-                _scan_cell(
-                    pcy * ncx + pcx, x, y, vx, vy, piece_vertex, piece_street, start, items, best
-                )
-            else:
-                for cy in (pcy - k, pcy + k):  # the ring's bottom and top rows
-                    if 0 <= cy < ncy:
-                        for cx in range(gx0, gx1 + 1):
-                            _scan_cell(
-                                cy * ncx + cx,
-                                x,
-                                y,
-                                vx,
-                                vy,
-                                piece_vertex,
-                                piece_street,
-                                start,
-                                items,
-                                best,
-                            )
-                for cx in (pcx - k, pcx + k):  # its left and right columns
-                    if 0 <= cx < ncx:
-                        for cy in range(max(pcy - k + 1, 0), min(pcy + k - 1, ncy - 1) + 1):
-                            _scan_cell(
-                                cy * ncx + cx,
-                                x,
-                                y,
-                                vx,
-                                vy,
-                                piece_vertex,
-                                piece_street,
-                                start,
-                                items,
-                                best,
-                            )
-            # every piece not seen yet lies in a cell outside the square of rings 0..k:
-            # stop when the square's edge is farther than the best (a tie goes on)
-            gap = min(
-                x - (x0 + (pcx - k) * cs),
-                x0 + (pcx + k + 1) * cs - x,
-                y - (y0 + (pcy - k) * cs),
-                y0 + (pcy + k + 1) * cs - y,
-            )
-            if gap > 0.0 and best[0] < gap * gap:
-                break
-            if gx0 == 0 and gy0 == 0 and gx1 == ncx - 1 and gy1 == ncy - 1:
-                break  # the whole grid has been searched
-            k += 1
-        out_street[i] = np.int64(best[1])
-        out_piece[i] = np.int64(best[2])
-        out_t[i] = best[3]
-        out_d2[i] = best[0]
-    return out_street, out_piece, out_t, out_d2
+    px, py, order, lo, hi, vx, vy, vpos, length, piece_vertex, piece_street,
+    x0, y0, cs, ncx, ncy, start, items, street, position, offset, qx, qy, with_points,
+):  # pragma: no cover - compiled  # fmt: skip
+    """Points ``lo:hi`` (in tile order) joined to their nearest piece; each result is
+    written at the point's input row ``order[i]`` (threads write disjoint rows); the
+    join point ``qx, qy`` only ``with_points``."""
+    for i in range(lo, hi):
+        d2, s, p, t = _nearest_piece(
+            px[i], py[i], vx, vy, piece_vertex, piece_street, x0, y0, cs, ncx, ncy, start, items
+        )
+        j = order[i]
+        street[j] = s
+        offset[j] = math.sqrt(d2)
+        if p < 0:
+            position[j] = np.nan
+            if with_points:
+                qx[j] = np.nan
+                qy[j] = np.nan
+            continue
+        k = piece_vertex[p]
+        if with_points:
+            qx[j] = vx[k] + t * (vx[k + 1] - vx[k])
+            qy[j] = vy[k] + t * (vy[k + 1] - vy[k])
+        pos = vpos[k] + t * (vpos[k + 1] - vpos[k])
+        position[j] = min(max(pos, 0.0), length[s])
 
 
 @dataclass(frozen=True)
@@ -341,8 +353,11 @@ class StreetIndex:
         counts = np.bincount(key, minlength=ntx * nty)
         return _counting_sort(np.arange(len(x), dtype=np.int64), key, np.cumsum(counts) - counts)
 
-    def query(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    def query(self, x: np.ndarray, y: np.ndarray, *, points: bool = True) -> tuple[np.ndarray, ...]:
         """Nearest street of each point (see the module docstring).
+
+        ``points=False`` leaves out ``qx, qy`` (empty arrays): joining points to the
+        graph needs the street, the position and the offset only.
 
         Returns
         -------
@@ -358,42 +373,25 @@ class StreetIndex:
         order = self._tile_order(x, y)
         px = np.ascontiguousarray(x[order])
         py = np.ascontiguousarray(y[order])
-        args = (
-            self.vx,
-            self.vy,
-            self.piece_vertex,
-            self.piece_street,
-            self.x0,
-            self.y0,
-            self.cs,
-            self.ncx,
-            self.ncy,
-            self.start,
-            self.items,
-        )
+        street = np.empty(n, dtype=np.int64)
+        m = n if points else 0
+        floats = (np.empty(n), np.empty(n), np.empty(m), np.empty(m))  # position … qy
+        index = (
+            self.vx, self.vy, self.vpos, self.length, self.piece_vertex, self.piece_street,
+            self.x0, self.y0, self.cs, self.ncx, self.ncy, self.start, self.items,
+        )  # fmt: skip
         workers = max(1, min(os.cpu_count() or 1, 8, -(-n // _QUERY_BLOCK)))
+        bounds = np.linspace(0, n, workers + 1).astype(np.int64)
+
+        def run(w: int) -> None:  # the kernel frees the GIL; threads write disjoint rows
+            lo, hi = int(bounds[w]), int(bounds[w + 1])
+            _query_kernel(px, py, order, lo, hi, *index, street, *floats, points)
+
         if workers == 1:
-            street, piece, t, d2 = _query_kernel(px, py, *args)
+            run(0)
         else:
             from concurrent.futures import ThreadPoolExecutor
 
-            bounds = np.linspace(0, n, workers + 1).astype(np.int64)
-            with ThreadPoolExecutor(max_workers=workers) as pool:  # the kernel frees the GIL
-                parts = list(
-                    pool.map(
-                        lambda w: _query_kernel(
-                            px[bounds[w] : bounds[w + 1]], py[bounds[w] : bounds[w + 1]], *args
-                        ),
-                        range(workers),
-                    )
-                )
-            street, piece, t, d2 = (np.concatenate([p[i] for p in parts]) for i in range(4))
-        k = self.piece_vertex[piece]
-        qx = self.vx[k] + t * (self.vx[k + 1] - self.vx[k])
-        qy = self.vy[k] + t * (self.vy[k + 1] - self.vy[k])
-        pos = self.vpos[k] + t * (self.vpos[k + 1] - self.vpos[k])
-        pos = np.clip(pos, 0.0, self.length[street])
-        out = [np.empty(n, dtype=a.dtype) for a in (street, pos, d2, qx, qy)]
-        for arr, val in zip(out, (street, pos, np.sqrt(d2), qx, qy), strict=True):
-            arr[order] = val
-        return tuple(out)
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(run, range(workers)))
+        return (street, *floats)

@@ -721,6 +721,17 @@ class Network:
             return EdgeSnap(np.empty(0, np.int64), e, e.copy(), e.copy(), e.copy())
         return EdgeSnap(*self._street_index().query(x, y))
 
+    def _snap_streets(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, ...]:
+        """``(edge, position_m, offset_m)`` of :meth:`snap_edges` without the join
+        points (what joining points to the graph needs; checked the same way)."""
+        x = _as_1d("x", x, np.float64)
+        y = _as_1d("y", y, np.float64)
+        if len(x) == len(y) and len(x) and np.isfinite(x).all() and np.isfinite(y).all():
+            edge, pos, off, _, _ = self._street_index().query(x, y, points=False)
+            return edge, pos, off
+        es = self.snap_edges(x, y)  # its checks say what is wrong; an empty input
+        return es.edge, es.position_m, es.offset_m
+
     # ------------------------------------------------------------------ shortest paths
 
     def _check_sources(

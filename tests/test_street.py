@@ -236,6 +236,19 @@ def test_snap_edges_equals_shapely():
     assert (
         (got.position_m >= 0) & (got.position_m <= net.edges()["length_m"].to_numpy()[got.edge])
     ).all()
+    # points where the grid's cell bounds are tight (a cell is skipped only when it lies
+    # farther than the best piece so far): on cell corners and on the streets' vertices
+    idx = net._street_index()
+    corners = np.c_[
+        idx.x0 + idx.cs * rng.integers(-1, idx.ncx + 2, 2000),
+        idx.y0 + idx.cs * rng.integers(-1, idx.ncy + 2, 2000),
+    ]
+    tight = np.r_[corners, np.c_[idx.vx, idx.vy]]
+    at = net.snap_edges(tight[:, 0], tight[:, 1])
+    np.testing.assert_allclose(at.offset_m, locate(net, tight)[2], rtol=1e-9, atol=1e-9)
+    # joining points to the graph reads the same, without the join points
+    for mine, public in zip(net._snap_streets(xy[:, 0], xy[:, 1]), got[:3], strict=True):
+        np.testing.assert_array_equal(mine, public)
     # chords: a network from node pairs snaps to the straight line between the nodes
     chord = grid = grid_network(6, spacing_m=100.0, seed=2)
     g = chord.snap_edges([250.0, 130.0], [3.0, 240.0])
