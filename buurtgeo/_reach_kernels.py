@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -211,3 +212,26 @@ def _pairs_pass_access(svc, origin, d, r, code, ratio, access):  # pragma: no co
         j = svc[p]
         if d[p] <= r and ratio[j] != 0.0:
             access[origin[p]] += _w(d[p], r, code) * ratio[j]
+
+
+_WARMING: list[Any] = []  # the warm-up thread of this process, once
+
+
+def warm_up() -> None:
+    """Load numba's compiled code in a background thread while the caller reads its
+    input files: the first call of any compiled function sets numba up (about 0.15 s),
+    time that a run would otherwise wait for when it reaches its first kernel.
+
+    Harmless when repeated (once per process) or when the work gets there first
+    (numba's own lock makes it wait for the loading under way)."""
+    if _WARMING:
+        return
+    import threading
+
+    def load() -> None:
+        one = np.zeros(1, dtype=np.int64)
+        _counting_sort(one, one, one)
+
+    thread = threading.Thread(target=load, name="buurtgeo-warm-up", daemon=True)
+    _WARMING.append(thread)
+    thread.start()

@@ -339,8 +339,10 @@ def analyse(cfg: AnalysisConfig) -> Analysis:
     -------
     Analysis
     """
+    from buurtgeo._reach_kernels import warm_up
     from buurtgeo.options import set_options
 
+    warm_up()  # compiled code loads while the files are read
     notes: list[str] = []
     set_aside: list[pd.DataFrame] = []
     with warnings.catch_warnings(record=True) as caught, set_options(decimal=cfg.decimal):

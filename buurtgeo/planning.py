@@ -434,14 +434,16 @@ def background(analysis: Any) -> gpd.GeoDataFrame | None:
     municipalities from the sectors file when the study area is a part of it.
     """
     import buurtgeo as bg
-    from buurtgeo.io.network import OSM_SUFFIXES
 
     cfg = analysis.config
     if not cfg.map_basemap:
         return None
     osm = cfg.basemap
-    if osm is None and cfg.network is not None and cfg.network.name.lower().endswith(OSM_SUFFIXES):
-        osm = cfg.network
+    if osm is None and cfg.network is not None:
+        from buurtgeo.io.network import OSM_SUFFIXES  # (not imported by runs without one)
+
+        if cfg.network.name.lower().endswith(OSM_SUFFIXES):
+            osm = cfg.network
     everything = None
     if cfg.municipality:
         from buurtgeo._run_inputs import whole_sectors_file

@@ -408,6 +408,14 @@ def _green_references(
     return rename_green_columns(table.join(extra), green)
 
 
+def _bare(frame: Any) -> Any:
+    """``frame`` without its ``attrs`` (a shallow copy): the many small tables cut from it
+    for the pages do not each copy them deeply."""
+    bare = frame.copy(deep=False)
+    bare.attrs = {}
+    return bare
+
+
 def _services_near(analysis: Any, area_ids: Sequence[Any]) -> dict[Any, pd.DataFrame]:
     """Per area, the services within their kind's catchment of its outline, with
     ``distance_m``; in the order of the kinds, then by distance and name.
@@ -417,7 +425,7 @@ def _services_near(analysis: Any, area_ids: Sequence[Any]) -> dict[Any, pd.DataF
     """
     import shapely
 
-    services = analysis.services
+    services = _bare(analysis.services)
     if not len(services):
         empty = services.iloc[0:0].assign(distance_m=pd.Series(dtype=float))
         return {area_id: empty for area_id in area_ids}
@@ -548,6 +556,7 @@ def _neighbours(areas: Any, area_ids: Sequence[Any]) -> dict[Any, Any]:
     table's order: one STRtree query for all areas."""
     import shapely
 
+    areas = _bare(areas)
     geoms = np.asarray(areas.geometry.values)
     at = areas.index.get_indexer(list(area_ids))
     near_of, other = shapely.STRtree(geoms).query(

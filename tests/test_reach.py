@@ -958,3 +958,25 @@ def test_repeated_pair_message_shows_plain_values():
         fca2_from_costs(costs, demand, supply, catchment=5.0)
     assert "costs row 11 repeats the (origin, destination) pair (3, 0)" in str(err.value)
     assert "np." not in str(err.value)
+
+
+def test_warm_up_loads_compiled_code_once_in_a_daemon_thread():
+    """analyse() starts one background thread per process that loads numba's compiled
+    code while the inputs are read; it ends by itself and never holds the process up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from buurtgeo import _reach_kernels as k\n"
+        "k.warm_up(); k.warm_up()\n"
+        "assert len(k._WARMING) == 1\n"
+        "t = k._WARMING[0]\n"
+        "assert t.daemon and t.name == 'buurtgeo-warm-up'\n"
+        "t.join(60)\n"
+        "assert not t.is_alive()\n"
+        "import numpy as np\n"
+        "out = k._counting_sort(np.arange(4), np.array([1, 0, 1, 0]), np.array([0, 2]))\n"
+        "assert out.tolist() == [1, 3, 0, 2]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
