@@ -265,7 +265,11 @@ def task_cli(ctx, repeat: int = CLI_REPEAT) -> dict:
     where = ctx.cache / "cli" / ctx.scale
     found = brussels_config(where) if ctx.scale != "toy" else None
     cfg, script, label = found if found else synthetic_config(ctx.bundle, where)
-    env = dict(os.environ)
+    # both sides with their bytecode cached, as on a user's machine: pip compiles it at
+    # install and Python writes it at the first import; a sandbox that sets
+    # PYTHONDONTWRITEBYTECODE would make every run compile buurtgeo's source anew (the
+    # reader's packages come compiled)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     run_cmd = [sys.executable, "-m", "buurtgeo", "run", str(cfg)]
     read_cmd = [sys.executable, "-c", "import warnings; warnings.simplefilter('ignore')" + script]
     # warm-up: numba's on-disk cache, the OS file cache; -X importtime says what a run imports
@@ -491,7 +495,8 @@ def rows(results: dict, row, notes: list[str]) -> None:
         notes.append(
             f"8  {info['config']}: runs {info['runs_s']} s, reads {info['reads_s']} s; "
             f"buurtgeo run = {cli.ours_s / cli.peer_s:.2f} x reading; peak MB of the children: "
-            f"run {info['peak_mb']['run']}, read {info['peak_mb']['read']}"
+            f"run {info['peak_mb']['run']}, read {info['peak_mb']['read']}; both with their "
+            "bytecode cached (as after pip install; PYTHONDONTWRITEBYTECODE unset for them)"
         )
         heavy = info.get("heavy_imports_s", {})
         notes.append(
