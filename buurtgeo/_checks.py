@@ -188,6 +188,16 @@ class Checks:
                 return False
         return True
 
+    def crs_with_network(self, frames: Sequence[Any], names: Sequence[str], network: Any) -> None:
+        """Check ``network`` (when given) and that it and ``frames`` share one projected
+        CRS in metres (a network that fails its own check is left out of the comparison)."""
+        frames, names = list(frames), list(names)
+        if network is not None and self.network(network):
+            frames.append(network)
+            names.append("network")
+        if frames:
+            self.crs(frames, names)
+
     def crs(self, frames: Sequence[Any], names: Sequence[str]) -> bool:
         """Check that ``frames`` share one projected CRS in metres. True when they do."""
         from buurtgeo.schema import require_metric_crs

@@ -147,6 +147,23 @@ def _as_1d(name: str, values: Any, dtype: Any) -> np.ndarray:
         raise InputError(f"{name} must be numeric", found=arr.dtype) from None
 
 
+def _points_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Point coordinates as float64 arrays of one length, every one finite."""
+    x = _as_1d("x", x, np.float64)
+    y = _as_1d("y", y, np.float64)
+    if len(x) != len(y):
+        raise InputError("x and y differ in length", found=(len(x), len(y)))
+    bad = ~(np.isfinite(x) & np.isfinite(y))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{int(bad.sum())} point(s) have missing or infinite coordinates",
+            row=first,
+            found=(float(x[first]), float(y[first])),
+        )
+    return x, y
+
+
 def _projected_crs(crs: Any) -> pyproj.CRS:
     from pyproj import CRS
 
@@ -617,18 +634,7 @@ class Network:
         kept on the object. Ties between equidistant nodes go to the one cKDTree
         returns first.
         """
-        x = _as_1d("x", x, np.float64)
-        y = _as_1d("y", y, np.float64)
-        if len(x) != len(y):
-            raise InputError("x and y differ in length", found=(len(x), len(y)))
-        bad = ~(np.isfinite(x) & np.isfinite(y))
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{int(bad.sum())} point(s) have missing or infinite coordinates",
-                row=first,
-                found=(float(x[first]), float(y[first])),
-            )
+        x, y = _points_xy(x, y)
         if len(x) == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
         tree = self._kdtree()
@@ -704,18 +710,7 @@ class Network:
         :mod:`buurtgeo._street_snap`). The same distances as shapely's
         ``STRtree.query_nearest`` and ``line_locate_point``, several times faster.
         """
-        x = _as_1d("x", x, np.float64)
-        y = _as_1d("y", y, np.float64)
-        if len(x) != len(y):
-            raise InputError("x and y differ in length", found=(len(x), len(y)))
-        bad = ~(np.isfinite(x) & np.isfinite(y))
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{int(bad.sum())} point(s) have missing or infinite coordinates",
-                row=first,
-                found=(float(x[first]), float(y[first])),
-            )
+        x, y = _points_xy(x, y)
         if len(x) == 0:
             e = np.empty(0, np.float64)
             return EdgeSnap(np.empty(0, np.int64), e, e.copy(), e.copy(), e.copy())
@@ -724,13 +719,11 @@ class Network:
     def _snap_streets(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, ...]:
         """``(edge, position_m, offset_m)`` of :meth:`snap_edges` without the join
         points (what joining points to the graph needs; checked the same way)."""
-        x = _as_1d("x", x, np.float64)
-        y = _as_1d("y", y, np.float64)
-        if len(x) == len(y) and len(x) and np.isfinite(x).all() and np.isfinite(y).all():
-            edge, pos, off, _, _ = self._street_index().query(x, y, points=False)
-            return edge, pos, off
-        es = self.snap_edges(x, y)  # its checks say what is wrong; an empty input
-        return es.edge, es.position_m, es.offset_m
+        x, y = _points_xy(x, y)
+        if len(x) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64)
+        edge, pos, off, _, _ = self._street_index().query(x, y, points=False)
+        return edge, pos, off
 
     # ------------------------------------------------------------------ shortest paths
 

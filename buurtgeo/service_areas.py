@@ -83,11 +83,7 @@ def _check_service_areas(services: Any, network: Any, catchment_m: Any, buffer_m
             checks.radius(value, "catchment_m")
     if not (isinstance(buffer_m, int | float) and np.isfinite(buffer_m) and buffer_m > 0):
         checks.add(f"buffer_m must be a positive number of metres, got {buffer_m!r}")
-    if network is not None and checks.network(network):
-        frames.append(network)
-        names.append("network")
-    if frames:
-        checks.crs(frames, names)
+    checks.crs_with_network(frames, names, network)
     checks.raise_if_any()
 
 

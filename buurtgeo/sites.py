@@ -317,11 +317,7 @@ def _check_sites(
     policy.check_snap(checks, *snap)
     if method not in ("auto", "mclp", "greedy"):
         checks.add(f"method must be 'auto', 'mclp' or 'greedy', got {method!r}")
-    if network is not None and checks.network(network):
-        frames.append(network)
-        names.append("network")
-    if frames:
-        checks.crs(frames, names)
+    checks.crs_with_network(frames, names, network)
     checks.raise_if_any()
 
 

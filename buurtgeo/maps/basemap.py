@@ -90,15 +90,11 @@ def _check_base_map_inputs(areas: Any, network: Any, osm: Any, sectors: Any, mar
         else:
             frames.append(frame)
             names.append(what)
-    if network is not None and checks.network(network):
-        frames.append(network)
-        names.append("network")
     if osm is not None and not (isinstance(osm, str | os.PathLike) and os.path.isfile(osm)):
         checks.add(f"osm must be the path of an OpenStreetMap file, got {osm!r}")
     if not (isinstance(margin_m, int | float) and np.isfinite(margin_m) and margin_m >= 0):
         checks.add(f"margin_m must be a number of metres >= 0, got {margin_m!r}")
-    if frames:
-        checks.crs(frames, names)
+    checks.crs_with_network(frames, names, network)
     checks.raise_if_any()
 
 
