@@ -81,6 +81,7 @@ from buurtgeo.indicators import explain, format_number, get_indicator, label
 from buurtgeo.schema import YES_NO
 from buurtgeo.suppression import (
     _DEFAULT_RATES,
+    blank_cells,
     hidden_cells,
     hidden_map,
     suppress_published,
@@ -458,16 +459,7 @@ def _hide_rows(table: pd.DataFrame, rows: np.ndarray, columns: Sequence[str]) ->
         return table
     out = table.copy()
     for column in columns:
-        if pd.api.types.is_float_dtype(out[column]) and not isinstance(
-            out[column].dtype, pd.api.extensions.ExtensionDtype
-        ):
-            values = out[column].to_numpy(dtype="float64", copy=True)
-            values[rows] = np.nan
-            out[column] = values
-        else:
-            cells = out[column].astype(object).to_numpy(copy=True)
-            cells[rows] = None
-            out[column] = pd.Series(cells, index=out.index, dtype=object)
+        blank_cells(out, column, rows)
     listed = out["suppressed"].astype("str").fillna("").to_numpy(dtype=object)
     for i in np.flatnonzero(rows):
         listed[i] = ",".join(dict.fromkeys([*filter(None, str(listed[i]).split(",")), *columns]))

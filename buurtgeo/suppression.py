@@ -31,13 +31,14 @@ Hidden cells read *afgeschermd (< N)* (*suppressed (< N)* in English,
 :func:`suppression_text`) in every output; a ``suppressed`` column lists the hidden
 columns of each row. Sources: CBS, *Statistical Disclosure Control* (Hundepool et al.,
 Wiley 2012, ch. 4 and 5: threshold rule, secondary suppression in hierarchical tables);
-Statbel, *Discretion* (statistical confidentiality: figures of fewer than 5 units are
-not published).
+the ESSnet *Handbook on Statistical Disclosure Control*, ch. 5. The threshold is the
+user's (5 is common for counts of persons; no Statbel page stating one was found).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ import pandas as pd
 from buurtgeo.errors import InputError, MissingColumnError
 
 __all__ = [
+    "blank_cells",
     "suppress_small",
     "suppress_published",
     "suppression_text",
@@ -55,6 +57,21 @@ __all__ = [
 
 #: What a hidden cell says, (nl, en).
 _SUPPRESSED_WORDS = ("afgeschermd (< {n})", "suppressed (< {n})")
+
+
+def blank_cells(table: pd.DataFrame, column: Any, rows: np.ndarray) -> None:
+    """Empty ``column`` of ``table`` in ``rows`` (in place): NaN in a plain float column,
+    None (the column becomes object) otherwise."""
+    if pd.api.types.is_float_dtype(table[column]) and not isinstance(
+        table[column].dtype, pd.api.extensions.ExtensionDtype
+    ):
+        values = table[column].to_numpy(dtype="float64", copy=True)
+        values[rows] = np.nan
+        table[column] = values
+    else:
+        cells = table[column].astype(object).to_numpy(copy=True)
+        cells[rows] = None
+        table[column] = pd.Series(cells, index=table.index, dtype=object)
 
 
 def suppression_text(threshold: int, language: str = "nl") -> str:
@@ -504,17 +521,7 @@ def _hide(
                 hidden[column] = hidden[column].to_numpy() | mask
     out = table.copy()
     for column in hidden.columns[hidden.any().to_numpy()]:
-        mask = hidden[column].to_numpy()
-        if pd.api.types.is_float_dtype(out[column]) and not isinstance(
-            out[column].dtype, pd.api.extensions.ExtensionDtype
-        ):
-            values = out[column].to_numpy(dtype="float64", copy=True)
-            values[mask] = np.nan
-            out[column] = values
-        else:
-            values_o = out[column].astype(object).to_numpy(copy=True)
-            values_o[mask] = None
-            out[column] = pd.Series(values_o, index=out.index, dtype=object)
+        blank_cells(out, column, hidden[column].to_numpy())
     names = np.array([str(c) for c in hidden.columns], dtype=object)
     flags = hidden.to_numpy()
     out["suppressed"] = pd.Series(

@@ -14,6 +14,7 @@ Shared by the loaders in :mod:`buurtgeo.io` (services, population, areas).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -21,6 +22,7 @@ import re
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path, PurePosixPath
@@ -480,9 +482,25 @@ def _pick_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
     return str(sheet)
 
 
+@contextlib.contextmanager
+def _workbook_errors(path: Path, fmt: str) -> Iterator[None]:
+    """A workbook that cannot be opened (corrupt, or not a workbook) raises an
+    :class:`InputError` naming the file, in the library's words; ours pass through."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(
+            f"cannot open the workbook ({type(exc).__name__}: {exc})",
+            path=path,
+            expected=f"an {fmt} workbook",
+        ) from None
+
+
 def _sheet_rows(path: Path, sheet: str | int | None, engine: str, fmt: str):
     """(sheet name, rows as tuples of cell values, sheet row 1 first)."""
-    try:
+    with _workbook_errors(path, fmt):
         if engine == "openpyxl":
             # straight from openpyxl's read-only reader: ~1.5x faster than through pandas
             import openpyxl
@@ -502,14 +520,6 @@ def _sheet_rows(path: Path, sheet: str | int | None, engine: str, fmt: str):
                 raw = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
         raw = raw.astype(object).where(raw.notna(), None)
         return chosen, list(raw.itertuples(index=False, name=None))
-    except InputError:
-        raise
-    except Exception as exc:  # corrupt or not a workbook: say so, with the library's words
-        raise InputError(
-            f"cannot open the workbook ({type(exc).__name__}: {exc})",
-            path=path,
-            expected=f"an {fmt} workbook",
-        ) from None
 
 
 def _blank(value: Any) -> bool:
@@ -531,16 +541,8 @@ def _calamine_frame(path: Path, sheet: str | int | None, fmt: str, columns_as_st
     pandas' calamine engine, several times faster)."""
     from buurtgeo.io._workbook import calamine_columns, column_texts, excel_value
 
-    try:
+    with _workbook_errors(path, fmt):
         chosen, columns = calamine_columns(path, lambda names: _pick_sheet(path, names, sheet))
-    except InputError:
-        raise
-    except Exception as exc:  # corrupt or not a workbook: say so, with the library's words
-        raise InputError(
-            f"cannot open the workbook ({type(exc).__name__}: {exc})",
-            path=path,
-            expected=f"an {fmt} workbook",
-        ) from None
     texts = [column_texts(column) for column in columns]
     filled_in = [t.astype(bool) for t in texts]  # a cell is blank when its text is ''
     used = [j for j, f in enumerate(filled_in) if f.any()]
